@@ -1,0 +1,272 @@
+/**
+ * The coordinator, on the caller's thread: plan -> resolve boundaries -> dispatch -> merge ->
+ * finalize. It never reads the data (workers do) and never blocks: everything here is a few
+ * bookkeeping steps per chunk, between awaits.
+ *
+ *   for each chunk, in order:  summarize (phase A, worker) ──stitch──> parse (phase B, worker)
+ *                                                                          │
+ *   merge in chunk order <── verify the chunk started where the previous one ended
+ *
+ * Work in flight is bounded (IN_FLIGHT_PER_WORKER tasks per worker), parse tasks go before
+ * summaries so results merge early, and parsed partials wait at most for the slowest chunk ahead.
+ */
+import { Piscina } from 'piscina';
+import { AbortError, ChunkmillError, describeLocation, fromData, type ErrorData } from './errors.js';
+import { inspectInput, type InputLayout } from './csv/dialect.js';
+import { BoundaryStitcher } from './csv/boundary.js';
+import type { Dialect } from './csv/scanner.js';
+import { ProgressTracker, type Job, type JobStats } from './job.js';
+import type { ResolvedOptions } from './options.js';
+import { compileAggregate, type AggregatePlan } from './tasks/aggregate.js';
+import { AggregateMerger } from './tasks/merge.js';
+import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } from './worker.js';
+
+/** Two tasks per worker: one running, one queued, so no worker waits on a round trip. */
+const IN_FLIGHT_PER_WORKER = 2;
+const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+/** The outcome of a chunk that owns no record (a longer record covers it). */
+const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: { groups: [], rowsUsed: 0, rowsRejected: 0, valuesSkipped: 0 } };
+
+export interface AggregateResult<Row = Record<string, string | number | null>> {
+  rows: Row[];
+  stats: JobStats;
+}
+
+/** Everything both the parallel and the serial path derive from the options before any work. */
+export interface Prepared {
+  layout: InputLayout;
+  dialect: Dialect;
+  plan: AggregatePlan;
+  input: InputIdentity;
+}
+
+export async function prepare(opts: ResolvedOptions): Promise<Prepared> {
+  const dialect: Dialect = { delimiter: opts.delimiter.charCodeAt(0), quote: opts.quote.charCodeAt(0) };
+  const layout = await inspectInput(opts.path, dialect, opts.header, opts.maxRecordSize);
+  const policies = { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, quote: opts.quote };
+  // An empty file has no header to check names against: it yields the empty result.
+  const columns = layout.columns.length > 0 ? layout.columns : referencedColumns(opts);
+  const plan = compileAggregate(opts.aggregate, columns, policies, opts.path);
+  return { layout, dialect, plan, input: { path: opts.path, size: layout.size, mtimeMs: layout.mtimeMs } };
+}
+
+function referencedColumns(opts: ResolvedOptions): string[] {
+  const names = new Set(opts.aggregate.groupBy);
+  for (const m of Object.values(opts.aggregate.measures)) if (m.kind !== 'count') names.add(m.column);
+  return [...names];
+}
+
+/** Turns a worker's error data into a ChunkmillError with the file line. */
+export function locate(data: ErrorData, linesBefore: number, file: string, chunkIndex?: number): ChunkmillError {
+  const { localLine, ...rest } = data;
+  const line = localLine !== undefined ? linesBefore + localLine + 1 : rest.line;
+  const located = { ...rest, file, ...(line !== undefined ? { line } : {}), ...(chunkIndex !== undefined ? { chunkIndex } : {}) };
+  return fromData({ ...located, message: data.message + describeLocation(located) });
+}
+
+export function finalStats(merger: AggregateMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean): JobStats {
+  const { rowsUsed, rowsRejected, valuesSkipped } = merger;
+  return { rows: rowsUsed + rowsRejected, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, sequentialFallback: fallback };
+}
+
+export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResult>, signal: AbortSignal): Promise<AggregateResult> {
+  const prepared = await prepare(opts);
+  signal.throwIfAborted();
+  const { layout } = prepared;
+  const chunks: { start: number; end: number }[] = [];
+  for (let s = layout.dataStart; s < layout.size; s += opts.chunkSize) chunks.push({ start: s, end: Math.min(s + opts.chunkSize, layout.size) });
+  const workers = Math.max(1, Math.min(opts.workers, chunks.length));
+  job.emit('start', { input: opts.path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize: opts.chunkSize, workers, columns: layout.columns });
+  const progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
+  progress.add(layout.dataStart, 0, 0);
+  const merger = new AggregateMerger(prepared.plan);
+  if (chunks.length === 0) {
+    progress.finish();
+    return { rows: merger.rows(), stats: finalStats(merger, layout.size, 0, 0, progress.elapsedMs(), false) };
+  }
+
+  const pool = new Piscina<WorkerTask, WorkerReply>({
+    filename: WORKER_FILE,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 60_000, // the pool lives for one job; workers must not die between its tasks
+  });
+  try {
+    const run = new ChunkRun(opts, prepared, chunks, pool, signal, job, progress, merger);
+    await run.execute();
+    progress.finish();
+    return { rows: merger.rows(), stats: finalStats(merger, layout.size, chunks.length, workers, progress.elapsedMs(), run.fallback) };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** One job's scheduling state. */
+class ChunkRun {
+  fallback = false;
+  private readonly stitcher: BoundaryStitcher;
+  /** Exact first record start per chunk (-1: owns nothing), once stitched. */
+  private readonly starts: number[] = [];
+  private readonly parsed = new Map<number, ParseOutcome>();
+  private readonly parseQueue: number[] = [];
+  private nextSummary = 0;
+  private nextMerge = 0;
+  private inFlight = 0;
+  /** Where the merged records end: the next chunk must start here. */
+  private expected: number;
+  private linesBefore: number;
+  private failed: unknown = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly prepared: Prepared,
+    private readonly chunks: { start: number; end: number }[],
+    private readonly pool: Piscina<WorkerTask, WorkerReply>,
+    private readonly signal: AbortSignal,
+    private readonly job: Job<AggregateResult>,
+    private readonly progress: ProgressTracker,
+    private readonly merger: AggregateMerger,
+  ) {
+    this.stitcher = new BoundaryStitcher(chunks.length, prepared.layout.dataStart);
+    this.expected = prepared.layout.dataStart;
+    this.linesBefore = prepared.layout.headerLines;
+  }
+
+  async execute(): Promise<void> {
+    const onAbort = () => this.fail(new AbortError());
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (this.nextMerge < this.chunks.length && this.failed === null) {
+        this.launch();
+        if (this.inFlight === 0) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      if (this.failed !== null) throw this.failed;
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.failed === null) this.failed = error;
+    this.wake?.();
+  }
+
+  private launch(): void {
+    const limit = this.pool.maxThreads * IN_FLIGHT_PER_WORKER;
+    while (this.inFlight < limit && this.failed === null) {
+      const parse = this.parseQueue.shift();
+      if (parse !== undefined) this.dispatch(parse, this.parseTask(parse, this.starts[parse]!));
+      else if (!this.fallback && this.nextSummary < this.chunks.length) {
+        const k = this.nextSummary++;
+        this.dispatch(k, { op: 'summarize', input: this.prepared.input, ...this.chunks[k]!, quote: this.prepared.dialect.quote });
+      } else break;
+    }
+  }
+
+  private parseTask(k: number, start: number): ParseTask {
+    const { input, dialect, plan } = this.prepared;
+    return { op: 'parse', input, start, end: this.chunks[k]!.end, dialect, plan, maxRecordSize: this.opts.maxRecordSize };
+  }
+
+  private dispatch(k: number, task: WorkerTask): void {
+    this.inFlight++;
+    this.pool.run(task, { signal: this.signal }).then(
+      (reply) => {
+        this.inFlight--;
+        if (this.failed !== null) return;
+        try {
+          this.receive(k, task, reply);
+        } catch (e) {
+          this.fail(e);
+        }
+        this.wake?.();
+      },
+      (e: unknown) => {
+        this.inFlight--;
+        this.fail(this.signal.aborted ? new AbortError() : workerFailure(e, k));
+      },
+    );
+  }
+
+  private receive(k: number, task: WorkerTask, reply: WorkerReply): void {
+    if ('error' in reply) throw locate(reply.error, 0, this.opts.path, k);
+    if ('summary' in reply) {
+      if (this.fallback) return; // boundaries no longer come from parity
+      for (const { index, start } of this.stitcher.add(k, reply.summary)) {
+        this.starts[index] = start;
+        if (start >= 0) this.parseQueue.push(index);
+        else this.parsed.set(index, EMPTY_CHUNK);
+      }
+    } else {
+      // In fallback mode, only the answer to the task asked for last counts.
+      if (this.fallback && (k !== this.nextMerge || (task as ParseTask).start !== this.expected)) return;
+      this.parsed.set(k, reply.parsed);
+    }
+    this.mergeReady();
+  }
+
+  /** Merges parsed chunks in order, checking each started where the previous one ended. */
+  private mergeReady(): void {
+    for (let out = this.parsed.get(this.nextMerge); out !== undefined; out = this.parsed.get(this.nextMerge)) {
+      const k = this.nextMerge;
+      const chunk = this.chunks[k]!;
+      const start = this.starts[k]!;
+      const agrees = start < 0 ? this.expected >= chunk.end : start === this.expected;
+      if (!agrees) {
+        this.quoteMismatch(k); // throws, or switches to fallback and schedules chunk k again
+        continue;
+      }
+      this.parsed.delete(k);
+      if (out.error !== undefined) throw locate(out.error, this.linesBefore, this.opts.path, k);
+      this.merger.add(out.partial);
+      if (start >= 0) {
+        this.expected = out.next;
+        this.linesBefore += out.lines;
+      }
+      this.nextMerge++;
+      this.progress.add(chunk.end - chunk.start, out.rows, 1);
+      this.job.emit('chunk', { index: k, start: chunk.start, end: chunk.end, rows: out.rows });
+      if (this.fallback) this.parseNextSequentially();
+    }
+  }
+
+  /**
+   * The parser and the quote parity disagree about where chunk k's records start: a quote inside
+   * an unquoted field. Boundaries from here on cannot be trusted.
+   */
+  private quoteMismatch(k: number): void {
+    const at = { file: this.opts.path, line: this.linesBefore + 1, byteOffset: this.expected, chunkIndex: k };
+    const what = `Quote characters do not pair up before byte ${this.expected}: a quote inside an unquoted field (like 5'11")`;
+    if (this.opts.onQuoteMismatch === 'error') {
+      throw new ChunkmillError({ code: 'ERR_CSV_QUOTE_MISMATCH', ...at, message: what + describeLocation(at), hint: 'onQuoteMismatch: "sequential" parses such files sequentially from that point' });
+    }
+    this.job.emit('warning', { code: 'WARN_QUOTE_MISMATCH', message: `${what}; parsing sequentially from line ${at.line}`, byteOffset: at.byteOffset, line: at.line });
+    this.fallback = true;
+    this.parsed.clear();
+    this.parseQueue.length = 0;
+    this.parseNextSequentially();
+  }
+
+  /** Fallback: parse the next chunk from where the previous one ended, one at a time. */
+  private parseNextSequentially(): void {
+    const k = this.nextMerge;
+    if (k >= this.chunks.length) return;
+    if (this.expected < this.chunks[k]!.end) {
+      this.starts[k] = this.expected;
+      this.parseQueue.push(k);
+    } else {
+      this.starts[k] = -1; // the previous record covers this whole chunk
+      this.parsed.set(k, EMPTY_CHUNK);
+    }
+  }
+}
+
+function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/worker exited|Terminating worker/i.test(message)) {
+    return new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread exited while processing chunk ${chunkIndex} (${message})` }, { cause: e });
+  }
+  return new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` }, { cause: e });
+}

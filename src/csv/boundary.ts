@@ -1,0 +1,121 @@
+/**
+ * Exact record boundaries for byte-range chunks, resolved in parallel.
+ *
+ * THE OWNERSHIP RULE
+ *   A chunk [start, end) owns every record whose first byte lies in [start, end). It reads past
+ *   `end` to finish its last record, and skips the bytes before its first owned record. The
+ *   first chunk starts right after the header.
+ *
+ *        chunk k-1            chunk k                 chunk k+1
+ *   ...|.....................|s...........................|e.........................
+ *        ...,"a\n b",x\n id,..\n id,...\n id,"long ...\n ...",y\n id,...
+ *                        ^ record start (after an LF outside quotes): first owned by k
+ *                                                       ^ last record owned by k starts
+ *                                                         before e and ends after it
+ *
+ * A record starts right after an LF that is outside quotes. With RFC 4180 escaping (`""`), being
+ * "inside quotes" at a byte equals the parity of quote bytes before it, so each chunk can be
+ * summarised without knowing the state it starts in (phase A, in workers):
+ *
+ *   parity      quote bytes in [start, end), mod 2
+ *   firstEven   first record start in [start, end) if the chunk starts outside quotes
+ *   firstOdd    the same if it starts inside quotes
+ *
+ * The stitch (main thread, O(chunks)): the state at chunk k's start is the XOR of the parities of
+ * chunks 0..k-1, which picks firstEven or firstOdd. A chunk with no record start owns nothing.
+ * Phase B then parses exact ranges. Bytes `"`, `,`, CR and LF never occur inside a multi-byte
+ * UTF-8 sequence, so a cut at a record start never splits a character.
+ *
+ * Where the file breaks parity (a bare `"` inside an unquoted field), the parser and the parity
+ * disagree; the coordinator detects this when a chunk's parse does not end where the next owned
+ * record was said to start (see coordinator.ts).
+ */
+
+/** Phase A's answer for one chunk. Offsets are absolute file offsets; -1 means none. */
+export interface ChunkSummary {
+  parity: 0 | 1;
+  firstEven: number;
+  firstOdd: number;
+}
+
+const LF = 10;
+
+/**
+ * Incremental phase-A scan, fed consecutive blocks of the bytes [start - 1, end). Byte start - 1
+ * is included because an LF there makes `start` itself a record start.
+ */
+export class SummaryBuilder {
+  private parity = 0;
+  private firstEven = -1;
+  private firstOdd = -1;
+
+  constructor(
+    private readonly start: number,
+    private readonly end: number,
+    private readonly quote: number,
+  ) {}
+
+  /** `buf[0]` is the byte at file offset `offset`; feeds buf[0, length). */
+  feed(buf: Uint8Array, length: number, offset: number): void {
+    const quote = this.quote;
+    let i = 0;
+    // Until both candidate starts are known, look at every LF and quote.
+    while (i < length && (this.firstEven < 0 || this.firstOdd < 0)) {
+      const c = buf[i]!;
+      const at = offset + i;
+      if (c === quote) {
+        if (at >= this.start) this.parity ^= 1;
+      } else if (c === LF && at < this.end - 1) {
+        if (this.parity === 0) {
+          if (this.firstEven < 0) this.firstEven = at + 1;
+        } else if (this.firstOdd < 0) this.firstOdd = at + 1;
+      }
+      i++;
+    }
+    // Then only the parity matters: count quotes.
+    let parity = this.parity;
+    for (; i < length; i++) if (buf[i] === quote) parity ^= 1;
+    this.parity = parity;
+  }
+
+  summary(): ChunkSummary {
+    return { parity: this.parity as 0 | 1, firstEven: this.firstEven, firstOdd: this.firstOdd };
+  }
+}
+
+/**
+ * Resolves chunk starts in order as summaries arrive in any order. Chunk 0 starts at the data
+ * start (a known record start, right after the header).
+ */
+export class BoundaryStitcher {
+  private readonly summaries: (ChunkSummary | undefined)[];
+  private next = 0;
+  private inside = 0;
+
+  constructor(
+    chunkCount: number,
+    private readonly dataStart: number,
+  ) {
+    this.summaries = new Array<ChunkSummary | undefined>(chunkCount);
+  }
+
+  /** Records chunk `index`'s summary; returns the chunks whose start became known, in order. */
+  add(index: number, summary: ChunkSummary): { index: number; start: number }[] {
+    this.summaries[index] = summary;
+    const resolved: { index: number; start: number }[] = [];
+    for (let s = this.summaries[this.next]; s !== undefined; s = this.summaries[this.next]) {
+      const k = this.next;
+      const start = k === 0 ? this.dataStart : this.inside ? s.firstOdd : s.firstEven;
+      resolved.push({ index: k, start });
+      this.inside ^= s.parity;
+      this.summaries[k] = undefined; // no longer needed
+      this.next++;
+    }
+    return resolved;
+  }
+
+  /** True once every chunk is resolved. */
+  get complete(): boolean {
+    return this.next === this.summaries.length;
+  }
+}

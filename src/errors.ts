@@ -1,0 +1,114 @@
+/**
+ * Errors with stable codes. Every error a user can cause carries a `code` and, for data errors,
+ * where it happened (file, 1-based line, column name, byte offset).
+ *
+ * Errors cross the worker boundary as plain data (`ErrorData`): Piscina rejects with a plain
+ * Error and loses custom classes and properties, so workers *return* errors and the coordinator
+ * rebuilds them here with `fromData`.
+ */
+
+export type ErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_FILE_NOT_FOUND'
+  | 'ERR_NOT_A_FILE'
+  | 'ERR_FILE_UNREADABLE'
+  | 'ERR_FILE_CHANGED'
+  | 'ERR_UNKNOWN_COLUMN'
+  | 'ERR_CSV_NO_HEADER'
+  | 'ERR_CSV_UNCLOSED_QUOTE'
+  | 'ERR_CSV_INVALID_CLOSING_QUOTE'
+  | 'ERR_CSV_FIELD_COUNT'
+  | 'ERR_CSV_RECORD_TOO_LARGE'
+  | 'ERR_CSV_BAD_NUMBER'
+  | 'ERR_CSV_QUOTE_MISMATCH'
+  | 'ERR_WORKER_EXITED'
+  | 'ERR_INTERNAL'
+  | 'ABORT_ERR';
+
+/** Where a data error happened. Lines are 1-based physical lines of the file. */
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  /** Column name from the header (or its 1-based number without a header). */
+  column?: string;
+  /** 1-based position of the column in the record. */
+  columnIndex?: number;
+  /** Byte offset in the file, 0-based. */
+  byteOffset?: number;
+  chunkIndex?: number;
+}
+
+/** The plain form of an error, as it crosses thread boundaries. */
+export interface ErrorData extends ErrorLocation {
+  code: ErrorCode;
+  message: string;
+  /** Worker-local line count from the chunk's first owned record; turned into `line` by the coordinator. */
+  localLine?: number;
+  option?: string;
+  hint?: string;
+}
+
+export class ChunkmillError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: string;
+  readonly columnIndex?: number;
+  readonly byteOffset?: number;
+  readonly chunkIndex?: number;
+  /** The option at fault, for ERR_INVALID_OPTION. */
+  readonly option?: string;
+  /** A short suggestion for the user, shown by the CLI under the message. */
+  readonly hint?: string;
+
+  constructor(data: Omit<ErrorData, 'localLine'>, options?: { cause?: unknown }) {
+    super(data.message, options);
+    this.name = 'ChunkmillError';
+    this.code = data.code;
+    if (data.file !== undefined) this.file = data.file;
+    if (data.line !== undefined) this.line = data.line;
+    if (data.column !== undefined) this.column = data.column;
+    if (data.columnIndex !== undefined) this.columnIndex = data.columnIndex;
+    if (data.byteOffset !== undefined) this.byteOffset = data.byteOffset;
+    if (data.chunkIndex !== undefined) this.chunkIndex = data.chunkIndex;
+    if (data.option !== undefined) this.option = data.option;
+    if (data.hint !== undefined) this.hint = data.hint;
+  }
+
+  toData(): ErrorData {
+    const { code, message, file, line, column, columnIndex, byteOffset, chunkIndex, option, hint } = this;
+    return stripUndefined({ code, message, file, line, column, columnIndex, byteOffset, chunkIndex, option, hint });
+  }
+}
+
+/** Raised when a job is cancelled (`job.cancel()` or the `signal` option). */
+export class AbortError extends ChunkmillError {
+  constructor(message = 'The job was cancelled', options?: { cause?: unknown }) {
+    super({ code: 'ABORT_ERR', message }, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** Rebuild an error that crossed a thread boundary as data. */
+export function fromData(data: Omit<ErrorData, 'localLine'>): ChunkmillError {
+  return data.code === 'ABORT_ERR' ? new AbortError(data.message) : new ChunkmillError(data);
+}
+
+export function invalidOption(option: string, message: string): ChunkmillError {
+  return new ChunkmillError({ code: 'ERR_INVALID_OPTION', option, message: `Invalid option "${option}": ${message}` });
+}
+
+/** Appends " (file:line, column "x", byte n)" to a data error message. */
+export function describeLocation(loc: ErrorLocation): string {
+  const parts: string[] = [];
+  if (loc.file !== undefined) parts.push(loc.line !== undefined ? `${loc.file}:${loc.line}` : loc.file);
+  else if (loc.line !== undefined) parts.push(`line ${loc.line}`);
+  if (loc.column !== undefined) parts.push(`column "${loc.column}"`);
+  if (loc.byteOffset !== undefined) parts.push(`byte ${loc.byteOffset}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

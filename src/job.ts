@@ -1,0 +1,158 @@
+/**
+ * The Job handed back by processDataset: a typed EventEmitter, the `result` promise, cancel(),
+ * and the throttled progress tracker behind the `progress` event.
+ */
+import { EventEmitter } from 'node:events';
+import { AbortError, type ChunkmillError } from './errors.js';
+
+/** The plan, announced once by the `start` event. */
+export interface JobPlan {
+  input: string;
+  bytesTotal: number;
+  chunksTotal: number;
+  chunkSize: number;
+  workers: number;
+  columns: string[];
+}
+
+export interface Progress {
+  bytesDone: number;
+  bytesTotal: number;
+  rowsDone: number;
+  chunksDone: number;
+  chunksTotal: number;
+  elapsedMs: number;
+  /** Average since the start. */
+  bytesPerSec: number;
+  /** Remaining bytes at the average rate; null until there is a rate. */
+  etaMs: number | null;
+}
+
+/** One chunk merged into the result, in chunk order. */
+export interface ChunkEvent {
+  index: number;
+  /** The chunk's byte range [start, end). */
+  start: number;
+  end: number;
+  rows: number;
+}
+
+export interface JobWarning {
+  code: string;
+  message: string;
+  byteOffset?: number;
+  line?: number;
+}
+
+export interface JobStats {
+  /** Records read (rowsUsed + rowsRejected). */
+  rows: number;
+  rowsUsed: number;
+  /** Records skipped by onBadRow: 'skip'. */
+  rowsRejected: number;
+  /** Values skipped by onBadNumber: 'skip'. */
+  valuesSkipped: number;
+  bytes: number;
+  chunks: number;
+  workers: number;
+  elapsedMs: number;
+  /** True when a quote-parity mismatch made part of the file parse sequentially. */
+  sequentialFallback: boolean;
+}
+
+export interface JobEvents<R> {
+  start: [plan: JobPlan];
+  progress: [progress: Progress];
+  chunk: [chunk: ChunkEvent];
+  warning: [warning: JobWarning];
+  done: [result: R];
+  error: [error: ChunkmillError];
+}
+
+export class Job<R> extends EventEmitter<JobEvents<R>> {
+  /** Resolves with the result, or rejects with a ChunkmillError (AbortError when cancelled). */
+  readonly result: Promise<R>;
+  private readonly controller = new AbortController();
+
+  /** @internal `run` receives the job's abort signal and does the work. */
+  constructor(run: (job: Job<R>, signal: AbortSignal) => Promise<R>, external?: AbortSignal) {
+    super();
+    if (external !== undefined) {
+      if (external.aborted) this.controller.abort(external.reason);
+      else external.addEventListener('abort', () => this.cancel(), { once: true, signal: this.controller.signal });
+    }
+    // Start on a later tick, so listeners attached right after processDataset() see every event.
+    this.result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => run(this, this.controller.signal));
+    this.result.then(
+      (r) => this.emit('done', r),
+      (e: ChunkmillError) => {
+        if (this.listenerCount('error') > 0) this.emit('error', e);
+      },
+    );
+    // A caller that only listens to events must not get an unhandled rejection.
+    this.result.catch(() => {});
+  }
+
+  /** Stops the work promptly: the pool is destroyed and `result` rejects with an AbortError. */
+  cancel(): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new AbortError());
+  }
+
+  get cancelled(): boolean {
+    return this.controller.signal.aborted;
+  }
+}
+
+/** Emits `progress` at most once per interval, and always once at the end. */
+export class ProgressTracker {
+  bytesDone = 0;
+  rowsDone = 0;
+  chunksDone = 0;
+  private readonly started = performance.now();
+  private lastEmit = -Infinity;
+
+  constructor(
+    private readonly emit: (p: Progress) => void,
+    private readonly bytesTotal: number,
+    private readonly chunksTotal: number,
+    private readonly intervalMs: number,
+  ) {}
+
+  add(bytes: number, rows: number, chunks: number): void {
+    this.bytesDone += bytes;
+    this.rowsDone += rows;
+    this.chunksDone += chunks;
+    const now = performance.now();
+    if (now - this.lastEmit >= this.intervalMs) {
+      this.lastEmit = now;
+      this.emit(this.snapshot(now));
+    }
+  }
+
+  /** The final event: everything done. */
+  finish(): void {
+    this.bytesDone = this.bytesTotal;
+    this.chunksDone = this.chunksTotal;
+    this.emit(this.snapshot(performance.now()));
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+
+  private snapshot(now: number): Progress {
+    const elapsedMs = now - this.started;
+    const bytesPerSec = elapsedMs > 0 ? (this.bytesDone / elapsedMs) * 1000 : 0;
+    const etaMs = bytesPerSec > 0 ? ((this.bytesTotal - this.bytesDone) / bytesPerSec) * 1000 : null;
+    return {
+      bytesDone: this.bytesDone,
+      bytesTotal: this.bytesTotal,
+      rowsDone: this.rowsDone,
+      chunksDone: this.chunksDone,
+      chunksTotal: this.chunksTotal,
+      elapsedMs,
+      bytesPerSec,
+      etaMs,
+    };
+  }
+}

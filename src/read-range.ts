@@ -1,0 +1,160 @@
+/**
+ * Reading a byte range of a file and feeding it to the phase-A summary or the phase-B scanner.
+ * Shared by the worker (one chunk per task) and the serial path (the whole file as one range),
+ * so both run exactly the same code on the same bytes.
+ *
+ * Reads go into one reused buffer per thread, in blocks: a 2 GB chunk needs no 2 GB buffer, and
+ * a record longer than a block grows the buffer until it fits.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { ErrorData } from './errors.js';
+import { SummaryBuilder, type ChunkSummary } from './csv/boundary.js';
+import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
+import type { SinkError } from './tasks/aggregate.js';
+
+/**
+ * 1 MiB: large enough that the read syscall is a rounding error per block, small enough to stay
+ * in cache while the scanner walks it.
+ */
+export const BLOCK_SIZE = 1 << 20;
+
+let shared = Buffer.allocUnsafe(BLOCK_SIZE);
+
+export interface ErrorSink extends RecordSink {
+  /** Fields each record should have; the scanner keeps one slot more, to notice extra fields. */
+  readonly width: number;
+  error: SinkError | null;
+}
+
+export interface RangeOutcome {
+  /** Where the last owned record ended: the next record start at or after `end`, or EOF. */
+  next: number;
+  /** Records handed to the sink. */
+  rows: number;
+  /** LF bytes in [start, next). */
+  lines: number;
+  /** A data error; `localLine` counts LFs from `start` to the error. Parsing stopped there. */
+  error?: ErrorData;
+}
+
+/** Opens `path`, runs `fn` with the descriptor and the file's size, and always closes it. */
+export function withFile<T>(path: string, fn: (fd: number, size: number) => T): T {
+  const fd = openSync(path, 'r');
+  try {
+    return fn(fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFully(fd: number, buf: Buffer, at: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, at + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Phase A: the quote-parity summary of [start, end). */
+export function summarizeRange(fd: number, start: number, end: number, quote: number): ChunkSummary {
+  const builder = new SummaryBuilder(start, end, quote);
+  for (let at = Math.max(0, start - 1); at < end; ) {
+    const n = readFully(fd, shared, 0, Math.min(shared.length, end - at), at);
+    if (n === 0) break;
+    builder.feed(shared, n, at);
+    at += n;
+  }
+  return builder.summary();
+}
+
+/**
+ * Phase B: scan the records that start in [start, end); `start` must be a record start.
+ * `size` is the input's size (reading stops there even if the file has grown).
+ */
+export function parseRange(
+  fd: number,
+  size: number,
+  start: number,
+  end: number,
+  dialect: Dialect,
+  sink: ErrorSink,
+  maxRecordSize: number,
+): RangeOutcome {
+  const classes = classTable(dialect);
+  const slots = new FieldSlots(sink.width + 1);
+  const result = new ScanResult();
+  let base = start; // file offset of shared[0]
+  let valid = readFully(fd, shared, 0, Math.min(shared.length, size - start), start);
+  let pos = 0;
+  let rows = 0;
+  let lines = 0;
+
+  while (true) {
+    const eof = base + valid >= size;
+    scanRecords(shared, pos, valid, end - base, eof, dialect, classes, slots, sink, result);
+    rows += result.rows;
+    const linesBefore = lines;
+    lines += result.lines;
+    switch (result.status) {
+      case ScanStatus.Done:
+      case ScanStatus.Eof:
+        return { next: base + result.pos, rows, lines };
+      case ScanStatus.NeedMore: {
+        // Keep the unfinished record, move it to the front, and read more after it.
+        const keep = valid - result.pos;
+        if (keep >= maxRecordSize) return recordTooLarge(base + result.pos, keep, rows, lines, maxRecordSize);
+        if (keep === shared.length) {
+          const bigger = Buffer.allocUnsafe(shared.length * 2);
+          shared.copy(bigger, 0, result.pos, valid);
+          shared = bigger;
+        } else {
+          shared.copyWithin(0, result.pos, valid);
+        }
+        base += result.pos;
+        pos = 0;
+        const n = readFully(fd, shared, keep, Math.min(shared.length - keep, size - base - keep), base + keep);
+        if (n === 0) {
+          return { next: base, rows, lines, error: { code: 'ERR_FILE_CHANGED', message: 'The file became shorter while it was read', byteOffset: base + keep } };
+        }
+        valid = keep + n;
+        continue;
+      }
+      case ScanStatus.Stopped: {
+        const err = sink.error!;
+        const localLine = linesBefore + result.errorLines + countLines(shared, result.pos, err.offset);
+        return { next: base + result.pos, rows, lines, error: { ...err.data, byteOffset: base + err.offset, localLine } };
+      }
+      case ScanStatus.UnclosedQuote:
+      case ScanStatus.InvalidClosingQuote: {
+        const localLine = linesBefore + result.errorLines + countLines(shared, result.pos, result.errorAt);
+        const error: ErrorData =
+          result.status === ScanStatus.UnclosedQuote
+            ? { code: 'ERR_CSV_UNCLOSED_QUOTE', message: 'A quoted field opened here is never closed', hint: 'check for a missing closing quote' }
+            : {
+                code: 'ERR_CSV_INVALID_CLOSING_QUOTE',
+                message: `Unexpected ${JSON.stringify(String.fromCharCode(shared[result.errorAt]!))} after a closing quote; a quote inside a quoted field must be doubled`,
+              };
+        return { next: base + result.pos, rows, lines, error: { ...error, byteOffset: base + result.errorAt, localLine } };
+      }
+    }
+  }
+}
+
+
+/** A record that outgrows `maxRecordSize`: nearly always an unclosed quote, not a real record. */
+function recordTooLarge(at: number, length: number, rows: number, lines: number, maxRecordSize: number): RangeOutcome {
+  return {
+    next: at,
+    rows,
+    lines,
+    error: {
+      code: 'ERR_CSV_RECORD_TOO_LARGE',
+      message: `A record is longer than maxRecordSize (${maxRecordSize} bytes; ${length} read so far)`,
+      hint: 'usually a quote that is never closed; raise maxRecordSize if such long records are real',
+      byteOffset: at,
+      localLine: lines,
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * The built-in group-by aggregate, per chunk: a RecordSink that folds records into a group
+ * table, and the small partial it returns to the coordinator.
+ *
+ * Hot path: one record at a time, touching only the bytes of the group and measure columns.
+ * Group lookup uses the key's bytes as a latin1 string (one byte per char, cheap for V8 and
+ * distinct for distinct bytes); the UTF-8 text is decoded once, when a group first appears.
+ */
+import { ChunkmillError, type ErrorData } from '../errors.js';
+import { decodeField, parseNumber } from '../csv/fields.js';
+import type { FieldSlots, RecordSink } from '../csv/scanner.js';
+import { addExact, type ExactSum } from './exact-sum.js';
+import type { AggregateSpec, MeasureSpec } from './measures.js';
+
+export type MeasureKind = MeasureSpec['kind'];
+export type BadRowPolicy = 'error' | 'skip';
+export type BadNumberPolicy = 'error' | 'skip';
+
+/** The aggregate compiled against the header: column names resolved to indexes. Plain data. */
+export interface AggregatePlan {
+  /** Fields every record must have (the header's). */
+  width: number;
+  columnNames: string[];
+  groupBy: number[];
+  measures: { name: string; kind: MeasureKind; column: number }[];
+  /** Distinct columns parsed as numbers, in the order their values are stored per record. */
+  numericColumns: number[];
+  onBadRow: BadRowPolicy;
+  onBadNumber: BadNumberPolicy;
+  quote: string;
+}
+
+/** One group's state. `sums`/`counts`/`extremes` are indexed by measure (unused slots stay empty). */
+export interface GroupPartial {
+  key: string[];
+  rows: number;
+  counts: number[];
+  extremes: number[];
+  sums: ExactSum[];
+}
+
+/** What a chunk sends back: its groups in order of first appearance, and its row accounting. */
+export interface AggregatePartial {
+  groups: GroupPartial[];
+  rowsUsed: number;
+  rowsRejected: number;
+  valuesSkipped: number;
+}
+
+export function compileAggregate(
+  spec: AggregateSpec,
+  columnNames: string[],
+  policies: { onBadRow: BadRowPolicy; onBadNumber: BadNumberPolicy; quote: string },
+  file?: string,
+): AggregatePlan {
+  const indexOf = (column: string, option: string): number => {
+    const i = columnNames.indexOf(column);
+    if (i < 0) {
+      const shown = columnNames.slice(0, 20).map((c) => JSON.stringify(c)).join(', ');
+      throw new ChunkmillError({
+        code: 'ERR_UNKNOWN_COLUMN',
+        message: `Unknown column "${column}" in ${option}${file ? ` (${file})` : ''}; the columns are: ${shown}${columnNames.length > 20 ? ', ...' : ''}`,
+        column,
+        option,
+        ...(file !== undefined ? { file } : {}),
+      });
+    }
+    return i;
+  };
+  const groupBy = (spec.groupBy ?? []).map((c, k) => indexOf(c, `aggregate.groupBy[${k}]`));
+  const numericColumns: number[] = [];
+  const measures = Object.entries(spec.measures).map(([name, m]) => {
+    if (m.kind === 'count') return { name, kind: m.kind, column: -1 };
+    const column = indexOf(m.column, `aggregate.measures.${name}`);
+    if (!numericColumns.includes(column)) numericColumns.push(column);
+    return { name, kind: m.kind, column };
+  });
+  return { width: columnNames.length, columnNames, groupBy, measures, numericColumns, ...policies };
+}
+
+const KIND_COUNT = 0;
+const KIND_SUM = 1;
+const KIND_MIN = 2;
+const KIND_MAX = 3;
+const KIND_MEAN = 4;
+const KIND_CODES: Record<MeasureKind, number> = { count: KIND_COUNT, sum: KIND_SUM, min: KIND_MIN, max: KIND_MAX, mean: KIND_MEAN };
+
+/** A data error found by the sink, with a buffer-relative offset the driver makes absolute. */
+export interface SinkError {
+  data: ErrorData;
+  offset: number;
+}
+
+export class AggregateSink implements RecordSink {
+  readonly groups = new Map<string, GroupPartial>();
+  readonly order: GroupPartial[] = [];
+  rowsUsed = 0;
+  rowsRejected = 0;
+  valuesSkipped = 0;
+  error: SinkError | null = null;
+  readonly width: number;
+
+  private readonly kinds: Int32Array;
+  /** For each measure, the slot of its column in `values`/`present` (-1 for count). */
+  private readonly slotOf: Int32Array;
+  private readonly values: Float64Array;
+  private readonly present: Uint8Array;
+  private readonly singleKey: boolean;
+
+  constructor(private readonly plan: AggregatePlan) {
+    this.width = plan.width;
+    this.kinds = Int32Array.from(plan.measures, (m) => KIND_CODES[m.kind]);
+    this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
+    this.values = new Float64Array(plan.numericColumns.length);
+    this.present = new Uint8Array(plan.numericColumns.length);
+    this.singleKey = plan.groupBy.length === 1;
+  }
+
+  record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
+    const plan = this.plan;
+    if (fieldCount !== plan.width) {
+      if (plan.onBadRow === 'skip') {
+        this.rowsRejected++;
+        return true;
+      }
+      this.error = {
+        offset: recordStart,
+        data: {
+          code: 'ERR_CSV_FIELD_COUNT',
+          message: `Expected ${plan.width} fields, found ${fieldCount}`,
+          hint: 'onBadRow: "skip" skips such rows',
+        },
+      };
+      return false;
+    }
+
+    // Parse each measure column once per record.
+    const numeric = plan.numericColumns;
+    for (let k = 0; k < numeric.length; k++) {
+      const col = numeric[k]!;
+      const s = slots.starts[col]!;
+      const e = slots.ends[col]!;
+      if (s === e) {
+        this.present[k] = 0; // empty field: NULL, skipped by every measure but count
+        continue;
+      }
+      const v = parseNumber(buf, s, e);
+      if (v !== v) {
+        if (plan.onBadNumber === 'skip') {
+          this.valuesSkipped++;
+          this.present[k] = 0;
+          continue;
+        }
+        this.badNumber(buf, col, s, e);
+        return false;
+      }
+      this.values[k] = v;
+      this.present[k] = 1;
+    }
+
+    const group = this.groupFor(buf, slots);
+    group.rows++;
+    const kinds = this.kinds;
+    for (let m = 0; m < kinds.length; m++) {
+      const kind = kinds[m]!;
+      if (kind === KIND_COUNT) continue;
+      const slot = this.slotOf[m]!;
+      if (this.present[slot] === 0) continue;
+      const v = this.values[slot]!;
+      group.counts[m]!++;
+      if (kind === KIND_SUM || kind === KIND_MEAN) addExact(group.sums[m]!, v);
+      else if (kind === KIND_MIN) {
+        if (v < group.extremes[m]!) group.extremes[m] = v;
+      } else if (v > group.extremes[m]!) group.extremes[m] = v;
+    }
+    this.rowsUsed++;
+    return true;
+  }
+
+  partial(): AggregatePartial {
+    return { groups: this.order, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: this.valuesSkipped };
+  }
+
+  private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial {
+    const groupBy = this.plan.groupBy;
+    let key: string;
+    if (this.singleKey) {
+      key = keyPart(buf, slots, groupBy[0]!, this.plan.quote);
+    } else {
+      key = '';
+      // Length-prefixed parts: unambiguous whatever bytes the fields hold.
+      for (let g = 0; g < groupBy.length; g++) {
+        const part = keyPart(buf, slots, groupBy[g]!, this.plan.quote);
+        key += part.length + ':' + part;
+      }
+    }
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = newGroup(
+        groupBy.map((c) => decodeField(buf, slots.starts[c]!, slots.ends[c]!, slots.quoted[c]!, this.plan.quote)),
+        this.plan,
+      );
+      this.groups.set(key, group);
+      this.order.push(group);
+    }
+    return group;
+  }
+
+  private badNumber(buf: Buffer, col: number, s: number, e: number): void {
+    const text = buf.toString('utf8', s, Math.min(e, s + 40)) + (e - s > 40 ? '...' : '');
+    const column = this.plan.columnNames[col]!;
+    this.error = {
+      offset: s,
+      data: {
+        code: 'ERR_CSV_BAD_NUMBER',
+        message: `${JSON.stringify(text)} is not a number`,
+        column,
+        columnIndex: col + 1,
+        hint: 'onBadNumber: "skip" treats such values as empty',
+      },
+    };
+  }
+}
+
+/** Raw key bytes as latin1; doubled quotes unescaped so `"a""b"` and a bare `a"b` are one key. */
+function keyPart(buf: Buffer, slots: FieldSlots, col: number, quote: string): string {
+  const text = buf.toString('latin1', slots.starts[col]!, slots.ends[col]!);
+  return slots.quoted[col] === 2 ? text.split(quote + quote).join(quote) : text;
+}
+
+export function newGroup(key: string[], plan: Pick<AggregatePlan, 'measures'>): GroupPartial {
+  const n = plan.measures.length;
+  const extremes = plan.measures.map((m) => (m.kind === 'min' ? Infinity : m.kind === 'max' ? -Infinity : 0));
+  const sums = plan.measures.map((): ExactSum => []);
+  return { key, rows: 0, counts: new Array<number>(n).fill(0), extremes, sums };
+}

@@ -1,0 +1,39 @@
+/**
+ * Built-in measures, as plain data specs: they are created on the caller's thread and cross to
+ * the workers by structured clone, so they hold no functions. The code that runs them is in
+ * aggregate.ts (per-row work, in workers) and merge.ts (partials, on the coordinator).
+ */
+
+export interface CountSpec {
+  readonly kind: 'count';
+}
+export interface ColumnMeasureSpec<K extends 'sum' | 'min' | 'max' | 'mean' = 'sum' | 'min' | 'max' | 'mean'> {
+  readonly kind: K;
+  readonly column: string;
+}
+export type MeasureSpec = CountSpec | ColumnMeasureSpec;
+
+/** Number of rows in the group. */
+export const count = (): CountSpec => ({ kind: 'count' });
+/** Sum of the column's numeric values, exact (correctly rounded); `null` when the group has none. */
+export const sum = (column: string): ColumnMeasureSpec<'sum'> => ({ kind: 'sum', column });
+/** Smallest numeric value; `null` when the group has none. */
+export const min = (column: string): ColumnMeasureSpec<'min'> => ({ kind: 'min', column });
+/** Largest numeric value; `null` when the group has none. */
+export const max = (column: string): ColumnMeasureSpec<'max'> => ({ kind: 'max', column });
+/** Arithmetic mean, computed as exact sum / count (never a mean of means); `null` when none. */
+export const mean = (column: string): ColumnMeasureSpec<'mean'> => ({ kind: 'mean', column });
+
+export const MEASURE_KINDS = ['count', 'sum', 'min', 'max', 'mean'] as const;
+
+export interface AggregateSpec<G extends string = string, M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>> {
+  /** Columns to group by. Empty or omitted: one global row. */
+  groupBy?: readonly G[];
+  /** Output name -> measure. */
+  measures: M;
+}
+
+/** The type of one result row: group columns as strings, then one field per measure. */
+export type AggregateRow<G extends string, M extends Record<string, MeasureSpec>> = { [K in G]: string } & {
+  [K in keyof M]: M[K] extends CountSpec ? number : number | null;
+};

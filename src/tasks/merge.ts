@@ -1,0 +1,72 @@
+/**
+ * Merging aggregate partials on the coordinator, in chunk order, and turning the merged groups
+ * into result rows. Merging in chunk order keeps groups in order of first appearance in the file,
+ * and every measure's merge is exact, so the rows do not depend on chunk size or worker count.
+ */
+import { exactSumValue, mergeExact } from './exact-sum.js';
+import { newGroup, type AggregatePartial, type AggregatePlan, type GroupPartial } from './aggregate.js';
+
+export class AggregateMerger {
+  private readonly groups = new Map<string, GroupPartial>();
+  private readonly order: GroupPartial[] = [];
+  rowsUsed = 0;
+  rowsRejected = 0;
+  valuesSkipped = 0;
+
+  constructor(private readonly plan: AggregatePlan) {}
+
+  /** Adds one chunk's partial. Must be called in chunk order. */
+  add(partial: AggregatePartial): void {
+    this.rowsUsed += partial.rowsUsed;
+    this.rowsRejected += partial.rowsRejected;
+    this.valuesSkipped += partial.valuesSkipped;
+    for (const g of partial.groups) {
+      // Keyed by decoded text: two byte forms of one text (possible only with invalid UTF-8) are one group.
+      const id = g.key.length === 1 ? g.key[0]! : JSON.stringify(g.key);
+      let into = this.groups.get(id);
+      if (into === undefined) {
+        into = newGroup(g.key, this.plan);
+        this.groups.set(id, into);
+        this.order.push(into);
+      }
+      mergeGroup(into, g, this.plan);
+    }
+  }
+
+  /** One object per group (one global row when there is no group-by, even for no input rows). */
+  rows(): Record<string, string | number | null>[] {
+    const plan = this.plan;
+    const groups = this.order.length === 0 && plan.groupBy.length === 0 ? [newGroup([], plan)] : this.order;
+    return groups.map((g) => {
+      const row: Record<string, string | number | null> = {};
+      plan.groupBy.forEach((col, k) => (row[plan.columnNames[col]!] = g.key[k]!));
+      plan.measures.forEach((m, k) => {
+        const n = g.counts[k]!;
+        switch (m.kind) {
+          case 'count':
+            row[m.name] = g.rows;
+            break;
+          case 'sum':
+            row[m.name] = n === 0 ? null : exactSumValue(g.sums[k]!);
+            break;
+          case 'mean':
+            row[m.name] = n === 0 ? null : exactSumValue(g.sums[k]!) / n;
+            break;
+          default:
+            row[m.name] = n === 0 ? null : g.extremes[k]!;
+        }
+      });
+      return row;
+    });
+  }
+}
+
+function mergeGroup(into: GroupPartial, from: GroupPartial, plan: AggregatePlan): void {
+  into.rows += from.rows;
+  plan.measures.forEach((m, k) => {
+    into.counts[k]! += from.counts[k]!;
+    if (m.kind === 'sum' || m.kind === 'mean') mergeExact(into.sums[k]!, from.sums[k]!);
+    else if (m.kind === 'min') into.extremes[k] = Math.min(into.extremes[k]!, from.extremes[k]!);
+    else if (m.kind === 'max') into.extremes[k] = Math.max(into.extremes[k]!, from.extremes[k]!);
+  });
+}
