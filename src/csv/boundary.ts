@@ -55,32 +55,64 @@ export class SummaryBuilder {
     private readonly quote: number,
   ) {}
 
-  /** `buf[0]` is the byte at file offset `offset`; feeds buf[0, length). */
+  /**
+   * `buf[0]` is the byte at file offset `offset`; feeds buf[0, length). Native searches (memchr
+   * speed) do the work: between two quotes the parity is fixed, so only the first LF after each
+   * quote can be a new candidate, and once both candidates are known only quotes are counted.
+   */
   feed(buf: Uint8Array, length: number, offset: number): void {
+    const view = Buffer.from(buf.buffer, buf.byteOffset, length);
     const quote = this.quote;
     let i = 0;
-    // Until both candidate starts are known, look at every LF and quote.
-    while (i < length && (this.firstEven < 0 || this.firstOdd < 0)) {
-      const c = buf[i]!;
-      const at = offset + i;
-      if (c === quote) {
-        if (at >= this.start) this.parity ^= 1;
-      } else if (c === LF && at < this.end - 1) {
-        if (this.parity === 0) {
-          if (this.firstEven < 0) this.firstEven = at + 1;
-        } else if (this.firstOdd < 0) this.firstOdd = at + 1;
-      }
-      i++;
+    if (offset < this.start) {
+      // Byte start - 1: an LF there makes `start` a record start; a quote there is not ours.
+      if (buf[0] === LF && this.start < this.end) this.firstEven = this.start;
+      i = 1;
     }
-    // Then only the parity matters: count quotes.
     let parity = this.parity;
-    for (; i < length; i++) if (buf[i] === quote) parity ^= 1;
-    this.parity = parity;
+    while (i < length && (this.firstEven < 0 || this.firstOdd < 0)) {
+      const q = view.indexOf(quote, i);
+      const stop = q < 0 ? length : q;
+      if ((parity === 0 ? this.firstEven : this.firstOdd) < 0) {
+        const lf = view.indexOf(LF, i);
+        if (lf >= 0 && lf < stop && offset + lf < this.end - 1) {
+          if (parity === 0) this.firstEven = offset + lf + 1;
+          else this.firstOdd = offset + lf + 1;
+        }
+      }
+      if (q < 0) {
+        i = length;
+        break;
+      }
+      parity ^= 1;
+      i = q + 1;
+    }
+    this.parity = countQuoteParity(view, i, length, quote, parity);
   }
 
   summary(): ChunkSummary {
     return { parity: this.parity as 0 | 1, firstEven: this.firstEven, firstOdd: this.firstOdd };
   }
+}
+
+/**
+ * Parity of quote bytes in buf[from, to), XORed into `parity`. indexOf per quote wins while
+ * quotes are sparse; where they are dense (a quote every few bytes) one byte loop is cheaper
+ * than a native call per quote, so it switches.
+ */
+function countQuoteParity(buf: Buffer, from: number, to: number, quote: number, parity: number): number {
+  let i = from;
+  let found = 0;
+  while (i < to) {
+    const q = buf.indexOf(quote, i);
+    if (q < 0 || q >= to) return parity;
+    parity ^= 1;
+    i = q + 1;
+    // Dense: more than one quote per 32 bytes on average, after enough quotes to judge.
+    if (++found >= 64 && (i - from) < found * 32) break;
+  }
+  for (; i < to; i++) if (buf[i] === quote) parity ^= 1;
+  return parity;
 }
 
 /**

@@ -106,35 +106,42 @@ export function scanRecords(
   out: ScanResult,
 ): ScanResult {
   const quote = dialect.quote;
+  const delimiter = dialect.delimiter;
   const capacity = slots.capacity;
   const starts = slots.starts;
   const ends = slots.ends;
   const quotedFlags = slots.quoted;
+  // Native search (memchr speed) bounded to the valid bytes: the buffer may hold stale bytes past `limit`.
+  const valid = buf.subarray(0, limit) as Buffer;
+  let nextQuote = -1; // the next quote byte at or after `pos`, or `limit` if none
   let lines = 0;
   let rows = 0;
-  let recordStart = pos;
 
-  record: while (true) {
-    recordStart = pos;
-    const linesAtRecordStart = lines;
+  while (true) {
+    let recordStart = pos;
+    let linesAtRecordStart = lines;
     if (pos >= ownedEnd) return finish(out, ScanStatus.Done, pos, lines, rows);
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
+    // ---- Fast path: the records before the next quote byte (found natively, memchr speed) ----
+    if (nextQuote < pos) {
+      nextQuote = valid.indexOf(quote, pos);
+      if (nextQuote < 0) nextQuote = limit;
+    }
+    out.lines = lines;
+    out.rows = rows;
+    const run = plainRun(buf, pos, nextQuote, ownedEnd, delimiter, slots, sink, out);
+    lines = out.lines;
+    rows = out.rows;
+    if (run !== RUN_REACHED_STOP) return finish(out, run === RUN_DONE ? ScanStatus.Done : ScanStatus.Stopped, out.pos, lines, rows);
+    pos = out.pos;
+    recordStart = pos;
+    linesAtRecordStart = lines;
+    if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
+
+    // ---- General path: one record that holds a quote byte or runs to the end of the buffer ----
     let i = pos;
     let field = 0;
-    // Empty line (LF or CRLF): no record.
-    const first = buf[i]!;
-    if (first === LF) {
-      pos = i + 1;
-      lines++;
-      continue;
-    }
-    if (first === CR && i + 1 < limit && buf[i + 1] === LF) {
-      pos = i + 2;
-      lines++;
-      continue;
-    }
-
     while (true) {
       // ---- one field, starting at i ----
       let start = i;
@@ -168,7 +175,7 @@ export function scanRecords(
         // After the closing quote: delimiter, record end, or end of input.
         if (i < limit) {
           const c = buf[i]!;
-          if (c !== dialect.delimiter && c !== LF && c !== CR) {
+          if (c !== delimiter && c !== LF && c !== CR) {
             return fail(out, ScanStatus.InvalidClosingQuote, i, recordStart, linesAtRecordStart, rows);
           }
           if (c === CR) {
@@ -211,7 +218,7 @@ export function scanRecords(
         break;
       }
       const c = buf[i]!;
-      if (c === dialect.delimiter) {
+      if (c === delimiter) {
         i++;
         if (i >= limit && !eof) return finish(out, ScanStatus.NeedMore, recordStart, linesAtRecordStart, rows);
         continue;
@@ -227,14 +234,78 @@ export function scanRecords(
     }
 
     // A record that is one empty unquoted field is a blank line (e.g. a lone CR at the end).
-    if (field === 1 && ends[0] === starts[0] && quotedFlags[0] === 0) continue record;
+    if (field === 1 && ends[0] === starts[0] && quotedFlags[0] === 0) continue;
     if (!sink.record(buf, slots, field, recordStart)) {
       out.errorLines = linesAtRecordStart;
       return finish(out, ScanStatus.Stopped, recordStart, linesAtRecordStart, rows);
     }
     rows++;
-    continue record;
   }
+}
+
+const RUN_REACHED_STOP = 0;
+const RUN_DONE = 1;
+const RUN_STOPPED = 2;
+
+/**
+ * The fast path: records in buf[pos, stop) that hold no quote byte, so each is fields split by the
+ * delimiter up to LF; one loop with two compares per byte covers many records. Kept apart from
+ * scanRecords on purpose: inlined in the big state machine, V8 ran this loop at ~240 MB/s; as
+ * its own function it runs at ~590 MB/s (bench/micro.ts).
+ *
+ * Updates out.lines/out.rows. Returns RUN_REACHED_STOP with out.pos at the start of the record
+ * that reaches `stop` (the state machine takes it from there), RUN_DONE with out.pos at the first
+ * record at or past `ownedEnd`, or RUN_STOPPED with out.pos at the record the sink refused (and
+ * out.errorLines its line count).
+ */
+function plainRun(buf: Uint8Array, pos: number, stop: number, ownedEnd: number, delimiter: number, slots: FieldSlots, sink: RecordSink, out: ScanResult): number {
+  const starts = slots.starts;
+  const ends = slots.ends;
+  const quotedFlags = slots.quoted;
+  const capacity = slots.capacity;
+  let lines = out.lines;
+  let rows = out.rows;
+  let recordStart = pos;
+  let field = 0;
+  let fieldStart = pos;
+  for (let j = pos; j < stop; j++) {
+    const c = buf[j]!;
+    if (c === delimiter) {
+      if (field < capacity) {
+        starts[field] = fieldStart;
+        ends[field] = j;
+        quotedFlags[field] = 0;
+      }
+      field++;
+      fieldStart = j + 1;
+    } else if (c === LF) {
+      const end = j > recordStart && buf[j - 1] === CR ? j - 1 : j;
+      if (end !== recordStart) {
+        if (field < capacity) {
+          starts[field] = fieldStart;
+          ends[field] = end;
+          quotedFlags[field] = 0;
+        }
+        if (!sink.record(buf, slots, field + 1, recordStart)) {
+          out.errorLines = lines;
+          out.lines = lines;
+          out.rows = rows;
+          out.pos = recordStart;
+          return RUN_STOPPED;
+        }
+        rows++;
+      } // else: a blank line (LF or CRLF), no record
+      lines++;
+      recordStart = j + 1;
+      field = 0;
+      fieldStart = recordStart;
+      if (recordStart >= ownedEnd) break;
+    }
+  }
+  out.lines = lines;
+  out.rows = rows;
+  out.pos = recordStart;
+  return recordStart >= ownedEnd ? RUN_DONE : RUN_REACHED_STOP;
 }
 
 function finish(out: ScanResult, status: ScanStatus, pos: number, lines: number, rows: number): ScanResult {

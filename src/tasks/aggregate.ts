@@ -3,13 +3,14 @@
  * table, and the small partial it returns to the coordinator.
  *
  * Hot path: one record at a time, touching only the bytes of the group and measure columns.
- * Group lookup uses the key's bytes as a latin1 string (one byte per char, cheap for V8 and
- * distinct for distinct bytes); the UTF-8 text is decoded once, when a group first appears.
+ * Groups are found by their key bytes (group-table.ts); the UTF-8 text is decoded once, when a
+ * group first appears.
  */
 import { ChunkmillError, type ErrorData } from '../errors.js';
 import { decodeField, parseNumber } from '../csv/fields.js';
 import type { FieldSlots, RecordSink } from '../csv/scanner.js';
 import { addExact, type ExactSum } from './exact-sum.js';
+import { GroupTable } from './group-table.js';
 import type { AggregateSpec, MeasureSpec } from './measures.js';
 
 export type MeasureKind = MeasureSpec['kind'];
@@ -92,8 +93,10 @@ export interface SinkError {
 }
 
 export class AggregateSink implements RecordSink {
-  readonly groups = new Map<string, GroupPartial>();
+  /** Groups in order of first appearance; the table maps key bytes to an index here. */
   readonly order: GroupPartial[] = [];
+  private readonly table = new GroupTable();
+  private scratch = Buffer.allocUnsafe(256);
   rowsUsed = 0;
   rowsRejected = 0;
   valuesSkipped = 0;
@@ -183,27 +186,48 @@ export class AggregateSink implements RecordSink {
 
   private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial {
     const groupBy = this.plan.groupBy;
-    let key: string;
-    if (this.singleKey) {
-      key = keyPart(buf, slots, groupBy[0]!, this.plan.quote);
+    let g: number;
+    const c = groupBy[0]!;
+    if (this.singleKey && slots.quoted[c] !== 2) {
+      g = this.table.findOrAdd(buf, slots.starts[c]!, slots.ends[c]!);
     } else {
-      key = '';
-      // Length-prefixed parts: unambiguous whatever bytes the fields hold.
-      for (let g = 0; g < groupBy.length; g++) {
-        const part = keyPart(buf, slots, groupBy[g]!, this.plan.quote);
-        key += part.length + ':' + part;
+      g = this.table.findOrAdd(this.scratch, 0, this.composeKey(buf, slots));
+    }
+    if (g === this.order.length) {
+      const quote = this.plan.quote;
+      this.order.push(newGroup(groupBy.map((col) => decodeField(buf, slots.starts[col]!, slots.ends[col]!, slots.quoted[col]!, quote)), this.plan));
+    }
+    return this.order[g]!;
+  }
+
+  /**
+   * Canonical key bytes in `scratch`: each group field unescaped (so `"a""b"` and a bare `a"b`
+   * are one key) and prefixed by its length (so field boundaries are unambiguous). Returns the length.
+   */
+  private composeKey(buf: Buffer, slots: FieldSlots): number {
+    const groupBy = this.plan.groupBy;
+    const quote = this.plan.quote.charCodeAt(0);
+    let n = 0;
+    for (let k = 0; k < groupBy.length; k++) {
+      const col = groupBy[k]!;
+      const s = slots.starts[col]!;
+      const e = slots.ends[col]!;
+      if (n + 4 + (e - s) > this.scratch.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + 4 + (e - s)));
+        this.scratch.copy(bigger, 0, 0, n);
+        this.scratch = bigger;
       }
+      const lengthAt = n;
+      n += 4;
+      const unescape = slots.quoted[col] === 2;
+      for (let i = s; i < e; i++) {
+        const b = buf[i]!;
+        this.scratch[n++] = b;
+        if (unescape && b === quote) i++; // skip the second quote of a doubled pair
+      }
+      this.scratch.writeUInt32LE(n - lengthAt - 4, lengthAt);
     }
-    let group = this.groups.get(key);
-    if (group === undefined) {
-      group = newGroup(
-        groupBy.map((c) => decodeField(buf, slots.starts[c]!, slots.ends[c]!, slots.quoted[c]!, this.plan.quote)),
-        this.plan,
-      );
-      this.groups.set(key, group);
-      this.order.push(group);
-    }
-    return group;
+    return n;
   }
 
   private badNumber(buf: Buffer, col: number, s: number, e: number): void {
@@ -220,12 +244,6 @@ export class AggregateSink implements RecordSink {
       },
     };
   }
-}
-
-/** Raw key bytes as latin1; doubled quotes unescaped so `"a""b"` and a bare `a"b` are one key. */
-function keyPart(buf: Buffer, slots: FieldSlots, col: number, quote: string): string {
-  const text = buf.toString('latin1', slots.starts[col]!, slots.ends[col]!);
-  return slots.quoted[col] === 2 ? text.split(quote + quote).join(quote) : text;
 }
 
 export function newGroup(key: string[], plan: Pick<AggregatePlan, 'measures'>): GroupPartial {
