@@ -50,16 +50,16 @@ export interface ErrorData extends ErrorLocation {
 
 export class ChunkmillError extends Error {
   readonly code: ErrorCode;
-  readonly file?: string;
-  readonly line?: number;
-  readonly column?: string;
-  readonly columnIndex?: number;
-  readonly byteOffset?: number;
-  readonly chunkIndex?: number;
+  declare readonly file?: string;
+  declare readonly line?: number;
+  declare readonly column?: string;
+  declare readonly columnIndex?: number;
+  declare readonly byteOffset?: number;
+  declare readonly chunkIndex?: number;
   /** The option at fault, for ERR_INVALID_OPTION. */
-  readonly option?: string;
+  declare readonly option?: string;
   /** A short suggestion for the user, shown by the CLI under the message. */
-  readonly hint?: string;
+  declare readonly hint?: string;
 
   constructor(data: Omit<ErrorData, 'localLine'>, options?: { cause?: unknown }) {
     super(data.message, options);
