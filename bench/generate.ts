@@ -74,18 +74,22 @@ export async function generate(
   const row = kind === 'sales' ? salesRow : wideRow;
   const out = createWriteStream(path);
   let text = kind === 'sales' ? salesHeader() : wideHeader();
-  let written = 0;
+  // Count bytes, not UTF-16 units (region names are multi-byte), so the file never exceeds `bytes`.
+  // Rows depend only on the seed and their index: a smaller `bytes` gives a prefix of a larger file.
+  let written = Buffer.byteLength(text);
   let n = 0;
-  while (n < rows && written + text.length < bytes) {
-    text += row(n + 1, random);
+  while (n < rows) {
+    const line = row(n + 1, random);
+    const size = Buffer.byteLength(line);
+    if (written + size > bytes) break;
+    text += line;
+    written += size;
     n++;
     if (text.length > 1 << 20) {
-      written += Buffer.byteLength(text);
       if (!out.write(text)) await once(out, 'drain');
       text = '';
     }
   }
-  written += Buffer.byteLength(text);
   out.end(text);
   await once(out, 'finish');
   return { rows: n, bytes: written };

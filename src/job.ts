@@ -78,7 +78,8 @@ export class Job<R> extends EventEmitter<JobEvents<R>> {
   constructor(run: (job: Job<R>, signal: AbortSignal) => Promise<R>, external?: AbortSignal) {
     super();
     if (external !== undefined) {
-      if (external.aborted) this.controller.abort(external.reason);
+      // Whatever the external reason, the job rejects with our AbortError (code ABORT_ERR).
+      if (external.aborted) this.controller.abort(new AbortError('The job was cancelled by its signal', { cause: external.reason }));
       else external.addEventListener('abort', () => this.cancel(), { once: true, signal: this.controller.signal });
     }
     // Start on a later tick, so listeners attached right after processDataset() see every event.
