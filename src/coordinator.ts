@@ -23,6 +23,11 @@ import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } 
 
 /** Two tasks per worker: one running, one queued, so no worker waits on a round trip. */
 const IN_FLIGHT_PER_WORKER = 2;
+/**
+ * Reorder window: no chunk is parsed more than this many chunks (per worker) ahead of the merge
+ * point, so a slow chunk holds back at most a few partials instead of the rest of the file's.
+ */
+const MERGE_AHEAD_PER_WORKER = 4;
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 /** The outcome of a chunk that owns no record (a longer record covers it). */
 const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: { groups: [], rowsUsed: 0, rowsRejected: 0, valuesSkipped: 0 } };
@@ -155,10 +160,13 @@ class ChunkRun {
 
   private launch(): void {
     const limit = this.pool.maxThreads * IN_FLIGHT_PER_WORKER;
+    const window = this.pool.maxThreads * MERGE_AHEAD_PER_WORKER;
     while (this.inFlight < limit && this.failed === null) {
-      const parse = this.parseQueue.shift();
-      if (parse !== undefined) this.dispatch(parse, this.parseTask(parse, this.starts[parse]!));
-      else if (!this.fallback && this.nextSummary < this.chunks.length) {
+      const head = this.parseQueue[0];
+      if (head !== undefined && head < this.nextMerge + window) {
+        this.parseQueue.shift();
+        this.dispatch(head, this.parseTask(head, this.starts[head]!));
+      } else if (!this.fallback && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
         this.dispatch(k, { op: 'summarize', input: this.prepared.input, ...this.chunks[k]!, quote: this.prepared.dialect.quote });
       } else break;
