@@ -95,7 +95,11 @@ export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResul
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000, // the pool lives for one job; workers must not die between its tasks
+    execArgv: workerExecArgv(process.execArgv),
   });
+  // Replies still on their way when the pool is destroyed surface as pool 'error' events; the job
+  // has already failed or finished by then, and an unheard 'error' would crash the host process.
+  pool.on('error', () => {});
   try {
     const run = new ChunkRun(opts, prepared, chunks, pool, signal, job, progress, merger);
     await run.execute();
@@ -180,7 +184,9 @@ class ChunkRun {
 
   private dispatch(k: number, task: WorkerTask): void {
     this.inFlight++;
-    this.pool.run(task, { signal: this.signal }).then(
+    // No per-task signal: aborting a running task makes Piscina replace the worker behind the
+    // pool's back (threads outlived the job). Cancelling fails the run; destroy() then stops all.
+    this.pool.run(task).then(
       (reply) => {
         this.inFlight--;
         if (this.failed !== null) return;
@@ -217,7 +223,8 @@ class ChunkRun {
 
   /** Merges parsed chunks in order, checking each started where the previous one ended. */
   private mergeReady(): void {
-    for (let out = this.parsed.get(this.nextMerge); out !== undefined; out = this.parsed.get(this.nextMerge)) {
+    // `failed` is re-checked each turn: a 'chunk' listener may cancel the job mid-loop.
+    for (let out = this.parsed.get(this.nextMerge); out !== undefined && this.failed === null; out = this.parsed.get(this.nextMerge)) {
       const k = this.nextMerge;
       const chunk = this.chunks[k]!;
       const start = this.starts[k]!;
@@ -277,4 +284,22 @@ function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
     return new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread exited while processing chunk ${chunkIndex} (${message})` }, { cause: e });
   }
   return new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` }, { cause: e });
+}
+
+/** Flags that load code into every thread. */
+const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+
+/**
+ * The host's Node flags minus module loaders. Workers run compiled JS, and a loader inherited
+ * from a host started under tsx or ts-node cost each worker ~230 ms of start-up.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const name = arg.split('=', 1)[0]!;
+    if (!LOADER_FLAGS.has(name)) kept.push(arg);
+    else if (!arg.includes('=')) i++; // the flag's value is the next argument
+  }
+  return kept;
 }

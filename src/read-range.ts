@@ -93,7 +93,7 @@ export function parseRange(
 
   while (true) {
     const eof = base + valid >= size;
-    scanRecords(shared, pos, valid, end - base, eof, dialect, classes, slots, sink, result);
+    scanRecords(shared, pos, valid, end - base, eof, dialect, classes, slots, sink, result, maxRecordSize);
     rows += result.rows;
     const linesBefore = lines;
     lines += result.lines;
@@ -126,6 +126,8 @@ export function parseRange(
         const localLine = linesBefore + result.errorLines + countLines(shared, result.pos, err.offset);
         return { next: base + result.pos, rows, lines, error: { ...err.data, byteOffset: base + err.offset, localLine } };
       }
+      case ScanStatus.RecordTooLarge:
+        return recordTooLarge(base + result.pos, -1, rows, lines, maxRecordSize);
       case ScanStatus.UnclosedQuote:
       case ScanStatus.InvalidClosingQuote: {
         const localLine = linesBefore + result.errorLines + countLines(shared, result.pos, result.errorAt);
@@ -143,7 +145,7 @@ export function parseRange(
 }
 
 
-/** A record that outgrows `maxRecordSize`: nearly always an unclosed quote, not a real record. */
+/** A record longer than `maxRecordSize` (`length` -1: its full length is known only to the scanner). */
 function recordTooLarge(at: number, length: number, rows: number, lines: number, maxRecordSize: number): RangeOutcome {
   return {
     next: at,
@@ -151,7 +153,7 @@ function recordTooLarge(at: number, length: number, rows: number, lines: number,
     lines,
     error: {
       code: 'ERR_CSV_RECORD_TOO_LARGE',
-      message: `A record is longer than maxRecordSize (${maxRecordSize} bytes; ${length} read so far)`,
+      message: `A record is longer than maxRecordSize (${maxRecordSize} bytes${length >= 0 ? `; ${length} read so far` : ''})`,
       hint: 'usually a quote that is never closed; raise maxRecordSize if such long records are real',
       byteOffset: at,
       localLine: lines,

@@ -36,7 +36,7 @@ export async function inspectInput(path: string, dialect: Dialect, header: boole
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
       const valid = bytesRead;
       const bom = valid >= 3 && BOM.every((b, i) => buf[i] === b) ? 3 : 0;
-      const first = readFirstRecord(buf, bom, valid, valid >= info.size, dialect);
+      const first = readFirstRecord(buf, bom, valid, valid >= info.size, dialect, path);
       if (first !== 'need-more') {
         const layout = { size: info.size, mtimeMs: info.mtimeMs };
         if (first === null) return { ...layout, columns: [], dataStart: info.size, headerLines: 0 };
@@ -89,7 +89,7 @@ class FirstRecordSink implements RecordSink {
 }
 
 /** The first record in buf[from, valid): its fields, where the next record starts, LFs before it. */
-function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean, dialect: Dialect) {
+function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean, dialect: Dialect, file: string) {
   const sink = new FirstRecordSink(String.fromCharCode(dialect.quote));
   const result = scanRecords(buf, from, valid, Infinity, eof, dialect, classTable(dialect), new FieldSlots(MAX_COLUMNS), sink, new ScanResult());
   if (sink.fields === null) {
@@ -98,6 +98,7 @@ function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean,
     const unclosed = result.status === ScanStatus.UnclosedQuote;
     throw new ChunkmillError({
       code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE',
+      file,
       line: 1 + result.errorLines,
       byteOffset: result.errorAt,
       message: unclosed ? 'The first record has a quoted field that is never closed' : 'The first record has a byte after a closing quote',

@@ -56,6 +56,8 @@ export const enum ScanStatus {
   UnclosedQuote = 4,
   /** A byte other than delimiter/newline follows a closing quote; `errorAt` is that byte. */
   InvalidClosingQuote = 5,
+  /** A record longer than `maxRecordSize`; `pos` and `errorAt` are its start. */
+  RecordTooLarge = 6,
 }
 
 /** The scanner's answer, written into a reused object so the loop allocates nothing. */
@@ -104,6 +106,7 @@ export function scanRecords(
   slots: FieldSlots,
   sink: RecordSink,
   out: ScanResult,
+  maxRecordSize = Infinity,
 ): ScanResult {
   const quote = dialect.quote;
   const delimiter = dialect.delimiter;
@@ -134,11 +137,13 @@ export function scanRecords(
     out.rows = rows;
     const run =
       words !== null
-        ? plainRunWords(buf, words, pos, nextQuote, ownedEnd, delimiter, slots, sink, out)
-        : plainRun(buf, pos, nextQuote, ownedEnd, delimiter, slots, sink, out);
+        ? plainRunWords(buf, words, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out)
+        : plainRun(buf, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out);
     lines = out.lines;
     rows = out.rows;
-    if (run !== RUN_REACHED_STOP) return finish(out, run === RUN_DONE ? ScanStatus.Done : ScanStatus.Stopped, out.pos, lines, rows);
+    if (run === RUN_DONE) return finish(out, ScanStatus.Done, out.pos, lines, rows);
+    if (run === RUN_STOPPED) return finish(out, ScanStatus.Stopped, out.pos, lines, rows);
+    if (run === RUN_TOO_LARGE) return fail(out, ScanStatus.RecordTooLarge, out.pos, out.pos, lines, rows);
     pos = out.pos;
     recordStart = pos;
     linesAtRecordStart = lines;
@@ -147,6 +152,7 @@ export function scanRecords(
     // ---- General path: one record that holds a quote byte or runs to the end of the buffer ----
     let i = pos;
     let field = 0;
+    let recordEnd = pos; // where the record's terminator starts
     while (true) {
       // ---- one field, starting at i ----
       let start = i;
@@ -218,6 +224,7 @@ export function scanRecords(
       field++;
 
       // ---- what ends the field: delimiter (next field), record end, or end of input ----
+      recordEnd = i;
       if (i >= limit) {
         pos = i;
         break;
@@ -240,6 +247,7 @@ export function scanRecords(
 
     // A record that is one empty unquoted field is a blank line (e.g. a lone CR at the end).
     if (field === 1 && ends[0] === starts[0] && quotedFlags[0] === 0) continue;
+    if (recordEnd - recordStart > maxRecordSize) return fail(out, ScanStatus.RecordTooLarge, recordStart, recordStart, linesAtRecordStart, rows);
     if (!sink.record(buf, slots, field, recordStart)) {
       out.errorLines = linesAtRecordStart;
       return finish(out, ScanStatus.Stopped, recordStart, linesAtRecordStart, rows);
@@ -251,6 +259,8 @@ export function scanRecords(
 const RUN_REACHED_STOP = 0;
 const RUN_DONE = 1;
 const RUN_STOPPED = 2;
+/** A record longer than maxRecordSize; out.pos is its start, out.lines its line count. */
+const RUN_TOO_LARGE = 3;
 
 /**
  * The fast path: records in buf[pos, stop) that hold no quote byte, so each is fields split by the
@@ -263,7 +273,17 @@ const RUN_STOPPED = 2;
  * record at or past `ownedEnd`, or RUN_STOPPED with out.pos at the record the sink refused (and
  * out.errorLines its line count).
  */
-function plainRun(buf: Uint8Array, pos: number, stop: number, ownedEnd: number, delimiter: number, slots: FieldSlots, sink: RecordSink, out: ScanResult): number {
+function plainRun(
+  buf: Uint8Array,
+  pos: number,
+  stop: number,
+  ownedEnd: number,
+  delimiter: number,
+  maxRecordSize: number,
+  slots: FieldSlots,
+  sink: RecordSink,
+  out: ScanResult,
+): number {
   const starts = slots.starts;
   const ends = slots.ends;
   const quotedFlags = slots.quoted;
@@ -286,6 +306,12 @@ function plainRun(buf: Uint8Array, pos: number, stop: number, ownedEnd: number, 
     } else if (c === LF) {
       const end = j > recordStart && buf[j - 1] === CR ? j - 1 : j;
       if (end !== recordStart) {
+        if (end - recordStart > maxRecordSize) {
+          out.lines = lines;
+          out.rows = rows;
+          out.pos = recordStart;
+          return RUN_TOO_LARGE;
+        }
         if (field < capacity) {
           starts[field] = fieldStart;
           ends[field] = end;
@@ -332,6 +358,7 @@ function plainRunWords(
   stop: number,
   ownedEnd: number,
   delimiter: number,
+  maxRecordSize: number,
   slots: FieldSlots,
   sink: RecordSink,
   out: ScanResult,
@@ -373,6 +400,12 @@ function plainRunWords(
       // LF: the same record end as in plainRun.
       const end = j > recordStart && buf[j - 1] === CR ? j - 1 : j;
       if (end !== recordStart) {
+        if (end - recordStart > maxRecordSize) {
+          out.lines = lines;
+          out.rows = rows;
+          out.pos = recordStart;
+          return RUN_TOO_LARGE;
+        }
         if (field < capacity) {
           starts[field] = fieldStart;
           ends[field] = end;

@@ -9,7 +9,7 @@
 import { ChunkmillError, type ErrorData } from '../errors.js';
 import { decodeField, parseNumber } from '../csv/fields.js';
 import type { FieldSlots, RecordSink } from '../csv/scanner.js';
-import { addExact, type ExactSum } from './exact-sum.js';
+import { addExact, newExactSum, type ExactSum } from './exact-sum.js';
 import { GroupTable } from './group-table.js';
 import type { AggregateSpec, MeasureSpec } from './measures.js';
 
@@ -249,6 +249,6 @@ export class AggregateSink implements RecordSink {
 export function newGroup(key: string[], plan: Pick<AggregatePlan, 'measures'>): GroupPartial {
   const n = plan.measures.length;
   const extremes = plan.measures.map((m) => (m.kind === 'min' ? Infinity : m.kind === 'max' ? -Infinity : 0));
-  const sums = plan.measures.map((): ExactSum => []);
+  const sums = plan.measures.map((): ExactSum => newExactSum());
   return { key, rows: 0, counts: new Array<number>(n).fill(0), extremes, sums };
 }

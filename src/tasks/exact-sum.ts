@@ -8,10 +8,31 @@
  * partial list stays short in practice (1-3 doubles), so `add` costs a few flops per value.
  */
 
-/** The running sum: a list of non-overlapping doubles whose exact total is the sum so far. */
-export type ExactSum = number[];
+/**
+ * The running sum: lists of non-overlapping doubles whose exact total is the sum so far. Values of
+ * magnitude >= 2^960 go to `big`, scaled by 2^-64 (exact for such values), so no intermediate
+ * partial can overflow: 1e308 + 1e308 - 1e308 is 1e308 in any order, and an overflowing total is
+ * +-Infinity, never NaN.
+ */
+export interface ExactSum {
+  small: number[];
+  big: number[];
+}
 
-export function addExact(partials: ExactSum, value: number): void {
+const BIG = 2 ** 960;
+const DOWN = 2 ** -64;
+const UP = 2 ** 64;
+
+export function newExactSum(): ExactSum {
+  return { small: [], big: [] };
+}
+
+export function addExact(sum: ExactSum, value: number): void {
+  if (value < BIG && value > -BIG) addPartial(sum.small, value);
+  else addPartial(sum.big, value * DOWN);
+}
+
+function addPartial(partials: number[], value: number): void {
   let x = value;
   let used = 0;
   for (let j = 0; j < partials.length; j++) {
@@ -36,11 +57,22 @@ export function addExact(partials: ExactSum, value: number): void {
 
 /** Adds every partial of `other` into `into` (exact, so the merge is associative). */
 export function mergeExact(into: ExactSum, other: ExactSum): void {
-  for (const v of other) addExact(into, v);
+  for (const v of other.small) addPartial(into.small, v);
+  for (const v of other.big) addPartial(into.big, v);
 }
 
-/** The correctly rounded value of the exact sum (round-half-even across the partials). */
-export function exactSumValue(partials: ExactSum): number {
+/** The correctly rounded value of the exact sum. */
+export function exactSumValue(sum: ExactSum): number {
+  if (roundPartials(sum.big) === 0) return roundPartials(sum.small);
+  // Both lists in the scaled domain (exact: the result is far from the subnormal range), rounded
+  // once, then scaled back (exact, or +-Infinity when the true sum exceeds the largest double).
+  const scaled = [...sum.big];
+  for (const v of sum.small) addPartial(scaled, v * DOWN);
+  return roundPartials(scaled) * UP;
+}
+
+/** The correctly rounded value of non-overlapping partials (round-half-even across them). */
+function roundPartials(partials: number[]): number {
   let n = partials.length;
   if (n === 0) return 0;
   let hi = partials[--n]!;
