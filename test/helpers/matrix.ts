@@ -1,0 +1,87 @@
+/**
+ * The invariant every parallel test sweeps (DESIGN.md section 3): for any chunk size, 1 byte to
+ * the whole file, and any worker count, processDataset gives the result of the serial in-process
+ * parse. Real worker threads on real files; no mocks.
+ */
+import { statSync } from 'node:fs';
+import { expect } from 'vitest';
+import { processDataset, processSerial, type AggregateResult, type ChunkmillError, type ProcessOptions } from 'chunkmill';
+import { rejectionOf, where } from './errors.ts';
+
+/** Tiny chunks (1, 2, 3, 7 bytes) put boundaries inside every token; 64 and 4096 are ordinary. */
+export const CHUNK_SIZES = [1, 2, 3, 7, 64, 4096] as const;
+export const WORKER_COUNTS = [1, 2, 3] as const;
+
+/** A lighter sweep for behaviour tests on small files (the fixture matrix runs the full one). */
+export const QUICK_MATRIX: MatrixOptions = { chunkSizes: [1, 2, 7, 64, 4096], workers: [1, 3] };
+
+export interface MatrixOptions {
+  /** Defaults to CHUNK_SIZES plus the whole file as one chunk. */
+  chunkSizes?: readonly number[];
+  workers?: readonly number[];
+}
+
+/** CHUNK_SIZES plus one chunk for the whole file (size 0 still needs chunkSize >= 1). */
+export function chunkSizesFor(path: string): number[] {
+  return [...new Set([...CHUNK_SIZES, Math.max(1, statSync(path).size)])];
+}
+
+function inputPath(options: ProcessOptions): string {
+  return options.input instanceof URL ? options.input.pathname : options.input;
+}
+
+/**
+ * Runs the serial path once, then processDataset for every chunk size x worker count, and asserts
+ * each parallel run has the serial rows (deep, strict: group order, null vs 0, key text) and the
+ * serial row accounting. Returns the serial result for further checks.
+ */
+export async function runMatrix(options: ProcessOptions, matrix: MatrixOptions = {}): Promise<AggregateResult> {
+  const serial = await processSerial(options);
+  const chunkSizes = matrix.chunkSizes ?? chunkSizesFor(inputPath(options));
+  for (const chunkSize of chunkSizes) {
+    for (const workers of matrix.workers ?? WORKER_COUNTS) {
+      const label = `chunkSize ${chunkSize}, workers ${workers}`;
+      const parallel = await processDataset({ ...options, chunkSize, workers }).result;
+      expect(parallel.rows, label).toStrictEqual(serial.rows);
+      expect(parallel.stats.rows, label).toBe(serial.stats.rows);
+      expect(parallel.stats.rowsUsed, label).toBe(serial.stats.rowsUsed);
+      expect(parallel.stats.rowsRejected, label).toBe(serial.stats.rowsRejected);
+      expect(parallel.stats.valuesSkipped, label).toBe(serial.stats.valuesSkipped);
+    }
+  }
+  return serial;
+}
+
+/** Errors: fewer configurations (each failing run also tears a pool down), still from 1 byte to all. */
+export const ERROR_CHUNK_SIZES = [1, 3, 7, 64] as const;
+export const ERROR_WORKER_COUNTS = [1, 3] as const;
+
+export interface ExpectedError {
+  code: string;
+  line?: number;
+  column?: string;
+  byteOffset?: number;
+}
+
+/**
+ * Asserts the serial path and processDataset at chunk sizes {1, 3, 7, 64, whole file} x workers
+ * {1, 3} (or the given matrix) reject with the same located error: code, line, column and byte
+ * offset all equal `expected` (fields left out of `expected` must be absent from the error), and
+ * `file` names the input. Returns the serial error.
+ */
+export async function expectErrorEverywhere(options: ProcessOptions, expected: ExpectedError, matrix: MatrixOptions = {}): Promise<ChunkmillError> {
+  const want = { code: expected.code, line: expected.line, column: expected.column, byteOffset: expected.byteOffset };
+  const serial = await rejectionOf(processSerial(options));
+  expect(where(serial), 'serial').toStrictEqual(want);
+  expect(serial.file, 'serial: file').toBe(inputPath(options));
+  const whole = Math.max(1, statSync(inputPath(options)).size);
+  const chunkSizes = matrix.chunkSizes ?? [...new Set([...ERROR_CHUNK_SIZES, whole])];
+  for (const chunkSize of chunkSizes) {
+    for (const workers of matrix.workers ?? ERROR_WORKER_COUNTS) {
+      const error = await rejectionOf(processDataset({ ...options, chunkSize, workers }).result);
+      expect(where(error), `chunkSize ${chunkSize}, workers ${workers}`).toStrictEqual(want);
+      expect(error.file, `chunkSize ${chunkSize}, workers ${workers}: file`).toBe(inputPath(options));
+    }
+  }
+  return serial;
+}
