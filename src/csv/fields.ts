@@ -14,13 +14,23 @@ const ZERO = 48;
 
 /**
  * Parse buf[start, end) as a finite decimal number (`-12`, `3.5`, `.5`, `1e-3`, surrounding
- * spaces allowed). Returns NaN when the text is not one.
+ * spaces allowed). Returns NaN when the text is not one. (Tests and cold paths; see parseNumberInto.)
  *
  * Fast path: at most 15 significant digits and no exponent, so the digits form an integer below
  * 2^53 and the value is `mantissa / 10^scale`: one correctly rounded division of two exact
  * doubles, hence the same double as Number(text) (Clinger's fast path).
  */
 export function parseNumber(buf: Uint8Array, start: number, end: number): number {
+  return parseNumberInto(buf, start, end, scratch, 0) ? scratch[0]! : NaN;
+}
+const scratch = new Float64Array(1);
+
+/**
+ * parseNumber for the hot path: stores the value in `out[index]` and returns whether the text was
+ * a number. A double returned from a call that V8 does not inline is boxed (a heap allocation per
+ * value); a typed-array slot is not.
+ */
+export function parseNumberInto(buf: Uint8Array, start: number, end: number, out: Float64Array, index: number): boolean {
   while (start < end && (buf[start] === SPACE || buf[start] === TAB)) start++;
   while (end > start && (buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
   let i = start;
@@ -53,12 +63,15 @@ export function parseNumber(buf: Uint8Array, start: number, end: number): number
       i++;
     }
   }
-  if (digits === 0) return NaN;
+  if (digits === 0) return false;
   if (i === end && digits <= 15) {
     const v = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-    return negative ? -v : v;
+    out[index] = negative ? -v : v;
+    return true;
   }
-  return parseNumberSlow(buf, start, end);
+  const v = parseNumberSlow(buf, start, end);
+  out[index] = v;
+  return v === v;
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -7,9 +7,9 @@
  * group first appears.
  */
 import { ChunkmillError, type ErrorData } from '../errors.js';
-import { decodeField, parseNumber } from '../csv/fields.js';
+import { decodeField, parseNumberInto } from '../csv/fields.js';
 import type { FieldSlots, RecordSink } from '../csv/scanner.js';
-import { addExact, newExactSum, type ExactSum } from './exact-sum.js';
+import { addExactAt, newExactSum, type ExactSum } from './exact-sum.js';
 import { GroupTable } from './group-table.js';
 import type { AggregateSpec, MeasureSpec } from './measures.js';
 
@@ -147,8 +147,7 @@ export class AggregateSink implements RecordSink {
         this.present[k] = 0; // empty field: NULL, skipped by every measure but count
         continue;
       }
-      const v = parseNumber(buf, s, e);
-      if (v !== v) {
+      if (!parseNumberInto(buf, s, e, this.values, k)) {
         if (plan.onBadNumber === 'skip') {
           this.valuesSkipped++;
           this.present[k] = 0;
@@ -157,7 +156,6 @@ export class AggregateSink implements RecordSink {
         this.badNumber(buf, col, s, e);
         return false;
       }
-      this.values[k] = v;
       this.present[k] = 1;
     }
 
@@ -169,10 +167,13 @@ export class AggregateSink implements RecordSink {
       if (kind === KIND_COUNT) continue;
       const slot = this.slotOf[m]!;
       if (this.present[slot] === 0) continue;
-      const v = this.values[slot]!;
       group.counts[m]!++;
-      if (kind === KIND_SUM || kind === KIND_MEAN) addExact(group.sums[m]!, v);
-      else if (kind === KIND_MIN) {
+      if (kind === KIND_SUM || kind === KIND_MEAN) {
+        addExactAt(group.sums[m]!, this.values, slot);
+        continue;
+      }
+      const v = this.values[slot]!;
+      if (kind === KIND_MIN) {
         if (v < group.extremes[m]!) group.extremes[m] = v;
       } else if (v > group.extremes[m]!) group.extremes[m] = v;
     }

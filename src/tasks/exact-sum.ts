@@ -32,6 +32,18 @@ export function addExact(sum: ExactSum, value: number): void {
   else addPartial(sum.big, value * DOWN);
 }
 
+/**
+ * addExact for the hot path: adds `values[index]`. Reading the value here instead of receiving it
+ * as an argument avoids boxing a double per call (V8 does not inline this into the row loop):
+ * 1.17x on a 19-sum query (bench wide data). A Float64Array for the partials was tried and was
+ * ~20% slower than this plain array, despite less GC.
+ */
+export function addExactAt(sum: ExactSum, values: Float64Array, index: number): void {
+  const value = values[index]!;
+  if (value < BIG && value > -BIG) addPartial(sum.small, value);
+  else addPartial(sum.big, value * DOWN);
+}
+
 function addPartial(partials: number[], value: number): void {
   let x = value;
   let used = 0;
