@@ -1,0 +1,75 @@
+/**
+ * The engine configurations: processDataset on a worker pool of a given size, and processSerial
+ * (the same scanner and aggregate in-process, on the calling thread: the 1-core baseline).
+ *
+ * The engine is imported as a package ('chunkmill' resolves to the built dist/), exactly as a
+ * user would: `npm run build` first. Its worker threads run compiled JS.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { processDataset, processSerial, type AggregateResult } from 'chunkmill';
+import type { Dataset } from './data.ts';
+import { engineAnswer, queryFor, type Answer } from './queries.ts';
+
+export interface EngineOutcome {
+  /** The result rows, serialised: engine configurations must agree byte for byte. */
+  exact: string;
+  /** The sales answer, for comparing with peers (null for other datasets). */
+  answer: Answer | null;
+  rows: number;
+  /** Worker threads the job used (stats.workers): the engine uses no more than there are chunks. */
+  workersUsed: number;
+  /** `progress` events the job emitted (the main thread's view of the work). */
+  progressEvents: number;
+}
+
+export interface EngineSettings {
+  /** Worker threads; 0 means processSerial. */
+  workers: number;
+  chunkSize?: number;
+}
+
+export async function runEngine(data: Dataset, settings: EngineSettings): Promise<EngineOutcome> {
+  const options = {
+    input: data.path,
+    aggregate: queryFor(data.kind),
+    ...(settings.chunkSize !== undefined ? { chunkSize: settings.chunkSize } : {}),
+  };
+  let result: AggregateResult;
+  let progressEvents = 0;
+  if (settings.workers === 0) {
+    result = await processSerial(options);
+  } else {
+    const job = processDataset({ ...options, workers: settings.workers });
+    job.on('progress', () => progressEvents++);
+    result = await job.result;
+    if (result.stats.sequentialFallback) throw new Error(`${data.path}: the engine fell back to a sequential parse (quote mismatch); the bench data should never do that`);
+  }
+  return {
+    exact: JSON.stringify(result.rows),
+    answer: data.kind === 'sales' ? engineAnswer(result.rows, result.stats.rows) : null,
+    rows: result.stats.rows,
+    workersUsed: settings.workers === 0 ? 0 : result.stats.workers,
+    progressEvents,
+  };
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The engine rows measure dist/ (what users run), the microbenchmarks src/: null when dist/ is
+ * there and newer than every file in src/, else what to do about it.
+ */
+export function buildProblem(): string | null {
+  const built = join(ROOT, 'dist', 'index.js');
+  if (!existsSync(built)) return 'dist/ is missing: run `npm run build` first (the bench imports the built engine, as users do)';
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  if (newest(join(ROOT, 'src')) > statSync(built).mtimeMs) return 'src/ changed after the last build: the engine rows measure the old dist/ (run `npm run build`)';
+  return null;
+}
+
+export function engineLabel(workers: number): string {
+  return workers === 0 ? 'chunkmill serial (in-process)' : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: the engine across worker counts against its serial path and single-threaded
+ * peers, on seeded data, with a correctness check across every configuration. See HELP in
+ * options.ts for the flags and PERFORMANCE.md for how to read the output.
+ *
+ * Each configuration runs in a fresh process (spawn.ts, child.ts); this process only plans,
+ * checks and reports. Exit code 1 when the engine configurations disagree with each other, with
+ * the generator's row count, or with a reference peer (an RFC 4180 parser).
+ */
+import { existsSync } from 'node:fs';
+import type { ConfigSpec, EngineSpec } from './child.ts';
+import { checkAndRow, type Measured } from './checks.ts';
+import { renderSvg } from './chart.ts';
+import { ensureDataset, ensureTinyDataset, removeDataDir, type Dataset } from './data.ts';
+import { duckdbVersion, runDuckdb } from './duckdb.ts';
+import { buildProblem, engineLabel } from './engine.ts';
+import { runMicro, type MicroResult } from './micro.ts';
+import { HELP, parseOptions, type BenchOptions } from './options.ts';
+import { peerByName } from './peers.ts';
+import { describeQuery } from './queries.ts';
+import { renderText, writeResults, type Report } from './report.ts';
+import { runRssCheck } from './rss-check.ts';
+import { runConfig } from './spawn.ts';
+import { describeMachine, formatBytes, formatNumber, machine, workerCounts } from './util.ts';
+
+const log = (line: string) => console.log(line);
+
+
+async function measure(spec: ConfigSpec, data: string): Promise<Measured> {
+  const result = await runConfig(spec);
+  const mbps = result.dataset.bytes / 1e3 / result.medianMs;
+  log(`  ${spec.label.padEnd(32)} ${data.padEnd(20)} ${formatNumber(mbps).padStart(7)} MB/s  median ${formatNumber(result.medianMs)} ms of ${result.samplesMs.length}`);
+  return { result, data };
+}
+
+function engineSpec(o: BenchOptions, dataset: Dataset, workers: number, iterations = o.iterations): EngineSpec {
+  const id = `engine-${dataset.kind}-${dataset.bytes}-${workers === 0 ? 'serial' : `w${workers}`}`;
+  return { id, label: engineLabel(workers), type: 'engine', dataset, workers, iterations, warmup: o.warmup, ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}) };
+}
+
+/** The engine on one file: every worker count, then serial. */
+async function engineMatrix(o: BenchOptions, dataset: Dataset, data: string): Promise<Measured[]> {
+  const out: Measured[] = [];
+  for (const w of workerCounts(o.maxWorkers)) out.push(await measure(engineSpec(o, dataset, w), data));
+  out.push(await measure(engineSpec(o, dataset, 0), data));
+  return out;
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  if (o.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const m = machine();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  log(`chunkmill bench on ${describeMachine(m)}`);
+  if (m.loadAverage > 0.5) log(`  note: load average ${m.loadAverage} at start: something else is running; figures will be noisy`);
+  const build = buildProblem();
+  if (build !== null && !existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error(build);
+  if (build !== null) log(`  warning: ${build}`);
+  if (o.rssCheck) return runRssCheck(o, log);
+
+  log(`datasets (seed ${o.seed}) in ${o.dataDir}:`);
+  const sales = await ensureDataset(o.dataDir, 'sales', o.size, o.seed, log);
+  const salesData = `sales ${formatBytes(sales.bytes)}`;
+  const all: Measured[] = [];
+  const notes: string[] = [];
+  const problems: string[] = [];
+  if (build !== null) notes.push(`Warning: ${build}.`);
+
+  log(`\nsales: ${describeQuery('sales')}`);
+  all.push(...(await engineMatrix(o, sales, salesData)));
+
+  if (!o.skip.has('duckdb')) {
+    const version = duckdbVersion();
+    if (version === null) notes.push('DuckDB: `duckdb` is not on PATH; skipped (optional: install the DuckDB CLI to add it).');
+    else {
+      for (const threads of [null, 1]) {
+        const r = runDuckdb(sales, threads, o.peersIterations);
+        if ('failed' in r) notes.push(`DuckDB ${version}: ${r.failed}`);
+        else all.push({ result: r, data: salesData });
+      }
+      if (all.some((x) => x.result.type === 'external')) notes.push(`DuckDB ${version}: a multi-threaded C++ engine, for scale; its time includes starting the CLI.`);
+    }
+  }
+
+  if (!o.skip.has('peers') && o.peers.length > 0) {
+    const prefix = o.peersSize === null ? sales : await ensureDataset(o.dataDir, 'sales', o.peersSize, o.seed, log);
+    const prefixData = o.peersSize === null ? salesData : `sales ${formatBytes(prefix.bytes)} prefix`;
+    log(`\npeers on ${prefixData}:`);
+    if (o.peersSize !== null) {
+      // The peers' answers are checked against the engine on the very same file.
+      all.push(await measure(engineSpec(o, prefix, 0, o.peersIterations), prefixData));
+      all.push(await measure(engineSpec(o, prefix, o.maxWorkers, o.peersIterations), prefixData));
+      notes.push(`Peers ran on the first ${formatBytes(prefix.bytes)} of the same data (a smaller size of the seeded generator is a prefix of a larger one); the engine rows on the prefix give a same-file comparison. Compare MB/s, not times.`);
+    }
+    for (const name of o.peers) {
+      const peer = peerByName(name);
+      all.push(await measure({ id: `peer-${name}`, label: peer.label, type: 'peer', peer: name, dataset: prefix, iterations: o.peersIterations, warmup: o.warmup }, prefixData));
+    }
+  }
+
+  if (!o.skip.has('wide')) {
+    const wide = await ensureDataset(o.dataDir, 'wide', o.wideSize, o.seed, log);
+    log(`\nwide: ${describeQuery('wide')}`);
+    all.push(...(await engineMatrix(o, wide, `wide ${formatBytes(wide.bytes)}`)));
+  }
+
+  const jobOverhead: Report['jobOverhead'] = [];
+  if (!o.skip.has('overhead')) {
+    log('\nfixed cost per job (N workers, N one-record chunks):');
+    for (const w of workerCounts(o.maxWorkers)) {
+      const tiny = ensureTinyDataset(o.dataDir, w);
+      const r = await runConfig({ ...engineSpec(o, tiny, w, 10), id: `overhead-w${w}`, chunkSize: tiny.recordBytes });
+      if (r.rows !== tiny.rows || r.workersUsed !== w) problems.push(`${r.label} on ${w} one-record chunks: ${r.rows} rows, ${r.workersUsed} workers`);
+      log(`  ${r.label.padEnd(32)} ${formatNumber(r.medianMs).padStart(7)} ms per job  (median of ${r.samplesMs.length})`);
+      jobOverhead.push({ workers: w, medianMs: r.medianMs });
+    }
+  }
+
+  let micro: MicroResult[] = [];
+  if (!o.skip.has('micro')) {
+    log('\nmicrobenchmarks (bytes in memory, one process per task):');
+    micro = await runMicro({ bytes: o.microSize, seed: o.seed, dataDir: o.dataDir, log });
+  }
+
+  const rows = checkAndRow(all, problems);
+  const minStart = Math.min(...all.map((x) => x.result.startRssMiB ?? Infinity));
+  notes.push(
+    `Peak RSS: resourceUsage().maxRSS of a fresh process per configuration, worker threads included; a bare process with the bench loaded is ~${Math.round(minStart)} MiB.`,
+    'Main-thread delay p99: perf_hooks.monitorEventLoopDelay over the timed runs, beyond its 10 ms sampling interval. With workers the main thread only coordinates; the serial path and the peers parse on it, so a request to a server doing the same would wait that long.',
+    `Each engine run starts and stops its own worker pool (the engine creates a Piscina pool per job), so every timed run includes thread start-up and a JIT warm-up in fresh threads${jobOverhead.length > 0 ? ' (fixed cost per job below)' : ''}. The untimed warm-up run warms the page cache and the main thread.`,
+  );
+  const report: Report = {
+    machine: m,
+    command,
+    options: { ...o, skip: [...o.skip] },
+    datasets: [...new Map(all.map((x) => [x.result.dataset.path, x.result.dataset])).values()],
+    rows,
+    jobOverhead,
+    micro,
+    notes,
+    problems,
+  };
+  const paths = writeResults(o.out, report, renderSvg(report));
+  log('\n' + renderText(report));
+  log(`\nwrote ${paths.json}, ${paths.svg}, ${paths.text}`);
+  if (o.clean) removeDataDir(o.dataDir);
+  else log(`datasets kept in ${o.dataDir} for the next run (--clean removes them)`);
+  if (problems.length > 0) {
+    console.error(`\nSELF-CHECK FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    return 1;
+  }
+  log('self-check: every engine configuration gave the same answer' + (rows.some((r) => r.type !== 'engine') ? '; peers as marked in the table' : ''));
+  return 0;
+}
+
+process.exitCode = await main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  return 2;
+});
