@@ -95,7 +95,10 @@ export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResul
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000, // the pool lives for one job; workers must not die between its tasks
-    execArgv: workerExecArgv(process.execArgv),
+    // Workers run compiled JS and need none of the host's flags. Inherited, a loader flag (tsx,
+    // ts-node) cost each worker ~230 ms of start-up, and a V8 flag (--interrupt-budget=...) made
+    // worker creation throw ERR_WORKER_INVALID_EXEC_ARGV. V8 flags are process-wide anyway.
+    execArgv: [],
   });
   // Replies still on their way when the pool is destroyed surface as pool 'error' events; the job
   // has already failed or finished by then, and an unheard 'error' would crash the host process.
@@ -286,20 +289,3 @@ function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
   return new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` }, { cause: e });
 }
 
-/** Flags that load code into every thread. */
-const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
-
-/**
- * The host's Node flags minus module loaders. Workers run compiled JS, and a loader inherited
- * from a host started under tsx or ts-node cost each worker ~230 ms of start-up.
- */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    const name = arg.split('=', 1)[0]!;
-    if (!LOADER_FLAGS.has(name)) kept.push(arg);
-    else if (!arg.includes('=')) i++; // the flag's value is the next argument
-  }
-  return kept;
-}
