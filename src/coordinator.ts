@@ -17,7 +17,7 @@ import { BoundaryStitcher } from './csv/boundary.js';
 import type { Dialect } from './csv/scanner.js';
 import { ProgressTracker, type Job, type JobStats } from './job.js';
 import type { ResolvedOptions } from './options.js';
-import { compileAggregate, type AggregatePlan } from './tasks/aggregate.js';
+import { compileAggregate, emptyPartial, type AggregatePlan } from './tasks/aggregate.js';
 import { AggregateMerger } from './tasks/merge.js';
 import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } from './worker.js';
 
@@ -30,7 +30,7 @@ const IN_FLIGHT_PER_WORKER = 2;
 const MERGE_AHEAD_PER_WORKER = 4;
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 /** The outcome of a chunk that owns no record (a longer record covers it). */
-const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: { groups: [], rowsUsed: 0, rowsRejected: 0, valuesSkipped: 0 } };
+const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: emptyPartial() };
 
 export interface AggregateResult<Row = Record<string, string | number | null>> {
   rows: Row[];

@@ -67,6 +67,12 @@ function addPartial(partials: number[], value: number): void {
   }
 }
 
+/** Adds packed partials (`small` of them, then `big`, from values[at]) into `into`. */
+export function mergePacked(into: ExactSum, values: Float64Array, at: number, small: number, big: number): void {
+  for (let j = 0; j < small; j++) addPartial(into.small, values[at + j]!);
+  for (let j = 0; j < big; j++) addPartial(into.big, values[at + small + j]!);
+}
+
 /** Adds every partial of `other` into `into` (exact, so the merge is associative). */
 export function mergeExact(into: ExactSum, other: ExactSum): void {
   for (const v of other.small) addPartial(into.small, v);

@@ -3,7 +3,7 @@
  * into result rows. Merging in chunk order keeps groups in order of first appearance in the file,
  * and every measure's merge is exact, so the rows do not depend on chunk size or worker count.
  */
-import { exactSumValue, mergeExact } from './exact-sum.js';
+import { exactSumValue, mergePacked } from './exact-sum.js';
 import { newGroup, type AggregatePartial, type AggregatePlan, type GroupPartial } from './aggregate.js';
 
 export class AggregateMerger {
@@ -20,16 +20,32 @@ export class AggregateMerger {
     this.rowsUsed += partial.rowsUsed;
     this.rowsRejected += partial.rowsRejected;
     this.valuesSkipped += partial.valuesSkipped;
-    for (const g of partial.groups) {
+    const width = this.plan.groupBy.length;
+    const measures = this.plan.measures;
+    const m = measures.length;
+    let v = 0; // read position in sumValues
+    for (let g = 0; g < partial.rows.length; g++) {
+      const key = partial.keys.slice(g * width, g * width + width);
       // Keyed by decoded text: two byte forms of one text (possible only with invalid UTF-8) are one group.
-      const id = g.key.length === 1 ? g.key[0]! : JSON.stringify(g.key);
+      const id = width === 1 ? key[0]! : JSON.stringify(key);
       let into = this.groups.get(id);
       if (into === undefined) {
-        into = newGroup(g.key, this.plan);
+        into = newGroup(key, this.plan);
         this.groups.set(id, into);
         this.order.push(into);
       }
-      mergeGroup(into, g, this.plan);
+      into.rows += partial.rows[g]!;
+      for (let k = 0; k < m; k++) {
+        const i = g * m + k;
+        into.counts[k]! += partial.counts[i]!;
+        const small = partial.sumSizes[2 * i]!;
+        const big = partial.sumSizes[2 * i + 1]!;
+        const kind = measures[k]!.kind;
+        if (kind === 'sum' || kind === 'mean') mergePacked(into.sums[k]!, partial.sumValues, v, small, big);
+        else if (kind === 'min') into.extremes[k] = Math.min(into.extremes[k]!, partial.extremes[i]!);
+        else if (kind === 'max') into.extremes[k] = Math.max(into.extremes[k]!, partial.extremes[i]!);
+        v += small + big;
+      }
     }
   }
 
@@ -59,14 +75,4 @@ export class AggregateMerger {
       return row;
     });
   }
-}
-
-function mergeGroup(into: GroupPartial, from: GroupPartial, plan: AggregatePlan): void {
-  into.rows += from.rows;
-  plan.measures.forEach((m, k) => {
-    into.counts[k]! += from.counts[k]!;
-    if (m.kind === 'sum' || m.kind === 'mean') mergeExact(into.sums[k]!, from.sums[k]!);
-    else if (m.kind === 'min') into.extremes[k] = Math.min(into.extremes[k]!, from.extremes[k]!);
-    else if (m.kind === 'max') into.extremes[k] = Math.max(into.extremes[k]!, from.extremes[k]!);
-  });
 }
