@@ -23,7 +23,9 @@ export class GroupTable {
 
   /** The group index of key bytes src[start, end), adding a new group (index = size) if absent. */
   findOrAdd(src: Uint8Array, start: number, end: number): number {
-    let h = FNV_OFFSET;
+    // `| 0`: an empty key must hash to the same int32 the table stores (the offset basis is
+    // above 2^31; without it a global aggregate made a new group per row).
+    let h = FNV_OFFSET | 0;
     for (let i = start; i < end; i++) h = Math.imul(h ^ src[i]!, FNV_PRIME);
     const length = end - start;
     let slot = h & this.mask;
