@@ -28,6 +28,8 @@ const IN_FLIGHT_PER_WORKER = 2;
  * point, so a slow chunk holds back at most a few partials instead of the rest of the file's.
  */
 const MERGE_AHEAD_PER_WORKER = 4;
+/** 64 Ki chunks: ~16 KiB chunks for 1 GB, still far more chunks than workers. */
+const MAX_CHUNKS = 1 << 16;
 const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 /** The outcome of a chunk that owns no record (a longer record covers it). */
 const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: emptyPartial() };
@@ -78,14 +80,18 @@ export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResul
   const prepared = await prepare(opts);
   signal.throwIfAborted();
   const { layout } = prepared;
+  // Every chunk size gives the same result, so a size that would make more than MAX_CHUNKS chunks
+  // is raised: per-chunk bookkeeping on this thread stays bounded (chunkSize 1 on 1 GB is fine).
+  const chunkSize = Math.max(opts.chunkSize, Math.ceil((layout.size - layout.dataStart) / MAX_CHUNKS));
   const chunks: { start: number; end: number }[] = [];
-  for (let s = layout.dataStart; s < layout.size; s += opts.chunkSize) chunks.push({ start: s, end: Math.min(s + opts.chunkSize, layout.size) });
+  for (let s = layout.dataStart; s < layout.size; s += chunkSize) chunks.push({ start: s, end: Math.min(s + chunkSize, layout.size) });
   const workers = Math.max(1, Math.min(opts.workers, chunks.length));
-  job.emit('start', { input: opts.path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize: opts.chunkSize, workers, columns: layout.columns });
+  job.emit('start', { input: opts.path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize, workers, columns: layout.columns });
   const progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
   progress.add(layout.dataStart, 0, 0);
   const merger = new AggregateMerger(prepared.plan);
   if (chunks.length === 0) {
+    signal.throwIfAborted(); // a 'start' listener may have cancelled
     progress.finish();
     return { rows: merger.rows(), stats: finalStats(merger, layout.size, 0, 0, progress.elapsedMs(), false) };
   }
@@ -147,6 +153,8 @@ class ChunkRun {
 
   async execute(): Promise<void> {
     const onAbort = () => this.fail(new AbortError());
+    // A 'start' or 'progress' listener may already have cancelled the job.
+    if (this.signal.aborted) onAbort();
     this.signal.addEventListener('abort', onAbort, { once: true });
     try {
       while (this.nextMerge < this.chunks.length && this.failed === null) {

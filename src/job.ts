@@ -77,10 +77,13 @@ export class Job<R> extends EventEmitter<JobEvents<R>> {
   /** @internal `run` receives the job's abort signal and does the work. */
   constructor(run: (job: Job<R>, signal: AbortSignal) => Promise<R>, external?: AbortSignal) {
     super();
+    // Removes the listener on the caller's signal once the job settles: a server passing one
+    // long-lived signal to every job must not collect a listener (and a Job) per job.
+    const settled = new AbortController();
     if (external !== undefined) {
       // Whatever the external reason, the job rejects with our AbortError (code ABORT_ERR).
       if (external.aborted) this.controller.abort(new AbortError('The job was cancelled by its signal', { cause: external.reason }));
-      else external.addEventListener('abort', () => this.cancel(), { once: true, signal: this.controller.signal });
+      else external.addEventListener('abort', () => this.cancel(), { once: true, signal: settled.signal });
     }
     // Start on a later tick, so listeners attached right after processDataset() see every event.
     this.result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => run(this, this.controller.signal));
@@ -91,7 +94,7 @@ export class Job<R> extends EventEmitter<JobEvents<R>> {
       },
     );
     // A caller that only listens to events must not get an unhandled rejection.
-    this.result.catch(() => {});
+    this.result.catch(() => {}).finally(() => settled.abort());
   }
 
   /** Stops the work promptly: the pool is destroyed and `result` rejects with an AbortError. */

@@ -45,6 +45,9 @@ export interface ProcessOptions<G extends string = string, M extends Record<stri
   signal?: AbortSignal;
 }
 
+/** 1 GiB: record offsets are 32-bit, and a longer record is not CSV anyone can use. */
+export const MAX_RECORD_SIZE = 1 << 30;
+
 export const DEFAULTS = {
   /** 8 MiB: ~25 ms of work per chunk at 300 MB/s, so per-task overhead (~50 us) is noise and progress stays fine-grained. */
   chunkSize: 8 << 20,
@@ -89,7 +92,8 @@ export function validate(options: ProcessOptions): ResolvedOptions {
     if (!KNOWN.has(key)) throw invalidOption(key, `unknown option; the options are ${[...KNOWN].join(', ')}`);
   }
   const csv = options.csv ?? {};
-  if (typeof csv !== 'object') throw invalidOption('csv', `expected an object, got ${describe(csv)}`);
+  if (csv === null || typeof csv !== 'object') throw invalidOption('csv', `expected an object, got ${describe(csv)}`);
+  knownKeys('csv', csv, ['delimiter', 'quote', 'header']);
   const resolved: ResolvedOptions = {
     path: inputPath(options.input),
     workers: positiveInteger('workers', options.workers, availableParallelism()),
@@ -101,7 +105,7 @@ export function validate(options: ProcessOptions): ResolvedOptions {
     onBadRow: oneOf('onBadRow', options.onBadRow, ['error', 'skip'], DEFAULTS.onBadRow),
     onBadNumber: oneOf('onBadNumber', options.onBadNumber, ['error', 'skip'], DEFAULTS.onBadNumber),
     onQuoteMismatch: oneOf('onQuoteMismatch', options.onQuoteMismatch, ['sequential', 'error'], DEFAULTS.onQuoteMismatch),
-    maxRecordSize: positiveInteger('maxRecordSize', options.maxRecordSize, DEFAULTS.maxRecordSize),
+    maxRecordSize: positiveInteger('maxRecordSize', options.maxRecordSize, DEFAULTS.maxRecordSize, MAX_RECORD_SIZE),
     progressInterval: nonNegativeNumber('progressInterval', options.progressInterval, DEFAULTS.progressInterval),
     signal: abortSignal(options.signal),
   };
@@ -123,6 +127,7 @@ function inputPath(input: unknown): string {
 
 function aggregateSpec(spec: unknown): AggregateSpec {
   if (spec === null || typeof spec !== 'object') throw invalidOption('aggregate', `expected { groupBy?, measures }, got ${describe(spec)}`);
+  knownKeys('aggregate', spec, ['groupBy', 'measures']);
   const { groupBy, measures } = spec as AggregateSpec;
   if (groupBy !== undefined) {
     if (!Array.isArray(groupBy) || groupBy.some((c) => typeof c !== 'string')) {
@@ -147,12 +152,19 @@ function aggregateSpec(spec: unknown): AggregateSpec {
   return { groupBy: groupBy ?? [], measures };
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
+function positiveInteger(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw invalidOption(name, `expected an integer >= 1, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw invalidOption(name, `expected an integer from 1 to ${max}, got ${describe(value)}`);
   }
   return value;
+}
+
+/** A misspelt nested key (csv.delimeter) would otherwise be ignored without a word. */
+function knownKeys(name: string, object: object, known: readonly string[]): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) throw invalidOption(`${name}.${key}`, `unknown option; the options of ${name} are ${known.join(', ')}`);
+  }
 }
 
 function nonNegativeNumber(name: string, value: unknown, fallback: number): number {

@@ -104,7 +104,9 @@ export function parseRange(
       case ScanStatus.NeedMore: {
         // Keep the unfinished record, move it to the front, and read more after it.
         const keep = valid - result.pos;
-        if (keep >= maxRecordSize) return recordTooLarge(base + result.pos, keep, rows, lines, maxRecordSize);
+        // `keep` may be the whole record plus its CR (its LF is in the next block): only past
+        // that is it surely too long; otherwise the scanner's exact per-record check decides.
+        if (keep > maxRecordSize + 1) return recordTooLarge(base + result.pos, keep, rows, lines, maxRecordSize);
         if (keep === shared.length) {
           const bigger = Buffer.allocUnsafe(shared.length * 2);
           shared.copy(bigger, 0, result.pos, valid);

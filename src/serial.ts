@@ -25,6 +25,6 @@ export async function processSerial<G extends string, M extends Record<string, M
   if (outcome.error !== undefined) throw locate(outcome.error, layout.headerLines, opts.path);
   const merger = new AggregateMerger(plan);
   merger.add(sink.partial());
-  const stats = finalStats(merger, layout.size, 1, 0, performance.now() - started, false);
+  const stats = finalStats(merger, layout.size, layout.dataStart < layout.size ? 1 : 0, 0, performance.now() - started, false);
   return { rows: merger.rows() as AggregateRow<G, M>[], stats };
 }

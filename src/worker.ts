@@ -72,7 +72,7 @@ function checkIdentity(fd: number, input: InputIdentity): void {
     throw new ChunkmillError({
       code: 'ERR_FILE_CHANGED',
       file: input.path,
-      message: `${input.path} changed while it was being processed (size ${input.size} -> ${now.size})`,
+      message: `${input.path} changed while it was being processed (${now.size !== input.size ? `size ${input.size} -> ${now.size}` : 'modified time changed'})`,
       hint: 'process a copy or a finished file',
     });
   }

@@ -121,3 +121,22 @@ describe('random CSV text, random chunk sizes, blocks and arrival order', () => 
     }
   });
 });
+
+describe('dense quotes and long lines (the byte-loop switch of phase A)', () => {
+  // Every field quoted: more than one quote per 32 bytes, so the summary switches to a byte loop.
+  const dense = new TextEncoder().encode('a,b\n' + Array.from({ length: 400 }, (_, r) => `"${r}","x\n""y""",${r % 3 ? '"z"' : ''}\n`).join(''));
+  // Lines of 20 KB of quoted fields with an LF inside one of them.
+  const long = new TextEncoder().encode('a\n' + Array.from({ length: 6 }, (_, r) => '"' + 'q'.repeat(80) + '",'.repeat(1) + `"${r}\n"`.repeat(250) + '\n').join(''));
+  test.each([
+    ['dense', dense, 4],
+    ['long lines', long, 2],
+  ])('%s: stitched starts follow the ownership rule', (_, bytes, dataStart) => {
+    for (const chunkSize of [1, 7, 100, 1000, 4096, bytes.length]) {
+      const chunks = chunksOf(bytes.length, dataStart, chunkSize);
+      const summaries = chunks.map((c) => summarize(bytes, c.start, c.end, 1 << 20));
+      const { resolved, complete } = stitch(summaries, dataStart, chunks.map((_, i) => i));
+      expect(complete).toBe(true);
+      expect(resolved.map((r) => r.start), `chunkSize ${chunkSize}`).toEqual(expectedStarts(bytes, dataStart, chunks));
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * reject `result` with an AbortError (code ABORT_ERR), promptly, with no `done`, and leave no
  * worker threads behind.
  */
+import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { beforeAll, expect, test } from 'vitest';
 import { AbortError, ChunkmillError, count, processDataset, sum, type ChunkEvent, type JobPlan } from 'chunkmill';
@@ -178,4 +179,23 @@ test('cancel() after done changes nothing', { timeout: 60_000 }, async () => {
   ]);
   expect(events.map((e) => e.name).at(-1)).toBe('done');
   await expect(job.result).resolves.toBe(result);
+});
+
+test('cancel() from a start or the first progress listener rejects with AbortError', { timeout: 60_000 }, async () => {
+  for (const event of ['start', 'progress'] as const) {
+    const job = processDataset({ input, workers: 2, chunkSize: 1 << 16, aggregate });
+    job.on(event, () => job.cancel());
+    const error = await job.result.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error, event).toBeInstanceOf(AbortError);
+  }
+});
+
+test('a long-lived signal keeps no listener once jobs have finished', { timeout: 60_000 }, async () => {
+  const shutdown = new AbortController();
+  for (let i = 0; i < 3; i++) await processDataset({ input, workers: 1, signal: shutdown.signal, aggregate }).result;
+  await settle();
+  expect(EventEmitter.getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
 });

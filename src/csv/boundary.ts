@@ -70,12 +70,18 @@ export class SummaryBuilder {
       i = 1;
     }
     let parity = this.parity;
+    let lf = -1; // the first LF at or after some i' <= i (so still the first at or after i while lf >= i); length if none
+    let quotes = 0;
+    const from = i;
     while (i < length && (this.firstEven < 0 || this.firstOdd < 0)) {
       const q = view.indexOf(quote, i);
       const stop = q < 0 ? length : q;
       if ((parity === 0 ? this.firstEven : this.firstOdd) < 0) {
-        const lf = view.indexOf(LF, i);
-        if (lf >= 0 && lf < stop && offset + lf < this.end - 1) {
+        if (lf < i) {
+          lf = view.indexOf(LF, i);
+          if (lf < 0) lf = length;
+        }
+        if (lf < stop && offset + lf < this.end - 1) {
           if (parity === 0) this.firstEven = offset + lf + 1;
           else this.firstOdd = offset + lf + 1;
         }
@@ -86,8 +92,30 @@ export class SummaryBuilder {
       }
       parity ^= 1;
       i = q + 1;
+      // Dense quotes (more than one per 32 bytes on average): a native call per quote costs more
+      // than one byte loop over the rest (4 MiB of `"a",` fields: 53 ms -> ~7 ms).
+      if (++quotes >= 64 && i - from < quotes * 32) {
+        this.parity = this.byteLoop(buf, i, length, offset, parity);
+        return;
+      }
     }
     this.parity = countQuoteParity(view, i, length, quote, parity);
+  }
+
+  /** The same summary work one byte at a time, from buf[i] with the given parity; returns the parity. */
+  private byteLoop(buf: Uint8Array, i: number, length: number, offset: number, parity: number): number {
+    const quote = this.quote;
+    const lastStart = this.end - 1; // LFs at or after this start records of the next chunk
+    for (; i < length; i++) {
+      const c = buf[i]!;
+      if (c === quote) parity ^= 1;
+      else if (c === LF && offset + i < lastStart) {
+        if (parity === 0) {
+          if (this.firstEven < 0) this.firstEven = offset + i + 1;
+        } else if (this.firstOdd < 0) this.firstOdd = offset + i + 1;
+      }
+    }
+    return parity;
   }
 
   summary(): ChunkSummary {

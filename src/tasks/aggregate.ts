@@ -268,15 +268,17 @@ export class AggregateSink implements RecordSink {
         this.scratch.copy(bigger, 0, 0, n);
         this.scratch = bigger;
       }
+      // One column: the unescaped bytes alone, the same bytes as a key without escapes. Several:
+      // each part prefixed by its length.
       const lengthAt = n;
-      n += 4;
+      if (groupBy.length > 1) n += 4;
       const unescape = slots.quoted[col] === 2;
       for (let i = s; i < e; i++) {
         const b = buf[i]!;
         this.scratch[n++] = b;
         if (unescape && b === quote) i++; // skip the second quote of a doubled pair
       }
-      this.scratch.writeUInt32LE(n - lengthAt - 4, lengthAt);
+      if (groupBy.length > 1) this.scratch.writeUInt32LE(n - lengthAt - 4, lengthAt);
     }
     return n;
   }

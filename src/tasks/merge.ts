@@ -42,8 +42,13 @@ export class AggregateMerger {
         const big = partial.sumSizes[2 * i + 1]!;
         const kind = measures[k]!.kind;
         if (kind === 'sum' || kind === 'mean') mergePacked(into.sums[k]!, partial.sumValues, v, small, big);
-        else if (kind === 'min') into.extremes[k] = Math.min(into.extremes[k]!, partial.extremes[i]!);
-        else if (kind === 'max') into.extremes[k] = Math.max(into.extremes[k]!, partial.extremes[i]!);
+        // Strict compares, as in the sink: of tied values (0 and -0) the earlier one stays, so
+        // parallel equals serial. (Math.min would prefer -0 wherever it is.)
+        else if (kind === 'min') {
+          if (partial.extremes[i]! < into.extremes[k]!) into.extremes[k] = partial.extremes[i]!;
+        } else if (kind === 'max') {
+          if (partial.extremes[i]! > into.extremes[k]!) into.extremes[k] = partial.extremes[i]!;
+        }
         v += small + big;
       }
     }
@@ -55,21 +60,23 @@ export class AggregateMerger {
     const groups = this.order.length === 0 && plan.groupBy.length === 0 ? [newGroup([], plan)] : this.order;
     return groups.map((g) => {
       const row: Record<string, string | number | null> = {};
-      plan.groupBy.forEach((col, k) => (row[plan.columnNames[col]!] = g.key[k]!));
+      // defineProperty, not assignment: a column or measure named "__proto__" is a field too.
+      const set = (name: string, value: string | number | null) => Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+      plan.groupBy.forEach((col, k) => set(plan.columnNames[col]!, g.key[k]!));
       plan.measures.forEach((m, k) => {
         const n = g.counts[k]!;
         switch (m.kind) {
           case 'count':
-            row[m.name] = g.rows;
+            set(m.name, g.rows);
             break;
           case 'sum':
-            row[m.name] = n === 0 ? null : exactSumValue(g.sums[k]!);
+            set(m.name, n === 0 ? null : exactSumValue(g.sums[k]!));
             break;
           case 'mean':
-            row[m.name] = n === 0 ? null : exactSumValue(g.sums[k]!) / n;
+            set(m.name, n === 0 ? null : exactSumValue(g.sums[k]!) / n);
             break;
           default:
-            row[m.name] = n === 0 ? null : g.extremes[k]!;
+            set(m.name, n === 0 ? null : g.extremes[k]!);
         }
       });
       return row;
