@@ -68,7 +68,9 @@ export function locate(data: ErrorData, linesBefore: number, file: string, chunk
   const { localLine, ...rest } = data;
   const line = localLine !== undefined ? linesBefore + localLine + 1 : rest.line;
   const located = { ...rest, file, ...(line !== undefined ? { line } : {}), ...(chunkIndex !== undefined ? { chunkIndex } : {}) };
-  return fromData({ ...located, message: data.message + describeLocation(located) });
+  // Errors about the file as a whole (missing, changed) already name it and have no position.
+  const positioned = line !== undefined || rest.byteOffset !== undefined;
+  return fromData({ ...located, message: positioned ? data.message + describeLocation(located) : data.message });
 }
 
 export function finalStats(merger: AggregateMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean): JobStats {

@@ -14,21 +14,13 @@ const ZERO = 48;
 
 /**
  * Parse buf[start, end) as a finite decimal number (`-12`, `3.5`, `.5`, `1e-3`, surrounding
- * spaces allowed). Returns NaN when the text is not one. (Tests and cold paths; see parseNumberInto.)
+ * spaces allowed) into `out[index]`; returns whether the text was one. The value goes to a
+ * typed-array slot because a double returned from a call V8 does not inline is boxed (a heap
+ * allocation per value).
  *
  * Fast path: at most 15 significant digits and no exponent, so the digits form an integer below
  * 2^53 and the value is `mantissa / 10^scale`: one correctly rounded division of two exact
  * doubles, hence the same double as Number(text) (Clinger's fast path).
- */
-export function parseNumber(buf: Uint8Array, start: number, end: number): number {
-  return parseNumberInto(buf, start, end, scratch, 0) ? scratch[0]! : NaN;
-}
-const scratch = new Float64Array(1);
-
-/**
- * parseNumber for the hot path: stores the value in `out[index]` and returns whether the text was
- * a number. A double returned from a call that V8 does not inline is boxed (a heap allocation per
- * value); a typed-array slot is not.
  */
 export function parseNumberInto(buf: Uint8Array, start: number, end: number, out: Float64Array, index: number): boolean {
   while (start < end && (buf[start] === SPACE || buf[start] === TAB)) start++;
