@@ -101,3 +101,10 @@ test('deep in a larger file with quoted line breaks: line and byte from the byte
     { chunkSizes: [64, 1000, 4096, 1 << 20] },
   );
 });
+
+test('a syntax error in a multi-line header: the line of the faulty byte, with file:line in the message', TIMEOUT, async () => {
+  // '"a\nb"x': quote 0, a 1, LF 2 (line 1), b 3, closing quote 4, then 'x' at 5 on line 2
+  const input = tmp.file('bad-header.csv', '"a\nb"x,c\n1,2\n');
+  const error = await expectErrorEverywhere({ input, aggregate: { measures: { n: count() } } }, { code: 'ERR_CSV_INVALID_CLOSING_QUOTE', line: 2, byteOffset: 5 });
+  expect(error.message).toContain(`${input}:2`);
+});

@@ -4,9 +4,9 @@
  * async I/O, so the main thread stays free; the data itself is read by workers.
  */
 import { open, stat } from 'node:fs/promises';
-import { ChunkmillError } from '../errors.js';
+import { ChunkmillError, describeLocation } from '../errors.js';
 import { decodeField } from './fields.js';
-import { classTable, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './scanner.js';
+import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './scanner.js';
 
 export interface InputLayout {
   size: number;
@@ -96,13 +96,12 @@ function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean,
     if (result.status === ScanStatus.NeedMore) return 'need-more';
     if (result.status === ScanStatus.Eof) return null; // empty, or blank lines only
     const unclosed = result.status === ScanStatus.UnclosedQuote;
-    throw new ChunkmillError({
-      code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE',
-      file,
-      line: 1 + result.errorLines,
-      byteOffset: result.errorAt,
-      message: unclosed ? 'The first record has a quoted field that is never closed' : 'The first record has a byte after a closing quote',
-    });
+    // The line of the faulty byte itself: a quoted header field may span lines.
+    const at = { file, line: 1 + result.errorLines + countLines(buf, result.pos, result.errorAt), byteOffset: result.errorAt };
+    const what = unclosed
+      ? 'The first record has a quoted field that is never closed'
+      : `Unexpected ${JSON.stringify(String.fromCharCode(buf[result.errorAt]!))} after a closing quote in the first record`;
+    throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at) });
   }
   // Whatever stopped the scan (the second record, or the end), it stopped at a record start.
   return { fields: sink.fields, next: result.pos, lines: result.lines };
