@@ -153,10 +153,9 @@ export class AggregateSink implements RecordSink {
   readonly width: number;
 
   private readonly kinds: Int32Array;
-  /** For each measure, the slot of its column in `values`/`present` (-1 for count). */
+  /** For each measure, the slot of its column in `values` (-1 for count). */
   private readonly slotOf: Int32Array;
   private readonly values: Float64Array;
-  private readonly present: Uint8Array;
   private readonly singleKey: boolean;
 
   constructor(private readonly plan: AggregatePlan) {
@@ -164,7 +163,6 @@ export class AggregateSink implements RecordSink {
     this.kinds = Int32Array.from(plan.measures, (m) => KIND_CODES[m.kind]);
     this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
     this.values = new Float64Array(plan.numericColumns.length);
-    this.present = new Uint8Array(plan.numericColumns.length);
     this.singleKey = plan.groupBy.length === 1;
   }
 
@@ -193,19 +191,18 @@ export class AggregateSink implements RecordSink {
       const s = slots.starts[col]!;
       const e = slots.ends[col]!;
       if (s === e) {
-        this.present[k] = 0; // empty field: NULL, skipped by every measure but count
+        this.values[k] = NaN; // empty field: NULL (NaN marks it; parsed values are never NaN)
         continue;
       }
       if (!parseNumberInto(buf, s, e, this.values, k)) {
         if (plan.onBadNumber === 'skip') {
           this.valuesSkipped++;
-          this.present[k] = 0;
+          this.values[k] = NaN;
           continue;
         }
         this.badNumber(buf, col, s, e);
         return false;
       }
-      this.present[k] = 1;
     }
 
     const group = this.groupFor(buf, slots);
@@ -215,13 +212,13 @@ export class AggregateSink implements RecordSink {
       const kind = kinds[m]!;
       if (kind === KIND_COUNT) continue;
       const slot = this.slotOf[m]!;
-      if (this.present[slot] === 0) continue;
+      const v = this.values[slot]!;
+      if (v !== v) continue; // NULL
       group.counts[m]!++;
       if (kind === KIND_SUM || kind === KIND_MEAN) {
         addExactAt(group.sums[m]!, this.values, slot);
         continue;
       }
-      const v = this.values[slot]!;
       if (kind === KIND_MIN) {
         if (v < group.extremes[m]!) group.extremes[m] = v;
       } else if (v > group.extremes[m]!) group.extremes[m] = v;
@@ -237,6 +234,11 @@ export class AggregateSink implements RecordSink {
 
   private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial {
     const groupBy = this.plan.groupBy;
+    if (groupBy.length === 0) {
+      // A global aggregate: one group, no key to look up.
+      if (this.order.length === 0) this.order.push(newGroup([], this.plan));
+      return this.order[0]!;
+    }
     let g: number;
     const c = groupBy[0]!;
     if (this.singleKey && slots.quoted[c] !== 2) {
