@@ -107,6 +107,7 @@ export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResul
     // ts-node) cost each worker ~230 ms of start-up, and a V8 flag (--interrupt-budget=...) made
     // worker creation throw ERR_WORKER_INVALID_EXEC_ARGV. V8 flags are process-wide anyway.
     execArgv: [],
+    ...(opts.workerResourceLimits !== undefined ? { resourceLimits: opts.workerResourceLimits } : {}),
   });
   // Replies still on their way when the pool is destroyed surface as pool 'error' events; the job
   // has already failed or finished by then, and an unheard 'error' would crash the host process.
@@ -293,6 +294,12 @@ class ChunkRun {
 
 function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
   const message = e instanceof Error ? e.message : String(e);
+  if ((e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new ChunkmillError(
+      { code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread ran out of memory while processing chunk ${chunkIndex} (${message})`, hint: 'raise workerResourceLimits, or group by fewer distinct keys' },
+      { cause: e },
+    );
+  }
   if (/worker exited|Terminating worker/i.test(message)) {
     return new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread exited while processing chunk ${chunkIndex} (${message})` }, { cause: e });
   }

@@ -3,6 +3,7 @@
  * which names the bad option, its value and what it should be, before anything starts.
  */
 import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { invalidOption } from './errors.js';
 import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from './tasks/measures.js';
@@ -41,6 +42,12 @@ export interface ProcessOptions<G extends string = string, M extends Record<stri
   maxRecordSize?: number;
   /** Minimum milliseconds between two `progress` events. @default 100 */
   progressInterval?: number;
+  /**
+   * Memory limits of each worker thread (Node's Worker resourceLimits: maxOldGenerationSizeMb,
+   * maxYoungGenerationSizeMb, codeRangeSizeMb, stackSizeMb). A worker that exceeds them is ended
+   * and the job fails with ERR_WORKER_EXITED; the host process lives on. @default none
+   */
+  workerResourceLimits?: ResourceLimits;
   /** Cancels the job, like job.cancel(). */
   signal?: AbortSignal;
 }
@@ -77,12 +84,13 @@ export interface ResolvedOptions {
   onQuoteMismatch: 'sequential' | 'error';
   maxRecordSize: number;
   progressInterval: number;
+  workerResourceLimits: ResourceLimits | undefined;
   signal: AbortSignal | undefined;
 }
 
 const KNOWN = new Set([
   'input', 'workers', 'chunkSize', 'csv', 'aggregate', 'onBadRow', 'onBadNumber',
-  'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'signal',
+  'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'workerResourceLimits', 'signal',
 ]);
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
@@ -107,6 +115,7 @@ export function validate(options: ProcessOptions): ResolvedOptions {
     onQuoteMismatch: oneOf('onQuoteMismatch', options.onQuoteMismatch, ['sequential', 'error'], DEFAULTS.onQuoteMismatch),
     maxRecordSize: positiveInteger('maxRecordSize', options.maxRecordSize, DEFAULTS.maxRecordSize, MAX_RECORD_SIZE),
     progressInterval: nonNegativeNumber('progressInterval', options.progressInterval, DEFAULTS.progressInterval),
+    workerResourceLimits: resourceLimits(options.workerResourceLimits),
     signal: abortSignal(options.signal),
   };
   for (const [name, value] of [['csv.delimiter', resolved.delimiter], ['csv.quote', resolved.quote]] as const) {
@@ -191,6 +200,18 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) throw invalidOption(name, `expected ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${describe(value)}`);
   return value as T;
+}
+
+const LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+function resourceLimits(value: unknown): ResourceLimits | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') throw invalidOption('workerResourceLimits', `expected an object, got ${describe(value)}`);
+  knownKeys('workerResourceLimits', value, LIMITS);
+  for (const [key, limit] of Object.entries(value)) {
+    if (typeof limit !== 'number' || !(limit > 0) || !Number.isFinite(limit)) throw invalidOption(`workerResourceLimits.${key}`, `expected a number of MB > 0, got ${describe(limit)}`);
+  }
+  return value as ResourceLimits;
 }
 
 function abortSignal(value: unknown): AbortSignal | undefined {
