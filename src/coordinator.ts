@@ -181,6 +181,11 @@ class ChunkRun {
     const window = this.pool.maxThreads * MERGE_AHEAD_PER_WORKER;
     while (this.inFlight < limit && this.failed === null) {
       const head = this.parseQueue[0];
+      // In fallback mode a stale reply may already have answered a queued chunk: drop it.
+      if (head !== undefined && (head < this.nextMerge || this.parsed.has(head))) {
+        this.parseQueue.shift();
+        continue;
+      }
       if (head !== undefined && head < this.nextMerge + window) {
         this.parseQueue.shift();
         this.dispatch(head, this.parseTask(head, this.starts[head]!));

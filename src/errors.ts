@@ -89,6 +89,11 @@ export class AbortError extends ChunkmillError {
   }
 }
 
+/** The AbortError for a job whose caller-supplied signal was aborted. */
+export function signalAborted(signal: AbortSignal): AbortError {
+  return new AbortError('The job was cancelled by its signal', { cause: signal.reason });
+}
+
 /** Rebuild an error that crossed a thread boundary as data. */
 export function fromData(data: Omit<ErrorData, 'localLine'>): ChunkmillError {
   return data.code === 'ABORT_ERR' ? new AbortError(data.message) : new ChunkmillError(data);

@@ -3,7 +3,7 @@
  * and the throttled progress tracker behind the `progress` event.
  */
 import { EventEmitter } from 'node:events';
-import { AbortError, type ChunkmillError } from './errors.js';
+import { AbortError, signalAborted, type ChunkmillError } from './errors.js';
 
 /** The plan, announced once by the `start` event. */
 export interface JobPlan {
@@ -82,7 +82,7 @@ export class Job<R> extends EventEmitter<JobEvents<R>> {
     const settled = new AbortController();
     if (external !== undefined) {
       // Whatever the external reason, the job rejects with our AbortError (code ABORT_ERR).
-      if (external.aborted) this.controller.abort(new AbortError('The job was cancelled by its signal', { cause: external.reason }));
+      if (external.aborted) this.controller.abort(signalAborted(external));
       else external.addEventListener('abort', () => this.cancel(), { once: true, signal: settled.signal });
     }
     // Start on a later tick, so listeners attached right after processDataset() see every event.

@@ -6,7 +6,7 @@
  * Reads go into one reused buffer per thread, in blocks: a 2 GB chunk needs no 2 GB buffer, and
  * a record longer than a block grows the buffer until it fits.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ErrorData } from './errors.js';
 import { SummaryBuilder, type ChunkSummary } from './csv/boundary.js';
 import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
@@ -37,11 +37,11 @@ export interface RangeOutcome {
   error?: ErrorData;
 }
 
-/** Opens `path`, runs `fn` with the descriptor and the file's size, and always closes it. */
-export function withFile<T>(path: string, fn: (fd: number, size: number) => T): T {
+/** Opens `path`, runs `fn` with the descriptor, and always closes it. */
+export function withFile<T>(path: string, fn: (fd: number) => T): T {
   const fd = openSync(path, 'r');
   try {
-    return fn(fd, fstatSync(fd).size);
+    return fn(fd);
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,7 @@
  * the calling thread while it reads; use processDataset in servers.
  */
 import { finalStats, locate, prepare, type AggregateResult } from './coordinator.js';
-import { AbortError } from './errors.js';
+import { signalAborted } from './errors.js';
 import { validate, type ProcessOptions } from './options.js';
 import { parseRange, withFile } from './read-range.js';
 import { AggregateSink } from './tasks/aggregate.js';
@@ -17,9 +17,9 @@ export async function processSerial<G extends string, M extends Record<string, M
   const started = performance.now();
   const opts = validate(options as ProcessOptions);
   // The parse below blocks this thread, so a signal is honoured before it starts, not during.
-  if (opts.signal?.aborted) throw new AbortError('The job was cancelled by its signal', { cause: opts.signal.reason });
+  if (opts.signal?.aborted) throw signalAborted(opts.signal);
   const { layout, dialect, plan, input } = await prepare(opts);
-  if (opts.signal?.aborted) throw new AbortError('The job was cancelled by its signal', { cause: opts.signal.reason });
+  if (opts.signal?.aborted) throw signalAborted(opts.signal);
   const sink = new AggregateSink(plan);
   const outcome = withFile(input.path, (fd) => parseRange(fd, layout.size, layout.dataStart, layout.size, dialect, sink, opts.maxRecordSize));
   if (outcome.error !== undefined) throw locate(outcome.error, layout.headerLines, opts.path);

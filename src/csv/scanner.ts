@@ -123,8 +123,6 @@ export function scanRecords(
   let rows = 0;
 
   while (true) {
-    let recordStart = pos;
-    let linesAtRecordStart = lines;
     if (pos >= ownedEnd) return finish(out, ScanStatus.Done, pos, lines, rows);
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
@@ -145,8 +143,8 @@ export function scanRecords(
     if (run === RUN_STOPPED) return finish(out, ScanStatus.Stopped, out.pos, lines, rows);
     if (run === RUN_TOO_LARGE) return fail(out, ScanStatus.RecordTooLarge, out.pos, out.pos, lines, rows);
     pos = out.pos;
-    recordStart = pos;
-    linesAtRecordStart = lines;
+    const recordStart = pos;
+    const linesAtRecordStart = lines;
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
     // ---- General path: one record that holds a quote byte or runs to the end of the buffer ----

@@ -255,7 +255,8 @@ export class AggregateSink implements RecordSink {
 
   /**
    * Canonical key bytes in `scratch`: each group field unescaped (so `"a""b"` and a bare `a"b`
-   * are one key) and prefixed by its length (so field boundaries are unambiguous). Returns the length.
+   * are one key); with several columns each part is prefixed by its length (so field boundaries
+   * are unambiguous). Returns the length.
    */
   private composeKey(buf: Buffer, slots: FieldSlots): number {
     const groupBy = this.plan.groupBy;
