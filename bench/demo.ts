@@ -25,7 +25,7 @@ try {
   });
   job.on('start', (p) => process.stderr.write(`${p.chunksTotal} chunks on ${p.workers} workers\n`));
   job.on('progress', (p) => {
-    const pct = ((p.bytesDone / p.bytesTotal) * 100).toFixed(0).padStart(3);
+    const pct = ((p.bytesDone / (p.bytesTotal ?? NaN)) * 100).toFixed(0).padStart(3);
     process.stderr.write(`\r${pct}%  ${p.rowsDone.toLocaleString()} rows  ${(p.bytesPerSec / 1e6).toFixed(0)} MB/s   `);
   });
   const { rows, stats } = await job.result;

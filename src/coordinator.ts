@@ -17,50 +17,41 @@ import { BoundaryStitcher } from './csv/boundary.js';
 import type { Dialect } from './csv/scanner.js';
 import { ProgressTracker, type Job, type JobStats } from './job.js';
 import type { ResolvedOptions } from './options.js';
-import { compileAggregate, emptyPartial, type AggregatePlan } from './tasks/aggregate.js';
-import { AggregateMerger } from './tasks/merge.js';
+import { emptyPartial } from './tasks/aggregate.js';
+import { openWork, type ChunkMerger, type JobWork } from './work.js';
 import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } from './worker.js';
 
 /** Two tasks per worker: one running, one queued, so no worker waits on a round trip. */
-const IN_FLIGHT_PER_WORKER = 2;
+export const IN_FLIGHT_PER_WORKER = 2;
 /**
  * Reorder window: no chunk is parsed more than this many chunks (per worker) ahead of the merge
- * point, so a slow chunk holds back at most a few partials instead of the rest of the file's.
+ * point, so a slow chunk holds back at most a few partials (or output blocks) instead of the rest
+ * of the file's.
  */
-const MERGE_AHEAD_PER_WORKER = 4;
+export const MERGE_AHEAD_PER_WORKER = 4;
 /** 64 Ki chunks: ~16 KiB chunks for 1 GB, still far more chunks than workers. */
 const MAX_CHUNKS = 1 << 16;
-const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
+export const WORKER_FILE = new URL('./worker.js', import.meta.url).href;
 /** The outcome of a chunk that owns no record (a longer record covers it). */
 const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: emptyPartial() };
-
-export interface AggregateResult<Row = Record<string, string | number | null>> {
-  rows: Row[];
-  stats: JobStats;
-}
 
 /** Everything both the parallel and the serial path derive from the options before any work. */
 export interface Prepared {
   layout: InputLayout;
   dialect: Dialect;
-  plan: AggregatePlan;
+  work: JobWork;
   input: InputIdentity;
 }
 
-export async function prepare(opts: ResolvedOptions): Promise<Prepared> {
-  const dialect: Dialect = { delimiter: opts.delimiter.charCodeAt(0), quote: opts.quote.charCodeAt(0) };
-  const layout = await inspectInput(opts.path, dialect, opts.header, opts.maxRecordSize);
-  const policies = { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, quote: opts.quote };
-  // An empty file has no header to check names against: it yields the empty result.
-  const columns = layout.columns.length > 0 ? layout.columns : referencedColumns(opts);
-  const plan = compileAggregate(opts.aggregate, columns, policies, opts.path);
-  return { layout, dialect, plan, input: { path: opts.path, size: layout.size, mtimeMs: layout.mtimeMs } };
+export function dialectOf(opts: ResolvedOptions): Dialect {
+  return { delimiter: opts.delimiter.charCodeAt(0), quote: opts.quote.charCodeAt(0) };
 }
 
-function referencedColumns(opts: ResolvedOptions): string[] {
-  const names = new Set(opts.aggregate.groupBy);
-  for (const m of Object.values(opts.aggregate.measures)) if (m.kind !== 'count') names.add(m.column);
-  return [...names];
+export async function prepare(opts: ResolvedOptions, path: string, job: Job<unknown> | null): Promise<Prepared> {
+  const dialect = dialectOf(opts);
+  const layout = await inspectInput(path, dialect, opts.header, opts.maxRecordSize);
+  const work = await openWork(opts, layout.columns, job);
+  return { layout, dialect, work, input: { path, size: layout.size, mtimeMs: layout.mtimeMs } };
 }
 
 /** Turns a worker's error data into a ChunkmillError with the file line. */
@@ -73,31 +64,13 @@ export function locate(data: ErrorData, linesBefore: number, file: string, chunk
   return fromData({ ...located, message: positioned ? data.message + describeLocation(located) : data.message });
 }
 
-export function finalStats(merger: AggregateMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean): JobStats {
+export function finalStats(merger: ChunkMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean): JobStats {
   const { rowsUsed, rowsRejected, valuesSkipped } = merger;
   return { rows: rowsUsed + rowsRejected, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, sequentialFallback: fallback };
 }
 
-export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResult>, signal: AbortSignal): Promise<AggregateResult> {
-  const prepared = await prepare(opts);
-  signal.throwIfAborted();
-  const { layout } = prepared;
-  // Every chunk size gives the same result, so a size that would make more than MAX_CHUNKS chunks
-  // is raised: per-chunk bookkeeping on this thread stays bounded (chunkSize 1 on 1 GB is fine).
-  const chunkSize = Math.max(opts.chunkSize, Math.ceil((layout.size - layout.dataStart) / MAX_CHUNKS));
-  const chunks: { start: number; end: number }[] = [];
-  for (let s = layout.dataStart; s < layout.size; s += chunkSize) chunks.push({ start: s, end: Math.min(s + chunkSize, layout.size) });
-  const workers = Math.max(1, Math.min(opts.workers, chunks.length));
-  job.emit('start', { input: opts.path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize, workers, columns: layout.columns });
-  const progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
-  progress.add(layout.dataStart, 0, 0);
-  const merger = new AggregateMerger(prepared.plan);
-  if (chunks.length === 0) {
-    signal.throwIfAborted(); // a 'start' listener may have cancelled
-    progress.finish();
-    return { rows: merger.rows(), stats: finalStats(merger, layout.size, 0, 0, progress.elapsedMs(), false) };
-  }
-
+/** A Piscina pool for one job: exactly `workers` threads that live as long as the job. */
+export function createPool(opts: ResolvedOptions, workers: number): Piscina<WorkerTask, WorkerReply> {
   const pool = new Piscina<WorkerTask, WorkerReply>({
     filename: WORKER_FILE,
     minThreads: workers,
@@ -112,13 +85,42 @@ export async function runParallel(opts: ResolvedOptions, job: Job<AggregateResul
   // Replies still on their way when the pool is destroyed surface as pool 'error' events; the job
   // has already failed or finished by then, and an unheard 'error' would crash the host process.
   pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs a job over a file: plans byte-range chunks, then schedules, merges and finishes. */
+export async function runFile(opts: ResolvedOptions, path: string, job: Job<unknown>, signal: AbortSignal): Promise<unknown> {
+  const prepared = await prepare(opts, path, job);
+  const { layout, work } = prepared;
   try {
-    const run = new ChunkRun(opts, prepared, chunks, pool, signal, job, progress, merger);
-    await run.execute();
+    signal.throwIfAborted();
+    // Every chunk size gives the same result, so a size that would make more than MAX_CHUNKS chunks
+    // is raised: per-chunk bookkeeping on this thread stays bounded (chunkSize 1 on 1 GB is fine).
+    const chunkSize = Math.max(opts.chunkSize, Math.ceil((layout.size - layout.dataStart) / MAX_CHUNKS));
+    const chunks: { start: number; end: number }[] = [];
+    for (let s = layout.dataStart; s < layout.size; s += chunkSize) chunks.push({ start: s, end: Math.min(s + chunkSize, layout.size) });
+    const workers = Math.max(1, Math.min(opts.workers, chunks.length));
+    job.emit('start', { input: path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize, workers, columns: layout.columns });
+    const progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
+    progress.add(layout.dataStart, 0, 0);
+    let fallback = false;
+    if (chunks.length === 0) {
+      signal.throwIfAborted(); // a 'start' listener may have cancelled
+    } else {
+      const pool = createPool(opts, workers);
+      try {
+        const run = new ChunkRun(opts, prepared, chunks, pool, signal, job, progress);
+        await run.execute();
+        fallback = run.fallback;
+      } finally {
+        await pool.destroy();
+      }
+    }
     progress.finish();
-    return { rows: merger.rows(), stats: finalStats(merger, layout.size, chunks.length, workers, progress.elapsedMs(), run.fallback) };
-  } finally {
-    await pool.destroy();
+    return await work.finish(finalStats(work.merger, layout.size, chunks.length, chunks.length === 0 ? 0 : workers, progress.elapsedMs(), fallback));
+  } catch (e) {
+    await work.abandon();
+    throw e;
   }
 }
 
@@ -145,9 +147,8 @@ class ChunkRun {
     private readonly chunks: { start: number; end: number }[],
     private readonly pool: Piscina<WorkerTask, WorkerReply>,
     private readonly signal: AbortSignal,
-    private readonly job: Job<AggregateResult>,
+    private readonly job: Job<unknown>,
     private readonly progress: ProgressTracker,
-    private readonly merger: AggregateMerger,
   ) {
     this.stitcher = new BoundaryStitcher(chunks.length, prepared.layout.dataStart);
     this.expected = prepared.layout.dataStart;
@@ -159,10 +160,12 @@ class ChunkRun {
     // A 'start' or 'progress' listener may already have cancelled the job.
     if (this.signal.aborted) onAbort();
     this.signal.addEventListener('abort', onAbort, { once: true });
+    this.prepared.work.onFailure((e) => this.fail(e));
     try {
       while (this.nextMerge < this.chunks.length && this.failed === null) {
-        this.launch();
-        if (this.inFlight === 0) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
+        const blocked = this.prepared.work.blocked(() => this.wake?.());
+        if (!blocked) this.launch();
+        if (this.inFlight === 0 && !blocked) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
       if (this.failed !== null) throw this.failed;
@@ -197,15 +200,17 @@ class ChunkRun {
   }
 
   private parseTask(k: number, start: number): ParseTask {
-    const { input, dialect, plan } = this.prepared;
-    return { op: 'parse', input, start, end: this.chunks[k]!.end, dialect, plan, maxRecordSize: this.opts.maxRecordSize };
+    const { input, dialect, work } = this.prepared;
+    const port = work.controlPort();
+    return { op: 'parse', chunkIndex: k, input, start, end: this.chunks[k]!.end, dialect, work: work.spec, maxRecordSize: this.opts.maxRecordSize, ...(port !== undefined ? { port } : {}) };
   }
 
   private dispatch(k: number, task: WorkerTask): void {
     this.inFlight++;
     // No per-task signal: aborting a running task makes Piscina replace the worker behind the
     // pool's back (threads outlived the job). Cancelling fails the run; destroy() then stops all.
-    this.pool.run(task).then(
+    const port = task.op !== 'summarize' ? task.port : undefined;
+    this.pool.run(task, port !== undefined ? { transferList: [port] } : {}).then(
       (reply) => {
         this.inFlight--;
         if (this.failed !== null) return;
@@ -254,7 +259,7 @@ class ChunkRun {
       }
       this.parsed.delete(k);
       if (out.error !== undefined) throw locate(out.error, this.linesBefore, this.opts.path, k);
-      this.merger.add(out.partial);
+      this.prepared.work.merger.add(out.partial, k);
       if (start >= 0) {
         this.expected = out.next;
         this.linesBefore += out.lines;

@@ -8,8 +8,10 @@ import { AbortError, signalAborted, type ChunkmillError } from './errors.js';
 /** The plan, announced once by the `start` event. */
 export interface JobPlan {
   input: string;
-  bytesTotal: number;
-  chunksTotal: number;
+  /** null for a stream: its length is not known ahead. */
+  bytesTotal: number | null;
+  /** null for a stream. */
+  chunksTotal: number | null;
   chunkSize: number;
   workers: number;
   columns: string[];
@@ -17,10 +19,11 @@ export interface JobPlan {
 
 export interface Progress {
   bytesDone: number;
-  bytesTotal: number;
+  /** null for a stream (so are chunksTotal and etaMs). */
+  bytesTotal: number | null;
   rowsDone: number;
   chunksDone: number;
-  chunksTotal: number;
+  chunksTotal: number | null;
   elapsedMs: number;
   /** Average since the start. */
   bytesPerSec: number;
@@ -60,11 +63,25 @@ export interface JobStats {
   sequentialFallback: boolean;
 }
 
+/** A line from a user module's ctx.log(). */
+export interface TaskLog {
+  chunkIndex: number;
+  message: string;
+}
+
+/** A user module's ctx.progress(value); throttled to one per 50 ms per chunk. */
+export interface TaskProgress {
+  chunkIndex: number;
+  value: unknown;
+}
+
 export interface JobEvents<R> {
   start: [plan: JobPlan];
   progress: [progress: Progress];
   chunk: [chunk: ChunkEvent];
   warning: [warning: JobWarning];
+  log: [log: TaskLog];
+  taskProgress: [progress: TaskProgress];
   done: [result: R];
   error: [error: ChunkmillError];
 }
@@ -117,8 +134,8 @@ export class ProgressTracker {
 
   constructor(
     private readonly emit: (p: Progress) => void,
-    private readonly bytesTotal: number,
-    private readonly chunksTotal: number,
+    private readonly bytesTotal: number | null,
+    private readonly chunksTotal: number | null,
     private readonly intervalMs: number,
   ) {}
 
@@ -135,8 +152,8 @@ export class ProgressTracker {
 
   /** The final event: everything done. */
   finish(): void {
-    this.bytesDone = this.bytesTotal;
-    this.chunksDone = this.chunksTotal;
+    if (this.bytesTotal !== null) this.bytesDone = this.bytesTotal;
+    if (this.chunksTotal !== null) this.chunksDone = this.chunksTotal;
     this.emit(this.snapshot(performance.now()));
   }
 
@@ -147,7 +164,7 @@ export class ProgressTracker {
   private snapshot(now: number): Progress {
     const elapsedMs = now - this.started;
     const bytesPerSec = elapsedMs > 0 ? (this.bytesDone / elapsedMs) * 1000 : 0;
-    const etaMs = bytesPerSec > 0 ? ((this.bytesTotal - this.bytesDone) / bytesPerSec) * 1000 : null;
+    const etaMs = bytesPerSec > 0 && this.bytesTotal !== null ? ((this.bytesTotal - this.bytesDone) / bytesPerSec) * 1000 : null;
     return {
       bytesDone: this.bytesDone,
       bytesTotal: this.bytesTotal,

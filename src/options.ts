@@ -4,10 +4,12 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalidOption } from './errors.js';
 import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from './tasks/measures.js';
 import type { BadNumberPolicy, BadRowPolicy } from './tasks/aggregate.js';
+import type { TaskModuleRef } from './tasks/user-api.js';
 
 export interface CsvOptions {
   /** Field delimiter, one ASCII character. @default ',' */
@@ -18,24 +20,36 @@ export interface CsvOptions {
   header?: boolean;
 }
 
-export interface ProcessOptions<G extends string = string, M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>> {
-  /** The CSV file: a path or a file: URL. */
-  input: string | URL;
+/**
+ * Where the rows come from: a CSV or NDJSON file (path or file: URL; `.gz` is decompressed as a
+ * stream), a Readable stream or AsyncIterable of byte chunks (stdin), or an in-memory array of
+ * records (objects or arrays of values).
+ */
+export type InputSource = string | URL | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | readonly unknown[];
+
+/** Options every kind of job shares. */
+export interface CommonOptions {
+  /** The data: see InputSource. */
+  input: InputSource;
+  /** 'csv' or 'ndjson' (one JSON object per line). @default from the file extension (.ndjson/.jsonl, else csv) */
+  format?: 'csv' | 'ndjson';
+  /** Decompress the input with gunzip. @default true for a file name ending in .gz */
+  gzip?: boolean;
   /** Worker threads. @default os.availableParallelism() */
   workers?: number;
-  /** Bytes per chunk; every value >= 1 gives the same result. @default 8 MiB */
+  /** Bytes per chunk for files and streams; every value >= 1 gives the same result. @default 8 MiB */
   chunkSize?: number;
+  /** Records per chunk for an in-memory array input. @default 10000 */
+  chunkRows?: number;
   csv?: CsvOptions;
-  /** The group-by aggregate to compute. */
-  aggregate: AggregateSpec<G, M>;
   /** A record whose field count differs from the header's: fail, or skip and count it. @default 'error' */
   onBadRow?: BadRowPolicy;
-  /** A measure value that is not a number: fail, or treat it as empty and count it. @default 'error' */
+  /** A value read as a number that is not one: fail, or treat it as empty and count it. @default 'error' */
   onBadNumber?: BadNumberPolicy;
   /**
    * A bare quote inside an unquoted field breaks the quote parity that parallel boundary
    * resolution relies on. 'sequential': re-parse sequentially from the first disputed chunk (and
-   * emit a warning); 'error': fail with ERR_CSV_QUOTE_MISMATCH. @default 'sequential'
+   * emit a warning); 'error': fail with ERR_CSV_QUOTE_MISMATCH. Stream inputs always fail. @default 'sequential'
    */
   onQuoteMismatch?: 'sequential' | 'error';
   /** Longest record accepted, in bytes; guards memory against an unclosed quote. @default 64 MiB */
@@ -52,6 +66,51 @@ export interface ProcessOptions<G extends string = string, M extends Record<stri
   signal?: AbortSignal;
 }
 
+/** A built-in group-by aggregate. */
+export interface ProcessOptions<G extends string = string, M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>> extends CommonOptions {
+  /** The group-by aggregate to compute. */
+  aggregate: AggregateSpec<G, M>;
+  task?: undefined;
+  transform?: undefined;
+  params?: undefined;
+  output?: undefined;
+}
+
+/** A user task module (defineTask), run on every chunk and combined in chunk order. */
+export interface TaskOptions<R = unknown> extends CommonOptions {
+  /** The module: a file: URL, an absolute path (a relative one is taken from the working directory), or taskModule(url). */
+  task: string | URL | TaskModuleRef<R>;
+  /** Any structured-cloneable value, handed to the task as ctx.params. */
+  params?: unknown;
+  aggregate?: undefined;
+  transform?: undefined;
+  output?: undefined;
+}
+
+/** Where a transform's rows go. */
+export interface OutputOptions {
+  /** A file to create (or replace). */
+  path?: string;
+  /** Or a writable stream; it is left open at the end (like pipe(..., { end: false })). */
+  stream?: NodeJS.WritableStream;
+  /** @default from the path's extension (.ndjson/.jsonl, .json), else 'csv' */
+  format?: 'csv' | 'ndjson' | 'json';
+  /** CSV output: the header line (overrides the transform's `columns`). */
+  columns?: readonly string[];
+}
+
+/** A user transform module (defineTransform): rows out, in input order. */
+export interface TransformOptions extends CommonOptions {
+  /** The module: a file: URL or a path, as for `task`. */
+  transform: string | URL;
+  params?: unknown;
+  output: OutputOptions;
+  aggregate?: undefined;
+  task?: undefined;
+}
+
+export type AnyProcessOptions = ProcessOptions | TaskOptions | TransformOptions;
+
 /** 1 GiB: record offsets are 32-bit, and a longer record is not CSV anyone can use. */
 export const MAX_RECORD_SIZE = 1 << 30;
 
@@ -61,6 +120,7 @@ export const DEFAULTS = {
   delimiter: ',',
   quote: '"',
   header: true,
+  chunkRows: 10_000,
   onBadRow: 'error',
   onBadNumber: 'error',
   onQuoteMismatch: 'sequential',
@@ -70,15 +130,37 @@ export const DEFAULTS = {
   progressInterval: 100,
 } as const;
 
+/** The input, resolved: `name` is what messages call it (the path, or <stream>, <array>). */
+export type ResolvedInput =
+  | { kind: 'file'; name: string; path: string; format: 'csv' | 'ndjson'; gzip: boolean }
+  | { kind: 'stream'; name: string; stream: AsyncIterable<Uint8Array>; format: 'csv' | 'ndjson' }
+  | { kind: 'array'; name: string; rows: readonly unknown[] };
+
+export interface ResolvedOutput {
+  path: string | undefined;
+  stream: NodeJS.WritableStream | undefined;
+  format: 'csv' | 'ndjson' | 'json';
+  columns: readonly string[] | undefined;
+}
+
+/** What the job computes. */
+export type ResolvedWork =
+  | { kind: 'aggregate'; spec: AggregateSpec }
+  | { kind: 'task'; url: string; params: unknown }
+  | { kind: 'transform'; url: string; params: unknown; output: ResolvedOutput };
+
 /** Options with every default filled in and every value checked. */
 export interface ResolvedOptions {
+  input: ResolvedInput;
+  /** The input's name in messages: its path, or <stream>, <array>. */
   path: string;
+  work: ResolvedWork;
   workers: number;
   chunkSize: number;
+  chunkRows: number;
   delimiter: string;
   quote: string;
   header: boolean;
-  aggregate: AggregateSpec;
   onBadRow: BadRowPolicy;
   onBadNumber: BadNumberPolicy;
   onQuoteMismatch: 'sequential' | 'error';
@@ -89,12 +171,12 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set([
-  'input', 'workers', 'chunkSize', 'csv', 'aggregate', 'onBadRow', 'onBadNumber',
-  'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'workerResourceLimits', 'signal',
+  'input', 'format', 'gzip', 'workers', 'chunkSize', 'chunkRows', 'csv', 'aggregate', 'task', 'transform', 'params', 'output',
+  'onBadRow', 'onBadNumber', 'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'workerResourceLimits', 'signal',
 ]);
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
-export function validate(options: ProcessOptions): ResolvedOptions {
+export function validate(options: AnyProcessOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw invalidOption('options', `expected an object, got ${describe(options)}`);
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw invalidOption(key, `unknown option; the options are ${[...KNOWN].join(', ')}`);
@@ -102,14 +184,17 @@ export function validate(options: ProcessOptions): ResolvedOptions {
   const csv = options.csv ?? {};
   if (csv === null || typeof csv !== 'object') throw invalidOption('csv', `expected an object, got ${describe(csv)}`);
   knownKeys('csv', csv, ['delimiter', 'quote', 'header']);
+  const input = resolveInput(options);
   const resolved: ResolvedOptions = {
-    path: inputPath(options.input),
+    input,
+    path: input.name,
+    work: resolveWork(options),
     workers: positiveInteger('workers', options.workers, availableParallelism()),
     chunkSize: positiveInteger('chunkSize', options.chunkSize, DEFAULTS.chunkSize),
+    chunkRows: positiveInteger('chunkRows', options.chunkRows, DEFAULTS.chunkRows),
     delimiter: oneAsciiChar('csv.delimiter', csv.delimiter, DEFAULTS.delimiter),
     quote: oneAsciiChar('csv.quote', csv.quote, DEFAULTS.quote),
     header: boolean('csv.header', csv.header, DEFAULTS.header),
-    aggregate: aggregateSpec(options.aggregate),
     onBadRow: oneOf('onBadRow', options.onBadRow, ['error', 'skip'], DEFAULTS.onBadRow),
     onBadNumber: oneOf('onBadNumber', options.onBadNumber, ['error', 'skip'], DEFAULTS.onBadNumber),
     onQuoteMismatch: oneOf('onQuoteMismatch', options.onQuoteMismatch, ['sequential', 'error'], DEFAULTS.onQuoteMismatch),
@@ -125,13 +210,66 @@ export function validate(options: ProcessOptions): ResolvedOptions {
   return resolved;
 }
 
-function inputPath(input: unknown): string {
+function resolveInput(options: AnyProcessOptions): ResolvedInput {
+  const { input } = options;
+  const format = oneOf('format', options.format, ['csv', 'ndjson'], undefined);
+  const gzip = options.gzip === undefined ? undefined : boolean('gzip', options.gzip, false);
+  if (Array.isArray(input)) {
+    if (format !== undefined || gzip !== undefined) throw invalidOption(format !== undefined ? 'format' : 'gzip', 'does not apply to an in-memory array input');
+    return { kind: 'array', name: '<array>', rows: input };
+  }
+  if (input !== null && typeof input === 'object' && !(input instanceof URL) && Symbol.asyncIterator in input) {
+    if (gzip) throw invalidOption('gzip', 'applies to files; pipe a stream through zlib.createGunzip() instead');
+    return { kind: 'stream', name: '<stream>', stream: input as AsyncIterable<Uint8Array>, format: format ?? 'csv' };
+  }
+  let path: string;
   if (input instanceof URL) {
     if (input.protocol !== 'file:') throw invalidOption('input', `only file: URLs are supported, got ${input.protocol}`);
-    return fileURLToPath(input);
+    path = fileURLToPath(input);
+  } else if (typeof input === 'string' && input.length > 0) {
+    path = input.startsWith('file:') ? fileURLToPath(input) : input;
+  } else {
+    throw invalidOption('input', `expected a file path, a file: URL, a readable stream or an array of records, got ${describe(input)}`);
   }
-  if (typeof input === 'string' && input.length > 0) return input.startsWith('file:') ? fileURLToPath(input) : input;
-  throw invalidOption('input', `expected a file path or file: URL, got ${describe(input)}`);
+  const compressed = /\.gz$/i.test(path);
+  const plain = compressed ? path.slice(0, -3) : path;
+  return { kind: 'file', name: path, path, format: format ?? (/\.(ndjson|jsonl)$/i.test(plain) ? 'ndjson' : 'csv'), gzip: gzip ?? compressed };
+}
+
+/** Exactly one of aggregate, task and transform says what to compute. */
+function resolveWork(options: AnyProcessOptions): ResolvedWork {
+  const given = (['aggregate', 'task', 'transform'] as const).filter((k) => options[k] !== undefined);
+  if (given.length !== 1) {
+    throw invalidOption(given[1] ?? 'aggregate', given.length === 0 ? 'say what to compute: aggregate, task or transform' : `aggregate, task and transform exclude each other; got ${given.join(' and ')}`);
+  }
+  if (options.output !== undefined && options.transform === undefined) throw invalidOption('output', 'applies to a transform only');
+  if (options.params !== undefined && options.aggregate !== undefined) throw invalidOption('params', 'applies to a task or transform only');
+  if (options.aggregate !== undefined) return { kind: 'aggregate', spec: aggregateSpec(options.aggregate) };
+  if (options.task !== undefined) return { kind: 'task', url: moduleUrl('task', options.task), params: options.params };
+  return { kind: 'transform', url: moduleUrl('transform', options.transform), params: options.params, output: resolveOutput(options.output) };
+}
+
+/** A module location as a URL string; relative paths are taken from the working directory. */
+function moduleUrl(name: string, value: unknown): string {
+  const location = value !== null && typeof value === 'object' && !(value instanceof URL) && typeof (value as TaskModuleRef).url === 'string' ? (value as TaskModuleRef).url : value;
+  if (location instanceof URL) return location.href;
+  if (typeof location === 'string' && location.length > 0) {
+    if (/^(file|data):/.test(location)) return location;
+    return pathToFileURL(resolvePath(location)).href;
+  }
+  throw invalidOption(name, `expected a module URL or path, got ${describe(value)}`);
+}
+
+function resolveOutput(output: unknown): ResolvedOutput {
+  if (output === null || typeof output !== 'object') throw invalidOption('output', `expected { path } or { stream }, got ${describe(output)}`);
+  knownKeys('output', output, ['path', 'stream', 'format', 'columns']);
+  const { path, stream, format, columns } = output as OutputOptions;
+  if ((path === undefined) === (stream === undefined)) throw invalidOption('output', 'give exactly one of output.path and output.stream');
+  if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw invalidOption('output.path', `expected a file path, got ${describe(path)}`);
+  if (stream !== undefined && typeof (stream as NodeJS.WritableStream).write !== 'function') throw invalidOption('output.stream', `expected a writable stream, got ${describe(stream)}`);
+  if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string'))) throw invalidOption('output.columns', `expected an array of names, got ${describe(columns)}`);
+  const guessed = path === undefined ? 'csv' : /\.(ndjson|jsonl)$/i.test(path) ? 'ndjson' : /\.json$/i.test(path) ? 'json' : 'csv';
+  return { path, stream, format: oneOf('output.format', format, ['csv', 'ndjson', 'json'], guessed), columns };
 }
 
 function aggregateSpec(spec: unknown): AggregateSpec {
@@ -196,7 +334,7 @@ function boolean(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string, F extends T | undefined>(name: string, value: unknown, allowed: readonly T[], fallback: F): T | F {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) throw invalidOption(name, `expected ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${describe(value)}`);
   return value as T;

@@ -123,29 +123,43 @@ export function parseRange(
         valid = keep + n;
         continue;
       }
-      case ScanStatus.Stopped: {
-        const err = sink.error!;
-        const localLine = linesBefore + result.errorLines + countLines(shared, result.pos, err.offset);
-        return { next: base + result.pos, rows, lines, error: { ...err.data, byteOffset: base + err.offset, localLine } };
-      }
-      case ScanStatus.RecordTooLarge:
-        return recordTooLarge(base + result.pos, -1, rows, lines, maxRecordSize);
-      case ScanStatus.UnclosedQuote:
-      case ScanStatus.InvalidClosingQuote: {
-        const localLine = linesBefore + result.errorLines + countLines(shared, result.pos, result.errorAt);
-        const error: ErrorData =
-          result.status === ScanStatus.UnclosedQuote
-            ? { code: 'ERR_CSV_UNCLOSED_QUOTE', message: 'A quoted field opened here is never closed', hint: 'check for a missing closing quote' }
-            : {
-                code: 'ERR_CSV_INVALID_CLOSING_QUOTE',
-                message: `Unexpected ${JSON.stringify(String.fromCharCode(shared[result.errorAt]!))} after a closing quote; a quote inside a quoted field must be doubled`,
-              };
-        return { next: base + result.pos, rows, lines, error: { ...error, byteOffset: base + result.errorAt, localLine } };
-      }
+      default:
+        return scanFailure(shared, result, sink, base, rows, lines, linesBefore, maxRecordSize);
     }
   }
 }
 
+/** Phase B on bytes that end at a record boundary (a chunk cut from a stream): one scan. */
+export function parseBytes(buf: Buffer, dialect: Dialect, sink: ErrorSink, maxRecordSize: number): RangeOutcome {
+  const result = new ScanResult();
+  scanRecords(buf, 0, buf.length, buf.length, true, dialect, classTable(dialect), new FieldSlots(sink.width + 1), sink, result, maxRecordSize);
+  if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof) return { next: result.pos, rows: result.rows, lines: result.lines };
+  return scanFailure(buf, result, sink, 0, result.rows, result.lines, 0, maxRecordSize);
+}
+
+/** The outcome of a scan that stopped on an error; `base` is the file offset of buf[0]. */
+function scanFailure(buf: Buffer, result: ScanResult, sink: ErrorSink, base: number, rows: number, lines: number, linesBefore: number, maxRecordSize: number): RangeOutcome {
+  switch (result.status) {
+    case ScanStatus.Stopped: {
+      const err = sink.error!;
+      const localLine = linesBefore + result.errorLines + countLines(buf, result.pos, err.offset);
+      return { next: base + result.pos, rows, lines, error: { ...err.data, byteOffset: base + err.offset, localLine } };
+    }
+    case ScanStatus.RecordTooLarge:
+      return recordTooLarge(base + result.pos, -1, rows, lines, maxRecordSize);
+    default: {
+      const localLine = linesBefore + result.errorLines + countLines(buf, result.pos, result.errorAt);
+      const error: ErrorData =
+        result.status === ScanStatus.UnclosedQuote
+          ? { code: 'ERR_CSV_UNCLOSED_QUOTE', message: 'A quoted field opened here is never closed', hint: 'check for a missing closing quote' }
+          : {
+              code: 'ERR_CSV_INVALID_CLOSING_QUOTE',
+              message: `Unexpected ${JSON.stringify(String.fromCharCode(buf[result.errorAt]!))} after a closing quote; a quote inside a quoted field must be doubled`,
+            };
+      return { next: base + result.pos, rows, lines, error: { ...error, byteOffset: base + result.errorAt, localLine } };
+    }
+  }
+}
 
 /** A record longer than `maxRecordSize` (`length` -1: its full length is known only to the scanner). */
 function recordTooLarge(at: number, length: number, rows: number, lines: number, maxRecordSize: number): RangeOutcome {

@@ -4,7 +4,7 @@
  * (no throw, no `start`), and processSerial rejects the same way.
  */
 import { expect, test } from 'vitest';
-import { count, processDataset, processSerial, sum, type ProcessOptions } from 'chunkmill';
+import { count, processDataset, processSerial, sum, type Job, type ProcessOptions } from 'chunkmill';
 import { rejectionOf } from './helpers/errors.ts';
 import { record, settle } from './helpers/events.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -74,7 +74,7 @@ const CASES: Case[] = [
 ];
 
 test.each(CASES)('%s -> option "%s"', { timeout: 30_000 }, async (_label, options, option) => {
-  let job: ReturnType<typeof processDataset> | undefined;
+  let job: Job<unknown> | undefined;
   expect(() => (job = processDataset(options as ProcessOptions))).not.toThrow();
   const events = record(job!);
   const error = await rejectionOf(job!.result);

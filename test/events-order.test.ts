@@ -47,7 +47,7 @@ test.each([
 
   // chunk events: every index once, in order, tiling [end of header, end of file).
   const chunks = payloads<ChunkEvent>(events, 'chunk');
-  expect(chunks.map((c) => c.index)).toEqual(Array.from({ length: plan.chunksTotal }, (_, i) => i));
+  expect(chunks.map((c) => c.index)).toEqual(Array.from({ length: plan.chunksTotal! }, (_, i) => i));
   expect(chunks[0]!.start).toBe(HEADER_BYTES);
   for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.start).toBe(chunks[i - 1]!.end);
   expect(chunks.at(-1)!.end).toBe(size);

@@ -173,14 +173,7 @@ export class AggregateSink implements RecordSink {
         this.rowsRejected++;
         return true;
       }
-      this.error = {
-        offset: recordStart,
-        data: {
-          code: 'ERR_CSV_FIELD_COUNT',
-          message: `Expected ${plan.width} fields, found ${fieldCount}`,
-          hint: 'onBadRow: "skip" skips such rows',
-        },
-      };
+      this.error = fieldCountError(plan.width, fieldCount, recordStart);
       return false;
     }
 
@@ -300,6 +293,14 @@ export class AggregateSink implements RecordSink {
       },
     };
   }
+}
+
+/** A record with the wrong number of fields, under onBadRow: 'error'. */
+export function fieldCountError(expected: number, found: number, recordStart: number): SinkError {
+  return {
+    offset: recordStart,
+    data: { code: 'ERR_CSV_FIELD_COUNT', message: `Expected ${expected} fields, found ${found}`, hint: 'onBadRow: "skip" skips such rows' },
+  };
 }
 
 export function newGroup(key: string[], plan: Pick<AggregatePlan, 'measures'>): GroupPartial {

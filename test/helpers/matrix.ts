@@ -27,7 +27,7 @@ export function chunkSizesFor(path: string): number[] {
 }
 
 function inputPath(options: ProcessOptions): string {
-  return options.input instanceof URL ? options.input.pathname : options.input;
+  return options.input instanceof URL ? options.input.pathname : (options.input as string);
 }
 
 /**
