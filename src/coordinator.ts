@@ -259,8 +259,8 @@ class ChunkRun {
       }
       this.parsed.delete(k);
       if (out.error !== undefined) throw locate(out.error, this.linesBefore, this.opts.path, k);
-      this.prepared.work.merger.add(out.partial, k);
       if (start >= 0) {
+        this.prepared.work.merger.add(out.partial, k); // a chunk that owns no record has no partial
         this.expected = out.next;
         this.linesBefore += out.lines;
       }

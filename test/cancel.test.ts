@@ -4,11 +4,11 @@
  * worker threads behind.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
 import { beforeAll, expect, test } from 'vitest';
 import { AbortError, ChunkmillError, count, processDataset, sum, type ChunkEvent, type JobPlan } from 'chunkmill';
 import { generate } from '../bench/generate.ts';
 import { payloads, record, settle } from './helpers/events.ts';
+import { baseline, expectNoWorkersLeft, threadCount } from './helpers/threads.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -17,45 +17,12 @@ const aggregate = { groupBy: ['region'], measures: { orders: count(), amount: su
 /** Generous: cancelling must not wait for the rest of the file, but the machine is shared. */
 const PROMPT_MS = 5_000;
 
-/** OS threads of this process (Linux), or null where /proc is not there. */
-function threadCount(): number | null {
-  return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : null;
-}
-
-/** Worker threads show up as their MessagePort handles among the active resources. */
-function messagePorts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) return false;
-    await settle(20);
-  }
-  return true;
-}
-
 beforeAll(async () => {
   input = tmp.dir + '/sales.csv';
   await generate(input, 'sales', { rows: 60_000, seed: 3 }); // ~2.7 MB
   // One full job first, so lazily started threads (libuv's pool) are not counted as the job's.
   await processDataset({ input: tmp.file('warm.csv', 'region,amount\nx,1\n'), workers: 2, aggregate }).result;
 }, 60_000);
-
-/** Threads and worker ports before a test's job, to compare with after it. */
-function baseline(): { threads: number | null; ports: number } {
-  return { threads: threadCount(), ports: messagePorts() };
-}
-
-async function expectNoWorkersLeft(before: { threads: number | null; ports: number }): Promise<void> {
-  expect(messagePorts()).toBe(before.ports);
-  if (before.threads !== null) {
-    // The pool is destroyed before `result` settles; allow the OS a generous moment to reap threads.
-    const gone = await waitFor(() => threadCount()! <= before.threads!, PROMPT_MS);
-    expect(gone, `threads: ${threadCount()} now, ${before.threads} before the job`).toBe(true);
-  }
-}
 
 function expectAbortError(e: unknown): void {
   expect(e).toBeInstanceOf(ChunkmillError);

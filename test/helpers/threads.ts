@@ -1,0 +1,37 @@
+/** Checking that a job leaves no worker threads (or their ports) behind. */
+import { existsSync, readdirSync } from 'node:fs';
+import { expect } from 'vitest';
+import { settle } from './events.ts';
+
+/** OS threads of this process (Linux), or null where /proc is not there. */
+export function threadCount(): number | null {
+  return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : null;
+}
+
+/** Worker threads show up as their MessagePort handles among the active resources. */
+export function messagePorts(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+}
+
+export async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) return false;
+    await settle(20);
+  }
+  return true;
+}
+
+/** Threads and worker ports before a test's job, to compare with after it. */
+export function baseline(): { threads: number | null; ports: number } {
+  return { threads: threadCount(), ports: messagePorts() };
+}
+
+/** The pool is destroyed before `result` settles; the OS gets a generous moment to reap threads. */
+export async function expectNoWorkersLeft(before: { threads: number | null; ports: number }, ms = 5_000): Promise<void> {
+  expect(await waitFor(() => messagePorts() <= before.ports, ms), `ports: ${messagePorts()} now, ${before.ports} before`).toBe(true);
+  if (before.threads !== null) {
+    const gone = await waitFor(() => threadCount()! <= before.threads!, ms);
+    expect(gone, `threads: ${threadCount()} now, ${before.threads} before the job`).toBe(true);
+  }
+}
