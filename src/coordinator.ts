@@ -92,6 +92,7 @@ export function createPool(opts: ResolvedOptions, workers: number): Piscina<Work
 export async function runFile(opts: ResolvedOptions, path: string, job: Job<unknown>, signal: AbortSignal): Promise<unknown> {
   const prepared = await prepare(opts, path, job);
   const { layout, work } = prepared;
+  let progress: ProgressTracker | null = null;
   try {
     signal.throwIfAborted();
     // Every chunk size gives the same result, so a size that would make more than MAX_CHUNKS chunks
@@ -101,7 +102,7 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
     for (let s = layout.dataStart; s < layout.size; s += chunkSize) chunks.push({ start: s, end: Math.min(s + chunkSize, layout.size) });
     const workers = Math.max(1, Math.min(opts.workers, chunks.length));
     job.emit('start', { input: path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize, workers, columns: layout.columns });
-    const progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
+    progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
     progress.add(layout.dataStart, 0, 0);
     let fallback = false;
     if (chunks.length === 0) {
@@ -119,6 +120,7 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
     progress.finish();
     return await work.finish(finalStats(work.merger, layout.size, chunks.length, chunks.length === 0 ? 0 : workers, progress.elapsedMs(), fallback));
   } catch (e) {
+    progress?.stop();
     await work.abandon();
     throw e;
   }

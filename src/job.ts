@@ -131,6 +131,7 @@ export class ProgressTracker {
   chunksDone = 0;
   private readonly started = performance.now();
   private lastEmit = -Infinity;
+  private trailing: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly emit: (p: Progress) => void,
@@ -145,16 +146,43 @@ export class ProgressTracker {
     this.chunksDone += chunks;
     const now = performance.now();
     if (now - this.lastEmit >= this.intervalMs) {
-      this.lastEmit = now;
-      this.emit(this.snapshot(now));
+      this.emitNow(now);
+    } else if (this.trailing === null) {
+      // A throttled update must still be shown: when input trickles in (a pipe), the next merge
+      // may be far off, and the last event would understate the work done until then.
+      this.armTrailing(now);
     }
+  }
+
+  private armTrailing(now: number): void {
+    // Timers may fire a fraction of a millisecond early by performance.now(): check, re-arm.
+    this.trailing = setTimeout(() => {
+      const at = performance.now();
+      if (at - this.lastEmit >= this.intervalMs) this.emitNow(at);
+      else this.armTrailing(at);
+    }, Math.ceil(this.intervalMs - (now - this.lastEmit)));
+    this.trailing.unref();
+  }
+
+  private emitNow(now: number): void {
+    if (this.trailing !== null) clearTimeout(this.trailing);
+    this.trailing = null;
+    this.lastEmit = now;
+    this.emit(this.snapshot(now));
   }
 
   /** The final event: everything done. */
   finish(): void {
+    this.stop();
     if (this.bytesTotal !== null) this.bytesDone = this.bytesTotal;
     if (this.chunksTotal !== null) this.chunksDone = this.chunksTotal;
     this.emit(this.snapshot(performance.now()));
+  }
+
+  /** No more events (the job ended, or failed). */
+  stop(): void {
+    if (this.trailing !== null) clearTimeout(this.trailing);
+    this.trailing = null;
   }
 
   elapsedMs(): number {

@@ -89,13 +89,14 @@ export class ArraySource implements ChunkSource {
 
 export async function runStream(opts: ResolvedOptions, reader: ChunkSource, job: Job<unknown>, signal: AbortSignal): Promise<unknown> {
   let work: JobWork | null = null;
+  let progress: ProgressTracker | null = null;
   try {
     const head = await reader.head();
     work = await openWork(opts, head.columns, job, reader.format !== 'csv');
     signal.throwIfAborted();
     const workers = Math.max(1, opts.workers);
     job.emit('start', { input: opts.path, bytesTotal: null, chunksTotal: null, chunkSize: opts.chunkSize, workers, columns: head.columns });
-    const progress = new ProgressTracker((p) => job.emit('progress', p), null, null, opts.progressInterval);
+    progress = new ProgressTracker((p) => job.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
     const pool = createPool(opts, workers);
     let run: StreamRun;
@@ -108,6 +109,7 @@ export async function runStream(opts: ResolvedOptions, reader: ChunkSource, job:
     progress.finish();
     return await work.finish(finalStats(work.merger, reader.bytesRead, run.chunks, workers, progress.elapsedMs(), false));
   } catch (e) {
+    progress?.stop();
     await work?.abandon();
     reader.close();
     throw e;
@@ -125,7 +127,7 @@ export class ChunkReader implements ChunkSource {
   private offset = 0;
   private nextIndex = 0;
 
-  constructor(source: AsyncIterable<Uint8Array>, private readonly opts: ResolvedOptions) {
+  constructor(private readonly source: AsyncIterable<Uint8Array>, private readonly opts: ResolvedOptions) {
     this.iterator = source[Symbol.asyncIterator]();
     this.format = opts.input.kind !== 'array' && opts.input.format === 'ndjson' ? 'ndjson' : 'csv';
     const quote = this.format === 'ndjson' ? -1 : opts.quote.charCodeAt(0);
@@ -212,8 +214,11 @@ export class ChunkReader implements ChunkSource {
     }
   }
 
+  /** After a failure: stops the source (a pending read on an idle pipe would keep it open). */
   close(): void {
-    void this.iterator.return?.();
+    const source = this.source as { destroy?: () => void };
+    if (typeof source.destroy === 'function') source.destroy();
+    else void this.iterator.return?.();
   }
 
   private chunk(bytes: Uint8Array, last: boolean): SourceChunk & { bytes: Uint8Array } {
@@ -231,6 +236,9 @@ class StreamRun {
   private exhausted = false;
   private failed: unknown = null;
   private wake: (() => void) | null = null;
+  private stop: () => void = () => {};
+  /** Resolves (with null: no chunk) once the run has failed. */
+  private readonly stopped = new Promise<null>((resolve) => (this.stop = () => resolve(null)));
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -255,8 +263,10 @@ class StreamRun {
       while (this.failed === null && !(this.exhausted && this.inFlight === 0)) {
         const blocked = this.work.blocked(() => this.wake?.());
         if (!blocked && !this.exhausted && this.inFlight < limit && this.chunks - this.nextMerge < window) {
-          const next = this.pendingFirst ?? (await this.reader.next());
+          // A read may wait indefinitely (an idle pipe, a terminal): a cancel or failure must not.
+          const next = this.pendingFirst ?? (await Promise.race([this.reader.next(), this.stopped]));
           this.pendingFirst = null;
+          if (this.failed !== null) break;
           if (next === null) this.exhausted = true;
           else this.dispatch(next);
           continue;
@@ -271,6 +281,7 @@ class StreamRun {
 
   private fail(error: unknown): void {
     if (this.failed === null) this.failed = error;
+    this.stop();
     this.wake?.();
   }
 

@@ -4,6 +4,7 @@
  * worker threads behind.
  */
 import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { beforeAll, expect, test } from 'vitest';
 import { AbortError, ChunkmillError, count, processDataset, sum, type ChunkEvent, type JobPlan } from 'chunkmill';
 import { generate } from '../bench/generate.ts';
@@ -165,4 +166,18 @@ test('a long-lived signal keeps no listener once jobs have finished', { timeout:
   for (let i = 0; i < 3; i++) await processDataset({ input, workers: 1, signal: shutdown.signal, aggregate }).result;
   await settle();
   expect(EventEmitter.getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+});
+
+test('cancelling a job that waits on an idle stream settles promptly and stops the stream', { timeout: 30_000 }, async () => {
+  const stream = new PassThrough();
+  stream.write('region,amount\n' + 'x,1\n'.repeat(1000)); // a header and some rows, then nothing more
+  const before = baseline();
+  const job = processDataset({ input: stream, workers: 2, aggregate });
+  await settle(300);
+  const started = Date.now();
+  job.cancel();
+  expectAbortError(await job.result.catch((e: unknown) => e));
+  expect(Date.now() - started).toBeLessThan(PROMPT_MS);
+  expect(stream.destroyed).toBe(true);
+  await expectNoWorkersLeft(before);
 });

@@ -4,10 +4,11 @@
  * merged chunk reports, so the throttle is what keeps the events apart.
  */
 import { statSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processDataset, sum, type JobPlan, type Progress } from 'chunkmill';
 import { generate } from '../bench/generate.ts';
-import { payloads, record } from './helpers/events.ts';
+import { payloads, record, settle } from './helpers/events.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -60,4 +61,21 @@ test('a long interval gives the first report and the final one only', { timeout:
   expect(progress.length).toBeLessThanOrEqual(2);
   expect(progress.at(-1)!.bytesDone).toBe(progress.at(-1)!.bytesTotal);
   expect(progress.at(-1)!.chunksDone).toBe(progress.at(-1)!.chunksTotal);
+});
+
+test('a throttled update is still reported when no merge follows (input that trickles in)', { timeout: 30_000 }, async () => {
+  // Everything but the end of a stream arrives at once; then the stream stays open. Chunks merge
+  // within one interval, and no later merge would carry their progress out.
+  const stream = new PassThrough();
+  stream.write('k,v\n' + Array.from({ length: 20_000 }, (_, i) => `${i % 10},${i}\n`).join(''));
+  const job = processDataset({ input: stream, chunkSize: 8 << 10, workers: 2, progressInterval: 200, aggregate: { measures: { n: count() } } });
+  let merged = 0;
+  let last: Progress | undefined;
+  job.on('chunk', (c) => (merged += c.rows));
+  job.on('progress', (p) => (last = p));
+  await settle(1_500);
+  expect(merged).toBeGreaterThan(15_000); // all but the buffered tail
+  expect(last?.rowsDone).toBe(merged);
+  stream.end();
+  expect((await job.result).rows).toEqual([{ n: 20_000 }]);
 });

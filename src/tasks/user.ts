@@ -5,8 +5,8 @@
  *
  * A throw in user code never escapes as a bare exception: it becomes ERR_TASK_FAILED with the
  * task's own message and, for reduce/transform, the byte of the row (the driver turns that into
- * a file line). Data errors raised through the Row (a bad number, an unknown column) keep their
- * own codes.
+ * a file line). Data errors raised through the Row (a bad number, an unknown column), and
+ * ChunkmillErrors user code throws on purpose, keep their own codes.
  */
 import { ChunkmillError, type ErrorData } from '../errors.js';
 import type { FieldSlots } from '../csv/scanner.js';
@@ -91,12 +91,15 @@ export class Context implements TaskContext {
   }
 }
 
-/** Runs a user function that is not called per row; a throw becomes ERR_TASK_FAILED. */
+/**
+ * Runs a user function that is not called per row; a throw becomes ERR_TASK_FAILED. A
+ * ChunkmillError thrown on purpose (say ERR_UNKNOWN_COLUMN from a check in setup) keeps its code.
+ */
 export function callUser<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw new ChunkmillError({ code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` }, { cause: e });
+    throw userFailure(what, e);
   }
 }
 
@@ -104,8 +107,13 @@ export async function callUserAsync(what: string, fn: () => unknown): Promise<vo
   try {
     await fn();
   } catch (e) {
-    throw new ChunkmillError({ code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` }, { cause: e });
+    throw userFailure(what, e);
   }
+}
+
+function userFailure(what: string, e: unknown): ChunkmillError {
+  if (e instanceof ChunkmillError) return e;
+  return new ChunkmillError({ code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` }, { cause: e });
 }
 
 /** Common to both sinks: the field-count policy, the Row, and turning a throw into a SinkError. */
@@ -242,10 +250,7 @@ export function declaredColumns(def: AnyTransform, ctx: Context, override: reado
 
 function rowFailure(e: unknown, what: string, recordStart: number): SinkError {
   if (e instanceof RowError) return { data: e.data, offset: e.offset };
-  const data: ErrorData =
-    e instanceof ChunkmillError && e.code === 'ERR_TRANSFORM_OUTPUT'
-      ? e.toData()
-      : { code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` };
+  const data: ErrorData = e instanceof ChunkmillError ? e.toData() : { code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` };
   return { data, offset: recordStart };
 }
 

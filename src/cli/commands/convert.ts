@@ -1,0 +1,55 @@
+/** `chunkmill convert <file|-> --to ndjson|json|csv`: re-encode rows, optionally only some columns. */
+import { extname } from 'node:path';
+import { Command, Option } from 'commander';
+import { addInputOptions, addOutputOptions, engineOptions, examples, parseList, resolveInput, type CommonOptions } from '../common.js';
+import { transformJob, type OutputFormat } from '../engine.js';
+import { UsageError } from '../errors.js';
+import { execute } from '../execute.js';
+import { openSink } from '../output.js';
+import type { SelectParams } from '../select-transform.js';
+
+const TARGETS = ['csv', 'json', 'ndjson'] as const;
+/** --output's extension names the format when --to is left out. */
+const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
+const TRANSFORM = new URL('../select-transform.js', import.meta.url).href;
+
+interface ConvertOptions extends CommonOptions {
+  to?: OutputFormat;
+  select?: string[];
+}
+
+export function convertCommand(): Command {
+  const cmd = new Command('convert')
+    .description('re-encode rows as NDJSON, JSON or CSV, in input order, optionally only some columns')
+    .argument('[file]', "CSV file; '-' or nothing reads stdin")
+    .addOption(new Option('-t, --to <format>', 'output format (default: from the --output extension)').choices(TARGETS))
+    .option('-s, --select <cols>', 'comma-separated columns to keep, in this order', parseList);
+  addInputOptions(cmd);
+  addOutputOptions(cmd);
+  cmd.addHelpText('after', examples([
+    'chunkmill convert sales.csv --to ndjson > sales.ndjson',
+    'chunkmill convert sales.csv --select region,amount -o small.csv',
+    'chunkmill convert data.tsv -d tab --to csv > data.csv',
+    'cat sales.csv | chunkmill convert - --to json --select order_id,note',
+    '',
+    'NDJSON: one object per row, keys from the header, values the field text as parsed (strings).',
+    'JSON: one array of the same objects. CSV: comma-separated, quoted where needed, with a header.',
+  ]));
+  cmd.action(async (file: string | undefined, o: ConvertOptions) => {
+    const to = o.to ?? (o.output !== undefined ? BY_EXTENSION[extname(o.output).toLowerCase()] : undefined);
+    if (to === undefined) throw new UsageError('no output format: give --to ndjson, json or csv', 'or an --output path ending in .csv, .json, .ndjson or .jsonl');
+    const base = { input: resolveInput(file), ...engineOptions(o) };
+    const params: SelectParams = o.select === undefined ? { to } : { to, select: o.select };
+    const sink = await openSink(o.output);
+    // An unknown --select column fails in the transform's columns(), before anything is written.
+    const job = transformJob(base, TRANSFORM, params, sink.stream, to);
+    try {
+      await execute(job, { ...o, input: base.input });
+      await sink.close();
+    } catch (e) {
+      await sink.discard();
+      throw e;
+    }
+  });
+  return cmd;
+}

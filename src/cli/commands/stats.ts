@@ -1,0 +1,55 @@
+/** `chunkmill stats <file|->`: one row per column with its type, counts, range, mean and distinct values. */
+import { Command, InvalidArgumentError } from 'commander';
+import { addFormatOption, addInputOptions, addOutputOptions, engineOptions, examples, resolveFormat, resolveInput, type CommonOptions } from '../common.js';
+import { taskJob } from '../engine.js';
+import { execute } from '../execute.js';
+import { openSink, writeRows, type Cell } from '../output.js';
+import { DEFAULT_DISTINCT_LIMIT, type StatsParams, type StatsResult } from '../stats-task.js';
+
+const TASK = new URL('../stats-task.js', import.meta.url).href;
+export const STATS_COLUMNS = ['column', 'type', 'count', 'empty', 'min', 'max', 'mean', 'distinct', 'distinct_exact'] as const;
+
+interface StatsOptions extends CommonOptions {
+  distinctLimit?: number;
+}
+
+function parseLimit(text: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer >= 0');
+  return n;
+}
+
+export function statsCommand(): Command {
+  const cmd = new Command('stats')
+    .description('per column: type, count, empty, min, max, mean and distinct count')
+    .argument('[file]', "CSV file; '-' or nothing reads stdin")
+    .option('--distinct-limit <n>', `count distinct values exactly up to n, estimate above (default: ${DEFAULT_DISTINCT_LIMIT})`, parseLimit);
+  addInputOptions(cmd);
+  addFormatOption(cmd);
+  addOutputOptions(cmd);
+  cmd.addHelpText('after', examples([
+    'chunkmill stats sales.csv',
+    'chunkmill stats sales.csv --format json > profile.json',
+    'chunkmill stats big.csv --distinct-limit 100000 --workers 8',
+    '',
+    'type: integer, number, string, or empty (no values). count: non-empty fields; empty: empty fields.',
+    'min/max: numeric for integer and number columns, text order for strings. mean: numeric columns only.',
+    'distinct: non-empty values; above the limit a HyperLogLog estimate (~1% error), distinct_exact false.',
+  ]));
+  cmd.action(async (file: string | undefined, o: StatsOptions) => {
+    const format = resolveFormat(o);
+    const base = { input: resolveInput(file), ...engineOptions(o) };
+    const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
+    const sink = await openSink(o.output);
+    try {
+      const { value } = await execute(taskJob<StatsResult>(base, TASK, params), { ...o, input: base.input });
+      const rows: Cell[][] = value.columns.map((c) => [c.column, c.type, c.count, c.empty, c.min, c.max, c.mean, c.distinct, c.distinctExact]);
+      await writeRows(sink.stream, format, STATS_COLUMNS, rows);
+      await sink.close();
+    } catch (e) {
+      await sink.discard();
+      throw e;
+    }
+  });
+  return cmd;
+}
