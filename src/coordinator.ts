@@ -12,12 +12,13 @@
  */
 import { Piscina } from 'piscina';
 import { AbortError, ChunkmillError, describeLocation, fromData, type ErrorData } from './errors.js';
-import { inspectInput, type InputLayout } from './csv/dialect.js';
+import { inspectInput, withDelimiterHint, type InputLayout } from './csv/dialect.js';
 import { BoundaryStitcher } from './csv/boundary.js';
 import type { Dialect } from './csv/scanner.js';
 import { ProgressTracker, type Job, type JobStats } from './job.js';
 import type { ResolvedOptions } from './options.js';
 import { emptyPartial } from './tasks/aggregate.js';
+import { Dispatcher } from './dispatch.js';
 import { openWork, type ChunkMerger, type JobWork } from './work.js';
 import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } from './worker.js';
 
@@ -50,7 +51,10 @@ export function dialectOf(opts: ResolvedOptions): Dialect {
 export async function prepare(opts: ResolvedOptions, path: string, job: Job<unknown> | null): Promise<Prepared> {
   const dialect = dialectOf(opts);
   const layout = await inspectInput(path, dialect, opts.header, opts.maxRecordSize);
-  const work = await openWork(opts, layout.columns, job);
+  // "a;b;c" read with ',' is one column: an unknown column then gets the likely delimiter as a hint.
+  const work = await openWork(opts, layout.columns, job).catch((e: unknown) => {
+    throw withDelimiterHint(e, layout);
+  });
   return { layout, dialect, work, input: { path, size: layout.size, mtimeMs: layout.mtimeMs } };
 }
 
@@ -69,6 +73,9 @@ export function finalStats(merger: ChunkMerger, bytes: number, chunks: number, w
   return { rows: rowsUsed + rowsRejected, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, sequentialFallback: fallback };
 }
 
+/** Node 20.17+ knows the flag (older versions have no require(esm) and would refuse it). */
+const NO_REQUIRE_ESM = process.allowedNodeEnvironmentFlags.has('--experimental-require-module') ? ['--no-experimental-require-module'] : [];
+
 /** A Piscina pool for one job: exactly `workers` threads that live as long as the job. */
 export function createPool(opts: ResolvedOptions, workers: number): Piscina<WorkerTask, WorkerReply> {
   const pool = new Piscina<WorkerTask, WorkerReply>({
@@ -79,7 +86,11 @@ export function createPool(opts: ResolvedOptions, workers: number): Piscina<Work
     // Workers run compiled JS and need none of the host's flags. Inherited, a loader flag (tsx,
     // ts-node) cost each worker ~230 ms of start-up, and a V8 flag (--interrupt-budget=...) made
     // worker creation throw ERR_WORKER_INVALID_EXEC_ARGV. V8 flags are process-wide anyway.
-    execArgv: [],
+    // --no-experimental-require-module: Piscina loads the worker with require(), which on Node
+    // 20.19+ loads ESM synchronously; a thread terminated by destroy() in the middle of that aborts
+    // the whole process (V8 "IsGraphAsync must be used on an instantiated module"). Without
+    // require(esm) Piscina falls back to import(), which a termination ends cleanly.
+    execArgv: NO_REQUIRE_ESM,
     ...(opts.workerResourceLimits !== undefined ? { resourceLimits: opts.workerResourceLimits } : {}),
   });
   // Replies still on their way when the pool is destroyed surface as pool 'error' events; the job
@@ -109,11 +120,13 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
       signal.throwIfAborted(); // a 'start' listener may have cancelled
     } else {
       const pool = createPool(opts, workers);
+      const dispatcher = new Dispatcher(pool, opts, job, signal);
       try {
-        const run = new ChunkRun(opts, prepared, chunks, pool, signal, job, progress);
+        const run = new ChunkRun(opts, prepared, chunks, pool, dispatcher, signal, job, progress);
         await run.execute();
         fallback = run.fallback;
       } finally {
+        dispatcher.close();
         await pool.destroy();
       }
     }
@@ -148,6 +161,7 @@ class ChunkRun {
     private readonly prepared: Prepared,
     private readonly chunks: { start: number; end: number }[],
     private readonly pool: Piscina<WorkerTask, WorkerReply>,
+    private readonly dispatcher: Dispatcher,
     private readonly signal: AbortSignal,
     private readonly job: Job<unknown>,
     private readonly progress: ProgressTracker,
@@ -193,10 +207,11 @@ class ChunkRun {
       }
       if (head !== undefined && head < this.nextMerge + window) {
         this.parseQueue.shift();
-        this.dispatch(head, this.parseTask(head, this.starts[head]!));
+        this.dispatch(head, () => this.parseTask(head, this.starts[head]!));
       } else if (!this.fallback && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
-        this.dispatch(k, { op: 'summarize', input: this.prepared.input, ...this.chunks[k]!, quote: this.prepared.dialect.quote });
+        const summary: WorkerTask = { op: 'summarize', input: this.prepared.input, ...this.chunks[k]!, quote: this.prepared.dialect.quote };
+        this.dispatch(k, () => summary);
       } else break;
     }
   }
@@ -207,27 +222,36 @@ class ChunkRun {
     return { op: 'parse', chunkIndex: k, input, start, end: this.chunks[k]!.end, dialect, work: work.spec, maxRecordSize: this.opts.maxRecordSize, ...(port !== undefined ? { port } : {}) };
   }
 
-  private dispatch(k: number, task: WorkerTask): void {
+  /** `make` builds the task for each attempt (a parse task's control port is new each time). */
+  private dispatch(k: number, make: () => WorkerTask): void {
     this.inFlight++;
-    // No per-task signal: aborting a running task makes Piscina replace the worker behind the
-    // pool's back (threads outlived the job). Cancelling fails the run; destroy() then stops all.
-    const port = task.op !== 'summarize' ? task.port : undefined;
-    this.pool.run(task, port !== undefined ? { transferList: [port] } : {}).then(
-      (reply) => {
-        this.inFlight--;
-        if (this.failed !== null) return;
-        try {
-          this.receive(k, task, reply);
-        } catch (e) {
-          this.fail(e);
-        }
-        this.wake?.();
-      },
-      (e: unknown) => {
-        this.inFlight--;
-        this.fail(this.signal.aborted ? new AbortError() : workerFailure(e, k));
-      },
-    );
+    const first = make();
+    let task: WorkerTask | null = first;
+    // No per-task signal for cancelling: aborting a running task makes Piscina replace the worker
+    // behind the pool's back. Cancelling fails the run; destroy() then stops all.
+    this.dispatcher
+      .run(k, () => {
+        const t = task ?? make();
+        task = null;
+        const port = t.op !== 'summarize' ? t.port : undefined;
+        return { task: t, ...(port !== undefined ? { transferList: [port] } : {}) };
+      })
+      .then(
+        (reply) => {
+          this.inFlight--;
+          if (this.failed !== null) return;
+          try {
+            this.receive(k, first, reply);
+          } catch (e) {
+            this.fail(e);
+          }
+          this.wake?.();
+        },
+        (e: unknown) => {
+          this.inFlight--;
+          this.fail(this.signal.aborted ? new AbortError() : e);
+        },
+      );
   }
 
   private receive(k: number, task: WorkerTask, reply: WorkerReply): void {
@@ -303,18 +327,3 @@ class ChunkRun {
     }
   }
 }
-
-function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
-  const message = e instanceof Error ? e.message : String(e);
-  if ((e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-    return new ChunkmillError(
-      { code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread ran out of memory while processing chunk ${chunkIndex} (${message})`, hint: 'raise workerResourceLimits, or group by fewer distinct keys' },
-      { cause: e },
-    );
-  }
-  if (/worker exited|Terminating worker/i.test(message)) {
-    return new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread exited while processing chunk ${chunkIndex} (${message})` }, { cause: e });
-  }
-  return new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` }, { cause: e });
-}
-

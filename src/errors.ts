@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'ERR_TRANSFORM_OUTPUT'
   | 'ERR_OUTPUT'
   | 'ERR_WORKER_EXITED'
+  | 'ERR_CHUNK_TIMEOUT'
   | 'ERR_INTERNAL'
   | 'ABORT_ERR';
 

@@ -64,6 +64,13 @@ export interface CommonOptions {
   workerResourceLimits?: ResourceLimits;
   /** Cancels the job, like job.cancel(). */
   signal?: AbortSignal;
+  /**
+   * Times a chunk whose worker died (exit, out of memory), that timed out, or whose user code
+   * threw is run again, on a fresh worker, before the job fails with the first failure. @default 2
+   */
+  retries?: number;
+  /** Milliseconds a chunk may run (from when a worker starts it) before it is aborted. @default none */
+  timeout?: number;
 }
 
 /** A built-in group-by aggregate. */
@@ -128,6 +135,7 @@ export const DEFAULTS = {
   maxRecordSize: 64 << 20,
   /** At most ~10 progress events per second: enough for a bar, cheap for a UI. */
   progressInterval: 100,
+  retries: 2,
 } as const;
 
 /** The input, resolved: `name` is what messages call it (the path, or <stream>, <array>). */
@@ -168,11 +176,14 @@ export interface ResolvedOptions {
   progressInterval: number;
   workerResourceLimits: ResourceLimits | undefined;
   signal: AbortSignal | undefined;
+  retries: number;
+  timeout: number | undefined;
 }
 
 const KNOWN = new Set([
   'input', 'format', 'gzip', 'workers', 'chunkSize', 'chunkRows', 'csv', 'aggregate', 'task', 'transform', 'params', 'output',
   'onBadRow', 'onBadNumber', 'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'workerResourceLimits', 'signal',
+  'retries', 'timeout',
 ]);
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
@@ -202,6 +213,8 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     progressInterval: nonNegativeNumber('progressInterval', options.progressInterval, DEFAULTS.progressInterval),
     workerResourceLimits: resourceLimits(options.workerResourceLimits),
     signal: abortSignal(options.signal),
+    retries: options.retries === undefined ? DEFAULTS.retries : nonNegativeInteger('retries', options.retries),
+    timeout: options.timeout === undefined ? undefined : positiveInteger('timeout', options.timeout, 0, 2 ** 31 - 1),
   };
   for (const [name, value] of [['csv.delimiter', resolved.delimiter], ['csv.quote', resolved.quote]] as const) {
     if (value === '\n' || value === '\r') throw invalidOption(name, `${JSON.stringify(value)} is a line break`);
@@ -304,6 +317,11 @@ function positiveInteger(name: string, value: unknown, fallback: number, max = N
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
     throw invalidOption(name, `expected an integer from 1 to ${max}, got ${describe(value)}`);
   }
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalidOption(name, `expected an integer >= 0, got ${describe(value)}`);
   return value;
 }
 

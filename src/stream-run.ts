@@ -1,8 +1,8 @@
 /**
  * Running a job over input that cannot be read by range: a stream of bytes (stdin, a .gz file
  * through gunzip, NDJSON) or an in-memory array. The coordinator reads the stream, cuts it at
- * record boundaries (record-cutter.ts) and transfers each chunk's bytes to a worker; an array is
- * sliced into chunks of `chunkRows` records. Reading is pulled: the next
+ * record boundaries (record-cutter.ts) into shared memory that a worker reads in place; an array
+ * is sliced into chunks of `chunkRows` records. Reading is pulled: the next
  * read happens only while fewer than IN_FLIGHT_PER_WORKER chunks per worker are out and the
  * reorder window has room, so a fast stream cannot fill memory.
  *
@@ -15,11 +15,12 @@ import { AbortError, ChunkmillError, describeLocation, type ErrorData } from './
 import { createPool, dialectOf, finalStats, IN_FLIGHT_PER_WORKER, locate, MERGE_AHEAD_PER_WORKER } from './coordinator.js';
 import { RecordCutter } from './csv/record-cutter.js';
 import { classTable, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
-import { decodeField } from './csv/fields.js';
+import { decodeField, InvalidUtf8Error } from './csv/fields.js';
+import { headerNames } from './csv/dialect.js';
 import { ProgressTracker, type Job } from './job.js';
 import type { ResolvedOptions } from './options.js';
+import { Dispatcher } from './dispatch.js';
 import { openWork, type JobWork } from './work.js';
-import type { MessagePort } from 'node:worker_threads';
 import { columnsOf } from './object-rows.js';
 import type { ParseBytesTask, ParseOutcome, ParseRowsTask, WorkerReply, WorkerTask } from './worker.js';
 
@@ -99,11 +100,13 @@ export async function runStream(opts: ResolvedOptions, reader: ChunkSource, job:
     progress = new ProgressTracker((p) => job.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
     const pool = createPool(opts, workers);
+    const dispatcher = new Dispatcher(pool, opts, job, signal);
     let run: StreamRun;
     try {
-      run = new StreamRun(opts, reader, work, pool, signal, job, progress, head.lines, head.firstChunk);
+      run = new StreamRun(opts, reader, work, pool, dispatcher, signal, job, progress, head.lines, head.firstChunk);
       await run.execute();
     } finally {
+      dispatcher.close();
       await pool.destroy();
     }
     progress.finish();
@@ -170,7 +173,7 @@ export class ChunkReader implements ChunkSource {
       if (first && record.bytes.length >= 3 && BOM.every((b, i) => record!.bytes[i] === b)) {
         record = { bytes: record.bytes.subarray(3), chunk: { ...record.chunk, offset: 3, length: record.chunk.length - 3 } };
       }
-      const fields = firstRecordFields(Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength), dialect, this.opts.quote, this.opts.path);
+      const fields = firstRecordFields(Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength), dialect, this.opts.quote, this.opts.path, this.opts.header);
       if (fields === null) {
         // Blank lines before the first record.
         skipped += record.chunk.length + (first ? record.chunk.offset : 0);
@@ -180,7 +183,10 @@ export class ChunkReader implements ChunkSource {
       }
       if (!this.opts.header) return { columns: fields.map((_, i) => String(i + 1)), bytes: skipped, lines, firstChunk: record };
       this.nextIndex = 0;
-      return { columns: fields, bytes: skipped + record.chunk.offset + record.chunk.length, lines: lines + countLF(record.bytes), firstChunk: null };
+      // The same naming rule as a file's header (empty names numbered, duplicates refused).
+      const where = () => ({ line: lines + 1, byteOffset: record!.chunk.offset });
+      const columns = headerNames(fields, this.opts.path, where);
+      return { columns, bytes: skipped + record.chunk.offset + record.chunk.length, lines: lines + countLF(record.bytes), firstChunk: null };
     }
   }
 
@@ -245,6 +251,7 @@ class StreamRun {
     private readonly reader: ChunkSource,
     private readonly work: JobWork,
     private readonly pool: Piscina<WorkerTask, WorkerReply>,
+    private readonly dispatcher: Dispatcher,
     private readonly signal: AbortSignal,
     private readonly job: Job<unknown>,
     private readonly progress: ProgressTracker,
@@ -288,12 +295,14 @@ class StreamRun {
   private dispatch({ chunk, bytes, rows }: SourceChunk): void {
     this.inFlight++;
     this.chunks++;
-    const port = this.work.controlPort();
-    const common = { chunkIndex: chunk.index, dialect: dialectOf(this.opts), work: this.work.spec, maxRecordSize: this.opts.maxRecordSize, ...(port !== undefined ? { port } : {}) };
-    const task: ParseBytesTask | ParseRowsTask = bytes !== undefined ? { op: 'parseBytes', format: this.reader.format === 'ndjson' ? 'ndjson' : 'csv', bytes, ...common } : { op: 'parseRows', rows: rows!, ...common };
-    const transferList: (ArrayBuffer | MessagePort)[] = bytes !== undefined ? [bytes.buffer as ArrayBuffer] : [];
-    if (port !== undefined) transferList.push(port);
-    this.pool.run(task, { transferList }).then(
+    const make = () => {
+      const port = this.work.controlPort();
+      const common = { chunkIndex: chunk.index, dialect: dialectOf(this.opts), work: this.work.spec, maxRecordSize: this.opts.maxRecordSize, ...(port !== undefined ? { port } : {}) };
+      // Bytes are in shared memory (not transferred): they stay here for a retry.
+      const task: ParseBytesTask | ParseRowsTask = bytes !== undefined ? { op: 'parseBytes', format: this.reader.format === 'ndjson' ? 'ndjson' : 'csv', bytes, ...common } : { op: 'parseRows', rows: rows!, ...common };
+      return { task, ...(port !== undefined ? { transferList: [port] } : {}) };
+    };
+    this.dispatcher.run(chunk.index, make).then(
       (reply) => {
         this.inFlight--;
         if (this.failed !== null) return;
@@ -309,7 +318,7 @@ class StreamRun {
       },
       (e: unknown) => {
         this.inFlight--;
-        this.fail(this.signal.aborted ? new AbortError() : new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex: chunk.index, message: `Chunk ${chunk.index} failed in a worker: ${(e as Error).message}` }, { cause: e }));
+        this.fail(this.signal.aborted ? new AbortError() : e);
       },
     );
   }
@@ -343,12 +352,13 @@ class StreamRun {
 }
 
 /** The fields of the first record in `buf`, or null when it holds only blank lines. */
-function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: string): string[] | null {
+function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: string, decode: boolean): string[] | null {
   let fields: string[] | null = null;
   const sink: RecordSink = {
     record(b: Buffer, slots: FieldSlots, fieldCount: number) {
       const n = Math.min(fieldCount, slots.capacity);
-      fields = Array.from({ length: n }, (_, i) => decodeField(b, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, quote));
+      // Without a header the first record is data: only its width matters here.
+      fields = Array.from({ length: n }, (_, i) => (decode ? decodeHeaderField(b, slots, i, quote, file) : ''));
       return false;
     },
   };
@@ -360,6 +370,16 @@ function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: s
     throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at) });
   }
   return fields;
+}
+
+function decodeHeaderField(buf: Buffer, slots: FieldSlots, i: number, quote: string, file: string): string {
+  try {
+    return decodeField(buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, quote);
+  } catch (e) {
+    if (!(e instanceof InvalidUtf8Error)) throw e;
+    const at = { file, line: 1 + countLF(buf.subarray(0, e.at)), byteOffset: e.at, columnIndex: i + 1 };
+    throw new ChunkmillError({ code: e.code, message: e.message + describeLocation(at), ...at, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+  }
 }
 
 function countLF(bytes: Uint8Array): number {

@@ -23,8 +23,15 @@ export interface InputIdentity {
   mtimeMs: number;
 }
 
+/** Set by the worker when it starts a task: the coordinator times chunks from then (timeout). */
+export interface StartFlag {
+  flags: Int32Array;
+  slot: number;
+}
+
 export interface SummarizeTask {
   op: 'summarize';
+  started?: StartFlag;
   input: InputIdentity;
   start: number;
   end: number;
@@ -35,6 +42,7 @@ export interface SummarizeTask {
 export type WorkSpec = { kind: 'aggregate'; plan: AggregatePlan } | UserWork;
 
 interface ParseCommon {
+  started?: StartFlag;
   chunkIndex: number;
   dialect: Dialect;
   work: WorkSpec;
@@ -86,6 +94,7 @@ export interface ControlApi {
 }
 
 export default function runTask(task: WorkerTask): WorkerReply | Promise<WorkerReply> {
+  if (task.started !== undefined) Atomics.store(task.started.flags, task.started.slot, 1);
   const path = task.op === 'parseBytes' ? '<stream>' : task.op === 'parseRows' ? '<array>' : task.input.path;
   if (task.op !== 'summarize' && task.work.kind !== 'aggregate') return runUser(task, task.work, path);
   return asReply(path, () => {

@@ -5,8 +5,9 @@
  * reads, so a record boundary is an LF at even parity. Only `indexOf` runs over the bytes
  * (memory speed); the parser in the worker checks the cut (see stream-run.ts).
  *
- * Each chunk is copied into its own ArrayBuffer, so it can be transferred to a worker, never
- * cloned; at most one chunk plus one read is buffered here.
+ * Each chunk is copied once, into shared memory (a SharedArrayBuffer): a worker reads it where
+ * it is, with no copy and no transfer, and the coordinator keeps it until the chunk is merged,
+ * so a chunk can be re-run after a worker crash. At most one chunk plus one read is buffered here.
  */
 const LF = 10;
 
@@ -85,7 +86,7 @@ export class RecordCutter {
   }
 
   private cut(end: number): Uint8Array {
-    const chunk = new Uint8Array(end); // its own ArrayBuffer: transferable
+    const chunk = new Uint8Array(new SharedArrayBuffer(end));
     chunk.set(this.pending.subarray(0, end));
     this.pending.copyWithin(0, end, this.length);
     this.length -= end;

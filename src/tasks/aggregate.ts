@@ -7,7 +7,7 @@
  * group first appears.
  */
 import { ChunkmillError, type ErrorData } from '../errors.js';
-import { decodeField, parseNumberInto } from '../csv/fields.js';
+import { decodeField, InvalidUtf8Error, parseNumberInto } from '../csv/fields.js';
 import type { FieldSlots, RecordSink } from '../csv/scanner.js';
 import { addExactAt, newExactSum, type ExactSum } from './exact-sum.js';
 import { GroupTable } from './group-table.js';
@@ -199,6 +199,7 @@ export class AggregateSink implements RecordSink {
     }
 
     const group = this.groupFor(buf, slots);
+    if (group === null) return false; // a key that is not UTF-8: this.error says where
     group.rows++;
     const kinds = this.kinds;
     for (let m = 0; m < kinds.length; m++) {
@@ -225,7 +226,7 @@ export class AggregateSink implements RecordSink {
     return { ...packed, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: this.valuesSkipped };
   }
 
-  private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial {
+  private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial | null {
     const groupBy = this.plan.groupBy;
     if (groupBy.length === 0) {
       // A global aggregate: one group, no key to look up.
@@ -240,10 +241,31 @@ export class AggregateSink implements RecordSink {
       g = this.table.findOrAdd(this.scratch, 0, this.composeKey(buf, slots));
     }
     if (g === this.order.length) {
-      const quote = this.plan.quote;
-      this.order.push(newGroup(groupBy.map((col) => decodeField(buf, slots.starts[col]!, slots.ends[col]!, slots.quoted[col]!, quote)), this.plan));
+      const key = this.decodeKey(buf, slots);
+      if (key === null) return null;
+      this.order.push(newGroup(key, this.plan));
     }
     return this.order[g]!;
+  }
+
+  /**
+   * A new group's key as text; null, with this.error set, if a field is not UTF-8. As a sink
+   * error (not a throw) it is located by the reader and raised only when the chunk is merged, so
+   * a chunk parsed from a disputed start, or after an earlier chunk's error, cannot decide it.
+   */
+  private decodeKey(buf: Buffer, slots: FieldSlots): string[] | null {
+    const key: string[] = [];
+    for (const col of this.plan.groupBy) {
+      try {
+        key.push(decodeField(buf, slots.starts[col]!, slots.ends[col]!, slots.quoted[col]!, this.plan.quote));
+      } catch (e) {
+        if (!(e instanceof InvalidUtf8Error)) throw e;
+        const column = this.plan.columnNames[col]!;
+        this.error = { offset: e.at, data: { code: e.code, message: e.message, hint: e.hint, column, columnIndex: col + 1 } };
+        return null;
+      }
+    }
+    return key;
   }
 
   /**

@@ -4,7 +4,7 @@
  * a field becomes a string or number only when user code asks for it.
  */
 import type { ErrorData } from '../errors.js';
-import { decodeField, parseNumberInto } from '../csv/fields.js';
+import { decodeField, InvalidUtf8Error, parseNumberInto } from '../csv/fields.js';
 import type { FieldSlots } from '../csv/scanner.js';
 import type { BadNumberPolicy } from './aggregate.js';
 import type { Row } from './user-api.js';
@@ -47,7 +47,12 @@ export class CsvRow implements Row {
   get(column: string | number): string {
     const i = this.index(column);
     const { starts, ends, quoted } = this.slots;
-    return decodeField(this.buf, starts[i]!, ends[i]!, quoted[i]!, this.quote);
+    try {
+      return decodeField(this.buf, starts[i]!, ends[i]!, quoted[i]!, this.quote);
+    } catch (e) {
+      if (!(e instanceof InvalidUtf8Error)) throw e;
+      throw new RowError({ code: e.code, message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}), column: this.columns[i]!, columnIndex: i + 1 }, e.at);
+    }
   }
 
   number(column: string | number): number | null {
