@@ -287,6 +287,7 @@ class ChunkRun {
       if (out.error !== undefined) throw locate(out.error, this.linesBefore, this.opts.path, k);
       if (start >= 0) {
         this.prepared.work.merger.add(out.partial, k); // a chunk that owns no record has no partial
+        if (out.rejects !== undefined) this.prepared.work.report(out.rejects, this.linesBefore);
         this.expected = out.next;
         this.linesBefore += out.lines;
       }

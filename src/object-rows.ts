@@ -9,6 +9,7 @@
 import type { ErrorData } from './errors.js';
 import { FieldSlots } from './csv/scanner.js';
 import type { ErrorSink, RangeOutcome } from './read-range.js';
+import { slotsFor, type BadRowPolicy, type Reject } from './tasks/bad-rows.js';
 
 const LF = 10;
 const CR = 13;
@@ -17,8 +18,8 @@ export class ObjectFeeder {
   private scratch = Buffer.allocUnsafe(4096);
   private readonly slots: FieldSlots;
 
-  constructor(private readonly columns: readonly string[]) {
-    this.slots = new FieldSlots(Math.max(1, columns.length) + 1);
+  constructor(private readonly columns: readonly string[], policy: BadRowPolicy = 'error') {
+    this.slots = new FieldSlots(slotsFor(Math.max(1, columns.length), policy));
   }
 
   /** One record: an object (fields by column name) or an array (fields by position). */
@@ -60,19 +61,34 @@ export function columnsOf(record: unknown): string[] {
 
 /** A chunk of an in-memory array; `localLine` of an error is the record's index in the chunk. */
 export function parseRows(rows: readonly unknown[], columns: readonly string[], sink: ErrorSink): RangeOutcome {
-  const feeder = new ObjectFeeder(columns);
+  const feeder = new ObjectFeeder(columns, sink.badRows.policy);
+  const rejects: Reject[] = [];
   for (let i = 0; i < rows.length; i++) {
-    const fed = feeder.feed(rows[i], sink);
+    let fed = feeder.feed(rows[i], sink);
+    if (fed === false && takeReject(sink, i, rejects)) fed = feeder.feed(rows[i], sink); // now passed over
     if (fed === true) continue;
     const data = fed === false ? sink.error!.data : fed;
-    return { next: i, rows: i, lines: i, error: { ...data, localLine: i } };
+    return withRejects({ next: i, rows: i, lines: i, error: { ...data, localLine: i } }, rejects);
   }
-  return { next: rows.length, rows: rows.length, lines: rows.length };
+  return withRejects({ next: rows.length, rows: rows.length, lines: rows.length }, rejects);
+}
+
+function takeReject(sink: ErrorSink, localLine: number, rejects: Reject[]): boolean {
+  const pending = sink.badRows.pending;
+  if (pending === null) return false;
+  rejects.push({ ...pending, localLine });
+  sink.badRows.pending = null;
+  return true;
+}
+
+function withRejects(outcome: RangeOutcome, rejects: Reject[]): RangeOutcome {
+  return rejects.length > 0 ? { ...outcome, rejects } : outcome;
 }
 
 /** NDJSON bytes that end at a line boundary: one JSON value per line; blank lines are skipped. */
 export function parseNdjson(buf: Buffer, columns: readonly string[], sink: ErrorSink): RangeOutcome {
-  const feeder = new ObjectFeeder(columns);
+  const feeder = new ObjectFeeder(columns, sink.badRows.policy);
+  const rejects: Reject[] = [];
   let rows = 0;
   let lines = 0;
   for (let start = 0; start < buf.length; lines++) {
@@ -85,18 +101,19 @@ export function parseNdjson(buf: Buffer, columns: readonly string[], sink: Error
       try {
         value = JSON.parse(buf.toString('utf8', start, end));
       } catch (e) {
-        return { next: start, rows, lines, error: { code: 'ERR_NDJSON_INVALID', message: `Invalid JSON: ${(e as Error).message}`, byteOffset: start, localLine: lines } };
+        return withRejects({ next: start, rows, lines, error: { code: 'ERR_NDJSON_INVALID', message: `Invalid JSON: ${(e as Error).message}`, byteOffset: start, localLine: lines } }, rejects);
       }
-      const fed = feeder.feed(value, sink);
+      let fed = feeder.feed(value, sink);
+      if (fed === false && takeReject(sink, lines, rejects)) fed = feeder.feed(value, sink);
       if (fed !== true) {
         const data = fed === false ? sink.error!.data : { ...fed, code: 'ERR_NDJSON_INVALID' as const };
-        return { next: start, rows, lines, error: { ...data, byteOffset: start, localLine: lines } };
+        return withRejects({ next: start, rows, lines, error: { ...data, byteOffset: start, localLine: lines } }, rejects);
       }
       rows++;
     }
     start = next;
   }
-  return { next: buf.length, rows, lines: countLF(buf) };
+  return withRejects({ next: buf.length, rows, lines: countLF(buf) }, rejects);
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

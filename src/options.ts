@@ -42,8 +42,13 @@ export interface CommonOptions {
   /** Records per chunk for an in-memory array input. @default 10000 */
   chunkRows?: number;
   csv?: CsvOptions;
-  /** A record whose field count differs from the header's: fail, or skip and count it. @default 'error' */
+  /**
+   * A record whose field count differs from the header's: fail ('error'), skip and count it
+   * ('skip'), or skip, count and write it with its line to the `rejects` file ('report'). @default 'error'
+   */
   onBadRow?: BadRowPolicy;
+  /** The rejects file (CSV: line, fields, record) for onBadRow: 'report'; created or replaced. */
+  rejects?: string;
   /** A value read as a number that is not one: fail, or treat it as empty and count it. @default 'error' */
   onBadNumber?: BadNumberPolicy;
   /**
@@ -170,6 +175,7 @@ export interface ResolvedOptions {
   quote: string;
   header: boolean;
   onBadRow: BadRowPolicy;
+  rejects: string | undefined;
   onBadNumber: BadNumberPolicy;
   onQuoteMismatch: 'sequential' | 'error';
   maxRecordSize: number;
@@ -181,7 +187,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = new Set([
-  'input', 'format', 'gzip', 'workers', 'chunkSize', 'chunkRows', 'csv', 'aggregate', 'task', 'transform', 'params', 'output',
+  'input', 'format', 'gzip', 'workers', 'chunkSize', 'chunkRows', 'csv', 'aggregate', 'task', 'transform', 'params', 'output', 'rejects',
   'onBadRow', 'onBadNumber', 'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'workerResourceLimits', 'signal',
   'retries', 'timeout',
 ]);
@@ -206,7 +212,8 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     delimiter: oneAsciiChar('csv.delimiter', csv.delimiter, DEFAULTS.delimiter),
     quote: oneAsciiChar('csv.quote', csv.quote, DEFAULTS.quote),
     header: boolean('csv.header', csv.header, DEFAULTS.header),
-    onBadRow: oneOf('onBadRow', options.onBadRow, ['error', 'skip'], DEFAULTS.onBadRow),
+    onBadRow: oneOf('onBadRow', options.onBadRow, ['error', 'skip', 'report'], DEFAULTS.onBadRow),
+    rejects: rejectsPath(options.onBadRow, options.rejects),
     onBadNumber: oneOf('onBadNumber', options.onBadNumber, ['error', 'skip'], DEFAULTS.onBadNumber),
     onQuoteMismatch: oneOf('onQuoteMismatch', options.onQuoteMismatch, ['sequential', 'error'], DEFAULTS.onQuoteMismatch),
     maxRecordSize: positiveInteger('maxRecordSize', options.maxRecordSize, DEFAULTS.maxRecordSize, MAX_RECORD_SIZE),
@@ -318,6 +325,14 @@ function positiveInteger(name: string, value: unknown, fallback: number, max = N
     throw invalidOption(name, `expected an integer from 1 to ${max}, got ${describe(value)}`);
   }
   return value;
+}
+
+function rejectsPath(policy: unknown, path: unknown): string | undefined {
+  if (policy === 'report' && path === undefined) throw invalidOption('rejects', 'onBadRow: "report" writes rejected records to a file: give its path in rejects');
+  if (path === undefined) return undefined;
+  if (policy !== 'report') throw invalidOption('rejects', 'applies to onBadRow: "report" only');
+  if (typeof path !== 'string' || path.length === 0) throw invalidOption('rejects', `expected a file path, got ${describe(path)}`);
+  return path;
 }
 
 function nonNegativeInteger(name: string, value: unknown): number {

@@ -11,6 +11,7 @@ import type { ErrorData } from './errors.js';
 import { SummaryBuilder, type ChunkSummary } from './csv/boundary.js';
 import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
 import type { SinkError } from './tasks/aggregate.js';
+import { slotsFor, type BadRows, type Reject } from './tasks/bad-rows.js';
 
 /**
  * 1 MiB: large enough that the read syscall is a rounding error per block, small enough to stay
@@ -24,6 +25,8 @@ export interface ErrorSink extends RecordSink {
   /** Fields each record should have; the scanner keeps one slot more, to notice extra fields. */
   readonly width: number;
   error: SinkError | null;
+  /** The onBadRow policy: a record to report stops the scan with `pending` set (bad-rows.ts). */
+  readonly badRows: BadRows;
 }
 
 export interface RangeOutcome {
@@ -35,6 +38,8 @@ export interface RangeOutcome {
   lines: number;
   /** A data error; `localLine` counts LFs from `start` to the error. Parsing stopped there. */
   error?: ErrorData;
+  /** Records rejected under onBadRow: 'report', in order. */
+  rejects?: Reject[];
 }
 
 /** Opens `path`, runs `fn` with the descriptor, and always closes it. */
@@ -83,13 +88,14 @@ export function parseRange(
   maxRecordSize: number,
 ): RangeOutcome {
   const classes = classTable(dialect);
-  const slots = new FieldSlots(sink.width + 1);
+  const slots = new FieldSlots(slotsFor(sink.width, sink.badRows.policy));
   const result = new ScanResult();
   let base = start; // file offset of shared[0]
   let valid = readFully(fd, shared, 0, Math.min(shared.length, size - start), start);
   let pos = 0;
   let rows = 0;
   let lines = 0;
+  const rejects: Reject[] = [];
 
   while (true) {
     const eof = base + valid >= size;
@@ -97,10 +103,14 @@ export function parseRange(
     rows += result.rows;
     const linesBefore = lines;
     lines += result.lines;
+    if (takeReject(sink, result, linesBefore, rejects)) {
+      pos = result.pos; // the same record again: the sink now passes it over
+      continue;
+    }
     switch (result.status) {
       case ScanStatus.Done:
       case ScanStatus.Eof:
-        return { next: base + result.pos, rows, lines };
+        return withRejects({ next: base + result.pos, rows, lines }, rejects);
       case ScanStatus.NeedMore: {
         // Keep the unfinished record, move it to the front, and read more after it.
         const keep = valid - result.pos;
@@ -124,17 +134,41 @@ export function parseRange(
         continue;
       }
       default:
-        return scanFailure(shared, result, sink, base, rows, lines, linesBefore, maxRecordSize);
+        return withRejects(scanFailure(shared, result, sink, base, rows, lines, linesBefore, maxRecordSize), rejects);
     }
   }
+}
+
+/** A scan stopped at a record to report: records it with its line; false for any other stop. */
+function takeReject(sink: ErrorSink, result: ScanResult, linesBefore: number, rejects: Reject[]): boolean {
+  const pending = sink.badRows.pending;
+  if (result.status !== ScanStatus.Stopped || pending === null) return false;
+  rejects.push({ ...pending, localLine: linesBefore + result.errorLines });
+  sink.badRows.pending = null;
+  return true;
+}
+
+function withRejects(outcome: RangeOutcome, rejects: Reject[]): RangeOutcome {
+  return rejects.length > 0 ? { ...outcome, rejects } : outcome;
 }
 
 /** Phase B on bytes that end at a record boundary (a chunk cut from a stream): one scan. */
 export function parseBytes(buf: Buffer, dialect: Dialect, sink: ErrorSink, maxRecordSize: number): RangeOutcome {
   const result = new ScanResult();
-  scanRecords(buf, 0, buf.length, buf.length, true, dialect, classTable(dialect), new FieldSlots(sink.width + 1), sink, result, maxRecordSize);
-  if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof) return { next: result.pos, rows: result.rows, lines: result.lines };
-  return scanFailure(buf, result, sink, 0, result.rows, result.lines, 0, maxRecordSize);
+  const classes = classTable(dialect);
+  const slots = new FieldSlots(slotsFor(sink.width, sink.badRows.policy));
+  const rejects: Reject[] = [];
+  let rows = 0;
+  let lines = 0;
+  for (let pos = 0; ; pos = result.pos) {
+    scanRecords(buf, pos, buf.length, buf.length, true, dialect, classes, slots, sink, result, maxRecordSize);
+    rows += result.rows;
+    const linesBefore = lines;
+    lines += result.lines;
+    if (takeReject(sink, result, linesBefore, rejects)) continue;
+    if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof) return withRejects({ next: result.pos, rows, lines }, rejects);
+    return withRejects(scanFailure(buf, result, sink, 0, rows, lines, linesBefore, maxRecordSize), rejects);
+  }
 }
 
 /** The outcome of a scan that stopped on an error; `base` is the file offset of buf[0]. */

@@ -27,6 +27,7 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
     return finish(opts, work, started, layout.size, layout.dataStart < layout.size, async (sink) => {
       if (layout.dataStart >= layout.size) return null;
       const outcome = withFile(input.path, (fd) => parseRange(fd, layout.size, layout.dataStart, layout.size, dialectOf(opts), sink, opts.maxRecordSize));
+      if (outcome.rejects !== undefined) work.report(outcome.rejects, layout.headerLines);
       return { outcome, linesBefore: layout.headerLines };
     });
   }
@@ -41,6 +42,7 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
     let outcome: RangeOutcome | null = null;
     for (const chunk of chunks) {
       outcome = parseRecords(chunk, source.format, work.spec, dialectOf(opts), opts.maxRecordSize, sink);
+      if (outcome.rejects !== undefined) work.report(outcome.rejects, linesBefore);
       if (outcome.error !== undefined) {
         if (outcome.error.byteOffset !== undefined && chunk.bytes !== undefined) outcome.error.byteOffset += chunk.chunk.offset;
         break;

@@ -329,6 +329,7 @@ class StreamRun {
       this.parsed.delete(chunk.index);
       if (out.error !== undefined) throw this.chunkError(out.error, chunk);
       this.work.merger.add(out.partial, chunk.index);
+      if (out.rejects !== undefined) this.work.report(out.rejects, this.linesBefore);
       this.linesBefore += out.lines;
       this.nextMerge++;
       this.progress.add(chunk.length, out.rows, 1);

@@ -12,6 +12,9 @@ import { compileAggregate, type AggregatePartial } from './tasks/aggregate.js';
 import { AggregateMerger } from './tasks/merge.js';
 import type { AggregateRow, MeasureSpec } from './tasks/measures.js';
 import { OutputMerger, TaskMerger } from './tasks/user-merge.js';
+import { csvLine } from './tasks/output-encoder.js';
+import type { Reject } from './tasks/bad-rows.js';
+import { ChunkmillError } from './errors.js';
 import { Context, declaredColumns, loadDefinition, type ControlChannel, type UserPartial } from './tasks/user.js';
 import type { ControlApi, WorkSpec } from './worker.js';
 
@@ -55,10 +58,34 @@ export interface JobWork {
   finish(stats: JobStats): Promise<AggregateResult | TaskResult | TransformResult>;
   /** After a failure: keeps what was written, releases the output. */
   abandon(): Promise<void>;
+  /** Writes a chunk's rejected records (onBadRow: 'report'), in chunk order. */
+  report(rejects: readonly Reject[], linesBefore: number): void;
 }
 
 /** Compiles the work against the input's columns; loads user modules here first, so a bad one fails before any worker starts. */
 export async function openWork(opts: ResolvedOptions, columns: string[], job: Job<unknown> | null, keyedRecords = false): Promise<JobWork> {
+  const work = await openMainWork(opts, columns, job, keyedRecords);
+  if (opts.rejects === undefined) return work;
+  // onBadRow: 'report': a CSV of line, fields found, and the record (its fields as one CSV line).
+  const rejects = await OutputWriter.open({ path: opts.rejects, stream: undefined, format: 'csv', columns: undefined });
+  rejects.write(csvLine(['line', 'fields', 'record'], true));
+  return {
+    ...work,
+    report(list, linesBefore) {
+      for (const r of list) rejects.write(csvLine([linesBefore + r.localLine + 1, r.found, csvLine(r.fields).slice(0, -1)]));
+    },
+    finish: async (stats) => {
+      const result = await work.finish(stats);
+      await rejects.close(true);
+      return result;
+    },
+    abandon: async () => {
+      await Promise.all([work.abandon(), rejects.close(false)]);
+    },
+  };
+}
+
+async function openMainWork(opts: ResolvedOptions, columns: string[], job: Job<unknown> | null, keyedRecords: boolean): Promise<JobWork> {
   const { work } = opts;
   const policies = { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, quote: opts.quote };
   if (work.kind === 'aggregate') {
@@ -94,11 +121,16 @@ export async function openWork(opts: ResolvedOptions, columns: string[], job: Jo
       return { rowsIn: stats.rows, rowsOut: merger.rowsOut, bytesWritten: writer.bytesWritten, stats };
     },
     abandon: () => writer.close(false),
+    report: noRejects,
   };
 }
 
 function simpleWork(spec: WorkSpec, merger: ChunkMerger, finish: JobWork['finish']): JobWork {
-  return { spec, merger, finish, controlPort: () => undefined, blocked: () => false, onFailure: () => {}, abandon: async () => {} };
+  return { spec, merger, finish, controlPort: () => undefined, blocked: () => false, onFailure: () => {}, abandon: async () => {}, report: noRejects };
+}
+
+function noRejects(): void {
+  throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A rejected record without onBadRow: "report"' });
 }
 
 function referencedColumns(measures: Record<string, MeasureSpec>, groupBy: readonly string[]): string[] {

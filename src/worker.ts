@@ -73,12 +73,9 @@ export interface ParseRowsTask extends ParseCommon {
   rows: readonly unknown[];
 }
 
-export interface ParseOutcome {
-  next: number;
-  rows: number;
-  lines: number;
+/** A parsed chunk: where it ended, its counts and rejects (RangeOutcome), and its partial result. */
+export interface ParseOutcome extends RangeOutcome {
   partial: AggregatePartial | UserPartial;
-  error?: ErrorData;
 }
 
 export type WorkerTask = SummarizeTask | ParseTask | ParseBytesTask | ParseRowsTask;

@@ -10,12 +10,13 @@ import { ChunkmillError, type ErrorData } from '../errors.js';
 import { decodeField, InvalidUtf8Error, parseNumberInto } from '../csv/fields.js';
 import type { FieldSlots, RecordSink } from '../csv/scanner.js';
 import { addExactAt, newExactSum, type ExactSum } from './exact-sum.js';
+import { BadRows, type BadRowPolicy } from './bad-rows.js';
 import { GroupTable } from './group-table.js';
 import type { AggregateSpec, MeasureSpec } from './measures.js';
 
 export type MeasureKind = MeasureSpec['kind'];
-export type BadRowPolicy = 'error' | 'skip';
 export type BadNumberPolicy = 'error' | 'skip';
+export type { BadRowPolicy };
 
 /** The aggregate compiled against the header: column names resolved to indexes. Plain data. */
 export interface AggregatePlan {
@@ -147,10 +148,10 @@ export class AggregateSink implements RecordSink {
   private readonly table = new GroupTable();
   private scratch = Buffer.allocUnsafe(256);
   rowsUsed = 0;
-  rowsRejected = 0;
   valuesSkipped = 0;
   error: SinkError | null = null;
   readonly width: number;
+  readonly badRows: BadRows;
 
   private readonly kinds: Int32Array;
   /** For each measure, the slot of its column in `values` (-1 for count). */
@@ -160,6 +161,7 @@ export class AggregateSink implements RecordSink {
 
   constructor(private readonly plan: AggregatePlan) {
     this.width = plan.width;
+    this.badRows = new BadRows(plan.width, plan.onBadRow, plan.quote);
     this.kinds = Int32Array.from(plan.measures, (m) => KIND_CODES[m.kind]);
     this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
     this.values = new Float64Array(plan.numericColumns.length);
@@ -168,14 +170,7 @@ export class AggregateSink implements RecordSink {
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
     const plan = this.plan;
-    if (fieldCount !== plan.width) {
-      if (plan.onBadRow === 'skip') {
-        this.rowsRejected++;
-        return true;
-      }
-      this.error = fieldCountError(plan.width, fieldCount, recordStart);
-      return false;
-    }
+    if (fieldCount !== plan.width) return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
 
     // Parse each measure column once per record.
     const numeric = plan.numericColumns;
@@ -223,7 +218,7 @@ export class AggregateSink implements RecordSink {
 
   partial(): AggregatePartial {
     const packed = packGroups(this.order, this.plan.measures.length);
-    return { ...packed, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: this.valuesSkipped };
+    return { ...packed, rowsUsed: this.rowsUsed, rowsRejected: this.badRows.rejected, valuesSkipped: this.valuesSkipped };
   }
 
   private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial | null {
@@ -315,14 +310,6 @@ export class AggregateSink implements RecordSink {
       },
     };
   }
-}
-
-/** A record with the wrong number of fields, under onBadRow: 'error'. */
-export function fieldCountError(expected: number, found: number, recordStart: number): SinkError {
-  return {
-    offset: recordStart,
-    data: { code: 'ERR_CSV_FIELD_COUNT', message: `Expected ${expected} fields, found ${found}`, hint: 'onBadRow: "skip" skips such rows' },
-  };
 }
 
 export function newGroup(key: string[], plan: Pick<AggregatePlan, 'measures'>): GroupPartial {

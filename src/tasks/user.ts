@@ -10,7 +10,8 @@
  */
 import { ChunkmillError, type ErrorData } from '../errors.js';
 import type { FieldSlots } from '../csv/scanner.js';
-import { fieldCountError, type BadRowPolicy, type SinkError } from './aggregate.js';
+import type { SinkError } from './aggregate.js';
+import { BadRows, type BadRowPolicy } from './bad-rows.js';
 import { OutputEncoder, type OutputFormat } from './output-encoder.js';
 import { CsvRow, RowError } from './row.js';
 import type { Row, TaskContext, TaskDefinition, TransformDefinition } from './user-api.js';
@@ -120,28 +121,26 @@ function userFailure(what: string, e: unknown): ChunkmillError {
 abstract class UserSink {
   error: SinkError | null = null;
   rowsUsed = 0;
-  rowsRejected = 0;
+  readonly badRows: BadRows;
   protected readonly row: CsvRow;
 
   constructor(
     readonly width: number,
-    private readonly onBadRow: BadRowPolicy,
+    onBadRow: BadRowPolicy,
     protected readonly ctx: Context,
     quote: string,
     onBadNumber: 'error' | 'skip',
   ) {
     this.row = new CsvRow(ctx.columns, quote, onBadNumber);
+    this.badRows = new BadRows(width, onBadRow, quote);
+  }
+
+  get rowsRejected(): number {
+    return this.badRows.rejected;
   }
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
-    if (fieldCount !== this.width) {
-      if (this.onBadRow === 'skip') {
-        this.rowsRejected++;
-        return true;
-      }
-      this.error = fieldCountError(this.width, fieldCount, recordStart);
-      return false;
-    }
+    if (fieldCount !== this.width) return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
     try {
       this.consume(this.row.at(buf, slots, fieldCount));
     } catch (e) {
