@@ -18,6 +18,7 @@ import type { Dialect } from './csv/scanner.js';
 import { ProgressTracker, type Job, type JobStats } from './job.js';
 import type { ResolvedOptions } from './options.js';
 import { emptyPartial } from './tasks/aggregate.js';
+import { Checkpoint, checkpointKey } from './checkpoint.js';
 import { Dispatcher } from './dispatch.js';
 import { openWork, type ChunkMerger, type JobWork } from './work.js';
 import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } from './worker.js';
@@ -68,9 +69,9 @@ export function locate(data: ErrorData, linesBefore: number, file: string, chunk
   return fromData({ ...located, message: positioned ? data.message + describeLocation(located) : data.message });
 }
 
-export function finalStats(merger: ChunkMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean): JobStats {
+export function finalStats(merger: ChunkMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean, chunksResumed = 0): JobStats {
   const { rowsUsed, rowsRejected, valuesSkipped } = merger;
-  return { rows: rowsUsed + rowsRejected, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, sequentialFallback: fallback };
+  return { rows: rowsUsed + rowsRejected, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, sequentialFallback: fallback, chunksResumed };
 }
 
 /** Node 20.17+ knows the flag (older versions have no require(esm) and would refuse it). */
@@ -104,6 +105,7 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
   const prepared = await prepare(opts, path, job);
   const { layout, work } = prepared;
   let progress: ProgressTracker | null = null;
+  let checkpoint: Checkpoint | undefined;
   try {
     signal.throwIfAborted();
     // Every chunk size gives the same result, so a size that would make more than MAX_CHUNKS chunks
@@ -116,25 +118,30 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
     progress = new ProgressTracker((p) => job.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
     progress.add(layout.dataStart, 0, 0);
     let fallback = false;
+    let resumed = 0;
     if (chunks.length === 0) {
       signal.throwIfAborted(); // a 'start' listener may have cancelled
     } else {
+      if (opts.checkpoint !== undefined) checkpoint = await Checkpoint.open(opts.checkpoint, checkpointKey(opts, path, layout.size, layout.mtimeMs, chunkSize));
       const pool = createPool(opts, workers);
       const dispatcher = new Dispatcher(pool, opts, job, signal);
       try {
-        const run = new ChunkRun(opts, prepared, chunks, pool, dispatcher, signal, job, progress);
+        const run = new ChunkRun(opts, prepared, chunks, pool, dispatcher, signal, job, progress, checkpoint);
         await run.execute();
         fallback = run.fallback;
+        resumed = run.resumed;
       } finally {
         dispatcher.close();
         await pool.destroy();
       }
     }
     progress.finish();
-    return await work.finish(finalStats(work.merger, layout.size, chunks.length, chunks.length === 0 ? 0 : workers, progress.elapsedMs(), fallback));
+    const result = await work.finish(finalStats(work.merger, layout.size, chunks.length, chunks.length === 0 ? 0 : workers, progress.elapsedMs(), fallback, resumed));
+    await checkpoint?.close(true);
+    return result;
   } catch (e) {
     progress?.stop();
-    await work.abandon();
+    await Promise.all([work.abandon(), checkpoint?.close(false)]);
     throw e;
   }
 }
@@ -142,6 +149,8 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
 /** One job's scheduling state. */
 class ChunkRun {
   fallback = false;
+  /** Chunks whose outcome came from the checkpoint journal. */
+  resumed = 0;
   private readonly stitcher: BoundaryStitcher;
   /** Exact first record start per chunk (-1: owns nothing), once stitched. */
   private readonly starts: number[] = [];
@@ -165,6 +174,7 @@ class ChunkRun {
     private readonly signal: AbortSignal,
     private readonly job: Job<unknown>,
     private readonly progress: ProgressTracker,
+    private readonly checkpoint: Checkpoint | undefined,
   ) {
     this.stitcher = new BoundaryStitcher(chunks.length, prepared.layout.dataStart);
     this.expected = prepared.layout.dataStart;
@@ -260,8 +270,15 @@ class ChunkRun {
       if (this.fallback) return; // boundaries no longer come from parity
       for (const { index, start } of this.stitcher.add(k, reply.summary)) {
         this.starts[index] = start;
-        if (start >= 0) this.parseQueue.push(index);
-        else this.parsed.set(index, EMPTY_CHUNK);
+        const journaled = this.checkpoint?.done.get(index);
+        if (start < 0) {
+          this.parsed.set(index, EMPTY_CHUNK);
+        } else if (journaled !== undefined && journaled.start === start) {
+          this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
+          this.resumed++;
+        } else {
+          this.parseQueue.push(index);
+        }
       }
     } else {
       // In fallback mode, only the answer to the task asked for last counts.
@@ -288,6 +305,7 @@ class ChunkRun {
       if (start >= 0) {
         this.prepared.work.merger.add(out.partial, k); // a chunk that owns no record has no partial
         if (out.rejects !== undefined) this.prepared.work.report(out.rejects, this.linesBefore);
+        this.checkpoint?.record({ index: k, start, outcome: out });
         this.expected = out.next;
         this.linesBefore += out.lines;
       }

@@ -61,6 +61,8 @@ export interface JobStats {
   elapsedMs: number;
   /** True when a quote-parity mismatch made part of the file parse sequentially. */
   sequentialFallback: boolean;
+  /** Chunks taken from a checkpoint journal instead of being parsed again. */
+  chunksResumed: number;
 }
 
 /** A line from a user module's ctx.log(). */

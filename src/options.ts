@@ -76,6 +76,11 @@ export interface CommonOptions {
   retries?: number;
   /** Milliseconds a chunk may run (from when a worker starts it) before it is aborted. @default none */
   timeout?: number;
+  /**
+   * A journal file: each finished chunk is appended and synced, so a rerun after a crash skips
+   * those chunks. CSV files with an aggregate or a task only. Removed when the job succeeds.
+   */
+  checkpoint?: string;
 }
 
 /** A built-in group-by aggregate. */
@@ -184,12 +189,13 @@ export interface ResolvedOptions {
   signal: AbortSignal | undefined;
   retries: number;
   timeout: number | undefined;
+  checkpoint: string | undefined;
 }
 
 const KNOWN = new Set([
   'input', 'format', 'gzip', 'workers', 'chunkSize', 'chunkRows', 'csv', 'aggregate', 'task', 'transform', 'params', 'output', 'rejects',
   'onBadRow', 'onBadNumber', 'onQuoteMismatch', 'maxRecordSize', 'progressInterval', 'workerResourceLimits', 'signal',
-  'retries', 'timeout',
+  'retries', 'timeout', 'checkpoint',
 ]);
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
@@ -222,7 +228,9 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     signal: abortSignal(options.signal),
     retries: options.retries === undefined ? DEFAULTS.retries : nonNegativeInteger('retries', options.retries),
     timeout: options.timeout === undefined ? undefined : positiveInteger('timeout', options.timeout, 0, 2 ** 31 - 1),
+    checkpoint: undefined,
   };
+  resolved.checkpoint = checkpointPath(options.checkpoint, resolved);
   for (const [name, value] of [['csv.delimiter', resolved.delimiter], ['csv.quote', resolved.quote]] as const) {
     if (value === '\n' || value === '\r') throw invalidOption(name, `${JSON.stringify(value)} is a line break`);
   }
@@ -325,6 +333,15 @@ function positiveInteger(name: string, value: unknown, fallback: number, max = N
     throw invalidOption(name, `expected an integer from 1 to ${max}, got ${describe(value)}`);
   }
   return value;
+}
+
+function checkpointPath(path: unknown, resolved: ResolvedOptions): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || path.length === 0) throw invalidOption('checkpoint', `expected a file path, got ${describe(path)}`);
+  const { input, work } = resolved;
+  if (input.kind !== 'file' || input.gzip || input.format !== 'csv') throw invalidOption('checkpoint', 'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk');
+  if (work.kind === 'transform') throw invalidOption('checkpoint', "applies to aggregates and tasks: a transform's output file would have to be rewound too");
+  return path;
 }
 
 function rejectsPath(policy: unknown, path: unknown): string | undefined {

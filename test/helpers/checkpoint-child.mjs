@@ -1,0 +1,8 @@
+// Runs one checkpointed job in its own process, so a test can kill -9 it part-way.
+// argv: input journal msPerChunk; prints "done <json>" at the end.
+import { processDataset } from 'chunkmill';
+
+const [input, checkpoint, ms] = process.argv.slice(2);
+const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url);
+const { value } = await processDataset({ input, task, params: { column: 'amount', msPerChunk: Number(ms) }, workers: 2, chunkSize: 64 << 10, checkpoint }).result;
+console.log('done ' + JSON.stringify(value));
