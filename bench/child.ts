@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Bench } from 'tinybench';
 import type { Dataset } from './data.ts';
-import { runEngine } from './engine.ts';
+import { runEngine, type EngineMode } from './engine.ts';
 import { peerByName, type PeerName } from './peers.ts';
 import type { Answer } from './queries.ts';
 import { median } from './util.ts';
@@ -28,7 +28,7 @@ export type ConfigSpec = {
   dataset: Dataset;
   iterations: number;
   warmup: number;
-} & ({ type: 'engine'; workers: number; chunkSize?: number } | { type: 'peer'; peer: PeerName });
+} & ({ type: 'engine'; workers: number; chunkSize?: number; mode?: EngineMode } | { type: 'peer'; peer: PeerName });
 export type EngineSpec = Extract<ConfigSpec, { type: 'engine' }>;
 
 export interface ConfigResult {
@@ -66,7 +66,7 @@ async function measure(spec: ConfigSpec): Promise<ConfigResult> {
   const once = async () => {
     const out =
       spec.type === 'engine'
-        ? await runEngine(spec.dataset, { workers: spec.workers, ...(spec.chunkSize !== undefined ? { chunkSize: spec.chunkSize } : {}) })
+        ? await runEngine(spec.dataset, { workers: spec.workers, ...(spec.chunkSize !== undefined ? { chunkSize: spec.chunkSize } : {}), ...(spec.mode !== undefined ? { mode: spec.mode } : {}) })
         : await peerByName(spec.peer).run(spec.dataset.path).then((answer) => ({ exact: null, answer, rows: answer.rows, workersUsed: 0, progressEvents: 0 }));
     const exact = out.exact === null ? null : createHash('sha256').update(out.exact).digest('hex');
     const now: Outcome = { ...out, exact };

@@ -1,14 +1,17 @@
 /**
  * The engine configurations: processDataset on a worker pool of a given size, and processSerial
- * (the same scanner and aggregate in-process, on the calling thread: the 1-core baseline).
+ * (the same scanner and aggregate in-process, on the calling thread: the 1-core baseline). The
+ * mode picks the input path: the file by byte ranges (the default), the same bytes as a read
+ * stream (cut into shared-memory chunks by the coordinator), or a transform writing NDJSON in
+ * input order (the reorder window holds output blocks).
  *
  * The engine is imported as a package ('chunkmill' resolves to the built dist/), exactly as a
  * user would: `npm run build` first. Its worker threads run compiled JS.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processDataset, processSerial, type AggregateResult } from 'chunkmill';
+import { processDataset, processSerial, type AggregateResult, type TransformResult } from 'chunkmill';
 import type { Dataset } from './data.ts';
 import { engineAnswer, queryFor, type Answer } from './queries.ts';
 
@@ -24,15 +27,21 @@ export interface EngineOutcome {
   progressEvents: number;
 }
 
+/** file: the built-in aggregate on the path; stream: the same on fs.createReadStream; transform: select.mjs to NDJSON. */
+export type EngineMode = 'file' | 'stream' | 'transform';
+
 export interface EngineSettings {
   /** Worker threads; 0 means processSerial. */
   workers: number;
   chunkSize?: number;
+  /** Default 'file'. */
+  mode?: EngineMode;
 }
 
 export async function runEngine(data: Dataset, settings: EngineSettings): Promise<EngineOutcome> {
+  if (settings.mode === 'transform') return runTransform(data, settings);
   const options = {
-    input: data.path,
+    input: settings.mode === 'stream' ? createReadStream(data.path) : data.path,
     aggregate: queryFor(data.kind),
     ...(settings.chunkSize !== undefined ? { chunkSize: settings.chunkSize } : {}),
   };
@@ -55,6 +64,44 @@ export async function runEngine(data: Dataset, settings: EngineSettings): Promis
   };
 }
 
+const SELECT = new URL('../fixtures/tasks/select.mjs', import.meta.url);
+
+/**
+ * select.mjs without params (every column of every row) written as NDJSON next to the data, then
+ * deleted: rowsOut must equal rowsIn and the file must hold bytesWritten bytes.
+ */
+async function runTransform(data: Dataset, settings: EngineSettings): Promise<EngineOutcome> {
+  const path = `${data.path}.out-${process.pid}.ndjson`;
+  const options = {
+    input: data.path,
+    transform: SELECT,
+    output: { path, format: 'ndjson' as const },
+    ...(settings.chunkSize !== undefined ? { chunkSize: settings.chunkSize } : {}),
+  };
+  let result: TransformResult;
+  let progressEvents = 0;
+  try {
+    if (settings.workers === 0) result = await processSerial(options);
+    else {
+      const job = processDataset({ ...options, workers: settings.workers });
+      job.on('progress', () => progressEvents++);
+      result = await job.result;
+    }
+    if (result.rowsOut !== result.rowsIn) throw new Error(`${data.path}: the transform wrote ${result.rowsOut} rows for ${result.rowsIn} read`);
+    const size = statSync(path).size;
+    if (size !== result.bytesWritten) throw new Error(`${path}: ${size} bytes on disk, bytesWritten says ${result.bytesWritten}`);
+  } finally {
+    rmSync(path, { force: true });
+  }
+  return {
+    exact: JSON.stringify({ rowsOut: result.rowsOut, bytesWritten: result.bytesWritten }),
+    answer: null,
+    rows: result.rowsIn,
+    workersUsed: settings.workers === 0 ? 0 : result.stats.workers,
+    progressEvents,
+  };
+}
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
@@ -70,6 +117,7 @@ export function buildProblem(): string | null {
   return null;
 }
 
-export function engineLabel(workers: number): string {
-  return workers === 0 ? 'chunkmill serial (in-process)' : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}`;
+export function engineLabel(workers: number, mode: EngineMode = 'file'): string {
+  const base = workers === 0 ? 'chunkmill serial (in-process)' : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}`;
+  return mode === 'stream' ? `${base}, stream input` : mode === 'transform' ? `${base}, transform to NDJSON` : base;
 }

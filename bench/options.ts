@@ -31,7 +31,9 @@ configuration gives the same answer; prints a table and writes bench/results/ (J
   --data-dir DIR          where datasets are generated and cached (default $TMPDIR/chunkmill-bench)
   --out DIR               results directory (default bench/results)
   --clean                 delete the data directory at the end
-  --rss-check             only compare peak RSS on --size vs --rss-large (default 1GB) and exit
+  --rss-check             only compare peak RSS on --size vs --rss-large (default 1GB) and exit:
+                          aggregate on the file (max workers, serial), on a read stream, and a
+                          transform to NDJSON, each in a fresh process
   --rss-large SIZE        the large file for --rss-check
   -h, --help
 `;

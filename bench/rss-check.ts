@@ -1,9 +1,18 @@
 /**
- * `npm run bench -- --rss-check`: peak RSS must not grow with the file. Workers read their byte
- * range in 1 MiB blocks and return small partials, so memory depends on the worker count and the
- * chunk size, not on the input size. This runs the engine (max workers, and serial) once on the
- * --size file and once on the --rss-large file (default 200 MB vs 1 GB), each in a fresh process,
- * and compares resourceUsage().maxRSS.
+ * `npm run bench -- --rss-check`: peak RSS must not grow with the input. Each configuration runs
+ * once on the --size file and once on the --rss-large file (default 200 MB vs 1 GB), each in a
+ * fresh process, and compares resourceUsage().maxRSS:
+ *
+ *   - the built-in aggregate on the file, max workers and serial: workers read their byte range in
+ *     1 MiB blocks and return small partials;
+ *   - the same on fs.createReadStream of the file: the coordinator reads it, cuts records into
+ *     shared-memory chunks, and reads only while chunks in flight and the reorder window have room;
+ *   - a transform (fixtures/tasks/select.mjs, every row) to an NDJSON file next to the data:
+ *     workers encode output blocks, the coordinator writes them in order, holding at most the
+ *     reorder window and waiting on the file's backpressure. The file is deleted after the run.
+ *
+ * So memory depends on the worker count and the chunk size, not on the input size. Every run's
+ * row count must equal the generator's (and a transform's rowsOut its rowsIn).
  *
  * Pass: the large file's peak is at most 10% + 16 MiB above the small file's (allocator and GC
  * timing move the peak a little from run to run; growth with size would be 5x here).
@@ -11,11 +20,11 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigResult } from './child.ts';
-import { ensureDataset } from './data.ts';
-import { engineLabel } from './engine.ts';
+import { ensureDataset, type Dataset } from './data.ts';
+import { engineLabel, type EngineMode } from './engine.ts';
 import type { BenchOptions } from './options.ts';
 import { runConfig } from './spawn.ts';
-import { formatBytes, machine } from './util.ts';
+import { formatBytes, formatNumber, machine } from './util.ts';
 
 const SLACK_RATIO = 1.1;
 const SLACK_MIB = 16;
@@ -24,21 +33,58 @@ export async function runRssCheck(o: BenchOptions, log: (line: string) => void):
   log(`peak RSS check: ${formatBytes(o.size)} vs ${formatBytes(o.rssLarge)} (datasets in ${o.dataDir})`);
   const small = await ensureDataset(o.dataDir, 'sales', o.size, o.seed, log);
   const large = await ensureDataset(o.dataDir, 'sales', o.rssLarge, o.seed, log);
-  const rows: { workers: number; small: ConfigResult; large: ConfigResult; pass: boolean }[] = [];
-  for (const workers of [o.maxWorkers, 0]) {
-    const run = (d: typeof small) =>
-      runConfig({ id: `rss-${d.bytes}-${workers}`, label: engineLabel(workers), type: 'engine', dataset: d, workers, iterations: 1, warmup: 0, ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}) });
+  const configs: { workers: number; mode: EngineMode }[] = [
+    { workers: o.maxWorkers, mode: 'file' },
+    { workers: 0, mode: 'file' },
+    { workers: o.maxWorkers, mode: 'stream' },
+    { workers: o.maxWorkers, mode: 'transform' },
+  ];
+  const rows: { label: string; small: ConfigResult; large: ConfigResult; limitMiB: number; pass: boolean }[] = [];
+  for (const { workers, mode } of configs) {
+    const label = engineLabel(workers, mode);
+    const run = async (d: Dataset) => {
+      const r = await runConfig({ id: `rss-${mode}-${d.bytes}-${workers}`, label, type: 'engine', dataset: d, workers, mode, iterations: 1, warmup: 0, ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}) });
+      if (r.rows !== d.rows) throw new Error(`${label} on ${formatBytes(d.bytes)}: ${r.rows} rows, the generator wrote ${d.rows}`);
+      return r;
+    };
     const s = await run(small);
     const l = await run(large);
-    if (s.rows !== small.rows || l.rows !== large.rows) throw new Error(`${engineLabel(workers)}: row count differs from the generator's`);
-    const pass = l.peakRssMiB! <= s.peakRssMiB! * SLACK_RATIO + SLACK_MIB;
-    rows.push({ workers, small: s, large: l, pass });
-    log(`  ${engineLabel(workers).padEnd(30)} ${formatBytes(small.bytes)}: ${Math.round(s.peakRssMiB!)} MiB   ${formatBytes(large.bytes)}: ${Math.round(l.peakRssMiB!)} MiB   ${pass ? 'ok' : 'GROWS WITH FILE SIZE'}`);
+    const limitMiB = s.peakRssMiB! * SLACK_RATIO + SLACK_MIB;
+    const pass = l.peakRssMiB! <= limitMiB;
+    rows.push({ label, small: s, large: l, limitMiB, pass });
+    log(`  ${label.padEnd(42)} ${formatBytes(small.bytes)}: ${Math.round(s.peakRssMiB!)} MiB   ${formatBytes(large.bytes)}: ${Math.round(l.peakRssMiB!)} MiB   ${pass ? 'ok' : 'GROWS WITH FILE SIZE'}`);
   }
   mkdirSync(o.out, { recursive: true });
-  const path = join(o.out, 'rss-check.json');
-  const summary = rows.map((r) => ({ configuration: engineLabel(r.workers), smallBytes: small.bytes, smallPeakRssMiB: r.small.peakRssMiB, largeBytes: large.bytes, largePeakRssMiB: r.large.peakRssMiB, pass: r.pass }));
-  writeFileSync(path, JSON.stringify({ machine: machine(), rule: `large <= small x ${SLACK_RATIO} + ${SLACK_MIB} MiB`, results: summary }, null, 2) + '\n');
-  log(`wrote ${path}`);
+  const m = machine();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  const rule = `large <= small x ${SLACK_RATIO} + ${SLACK_MIB} MiB`;
+  const summary = rows.map((r) => ({
+    configuration: r.label,
+    smallBytes: small.bytes,
+    smallPeakRssMiB: r.small.peakRssMiB,
+    smallMs: r.small.medianMs,
+    largeBytes: large.bytes,
+    largePeakRssMiB: r.large.peakRssMiB,
+    largeMs: r.large.medianMs,
+    limitMiB: r.limitMiB,
+    pass: r.pass,
+  }));
+  const json = join(o.out, 'rss-check.json');
+  writeFileSync(json, JSON.stringify({ machine: m, command, rule, datasets: [small, large], results: summary }, null, 2) + '\n');
+  const mib = (x: number | null) => `${Math.round(x!)} MiB`;
+  const mbps = (r: ConfigResult) => formatNumber(r.dataset.bytes / 1e3 / r.medianMs);
+  const md = join(o.out, 'rss-check.md');
+  writeFileSync(
+    md,
+    [
+      `Peak RSS (resourceUsage().maxRSS, fresh process per run, worker threads included), \`${command}\`, ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date.slice(0, 10)}. Pass: ${rule}.`,
+      '',
+      `| configuration | ${formatBytes(small.bytes)} | ${formatBytes(large.bytes)} | limit | MB/s (small / large) | check |`,
+      '|:--|--:|--:|--:|--:|:--|',
+      ...rows.map((r) => `| ${r.label} | ${mib(r.small.peakRssMiB)} | ${mib(r.large.peakRssMiB)} | ${mib(r.limitMiB)} | ${mbps(r.small)} / ${mbps(r.large)} | ${r.pass ? 'ok' : 'GROWS'} |`),
+      '',
+    ].join('\n'),
+  );
+  log(`wrote ${json}, ${md}`);
   return rows.every((r) => r.pass) ? 0 : 1;
 }

@@ -21,6 +21,7 @@ import { ProgressTracker, type Job } from './job.js';
 import type { ResolvedOptions } from './options.js';
 import { Dispatcher } from './dispatch.js';
 import { openWork, type JobWork } from './work.js';
+import type { TransferListItem } from 'node:worker_threads';
 import { columnsOf } from './object-rows.js';
 import type { ParseBytesTask, ParseOutcome, ParseRowsTask, WorkerReply, WorkerTask } from './worker.js';
 
@@ -242,9 +243,8 @@ class StreamRun {
   private exhausted = false;
   private failed: unknown = null;
   private wake: (() => void) | null = null;
-  private stop: () => void = () => {};
-  /** Resolves (with null: no chunk) once the run has failed. */
-  private readonly stopped = new Promise<null>((resolve) => (this.stop = () => resolve(null)));
+  /** Ends the read in progress with no chunk (set while one is pending). */
+  private abandonRead: (() => void) | null = null;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -270,8 +270,7 @@ class StreamRun {
       while (this.failed === null && !(this.exhausted && this.inFlight === 0)) {
         const blocked = this.work.blocked(() => this.wake?.());
         if (!blocked && !this.exhausted && this.inFlight < limit && this.chunks - this.nextMerge < window) {
-          // A read may wait indefinitely (an idle pipe, a terminal): a cancel or failure must not.
-          const next = this.pendingFirst ?? (await Promise.race([this.reader.next(), this.stopped]));
+          const next = this.pendingFirst ?? (await this.read());
           this.pendingFirst = null;
           if (this.failed !== null) break;
           if (next === null) this.exhausted = true;
@@ -288,8 +287,20 @@ class StreamRun {
 
   private fail(error: unknown): void {
     if (this.failed === null) this.failed = error;
-    this.stop();
+    this.abandonRead?.();
     this.wake?.();
+  }
+
+  /**
+   * The next chunk, or null if the run fails first: a read may wait indefinitely (an idle pipe,
+   * a terminal), a cancel must not. (Not Promise.race with a promise that lives as long as the
+   * run: each race's result, a whole chunk, stayed reachable from it: 2 GB of stream, 2 GB held.)
+   */
+  private read(): Promise<SourceChunk | null> {
+    return new Promise<SourceChunk | null>((resolve, reject) => {
+      this.abandonRead = () => resolve(null);
+      this.reader.next().then(resolve, reject).finally(() => (this.abandonRead = null));
+    });
   }
 
   private dispatch({ chunk, bytes, rows }: SourceChunk): void {
@@ -298,9 +309,13 @@ class StreamRun {
     const make = () => {
       const port = this.work.controlPort();
       const common = { chunkIndex: chunk.index, dialect: dialectOf(this.opts), work: this.work.spec, maxRecordSize: this.opts.maxRecordSize, ...(port !== undefined ? { port } : {}) };
-      // Bytes are in shared memory (not transferred): they stay here for a retry.
-      const task: ParseBytesTask | ParseRowsTask = bytes !== undefined ? { op: 'parseBytes', format: this.reader.format === 'ndjson' ? 'ndjson' : 'csv', bytes, ...common } : { op: 'parseRows', rows: rows!, ...common };
-      return { task, ...(port !== undefined ? { transferList: [port] } : {}) };
+      const transferList: TransferListItem[] = port !== undefined ? [port] : [];
+      if (rows !== undefined) return { task: { op: 'parseRows', rows, ...common } satisfies ParseRowsTask, transferList };
+      // Bytes are transferred, not cloned. With retries on, a copy goes and the original stays
+      // here until the chunk is merged, since a worker that dies takes what it was given with it.
+      const sent = this.opts.retries > 0 ? bytes!.slice() : bytes!;
+      transferList.push(sent.buffer as ArrayBuffer);
+      return { task: { op: 'parseBytes', format: this.reader.format === 'ndjson' ? 'ndjson' : 'csv', bytes: sent, ...common } satisfies ParseBytesTask, transferList };
     };
     this.dispatcher.run(chunk.index, make).then(
       (reply) => {

@@ -5,9 +5,10 @@
  * reads, so a record boundary is an LF at even parity. Only `indexOf` runs over the bytes
  * (memory speed); the parser in the worker checks the cut (see stream-run.ts).
  *
- * Each chunk is copied once, into shared memory (a SharedArrayBuffer): a worker reads it where
- * it is, with no copy and no transfer, and the coordinator keeps it until the chunk is merged,
- * so a chunk can be re-run after a worker crash. At most one chunk plus one read is buffered here.
+ * Each chunk is copied once, into an ArrayBuffer of its own, which can be transferred to a
+ * worker. (Not shared memory: Node 20 frees a SharedArrayBuffer posted to a worker only when
+ * both sides happen to collect garbage, and the scanner allocates almost nothing, so 2 GB of
+ * stream input held ~2 GB; bench/rss-check.ts.) At most one chunk plus one read is buffered here.
  */
 const LF = 10;
 
@@ -86,7 +87,7 @@ export class RecordCutter {
   }
 
   private cut(end: number): Uint8Array {
-    const chunk = new Uint8Array(new SharedArrayBuffer(end));
+    const chunk = new Uint8Array(end); // its own ArrayBuffer: transferable
     chunk.set(this.pending.subarray(0, end));
     this.pending.copyWithin(0, end, this.length);
     this.length -= end;
