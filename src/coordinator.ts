@@ -142,7 +142,7 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
   } catch (e) {
     progress?.stop();
     await Promise.all([work.abandon(), checkpoint?.close(false)]);
-    throw e;
+    throw e instanceof AbortError && progress !== null ? e.at(progress.current()) : e;
   }
 }
 

@@ -93,11 +93,28 @@ export class ChunkmillError extends Error {
   }
 }
 
+/** How far a job got when it was cancelled. */
+export interface CancelledAt {
+  bytesDone: number;
+  rowsDone: number;
+  chunksDone: number;
+}
+
 /** Raised when a job is cancelled (`job.cancel()` or the `signal` option). */
 export class AbortError extends ChunkmillError {
+  /** Work merged before the cancel (absent if it came before the job started). */
+  declare readonly progress?: CancelledAt;
+
   constructor(message = 'The job was cancelled', options?: { cause?: unknown }) {
     super({ code: 'ABORT_ERR', message }, options);
     this.name = 'AbortError';
+  }
+
+  /** The same error, saying how far the job got. */
+  at(progress: CancelledAt): AbortError {
+    const e = new AbortError(`${this.message} after ${progress.chunksDone} chunks, ${progress.rowsDone} rows, ${progress.bytesDone} bytes`, { cause: this.cause });
+    Object.defineProperty(e, 'progress', { value: { bytesDone: progress.bytesDone, rowsDone: progress.rowsDone, chunksDone: progress.chunksDone }, enumerable: true });
+    return e;
   }
 }
 

@@ -46,6 +46,7 @@ export type { AggregateResult, TaskResult, TransformResult } from './work.js';
 export { Job } from './job.js';
 export type { JobEvents, JobPlan, JobStats, JobWarning, Progress, ChunkEvent, TaskLog, TaskProgress } from './job.js';
 export { ChunkmillError, AbortError } from './errors.js';
+export type { CancelledAt } from './errors.js';
 export type { ErrorCode, ErrorData, ErrorLocation } from './errors.js';
 export { defineTask, defineTransform, taskModule } from './tasks/user-api.js';
 export type { Row, TaskContext, TaskDefinition, TransformDefinition, OutputRow, TaskModuleRef, TaskResultOf } from './tasks/user-api.js';

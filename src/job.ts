@@ -181,6 +181,11 @@ export class ProgressTracker {
     this.emit(this.snapshot(performance.now()));
   }
 
+  /** Where the job is now (for a cancelled job's AbortError). */
+  current(): Progress {
+    return this.snapshot(performance.now());
+  }
+
   /** No more events (the job ended, or failed). */
   stop(): void {
     if (this.trailing !== null) clearTimeout(this.trailing);

@@ -116,7 +116,7 @@ export async function runStream(opts: ResolvedOptions, reader: ChunkSource, job:
     progress?.stop();
     await work?.abandon();
     reader.close();
-    throw e;
+    throw e instanceof AbortError && progress !== null ? e.at(progress.current()) : e;
   }
 }
 

@@ -56,7 +56,12 @@ test('job.cancel() mid-job rejects with AbortError, promptly, and stops every wo
   // It really was mid-job: workers were running, and most chunks never got merged.
   if (before.threads !== null) expect(threadsDuringJob).toBeGreaterThan(before.threads);
   const plan = payloads<JobPlan>(events, 'start')[0]!;
-  expect(payloads<ChunkEvent>(events, 'chunk').length).toBeLessThan(plan.chunksTotal!);
+  const merged = payloads<ChunkEvent>(events, 'chunk');
+  expect(merged.length).toBeLessThan(plan.chunksTotal!);
+  // The error says how far the job got: the chunks merged before the cancel took effect.
+  const rows = merged.reduce((n, c) => n + c.rows, 0);
+  expect((error as AbortError).progress).toMatchObject({ chunksDone: merged.length, rowsDone: rows });
+  expect((error as AbortError).message).toMatch(new RegExp(`^The job was cancelled after ${merged.length} chunks, ${rows} rows, \\d+ bytes$`));
   await expectNoWorkersLeft(before);
   await settle();
   const names = events.map((e) => e.name);

@@ -17,8 +17,12 @@ export interface CommonOptions {
   delimiter?: string;
   quote?: string;
   header: boolean;
-  onBadRow?: 'error' | 'skip';
+  onBadRow?: 'error' | 'skip' | 'report';
+  rejects?: string;
   onBadNumber?: 'error' | 'skip';
+  retries?: number;
+  timeout?: number;
+  checkpoint?: string;
   format?: Format;
   output?: string;
   quiet?: boolean;
@@ -57,6 +61,18 @@ export function parseWorkers(text: string): number {
 }
 
 /** One ASCII character; `\t` and `tab` spell a tab, since a literal tab is awkward to type. */
+export function parseCount(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+export function parseMilliseconds(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new InvalidArgumentError('expected milliseconds, a whole number >= 1');
+  return n;
+}
+
 export function parseChar(text: string): string {
   const c = text === '\\t' || text.toLowerCase() === 'tab' ? '\t' : text;
   if (c.length !== 1 || c.charCodeAt(0) > 127 || c === '\n' || c === '\r') {
@@ -79,8 +95,12 @@ export function addInputOptions(cmd: Command): Command {
     .option('-d, --delimiter <char>', 'field delimiter, one character; \\t or tab for a tab (default: ",")', parseChar)
     .option('--quote <char>', 'quote character (default: \'"\')', parseChar)
     .option('--no-header', 'the first line is data; columns are named 1, 2, 3, ...')
-    .addOption(new Option('--on-bad-row <policy>', 'a row with the wrong number of fields: fail, or skip it (default: error)').choices(['error', 'skip']))
-    .addOption(new Option('--on-bad-number <policy>', 'a measure value that is not a number: fail, or treat it as empty (default: error)').choices(['error', 'skip']));
+    .addOption(new Option('--on-bad-row <policy>', 'a row with the wrong number of fields: fail, skip it, or skip it and write it to --rejects (default: error)').choices(['error', 'skip', 'report']))
+    .option('--rejects <path>', 'with --on-bad-row report: the CSV file of rejected rows (line, fields, record)')
+    .addOption(new Option('--on-bad-number <policy>', 'a measure value that is not a number: fail, or treat it as empty (default: error)').choices(['error', 'skip']))
+    .option('--retries <n>', 'times a chunk is re-run after its worker died, timed out, or the task threw (default: 2)', parseCount)
+    .option('--timeout <ms>', 'abort a chunk that runs longer than this many milliseconds', parseMilliseconds)
+    .option('--checkpoint <path>', 'journal finished chunks there; a rerun after a crash resumes (CSV files; aggregate, stats, run)');
 }
 
 /** --format, for commands whose result is a table of rows. */
@@ -116,8 +136,12 @@ export interface EngineBase {
   workers?: number;
   chunkSize?: number;
   csv: { delimiter?: string; quote?: string; header: boolean };
-  onBadRow?: 'error' | 'skip';
+  onBadRow?: 'error' | 'skip' | 'report';
+  rejects?: string;
   onBadNumber?: 'error' | 'skip';
+  retries?: number;
+  timeout?: number;
+  checkpoint?: string;
 }
 
 export function engineOptions(o: CommonOptions): EngineBase {
@@ -134,7 +158,15 @@ export function engineOptions(o: CommonOptions): EngineBase {
   if (o.workers !== undefined) out.workers = o.workers;
   if (o.chunkSize !== undefined) out.chunkSize = o.chunkSize;
   if (o.onBadRow !== undefined) out.onBadRow = o.onBadRow;
+  if (o.onBadRow === 'report' && o.rejects === undefined) throw new UsageError('--on-bad-row report needs --rejects <path>');
+  if (o.rejects !== undefined) {
+    if (o.onBadRow !== 'report') throw new UsageError('--rejects applies with --on-bad-row report');
+    out.rejects = o.rejects;
+  }
   if (o.onBadNumber !== undefined) out.onBadNumber = o.onBadNumber;
+  if (o.retries !== undefined) out.retries = o.retries;
+  if (o.timeout !== undefined) out.timeout = o.timeout;
+  if (o.checkpoint !== undefined) out.checkpoint = o.checkpoint;
   return out;
 }
 
