@@ -132,3 +132,12 @@ test('an invalid NDJSON line: ERR_NDJSON_INVALID with its line, serial and paral
   const notObject = tmp.file('scalar.ndjson', '{"region":"a"}\n42\n');
   expect(await rejectionOf(processSerial({ input: notObject, aggregate: AGGREGATE }))).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 2 });
 });
+
+test('NDJSON read as CSV (a wrong format guess) fails on the header with a hint to say ndjson', { timeout: 30_000 }, async () => {
+  const input = tmp.file('records.csv', RECORDS.slice(0, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const error = await rejectionOf(processDataset({ input, aggregate: AGGREGATE }).result);
+  expect(error.code).toMatch(/^ERR_CSV_(INVALID_CLOSING|UNCLOSED)_QUOTE$/);
+  expect(error).toMatchObject({ line: 1, file: input });
+  expect(error.hint).toMatch(/looks like NDJSON.*format: "ndjson"/);
+  expect((await processDataset({ input, format: 'ndjson', aggregate: AGGREGATE }).result).rows.length).toBeGreaterThan(0);
+});

@@ -173,7 +173,9 @@ function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean,
     const what = unclosed
       ? 'The first record has a quoted field that is never closed'
       : `Unexpected ${JSON.stringify(String.fromCharCode(buf[result.errorAt]!))} after a closing quote in the first record`;
-    throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at) });
+    // A JSON object per line read as CSV fails right here: say what it probably is.
+    const json = buf[from] === 0x7b /* { */ ? { hint: 'this looks like NDJSON: name the file *.ndjson or pass format: "ndjson"' } : {};
+    throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at), ...json });
   }
   // Whatever stopped the scan (the second record, or the end), it stopped at a record start.
   return { count: sink.count, fields: sink.fields, starts: sink.starts, ends: sink.ends, next: result.pos, lines: result.lines };
