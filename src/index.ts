@@ -7,7 +7,8 @@
  */
 import { ChunkmillError } from './errors.js';
 import { Job } from './job.js';
-import { validate, type AnyProcessOptions, type ProcessOptions, type TaskOptions, type TransformOptions } from './options.js';
+import type { AnyProcessOptions, ProcessOptions, TaskOptions, TransformOptions } from './options.js';
+import { validate } from './validate.js';
 import { runInput } from './run.js';
 import type { AggregateRow, MeasureSpec } from './tasks/measures.js';
 import type { AggregateResult, TaskResult, TransformResult } from './work.js';

@@ -7,7 +7,8 @@ import { createGunzip } from 'node:zlib';
 import { runFile } from './coordinator.js';
 import type { Job } from './job.js';
 import type { ResolvedOptions } from './options.js';
-import { ArraySource, ChunkReader, runStream, type ChunkSource } from './stream-run.js';
+import { ArraySource, ChunkReader, type ChunkSource } from './sources.js';
+import { runStream } from './stream-run.js';
 
 export function runInput(opts: ResolvedOptions, job: Job<unknown>, signal: AbortSignal): Promise<unknown> {
   const { input } = opts;

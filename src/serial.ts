@@ -6,7 +6,8 @@
  */
 import { dialectOf, finalStats, locate, prepare } from './coordinator.js';
 import { signalAborted } from './errors.js';
-import { validate, type AnyProcessOptions, type ProcessOptions, type ResolvedOptions, type TaskOptions, type TransformOptions } from './options.js';
+import type { AnyProcessOptions, ProcessOptions, ResolvedOptions, TaskOptions, TransformOptions } from './options.js';
+import { validate } from './validate.js';
 import { parseRange, withFile, type RangeOutcome } from './read-range.js';
 import { chunkSource } from './run.js';
 import type { AggregateRow, MeasureSpec } from './tasks/measures.js';

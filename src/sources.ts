@@ -1,0 +1,229 @@
+/**
+ * Where chunks come from when the input cannot be read by range: a byte stream (stdin, a .gz
+ * file through gunzip, NDJSON) cut at record boundaries as it is read, or an in-memory array
+ * sliced into chunks of `chunkRows` records. The scheduler (stream-run.ts) pulls from a source
+ * only when a worker slot and the reorder window have room.
+ */
+import { ChunkmillError, describeLocation } from './errors.js';
+import { dialectOf } from './coordinator.js';
+import { headerNames } from './csv/dialect.js';
+import { decodeField, InvalidUtf8Error } from './csv/fields.js';
+import { RecordCutter } from './csv/record-cutter.js';
+import { classTable, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
+import { columnsOf } from './object-rows.js';
+import type { ResolvedOptions } from './options.js';
+
+const BOM = [0xef, 0xbb, 0xbf];
+const MAX_COLUMNS = 1 << 16;
+
+export interface StreamChunk {
+  index: number;
+  /** Offset of the chunk's first byte in the (decompressed) stream, or of its first record in an array. */
+  offset: number;
+  /** Bytes, or records for an array. */
+  length: number;
+  last: boolean;
+}
+
+/** One chunk of input: bytes cut at a record boundary, or a slice of an array. */
+export interface SourceChunk {
+  chunk: StreamChunk;
+  bytes?: Uint8Array;
+  rows?: readonly unknown[];
+}
+
+/** What comes before the data: the column names, and what was consumed to learn them. */
+export interface SourceHead {
+  columns: string[];
+  /** Bytes before the first data chunk (BOM, blank lines, header). */
+  bytes: number;
+  /** LF bytes in them. */
+  lines: number;
+  /** A chunk read to learn the columns that is data too (no header, NDJSON). */
+  firstChunk: SourceChunk | null;
+}
+
+export interface ChunkSource {
+  readonly format: 'csv' | 'ndjson' | 'rows';
+  /** Bytes (or records) read so far. */
+  readonly bytesRead: number;
+  head(): Promise<SourceHead>;
+  next(): Promise<SourceChunk | null>;
+  close(): void;
+}
+
+/** An in-memory array, chunkRows records at a time (slices cross to workers by structured clone). */
+export class ArraySource implements ChunkSource {
+  readonly format = 'rows';
+  bytesRead = 0;
+  private at = 0;
+  private index = 0;
+
+  constructor(private readonly rows: readonly unknown[], private readonly chunkRows: number) {}
+
+  async head(): Promise<SourceHead> {
+    return { columns: columnsOf(this.rows[0]), bytes: 0, lines: 0, firstChunk: null };
+  }
+
+  async next(): Promise<SourceChunk | null> {
+    if (this.at >= this.rows.length) return null;
+    const rows = this.rows.slice(this.at, this.at + this.chunkRows);
+    const chunk = { index: this.index++, offset: this.at, length: rows.length, last: this.at + rows.length >= this.rows.length };
+    this.at += rows.length;
+    this.bytesRead = this.at;
+    return { chunk, rows };
+  }
+
+  close(): void {}
+}
+
+/** Pulls a byte stream and cuts it into chunks at record boundaries (CSV or NDJSON). */
+export class ChunkReader implements ChunkSource {
+  readonly format: 'csv' | 'ndjson';
+  bytesRead = 0;
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  private readonly cutter: RecordCutter;
+  private done = false;
+  private offset = 0;
+  private nextIndex = 0;
+
+  constructor(private readonly source: AsyncIterable<Uint8Array>, private readonly opts: ResolvedOptions) {
+    this.iterator = source[Symbol.asyncIterator]();
+    this.format = opts.input.kind !== 'array' && opts.input.format === 'ndjson' ? 'ndjson' : 'csv';
+    const quote = this.format === 'ndjson' ? -1 : opts.quote.charCodeAt(0);
+    this.cutter = new RecordCutter(quote, Math.min(opts.chunkSize * 2, 64 << 20));
+  }
+
+  head(): Promise<SourceHead> {
+    return this.format === 'ndjson' ? this.firstJson() : this.header(dialectOf(this.opts));
+  }
+
+  /** NDJSON has no header: the first record's keys name the columns, and it stays data. */
+  private async firstJson(): Promise<SourceHead> {
+    let skipped = 0;
+    for (;;) {
+      const line = await this.next(1);
+      if (line === null) return { columns: [], bytes: skipped, lines: skipped, firstChunk: null };
+      const text = Buffer.from(line.bytes.buffer, line.bytes.byteOffset, line.bytes.byteLength).toString('utf8').trim();
+      if (text === '') {
+        skipped++;
+        continue;
+      }
+      let first: unknown;
+      try {
+        first = JSON.parse(text);
+      } catch (e) {
+        const at = { file: this.opts.path, line: skipped + 1, byteOffset: line.chunk.offset };
+        throw new ChunkmillError({ code: 'ERR_NDJSON_INVALID', ...at, message: `Invalid JSON: ${(e as Error).message}${describeLocation(at)}`, hint: 'format: "csv" reads the file as CSV' });
+      }
+      return { columns: columnsOf(first), bytes: 0, lines: 0, firstChunk: { ...line, chunk: { ...line.chunk, index: 0 } } };
+    }
+  }
+
+  /** The first record: the header's names (or, without a header, the first data chunk). */
+  private async header(dialect: Dialect): Promise<SourceHead> {
+    let skipped = 0;
+    let lines = 0;
+    for (let first = true; ; first = false) {
+      let record = await this.next(1);
+      if (record === null) return { columns: [], bytes: skipped, lines, firstChunk: null };
+      if (first && record.bytes.length >= 3 && BOM.every((b, i) => record!.bytes[i] === b)) {
+        record = { bytes: record.bytes.subarray(3), chunk: { ...record.chunk, offset: 3, length: record.chunk.length - 3 } };
+      }
+      const fields = firstRecordFields(Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength), dialect, this.opts.quote, this.opts.path, this.opts.header);
+      if (fields === null) {
+        // Blank lines before the first record.
+        skipped += record.chunk.length + (first ? record.chunk.offset : 0);
+        lines += countLF(record.bytes);
+        this.nextIndex = 0;
+        continue;
+      }
+      if (!this.opts.header) return { columns: fields.map((_, i) => String(i + 1)), bytes: skipped, lines, firstChunk: record };
+      this.nextIndex = 0;
+      // The same naming rule as a file's header (empty names numbered, duplicates refused).
+      const where = () => ({ line: lines + 1, byteOffset: record!.chunk.offset });
+      const columns = headerNames(fields, this.opts.path, where);
+      return { columns, bytes: skipped + record.chunk.offset + record.chunk.length, lines: lines + countLF(record.bytes), firstChunk: null };
+    }
+  }
+
+  /** The next chunk (at least `minSize` bytes unless the stream ends), or null at the end. */
+  async next(minSize = this.opts.chunkSize): Promise<SourceChunk & { bytes: Uint8Array } | null> {
+    for (;;) {
+      const cut = this.cutter.take(minSize);
+      if (cut !== null) return this.chunk(cut, false);
+      if (this.done) {
+        const rest = this.cutter.rest();
+        return rest === null ? null : this.chunk(rest, true);
+      }
+      if (this.cutter.buffered > minSize + this.opts.maxRecordSize) {
+        throw new ChunkmillError({
+          code: 'ERR_CSV_RECORD_TOO_LARGE',
+          file: this.opts.path,
+          byteOffset: this.offset,
+          message: `A record is longer than maxRecordSize (${this.opts.maxRecordSize} bytes)${describeLocation({ file: this.opts.path, byteOffset: this.offset })}`,
+          hint: 'usually a quote that is never closed; raise maxRecordSize if such long records are real',
+        });
+      }
+      const read = await this.iterator.next().catch((e: unknown) => {
+        throw new ChunkmillError({ code: 'ERR_FILE_UNREADABLE', file: this.opts.path, message: `Cannot read ${this.opts.path}: ${(e as Error).message}` }, { cause: e });
+      });
+      if (read.done) this.done = true;
+      else {
+        const bytes = typeof read.value === 'string' ? Buffer.from(read.value) : read.value;
+        this.cutter.push(bytes);
+        this.bytesRead += bytes.length;
+      }
+    }
+  }
+
+  /** After a failure: stops the source (a pending read on an idle pipe would keep it open). */
+  close(): void {
+    const source = this.source as { destroy?: () => void };
+    if (typeof source.destroy === 'function') source.destroy();
+    else void this.iterator.return?.();
+  }
+
+  private chunk(bytes: Uint8Array, last: boolean): SourceChunk & { bytes: Uint8Array } {
+    const chunk = { index: this.nextIndex++, offset: this.offset, length: bytes.length, last };
+    this.offset += bytes.length;
+    return { bytes, chunk };
+  }
+}
+
+/** The fields of the first record in `buf`, or null when it holds only blank lines. */
+function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: string, decode: boolean): string[] | null {
+  let fields: string[] | null = null;
+  const sink: RecordSink = {
+    record(b: Buffer, slots: FieldSlots, fieldCount: number) {
+      const n = Math.min(fieldCount, slots.capacity);
+      // Without a header the first record is data: only its width matters here.
+      fields = Array.from({ length: n }, (_, i) => (decode ? decodeHeaderField(b, slots, i, quote, file) : ''));
+      return false;
+    },
+  };
+  const result = scanRecords(buf, 0, buf.length, buf.length, true, dialect, classTable(dialect), new FieldSlots(MAX_COLUMNS), sink, new ScanResult());
+  if (result.status === ScanStatus.UnclosedQuote || result.status === ScanStatus.InvalidClosingQuote) {
+    const at = { file, line: 1 + result.errorLines + countLF(buf.subarray(result.pos, result.errorAt)), byteOffset: result.errorAt };
+    const unclosed = result.status === ScanStatus.UnclosedQuote;
+    const what = unclosed ? 'The first record has a quoted field that is never closed' : 'Unexpected text after a closing quote in the first record';
+    throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at) });
+  }
+  return fields;
+}
+
+function decodeHeaderField(buf: Buffer, slots: FieldSlots, i: number, quote: string, file: string): string {
+  try {
+    return decodeField(buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, quote);
+  } catch (e) {
+    if (!(e instanceof InvalidUtf8Error)) throw e;
+    const at = { file, line: 1 + countLF(buf.subarray(0, e.at)), byteOffset: e.at, columnIndex: i + 1 };
+    throw new ChunkmillError({ code: e.code, message: e.message + describeLocation(at), ...at, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+  }
+}
+
+function countLF(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
