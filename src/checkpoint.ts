@@ -45,33 +45,40 @@ export class Checkpoint {
   /** Opens (resuming) or creates the journal for this job. */
   static async open(path: string, key: string): Promise<Checkpoint> {
     const entries: JournalEntry[] = [];
-    if (existsSync(path)) {
-      const lines = readFileSync(path, 'utf8').split('\n');
+    // Bytes of the journal to keep: through the last whole line that decodes (0: start afresh).
+    let keep = 0;
+    const text = existsSync(path) ? readFileSync(path, 'latin1') : '';
+    // Only lines ended by "\n" were written whole; a crash may cut the last one (or the key line).
+    const lines = text.split('\n').slice(0, -1);
+    if (lines.length > 0) {
       const header = parseHeader(lines[0]);
       if (header?.key !== key) {
         throw new ChunkmillError({
           code: 'ERR_CHECKPOINT_MISMATCH',
           file: path,
           option: 'checkpoint',
-          message: `The checkpoint ${path} belongs to another job or to another version of the input (${header === null ? 'not a chunkmill journal' : 'input, options or chunk plan differ'})`,
+          message: `The checkpoint ${path} belongs to another job or to another version of the input (${header === null ? 'not a chunkmill journal' : 'input, task module, options or chunk plan differ'})`,
           hint: 'delete it to start over, or give this job its own checkpoint path',
         });
       }
+      keep = lines[0]!.length + 1;
       for (const line of lines.slice(1)) {
-        if (line === '') continue;
         try {
           entries.push(deserialize(Buffer.from(line, 'base64')) as JournalEntry);
         } catch {
-          break; // a line cut short by a crash: this chunk and any after it are redone
+          break; // damaged: this chunk and any after it are redone
         }
+        keep += line.length + 1;
       }
     }
-    const handle = await open(path, entries.length > 0 ? 'a' : 'w').catch((e: unknown) => {
+    const handle = await open(path, keep > 0 ? 'a' : 'w').catch((e: unknown) => {
       throw new ChunkmillError({ code: 'ERR_OUTPUT', file: path, option: 'checkpoint', message: `Cannot write the checkpoint ${path}: ${(e as Error).message}` }, { cause: e });
     });
+    // Appends go after the last good line: a torn line left in place would swallow the next one.
+    if (keep > 0) await handle.truncate(keep);
     const checkpoint = new Checkpoint(path, handle);
     for (const e of entries) checkpoint.done.set(e.index, e);
-    if (entries.length === 0) checkpoint.append(JSON.stringify({ chunkmill: VERSION, key }));
+    if (keep === 0) checkpoint.append(JSON.stringify({ chunkmill: VERSION, key }));
     return checkpoint;
   }
 
@@ -112,10 +119,22 @@ function parseHeader(line: string | undefined): { key: string } | null {
   }
 }
 
+/**
+ * The task module's own bytes: a module fixed between a crash and the rerun must not resume from
+ * the old one's results. (Modules it imports are not followed.)
+ */
+function moduleHash(url: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(new URL(url))).digest('hex');
+  } catch {
+    return url; // not a readable file: ERR_TASK_LOAD comes from loading it
+  }
+}
+
 /** The journal key: everything a chunk's outcome depends on. */
 export function checkpointKey(opts: ResolvedOptions, path: string, size: number, mtimeMs: number, chunkSize: number): string {
   const { work } = opts;
-  const what = work.kind === 'aggregate' ? { aggregate: work.spec } : { task: work.url, params: serialize(work.params).toString('base64') };
+  const what = work.kind === 'aggregate' ? { aggregate: work.spec } : { task: work.url, source: moduleHash(work.url), params: serialize(work.params).toString('base64') };
   const identity = {
     input: { path: resolve(path), size, mtimeMs },
     chunkSize,

@@ -195,6 +195,10 @@ class ChunkRun {
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
       if (this.failed !== null) throw this.failed;
+    } catch (e) {
+      // Whatever ends the run ends it for replies still on their way too: none is merged now.
+      this.fail(e);
+      throw this.failed;
     } finally {
       this.signal.removeEventListener('abort', onAbort);
     }

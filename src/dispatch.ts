@@ -13,6 +13,7 @@
  *
  * Data errors (CSV syntax, a bad number, a missing file) are not retried: they would fail again.
  */
+import { inspect } from 'node:util';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { AbortError, ChunkmillError, type ErrorData } from './errors.js';
@@ -22,8 +23,8 @@ import type { WorkerReply, WorkerTask } from './worker.js';
 
 /** Failures worth another try: the worker or the user's code, not the data. */
 const RETRYABLE = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT', 'ERR_TASK_FAILED']);
-/** Start flags: one Int32 per task in flight (bounded by the scheduler), reused. */
-const SLOTS = 1024;
+/** Start flags: one Int32 per task in flight, reused; the scheduler keeps 2 per worker out. */
+const SLOTS_PER_WORKER = 2;
 
 interface Running {
   slot: number;
@@ -33,8 +34,8 @@ interface Running {
 }
 
 export class Dispatcher {
-  private readonly flags = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
-  private readonly freeSlots = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  private readonly flags: Int32Array;
+  private readonly freeSlots: number[];
   private readonly running = new Set<Running>();
   private watchdog: NodeJS.Timeout | null = null;
   /** The job is over: no more attempts (a chunk still retrying would start a pool after the end). */
@@ -45,7 +46,11 @@ export class Dispatcher {
     private readonly opts: Pick<ResolvedOptions, 'retries' | 'timeout'>,
     private readonly job: Job<unknown>,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    const slots = pool.maxThreads * SLOTS_PER_WORKER;
+    this.flags = new Int32Array(new SharedArrayBuffer(4 * slots));
+    this.freeSlots = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+  }
 
   /**
    * Runs chunk k's task (built afresh per attempt: transferred ports cannot be sent twice).
@@ -97,7 +102,8 @@ export class Dispatcher {
         throw workerFailure(e, k);
       });
     }
-    const slot = this.freeSlots.pop()!;
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) throw new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex: k, message: 'More chunks in flight than timeout slots' });
     Atomics.store(this.flags, slot, 0);
     const running: Running = { slot, controller: new AbortController(), startedAt: -1, timedOut: false };
     this.running.add(running);
@@ -147,7 +153,7 @@ function replyFailure(reply: WorkerReply): ErrorData | null {
 /** A rejected pool.run: the worker died (or something in Piscina failed). */
 export function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
   if (e instanceof ChunkmillError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = e instanceof Error ? e.message : inspect(e);
   if ((e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new ChunkmillError(
       { code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread ran out of memory while processing chunk ${chunkIndex} (${message})`, hint: 'raise workerResourceLimits, or group by fewer distinct keys' },

@@ -100,23 +100,28 @@ export class ChunkReader implements ChunkSource {
 
   /** NDJSON has no header: the first record's keys name the columns, and it stays data. */
   private async firstJson(): Promise<SourceHead> {
-    let skipped = 0;
+    let bytes = 0;
+    let lines = 0;
     for (;;) {
       const line = await this.next(1);
-      if (line === null) return { columns: [], bytes: skipped, lines: skipped, firstChunk: null };
+      if (line === null) return { columns: [], bytes, lines, firstChunk: null };
       const text = Buffer.from(line.bytes.buffer, line.bytes.byteOffset, line.bytes.byteLength).toString('utf8').trim();
       if (text === '') {
-        skipped++;
+        // Blank lines before the first record: consumed here, counted for offsets and line numbers.
+        bytes += line.chunk.length;
+        lines++;
         continue;
       }
       let first: unknown;
       try {
         first = JSON.parse(text);
       } catch (e) {
-        const at = { file: this.opts.path, line: skipped + 1, byteOffset: line.chunk.offset };
+        const at = { file: this.opts.path, line: lines + 1, byteOffset: line.chunk.offset };
         throw new ChunkmillError({ code: 'ERR_NDJSON_INVALID', ...at, message: `Invalid JSON: ${(e as Error).message}${describeLocation(at)}`, hint: 'format: "csv" reads the file as CSV' });
       }
-      return { columns: columnsOf(first), bytes: 0, lines: 0, firstChunk: { ...line, chunk: { ...line.chunk, index: 0 } } };
+      // The first record stays data: it is chunk 0, and the chunks after it count from 1.
+      this.nextIndex = 1;
+      return { columns: columnsOf(first), bytes, lines, firstChunk: { ...line, chunk: { ...line.chunk, index: 0 } } };
     }
   }
 

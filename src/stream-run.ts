@@ -93,9 +93,21 @@ class StreamRun {
           else this.dispatch(next);
           continue;
         }
+        if (this.inFlight === 0 && !blocked && !this.exhausted) {
+          throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run stalled at chunk ${this.nextMerge}` });
+        }
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
       if (this.failed !== null) throw this.failed;
+      // Every chunk read must have been merged: a gap in chunk indexes would be a silent truncation.
+      if (this.nextMerge !== this.chunks || this.parsed.size > 0) {
+        throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged` });
+      }
+    } catch (e) {
+      // A failed read (too long a record, an unreadable stream) fails the run here, so replies
+      // still arriving while the pool shuts down are not merged into a job that has failed.
+      this.fail(e);
+      throw this.failed;
     } finally {
       this.signal.removeEventListener('abort', onAbort);
     }

@@ -4,7 +4,7 @@
  * uninterrupted run. A journal that does not match the input or the options is refused.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, utimesSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum } from 'chunkmill';
@@ -91,4 +91,40 @@ test('checkpoint needs a plain CSV file and an aggregate or a task', async () =>
   expect(stream).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'checkpoint' });
   const transform = await rejectionOf(processDataset({ input, transform: task, output: { path: `${tmp.dir}/o.csv` }, checkpoint: `${tmp.dir}/y` }).result);
   expect(transform).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'checkpoint' });
+});
+
+test('a journal cut short by a crash: a torn key line starts afresh, a torn last line is cut off before appending', { timeout: 60_000 }, async () => {
+  const aggregate = { measures: { n: count() } };
+  const tornKey = tmp.file('torn-key.journal', '{"chunkmill":1,"ke');
+  expect((await processDataset({ input, aggregate, chunkSize: 32 << 10, checkpoint: tornKey }).result).rows).toEqual([{ n: 60_000 }]);
+
+  const journal = `${tmp.dir}/torn-line.journal`;
+  const cancelAt = async (n: number) => {
+    const job = processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal });
+    let merged = 0;
+    job.on('chunk', () => ++merged === n && job.cancel());
+    await rejectionOf(job.result);
+    await settle(100);
+  };
+  await cancelAt(10);
+  const before = entries(journal);
+  appendFileSync(journal, 'AAAAAAA'); // a line cut short, without its newline
+  await cancelAt(before + 10);
+  const resumed = await processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal }).result;
+  expect(resumed.rows).toEqual([{ n: 60_000 }]);
+  expect(resumed.stats.chunksResumed).toBeGreaterThanOrEqual(before + 10);
+});
+
+test('a task module changed since the journal was written is refused, not resumed', { timeout: 60_000 }, async () => {
+  // A module of its own (no import: it lives outside the package), edited between the runs.
+  const copy = tmp.file('my-task.mjs', 'export default { init: () => 0, reduce: (n) => n + 1, combine: (a, b) => a + b };\n');
+  const journal = `${tmp.dir}/module.journal`;
+  const job = processDataset({ input, task: copy, workers: 2, chunkSize: 32 << 10, checkpoint: journal });
+  job.on('chunk', (c) => c.index === 5 && job.cancel());
+  await rejectionOf(job.result);
+  appendFileSync(copy, '\n// fixed a bug\n');
+  expect(entries(journal)).toBeGreaterThan(0);
+  const error = await rejectionOf(processDataset({ input, task: copy, workers: 2, chunkSize: 32 << 10, checkpoint: journal }).result);
+  expect(error.code).toBe('ERR_CHECKPOINT_MISMATCH');
+  expect(error.message).toMatch(/task module/);
 });

@@ -141,3 +141,20 @@ test('NDJSON read as CSV (a wrong format guess) fails on the header with a hint 
   expect(error.hint).toMatch(/looks like NDJSON.*format: "ndjson"/);
   expect((await processDataset({ input, format: 'ndjson', aggregate: AGGREGATE }).result).rows.length).toBeGreaterThan(0);
 });
+
+test('NDJSON that starts with blank lines: every record counted, and lines still right', { timeout: 60_000 }, async () => {
+  const records = RECORDS.slice(0, 300).map((r) => JSON.stringify(r));
+  const input = tmp.file('blank-first.ndjson', '\n\n' + records.join('\n') + '\n');
+  const expected = (await processSerial({ input, aggregate: AGGREGATE })).rows;
+  expect(expected).toStrictEqual((await processSerial({ input: RECORDS.slice(0, 300), aggregate: AGGREGATE })).rows);
+  for (const [chunkSize, workers] of MATRIX) {
+    const r = await processDataset({ input, aggregate: AGGREGATE, chunkSize, workers }).result;
+    expect(r.rows, `chunkSize ${chunkSize}`).toStrictEqual(expected);
+    expect(r.stats.rows).toBe(300);
+  }
+  records[99] = '{"broken"'; // file line 102: two blank lines, then record 100
+  const bad = tmp.file('blank-first-bad.ndjson', '\n\n' + records.join('\n') + '\n');
+  for (const chunkSize of [7, 1 << 20]) {
+    expect(await rejectionOf(processDataset({ input: bad, aggregate: AGGREGATE, chunkSize, workers: 2 }).result)).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 102 });
+  }
+});

@@ -70,3 +70,7 @@ test('a bad number read through row.number(): ERR_CSV_BAD_NUMBER with line and c
 test('an unknown column name in row.get(): ERR_UNKNOWN_COLUMN on the first row', { timeout: 60_000 }, async () => {
   await expectEverywhere({ input, task: module('sum-column'), params: { column: 'amuont' } }, 'ERR_UNKNOWN_COLUMN', /No column "amuont" in this row; the columns are "id", "amount"/, 2);
 });
+
+test('an accumulator that cannot cross threads: ERR_TASK_FAILED saying so, serial and parallel alike', { timeout: 60_000 }, async () => {
+  await expectEverywhere({ input, task: module('function-acc'), retries: 0 }, 'ERR_TASK_FAILED', /^The accumulator cannot be sent between threads: .*could not be cloned/);
+});

@@ -62,9 +62,18 @@ export class OutputWriter {
   /** True while the destination's buffer is full; `wake` runs once it drains. */
   blocked(wake: () => void): boolean {
     if (!this.stream.writableNeedDrain || this.failure !== null) return false;
-    this.stream.once('drain', wake);
+    // One listener however often the scheduler asks while the destination stays full.
+    if (!this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.stream.once('drain', () => {
+        this.waitingForDrain = false;
+        wake();
+      });
+    }
     return true;
   }
+
+  private waitingForDrain = false;
 
   /**
    * Flushes. A file we created is ended and closed; a caller's stream stays open for the caller.

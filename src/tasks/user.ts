@@ -173,6 +173,17 @@ export class TaskSink extends UserSink {
   }
 
   partial(): UserPartial {
+    // Checked here, where the task is named, because a reply Piscina cannot clone is rejected as a
+    // bare {} with no message; and in processSerial too, so both runs fail alike.
+    try {
+      structuredClone(this.acc);
+    } catch (e) {
+      throw new ChunkmillError({
+        code: 'ERR_TASK_FAILED',
+        message: `The accumulator cannot be sent between threads: ${messageOf(e)}`,
+        hint: 'accumulators may hold numbers, strings, arrays, plain objects, Map, Set and typed arrays, not functions or class instances',
+      });
+    }
     return { acc: this.acc, rowsOut: 0, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: 0 };
   }
 }
