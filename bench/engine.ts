@@ -2,7 +2,7 @@
  * The engine configurations: processDataset on a worker pool of a given size, and processSerial
  * (the same scanner and aggregate in-process, on the calling thread: the 1-core baseline). The
  * mode picks the input path: the file by byte ranges (the default), the same bytes as a read
- * stream (cut into shared-memory chunks by the coordinator), or a transform writing NDJSON in
+ * stream (cut into chunks by the coordinator), or a transform writing NDJSON in
  * input order (the reorder window holds output blocks).
  *
  * The engine is imported as a package ('chunkmill' resolves to the built dist/), exactly as a

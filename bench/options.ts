@@ -35,6 +35,8 @@ configuration gives the same answer; prints a table and writes bench/results/ (J
                           aggregate on the file (max workers, serial), on a read stream, and a
                           transform to NDJSON, each in a fresh process
   --rss-large SIZE        the large file for --rss-check
+  --rss-mid SIZE          also run a middle size: then the large peak is compared with the larger
+                          of the small and middle peaks (growth must have stopped)
   -h, --help
 `;
 
@@ -60,6 +62,7 @@ export interface BenchOptions {
   clean: boolean;
   rssCheck: boolean;
   rssLarge: number;
+  rssMid: number | undefined;
   help: boolean;
 }
 
@@ -97,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       clean: { type: 'boolean', default: false },
       'rss-check': { type: 'boolean', default: false },
       'rss-large': { type: 'string', default: '1GB' },
+      'rss-mid': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -120,6 +124,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     clean: values.clean,
     rssCheck: values['rss-check'],
     rssLarge: parseSize(values['rss-large'], 'rss-large'),
+    rssMid: values['rss-mid'] === undefined ? undefined : parseSize(values['rss-mid'], 'rss-mid'),
     help: values.help,
   };
 }
