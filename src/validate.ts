@@ -33,7 +33,7 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     path: input.name,
     work: resolveWork(options),
     workers: positiveInteger('workers', options.workers, availableParallelism()),
-    chunkSize: positiveInteger('chunkSize', options.chunkSize, DEFAULTS.chunkSize),
+    chunkSize: positiveInteger('chunkSize', options.chunkSize, options.transform !== undefined ? DEFAULTS.transformChunkSize : DEFAULTS.chunkSize),
     chunkRows: positiveInteger('chunkRows', options.chunkRows, DEFAULTS.chunkRows),
     delimiter: oneAsciiChar('csv.delimiter', csv.delimiter, DEFAULTS.delimiter),
     quote: oneAsciiChar('csv.quote', csv.quote, DEFAULTS.quote),

@@ -149,32 +149,37 @@ async function runUser(task: ChunkTask, work: UserWork, path: string): Promise<W
   }
 }
 
-/** ctx.log / ctx.progress over comlink. Progress is throttled: each call is a message round trip. */
+/**
+ * ctx.log / ctx.progress over comlink. Progress is throttled: each call is a message round trip.
+ * The comlink proxy is made on first use: most tasks never log, and a proxy per chunk that is
+ * never used still cost memory until the thread's next GC (comlink registers each proxy for
+ * finalization, which keeps its port).
+ */
 class RemoteChannel implements ControlChannel {
-  private readonly remote: Comlink.Remote<ControlApi>;
+  private remote: Comlink.Remote<ControlApi> | null = null;
   private lastProgress = -Infinity;
-  private used = false;
 
-  constructor(private readonly port: MessagePort) {
-    this.remote = Comlink.wrap<ControlApi>(port as unknown as Comlink.Endpoint);
+  constructor(private readonly port: MessagePort) {}
+
+  private api(): Comlink.Remote<ControlApi> {
+    this.remote ??= Comlink.wrap<ControlApi>(this.port as unknown as Comlink.Endpoint);
+    return this.remote;
   }
 
   log(chunkIndex: number, message: string): void {
-    this.used = true;
-    void this.remote.log(chunkIndex, message);
+    void this.api().log(chunkIndex, message);
   }
 
   progress(chunkIndex: number, value: unknown): void {
     const now = performance.now();
     if (now - this.lastProgress < 50) return;
     this.lastProgress = now;
-    this.used = true;
-    void this.remote.progress(chunkIndex, value);
+    void this.api().progress(chunkIndex, value);
   }
 
   /** Waits until the coordinator has seen every message sent so far, then lets go of the port. */
   async flush(): Promise<void> {
-    if (this.used) await this.remote.flush();
+    if (this.remote !== null) await this.remote.flush();
     this.port.close();
   }
 }

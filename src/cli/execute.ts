@@ -16,6 +16,8 @@ export interface UiOptions {
   /** For hints on failure: the input (a path, or a stream) and the delimiter given. */
   input?: unknown;
   delimiter?: string;
+  /** false: the job runs no user code that logs (built-in transforms); do not listen for `log`. */
+  taskLogs?: boolean;
 }
 
 /** How long a cancelled job may take to shut its pool down before the process exits anyway. */
@@ -34,7 +36,8 @@ export async function execute<R extends { stats: Stats }>(job: Job<R>, ui: UiOpt
   job.on('progress', (p) => display?.update(p));
   if (!ui.quiet) {
     job.on('warning', (w) => say(`chunkmill: warning: ${w.message} [${w.code}]`));
-    job.on('log', (l) => say(`[task${l.chunkIndex >= 0 ? ` chunk ${l.chunkIndex}` : ''}] ${l.message}`));
+    // Only where user code can log: listening makes the engine open a channel per chunk.
+    if (ui.taskLogs !== false) job.on('log', (l) => say(`[task${l.chunkIndex >= 0 ? ` chunk ${l.chunkIndex}` : ''}] ${l.message}`));
   }
 
   let interrupted = false;

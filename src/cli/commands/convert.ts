@@ -44,7 +44,7 @@ export function convertCommand(): Command {
     // An unknown --select column fails in the transform's columns(), before anything is written.
     const job = transformJob(base, TRANSFORM, params, sink.stream, to);
     try {
-      await execute(job, { ...o, input: base.input });
+      await execute(job, { ...o, input: base.input, taskLogs: false });
       await sink.close();
     } catch (e) {
       await sink.discard();

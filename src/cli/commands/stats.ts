@@ -42,7 +42,7 @@ export function statsCommand(): Command {
     const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
     const sink = await openSink(o.output);
     try {
-      const { value } = await execute(taskJob<StatsResult>(base, TASK, params), { ...o, input: base.input });
+      const { value } = await execute(taskJob<StatsResult>(base, TASK, params), { ...o, input: base.input, taskLogs: false });
       const rows: Cell[][] = value.columns.map((c) => [c.column, c.type, c.count, c.empty, c.min, c.max, c.mean, c.distinct, c.distinctExact]);
       await writeRows(sink.stream, format, STATS_COLUMNS, rows);
       await sink.close();
