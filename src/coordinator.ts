@@ -20,6 +20,7 @@ import type { ResolvedOptions } from './options.js';
 import { emptyPartial } from './tasks/aggregate.js';
 import { Checkpoint, checkpointKey } from './checkpoint.js';
 import { Dispatcher } from './dispatch.js';
+import { Scheduler } from './scheduler.js';
 import { openWork, type ChunkMerger, type JobWork } from './work.js';
 import type { InputIdentity, ParseOutcome, ParseTask, WorkerReply, WorkerTask } from './worker.js';
 
@@ -147,7 +148,7 @@ export async function runFile(opts: ResolvedOptions, path: string, job: Job<unkn
 }
 
 /** One job's scheduling state. */
-class ChunkRun {
+class ChunkRun extends Scheduler {
   fallback = false;
   /** Chunks whose outcome came from the checkpoint journal. */
   resumed = 0;
@@ -158,12 +159,9 @@ class ChunkRun {
   private readonly parseQueue: number[] = [];
   private nextSummary = 0;
   private nextMerge = 0;
-  private inFlight = 0;
   /** Where the merged records end: the next chunk must start here. */
   private expected: number;
   private linesBefore: number;
-  private failed: unknown = null;
-  private wake: (() => void) | null = null;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -171,42 +169,26 @@ class ChunkRun {
     private readonly chunks: { start: number; end: number }[],
     private readonly pool: Piscina<WorkerTask, WorkerReply>,
     private readonly dispatcher: Dispatcher,
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
     private readonly job: Job<unknown>,
     private readonly progress: ProgressTracker,
     private readonly checkpoint: Checkpoint | undefined,
   ) {
+    super(signal, prepared.work);
     this.stitcher = new BoundaryStitcher(chunks.length, prepared.layout.dataStart);
     this.expected = prepared.layout.dataStart;
     this.linesBefore = prepared.layout.headerLines;
   }
 
-  async execute(): Promise<void> {
-    const onAbort = () => this.fail(new AbortError());
-    // A 'start' or 'progress' listener may already have cancelled the job.
-    if (this.signal.aborted) onAbort();
-    this.signal.addEventListener('abort', onAbort, { once: true });
-    this.prepared.work.onFailure((e) => this.fail(e));
-    try {
+  execute(): Promise<void> {
+    return this.guarded(async () => {
       while (this.nextMerge < this.chunks.length && this.failed === null) {
-        const blocked = this.prepared.work.blocked(() => this.wake?.());
+        const blocked = this.prepared.work.blocked(this.wakeUp);
         if (!blocked) this.launch();
         if (this.inFlight === 0 && !blocked) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
-        await new Promise<void>((resolve) => (this.wake = resolve));
+        await this.sleep();
       }
-      if (this.failed !== null) throw this.failed;
-    } catch (e) {
-      // Whatever ends the run ends it for replies still on their way too: none is merged now.
-      this.fail(e);
-      throw this.failed;
-    } finally {
-      this.signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private fail(error: unknown): void {
-    if (this.failed === null) this.failed = error;
-    this.wake?.();
+    });
   }
 
   private launch(): void {
@@ -238,34 +220,17 @@ class ChunkRun {
 
   /** `make` builds the task for each attempt (a parse task's control port is new each time). */
   private dispatch(k: number, make: () => WorkerTask): void {
-    this.inFlight++;
     const first = make();
     let task: WorkerTask | null = first;
     // No per-task signal for cancelling: aborting a running task makes Piscina replace the worker
     // behind the pool's back. Cancelling fails the run; destroy() then stops all.
-    this.dispatcher
-      .run(k, () => {
-        const t = task ?? make();
-        task = null;
-        const port = t.op !== 'summarize' ? t.port : undefined;
-        return { task: t, ...(port !== undefined ? { transferList: [port] } : {}) };
-      })
-      .then(
-        (reply) => {
-          this.inFlight--;
-          if (this.failed !== null) return;
-          try {
-            this.receive(k, first, reply);
-          } catch (e) {
-            this.fail(e);
-          }
-          this.wake?.();
-        },
-        (e: unknown) => {
-          this.inFlight--;
-          this.fail(this.signal.aborted ? new AbortError() : e);
-        },
-      );
+    const reply = this.dispatcher.run(k, () => {
+      const t = task ?? make();
+      task = null;
+      const port = t.op !== 'summarize' ? t.port : undefined;
+      return { task: t, ...(port !== undefined ? { transferList: [port] } : {}) };
+    });
+    this.track(reply, (r) => this.receive(k, first, r));
   }
 
   private receive(k: number, task: WorkerTask, reply: WorkerReply): void {

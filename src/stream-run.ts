@@ -13,6 +13,7 @@ import type { Piscina } from 'piscina';
 import { AbortError, ChunkmillError, describeLocation, type ErrorData } from './errors.js';
 import { createPool, dialectOf, finalStats, IN_FLIGHT_PER_WORKER, locate, MERGE_AHEAD_PER_WORKER } from './coordinator.js';
 import { Dispatcher } from './dispatch.js';
+import { Scheduler } from './scheduler.js';
 import { ProgressTracker, type Job } from './job.js';
 import type { ResolvedOptions } from './options.js';
 import type { ChunkSource, SourceChunk, StreamChunk } from './sources.js';
@@ -51,14 +52,11 @@ export async function runStream(opts: ResolvedOptions, reader: ChunkSource, job:
 }
 
 /** Pulls the source and hands out chunks cut at record boundaries. */
-class StreamRun {
+class StreamRun extends Scheduler {
   chunks = 0;
   private readonly parsed = new Map<number, { out: ParseOutcome; chunk: StreamChunk }>();
   private nextMerge = 0;
-  private inFlight = 0;
   private exhausted = false;
-  private failed: unknown = null;
-  private wake: (() => void) | null = null;
   /** Ends the read in progress with no chunk (set while one is pending). */
   private abandonRead: (() => void) | null = null;
 
@@ -68,23 +66,21 @@ class StreamRun {
     private readonly work: JobWork,
     private readonly pool: Piscina<WorkerTask, WorkerReply>,
     private readonly dispatcher: Dispatcher,
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
     private readonly job: Job<unknown>,
     private readonly progress: ProgressTracker,
     private linesBefore: number,
     private pendingFirst: SourceChunk | null,
-  ) {}
+  ) {
+    super(signal, work);
+  }
 
-  async execute(): Promise<void> {
-    const onAbort = () => this.fail(new AbortError());
-    if (this.signal.aborted) onAbort();
-    this.signal.addEventListener('abort', onAbort, { once: true });
-    this.work.onFailure((e) => this.fail(e));
+  execute(): Promise<void> {
     const limit = this.pool.maxThreads * IN_FLIGHT_PER_WORKER;
     const window = this.pool.maxThreads * MERGE_AHEAD_PER_WORKER;
-    try {
+    return this.guarded(async () => {
       while (this.failed === null && !(this.exhausted && this.inFlight === 0)) {
-        const blocked = this.work.blocked(() => this.wake?.());
+        const blocked = this.work.blocked(this.wakeUp);
         if (!blocked && !this.exhausted && this.inFlight < limit && this.chunks - this.nextMerge < window) {
           const next = this.pendingFirst ?? (await this.read());
           this.pendingFirst = null;
@@ -96,27 +92,18 @@ class StreamRun {
         if (this.inFlight === 0 && !blocked && !this.exhausted) {
           throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run stalled at chunk ${this.nextMerge}` });
         }
-        await new Promise<void>((resolve) => (this.wake = resolve));
+        await this.sleep();
       }
-      if (this.failed !== null) throw this.failed;
       // Every chunk read must have been merged: a gap in chunk indexes would be a silent truncation.
-      if (this.nextMerge !== this.chunks || this.parsed.size > 0) {
+      if (this.failed === null && (this.nextMerge !== this.chunks || this.parsed.size > 0)) {
         throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged` });
       }
-    } catch (e) {
-      // A failed read (too long a record, an unreadable stream) fails the run here, so replies
-      // still arriving while the pool shuts down are not merged into a job that has failed.
-      this.fail(e);
-      throw this.failed;
-    } finally {
-      this.signal.removeEventListener('abort', onAbort);
-    }
+    });
   }
 
-  private fail(error: unknown): void {
-    if (this.failed === null) this.failed = error;
+  /** A failed run does not wait for a read in progress (a failed read itself fails the run too). */
+  protected override onFail(): void {
     this.abandonRead?.();
-    this.wake?.();
   }
 
   /**
@@ -132,7 +119,6 @@ class StreamRun {
   }
 
   private dispatch({ chunk, bytes, rows }: SourceChunk): void {
-    this.inFlight++;
     this.chunks++;
     const make = () => {
       const port = this.work.controlPort();
@@ -145,25 +131,12 @@ class StreamRun {
       transferList.push(sent.buffer as ArrayBuffer);
       return { task: { op: 'parseBytes', format: this.reader.format === 'ndjson' ? 'ndjson' : 'csv', bytes: sent, ...common } satisfies ParseBytesTask, transferList };
     };
-    this.dispatcher.run(chunk.index, make).then(
-      (reply) => {
-        this.inFlight--;
-        if (this.failed !== null) return;
-        try {
-          if ('error' in reply) throw locate(reply.error, 0, this.opts.path, chunk.index);
-          if (!('parsed' in reply)) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A stream chunk got a summary reply' });
-          this.parsed.set(chunk.index, { out: reply.parsed, chunk });
-          this.mergeReady();
-        } catch (e) {
-          this.fail(e);
-        }
-        this.wake?.();
-      },
-      (e: unknown) => {
-        this.inFlight--;
-        this.fail(this.signal.aborted ? new AbortError() : e);
-      },
-    );
+    this.track(this.dispatcher.run(chunk.index, make), (reply) => {
+      if ('error' in reply) throw locate(reply.error, 0, this.opts.path, chunk.index);
+      if (!('parsed' in reply)) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A stream chunk got a summary reply' });
+      this.parsed.set(chunk.index, { out: reply.parsed, chunk });
+      this.mergeReady();
+    });
   }
 
   private mergeReady(): void {
