@@ -132,17 +132,9 @@ export function resolveInput(file: string | undefined): string | Readable {
 }
 
 /** The engine options shared by every command; only those the user gave, so defaults stay the engine's. */
-export interface EngineBase {
-  workers?: number;
-  chunkSize?: number;
+export type EngineBase = Pick<CommonOptions, 'workers' | 'chunkSize' | 'onBadRow' | 'rejects' | 'onBadNumber' | 'retries' | 'timeout' | 'checkpoint'> & {
   csv: { delimiter?: string; quote?: string; header: boolean };
-  onBadRow?: 'error' | 'skip' | 'report';
-  rejects?: string;
-  onBadNumber?: 'error' | 'skip';
-  retries?: number;
-  timeout?: number;
-  checkpoint?: string;
-}
+};
 
 export function engineOptions(o: CommonOptions): EngineBase {
   const csv: { delimiter?: string; quote?: string; header: boolean } = { header: o.header };

@@ -23,10 +23,25 @@ export interface Sink {
 }
 
 /**
+ * Opens --output, runs `write` with its stream, and closes it; if `write` fails, the file is
+ * removed (a failed run leaves no half-written output) and the error goes on.
+ */
+export async function withOutput(path: string | undefined, write: (stream: Writable) => Promise<void>): Promise<void> {
+  const sink = await openSink(path);
+  try {
+    await write(sink.stream);
+    await sink.close();
+  } catch (e) {
+    await sink.discard();
+    throw e;
+  }
+}
+
+/**
  * Opens --output before the job starts, so a path that cannot be written fails at once (exit 1)
  * rather than after minutes of work.
  */
-export async function openSink(path: string | undefined): Promise<Sink> {
+async function openSink(path: string | undefined): Promise<Sink> {
   if (path === undefined) {
     const stdout = process.stdout;
     return {

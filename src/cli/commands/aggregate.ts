@@ -5,7 +5,7 @@ import { addFormatOption, addInputOptions, addOutputOptions, engineOptions, exam
 import { aggregateJob } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
-import { openSink, writeRows, type Cell } from '../output.js';
+import { withOutput, writeRows, type Cell } from '../output.js';
 
 type Kind = 'count' | 'sum' | 'mean' | 'min' | 'max';
 const MAKERS = { sum, mean, min, max } as const;
@@ -47,16 +47,11 @@ export function aggregateCommand(): Command {
     const columns = [...groupBy, ...Object.keys(measures)];
     const format = resolveFormat(o);
     const base = { input: resolveInput(file), ...engineOptions(o) };
-    const sink = await openSink(o.output);
-    try {
+    await withOutput(o.output, async (stream) => {
       const { rows } = await execute(aggregateJob(base, groupBy, measures), { ...o, input: base.input });
       const cells: Cell[][] = rows.map((r) => columns.map((c) => r[c] ?? null));
-      await writeRows(sink.stream, format, columns, cells);
-      await sink.close();
-    } catch (e) {
-      await sink.discard();
-      throw e;
-    }
+      await writeRows(stream, format, columns, cells);
+    });
   });
   return cmd;
 }

@@ -5,7 +5,7 @@ import { addInputOptions, addOutputOptions, engineOptions, examples, parseList, 
 import { transformJob, type OutputFormat } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
-import { openSink } from '../output.js';
+import { withOutput } from '../output.js';
 import type { SelectParams } from '../select-transform.js';
 
 const TARGETS = ['csv', 'json', 'ndjson'] as const;
@@ -40,16 +40,10 @@ export function convertCommand(): Command {
     if (to === undefined) throw new UsageError('no output format: give --to ndjson, json or csv', 'or an --output path ending in .csv, .json, .ndjson or .jsonl');
     const base = { input: resolveInput(file), ...engineOptions(o) };
     const params: SelectParams = o.select === undefined ? { to } : { to, select: o.select };
-    const sink = await openSink(o.output);
     // An unknown --select column fails in the transform's columns(), before anything is written.
-    const job = transformJob(base, TRANSFORM, params, sink.stream, to);
-    try {
-      await execute(job, { ...o, input: base.input, taskLogs: false });
-      await sink.close();
-    } catch (e) {
-      await sink.discard();
-      throw e;
-    }
+    await withOutput(o.output, async (stream) => {
+      await execute(transformJob(base, TRANSFORM, params, stream, to), { ...o, input: base.input, taskLogs: false });
+    });
   });
   return cmd;
 }

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { addInputOptions, addOutputOptions, engineOptions, examples, resolveInput, type CommonOptions } from '../common.js';
 import { taskJob } from '../engine.js';
 import { execute } from '../execute.js';
-import { openSink } from '../output.js';
+import { withOutput } from '../output.js';
 
 interface RunOptions extends CommonOptions {
   task: string;
@@ -52,16 +52,11 @@ export function runCommand(): Command {
   ]));
   cmd.action(async (file: string | undefined, o: RunOptions) => {
     const base = { input: resolveInput(file), ...engineOptions(o) };
-    const sink = await openSink(o.output);
-    try {
+    await withOutput(o.output, async (stream) => {
       const { value } = await execute(taskJob<unknown>(base, taskUrl(o.task), o.params), { ...o, input: base.input });
       // undefined (a task that returns nothing) is not JSON; null is.
-      sink.stream.write(JSON.stringify(value ?? null, null, o.pretty ? 2 : undefined) + '\n');
-      await sink.close();
-    } catch (e) {
-      await sink.discard();
-      throw e;
-    }
+      stream.write(JSON.stringify(value ?? null, null, o.pretty ? 2 : undefined) + '\n');
+    });
   });
   return cmd;
 }

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { addFormatOption, addInputOptions, addOutputOptions, engineOptions, examples, resolveFormat, resolveInput, type CommonOptions } from '../common.js';
 import { taskJob } from '../engine.js';
 import { execute } from '../execute.js';
-import { openSink, writeRows, type Cell } from '../output.js';
+import { withOutput, writeRows, type Cell } from '../output.js';
 import { DEFAULT_DISTINCT_LIMIT, type StatsParams, type StatsResult } from '../stats-task.js';
 
 const TASK = new URL('../stats-task.js', import.meta.url).href;
@@ -40,16 +40,11 @@ export function statsCommand(): Command {
     const format = resolveFormat(o);
     const base = { input: resolveInput(file), ...engineOptions(o) };
     const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
-    const sink = await openSink(o.output);
-    try {
+    await withOutput(o.output, async (stream) => {
       const { value } = await execute(taskJob<StatsResult>(base, TASK, params), { ...o, input: base.input, taskLogs: false });
       const rows: Cell[][] = value.columns.map((c) => [c.column, c.type, c.count, c.empty, c.min, c.max, c.mean, c.distinct, c.distinctExact]);
-      await writeRows(sink.stream, format, STATS_COLUMNS, rows);
-      await sink.close();
-    } catch (e) {
-      await sink.discard();
-      throw e;
-    }
+      await writeRows(stream, format, STATS_COLUMNS, rows);
+    });
   });
   return cmd;
 }
