@@ -7,8 +7,8 @@
  * nested objects are their JSON.
  */
 import type { ErrorData } from './errors.js';
-import { FieldSlots } from './csv/scanner.js';
-import type { ErrorSink, RangeOutcome } from './read-range.js';
+import { countLines, FieldSlots } from './csv/scanner.js';
+import { takeReject, withRejects, type ErrorSink, type RangeOutcome } from './read-range.js';
 import { slotsFor, type BadRowPolicy, type Reject } from './tasks/bad-rows.js';
 
 const LF = 10;
@@ -73,18 +73,6 @@ export function parseRows(rows: readonly unknown[], columns: readonly string[], 
   return withRejects({ next: rows.length, rows: rows.length, lines: rows.length }, rejects);
 }
 
-function takeReject(sink: ErrorSink, localLine: number, rejects: Reject[]): boolean {
-  const pending = sink.badRows.pending;
-  if (pending === null) return false;
-  rejects.push({ ...pending, localLine });
-  sink.badRows.pending = null;
-  return true;
-}
-
-function withRejects(outcome: RangeOutcome, rejects: Reject[]): RangeOutcome {
-  return rejects.length > 0 ? { ...outcome, rejects } : outcome;
-}
-
 /** NDJSON bytes that end at a line boundary: one JSON value per line; blank lines are skipped. */
 export function parseNdjson(buf: Buffer, columns: readonly string[], sink: ErrorSink): RangeOutcome {
   const feeder = new ObjectFeeder(columns, sink.badRows.policy);
@@ -113,16 +101,10 @@ export function parseNdjson(buf: Buffer, columns: readonly string[], sink: Error
     }
     start = next;
   }
-  return withRejects({ next: buf.length, rows, lines: countLF(buf) }, rejects);
+  return withRejects({ next: buf.length, rows, lines: countLines(buf, 0, buf.length) }, rejects);
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] !== 32 && buf[i] !== 9 && buf[i] !== CR) return false;
   return true;
-}
-
-function countLF(buf: Buffer): number {
-  let n = 0;
-  for (let i = buf.indexOf(LF); i >= 0; i = buf.indexOf(LF, i + 1)) n++;
-  return n;
 }

@@ -103,7 +103,7 @@ export function parseRange(
     rows += result.rows;
     const linesBefore = lines;
     lines += result.lines;
-    if (takeReject(sink, result, linesBefore, rejects)) {
+    if (takeScanReject(sink, result, linesBefore, rejects)) {
       pos = result.pos; // the same record again: the sink now passes it over
       continue;
     }
@@ -140,15 +140,20 @@ export function parseRange(
 }
 
 /** A scan stopped at a record to report: records it with its line; false for any other stop. */
-function takeReject(sink: ErrorSink, result: ScanResult, linesBefore: number, rejects: Reject[]): boolean {
+function takeScanReject(sink: ErrorSink, result: ScanResult, linesBefore: number, rejects: Reject[]): boolean {
+  return result.status === ScanStatus.Stopped && takeReject(sink, linesBefore + result.errorLines, rejects);
+}
+
+/** The record the sink stopped at to report (bad-rows.ts), if any, taken with its chunk-local line. */
+export function takeReject(sink: ErrorSink, localLine: number, rejects: Reject[]): boolean {
   const pending = sink.badRows.pending;
-  if (result.status !== ScanStatus.Stopped || pending === null) return false;
-  rejects.push({ ...pending, localLine: linesBefore + result.errorLines });
+  if (pending === null) return false;
+  rejects.push({ ...pending, localLine });
   sink.badRows.pending = null;
   return true;
 }
 
-function withRejects(outcome: RangeOutcome, rejects: Reject[]): RangeOutcome {
+export function withRejects(outcome: RangeOutcome, rejects: Reject[]): RangeOutcome {
   return rejects.length > 0 ? { ...outcome, rejects } : outcome;
 }
 
@@ -165,7 +170,7 @@ export function parseBytes(buf: Buffer, dialect: Dialect, sink: ErrorSink, maxRe
     rows += result.rows;
     const linesBefore = lines;
     lines += result.lines;
-    if (takeReject(sink, result, linesBefore, rejects)) continue;
+    if (takeScanReject(sink, result, linesBefore, rejects)) continue;
     if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof) return withRejects({ next: result.pos, rows, lines }, rejects);
     return withRejects(scanFailure(buf, result, sink, 0, rows, lines, linesBefore, maxRecordSize), rejects);
   }

@@ -9,7 +9,7 @@ import { dialectOf } from './coordinator.js';
 import { headerNames } from './csv/dialect.js';
 import { decodeField, InvalidUtf8Error } from './csv/fields.js';
 import { RecordCutter } from './csv/record-cutter.js';
-import { classTable, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
+import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from './csv/scanner.js';
 import { columnsOf } from './object-rows.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -139,7 +139,7 @@ export class ChunkReader implements ChunkSource {
       if (fields === null) {
         // Blank lines before the first record.
         skipped += record.chunk.length + (first ? record.chunk.offset : 0);
-        lines += countLF(record.bytes);
+        lines += countLines(record.bytes, 0, record.bytes.length);
         this.nextIndex = 0;
         continue;
       }
@@ -148,7 +148,7 @@ export class ChunkReader implements ChunkSource {
       // The same naming rule as a file's header (empty names numbered, duplicates refused).
       const where = () => ({ line: lines + 1, byteOffset: record!.chunk.offset });
       const columns = headerNames(fields, this.opts.path, where);
-      return { columns, bytes: skipped + record.chunk.offset + record.chunk.length, lines: lines + countLF(record.bytes), firstChunk: null };
+      return { columns, bytes: skipped + record.chunk.offset + record.chunk.length, lines: lines + countLines(record.bytes, 0, record.bytes.length), firstChunk: null };
     }
   }
 
@@ -209,7 +209,7 @@ function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: s
   };
   const result = scanRecords(buf, 0, buf.length, buf.length, true, dialect, classTable(dialect), new FieldSlots(MAX_COLUMNS), sink, new ScanResult());
   if (result.status === ScanStatus.UnclosedQuote || result.status === ScanStatus.InvalidClosingQuote) {
-    const at = { file, line: 1 + result.errorLines + countLF(buf.subarray(result.pos, result.errorAt)), byteOffset: result.errorAt };
+    const at = { file, line: 1 + result.errorLines + countLines(buf, result.pos, result.errorAt), byteOffset: result.errorAt };
     const unclosed = result.status === ScanStatus.UnclosedQuote;
     const what = unclosed ? 'The first record has a quoted field that is never closed' : 'Unexpected text after a closing quote in the first record';
     throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at) });
@@ -222,13 +222,7 @@ function decodeHeaderField(buf: Buffer, slots: FieldSlots, i: number, quote: str
     return decodeField(buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, quote);
   } catch (e) {
     if (!(e instanceof InvalidUtf8Error)) throw e;
-    const at = { file, line: 1 + countLF(buf.subarray(0, e.at)), byteOffset: e.at, columnIndex: i + 1 };
+    const at = { file, line: 1 + countLines(buf, 0, e.at), byteOffset: e.at, columnIndex: i + 1 };
     throw new ChunkmillError({ code: e.code, message: e.message + describeLocation(at), ...at, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
   }
-}
-
-function countLF(bytes: Uint8Array): number {
-  let n = 0;
-  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
-  return n;
 }
