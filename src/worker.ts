@@ -141,9 +141,7 @@ async function runUser(task: ChunkTask, work: UserWork, path: string): Promise<W
     const sink = await chunkSink(work, channel, task.chunkIndex, true);
     return { parsed: { ...read(task, sink), partial: sink.partial() } };
   } catch (e) {
-    return asReply(path, () => {
-      throw e;
-    });
+    return errorReply(e, path);
   } finally {
     await channel?.flush();
   }
@@ -151,9 +149,8 @@ async function runUser(task: ChunkTask, work: UserWork, path: string): Promise<W
 
 /**
  * ctx.log / ctx.progress over comlink. Progress is throttled: each call is a message round trip.
- * The comlink proxy is made on first use: most tasks never log, and a proxy per chunk that is
- * never used still cost memory until the thread's next GC (comlink registers each proxy for
- * finalization, which keeps its port).
+ * The comlink proxy is made on first use, so a chunk whose task never logs makes none and its
+ * flush costs no round trip.
  */
 class RemoteChannel implements ControlChannel {
   private remote: Comlink.Remote<ControlApi> | null = null;
@@ -189,12 +186,17 @@ function asReply(path: string, fn: () => WorkerReply): WorkerReply {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ChunkmillError) return { error: e.toData() };
-    if ((e as NodeJS.ErrnoException).code !== undefined && (e as NodeJS.ErrnoException).syscall !== undefined) {
-      return { error: fileError(e, path).toData() };
-    }
-    throw e; // a bug: let Piscina carry the stack
+    return errorReply(e, path);
   }
+}
+
+/** A data or file error as a reply; anything else is a bug, rethrown for Piscina to carry. */
+function errorReply(e: unknown, path: string): WorkerReply {
+  if (e instanceof ChunkmillError) return { error: e.toData() };
+  if ((e as NodeJS.ErrnoException).code !== undefined && (e as NodeJS.ErrnoException).syscall !== undefined) {
+    return { error: fileError(e, path).toData() };
+  }
+  throw e;
 }
 
 function checkIdentity(fd: number, input: InputIdentity): void {
