@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from './generate.ts';
+import { generate } from '../support/generate.ts';
 
 /** Bump when generate.ts changes the bytes it writes for a given seed. */
 const GENERATOR_VERSION = 2;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { processDataset, count, sum, mean, min, max } from 'chunkmill';
-import { generate } from './generate.ts';
+import { generate } from '../support/generate.ts';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '100' }, workers: { type: 'string' } } });
 const dir = mkdtempSync(join(tmpdir(), 'chunkmill-demo-'));

@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generate } from './generate.ts';
+import { generate } from '../support/generate.ts';
 import { formatBytes, parseSize } from './util.ts';
 
 const { values, positionals } = parseArgs({

@@ -142,6 +142,19 @@ export function describeLocation(loc: ErrorLocation): string {
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+/** A failed file system call (open, stat, read) as a coded error that names the file. */
+export function fileError(e: unknown, path: string): ChunkmillError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new ChunkmillError({ code: 'ERR_FILE_NOT_FOUND', file: path, message: `No such file: ${path}` }, { cause: e });
+  if (code === 'EISDIR') return new ChunkmillError({ code: 'ERR_NOT_A_FILE', file: path, message: `${path} is a directory, not a CSV file` }, { cause: e });
+  return new ChunkmillError({ code: 'ERR_FILE_UNREADABLE', file: path, message: `Cannot read ${path}: ${(e as Error).message}` }, { cause: e });
+}
+
+/** The message of anything thrown (a thrown string, say, has none of its own). */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 function stripUndefined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;

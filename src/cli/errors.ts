@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { ChunkmillError } from '../index.js';
-import { cliHint } from './hints.js';
+import { cliHint } from './ui/hints.js';
 
 /** Exit statuses (documented in the README). 130 = 128 + SIGINT, the shell convention. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;

@@ -7,8 +7,8 @@
 import { Readable } from 'node:stream';
 import type { Job } from '../index.js';
 import { Interrupted } from './errors.js';
-import { withCliHint } from './hints.js';
-import { ProgressDisplay, summaryLine, wantProgress } from './progress.js';
+import { withCliHint } from './ui/hints.js';
+import { ProgressDisplay, summaryLine, wantProgress } from './ui/progress.js';
 
 export interface UiOptions {
   quiet?: boolean;

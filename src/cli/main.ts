@@ -12,7 +12,7 @@ import { convertCommand } from './commands/convert.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
 import { describeError, EXIT, exitCodeFor } from './errors.js';
-import { examples } from './common.js';
+import { examples } from './flags.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

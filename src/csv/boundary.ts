@@ -28,7 +28,7 @@
  *
  * Where the file breaks parity (a bare `"` inside an unquoted field), the parser and the parity
  * disagree; the coordinator detects this when a chunk's parse does not end where the next owned
- * record was said to start (see coordinator.ts).
+ * record was said to start (see schedule/file-scheduler.ts).
  */
 
 /** Phase A's answer for one chunk. Offsets are absolute file offsets; -1 means none. */

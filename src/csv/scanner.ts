@@ -20,6 +20,11 @@ export interface Dialect {
   quote: number;
 }
 
+/** The dialect of one-character delimiter and quote options (checked ASCII by validate). */
+export function dialectOf(chars: { delimiter: string; quote: string }): Dialect {
+  return { delimiter: chars.delimiter.charCodeAt(0), quote: chars.quote.charCodeAt(0) };
+}
+
 /** Where each field of the current record lies in the buffer, reused from record to record. */
 export class FieldSlots {
   /** Content start (after the opening quote of a quoted field). */

@@ -8,7 +8,7 @@
  * quoted, except bare quotes, which never start a field (fast-csv would take a field whose first
  * non-space character is a quote as quoted).
  */
-import { rng } from '../../bench/generate.ts';
+import { rng } from '../../support/generate.ts';
 
 export { rng };
 

@@ -1,16 +1,16 @@
 /** `chunkmill aggregate <file|->`: a group-by with count / sum / mean / min / max columns. */
 import { Command, Option } from 'commander';
 import { count, max, mean, min, sum, type MeasureSpec } from '../../index.js';
-import { addFormatOption, addInputOptions, addOutputOptions, engineOptions, examples, parseList, resolveFormat, resolveInput, type CommonOptions } from '../common.js';
-import { aggregateJob } from '../engine.js';
+import { addFormatOption, addInputOptions, addOutputOptions, jobOptions, examples, parseList, resolveFormat, resolveInput, type CommonFlags } from '../flags.js';
+import { aggregateJob } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
-import { withOutput, writeRows, type Cell } from '../output.js';
+import { withOutput, writeRows, type Cell } from '../ui/output.js';
 
 type Kind = 'count' | 'sum' | 'mean' | 'min' | 'max';
 const MAKERS = { sum, mean, min, max } as const;
 
-interface AggregateOptions extends CommonOptions {
+interface AggregateOptions extends CommonFlags {
   groupBy?: string[];
 }
 
@@ -46,7 +46,7 @@ export function aggregateCommand(): Command {
     const measures = buildMeasures(order.length > 0 ? order : [['count', undefined]]);
     const columns = [...groupBy, ...Object.keys(measures)];
     const format = resolveFormat(o);
-    const base = { input: resolveInput(file), ...engineOptions(o) };
+    const base = { input: resolveInput(file), ...jobOptions(o) };
     await withOutput(o.output, async (stream) => {
       const { rows } = await execute(aggregateJob(base, groupBy, measures), { ...o, input: base.input });
       const cells: Cell[][] = rows.map((r) => columns.map((c) => r[c] ?? null));

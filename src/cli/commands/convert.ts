@@ -1,19 +1,18 @@
 /** `chunkmill convert <file|-> --to ndjson|json|csv`: re-encode rows, optionally only some columns. */
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
-import { addInputOptions, addOutputOptions, engineOptions, examples, parseList, resolveInput, type CommonOptions } from '../common.js';
-import { transformJob, type OutputFormat } from '../engine.js';
+import { addInputOptions, addOutputOptions, jobOptions, examples, parseList, resolveInput, type CommonFlags } from '../flags.js';
+import { transformJob, type OutputFormat } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
-import { withOutput } from '../output.js';
-import type { SelectParams } from '../select-transform.js';
+import { withOutput } from '../ui/output.js';
+import { selectTransform, type SelectParams } from '../../index.js';
 
 const TARGETS = ['csv', 'json', 'ndjson'] as const;
 /** --output's extension names the format when --to is left out. */
 const BY_EXTENSION: Record<string, OutputFormat> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
-const TRANSFORM = new URL('../select-transform.js', import.meta.url).href;
 
-interface ConvertOptions extends CommonOptions {
+interface ConvertOptions extends CommonFlags {
   to?: OutputFormat;
   select?: string[];
 }
@@ -38,11 +37,11 @@ export function convertCommand(): Command {
   cmd.action(async (file: string | undefined, o: ConvertOptions) => {
     const to = o.to ?? (o.output !== undefined ? BY_EXTENSION[extname(o.output).toLowerCase()] : undefined);
     if (to === undefined) throw new UsageError('no output format: give --to ndjson, json or csv', 'or an --output path ending in .csv, .json, .ndjson or .jsonl');
-    const base = { input: resolveInput(file), ...engineOptions(o) };
+    const base = { input: resolveInput(file), ...jobOptions(o) };
     const params: SelectParams = o.select === undefined ? { to } : { to, select: o.select };
     // An unknown --select column fails in the transform's columns(), before anything is written.
     await withOutput(o.output, async (stream) => {
-      await execute(transformJob(base, TRANSFORM, params, stream, to), { ...o, input: base.input, taskLogs: false });
+      await execute(transformJob(base, selectTransform, params, stream, to), { ...o, input: base.input, taskLogs: false });
     });
   });
   return cmd;

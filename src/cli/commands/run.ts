@@ -2,12 +2,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { addInputOptions, addOutputOptions, engineOptions, examples, resolveInput, type CommonOptions } from '../common.js';
-import { taskJob } from '../engine.js';
+import { addInputOptions, addOutputOptions, jobOptions, examples, resolveInput, type CommonFlags } from '../flags.js';
+import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
-import { withOutput } from '../output.js';
+import { withOutput } from '../ui/output.js';
 
-interface RunOptions extends CommonOptions {
+interface RunOptions extends CommonFlags {
   task: string;
   params?: unknown;
   pretty?: boolean;
@@ -51,7 +51,7 @@ export function runCommand(): Command {
     'ctx.log(message) lines go to stderr (not with --quiet); the result goes to stdout.',
   ]));
   cmd.action(async (file: string | undefined, o: RunOptions) => {
-    const base = { input: resolveInput(file), ...engineOptions(o) };
+    const base = { input: resolveInput(file), ...jobOptions(o) };
     await withOutput(o.output, async (stream) => {
       const { value } = await execute(taskJob<unknown>(base, taskUrl(o.task), o.params), { ...o, input: base.input });
       // undefined (a task that returns nothing) is not JSON; null is.

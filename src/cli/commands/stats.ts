@@ -1,15 +1,14 @@
 /** `chunkmill stats <file|->`: one row per column with its type, counts, range, mean and distinct values. */
 import { Command, InvalidArgumentError } from 'commander';
-import { addFormatOption, addInputOptions, addOutputOptions, engineOptions, examples, resolveFormat, resolveInput, type CommonOptions } from '../common.js';
-import { taskJob } from '../engine.js';
+import { addFormatOption, addInputOptions, addOutputOptions, jobOptions, examples, resolveFormat, resolveInput, type CommonFlags } from '../flags.js';
+import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
-import { withOutput, writeRows, type Cell } from '../output.js';
-import { DEFAULT_DISTINCT_LIMIT, type StatsParams, type StatsResult } from '../stats-task.js';
+import { withOutput, writeRows, type Cell } from '../ui/output.js';
+import { DEFAULT_DISTINCT_LIMIT, statsTask, type StatsParams, type StatsResult } from '../../index.js';
 
-const TASK = new URL('../stats-task.js', import.meta.url).href;
 export const STATS_COLUMNS = ['column', 'type', 'count', 'empty', 'min', 'max', 'mean', 'distinct', 'distinct_exact'] as const;
 
-interface StatsOptions extends CommonOptions {
+interface StatsOptions extends CommonFlags {
   distinctLimit?: number;
 }
 
@@ -38,10 +37,10 @@ export function statsCommand(): Command {
   ]));
   cmd.action(async (file: string | undefined, o: StatsOptions) => {
     const format = resolveFormat(o);
-    const base = { input: resolveInput(file), ...engineOptions(o) };
+    const base = { input: resolveInput(file), ...jobOptions(o) };
     const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
     await withOutput(o.output, async (stream) => {
-      const { value } = await execute(taskJob<StatsResult>(base, TASK, params), { ...o, input: base.input, taskLogs: false });
+      const { value } = await execute(taskJob<StatsResult>(base, statsTask.url, params), { ...o, input: base.input, taskLogs: false });
       const rows: Cell[][] = value.columns.map((c) => [c.column, c.type, c.count, c.empty, c.min, c.max, c.mean, c.distinct, c.distinctExact]);
       await writeRows(stream, format, STATS_COLUMNS, rows);
     });

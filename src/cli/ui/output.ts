@@ -1,0 +1,127 @@
+/**
+ * Where results go (stdout or --output) and how a table of result rows is written in each format.
+ * Rows are arrays in `columns` order, never objects: an object would reorder integer-like keys
+ * ('2' before '1'), and group columns of a headerless file are named '1', '2', ...
+ */
+import type { WriteStream } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { format as csvFormat } from '@fast-csv/format';
+import Table from 'cli-table3';
+import { ChunkmillError } from '../../index.js';
+import type { Format } from '../flags.js';
+
+export type Cell = string | number | boolean | null;
+
+export interface Sink {
+  stream: Writable;
+  /** Flushes everything written (and closes an --output file). */
+  close(): Promise<void>;
+  /** After a failure: closes and removes an --output file, so no half-written result is left. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Opens --output, runs `write` with its stream, and closes it; if `write` fails, the file is
+ * removed (a failed run leaves no half-written output) and the error goes on.
+ */
+export async function withOutput(path: string | undefined, write: (stream: Writable) => Promise<void>): Promise<void> {
+  const sink = await openSink(path);
+  try {
+    await write(sink.stream);
+    await sink.close();
+  } catch (e) {
+    await sink.discard();
+    throw e;
+  }
+}
+
+/**
+ * Opens --output before the job starts, so a path that cannot be written fails at once (exit 1)
+ * rather than after minutes of work.
+ */
+async function openSink(path: string | undefined): Promise<Sink> {
+  if (path === undefined) {
+    const stdout = process.stdout;
+    return {
+      stream: stdout,
+      // stdout cannot be ended; an empty write's callback runs once everything before it is flushed.
+      close: () => new Promise<void>((resolve) => stdout.write('', () => resolve())),
+      discard: async () => {},
+    };
+  }
+  let stream: WriteStream;
+  try {
+    // The stream owns the handle (and closes it); a bare fd would be closed when the handle is collected.
+    stream = (await open(path, 'w')).createWriteStream();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ChunkmillError({ code: 'ERR_OUTPUT', message: `cannot write --output ${path}: ${err.code ?? err.message}` });
+  }
+  stream.on('error', () => {}); // surfaced by close() through finished()
+  return {
+    stream,
+    close: async () => {
+      if (!stream.writableEnded) stream.end();
+      await finished(stream);
+    },
+    discard: async () => {
+      stream.destroy();
+      await unlink(path).catch(() => {});
+    },
+  };
+}
+
+/** Writes one complete result in `format`; returns when it is all in the stream. */
+export async function writeRows(out: Writable, format: Format, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+  switch (format) {
+    case 'table':
+      return write(out, renderTable(columns, rows));
+    case 'json':
+      // One object per line inside the array: valid JSON that is still readable and diffable.
+      return write(out, rows.length === 0 ? '[]\n' : '[\n' + rows.map((r) => JSON.stringify(toObject(columns, r))).join(',\n') + '\n]\n');
+    case 'ndjson':
+      return write(out, rows.map((r) => JSON.stringify(toObject(columns, r)) + '\n').join(''));
+    case 'csv':
+      return writeCsv(out, columns, rows);
+  }
+}
+
+function toObject(columns: readonly string[], row: readonly Cell[]): Record<string, Cell> {
+  const o: Record<string, Cell> = {};
+  columns.forEach((c, i) => (o[c] = row[i] ?? null));
+  return o;
+}
+
+function renderTable(columns: readonly string[], rows: readonly Cell[][]): string {
+  // Numbers right-aligned, as people read them; no colours, so the output is the same in a pipe.
+  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const table = new Table({
+    head: [...columns],
+    colAligns: numeric.map((n) => (n ? 'right' : 'left')),
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) table.push(r.map(cellText));
+  return table.toString() + '\n';
+}
+
+function cellText(v: Cell | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** RFC 4180 via @fast-csv/format: a field is quoted when it holds a comma, a quote or a line break. */
+async function writeCsv(out: Writable, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+  const csv = csvFormat<string[], string[]>({ headers: [...columns], alwaysWriteHeaders: true, includeEndRowDelimiter: true });
+  csv.pipe(out, { end: false });
+  const done = finished(csv);
+  for (const r of rows) {
+    if (!csv.write(r.map(cellText))) await new Promise((resolve) => csv.once('drain', resolve));
+  }
+  csv.end();
+  await done;
+}
+
+function write(out: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => out.write(text, (e) => (e ? reject(e) : resolve())));
+}

@@ -1,0 +1,192 @@
+/**
+ * The local executor: a Piscina pool of worker threads, with the fault policies of a job.
+ *
+ * - `timeout`: a chunk that runs longer (counted from when a worker starts it, not from when it
+ *   was queued) is aborted; Piscina ends that worker thread and starts another.
+ * - `retries` (retries.ts): a worker that died or was stopped has been replaced by Piscina with a
+ *   new thread, so such a retry starts clean; after a throw, the thread lived on and may take the
+ *   retry (with its module state).
+ *
+ * Transfers: a task's control port always, and a stream chunk's bytes (its own ArrayBuffer). With
+ * retries on, a copy of the bytes goes and the original stays here, since a worker that dies takes
+ * what it was given with it.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { inspect } from 'node:util';
+import { Piscina } from 'piscina';
+import { ChunkmillError } from '../errors.js';
+import type { ControlChannel } from '../kinds/user/context.js';
+import { controlPort } from './control-port.js';
+import type { ChunkPolicy, Executor, ExecutorSource } from './executor.js';
+import type { ChunkReply, ChunkTask } from './protocol.js';
+import { withRetries } from './retries.js';
+
+/** The worker entry, compiled next to this file's folder (Node 20 cannot load .ts workers). */
+export const WORKER_FILE = new URL('../worker/entry.js', import.meta.url).href;
+
+/** Node 20.17+ knows the flag (older versions have no require(esm) and would refuse it). */
+const NO_REQUIRE_ESM = process.allowedNodeEnvironmentFlags.has('--experimental-require-module') ? ['--no-experimental-require-module'] : [];
+
+export interface PiscinaExecutorOptions {
+  threads: number;
+  /** Node's Worker resourceLimits for each thread. */
+  resourceLimits?: ResourceLimits | undefined;
+}
+
+type ResourceLimits = NonNullable<ConstructorParameters<typeof Piscina>[0]>['resourceLimits'];
+
+interface Running {
+  /** The start flags this task was given (the executor's may have been replaced since). */
+  flags: Int32Array;
+  slot: number;
+  controller: AbortController;
+  startedAt: number;
+  timeout: number;
+  timedOut: boolean;
+}
+
+export class PiscinaExecutor implements Executor {
+  readonly threads: number;
+  private readonly pool: Piscina<ChunkTask, ChunkReply>;
+  /** Start flags, one Int32 per timed task in flight, reused; grown when more are in flight. */
+  private flags = new Int32Array(new SharedArrayBuffer(4 * 16));
+  private readonly freeSlots: number[] = Array.from({ length: 16 }, (_, i) => 15 - i);
+  private readonly running = new Set<Running>();
+  private watchdog: NodeJS.Timeout | null = null;
+  private watchEvery = Infinity;
+
+  constructor(options: PiscinaExecutorOptions) {
+    this.threads = options.threads;
+    this.pool = new Piscina<ChunkTask, ChunkReply>({
+      filename: WORKER_FILE,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      // Idle workers must not die between tasks (Piscina's default would end them at once).
+      idleTimeout: 60_000,
+      // Workers run compiled JS and need none of the host's flags. Inherited, a loader flag (tsx,
+      // ts-node) cost each worker ~230 ms of start-up, and a V8 flag (--interrupt-budget=...) made
+      // worker creation throw ERR_WORKER_INVALID_EXEC_ARGV. V8 flags are process-wide anyway.
+      // --no-experimental-require-module: Piscina loads the worker with require(), which on Node
+      // 20.19+ loads ESM synchronously; a thread terminated by destroy() in the middle of that aborts
+      // the whole process (V8 "IsGraphAsync must be used on an instantiated module"). Without
+      // require(esm) Piscina falls back to import(), which a termination ends cleanly.
+      execArgv: NO_REQUIRE_ESM,
+      ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
+    });
+    // Replies still on their way when the pool is destroyed surface as pool 'error' events; the
+    // job has already failed or finished by then, and an unheard 'error' would crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  /** An executor per job: a pool of exactly the threads the job can use, destroyed when it ends. */
+  static perJob(resourceLimits: ResourceLimits | undefined): ExecutorSource {
+    return {
+      acquire: (threads) => new PiscinaExecutor({ threads, resourceLimits }),
+      release: (executor) => (executor as PiscinaExecutor).destroy(),
+    };
+  }
+
+  execute(chunkIndex: number, make: () => ChunkTask, policy: ChunkPolicy, control?: ControlChannel): Promise<ChunkReply> {
+    return withRetries(chunkIndex, policy, () => this.once(chunkIndex, make(), policy, control));
+  }
+
+  /** Stops every thread; tasks still running are abandoned. */
+  async destroy(): Promise<void> {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+    await this.pool.destroy();
+  }
+
+  private async once(chunkIndex: number, task: ChunkTask, policy: ChunkPolicy, control: ControlChannel | undefined): Promise<ChunkReply> {
+    const transferList: TransferListItem[] = [];
+    if (control !== undefined && task.op !== 'summarize') {
+      task.port = controlPort(control);
+      transferList.push(task.port);
+    }
+    if (task.op === 'parseBytes') {
+      const sent = policy.retries > 0 ? task.bytes.slice() : task.bytes;
+      task = { ...task, bytes: sent };
+      transferList.push(sent.buffer as ArrayBuffer);
+    }
+    const transfer = transferList.length > 0 ? { transferList } : {};
+    if (policy.timeout === undefined) {
+      // No per-task signal for cancelling: aborting a running task makes Piscina replace the
+      // worker behind the pool's back. A cancel fails the job, whose owner then destroys the pool.
+      return this.pool.run(task, transfer).catch((e: unknown) => {
+        throw workerFailure(e, chunkIndex);
+      });
+    }
+    const slot = this.takeSlot();
+    const running: Running = { flags: this.flags, slot, controller: new AbortController(), startedAt: -1, timeout: policy.timeout, timedOut: false };
+    this.running.add(running);
+    this.watch(policy.timeout);
+    try {
+      return await this.pool.run({ ...task, started: { flags: this.flags, slot } }, { signal: running.controller.signal, ...transfer });
+    } catch (e) {
+      if (!running.timedOut) throw workerFailure(e, chunkIndex);
+      throw new ChunkmillError({
+        code: 'ERR_CHUNK_TIMEOUT',
+        chunkIndex,
+        message: `Chunk ${chunkIndex} ran longer than the timeout (${policy.timeout} ms); its worker was stopped`,
+        hint: 'raise timeout, or look for a row that makes the task loop',
+      });
+    } finally {
+      this.running.delete(running);
+      this.freeSlots.push(slot);
+    }
+  }
+
+  private takeSlot(): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      // More timed tasks in flight than flags: double them. Running tasks keep the old buffer,
+      // and the watchdog reads each task's flag from the buffer it was given.
+      const old = this.flags;
+      this.flags = new Int32Array(new SharedArrayBuffer(old.byteLength * 2));
+      for (let i = old.length * 2 - 1; i > old.length; i--) this.freeSlots.push(i);
+      slot = old.length;
+    }
+    Atomics.store(this.flags, slot, 0);
+    return slot;
+  }
+
+  /** Checks started chunks a few times per timeout period; aborts the ones over it. */
+  private watch(timeout: number): void {
+    const every = Math.max(10, Math.min(250, timeout / 4));
+    if (this.watchdog !== null && every >= this.watchEvery) return;
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchEvery = every;
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const r of this.running) {
+        if (r.startedAt < 0 && Atomics.load(r.flags, r.slot) === 1) r.startedAt = now;
+        if (r.startedAt >= 0 && now - r.startedAt > r.timeout && !r.timedOut) {
+          r.timedOut = true;
+          r.controller.abort();
+        }
+      }
+      if (this.running.size === 0 && this.watchdog !== null) {
+        clearInterval(this.watchdog);
+        this.watchdog = null;
+        this.watchEvery = Infinity;
+      }
+    }, every);
+    this.watchdog.unref();
+  }
+}
+
+/** A rejected pool.run: the worker died (or something in Piscina failed). */
+export function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
+  if (e instanceof ChunkmillError) return e;
+  const message = e instanceof Error ? e.message : inspect(e);
+  if ((e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new ChunkmillError(
+      { code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread ran out of memory while processing chunk ${chunkIndex} (${message})`, hint: 'raise workerResourceLimits, or group by fewer distinct keys' },
+      { cause: e },
+    );
+  }
+  if (/worker exited|Terminating worker/i.test(message)) {
+    return new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread exited while processing chunk ${chunkIndex} (${message})` }, { cause: e });
+  }
+  return new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` }, { cause: e });
+}

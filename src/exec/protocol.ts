@@ -1,0 +1,92 @@
+/**
+ * The messages between the coordinator and a worker thread: the chunk tasks, their replies, and
+ * the control channel's API. Types only: both sides import this file, neither imports the other.
+ *
+ * A task is small plain data (a path and a byte range, or bytes cut from a stream, or array
+ * items) plus the computation's spec; a reply is a small partial or an error as data, never rows.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ChunkSummary } from '../csv/boundary.js';
+import type { Dialect } from '../csv/scanner.js';
+import type { ErrorData } from '../errors.js';
+import type { RangeOutcome } from '../input/read-range.js';
+import type { AggregatePartial } from '../kinds/aggregate/partial.js';
+import type { ComputationSpec } from '../kinds/computation-spec.js';
+import type { UserPartial } from '../kinds/user/sinks.js';
+
+/** The identity of the input as planned; a worker refuses a file that no longer matches. */
+export interface InputIdentity {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Set by the worker when it starts a task: the executor times chunks from then (timeout). */
+export interface StartFlag {
+  flags: Int32Array;
+  slot: number;
+}
+
+/** What an executor adds to a task on its way into a thread. */
+interface Delivery {
+  /** Present when the chunk has a timeout. */
+  started?: StartFlag;
+  /** User modules, when someone listens: the comlink control channel (ctx.log, ctx.progress), transferred. */
+  port?: MessagePort;
+}
+
+/** Phase A: the quote-parity summary of a file range. */
+export interface SummarizeTask extends Delivery {
+  op: 'summarize';
+  input: InputIdentity;
+  start: number;
+  end: number;
+  quote: number;
+}
+
+interface ParseCommon extends Delivery {
+  chunkIndex: number;
+  dialect: Dialect;
+  computation: ComputationSpec;
+  maxRecordSize: number;
+}
+
+/** Phase B on a file range. */
+export interface ParseTask extends ParseCommon {
+  op: 'parse';
+  input: InputIdentity;
+  /** An exact record start. */
+  start: number;
+  end: number;
+}
+
+/** Phase B on bytes cut from a stream at a record boundary (the whole buffer is owned). */
+export interface ParseBytesTask extends ParseCommon {
+  op: 'parseBytes';
+  format: 'csv' | 'ndjson';
+  bytes: Uint8Array;
+}
+
+/** Phase B on records of an in-memory array. */
+export interface ParseRowsTask extends ParseCommon {
+  op: 'parseRows';
+  rows: readonly unknown[];
+}
+
+export type ParseChunkTask = ParseTask | ParseBytesTask | ParseRowsTask;
+export type ChunkTask = SummarizeTask | ParseChunkTask;
+
+/** A parsed chunk: where it ended, its counts and rejects (RangeOutcome), and its partial result. */
+export interface ParseOutcome extends RangeOutcome {
+  partial: AggregatePartial | UserPartial;
+}
+
+export type ChunkReply = { summary: ChunkSummary } | { parsed: ParseOutcome } | { error: ErrorData };
+
+/** The coordinator's side of the control channel, as comlink exposes it. */
+export interface ControlApi {
+  log(chunkIndex: number, message: string): void;
+  progress(chunkIndex: number, value: unknown): void;
+  /** Answered after every earlier message: the worker awaits it before returning its chunk. */
+  flush(): void;
+}

@@ -1,0 +1,56 @@
+/**
+ * The retry policy of a chunk, whatever runs it: a chunk whose worker died (exit, out of
+ * memory), timed out, or whose user code threw is run again, with a `warning` per failure. When
+ * the retries are spent the job fails with the first failure: the original cause.
+ *
+ * Data errors (CSV syntax, a bad number, a missing file) are not retried: they would fail again.
+ */
+import { AbortError, ChunkmillError, type ErrorData } from '../errors.js';
+import type { ChunkPolicy } from './executor.js';
+import type { ChunkReply } from './protocol.js';
+
+/** Failures worth another try: the worker or the user's code, not the data. */
+const RETRYABLE = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT', 'ERR_TASK_FAILED']);
+
+/**
+ * Runs `attempt` until it gives a reply that is not a retryable failure, or the retries are
+ * spent; `attempt` rejects with a ChunkmillError when the chunk did not run to a reply.
+ */
+export async function withRetries(chunkIndex: number, policy: ChunkPolicy, attempt: () => Promise<ChunkReply>): Promise<ChunkReply> {
+  // The first failure is what the job fails with: a reply (the scheduler locates its line) or an error.
+  let original: { reply: ChunkReply } | { error: ChunkmillError } | null = null;
+  for (let n = 0; ; n++) {
+    let outcome: { reply: ChunkReply } | { error: ChunkmillError };
+    let why: string;
+    try {
+      const reply = await attempt();
+      const error = replyFailure(reply);
+      if (error === null || !RETRYABLE.has(error.code)) return reply;
+      outcome = { reply };
+      why = error.message;
+    } catch (e) {
+      if (policy.signal.aborted) throw new AbortError();
+      const error = e as ChunkmillError;
+      if (!RETRYABLE.has(error.code)) throw error;
+      outcome = { error };
+      why = error.message;
+    }
+    original ??= outcome;
+    if (policy.signal.aborted) throw new AbortError();
+    if (n >= policy.retries) {
+      if ('reply' in original) return original.reply;
+      throw original.error;
+    }
+    policy.onWarning({
+      code: 'WARN_CHUNK_RETRY',
+      message: `Chunk ${chunkIndex} failed (${why}); retrying (retry ${n + 1} of ${policy.retries})`,
+    });
+  }
+}
+
+/** A reply that reports a failure: a whole-task error, or a parse that stopped on one. */
+function replyFailure(reply: ChunkReply): ErrorData | null {
+  if ('error' in reply) return reply.error;
+  if ('parsed' in reply && reply.parsed.error !== undefined) return reply.parsed.error;
+  return null;
+}

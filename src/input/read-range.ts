@@ -1,0 +1,209 @@
+/**
+ * Reading a byte range of a file and feeding it to the phase-A summary or the phase-B scanner.
+ * Shared by the worker (one chunk per task) and the serial path (the whole file as one range),
+ * so both run exactly the same code on the same bytes.
+ *
+ * Reads go into one reused buffer per thread, in blocks: a 2 GB chunk needs no 2 GB buffer, and
+ * a record longer than a block grows the buffer until it fits.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { SummaryBuilder, type ChunkSummary } from '../csv/boundary.js';
+import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect } from '../csv/scanner.js';
+import type { ErrorData } from '../errors.js';
+import { slotsFor, type Reject } from '../kinds/bad-rows.js';
+import type { ChunkSink } from '../kinds/sink.js';
+
+/**
+ * 1 MiB: large enough that the read syscall is a rounding error per block, small enough to stay
+ * in cache while the scanner walks it.
+ */
+export const BLOCK_SIZE = 1 << 20;
+
+let shared = Buffer.allocUnsafe(BLOCK_SIZE);
+
+export interface RangeOutcome {
+  /** Where the last owned record ended: the next record start at or after `end`, or EOF. */
+  next: number;
+  /** Records handed to the sink. */
+  rows: number;
+  /** LF bytes in [start, next). */
+  lines: number;
+  /** A data error; `localLine` counts LFs from `start` to the error. Parsing stopped there. */
+  error?: ErrorData;
+  /** Records rejected under onBadRow: 'report', in order. */
+  rejects?: Reject[];
+}
+
+/** Opens `path`, runs `fn` with the descriptor, and always closes it. */
+export function withFile<T>(path: string, fn: (fd: number) => T): T {
+  const fd = openSync(path, 'r');
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFully(fd: number, buf: Buffer, at: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, at + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Phase A: the quote-parity summary of [start, end). */
+export function summarizeRange(fd: number, start: number, end: number, quote: number): ChunkSummary {
+  const builder = new SummaryBuilder(start, end, quote);
+  for (let at = Math.max(0, start - 1); at < end; ) {
+    const n = readFully(fd, shared, 0, Math.min(shared.length, end - at), at);
+    if (n === 0) break;
+    builder.feed(shared, n, at);
+    at += n;
+  }
+  return builder.summary();
+}
+
+/**
+ * Phase B: scan the records that start in [start, end); `start` must be a record start.
+ * `size` is the input's size (reading stops there even if the file has grown).
+ */
+export function parseRange(
+  fd: number,
+  size: number,
+  start: number,
+  end: number,
+  dialect: Dialect,
+  sink: ChunkSink,
+  maxRecordSize: number,
+): RangeOutcome {
+  const classes = classTable(dialect);
+  const slots = new FieldSlots(slotsFor(sink.width, sink.badRows.policy));
+  const result = new ScanResult();
+  let base = start; // file offset of shared[0]
+  let valid = readFully(fd, shared, 0, Math.min(shared.length, size - start), start);
+  let pos = 0;
+  let rows = 0;
+  let lines = 0;
+  const rejects: Reject[] = [];
+
+  while (true) {
+    const eof = base + valid >= size;
+    scanRecords(shared, pos, valid, end - base, eof, dialect, classes, slots, sink, result, maxRecordSize);
+    rows += result.rows;
+    const linesBefore = lines;
+    lines += result.lines;
+    if (takeScanReject(sink, result, linesBefore, rejects)) {
+      pos = result.pos; // the same record again: the sink now passes it over
+      continue;
+    }
+    switch (result.status) {
+      case ScanStatus.Done:
+      case ScanStatus.Eof:
+        return withRejects({ next: base + result.pos, rows, lines }, rejects);
+      case ScanStatus.NeedMore: {
+        // Keep the unfinished record, move it to the front, and read more after it.
+        const keep = valid - result.pos;
+        // `keep` may be the whole record plus its CR (its LF is in the next block): only past
+        // that is it surely too long; otherwise the scanner's exact per-record check decides.
+        if (keep > maxRecordSize + 1) return recordTooLarge(base + result.pos, keep, rows, lines, maxRecordSize);
+        if (keep === shared.length) {
+          const bigger = Buffer.allocUnsafe(shared.length * 2);
+          shared.copy(bigger, 0, result.pos, valid);
+          shared = bigger;
+        } else {
+          shared.copyWithin(0, result.pos, valid);
+        }
+        base += result.pos;
+        pos = 0;
+        const n = readFully(fd, shared, keep, Math.min(shared.length - keep, size - base - keep), base + keep);
+        if (n === 0) {
+          return { next: base, rows, lines, error: { code: 'ERR_FILE_CHANGED', message: 'The file became shorter while it was read', byteOffset: base + keep } };
+        }
+        valid = keep + n;
+        continue;
+      }
+      default:
+        return withRejects(scanFailure(shared, result, sink, base, rows, lines, linesBefore, maxRecordSize), rejects);
+    }
+  }
+}
+
+/** A scan stopped at a record to report: records it with its line; false for any other stop. */
+function takeScanReject(sink: ChunkSink, result: ScanResult, linesBefore: number, rejects: Reject[]): boolean {
+  return result.status === ScanStatus.Stopped && takeReject(sink, linesBefore + result.errorLines, rejects);
+}
+
+/** The record the sink stopped at to report (bad-rows.ts), if any, taken with its chunk-local line. */
+export function takeReject(sink: ChunkSink, localLine: number, rejects: Reject[]): boolean {
+  const pending = sink.badRows.pending;
+  if (pending === null) return false;
+  rejects.push({ ...pending, localLine });
+  sink.badRows.pending = null;
+  return true;
+}
+
+export function withRejects(outcome: RangeOutcome, rejects: Reject[]): RangeOutcome {
+  return rejects.length > 0 ? { ...outcome, rejects } : outcome;
+}
+
+/** Phase B on bytes that end at a record boundary (a chunk cut from a stream): one scan. */
+export function parseBytes(buf: Buffer, dialect: Dialect, sink: ChunkSink, maxRecordSize: number): RangeOutcome {
+  const result = new ScanResult();
+  const classes = classTable(dialect);
+  const slots = new FieldSlots(slotsFor(sink.width, sink.badRows.policy));
+  const rejects: Reject[] = [];
+  let rows = 0;
+  let lines = 0;
+  for (let pos = 0; ; pos = result.pos) {
+    scanRecords(buf, pos, buf.length, buf.length, true, dialect, classes, slots, sink, result, maxRecordSize);
+    rows += result.rows;
+    const linesBefore = lines;
+    lines += result.lines;
+    if (takeScanReject(sink, result, linesBefore, rejects)) continue;
+    if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof) return withRejects({ next: result.pos, rows, lines }, rejects);
+    return withRejects(scanFailure(buf, result, sink, 0, rows, lines, linesBefore, maxRecordSize), rejects);
+  }
+}
+
+/** The outcome of a scan that stopped on an error; `base` is the file offset of buf[0]. */
+function scanFailure(buf: Buffer, result: ScanResult, sink: ChunkSink, base: number, rows: number, lines: number, linesBefore: number, maxRecordSize: number): RangeOutcome {
+  switch (result.status) {
+    case ScanStatus.Stopped: {
+      const err = sink.error!;
+      const localLine = linesBefore + result.errorLines + countLines(buf, result.pos, err.offset);
+      return { next: base + result.pos, rows, lines, error: { ...err.data, byteOffset: base + err.offset, localLine } };
+    }
+    case ScanStatus.RecordTooLarge:
+      return recordTooLarge(base + result.pos, -1, rows, lines, maxRecordSize);
+    default: {
+      const localLine = linesBefore + result.errorLines + countLines(buf, result.pos, result.errorAt);
+      const error: ErrorData =
+        result.status === ScanStatus.UnclosedQuote
+          ? { code: 'ERR_CSV_UNCLOSED_QUOTE', message: 'A quoted field opened here is never closed', hint: 'check for a missing closing quote' }
+          : {
+              code: 'ERR_CSV_INVALID_CLOSING_QUOTE',
+              message: `Unexpected ${JSON.stringify(String.fromCharCode(buf[result.errorAt]!))} after a closing quote; a quote inside a quoted field must be doubled`,
+            };
+      return { next: base + result.pos, rows, lines, error: { ...error, byteOffset: base + result.errorAt, localLine } };
+    }
+  }
+}
+
+/** A record longer than `maxRecordSize` (`length` -1: its full length is known only to the scanner). */
+function recordTooLarge(at: number, length: number, rows: number, lines: number, maxRecordSize: number): RangeOutcome {
+  return {
+    next: at,
+    rows,
+    lines,
+    error: {
+      code: 'ERR_CSV_RECORD_TOO_LARGE',
+      message: `A record is longer than maxRecordSize (${maxRecordSize} bytes${length >= 0 ? `; ${length} read so far` : ''})`,
+      hint: 'usually a quote that is never closed; raise maxRecordSize if such long records are real',
+      byteOffset: at,
+      localLine: lines,
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The aggregate compiled against the input's columns, once per job on the coordinator: column
+ * names resolved to indexes, measure kinds, the numeric columns to parse. Plain data: it crosses
+ * to the workers with every chunk.
+ */
+import type { BadNumberPolicy, BadRowPolicy } from '../../api/options.js';
+import type { AggregateSpec, MeasureSpec } from '../../api/measures.js';
+import { ChunkmillError } from '../../errors.js';
+
+export type MeasureKind = MeasureSpec['kind'];
+
+export interface AggregatePlan {
+  /** Fields every record must have (the header's). */
+  width: number;
+  columnNames: string[];
+  groupBy: number[];
+  measures: { name: string; kind: MeasureKind; column: number }[];
+  /** Distinct columns parsed as numbers, in the order their values are stored per record. */
+  numericColumns: number[];
+  onBadRow: BadRowPolicy;
+  onBadNumber: BadNumberPolicy;
+  quote: string;
+}
+
+export function compileAggregate(
+  spec: AggregateSpec,
+  columnNames: string[],
+  policies: { onBadRow: BadRowPolicy; onBadNumber: BadNumberPolicy; quote: string },
+  file?: string,
+): AggregatePlan {
+  const indexOf = (column: string, option: string): number => {
+    const i = columnNames.indexOf(column);
+    if (i < 0) {
+      const shown = columnNames.slice(0, 20).map((c) => JSON.stringify(c)).join(', ');
+      throw new ChunkmillError({
+        code: 'ERR_UNKNOWN_COLUMN',
+        message: `Unknown column "${column}" in ${option}${file ? ` (${file})` : ''}; the columns are: ${shown}${columnNames.length > 20 ? ', ...' : ''}`,
+        column,
+        option,
+        ...(file !== undefined ? { file } : {}),
+      });
+    }
+    return i;
+  };
+  const groupBy = (spec.groupBy ?? []).map((c, k) => indexOf(c, `aggregate.groupBy[${k}]`));
+  const numericColumns: number[] = [];
+  const measures = Object.entries(spec.measures).map(([name, m]) => {
+    if (m.kind === 'count') return { name, kind: m.kind, column: -1 };
+    const column = indexOf(m.column, `aggregate.measures.${name}`);
+    if (!numericColumns.includes(column)) numericColumns.push(column);
+    return { name, kind: m.kind, column };
+  });
+  return { width: columnNames.length, columnNames, groupBy, measures, numericColumns, ...policies };
+}

@@ -1,0 +1,194 @@
+/**
+ * The built-in group-by aggregate, per chunk: a record sink that folds records into a group
+ * table, and the small partial it returns to the coordinator.
+ *
+ * Hot path: one record at a time, touching only the bytes of the group and measure columns.
+ * Groups are found by their key bytes (group-table.ts); the UTF-8 text is decoded once, when a
+ * group first appears.
+ */
+import { decodeField, InvalidUtf8Error, parseNumberInto } from '../../csv/fields.js';
+import type { FieldSlots } from '../../csv/scanner.js';
+import { BadRows } from '../bad-rows.js';
+import type { ChunkSink, SinkError } from '../sink.js';
+import { addExactAt } from './exact-sum.js';
+import { GroupTable } from './group-table.js';
+import { newGroup, packGroups, type AggregatePartial, type GroupPartial } from './partial.js';
+import type { AggregatePlan, MeasureKind } from './plan.js';
+
+const KIND_COUNT = 0;
+const KIND_SUM = 1;
+const KIND_MIN = 2;
+const KIND_MAX = 3;
+const KIND_MEAN = 4;
+const KIND_CODES: Record<MeasureKind, number> = { count: KIND_COUNT, sum: KIND_SUM, min: KIND_MIN, max: KIND_MAX, mean: KIND_MEAN };
+
+export class AggregateSink implements ChunkSink {
+  /** Groups in order of first appearance; the table maps key bytes to an index here. */
+  readonly order: GroupPartial[] = [];
+  private readonly table = new GroupTable();
+  private scratch = Buffer.allocUnsafe(256);
+  rowsUsed = 0;
+  valuesSkipped = 0;
+  error: SinkError | null = null;
+  readonly width: number;
+  readonly badRows: BadRows;
+
+  private readonly kinds: Int32Array;
+  /** For each measure, the slot of its column in `values` (-1 for count). */
+  private readonly slotOf: Int32Array;
+  private readonly values: Float64Array;
+  private readonly singleKey: boolean;
+
+  constructor(private readonly plan: AggregatePlan) {
+    this.width = plan.width;
+    this.badRows = new BadRows(plan.width, plan.onBadRow, plan.quote);
+    this.kinds = Int32Array.from(plan.measures, (m) => KIND_CODES[m.kind]);
+    this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
+    this.values = new Float64Array(plan.numericColumns.length);
+    this.singleKey = plan.groupBy.length === 1;
+  }
+
+  record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
+    const plan = this.plan;
+    if (fieldCount !== plan.width) return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
+
+    // Parse each measure column once per record.
+    const numeric = plan.numericColumns;
+    for (let k = 0; k < numeric.length; k++) {
+      const col = numeric[k]!;
+      const s = slots.starts[col]!;
+      const e = slots.ends[col]!;
+      if (s === e) {
+        this.values[k] = NaN; // empty field: NULL (NaN marks it; parsed values are never NaN)
+        continue;
+      }
+      if (!parseNumberInto(buf, s, e, this.values, k)) {
+        if (plan.onBadNumber === 'skip') {
+          this.valuesSkipped++;
+          this.values[k] = NaN;
+          continue;
+        }
+        this.badNumber(buf, col, s, e);
+        return false;
+      }
+    }
+
+    const group = this.groupFor(buf, slots);
+    if (group === null) return false; // a key that is not UTF-8: this.error says where
+    group.rows++;
+    const kinds = this.kinds;
+    for (let m = 0; m < kinds.length; m++) {
+      const kind = kinds[m]!;
+      if (kind === KIND_COUNT) continue;
+      const slot = this.slotOf[m]!;
+      const v = this.values[slot]!;
+      if (v !== v) continue; // NULL
+      group.counts[m]!++;
+      if (kind === KIND_SUM || kind === KIND_MEAN) {
+        addExactAt(group.sums[m]!, this.values, slot);
+        continue;
+      }
+      if (kind === KIND_MIN) {
+        if (v < group.extremes[m]!) group.extremes[m] = v;
+      } else if (v > group.extremes[m]!) group.extremes[m] = v;
+    }
+    this.rowsUsed++;
+    return true;
+  }
+
+  partial(): AggregatePartial {
+    const packed = packGroups(this.order, this.plan.measures.length);
+    return { ...packed, rowsUsed: this.rowsUsed, rowsRejected: this.badRows.rejected, valuesSkipped: this.valuesSkipped };
+  }
+
+  private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial | null {
+    const groupBy = this.plan.groupBy;
+    if (groupBy.length === 0) {
+      // A global aggregate: one group, no key to look up.
+      if (this.order.length === 0) this.order.push(newGroup([], this.plan));
+      return this.order[0]!;
+    }
+    let g: number;
+    const c = groupBy[0]!;
+    if (this.singleKey && slots.quoted[c] !== 2) {
+      g = this.table.findOrAdd(buf, slots.starts[c]!, slots.ends[c]!);
+    } else {
+      g = this.table.findOrAdd(this.scratch, 0, this.composeKey(buf, slots));
+    }
+    if (g === this.order.length) {
+      const key = this.decodeKey(buf, slots);
+      if (key === null) return null;
+      this.order.push(newGroup(key, this.plan));
+    }
+    return this.order[g]!;
+  }
+
+  /**
+   * A new group's key as text; null, with this.error set, if a field is not UTF-8. As a sink
+   * error (not a throw) it is located by the reader and raised only when the chunk is merged, so
+   * a chunk parsed from a disputed start, or after an earlier chunk's error, cannot decide it.
+   */
+  private decodeKey(buf: Buffer, slots: FieldSlots): string[] | null {
+    const key: string[] = [];
+    for (const col of this.plan.groupBy) {
+      try {
+        key.push(decodeField(buf, slots.starts[col]!, slots.ends[col]!, slots.quoted[col]!, this.plan.quote));
+      } catch (e) {
+        if (!(e instanceof InvalidUtf8Error)) throw e;
+        const column = this.plan.columnNames[col]!;
+        this.error = { offset: e.at, data: { code: e.code, message: e.message, hint: e.hint, column, columnIndex: col + 1 } };
+        return null;
+      }
+    }
+    return key;
+  }
+
+  /**
+   * Canonical key bytes in `scratch`: each group field unescaped (so `"a""b"` and a bare `a"b`
+   * are one key); with several columns each part is prefixed by its length (so field boundaries
+   * are unambiguous). Returns the length.
+   */
+  private composeKey(buf: Buffer, slots: FieldSlots): number {
+    const groupBy = this.plan.groupBy;
+    const quote = this.plan.quote.charCodeAt(0);
+    let n = 0;
+    for (let k = 0; k < groupBy.length; k++) {
+      const col = groupBy[k]!;
+      const s = slots.starts[col]!;
+      const e = slots.ends[col]!;
+      if (n + 4 + (e - s) > this.scratch.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, n + 4 + (e - s)));
+        this.scratch.copy(bigger, 0, 0, n);
+        this.scratch = bigger;
+      }
+      // One column: the unescaped bytes alone, the same bytes as a key without escapes. Several:
+      // each part prefixed by its length.
+      const lengthAt = n;
+      if (groupBy.length > 1) n += 4;
+      const unescape = slots.quoted[col] === 2;
+      for (let i = s; i < e; i++) {
+        const b = buf[i]!;
+        this.scratch[n++] = b;
+        if (unescape && b === quote) i++; // skip the second quote of a doubled pair
+      }
+      if (groupBy.length > 1) this.scratch.writeUInt32LE(n - lengthAt - 4, lengthAt);
+    }
+    return n;
+  }
+
+  private badNumber(buf: Buffer, col: number, s: number, e: number): void {
+    const text = buf.toString('utf8', s, Math.min(e, s + 40)) + (e - s > 40 ? '...' : '');
+    const column = this.plan.columnNames[col]!;
+    this.error = {
+      offset: s,
+      data: {
+        code: 'ERR_CSV_BAD_NUMBER',
+        message: `${JSON.stringify(text)} is not a number`,
+        column,
+        columnIndex: col + 1,
+        hint: 'onBadNumber: "skip" treats such values as empty',
+      },
+    };
+  }
+}
+

@@ -1,0 +1,170 @@
+/**
+ * The task behind `chunkmill stats`: per column its type, count, empty, min, max, mean and
+ * distinct count, in one pass on every core.
+ *
+ * - type: the narrowest of integer < number < string that holds every non-empty value; `empty`
+ *   when the column has no values at all. A number is what the engine parses as one (`-12`,
+ *   `3.50`, `.5`, `1e-3`, spaces around allowed); integer is a number without '.' or exponent.
+ * - count: non-empty fields; empty: empty fields (count + empty = rows).
+ * - min / max: numeric for integer and number columns, by UTF-16 code unit order for strings.
+ * - mean: numeric columns only, from an exact sum (so it is the same for every chunk size).
+ * - distinct: non-empty values, exact up to `distinctLimit` (default 10,000), above it a
+ *   HyperLogLog estimate (~0.8% error) and `distinctExact: false`. Whether a result is exact
+ *   depends only on the number of distinct values, never on chunking, so combine stays associative.
+ *
+ * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
+ */
+import { defineTask } from '../../api/tasks.js';
+import { addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
+import { addToSketch, estimate, mergeSketches, newSketch } from './hll.js';
+import { DEFAULT_DISTINCT_LIMIT, type StatsParams } from './stats-params.js';
+
+/** Type ranks: the widest seen wins when values or partials meet. */
+const EMPTY = 0, INTEGER = 1, NUMBER = 2, STRING = 3;
+const TYPE_NAMES = ['empty', 'integer', 'number', 'string'] as const;
+export type ColumnType = (typeof TYPE_NAMES)[number];
+
+const INTEGER_RE = /^\s*[+-]?\d+\s*$/;
+const NUMBER_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** Plain data only: accumulators cross threads by structured clone. */
+export interface ColumnAcc {
+  type: number;
+  count: number;
+  empty: number;
+  numMin: number;
+  numMax: number;
+  sum: ExactSum;
+  strMin: string | null;
+  strMax: string | null;
+  /** Exact distinct values; null once past the limit (then `sketch` holds them). */
+  distinct: Set<string> | null;
+  sketch: Uint8Array | null;
+}
+
+export interface StatsAcc {
+  rows: number;
+  limit: number;
+  columns: ColumnAcc[];
+}
+
+export interface ColumnStats {
+  column: string;
+  type: ColumnType;
+  count: number;
+  empty: number;
+  min: number | string | null;
+  max: number | string | null;
+  mean: number | null;
+  distinct: number;
+  distinctExact: boolean;
+}
+
+export interface StatsResult {
+  rows: number;
+  columns: ColumnStats[];
+}
+
+function newColumn(): ColumnAcc {
+  return { type: EMPTY, count: 0, empty: 0, numMin: Infinity, numMax: -Infinity, sum: newExactSum(), strMin: null, strMax: null, distinct: new Set(), sketch: null };
+}
+
+function toSketch(values: Iterable<string>): Uint8Array {
+  const sketch = newSketch();
+  for (const v of values) addToSketch(sketch, v);
+  return sketch;
+}
+
+export function addValue(c: ColumnAcc, text: string, limit: number): void {
+  if (text === '') {
+    c.empty++;
+    return;
+  }
+  c.count++;
+  if (c.strMin === null || text < c.strMin) c.strMin = text;
+  if (c.strMax === null || text > c.strMax) c.strMax = text;
+  // Once a column holds text, its numeric figures are never reported: skip the parsing.
+  if (c.type !== STRING) {
+    const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+    if (kind > c.type) c.type = kind;
+    if (kind !== STRING) {
+      const n = Number(text);
+      if (n < c.numMin) c.numMin = n;
+      if (n > c.numMax) c.numMax = n;
+      addExact(c.sum, n);
+    }
+  }
+  if (c.distinct !== null) {
+    c.distinct.add(text);
+    if (c.distinct.size > limit) {
+      c.sketch = toSketch(c.distinct);
+      c.distinct = null;
+    }
+  } else addToSketch(c.sketch!, text);
+}
+
+export function mergeColumn(a: ColumnAcc, b: ColumnAcc, limit: number): ColumnAcc {
+  a.type = Math.max(a.type, b.type);
+  a.count += b.count;
+  a.empty += b.empty;
+  a.numMin = Math.min(a.numMin, b.numMin);
+  a.numMax = Math.max(a.numMax, b.numMax);
+  mergeExact(a.sum, b.sum);
+  if (b.strMin !== null && (a.strMin === null || b.strMin < a.strMin)) a.strMin = b.strMin;
+  if (b.strMax !== null && (a.strMax === null || b.strMax > a.strMax)) a.strMax = b.strMax;
+  if (a.distinct !== null && b.distinct !== null) {
+    for (const v of b.distinct) a.distinct.add(v);
+    if (a.distinct.size > limit) {
+      a.sketch = toSketch(a.distinct);
+      a.distinct = null;
+    }
+  } else {
+    // Either side is past the limit, so the union is too: sketch both and merge registers.
+    const sa = a.sketch ?? toSketch(a.distinct!);
+    const sb = b.sketch ?? toSketch(b.distinct!);
+    a.sketch = mergeSketches(sa, sb);
+    a.distinct = null;
+  }
+  return a;
+}
+
+export function columnStats(name: string, c: ColumnAcc): ColumnStats {
+  const numeric = c.type === INTEGER || c.type === NUMBER;
+  return {
+    column: name,
+    type: TYPE_NAMES[c.type]!,
+    count: c.count,
+    empty: c.empty,
+    min: c.type === EMPTY ? null : numeric ? c.numMin : c.strMin,
+    max: c.type === EMPTY ? null : numeric ? c.numMax : c.strMax,
+    mean: numeric && c.count > 0 ? exactSumValue(c.sum) / c.count : null,
+    distinct: c.distinct !== null ? c.distinct.size : estimate(c.sketch!),
+    distinctExact: c.distinct !== null,
+  };
+}
+
+function limitOf(params: StatsParams | undefined): number {
+  const limit = params?.distinctLimit;
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0 ? limit : DEFAULT_DISTINCT_LIMIT;
+}
+
+export default defineTask<StatsAcc, StatsResult, StatsParams | undefined>({
+  init(ctx) {
+    return { rows: 0, limit: limitOf(ctx.params), columns: ctx.columns.map(newColumn) };
+  },
+  reduce(acc, row) {
+    acc.rows++;
+    const cols = acc.columns;
+    for (let i = 0; i < cols.length; i++) addValue(cols[i]!, row.get(i), acc.limit);
+  },
+  combine(a, b) {
+    a.rows += b.rows;
+    // A partial from an empty chunk may know no columns yet; keep the side that does.
+    if (a.columns.length < b.columns.length) [a.columns, b.columns] = [b.columns, a.columns];
+    b.columns.forEach((c, i) => mergeColumn(a.columns[i]!, c, a.limit));
+    return a;
+  },
+  finalize(acc, { columns }) {
+    return { rows: acc.rows, columns: columns.map((name, i) => columnStats(name, acc.columns[i] ?? newColumn())) };
+  },
+});

@@ -1,0 +1,21 @@
+/**
+ * The sink for one chunk of any computation, in a worker or in processSerial: the same code on
+ * the same bytes either way, which is what makes the serial run an oracle for the parallel one.
+ */
+import { AggregateSink } from './aggregate/sink.js';
+import type { AggregatePartial } from './aggregate/partial.js';
+import type { ComputationSpec } from './computation-spec.js';
+import type { ChunkSink } from './sink.js';
+import { Context, type ControlChannel } from './user/context.js';
+import { userSink, type UserPartial } from './user/sinks.js';
+
+export type PartialSink = ChunkSink & { partial(): AggregatePartial | UserPartial };
+
+/**
+ * User modules are loaded and set up first; `setupOnce` runs setup once per thread (a worker)
+ * instead of once per call (processSerial).
+ */
+export async function openChunkSink(spec: ComputationSpec, channel: ControlChannel | null, threadId: number, chunkIndex: number, setupOnce: boolean): Promise<PartialSink> {
+  if (spec.kind === 'aggregate') return new AggregateSink(spec.plan);
+  return userSink(spec, new Context(spec.params, spec.columns, threadId, channel), chunkIndex, setupOnce);
+}

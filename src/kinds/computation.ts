@@ -1,0 +1,156 @@
+/**
+ * What a job computes, on the coordinator: the plain spec sent to workers with each chunk, the
+ * merger that takes chunk results in order, and the final result. One place for the three kinds
+ * (built-in aggregate, user task, user transform), so the schedulers need not know which it is.
+ */
+import type { JobReporter, JobStats } from '../api/events.js';
+import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
+import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
+import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
+import { ChunkmillError } from '../errors.js';
+import { AggregateMerger } from './aggregate/merge.js';
+import type { AggregatePartial } from './aggregate/partial.js';
+import { compileAggregate } from './aggregate/plan.js';
+import type { Reject } from './bad-rows.js';
+import type { ComputationSpec } from './computation-spec.js';
+import { csvLine } from './output/encoder.js';
+import { OutputWriter, type ResolvedOutput } from './output/writer.js';
+import { Context, type ControlChannel } from './user/context.js';
+import { loadDefinition } from './user/load.js';
+import { OutputMerger, TaskMerger } from './user/merge.js';
+import { declaredColumns, type UserPartial } from './user/sinks.js';
+
+/** What to compute, as validated: the aggregate spec, or a user module's URL and params. */
+export type WorkRequest =
+  | { kind: 'aggregate'; spec: AggregateSpec }
+  | { kind: 'task'; url: string; params: unknown }
+  | { kind: 'transform'; url: string; params: unknown; output: ResolvedOutput };
+
+/** The options a computation depends on (a subset of the resolved job options). */
+export interface ComputationOptions {
+  work: WorkRequest;
+  /** The input's name, for messages. */
+  path: string;
+  quote: string;
+  onBadRow: BadRowPolicy;
+  onBadNumber: BadNumberPolicy;
+  /** The rejects file, for onBadRow: 'report'. */
+  rejects: string | undefined;
+}
+
+/** Takes chunk results, in chunk order. */
+export interface ChunkMerger {
+  add(partial: AggregatePartial | UserPartial, chunkIndex: number): void;
+  readonly rowsUsed: number;
+  readonly rowsRejected: number;
+  readonly valuesSkipped: number;
+}
+
+export interface Computation {
+  spec: ComputationSpec;
+  merger: ChunkMerger;
+  /** Where a chunk's ctx.log / ctx.progress go; undefined when nobody listens (no channel is opened). */
+  control(): ControlChannel | undefined;
+  /** True while output waits to drain: dispatch nothing until `wake`. */
+  blocked(wake: () => void): boolean;
+  /** Fails the job from outside the chunk flow (the output stream broke). */
+  onFailure(handler: (e: unknown) => void): void;
+  /** After the last chunk: the job's result. */
+  finish(stats: JobStats): Promise<AggregateResult | TaskResult | TransformResult>;
+  /** After a failure: keeps what was written, releases the output. */
+  abandon(): Promise<void>;
+  /** Writes a chunk's rejected records (onBadRow: 'report'), in chunk order. */
+  report(rejects: readonly Reject[], linesBefore: number): void;
+}
+
+/**
+ * Compiles the work against the input's columns; loads user modules here first, so a bad one
+ * fails before any worker starts. `reporter` null: no events (processSerial).
+ */
+export async function openComputation(opts: ComputationOptions, columns: string[], reporter: JobReporter | null, keyedRecords = false): Promise<Computation> {
+  const computation = await openMain(opts, columns, reporter, keyedRecords);
+  if (opts.rejects === undefined) return computation;
+  // onBadRow: 'report': a CSV of line, fields found, and the record (its fields as one CSV line).
+  const rejects = await OutputWriter.open({ path: opts.rejects, stream: undefined, format: 'csv', columns: undefined });
+  rejects.write(csvLine(['line', 'fields', 'record'], true));
+  return {
+    ...computation,
+    report(list, linesBefore) {
+      for (const r of list) rejects.write(csvLine([linesBefore + r.localLine + 1, r.found, csvLine(r.fields).slice(0, -1)]));
+    },
+    finish: async (stats) => {
+      const result = await computation.finish(stats);
+      await rejects.close(true);
+      return result;
+    },
+    abandon: async () => {
+      await Promise.all([computation.abandon(), rejects.close(false)]);
+    },
+  };
+}
+
+async function openMain(opts: ComputationOptions, columns: string[], reporter: JobReporter | null, keyedRecords: boolean): Promise<Computation> {
+  const { work } = opts;
+  const policies = { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, quote: opts.quote };
+  if (work.kind === 'aggregate') {
+    // An empty input has no header to check names against: it yields the empty result. Records
+    // with keys (NDJSON, objects) may leave keys out: a key the first record lacks is not an error.
+    const referenced = referencedColumns(work.spec.measures, work.spec.groupBy ?? []);
+    const names = columns.length === 0 ? referenced : keyedRecords ? [...new Set([...columns, ...referenced])] : columns;
+    const plan = compileAggregate(work.spec, names, policies, opts.path);
+    const merger = new AggregateMerger(plan);
+    return simple({ kind: 'aggregate', plan }, merger, async (stats) => ({ rows: merger.rows(), stats }));
+  }
+  const channel = reporter === null ? null : reporterChannel(reporter);
+  const ctx = new Context(work.params, columns, 0, channel);
+  const spec = { kind: work.kind, url: work.url, params: work.params, columns, ...policies };
+  // A channel per chunk only while someone listens for what it carries: each one costs a
+  // transferred port (memory until the worker's next full GC), and with no listener the lines
+  // would go nowhere anyway.
+  const listened = () => reporter !== null && reporter.listenerCount('log') + reporter.listenerCount('taskProgress') > 0;
+  const control = () => (channel !== null && listened() ? channel : undefined);
+  if (work.kind === 'task') {
+    const merger = new TaskMerger(await loadDefinition(work.url, 'task'), ctx);
+    return { ...simple(spec, merger, async (stats) => ({ value: merger.value(), stats })), control };
+  }
+  const def = await loadDefinition(work.url, 'transform');
+  const outputColumns = declaredColumns(def, ctx, work.output.columns);
+  const writer = await OutputWriter.open(work.output);
+  const merger = new OutputMerger(writer, work.output.format, outputColumns);
+  return {
+    spec: { ...spec, format: work.output.format, outputColumns },
+    merger,
+    control,
+    blocked: (wake) => writer.blocked(wake),
+    onFailure: (handler) => writer.onError(handler),
+    async finish(stats) {
+      merger.end();
+      await writer.close(true);
+      return { rowsIn: stats.rows, rowsOut: merger.rowsOut, bytesWritten: writer.bytesWritten, stats };
+    },
+    abandon: () => writer.close(false),
+    report: noRejects,
+  };
+}
+
+function simple(spec: ComputationSpec, merger: ChunkMerger, finish: Computation['finish']): Computation {
+  return { spec, merger, finish, control: () => undefined, blocked: () => false, onFailure: () => {}, abandon: async () => {}, report: noRejects };
+}
+
+function noRejects(): void {
+  throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A rejected record without onBadRow: "report"' });
+}
+
+function referencedColumns(measures: Record<string, MeasureSpec>, groupBy: readonly string[]): string[] {
+  const names = new Set(groupBy);
+  for (const m of Object.values(measures)) if (m.kind !== 'count') names.add(m.column);
+  return [...names];
+}
+
+/** ctx.log / ctx.progress as Job events. */
+function reporterChannel(reporter: JobReporter): ControlChannel {
+  return {
+    log: (chunkIndex, message) => reporter.emit('log', { chunkIndex, message }),
+    progress: (chunkIndex, value) => reporter.emit('taskProgress', { chunkIndex, value }),
+  };
+}

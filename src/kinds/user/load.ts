@@ -1,0 +1,49 @@
+/**
+ * Loading a user module (defineTask / defineTransform) and checking its default export. A module
+ * is imported once per thread: in each worker, and on the coordinator (for combine, finalize and
+ * columns, and so that a bad module fails before any worker starts).
+ */
+import type { TaskDefinition, TransformDefinition } from '../../api/tasks.js';
+import { ChunkmillError, messageOf } from '../../errors.js';
+
+export type UserKind = 'task' | 'transform';
+// Definitions are checked on load; `any` here is the accumulator, unknown to the engine.
+export type AnyTask = TaskDefinition<any, any, any>;
+export type AnyTransform = TransformDefinition<any>;
+
+const modules = new Map<string, Promise<AnyTask | AnyTransform>>();
+
+/** Imports a module once per thread and checks its default export. */
+export function loadDefinition(url: string, kind: 'task'): Promise<AnyTask>;
+export function loadDefinition(url: string, kind: 'transform'): Promise<AnyTransform>;
+export function loadDefinition(url: string, kind: UserKind): Promise<AnyTask | AnyTransform> {
+  const key = `${kind} ${url}`;
+  let loading = modules.get(key);
+  if (loading === undefined) {
+    loading = import(url).then(
+      (module: { default?: unknown }) => checkDefinition(module.default, url, kind),
+      (e: unknown) => {
+        throw new ChunkmillError({ code: 'ERR_TASK_LOAD', message: `Cannot load the ${kind} module ${url}: ${messageOf(e)}`, hint: 'give a file: URL or an absolute path to compiled JavaScript' }, { cause: e });
+      },
+    );
+    modules.set(key, loading);
+  }
+  return loading;
+}
+
+function checkDefinition(value: unknown, url: string, kind: UserKind): AnyTask | AnyTransform {
+  const needed = kind === 'task' ? ['init', 'reduce', 'combine'] : ['transform'];
+  const optional = kind === 'task' ? ['setup', 'finalize'] : ['setup'];
+  const shape = kind === 'task' ? 'defineTask({ init, reduce, combine })' : 'defineTransform({ transform })';
+  const fail = (what: string) => new ChunkmillError({ code: 'ERR_TASK_INVALID', message: `The ${kind} module ${url} ${what}; its default export must be ${shape}` });
+  if (value === null || typeof value !== 'object') throw fail(value === undefined ? 'has no default export' : `default-exports ${typeof value}`);
+  const record = value as Record<string, unknown>;
+  for (const name of needed) if (typeof record[name] !== 'function') throw fail(`has no ${name}() function`);
+  for (const name of optional) if (record[name] !== undefined && typeof record[name] !== 'function') throw fail(`has a ${name} that is not a function`);
+  if (kind === 'transform' && record.columns !== undefined && typeof record.columns !== 'function' && !isStringArray(record.columns)) throw fail('has columns that are neither names nor a function');
+  return value as AnyTask | AnyTransform;
+}
+
+export function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}

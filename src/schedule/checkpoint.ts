@@ -1,0 +1,146 @@
+/**
+ * Checkpoint and resume: each merged chunk's outcome (its partial result, where it ended, its
+ * line count) is appended to a journal and synced to disk, so a job killed at any point (kill -9
+ * included) resumes without redoing those chunks and returns exactly the uninterrupted result.
+ *
+ * The journal's first line is a key over everything the outcomes depend on: the input's
+ * identity (absolute path, size, mtime), the chunk plan, the dialect and the work (aggregate
+ * spec, or task module and params), and the policies. A journal with another key is refused
+ * (ERR_CHECKPOINT_MISMATCH), never mixed in. Each later line is one chunk, v8-serialized (typed
+ * arrays and task accumulators survive as structured clone would carry them) and base64-encoded;
+ * a last line cut short by a crash is ignored and that chunk is redone.
+ *
+ * On resume the boundary phase still runs (it is cheap); a chunk whose journaled start equals
+ * its stitched start takes its outcome from the journal instead of a worker.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { ChunkmillError } from '../errors.js';
+import type { ParseOutcome } from '../exec/protocol.js';
+import type { ResolvedOptions } from '../plan/resolved-options.js';
+
+const VERSION = 1;
+
+export interface JournalEntry {
+  index: number;
+  /** The chunk's first record start, as stitched when it was parsed. */
+  start: number;
+  outcome: ParseOutcome;
+}
+
+export class Checkpoint {
+  /** Chunk outcomes from an earlier run, by chunk index. */
+  readonly done = new Map<number, JournalEntry>();
+  private writes: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+
+  private constructor(
+    private readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /** Opens (resuming) or creates the journal for this job. */
+  static async open(path: string, key: string): Promise<Checkpoint> {
+    const entries: JournalEntry[] = [];
+    // Bytes of the journal to keep: through the last whole line that decodes (0: start afresh).
+    let keep = 0;
+    const text = existsSync(path) ? readFileSync(path, 'latin1') : '';
+    // Only lines ended by "\n" were written whole; a crash may cut the last one (or the key line).
+    const lines = text.split('\n').slice(0, -1);
+    if (lines.length > 0) {
+      const header = parseHeader(lines[0]);
+      if (header?.key !== key) {
+        throw new ChunkmillError({
+          code: 'ERR_CHECKPOINT_MISMATCH',
+          file: path,
+          option: 'checkpoint',
+          message: `The checkpoint ${path} belongs to another job or to another version of the input (${header === null ? 'not a chunkmill journal' : 'input, task module, options or chunk plan differ'})`,
+          hint: 'delete it to start over, or give this job its own checkpoint path',
+        });
+      }
+      keep = lines[0]!.length + 1;
+      for (const line of lines.slice(1)) {
+        try {
+          entries.push(deserialize(Buffer.from(line, 'base64')) as JournalEntry);
+        } catch {
+          break; // damaged: this chunk and any after it are redone
+        }
+        keep += line.length + 1;
+      }
+    }
+    const handle = await open(path, keep > 0 ? 'a' : 'w').catch((e: unknown) => {
+      throw new ChunkmillError({ code: 'ERR_OUTPUT', file: path, option: 'checkpoint', message: `Cannot write the checkpoint ${path}: ${(e as Error).message}` }, { cause: e });
+    });
+    // Appends go after the last good line: a torn line left in place would swallow the next one.
+    if (keep > 0) await handle.truncate(keep);
+    const checkpoint = new Checkpoint(path, handle);
+    for (const e of entries) checkpoint.done.set(e.index, e);
+    if (keep === 0) checkpoint.append(JSON.stringify({ chunkmill: VERSION, key }));
+    return checkpoint;
+  }
+
+  /** Journals a merged chunk (queued: the merge does not wait for the disk). */
+  record(entry: JournalEntry): void {
+    if (this.done.has(entry.index)) return; // it came from the journal
+    this.append(serialize(entry).toString('base64'));
+  }
+
+  /** Waits for every queued write; after success the journal is removed (nothing to resume). */
+  async close(success: boolean): Promise<void> {
+    await this.writes;
+    await this.handle.close();
+    if (this.failure !== null && success) throw this.failure;
+    if (success) await rm(this.path, { force: true });
+  }
+
+  private append(line: string): void {
+    // Appended and synced in order, off this thread; a crash loses at most the chunks in flight.
+    this.writes = this.writes.then(async () => {
+      if (this.failure !== null) return;
+      try {
+        await this.handle.appendFile(line + '\n');
+        await this.handle.sync();
+      } catch (e) {
+        this.failure = new ChunkmillError({ code: 'ERR_OUTPUT', file: this.path, option: 'checkpoint', message: `Cannot write the checkpoint ${this.path}: ${(e as Error).message}` }, { cause: e });
+      }
+    });
+  }
+}
+
+function parseHeader(line: string | undefined): { key: string } | null {
+  try {
+    const header = JSON.parse(line ?? '') as { chunkmill?: unknown; key?: unknown };
+    return header.chunkmill === VERSION && typeof header.key === 'string' ? { key: header.key } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The task module's own bytes: a module fixed between a crash and the rerun must not resume from
+ * the old one's results. (Modules it imports are not followed.)
+ */
+function moduleHash(url: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(new URL(url))).digest('hex');
+  } catch {
+    return url; // not a readable file: ERR_TASK_LOAD comes from loading it
+  }
+}
+
+/** The journal key: everything a chunk's outcome depends on. */
+export function checkpointKey(opts: ResolvedOptions, path: string, size: number, mtimeMs: number, chunkSize: number): string {
+  const { work } = opts;
+  const what = work.kind === 'aggregate' ? { aggregate: work.spec } : { task: work.url, source: moduleHash(work.url), params: serialize(work.params).toString('base64') };
+  const identity = {
+    input: { path: resolve(path), size, mtimeMs },
+    chunkSize,
+    csv: { delimiter: opts.delimiter, quote: opts.quote, header: opts.header },
+    policies: { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, onQuoteMismatch: opts.onQuoteMismatch, maxRecordSize: opts.maxRecordSize },
+    what,
+  };
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}

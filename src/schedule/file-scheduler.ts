@@ -1,0 +1,222 @@
+/**
+ * The file scheduler, on the caller's thread: plan -> resolve boundaries -> dispatch -> merge ->
+ * finalize. It never reads the data (workers do) and never blocks: everything here is a few
+ * bookkeeping steps per chunk, between awaits.
+ *
+ *   for each chunk, in order:  summarize (phase A, worker) ──stitch──> parse (phase B, worker)
+ *                                                                          │
+ *   merge in chunk order <── verify the chunk started where the previous one ended
+ *
+ * Work in flight is bounded (IN_FLIGHT_PER_THREAD tasks per executor thread), parse tasks go
+ * before summaries so results merge early, and parsed partials wait at most for the slowest
+ * chunk ahead.
+ */
+import type { JobReporter } from '../api/events.js';
+import { BoundaryStitcher } from '../csv/boundary.js';
+import { AbortError, ChunkmillError, describeLocation } from '../errors.js';
+import type { Executor, ExecutorSource } from '../exec/executor.js';
+import type { ChunkReply, ChunkTask, ParseOutcome, ParseTask } from '../exec/protocol.js';
+import { emptyPartial } from '../kinds/aggregate/partial.js';
+import { chunkRanges, planFile, type ChunkRange, type FilePlan } from '../plan/file-plan.js';
+import { finalStats } from '../plan/final-stats.js';
+import type { ResolvedOptions } from '../plan/resolved-options.js';
+import { Checkpoint, checkpointKey } from './checkpoint.js';
+import { locatedError } from './located-error.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { Scheduler } from './scheduler.js';
+
+/** The outcome of a chunk that owns no record (a longer record covers it). */
+const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: emptyPartial() };
+
+/** Runs a job over a file: plans byte-range chunks, then schedules, merges and finishes. */
+export async function scheduleFile(opts: ResolvedOptions, path: string, reporter: JobReporter, signal: AbortSignal, executors: ExecutorSource): Promise<unknown> {
+  const plan = await planFile(opts, path, reporter);
+  const { layout, computation } = plan;
+  let progress: ProgressTracker | null = null;
+  let checkpoint: Checkpoint | undefined;
+  try {
+    signal.throwIfAborted();
+    const { chunkSize, chunks } = chunkRanges(layout, opts.chunkSize);
+    const workers = Math.max(1, Math.min(opts.workers, chunks.length));
+    reporter.emit('start', { input: path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize, workers, columns: layout.columns });
+    progress = new ProgressTracker((p) => reporter.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
+    progress.add(layout.dataStart, 0, 0);
+    let fallback = false;
+    let resumed = 0;
+    if (chunks.length === 0) {
+      signal.throwIfAborted(); // a 'start' listener may have cancelled
+    } else {
+      if (opts.checkpoint !== undefined) checkpoint = await Checkpoint.open(opts.checkpoint, checkpointKey(opts, path, layout.size, layout.mtimeMs, chunkSize));
+      const executor = executors.acquire(workers);
+      try {
+        const scheduler = new FileScheduler(opts, plan, chunks, executor, signal, reporter, progress, checkpoint);
+        await scheduler.execute();
+        fallback = scheduler.fallback;
+        resumed = scheduler.resumed;
+      } finally {
+        await executors.release(executor);
+      }
+    }
+    progress.finish();
+    const result = await computation.finish(finalStats(computation.merger, layout.size, chunks.length, chunks.length === 0 ? 0 : workers, progress.elapsedMs(), fallback, resumed));
+    await checkpoint?.close(true);
+    return result;
+  } catch (e) {
+    progress?.stop();
+    await Promise.all([computation.abandon(), checkpoint?.close(false)]);
+    throw e instanceof AbortError && progress !== null ? e.at(progress.current()) : e;
+  }
+}
+
+/** One job's scheduling state. */
+class FileScheduler extends Scheduler {
+  fallback = false;
+  /** Chunks whose outcome came from the checkpoint journal. */
+  resumed = 0;
+  private readonly stitcher: BoundaryStitcher;
+  /** Exact first record start per chunk (-1: owns nothing), once stitched. */
+  private readonly starts: number[] = [];
+  private readonly parsed = new Map<number, ParseOutcome>();
+  private readonly parseQueue: number[] = [];
+  private nextSummary = 0;
+  private nextMerge = 0;
+  /** Where the merged records end: the next chunk must start here. */
+  private expected: number;
+  private linesBefore: number;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly plan: FilePlan,
+    private readonly chunks: ChunkRange[],
+    executor: Executor,
+    signal: AbortSignal,
+    reporter: JobReporter,
+    private readonly progress: ProgressTracker,
+    private readonly checkpoint: Checkpoint | undefined,
+  ) {
+    super(signal, plan.computation, executor, reporter, opts);
+    this.stitcher = new BoundaryStitcher(chunks.length, plan.layout.dataStart);
+    this.expected = plan.layout.dataStart;
+    this.linesBefore = plan.layout.headerLines;
+  }
+
+  execute(): Promise<void> {
+    return this.guarded(async () => {
+      while (this.nextMerge < this.chunks.length && this.failed === null) {
+        const blocked = this.computation.blocked(this.wakeUp);
+        if (!blocked) this.launch();
+        if (this.inFlight === 0 && !blocked) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
+        await this.sleep();
+      }
+    });
+  }
+
+  private launch(): void {
+    const limit = this.inFlightLimit;
+    const window = this.mergeWindow;
+    while (this.inFlight < limit && this.failed === null) {
+      const head = this.parseQueue[0];
+      // In fallback mode a stale reply may already have answered a queued chunk: drop it.
+      if (head !== undefined && (head < this.nextMerge || this.parsed.has(head))) {
+        this.parseQueue.shift();
+        continue;
+      }
+      if (head !== undefined && head < this.nextMerge + window) {
+        this.parseQueue.shift();
+        const task = this.parseTask(head, this.starts[head]!);
+        this.dispatch(head, () => ({ ...task }), (reply) => this.receive(head, task, reply));
+      } else if (!this.fallback && this.nextSummary < this.chunks.length) {
+        const k = this.nextSummary++;
+        const summary: ChunkTask = { op: 'summarize', input: this.plan.input, ...this.chunks[k]!, quote: this.plan.dialect.quote };
+        this.dispatch(k, () => ({ ...summary }), (reply) => this.receive(k, summary, reply));
+      } else break;
+    }
+  }
+
+  private parseTask(k: number, start: number): ParseTask {
+    const { input, dialect, computation } = this.plan;
+    return { op: 'parse', chunkIndex: k, input, start, end: this.chunks[k]!.end, dialect, computation: computation.spec, maxRecordSize: this.opts.maxRecordSize };
+  }
+
+  private receive(k: number, task: ChunkTask, reply: ChunkReply): void {
+    if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, k);
+    if ('summary' in reply) {
+      if (this.fallback) return; // boundaries no longer come from parity
+      for (const { index, start } of this.stitcher.add(k, reply.summary)) {
+        this.starts[index] = start;
+        const journaled = this.checkpoint?.done.get(index);
+        if (start < 0) {
+          this.parsed.set(index, EMPTY_CHUNK);
+        } else if (journaled !== undefined && journaled.start === start) {
+          this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
+          this.resumed++;
+        } else {
+          this.parseQueue.push(index);
+        }
+      }
+    } else {
+      // In fallback mode, only the answer to the task asked for last counts.
+      if (this.fallback && (k !== this.nextMerge || (task as ParseTask).start !== this.expected)) return;
+      this.parsed.set(k, reply.parsed);
+    }
+    this.mergeReady();
+  }
+
+  /** Merges parsed chunks in order, checking each started where the previous one ended. */
+  private mergeReady(): void {
+    // `failed` is re-checked each turn: a 'chunk' listener may cancel the job mid-loop.
+    for (let out = this.parsed.get(this.nextMerge); out !== undefined && this.failed === null; out = this.parsed.get(this.nextMerge)) {
+      const k = this.nextMerge;
+      const chunk = this.chunks[k]!;
+      const start = this.starts[k]!;
+      const agrees = start < 0 ? this.expected >= chunk.end : start === this.expected;
+      if (!agrees) {
+        this.quoteMismatch(k); // throws, or switches to fallback and schedules chunk k again
+        continue;
+      }
+      this.parsed.delete(k);
+      if (out.error !== undefined) throw locatedError(out.error, this.linesBefore, this.opts.path, k);
+      if (start >= 0) {
+        this.computation.merger.add(out.partial, k); // a chunk that owns no record has no partial
+        if (out.rejects !== undefined) this.computation.report(out.rejects, this.linesBefore);
+        this.checkpoint?.record({ index: k, start, outcome: out });
+        this.expected = out.next;
+        this.linesBefore += out.lines;
+      }
+      this.nextMerge++;
+      this.progress.add(chunk.end - chunk.start, out.rows, 1);
+      this.reporter.emit('chunk', { index: k, start: chunk.start, end: chunk.end, rows: out.rows });
+      if (this.fallback) this.parseNextSequentially();
+    }
+  }
+
+  /**
+   * The parser and the quote parity disagree about where chunk k's records start: a quote inside
+   * an unquoted field. Boundaries from here on cannot be trusted.
+   */
+  private quoteMismatch(k: number): void {
+    const at = { file: this.opts.path, line: this.linesBefore + 1, byteOffset: this.expected, chunkIndex: k };
+    const what = `Quote characters do not pair up before byte ${this.expected}: a quote inside an unquoted field (like 5'11")`;
+    if (this.opts.onQuoteMismatch === 'error') {
+      throw new ChunkmillError({ code: 'ERR_CSV_QUOTE_MISMATCH', ...at, message: what + describeLocation(at), hint: 'onQuoteMismatch: "sequential" parses such files sequentially from that point' });
+    }
+    this.reporter.emit('warning', { code: 'WARN_QUOTE_MISMATCH', message: `${what}; parsing sequentially from line ${at.line}`, byteOffset: at.byteOffset, line: at.line });
+    this.fallback = true;
+    this.parsed.clear();
+    this.parseQueue.length = 0;
+    this.parseNextSequentially();
+  }
+
+  /** Fallback: parse the next chunk from where the previous one ended, one at a time. */
+  private parseNextSequentially(): void {
+    const k = this.nextMerge;
+    if (k >= this.chunks.length) return;
+    if (this.expected < this.chunks[k]!.end) {
+      this.starts[k] = this.expected;
+      this.parseQueue.push(k);
+    } else {
+      this.starts[k] = -1; // the previous record covers this whole chunk
+      this.parsed.set(k, EMPTY_CHUNK);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The stream scheduler: a job over input that cannot be read by range (input/chunk-source.ts):
+ * stdin, a .gz file, NDJSON, an in-memory array. Reading is pulled: the next chunk is read only
+ * while fewer than IN_FLIGHT_PER_THREAD chunks per thread are out and the reorder window has
+ * room, so a fast stream cannot fill memory. Chunk bytes are transferred to the workers, not cloned.
+ *
+ * A cut comes from quote parity; the parser in the worker checks it. A chunk that is not the
+ * last and ends inside a quoted field was cut inside a record (a bare quote in an unquoted field,
+ * like 5'11"): the job fails with ERR_CSV_QUOTE_MISMATCH instead of a silently wrong answer.
+ */
+import type { JobReporter } from '../api/events.js';
+import { dialectOf } from '../csv/scanner.js';
+import { AbortError, ChunkmillError, describeLocation, type ErrorData } from '../errors.js';
+import type { Executor, ExecutorSource } from '../exec/executor.js';
+import type { ParseBytesTask, ParseOutcome, ParseRowsTask } from '../exec/protocol.js';
+import type { ChunkSource, SourceChunk, StreamChunk } from '../input/chunk-source.js';
+import { openComputation, type Computation } from '../kinds/computation.js';
+import { finalStats } from '../plan/final-stats.js';
+import type { ResolvedOptions } from '../plan/resolved-options.js';
+import { locatedError } from './located-error.js';
+import { ProgressTracker } from './progress-tracker.js';
+import { Scheduler } from './scheduler.js';
+
+export async function scheduleStream(opts: ResolvedOptions, source: ChunkSource, reporter: JobReporter, signal: AbortSignal, executors: ExecutorSource): Promise<unknown> {
+  let computation: Computation | null = null;
+  let progress: ProgressTracker | null = null;
+  try {
+    const head = await source.head();
+    computation = await openComputation(opts, head.columns, reporter, source.format !== 'csv');
+    signal.throwIfAborted();
+    const workers = Math.max(1, opts.workers);
+    reporter.emit('start', { input: opts.path, bytesTotal: null, chunksTotal: null, chunkSize: opts.chunkSize, workers, columns: head.columns });
+    progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
+    progress.add(head.bytes, 0, 0);
+    const executor = executors.acquire(workers);
+    let scheduler: StreamScheduler;
+    try {
+      scheduler = new StreamScheduler(opts, source, computation, executor, signal, reporter, progress, head.lines, head.firstChunk);
+      await scheduler.execute();
+    } finally {
+      await executors.release(executor);
+    }
+    progress.finish();
+    return await computation.finish(finalStats(computation.merger, source.bytesRead, scheduler.chunks, workers, progress.elapsedMs(), false));
+  } catch (e) {
+    progress?.stop();
+    await computation?.abandon();
+    source.close();
+    throw e instanceof AbortError && progress !== null ? e.at(progress.current()) : e;
+  }
+}
+
+/** Pulls the source and hands out chunks cut at record boundaries. */
+class StreamScheduler extends Scheduler {
+  chunks = 0;
+  private readonly parsed = new Map<number, { out: ParseOutcome; chunk: StreamChunk }>();
+  private nextMerge = 0;
+  private exhausted = false;
+  /** Ends the read in progress with no chunk (set while one is pending). */
+  private abandonRead: (() => void) | null = null;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly source: ChunkSource,
+    computation: Computation,
+    executor: Executor,
+    signal: AbortSignal,
+    reporter: JobReporter,
+    private readonly progress: ProgressTracker,
+    private linesBefore: number,
+    private pendingFirst: SourceChunk | null,
+  ) {
+    super(signal, computation, executor, reporter, opts);
+  }
+
+  execute(): Promise<void> {
+    const limit = this.inFlightLimit;
+    const window = this.mergeWindow;
+    return this.guarded(async () => {
+      while (this.failed === null && !(this.exhausted && this.inFlight === 0)) {
+        const blocked = this.computation.blocked(this.wakeUp);
+        if (!blocked && !this.exhausted && this.inFlight < limit && this.chunks - this.nextMerge < window) {
+          const next = this.pendingFirst ?? (await this.read());
+          this.pendingFirst = null;
+          if (this.failed !== null) break;
+          if (next === null) this.exhausted = true;
+          else this.send(next);
+          continue;
+        }
+        if (this.inFlight === 0 && !blocked && !this.exhausted) {
+          throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run stalled at chunk ${this.nextMerge}` });
+        }
+        await this.sleep();
+      }
+      // Every chunk read must have been merged: a gap in chunk indexes would be a silent truncation.
+      if (this.failed === null && (this.nextMerge !== this.chunks || this.parsed.size > 0)) {
+        throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged` });
+      }
+    });
+  }
+
+  /** A failed run does not wait for a read in progress (a failed read itself fails the run too). */
+  protected override onFail(): void {
+    this.abandonRead?.();
+  }
+
+  /**
+   * The next chunk, or null if the run fails first: a read may wait indefinitely (an idle pipe,
+   * a terminal), a cancel must not. (Not Promise.race with a promise that lives as long as the
+   * run: each race's result, a whole chunk, stayed reachable from it: 2 GB of stream, 2 GB held.)
+   */
+  private read(): Promise<SourceChunk | null> {
+    return new Promise<SourceChunk | null>((resolve, reject) => {
+      this.abandonRead = () => resolve(null);
+      this.source.next().then(resolve, reject).finally(() => (this.abandonRead = null));
+    });
+  }
+
+  private send({ chunk, bytes, rows }: SourceChunk): void {
+    this.chunks++;
+    const common = { chunkIndex: chunk.index, dialect: dialectOf(this.opts), computation: this.computation.spec, maxRecordSize: this.opts.maxRecordSize };
+    const task: ParseRowsTask | ParseBytesTask =
+      rows !== undefined ? { op: 'parseRows', rows, ...common } : { op: 'parseBytes', format: this.source.format === 'ndjson' ? 'ndjson' : 'csv', bytes: bytes!, ...common };
+    this.dispatch(chunk.index, () => ({ ...task }), (reply) => {
+      if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, chunk.index);
+      if (!('parsed' in reply)) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A stream chunk got a summary reply' });
+      this.parsed.set(chunk.index, { out: reply.parsed, chunk });
+      this.mergeReady();
+    });
+  }
+
+  private mergeReady(): void {
+    for (let entry = this.parsed.get(this.nextMerge); entry !== undefined && this.failed === null; entry = this.parsed.get(this.nextMerge)) {
+      const { out, chunk } = entry;
+      this.parsed.delete(chunk.index);
+      if (out.error !== undefined) throw this.chunkError(out.error, chunk);
+      this.computation.merger.add(out.partial, chunk.index);
+      if (out.rejects !== undefined) this.computation.report(out.rejects, this.linesBefore);
+      this.linesBefore += out.lines;
+      this.nextMerge++;
+      this.progress.add(chunk.length, out.rows, 1);
+      this.reporter.emit('chunk', { index: chunk.index, start: chunk.offset, end: chunk.offset + chunk.length, rows: out.rows });
+    }
+  }
+
+  private chunkError(error: ErrorData, chunk: StreamChunk): ChunkmillError {
+    const shifted = { ...error, ...(error.byteOffset !== undefined ? { byteOffset: chunk.offset + error.byteOffset } : {}) };
+    if (error.code === 'ERR_CSV_UNCLOSED_QUOTE' && !chunk.last) {
+      const at = { file: this.opts.path, line: this.linesBefore + (error.localLine ?? 0) + 1, byteOffset: shifted.byteOffset ?? chunk.offset, chunkIndex: chunk.index };
+      return new ChunkmillError({
+        code: 'ERR_CSV_QUOTE_MISMATCH',
+        ...at,
+        message: `Quote characters do not pair up: a quote inside an unquoted field (like 5'11")${describeLocation(at)}`,
+        hint: 'a stream cannot be re-read: save it to a file, where onQuoteMismatch: "sequential" handles this',
+      });
+    }
+    return locatedError(shifted, this.linesBefore, this.opts.path, chunk.index);
+  }
+}

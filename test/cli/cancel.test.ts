@@ -1,0 +1,80 @@
+/**
+ * Ctrl-C: SIGINT cancels the job, the pool shuts down, and the CLI exits 130 promptly with no
+ * result and no partial output line.
+ */
+import { beforeAll, expect, test } from 'vitest';
+import { generate } from '../../support/generate.ts';
+import { collect, startCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const tmp = tempDir('chunkmill-cli-cancel-');
+let input = '';
+/** Generous for a shared 2-core machine; the uncancelled job takes several times longer. */
+const PROMPT_MS = 2_500;
+
+beforeAll(async () => {
+  input = tmp.dir + '/sales.csv';
+  await generate(input, 'sales', { bytes: 8_000_000, seed: 11 });
+}, 60_000);
+
+/** Starts the CLI with a forced bar, waits until the job reports progress, sends SIGINT. */
+async function interrupt(args: string[], ready: (stdout: string, stderr: string) => boolean) {
+  const child = startCli(args, { env: { CHUNKMILL_PROGRESS: '1' } });
+  const result = collect(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: string) => (out += d));
+  child.stderr.on('data', (d: string) => (err += d));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (ready(out, err)) resolve();
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    child.on('exit', () => reject(new Error(`exited before it could be interrupted: ${err}`)));
+  });
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const r = await result;
+  return { ...r, afterSigintMs: Date.now() - sent };
+}
+
+test('aggregate: exit 130, no result on stdout, no error message', async () => {
+  // 512-byte chunks on one worker: ~16,000 chunks, seconds of work.
+  const r = await interrupt(['aggregate', input, '-g', 'region', '--sum', 'amount', '--chunk-size', '512', '--workers', '1'], (_o, e) => /\d+% \|/.test(e));
+  expect(r.code).toBe(130);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).not.toMatch(/^chunkmill: /m);
+  expect(r.stderr).not.toMatch(/100% \|/);
+  expect(r.afterSigintMs).toBeLessThan(PROMPT_MS);
+});
+
+test('convert: exit 130, and stdout ends with a whole line', async () => {
+  const r = await interrupt(['convert', input, '--to', 'ndjson', '--chunk-size', '512', '--workers', '1'], (o) => o.length > 10_000);
+  expect(r.code).toBe(130);
+  expect(r.stdout.endsWith('\n')).toBe(true);
+  for (const line of r.stdout.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  expect(r.afterSigintMs).toBeLessThan(PROMPT_MS);
+});
+
+test('stdin that never ends: Ctrl-C still stops the job at once', async () => {
+  // Small chunks: progress (rows) is reported per finished chunk.
+  const child = startCli(['aggregate', '-', '--count', '--chunk-size', '64KiB'], { env: { CHUNKMILL_PROGRESS: '1' } });
+  const result = collect(child);
+  let err = '';
+  child.stderr.on('data', (d: string) => (err += d));
+  child.stdin.write('region,amount\n' + 'north,1\n'.repeat(100_000));
+  // The job is reading (rows are counted), and stdin stays open.
+  await new Promise<void>((resolve, reject) => {
+    child.on('exit', () => reject(new Error(`exited before it could be interrupted: ${err}`)));
+    const check = () => (/[1-9][\d,]* rows/.test(err) ? resolve() : setTimeout(check, 50));
+    check();
+  });
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const r = await result;
+  child.stdin.destroy();
+  expect(r.code).toBe(130);
+  expect(r.stdout).toBe('');
+  expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
+});
