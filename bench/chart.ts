@@ -44,7 +44,7 @@ function axes(x0: number, counts: number[], yMax: number, title: string, yLabel:
     svg.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`);
     svg.push(`<text x="${x0 - 8}" y="${y(v) + 4}" class="tick" text-anchor="end">${formatNumber(v)}</text>`);
   }
-  counts.forEach((c, i) => svg.push(`<text x="${x(i)}" y="${top + h + 18}" class="tick" text-anchor="middle">${c}</text>`));
+  counts.forEach((c, i) => void svg.push(`<text x="${x(i)}" y="${top + h + 18}" class="tick" text-anchor="middle">${c}</text>`));
   svg.push(`<text x="${x0 + w / 2}" y="${top + h + 38}" class="label" text-anchor="middle">worker threads</text>`);
   svg.push(`<text transform="translate(${x0 - 46} ${top + h / 2}) rotate(-90)" class="label" text-anchor="middle">${esc(yLabel)}</text>`);
   svg.push(`<rect x="${x0}" y="${top}" width="${w}" height="${h}" class="frame"/>`);

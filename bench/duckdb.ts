@@ -38,8 +38,8 @@ function runOnce(sql: string): { ms: number; answer: Answer } {
   const groups: Record<string, GroupTotal> = {};
   let rows = 0;
   for (const r of records) {
-    const count = Number(r['orders']);
-    groups[r['region']!] = { count, cents: Math.round(Number(r['revenue']) * 100) };
+    const count = Number(r.orders);
+    groups[r.region!] = { count, cents: Math.round(Number(r.revenue) * 100) };
     rows += count;
   }
   return { ms, answer: { rows, groups } };

@@ -91,7 +91,12 @@ function summarizeAll(buf: Buffer, chunkSize: number, blockSize: number): number
  */
 function checkBoundaries(buf: Buffer, rows: number): void {
   const recordStarts: number[] = [];
-  const sink: RecordSink = { record: (_b, _s, _n, at) => (recordStarts.push(at), true) };
+  const sink: RecordSink = {
+    record: (_b, _s, _n, at) => {
+      recordStarts.push(at);
+      return true;
+    },
+  };
   scanAll(buf, sink, 7, rows);
   const chunk = 4096;
   const starts = summarizeAll(buf, chunk, 1024);

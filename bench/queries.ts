@@ -53,7 +53,10 @@ export class Tally {
     this.rows++;
     const key = String(region);
     let g = this.groups.get(key);
-    if (g === undefined) this.groups.set(key, (g = { count: 0, cents: 0 }));
+    if (g === undefined) {
+      g = { count: 0, cents: 0 };
+      this.groups.set(key, g);
+    }
     g.count++;
     g.cents += Math.round(Number(amount) * 100);
   }
@@ -67,7 +70,7 @@ export class Tally {
 export function engineAnswer(rows: readonly Record<string, unknown>[], rowCount: number): Answer {
   const groups: Record<string, GroupTotal> = {};
   for (const r of rows) {
-    groups[String(r['region'])] = { count: Number(r['orders']), cents: Math.round(Number(r['revenue']) * 100) };
+    groups[String(r.region)] = { count: Number(r.orders), cents: Math.round(Number(r.revenue) * 100) };
   }
   return { rows: rowCount, groups };
 }

@@ -58,6 +58,7 @@ export interface TaskDefinition<A, R = A, P = unknown> {
   /** A fresh accumulator for each chunk. */
   init(ctx: TaskContext<P>): A;
   /** Folds one row in; returns the accumulator (or nothing, having changed it in place). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a reduce that mutates acc in place returns nothing (void), not undefined
   reduce(acc: A, row: Row, ctx: TaskContext<P>): A | void;
   /** Associative: `combine(earlier, later)`, called on the coordinator in chunk order. */
   combine(a: A, b: A): A;
@@ -77,6 +78,7 @@ export interface TransformDefinition<P = unknown> {
    */
   columns?: readonly string[] | ((ctx: TaskContext<P>) => readonly string[]);
   /** null/undefined drops the row; an array of rows (an array whose items are rows) emits each. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a transform that returns nothing (no return statement) drops the row
   transform(row: Row, ctx: TaskContext<P>): OutputRow | OutputRow[] | null | undefined | void;
 }
 
@@ -89,6 +91,7 @@ export function defineTransform<P = unknown>(definition: TransformDefinition<P>)
 }
 
 /** What a task definition's result type is. */
+// biome-ignore lint/suspicious/noExplicitAny: the params type does not decide the result type
 export type TaskResultOf<T> = T extends TaskDefinition<infer A, infer R, any> ? (unknown extends R ? A : R) : unknown;
 
 /**
@@ -101,6 +104,7 @@ export interface TaskModuleRef<R = unknown> {
   readonly __result?: R;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any task definition; its types are inferred from the module
 export function taskModule<M extends { default: TaskDefinition<any, any, any> }>(location: string | URL): TaskModuleRef<TaskResultOf<M['default']>> {
   return { url: location instanceof URL ? location.href : location };
 }

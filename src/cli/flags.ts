@@ -4,7 +4,7 @@
  * option, before any thread starts.
  */
 import type { Readable } from 'node:stream';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;

@@ -64,6 +64,7 @@ export function parseNumberInto(buf: Uint8Array, start: number, end: number, out
   }
   const v = parseNumberSlow(buf, start, end);
   out[index] = v;
+  // biome-ignore lint/suspicious/noSelfCompare: false only for NaN, without a call on the hot path
   return v === v;
 }
 

@@ -20,7 +20,10 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
   const channel = task.op !== 'summarize' && task.port !== undefined ? new RemoteChannel(task.port) : null;
   try {
     if (task.op === 'summarize') {
-      return withFile(task.input.path, (fd) => (checkIdentity(fd, task.input), { summary: summarizeRange(fd, task.start, task.end, task.quote) }));
+      return withFile(task.input.path, (fd) => {
+        checkIdentity(fd, task.input);
+        return { summary: summarizeRange(fd, task.start, task.end, task.quote) };
+      });
     }
     const sink = await openChunkSink(task.computation, channel, threadId, task.chunkIndex, true);
     return { parsed: { ...read(task, sink), partial: sink.partial() } };

@@ -27,7 +27,7 @@ test('the same with tiny chunks on two workers; --params reaches ctx.params; --p
     { region: 'Zürich', rows: 1, total: 4 },
     { region: '東京', rows: 1, total: 7 },
   ]);
-  expect(r.stdout).toMatch(/^\[\n  \{\n    "region": "north",/);
+  expect(r.stdout).toMatch(/^\[\n {2}\{\n {4}"region": "north",/);
 });
 
 test('ctx.log lines go to stderr, not with --quiet', async () => {

@@ -30,7 +30,10 @@ function reference(records: string[][]): Expected[] {
   for (const [k, v] of rows) {
     if (k === undefined || v === undefined) throw new Error('short record from the generator');
     let g = groups.get(k);
-    if (g === undefined) groups.set(k, (g = { k, n: 0, s: null, lo: null, hi: null }));
+    if (g === undefined) {
+      g = { k, n: 0, s: null, lo: null, hi: null };
+      groups.set(k, g);
+    }
     g.n++;
     if (v === '') continue; // NULL
     const x = Number(v);

@@ -58,7 +58,10 @@ test('a bare quote in a stream: the right rows or ERR_CSV_QUOTE_MISMATCH, never 
   for (const chunkSize of [1, 10, 50, 200, 1 << 20]) {
     const job = processDataset({ input: Readable.from([bytes]), aggregate, chunkSize, workers: 2 });
     const outcome = await job.result.then(
-      (r) => (expect(r.rows, `chunkSize ${chunkSize}`).toStrictEqual(expected), 'ok'),
+      (r) => {
+        expect(r.rows, `chunkSize ${chunkSize}`).toStrictEqual(expected);
+        return 'ok';
+      },
       (e: { code: string }) => e.code,
     );
     outcomes.add(outcome);

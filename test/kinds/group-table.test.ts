@@ -23,8 +23,12 @@ describe('GroupTable', () => {
   test('distinct byte keys get distinct indexes in order of first appearance, across rehashes', () => {
     const table = new GroupTable();
     const keys = Array.from({ length: 5000 }, (_, i) => bytes(`key-${i}-é`));
-    keys.forEach((k, i) => expect(table.findOrAdd(k, 0, k.length)).toBe(i));
-    keys.forEach((k, i) => expect(table.findOrAdd(k, 0, k.length)).toBe(i));
+    keys.forEach((k, i) => {
+      expect(table.findOrAdd(k, 0, k.length)).toBe(i);
+    });
+    keys.forEach((k, i) => {
+      expect(table.findOrAdd(k, 0, k.length)).toBe(i);
+    });
     expect(table.size).toBe(5000);
   });
 

@@ -15,6 +15,6 @@ test.each([
   ['only zeros, -0 first', 'v\n-0\n0\n', -0, -0],
 ])('%s', { timeout: 60_000 }, async (_, text, lo, hi) => {
   const result = await runMatrix({ input: tmp.file('ties.csv', text), aggregate: { measures: { lo: min('v'), hi: max('v') } } });
-  expect(Object.is(result.rows[0]!['lo'], lo)).toBe(true);
-  expect(Object.is(result.rows[0]!['hi'], hi)).toBe(true);
+  expect(Object.is(result.rows[0]!.lo, lo)).toBe(true);
+  expect(Object.is(result.rows[0]!.hi, hi)).toBe(true);
 });

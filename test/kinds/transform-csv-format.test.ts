@@ -11,7 +11,10 @@ import { csvLine, OutputEncoder } from '../../src/kinds/output/encoder.ts';
 const PIECES = ['a', 'b c', ',', '"', '""', '\n', '\r\n', '\r', '|', 'é', '😀', ' ', '0', '-1.5', "'", ';', '\t'];
 
 function rng(seed: number): () => number {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
 }
 
 test('random rows: the same bytes as fast-csv writeToBuffer', async () => {

@@ -13,7 +13,7 @@ describe.each(FIXTURE_CASES)('fixture %s', (name) => {
     const { rows, stats } = await processSerial(fixtureOptions(fixture));
     expect(rows).toStrictEqual(fixture.rows);
     // Every record lands in exactly one group (or the one global row): counts add up to the records read.
-    expect(stats.rows).toBe(fixture.rows.reduce((n, r) => n + (r['n'] as number), 0));
+    expect(stats.rows).toBe(fixture.rows.reduce((n, r) => n + (r.n as number), 0));
     expect(stats.rowsRejected).toBe(0);
   });
 

@@ -90,7 +90,9 @@ export async function writeRows(out: Writable, format: Format, columns: readonly
 
 function toObject(columns: readonly string[], row: readonly Cell[]): Record<string, Cell> {
   const o: Record<string, Cell> = {};
-  columns.forEach((c, i) => (o[c] = row[i] ?? null));
+  columns.forEach((c, i) => {
+    o[c] = row[i] ?? null;
+  });
   return o;
 }
 

@@ -62,8 +62,12 @@ export class AggregateMerger {
     return groups.map((g) => {
       const row: Record<string, string | number | null> = {};
       // defineProperty, not assignment: a column or measure named "__proto__" is a field too.
-      const set = (name: string, value: string | number | null) => Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
-      plan.groupBy.forEach((col, k) => set(plan.columnNames[col]!, g.key[k]!));
+      const set = (name: string, value: string | number | null): void => {
+        Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+      };
+      plan.groupBy.forEach((col, k) => {
+        set(plan.columnNames[col]!, g.key[k]!);
+      });
       plan.measures.forEach((m, k) => {
         const n = g.counts[k]!;
         switch (m.kind) {

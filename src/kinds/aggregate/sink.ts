@@ -82,6 +82,7 @@ export class AggregateSink implements ChunkSink {
       if (kind === KIND_COUNT) continue;
       const slot = this.slotOf[m]!;
       const v = this.values[slot]!;
+      // biome-ignore lint/suspicious/noSelfCompare: NaN marks NULL; a self-compare tests it without a call per value
       if (v !== v) continue; // NULL
       group.counts[m]!++;
       if (kind === KIND_SUM || kind === KIND_MEAN) {
@@ -165,11 +166,11 @@ export class AggregateSink implements ChunkSink {
       // each part prefixed by its length.
       const lengthAt = n;
       if (groupBy.length > 1) n += 4;
-      const unescape = slots.quoted[col] === 2;
+      const unquote = slots.quoted[col] === 2;
       for (let i = s; i < e; i++) {
         const b = buf[i]!;
         this.scratch[n++] = b;
-        if (unescape && b === quote) i++; // skip the second quote of a doubled pair
+        if (unquote && b === quote) i++; // skip the second quote of a doubled pair
       }
       if (groupBy.length > 1) this.scratch.writeUInt32LE(n - lengthAt - 4, lengthAt);
     }

@@ -161,7 +161,9 @@ export default defineTask<StatsAcc, StatsResult, StatsParams | undefined>({
     a.rows += b.rows;
     // A partial from an empty chunk may know no columns yet; keep the side that does.
     if (a.columns.length < b.columns.length) [a.columns, b.columns] = [b.columns, a.columns];
-    b.columns.forEach((c, i) => mergeColumn(a.columns[i]!, c, a.limit));
+    b.columns.forEach((c, i) => {
+      mergeColumn(a.columns[i]!, c, a.limit);
+    });
     return a;
   },
   finalize(acc, { columns }) {

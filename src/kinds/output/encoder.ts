@@ -58,6 +58,7 @@ export class OutputEncoder {
   ) {}
 
   /** A transform's return value: nothing, one row, or an array of rows. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: what transform() returned, void included
   emit(out: OutputRow | OutputRow[] | null | undefined | void): void {
     if (out === null || out === undefined) return;
     if (Array.isArray(out) && (out.length === 0 || isRow(out[0]))) {

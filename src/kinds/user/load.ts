@@ -8,7 +8,9 @@ import { ChunkmillError, messageOf } from '../../errors.js';
 
 export type UserKind = 'task' | 'transform';
 // Definitions are checked on load; `any` here is the accumulator, unknown to the engine.
+// biome-ignore lint/suspicious/noExplicitAny: the accumulator, result and params of a loaded module are unknown to the engine
 export type AnyTask = TaskDefinition<any, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: a transform's params are the module's business
 export type AnyTransform = TransformDefinition<any>;
 
 const modules = new Map<string, Promise<AnyTask | AnyTransform>>();

@@ -1,0 +1,68 @@
+/**
+ * The architecture, as rules `npm test` checks (npm run deps): no import cycles, and imports
+ * point one way through the pipeline's layers (see CONTRIBUTING.md):
+ *
+ *   api, errors  <-  csv  <-  kinds  <-  input  <-  worker          (what runs in a thread)
+ *                                  ^          ^
+ *                                plan  <-  schedule  <-  job  <-  index  <-  cli
+ *                                              |
+ *                                            exec  (the Executor seam; exec/protocol.ts is types only)
+ *
+ * "A <- B": B may import A. Type-only imports follow the same rules, except that anyone may
+ * import the worker protocol's types (exec/protocol.ts).
+ */
+const layer = (name, allowed) => ({
+  name: `${name}-imports`,
+  comment: `src/${name}/ may import only ${allowed.join(', ')}`,
+  severity: 'error',
+  from: { path: `^src/${name}/` },
+  to: { path: '^src/', pathNot: [`^src/(${[name, ...allowed].join('|')})/`, '^src/errors\\.ts$', '^src/exec/protocol\\.ts$'] },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'no import cycles, type-only ones included', from: {}, to: { circular: true } },
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    {
+      name: 'errors-imports-nothing',
+      severity: 'error',
+      from: { path: '^src/errors\\.ts$' },
+      to: { path: '^src/' },
+    },
+    layer('api', []),
+    layer('csv', ['api']),
+    layer('kinds', ['api', 'csv']),
+    layer('input', ['api', 'csv', 'kinds']),
+    layer('worker', ['api', 'csv', 'kinds', 'input']),
+    layer('exec', ['api', 'csv', 'kinds', 'input']),
+    layer('plan', ['api', 'csv', 'kinds', 'input']),
+    layer('schedule', ['api', 'csv', 'kinds', 'input', 'plan', 'exec']),
+    layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule']),
+    {
+      name: 'worker-entry-is-loaded-by-url',
+      comment: 'the worker entry is loaded by Piscina from its URL; importing it would run thread code on the coordinator',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/worker/' },
+      to: { path: '^src/worker/' },
+    },
+    {
+      name: 'cli-uses-the-public-api',
+      comment: 'the CLI imports the public index, like any user of the library',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/', pathNot: ['^src/cli/', '^src/index\\.ts$'] },
+    },
+    {
+      name: 'only-the-cli-imports-the-cli',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};
