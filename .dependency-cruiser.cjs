@@ -16,12 +16,21 @@ const layer = (name, allowed) => ({
   comment: `src/${name}/ may import only ${allowed.join(', ')}`,
   severity: 'error',
   from: { path: `^src/${name}/` },
-  to: { path: '^src/', pathNot: [`^src/(${[name, ...allowed].join('|')})/`, '^src/errors\\.ts$', '^src/exec/protocol\\.ts$'] },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/(${[name, ...allowed].join('|')})/`, '^src/errors\\.ts$', '^src/exec/protocol\\.ts$'],
+  },
 });
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'no import cycles, type-only ones included', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'no import cycles, type-only ones included',
+      from: {},
+      to: { circular: true },
+    },
     { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
     {
       name: 'errors-imports-nothing',
@@ -40,7 +49,8 @@ module.exports = {
     layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule']),
     {
       name: 'worker-entry-is-loaded-by-url',
-      comment: 'the worker entry is loaded by Piscina from its URL; importing it would run thread code on the coordinator',
+      comment:
+        'the worker entry is loaded by Piscina from its URL; importing it would run thread code on the coordinator',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/worker/' },
       to: { path: '^src/worker/' },
@@ -63,6 +73,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

@@ -44,19 +44,34 @@ function axes(x0: number, counts: number[], yMax: number, title: string, yLabel:
     svg.push(`<line x1="${x0}" x2="${x0 + w}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`);
     svg.push(`<text x="${x0 - 8}" y="${y(v) + 4}" class="tick" text-anchor="end">${formatNumber(v)}</text>`);
   }
-  counts.forEach((c, i) => void svg.push(`<text x="${x(i)}" y="${top + h + 18}" class="tick" text-anchor="middle">${c}</text>`));
+  counts.forEach(
+    (c, i) => void svg.push(`<text x="${x(i)}" y="${top + h + 18}" class="tick" text-anchor="middle">${c}</text>`),
+  );
   svg.push(`<text x="${x0 + w / 2}" y="${top + h + 38}" class="label" text-anchor="middle">worker threads</text>`);
-  svg.push(`<text transform="translate(${x0 - 46} ${top + h / 2}) rotate(-90)" class="label" text-anchor="middle">${esc(yLabel)}</text>`);
+  svg.push(
+    `<text transform="translate(${x0 - 46} ${top + h / 2}) rotate(-90)" class="label" text-anchor="middle">${esc(yLabel)}</text>`,
+  );
   svg.push(`<rect x="${x0}" y="${top}" width="${w}" height="${h}" class="frame"/>`);
   return { x, y, svg };
 }
 
-function series(a: Axes, counts: number[], points: { workers: number; value: number }[], color: string, dashed = false): string[] {
-  const xy = points.filter((p) => counts.includes(p.workers)).map((p) => [a.x(counts.indexOf(p.workers)), a.y(p.value)] as const);
+function series(
+  a: Axes,
+  counts: number[],
+  points: { workers: number; value: number }[],
+  color: string,
+  dashed = false,
+): string[] {
+  const xy = points
+    .filter((p) => counts.includes(p.workers))
+    .map((p) => [a.x(counts.indexOf(p.workers)), a.y(p.value)] as const);
   if (xy.length === 0) return [];
   const path = xy.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
-  const out = [`<path d="${path}" fill="none" stroke="${color}" stroke-width="2.2"${dashed ? ' stroke-dasharray="6 4"' : ''}/>`];
-  if (!dashed) for (const [x, y] of xy) out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="${color}"/>`);
+  const out = [
+    `<path d="${path}" fill="none" stroke="${color}" stroke-width="2.2"${dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+  ];
+  if (!dashed)
+    for (const [x, y] of xy) out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="${color}"/>`);
   return out;
 }
 
@@ -65,13 +80,16 @@ function series(a: Axes, counts: number[], points: { workers: number; value: num
  * overlap: pushed down first, then, if that runs past the bottom of the panel, up from there.
  */
 function references(a: Axes, x0: number, lines: { label: string; value: number; color: string }[]): string[] {
-  const placed = lines.map((l) => ({ ...l, yLine: a.y(l.value), yText: a.y(l.value) + 4 })).sort((p, q) => p.yLine - q.yLine);
+  const placed = lines
+    .map((l) => ({ ...l, yLine: a.y(l.value), yText: a.y(l.value) + 4 }))
+    .sort((p, q) => p.yLine - q.yLine);
   const gap = 12;
   for (let i = 1; i < placed.length; i++) placed[i]!.yText = Math.max(placed[i]!.yText, placed[i - 1]!.yText + gap);
   const bottom = PANEL.top + PANEL.h + 4;
   if (placed.length > 0 && placed.at(-1)!.yText > bottom) {
     placed.at(-1)!.yText = bottom;
-    for (let i = placed.length - 2; i >= 0; i--) placed[i]!.yText = Math.min(placed[i]!.yText, placed[i + 1]!.yText - gap);
+    for (let i = placed.length - 2; i >= 0; i--)
+      placed[i]!.yText = Math.min(placed[i]!.yText, placed[i + 1]!.yText - gap);
   }
   return placed.flatMap((p) => [
     `<line x1="${x0}" x2="${x0 + PANEL.w}" y1="${p.yLine.toFixed(1)}" y2="${p.yLine.toFixed(1)}" stroke="${p.color}" stroke-width="1.2" stroke-dasharray="2 3"/>`,
@@ -80,14 +98,25 @@ function references(a: Axes, x0: number, lines: { label: string; value: number; 
 }
 
 export function renderSvg(report: Report): string {
-  const engine = (kind: string) => report.rows.filter((r) => r.type === 'engine' && r.workers > 0 && r.dataset.kind === kind && !r.data.includes('prefix'));
+  const engine = (kind: string) =>
+    report.rows.filter(
+      (r) => r.type === 'engine' && r.workers > 0 && r.dataset.kind === kind && !r.data.includes('prefix'),
+    );
   const kinds = ['sales', 'wide'].filter((k) => engine(k).length > 0);
   const counts = [...new Set(kinds.flatMap((k) => engine(k).map((r) => r.workers)))].sort((p, q) => p - q);
   const serial = report.rows.filter((r) => r.type === 'engine' && r.workers === 0 && !r.data.includes('prefix'));
   const peers: Row[] = report.rows.filter((r) => r.type !== 'engine');
   const refs = [
-    ...serial.map((r) => ({ label: `serial, ${r.dataset.kind} ${formatNumber(r.mbps)}`, value: r.mbps, color: COLORS[r.dataset.kind] ?? '#333' })),
-    ...peers.map((r) => ({ label: `${shortName(r)}${r.check === 'ok' ? '' : ` ${r.check}`} ${formatNumber(r.mbps)}`, value: r.mbps, color: PEER_COLOR })),
+    ...serial.map((r) => ({
+      label: `serial, ${r.dataset.kind} ${formatNumber(r.mbps)}`,
+      value: r.mbps,
+      color: COLORS[r.dataset.kind] ?? '#333',
+    })),
+    ...peers.map((r) => ({
+      label: `${shortName(r)}${r.check === 'ok' ? '' : ` ${r.check}`} ${formatNumber(r.mbps)}`,
+      value: r.mbps,
+      color: PEER_COLOR,
+    })),
   ];
   const maxMbps = Math.max(1, ...kinds.flatMap((k) => engine(k).map((r) => r.mbps)), ...refs.map((r) => r.value));
   const left = axes(LEFT_X, counts, niceMax(maxMbps * 1.05), 'Throughput (MB/s, median)', 'MB/s');
@@ -95,11 +124,33 @@ export function renderSvg(report: Report): string {
   const right = axes(RIGHT_X, counts, niceMax(maxSpeedup * 1.05), 'Speed-up over 1 worker', 'speed-up (×)');
 
   const body: string[] = [...left.svg, ...references(left, LEFT_X, refs), ...right.svg];
-  body.push(...series(right, counts, counts.map((c) => ({ workers: c, value: c })), '#999', true));
+  body.push(
+    ...series(
+      right,
+      counts,
+      counts.map((c) => ({ workers: c, value: c })),
+      '#999',
+      true,
+    ),
+  );
   for (const k of kinds) {
     const rows = engine(k);
-    body.push(...series(left, counts, rows.map((r) => ({ workers: r.workers, value: r.mbps })), COLORS[k]!));
-    body.push(...series(right, counts, rows.map((r) => ({ workers: r.workers, value: r.speedup ?? 0 })), COLORS[k]!));
+    body.push(
+      ...series(
+        left,
+        counts,
+        rows.map((r) => ({ workers: r.workers, value: r.mbps })),
+        COLORS[k]!,
+      ),
+    );
+    body.push(
+      ...series(
+        right,
+        counts,
+        rows.map((r) => ({ workers: r.workers, value: r.speedup ?? 0 })),
+        COLORS[k]!,
+      ),
+    );
   }
   // Legend
   const ly = PANEL.top + PANEL.h + 66;
@@ -110,7 +161,9 @@ export function renderSvg(report: Report): string {
     { label: 'serial / single-threaded peers (reference lines)', color: PEER_COLOR, dash: ' stroke-dasharray="2 3"' },
   ];
   for (const l of legend) {
-    body.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${l.color}" stroke-width="2.2"${l.dash}/>`);
+    body.push(
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${l.color}" stroke-width="2.2"${l.dash}/>`,
+    );
     body.push(`<text x="${lx + 30}" y="${ly + 4}" class="tick">${esc(l.label)}</text>`);
     lx += 40 + l.label.length * 6.3;
   }

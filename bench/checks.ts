@@ -24,16 +24,20 @@ export interface Measured {
 export function checkAndRow(all: Measured[], problems: string[]): Row[] {
   const oneWorker = new Map<string, number>();
   for (const { result: r, data } of all) {
-    if (r.type === 'engine' && r.workers === 1 && !data.includes('prefix')) oneWorker.set(r.dataset.kind, r.dataset.bytes / 1e3 / r.medianMs);
+    if (r.type === 'engine' && r.workers === 1 && !data.includes('prefix'))
+      oneWorker.set(r.dataset.kind, r.dataset.bytes / 1e3 / r.medianMs);
   }
   return all.map(({ result: r, data }) => {
-    const serial = all.find((m) => m.result.type === 'engine' && m.result.workers === 0 && m.result.dataset.path === r.dataset.path)?.result;
+    const serial = all.find(
+      (m) => m.result.type === 'engine' && m.result.workers === 0 && m.result.dataset.path === r.dataset.path,
+    )?.result;
     let check: Check = 'unchecked';
     let detail: string | null = null;
     if (r.type === 'engine') {
       check = 'ok';
       if (r.rows !== r.dataset.rows) detail = `${r.rows} rows, but the generator wrote ${r.dataset.rows}`;
-      else if (serial !== undefined && r.exactHash !== serial.exactHash) detail = 'result rows differ from the serial path on the same file';
+      else if (serial !== undefined && r.exactHash !== serial.exactHash)
+        detail = 'result rows differ from the serial path on the same file';
       if (detail !== null) {
         check = 'MISMATCH';
         problems.push(`${r.label} on ${data}: ${detail}`);
@@ -43,7 +47,9 @@ export function checkAndRow(all: Measured[], problems: string[]): Row[] {
       check = detail === null ? 'ok' : 'WRONG';
       const peer = r.type === 'peer' ? peerByName(r.id.replace(/^peer-/, '')) : null;
       if (detail !== null && peer?.reference) {
-        problems.push(`the engine disagrees with ${r.label}, an RFC 4180 reference parser, on ${data}: ${detail}. Check the engine (or the peer).`);
+        problems.push(
+          `the engine disagrees with ${r.label}, an RFC 4180 reference parser, on ${data}: ${detail}. Check the engine (or the peer).`,
+        );
       }
     }
     return toRow(r, data, oneWorker.get(r.dataset.kind) ?? null, check, detail);

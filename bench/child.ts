@@ -61,13 +61,25 @@ const ELD_RESOLUTION_MS = 10; // Node's default; the smallest delay the histogra
 
 async function measure(spec: ConfigSpec): Promise<ConfigResult> {
   const startRssMiB = process.memoryUsage.rss() / 2 ** 20;
-  type Outcome = { exact: string | null; answer: Answer | null; rows: number; workersUsed: number; progressEvents: number };
+  type Outcome = {
+    exact: string | null;
+    answer: Answer | null;
+    rows: number;
+    workersUsed: number;
+    progressEvents: number;
+  };
   let first: Outcome | null = null;
   const once = async () => {
     const out =
       spec.type === 'engine'
-        ? await runEngine(spec.dataset, { workers: spec.workers, ...(spec.chunkSize !== undefined ? { chunkSize: spec.chunkSize } : {}), ...(spec.mode !== undefined ? { mode: spec.mode } : {}) })
-        : await peerByName(spec.peer).run(spec.dataset.path).then((answer) => ({ exact: null, answer, rows: answer.rows, workersUsed: 0, progressEvents: 0 }));
+        ? await runEngine(spec.dataset, {
+            workers: spec.workers,
+            ...(spec.chunkSize !== undefined ? { chunkSize: spec.chunkSize } : {}),
+            ...(spec.mode !== undefined ? { mode: spec.mode } : {}),
+          })
+        : await peerByName(spec.peer)
+            .run(spec.dataset.path)
+            .then((answer) => ({ exact: null, answer, rows: answer.rows, workersUsed: 0, progressEvents: 0 }));
     const exact = out.exact === null ? null : createHash('sha256').update(out.exact).digest('hex');
     const now: Outcome = { ...out, exact };
     if (first === null) first = now;
@@ -92,7 +104,8 @@ async function measure(spec: ConfigSpec): Promise<ConfigResult> {
     },
     // Untimed: let the event loop turn, so a run that blocked it throughout (a synchronous parse)
     // is recorded as one long delay instead of leaving the histogram empty.
-    afterEach: (mode) => (mode === 'run' ? new Promise<void>((resolve) => setTimeout(resolve, 2 * ELD_RESOLUTION_MS)) : undefined),
+    afterEach: (mode) =>
+      mode === 'run' ? new Promise<void>((resolve) => setTimeout(resolve, 2 * ELD_RESOLUTION_MS)) : undefined,
     afterAll: (mode) => {
       if (mode === 'run') eld.disable();
     },

@@ -25,7 +25,13 @@ export function defaultDataDir(): string {
   return join(tmpdir(), 'chunkmill-bench');
 }
 
-export async function ensureDataset(dir: string, kind: Kind, bytes: number, seed: number, log: (line: string) => void): Promise<Dataset> {
+export async function ensureDataset(
+  dir: string,
+  kind: Kind,
+  bytes: number,
+  seed: number,
+  log: (line: string) => void,
+): Promise<Dataset> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${kind}-${bytes}-s${seed}-v${GENERATOR_VERSION}.csv`);
   const meta = `${path}.rows`;
@@ -39,7 +45,9 @@ export async function ensureDataset(dir: string, kind: Kind, bytes: number, seed
   renameSync(partial, path);
   writeFileSync(meta, String(made.rows));
   const seconds = (performance.now() - started) / 1000;
-  log(`  generated ${path} (${made.bytes.toLocaleString('en-US')} bytes, ${made.rows.toLocaleString('en-US')} rows) in ${seconds.toFixed(1)} s`);
+  log(
+    `  generated ${path} (${made.bytes.toLocaleString('en-US')} bytes, ${made.rows.toLocaleString('en-US')} rows) in ${seconds.toFixed(1)} s`,
+  );
   return { kind, path, bytes: made.bytes, rows: made.rows, seed };
 }
 

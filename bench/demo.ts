@@ -31,7 +31,9 @@ try {
   const { rows, stats } = await job.result;
   process.stderr.write('\n');
   console.table(rows);
-  console.log(`${stats.rows.toLocaleString()} rows (${made.rows.toLocaleString()} written), ${(stats.bytes / 1e6).toFixed(0)} MB in ${stats.elapsedMs.toFixed(0)} ms on ${stats.workers} workers: ${(stats.bytes / stats.elapsedMs / 1e3).toFixed(0)} MB/s`);
+  console.log(
+    `${stats.rows.toLocaleString()} rows (${made.rows.toLocaleString()} written), ${(stats.bytes / 1e6).toFixed(0)} MB in ${stats.elapsedMs.toFixed(0)} ms on ${stats.workers} workers: ${(stats.bytes / stats.elapsedMs / 1e3).toFixed(0)} MB/s`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -33,7 +33,8 @@ function runOnce(sql: string): { ms: number; answer: Answer } {
   const started = performance.now();
   const out = spawnSync('duckdb', ['-csv', '-c', sql], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const ms = performance.now() - started;
-  if (out.status !== 0) throw new Error(`duckdb failed (${out.status}): ${(out.stderr || out.stdout).trim().slice(0, 300)}`);
+  if (out.status !== 0)
+    throw new Error(`duckdb failed (${out.status}): ${(out.stderr || out.stdout).trim().slice(0, 300)}`);
   const records = parse(out.stdout, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   const groups: Record<string, GroupTotal> = {};
   let rows = 0;
@@ -46,7 +47,11 @@ function runOnce(sql: string): { ms: number; answer: Answer } {
 }
 
 /** Runs the query `iterations` times after one untimed run; null result with a note on failure. */
-export function runDuckdb(data: Dataset, threads: number | null, iterations: number): ConfigResult | { failed: string } {
+export function runDuckdb(
+  data: Dataset,
+  threads: number | null,
+  iterations: number,
+): ConfigResult | { failed: string } {
   const sql = query(data.path, threads);
   try {
     const warm = runOnce(sql);

@@ -53,7 +53,10 @@ export async function runEngine(data: Dataset, settings: EngineSettings): Promis
     const job = processDataset({ ...options, workers: settings.workers });
     job.on('progress', () => progressEvents++);
     result = await job.result;
-    if (result.stats.sequentialFallback) throw new Error(`${data.path}: the engine fell back to a sequential parse (quote mismatch); the bench data should never do that`);
+    if (result.stats.sequentialFallback)
+      throw new Error(
+        `${data.path}: the engine fell back to a sequential parse (quote mismatch); the bench data should never do that`,
+      );
   }
   return {
     exact: JSON.stringify(result.rows),
@@ -87,9 +90,11 @@ async function runTransform(data: Dataset, settings: EngineSettings): Promise<En
       job.on('progress', () => progressEvents++);
       result = await job.result;
     }
-    if (result.rowsOut !== result.rowsIn) throw new Error(`${data.path}: the transform wrote ${result.rowsOut} rows for ${result.rowsIn} read`);
+    if (result.rowsOut !== result.rowsIn)
+      throw new Error(`${data.path}: the transform wrote ${result.rowsOut} rows for ${result.rowsIn} read`);
     const size = statSync(path).size;
-    if (size !== result.bytesWritten) throw new Error(`${path}: ${size} bytes on disk, bytesWritten says ${result.bytesWritten}`);
+    if (size !== result.bytesWritten)
+      throw new Error(`${path}: ${size} bytes on disk, bytesWritten says ${result.bytesWritten}`);
   } finally {
     rmSync(path, { force: true });
   }
@@ -110,14 +115,22 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 export function buildProblem(): string | null {
   const built = join(ROOT, 'dist', 'index.js');
-  if (!existsSync(built)) return 'dist/ is missing: run `npm run build` first (the bench imports the built engine, as users do)';
+  if (!existsSync(built))
+    return 'dist/ is missing: run `npm run build` first (the bench imports the built engine, as users do)';
   const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  if (newest(join(ROOT, 'src')) > statSync(built).mtimeMs) return 'src/ changed after the last build: the engine rows measure the old dist/ (run `npm run build`)';
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  if (newest(join(ROOT, 'src')) > statSync(built).mtimeMs)
+    return 'src/ changed after the last build: the engine rows measure the old dist/ (run `npm run build`)';
   return null;
 }
 
 export function engineLabel(workers: number, mode: EngineMode = 'file'): string {
-  const base = workers === 0 ? 'chunkmill serial (in-process)' : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}`;
+  const base =
+    workers === 0 ? 'chunkmill serial (in-process)' : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}`;
   return mode === 'stream' ? `${base}, stream input` : mode === 'transform' ? `${base}, transform to NDJSON` : base;
 }

@@ -42,7 +42,9 @@ if (values.help || positionals.length !== 1) {
     const path = join(dir, f.name);
     const started = performance.now();
     const made = await generate(path, f.kind, { bytes: f.bytes, seed });
-    console.log(`${path}: ${formatBytes(made.bytes)}, ${made.rows.toLocaleString('en-US')} rows (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `${path}: ${formatBytes(made.bytes)}, ${made.rows.toLocaleString('en-US')} rows (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
   console.log(`
 Try it:

@@ -28,7 +28,14 @@ import { queryFor } from './queries.ts';
 import { runModule } from './spawn.ts';
 import { formatBytes, formatNumber, median, parseSize } from './util.ts';
 
-const TASKS = ['scan-sales-count', 'scan-sales-aggregate', 'scan-wide-count', 'scan-wide-aggregate', 'boundary-sales', 'ref-indexof-sales'] as const;
+const TASKS = [
+  'scan-sales-count',
+  'scan-sales-aggregate',
+  'scan-wide-count',
+  'scan-wide-aggregate',
+  'boundary-sales',
+  'ref-indexof-sales',
+] as const;
 type TaskName = (typeof TASKS)[number];
 const DIALECT = { delimiter: 44, quote: 34 };
 const CHUNK = 8 << 20; // the engine's default chunk size
@@ -57,13 +64,27 @@ function headerEnd(buf: Buffer): number {
 
 /** One full scan of `buf`; checks the scanner reached the end with the expected record count. */
 function scanAll(buf: Buffer, sink: RecordSink & { width?: number }, width: number, rows: number): void {
-  const out = scanRecords(buf, headerEnd(buf), buf.length, Infinity, true, DIALECT, classTable(DIALECT), new FieldSlots(width + 1), sink, new ScanResult());
-  if (out.status !== ScanStatus.Eof || out.rows !== rows) throw new Error(`scan ended with status ${out.status} after ${out.rows} rows, expected Eof after ${rows}`);
+  const out = scanRecords(
+    buf,
+    headerEnd(buf),
+    buf.length,
+    Infinity,
+    true,
+    DIALECT,
+    classTable(DIALECT),
+    new FieldSlots(width + 1),
+    sink,
+    new ScanResult(),
+  );
+  if (out.status !== ScanStatus.Eof || out.rows !== rows)
+    throw new Error(`scan ended with status ${out.status} after ${out.rows} rows, expected Eof after ${rows}`);
 }
 
 function aggregateSink(kind: Kind, buf: Buffer): AggregateSink {
   const columns = buf.toString('utf8', 0, headerEnd(buf) - 1).split(',');
-  return new AggregateSink(compileAggregate(queryFor(kind), columns, { onBadRow: 'error', onBadNumber: 'error', quote: '"' }));
+  return new AggregateSink(
+    compileAggregate(queryFor(kind), columns, { onBadRow: 'error', onBadNumber: 'error', quote: '"' }),
+  );
 }
 
 /** Phase A over the whole buffer, chunk by chunk, then the stitch; returns the chunk starts. */
@@ -119,7 +140,10 @@ function taskFor(task: TaskName, buf: Buffer, rows: number): { description: stri
   switch (task) {
     case 'scan-sales-count':
     case 'scan-wide-count':
-      return { description: 'scanRecords, counting sink', fn: () => scanAll(buf, new CountSink(), task === 'scan-sales-count' ? 7 : 20, rows) };
+      return {
+        description: 'scanRecords, counting sink',
+        fn: () => scanAll(buf, new CountSink(), task === 'scan-sales-count' ? 7 : 20, rows),
+      };
     case 'scan-sales-aggregate':
     case 'scan-wide-aggregate': {
       const kind: Kind = task === 'scan-sales-aggregate' ? 'sales' : 'wide';
@@ -134,7 +158,10 @@ function taskFor(task: TaskName, buf: Buffer, rows: number): { description: stri
     }
     case 'boundary-sales':
       checkBoundaries(buf, rows);
-      return { description: 'SummaryBuilder (phase A), 8 MiB chunks in 1 MiB blocks', fn: () => void summarizeAll(buf, CHUNK, BLOCK) };
+      return {
+        description: 'SummaryBuilder (phase A), 8 MiB chunks in 1 MiB blocks',
+        fn: () => void summarizeAll(buf, CHUNK, BLOCK),
+      };
     case 'ref-indexof-sales':
       return { description: 'reference: quote count with Buffer.indexOf', fn: () => void countQuotes(buf) };
   }
@@ -144,7 +171,14 @@ function taskFor(task: TaskName, buf: Buffer, rows: number): { description: stri
 async function runTask(task: TaskName, path: string, rows: number): Promise<MicroResult> {
   const buf = readFileSync(path);
   const { description, fn } = taskFor(task, buf, rows);
-  const bench = new Bench({ iterations: 7, time: 1500, warmupIterations: 3, warmupTime: 0, retainSamples: true, throws: true });
+  const bench = new Bench({
+    iterations: 7,
+    time: 1500,
+    warmupIterations: 3,
+    warmupTime: 0,
+    retainSamples: true,
+    throws: true,
+  });
   bench.add(task, fn);
   const [t] = await bench.run();
   const r = t!.result;
@@ -163,12 +197,17 @@ export interface MicroOptions {
 
 /** Runs every task, each in a fresh process, on cached datasets of `bytes`. */
 export async function runMicro({ bytes, seed, dataDir, log }: MicroOptions): Promise<MicroResult[]> {
-  const data = { sales: await ensureDataset(dataDir, 'sales', bytes, seed, log), wide: await ensureDataset(dataDir, 'wide', bytes, seed, log) };
+  const data = {
+    sales: await ensureDataset(dataDir, 'sales', bytes, seed, log),
+    wide: await ensureDataset(dataDir, 'wide', bytes, seed, log),
+  };
   const results: MicroResult[] = [];
   for (const task of TASKS) {
     const d = task.includes('wide') ? data.wide : data.sales;
     const r = await runModule<MicroResult>('./micro.ts', ['--task', task, '--file', d.path, '--rows', String(d.rows)]);
-    log(`  ${task.padEnd(22)} ${formatNumber(r.mbps).padStart(7)} MB/s  (${formatBytes(r.bytes)} in memory, median of ${r.samplesMs.length})`);
+    log(
+      `  ${task.padEnd(22)} ${formatNumber(r.mbps).padStart(7)} MB/s  (${formatBytes(r.bytes)} in memory, median of ${r.samplesMs.length})`,
+    );
     results.push(r);
   }
   return results;
@@ -196,6 +235,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     }
   } else {
     console.log('chunkmill microbenchmarks (MB/s on bytes in memory, median)');
-    await runMicro({ bytes: parseSize(values.size, 'size'), seed: Number(values.seed), dataDir: values['data-dir'], log: console.log });
+    await runMicro({
+      bytes: parseSize(values.size, 'size'),
+      seed: Number(values.seed),
+      dataDir: values['data-dir'],
+      log: console.log,
+    });
   }
 }

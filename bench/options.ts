@@ -68,13 +68,19 @@ export interface BenchOptions {
 
 function count(name: string, text: string, min: number): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new Error(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(text)}`);
   return n;
 }
 
 function list<T extends string>(name: string, text: string, allowed: readonly T[]): T[] {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`--${name}: unknown ${JSON.stringify(item)}; expected some of ${allowed.join(', ')}`);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items)
+    if (!allowed.includes(item as T))
+      throw new Error(`--${name}: unknown ${JSON.stringify(item)}; expected some of ${allowed.join(', ')}`);
   return items as T[];
 }
 
@@ -110,7 +116,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     size,
     wideSize: parseSize(values['wide-size'], 'wide-size'),
     peersSize: peersSize === null || peersSize >= size ? null : peersSize,
-    peers: list('peers', values.peers, PEERS.map((p) => p.name)),
+    peers: list(
+      'peers',
+      values.peers,
+      PEERS.map((p) => p.name),
+    ),
     maxWorkers: count('max-workers', values['max-workers'], 1),
     chunkSize: values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size'], 'chunk-size'),
     iterations: count('iterations', values.iterations, 1),

@@ -36,7 +36,8 @@ class RecordTally extends Tally {
     if (this.region < 0) {
       this.region = fields.indexOf('region');
       this.amount = fields.indexOf('amount');
-      if (this.region < 0 || this.amount < 0) throw new Error(`no region/amount column in header ${JSON.stringify(fields)}`);
+      if (this.region < 0 || this.amount < 0)
+        throw new Error(`no region/amount column in header ${JSON.stringify(fields)}`);
       return;
     }
     this.add(fields[this.region], fields[this.amount]);
@@ -117,6 +118,7 @@ export const PEERS: readonly Peer[] = [
 
 export function peerByName(name: string): Peer {
   const peer = PEERS.find((p) => p.name === name);
-  if (peer === undefined) throw new Error(`unknown peer ${JSON.stringify(name)}; the peers are ${PEERS.map((p) => p.name).join(', ')}`);
+  if (peer === undefined)
+    throw new Error(`unknown peer ${JSON.stringify(name)}; the peers are ${PEERS.map((p) => p.name).join(', ')}`);
   return peer;
 }

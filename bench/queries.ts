@@ -22,14 +22,19 @@ export const SALES_QUERY = {
 const wideMeasures: Record<string, MeasureSpec> = { rows: count() };
 for (let c = 1; c < 20; c++) wideMeasures[`sum_c${c}`] = sum(`c${c}`);
 
-export const WIDE_QUERY = { groupBy: ['c0'], measures: wideMeasures } satisfies AggregateSpec<'c0', Record<string, MeasureSpec>>;
+export const WIDE_QUERY = { groupBy: ['c0'], measures: wideMeasures } satisfies AggregateSpec<
+  'c0',
+  Record<string, MeasureSpec>
+>;
 
 export function queryFor(kind: Kind): AggregateSpec {
   return kind === 'sales' ? SALES_QUERY : WIDE_QUERY;
 }
 
 export function describeQuery(kind: Kind): string {
-  return kind === 'sales' ? 'count(*), sum(amount) GROUP BY region (8 groups)' : 'count(*), sum(c1..c19) GROUP BY c0 (1000 groups)';
+  return kind === 'sales'
+    ? 'count(*), sum(amount) GROUP BY region (8 groups)'
+    : 'count(*), sum(c1..c19) GROUP BY c0 (1000 groups)';
 }
 
 export interface GroupTotal {
@@ -78,7 +83,8 @@ export function engineAnswer(rows: readonly Record<string, unknown>[], rowCount:
 /** Null when the answers agree; otherwise a short account of the first differences. */
 export function compareAnswers(got: Answer, want: Answer): string | null {
   const problems: string[] = [];
-  if (got.rows !== want.rows) problems.push(`${got.rows.toLocaleString('en-US')} rows, expected ${want.rows.toLocaleString('en-US')}`);
+  if (got.rows !== want.rows)
+    problems.push(`${got.rows.toLocaleString('en-US')} rows, expected ${want.rows.toLocaleString('en-US')}`);
   const keys = new Set([...Object.keys(want.groups), ...Object.keys(got.groups)]);
   for (const key of keys) {
     const g = got.groups[key];
@@ -86,7 +92,8 @@ export function compareAnswers(got: Answer, want: Answer): string | null {
     if (w === undefined) problems.push(`extra group ${JSON.stringify(key)} (${g!.count} rows)`);
     else if (g === undefined) problems.push(`missing group ${JSON.stringify(key)}`);
     else if (g.count !== w.count) problems.push(`${key}: count ${g.count}, expected ${w.count}`);
-    else if (g.cents !== w.cents) problems.push(`${key}: sum ${(g.cents / 100).toFixed(2)}, expected ${(w.cents / 100).toFixed(2)}`);
+    else if (g.cents !== w.cents)
+      problems.push(`${key}: sum ${(g.cents / 100).toFixed(2)}, expected ${(w.cents / 100).toFixed(2)}`);
   }
   if (problems.length === 0) return null;
   return problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : '');

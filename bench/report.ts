@@ -41,11 +41,18 @@ export interface Report {
   problems: string[];
 }
 
-export function toRow(result: ConfigResult, data: string, oneWorkerMbps: number | null, check: Check, checkDetail: string | null): Row {
+export function toRow(
+  result: ConfigResult,
+  data: string,
+  oneWorkerMbps: number | null,
+  check: Check,
+  checkDetail: string | null,
+): Row {
   const seconds = result.medianMs / 1000;
   const mbps = result.dataset.bytes / 1e6 / seconds;
   const speedup = oneWorkerMbps === null ? null : mbps / oneWorkerMbps;
-  const efficiency = speedup !== null && result.type === 'engine' && result.workersUsed > 0 ? speedup / result.workersUsed : null;
+  const efficiency =
+    speedup !== null && result.type === 'engine' && result.workersUsed > 0 ? speedup / result.workersUsed : null;
   return { ...result, data, mbps, rowsPerSec: result.rows / seconds, speedup, efficiency, check, checkDetail };
 }
 
@@ -56,7 +63,18 @@ function ms(value: number | null): string {
 
 /** The main table, as Markdown; WRONG/MISMATCH details follow as numbered notes. */
 export function renderTable(report: Report): string {
-  const head = ['configuration', 'data', 'MB/s', 'rows/s', 'vs 1 worker', 'efficiency', 'peak RSS', 'main-thread delay p99', 'runs', 'check'];
+  const head = [
+    'configuration',
+    'data',
+    'MB/s',
+    'rows/s',
+    'vs 1 worker',
+    'efficiency',
+    'peak RSS',
+    'main-thread delay p99',
+    'runs',
+    'check',
+  ];
   const align = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'];
   const footnotes: string[] = [];
   const body = report.rows.map((r) => {
@@ -79,7 +97,8 @@ export function renderTable(report: Report): string {
     ];
   });
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, c) => (align[c] === 'r' ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, c) => (align[c] === 'r' ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1))).join('|')}|`;
   const out = [line(head), rule, ...body.map(line)];
   if (footnotes.length > 0) out.push('', ...footnotes.map((f, i) => `[${i + 1}] ${f}`));
@@ -88,13 +107,18 @@ export function renderTable(report: Report): string {
 
 export function renderMicro(micro: MicroResult[]): string {
   if (micro.length === 0) return '';
-  const rows = micro.map((m) => `| ${m.task} | ${m.description} | ${formatBytes(m.bytes)} | ${formatNumber(m.mbps)} | ${m.samplesMs.length} |`);
+  const rows = micro.map(
+    (m) =>
+      `| ${m.task} | ${m.description} | ${formatBytes(m.bytes)} | ${formatNumber(m.mbps)} | ${m.samplesMs.length} |`,
+  );
   return ['| microbenchmark | what | input (in memory) | MB/s | runs |', '|:--|:--|--:|--:|--:|', ...rows].join('\n');
 }
 
 export function renderOverhead(report: Report): string {
   if (report.jobOverhead.length === 0) return '';
-  const parts = report.jobOverhead.map((o) => `${o.workers} worker${o.workers === 1 ? '' : 's'}: ${formatNumber(o.medianMs)} ms`);
+  const parts = report.jobOverhead.map(
+    (o) => `${o.workers} worker${o.workers === 1 ? '' : 's'}: ${formatNumber(o.medianMs)} ms`,
+  );
   return `Fixed cost per job (N workers on N one-record chunks: pool start, module load, 2N tasks, teardown): ${parts.join(', ')}.`;
 }
 

@@ -33,7 +33,9 @@ const SLACK_RATIO = 1.1;
 const SLACK_MIB = 16;
 
 export async function runRssCheck(o: BenchOptions, log: (line: string) => void): Promise<number> {
-  log(`peak RSS check: ${formatBytes(o.size)}${o.rssMid === undefined ? '' : ` / ${formatBytes(o.rssMid)}`} vs ${formatBytes(o.rssLarge)} (datasets in ${o.dataDir})`);
+  log(
+    `peak RSS check: ${formatBytes(o.size)}${o.rssMid === undefined ? '' : ` / ${formatBytes(o.rssMid)}`} vs ${formatBytes(o.rssLarge)} (datasets in ${o.dataDir})`,
+  );
   const small = await ensureDataset(o.dataDir, 'sales', o.size, o.seed, log);
   const large = await ensureDataset(o.dataDir, 'sales', o.rssLarge, o.seed, log);
   const mid = o.rssMid === undefined ? null : await ensureDataset(o.dataDir, 'sales', o.rssMid, o.seed, log);
@@ -43,12 +45,30 @@ export async function runRssCheck(o: BenchOptions, log: (line: string) => void):
     { workers: o.maxWorkers, mode: 'stream' },
     { workers: o.maxWorkers, mode: 'transform' },
   ];
-  const rows: { label: string; small: ConfigResult; mid: ConfigResult | null; large: ConfigResult; limitMiB: number; pass: boolean }[] = [];
+  const rows: {
+    label: string;
+    small: ConfigResult;
+    mid: ConfigResult | null;
+    large: ConfigResult;
+    limitMiB: number;
+    pass: boolean;
+  }[] = [];
   for (const { workers, mode } of configs) {
     const label = engineLabel(workers, mode);
     const run = async (d: Dataset) => {
-      const r = await runConfig({ id: `rss-${mode}-${d.bytes}-${workers}`, label, type: 'engine', dataset: d, workers, mode, iterations: 1, warmup: 0, ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}) });
-      if (r.rows !== d.rows) throw new Error(`${label} on ${formatBytes(d.bytes)}: ${r.rows} rows, the generator wrote ${d.rows}`);
+      const r = await runConfig({
+        id: `rss-${mode}-${d.bytes}-${workers}`,
+        label,
+        type: 'engine',
+        dataset: d,
+        workers,
+        mode,
+        iterations: 1,
+        warmup: 0,
+        ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
+      });
+      if (r.rows !== d.rows)
+        throw new Error(`${label} on ${formatBytes(d.bytes)}: ${r.rows} rows, the generator wrote ${d.rows}`);
       return r;
     };
     const s = await run(small);
@@ -58,7 +78,9 @@ export async function runRssCheck(o: BenchOptions, log: (line: string) => void):
     const pass = l.peakRssMiB! <= limitMiB;
     rows.push({ label, small: s, mid: md, large: l, limitMiB, pass });
     const midText = md === null ? '' : `${formatBytes(mid!.bytes)}: ${Math.round(md.peakRssMiB!)} MiB   `;
-    log(`  ${label.padEnd(42)} ${formatBytes(small.bytes)}: ${Math.round(s.peakRssMiB!)} MiB   ${midText}${formatBytes(large.bytes)}: ${Math.round(l.peakRssMiB!)} MiB   ${pass ? 'ok' : 'GROWS WITH FILE SIZE'}`);
+    log(
+      `  ${label.padEnd(42)} ${formatBytes(small.bytes)}: ${Math.round(s.peakRssMiB!)} MiB   ${midText}${formatBytes(large.bytes)}: ${Math.round(l.peakRssMiB!)} MiB   ${pass ? 'ok' : 'GROWS WITH FILE SIZE'}`,
+    );
   }
   mkdirSync(o.out, { recursive: true });
   const m = machine();
@@ -77,7 +99,14 @@ export async function runRssCheck(o: BenchOptions, log: (line: string) => void):
     pass: r.pass,
   }));
   const json = join(o.out, 'rss-check.json');
-  writeFileSync(json, JSON.stringify({ machine: m, command, rule, datasets: mid === null ? [small, large] : [small, mid, large], results: summary }, null, 2) + '\n');
+  writeFileSync(
+    json,
+    JSON.stringify(
+      { machine: m, command, rule, datasets: mid === null ? [small, large] : [small, mid, large], results: summary },
+      null,
+      2,
+    ) + '\n',
+  );
   const mib = (x: number | null) => `${Math.round(x!)} MiB`;
   const mbps = (r: ConfigResult) => formatNumber(r.dataset.bytes / 1e3 / r.medianMs);
   const md = join(o.out, 'rss-check.md');
@@ -88,7 +117,10 @@ export async function runRssCheck(o: BenchOptions, log: (line: string) => void):
       '',
       `| configuration | ${formatBytes(small.bytes)} |${mid === null ? '' : ` ${formatBytes(mid.bytes)} |`} ${formatBytes(large.bytes)} | limit | MB/s (small / large) | check |`,
       `|:--|--:|${mid === null ? '' : '--:|'}--:|--:|--:|:--|`,
-      ...rows.map((r) => `| ${r.label} | ${mib(r.small.peakRssMiB)} |${r.mid === null ? '' : ` ${mib(r.mid.peakRssMiB)} |`} ${mib(r.large.peakRssMiB)} | ${mib(r.limitMiB)} | ${mbps(r.small)} / ${mbps(r.large)} | ${r.pass ? 'ok' : 'GROWS'} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.label} | ${mib(r.small.peakRssMiB)} |${r.mid === null ? '' : ` ${mib(r.mid.peakRssMiB)} |`} ${mib(r.large.peakRssMiB)} | ${mib(r.limitMiB)} | ${mbps(r.small)} / ${mbps(r.large)} | ${r.pass ? 'ok' : 'GROWS'} |`,
+      ),
       '',
     ].join('\n'),
   );

@@ -25,17 +25,27 @@ import { describeMachine, formatBytes, formatNumber, machine, workerCounts } fro
 
 const log = (line: string) => console.log(line);
 
-
 async function measure(spec: ConfigSpec, data: string): Promise<Measured> {
   const result = await runConfig(spec);
   const mbps = result.dataset.bytes / 1e3 / result.medianMs;
-  log(`  ${spec.label.padEnd(32)} ${data.padEnd(20)} ${formatNumber(mbps).padStart(7)} MB/s  median ${formatNumber(result.medianMs)} ms of ${result.samplesMs.length}`);
+  log(
+    `  ${spec.label.padEnd(32)} ${data.padEnd(20)} ${formatNumber(mbps).padStart(7)} MB/s  median ${formatNumber(result.medianMs)} ms of ${result.samplesMs.length}`,
+  );
   return { result, data };
 }
 
 function engineSpec(o: BenchOptions, dataset: Dataset, workers: number, iterations = o.iterations): EngineSpec {
   const id = `engine-${dataset.kind}-${dataset.bytes}-${workers === 0 ? 'serial' : `w${workers}`}`;
-  return { id, label: engineLabel(workers), type: 'engine', dataset, workers, iterations, warmup: o.warmup, ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}) };
+  return {
+    id,
+    label: engineLabel(workers),
+    type: 'engine',
+    dataset,
+    workers,
+    iterations,
+    warmup: o.warmup,
+    ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
+  };
 }
 
 /** The engine on one file: every worker count, then serial. */
@@ -55,7 +65,8 @@ async function main(): Promise<number> {
   const m = machine();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   log(`chunkmill bench on ${describeMachine(m)}`);
-  if (m.loadAverage > 0.5) log(`  note: load average ${m.loadAverage} at start: something else is running; figures will be noisy`);
+  if (m.loadAverage > 0.5)
+    log(`  note: load average ${m.loadAverage} at start: something else is running; figures will be noisy`);
   const build = buildProblem();
   if (build !== null && !existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error(build);
   if (build !== null) log(`  warning: ${build}`);
@@ -74,14 +85,16 @@ async function main(): Promise<number> {
 
   if (!o.skip.has('duckdb')) {
     const version = duckdbVersion();
-    if (version === null) notes.push('DuckDB: `duckdb` is not on PATH; skipped (optional: install the DuckDB CLI to add it).');
+    if (version === null)
+      notes.push('DuckDB: `duckdb` is not on PATH; skipped (optional: install the DuckDB CLI to add it).');
     else {
       for (const threads of [null, 1]) {
         const r = runDuckdb(sales, threads, o.peersIterations);
         if ('failed' in r) notes.push(`DuckDB ${version}: ${r.failed}`);
         else all.push({ result: r, data: salesData });
       }
-      if (all.some((x) => x.result.type === 'external')) notes.push(`DuckDB ${version}: a multi-threaded C++ engine, for scale; its time includes starting the CLI.`);
+      if (all.some((x) => x.result.type === 'external'))
+        notes.push(`DuckDB ${version}: a multi-threaded C++ engine, for scale; its time includes starting the CLI.`);
     }
   }
 
@@ -93,11 +106,26 @@ async function main(): Promise<number> {
       // The peers' answers are checked against the engine on the very same file.
       all.push(await measure(engineSpec(o, prefix, 0, o.peersIterations), prefixData));
       all.push(await measure(engineSpec(o, prefix, o.maxWorkers, o.peersIterations), prefixData));
-      notes.push(`Peers ran on the first ${formatBytes(prefix.bytes)} of the same data (a smaller size of the seeded generator is a prefix of a larger one); the engine rows on the prefix give a same-file comparison. Compare MB/s, not times.`);
+      notes.push(
+        `Peers ran on the first ${formatBytes(prefix.bytes)} of the same data (a smaller size of the seeded generator is a prefix of a larger one); the engine rows on the prefix give a same-file comparison. Compare MB/s, not times.`,
+      );
     }
     for (const name of o.peers) {
       const peer = peerByName(name);
-      all.push(await measure({ id: `peer-${name}`, label: peer.label, type: 'peer', peer: name, dataset: prefix, iterations: o.peersIterations, warmup: o.warmup }, prefixData));
+      all.push(
+        await measure(
+          {
+            id: `peer-${name}`,
+            label: peer.label,
+            type: 'peer',
+            peer: name,
+            dataset: prefix,
+            iterations: o.peersIterations,
+            warmup: o.warmup,
+          },
+          prefixData,
+        ),
+      );
     }
   }
 
@@ -113,8 +141,11 @@ async function main(): Promise<number> {
     for (const w of workerCounts(o.maxWorkers)) {
       const tiny = ensureTinyDataset(o.dataDir, w);
       const r = await runConfig({ ...engineSpec(o, tiny, w, 10), id: `overhead-w${w}`, chunkSize: tiny.recordBytes });
-      if (r.rows !== tiny.rows || r.workersUsed !== w) problems.push(`${r.label} on ${w} one-record chunks: ${r.rows} rows, ${r.workersUsed} workers`);
-      log(`  ${r.label.padEnd(32)} ${formatNumber(r.medianMs).padStart(7)} ms per job  (median of ${r.samplesMs.length})`);
+      if (r.rows !== tiny.rows || r.workersUsed !== w)
+        problems.push(`${r.label} on ${w} one-record chunks: ${r.rows} rows, ${r.workersUsed} workers`);
+      log(
+        `  ${r.label.padEnd(32)} ${formatNumber(r.medianMs).padStart(7)} ms per job  (median of ${r.samplesMs.length})`,
+      );
       jobOverhead.push({ workers: w, medianMs: r.medianMs });
     }
   }
@@ -152,7 +183,10 @@ async function main(): Promise<number> {
     console.error(`\nSELF-CHECK FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     return 1;
   }
-  log('self-check: every engine configuration gave the same answer' + (rows.some((r) => r.type !== 'engine') ? '; peers as marked in the table' : ''));
+  log(
+    'self-check: every engine configuration gave the same answer' +
+      (rows.some((r) => r.type !== 'engine') ? '; peers as marked in the table' : ''),
+  );
   return 0;
 }
 

@@ -15,11 +15,17 @@ import { defaultDataDir, ensureDataset } from './data.ts';
 import { formatNumber, median, parseSize } from './util.ts';
 
 const { values } = parseArgs({
-  options: { size: { type: 'string', default: '100MB' }, workers: { type: 'string', default: String(availableParallelism()) }, runs: { type: 'string', default: '5' } },
+  options: {
+    size: { type: 'string', default: '100MB' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    runs: { type: 'string', default: '5' },
+  },
 });
 const data = await ensureDataset(defaultDataDir(), 'sales', parseSize(values.size), 42, (l) => console.log(l));
 const workers = Number(values.workers);
-const task = taskModule<typeof import('../fixtures/tasks/sum-column.mjs')>(new URL('../fixtures/tasks/sum-column.mjs', import.meta.url));
+const task = taskModule<typeof import('../fixtures/tasks/sum-column.mjs')>(
+  new URL('../fixtures/tasks/sum-column.mjs', import.meta.url),
+);
 const transform = new URL('../fixtures/tasks/select.mjs', import.meta.url);
 const out = `${defaultDataDir()}/bench-transform.ndjson`;
 const input = data.path;
@@ -27,16 +33,35 @@ const input = data.path;
 type Config = { name: string; run: () => Promise<number> };
 const configs: Config[] = [];
 for (const w of [...new Set([1, workers])]) {
-  configs.push({ name: `built-in sum, ${w} worker(s)`, run: async () => (await processDataset({ input, workers: w, aggregate: { measures: { s: sum('amount') } } }).result).rows[0]!.s! });
-  configs.push({ name: `user task sum, ${w} worker(s)`, run: async () => (await processDataset({ input, workers: w, task, params: { column: 'amount' } }).result).value.sum });
-  configs.push({ name: `user transform to NDJSON, ${w} worker(s)`, run: async () => (await processDataset({ input, workers: w, transform, output: { path: out, format: 'ndjson' } }).result).rowsOut });
+  configs.push({
+    name: `built-in sum, ${w} worker(s)`,
+    run: async () =>
+      (await processDataset({ input, workers: w, aggregate: { measures: { s: sum('amount') } } }).result).rows[0]!.s!,
+  });
+  configs.push({
+    name: `user task sum, ${w} worker(s)`,
+    run: async () => (await processDataset({ input, workers: w, task, params: { column: 'amount' } }).result).value.sum,
+  });
+  configs.push({
+    name: `user transform to NDJSON, ${w} worker(s)`,
+    run: async () =>
+      (await processDataset({ input, workers: w, transform, output: { path: out, format: 'ndjson' } }).result).rowsOut,
+  });
 }
-configs.push({ name: 'built-in sum, serial', run: async () => (await processSerial({ input, aggregate: { measures: { s: sum('amount') } } })).rows[0]!.s! });
-configs.push({ name: 'user task sum, serial', run: async () => (await processSerial({ input, task, params: { column: 'amount' } })).value.sum });
+configs.push({
+  name: 'built-in sum, serial',
+  run: async () => (await processSerial({ input, aggregate: { measures: { s: sum('amount') } } })).rows[0]!.s!,
+});
+configs.push({
+  name: 'user task sum, serial',
+  run: async () => (await processSerial({ input, task, params: { column: 'amount' } })).value.sum,
+});
 
 const times = new Map<string, number[]>(configs.map((c) => [c.name, []]));
 const answers = new Map<string, number>();
-console.log(`${data.path}: ${formatNumber(data.bytes / 1e6)} MB, ${data.rows.toLocaleString('en-US')} rows; ${values.runs} interleaved runs`);
+console.log(
+  `${data.path}: ${formatNumber(data.bytes / 1e6)} MB, ${data.rows.toLocaleString('en-US')} rows; ${values.runs} interleaved runs`,
+);
 for (let r = 0; r < Number(values.runs); r++) {
   for (const c of configs) {
     const t = performance.now();
@@ -50,10 +75,13 @@ console.log('\n| configuration | median ms | MB/s | vs built-in sum | answer |\n
 for (const c of configs) {
   const ms = median(times.get(c.name)!);
   const w = c.name.split(', ')[1]!;
-  console.log(`| ${c.name} | ${ms.toFixed(0)} | ${formatNumber(data.bytes / 1e3 / ms)} | ${(builtin(w) / ms).toFixed(2)}x | ${formatNumber(answers.get(c.name)!, 12)} |`);
+  console.log(
+    `| ${c.name} | ${ms.toFixed(0)} | ${formatNumber(data.bytes / 1e3 / ms)} | ${(builtin(w) / ms).toFixed(2)}x | ${formatNumber(answers.get(c.name)!, 12)} |`,
+  );
 }
 // The user task sums in doubles (its own choice), the built-in exactly: equal to ~1e-9 relative.
 const exact = answers.get(`built-in sum, serial`)!;
 for (const c of configs.filter((c) => c.name.startsWith('user task'))) {
-  if (Math.abs(answers.get(c.name)! - exact) > Math.abs(exact) * 1e-9) throw new Error(`${c.name}: ${answers.get(c.name)} differs from the built-in ${exact}`);
+  if (Math.abs(answers.get(c.name)! - exact) > Math.abs(exact) * 1e-9)
+    throw new Error(`${c.name}: ${answers.get(c.name)} differs from the built-in ${exact}`);
 }

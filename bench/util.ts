@@ -6,16 +6,25 @@
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 const UNITS: Record<string, number> = {
-  '': 1, B: 1,
-  KB: 1e3, MB: 1e6, GB: 1e9,
-  K: 1 << 10, KIB: 1 << 10, M: 1 << 20, MIB: 1 << 20, G: 1 << 30, GIB: 1 << 30,
+  '': 1,
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  K: 1 << 10,
+  KIB: 1 << 10,
+  M: 1 << 20,
+  MIB: 1 << 20,
+  G: 1 << 30,
+  GIB: 1 << 30,
 };
 
 /** "200MB" -> 200e6, "8MiB" -> 8388608, "1.5GB" -> 1.5e9, "4096" -> 4096. */
 export function parseSize(text: string, option = 'size'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`--${option}: expected a size like 200MB, 1GB or 8MiB, got ${JSON.stringify(text)}`);
+  if (!m || unit === undefined)
+    throw new Error(`--${option}: expected a size like 200MB, 1GB or 8MiB, got ${JSON.stringify(text)}`);
   const bytes = Math.round(Number(m[1]) * unit);
   if (!(bytes > 0)) throw new Error(`--${option}: must be > 0, got ${JSON.stringify(text)}`);
   return bytes;
@@ -23,7 +32,11 @@ export function parseSize(text: string, option = 'size'): number {
 
 /** 200_000_000 -> "200 MB"; 1_073_741_824 -> "1.07 GB". */
 export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['GB', 1e9], ['MB', 1e6], ['KB', 1e3]] as const) {
+  for (const [unit, size] of [
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['KB', 1e3],
+  ] as const) {
     const value = +(bytes / size).toPrecision(3);
     if (value >= 1) return `${value} ${unit}`;
   }

@@ -112,8 +112,14 @@ export class AbortError extends ChunkmillError {
 
   /** The same error, saying how far the job got. */
   at(progress: CancelledAt): AbortError {
-    const e = new AbortError(`${this.message} after ${progress.chunksDone} chunks, ${progress.rowsDone} rows, ${progress.bytesDone} bytes`, { cause: this.cause });
-    Object.defineProperty(e, 'progress', { value: { bytesDone: progress.bytesDone, rowsDone: progress.rowsDone, chunksDone: progress.chunksDone }, enumerable: true });
+    const e = new AbortError(
+      `${this.message} after ${progress.chunksDone} chunks, ${progress.rowsDone} rows, ${progress.bytesDone} bytes`,
+      { cause: this.cause },
+    );
+    Object.defineProperty(e, 'progress', {
+      value: { bytesDone: progress.bytesDone, rowsDone: progress.rowsDone, chunksDone: progress.chunksDone },
+      enumerable: true,
+    });
     return e;
   }
 }
@@ -145,9 +151,20 @@ export function describeLocation(loc: ErrorLocation): string {
 /** A failed file system call (open, stat, read) as a coded error that names the file. */
 export function fileError(e: unknown, path: string): ChunkmillError {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new ChunkmillError({ code: 'ERR_FILE_NOT_FOUND', file: path, message: `No such file: ${path}` }, { cause: e });
-  if (code === 'EISDIR') return new ChunkmillError({ code: 'ERR_NOT_A_FILE', file: path, message: `${path} is a directory, not a CSV file` }, { cause: e });
-  return new ChunkmillError({ code: 'ERR_FILE_UNREADABLE', file: path, message: `Cannot read ${path}: ${(e as Error).message}` }, { cause: e });
+  if (code === 'ENOENT')
+    return new ChunkmillError(
+      { code: 'ERR_FILE_NOT_FOUND', file: path, message: `No such file: ${path}` },
+      { cause: e },
+    );
+  if (code === 'EISDIR')
+    return new ChunkmillError(
+      { code: 'ERR_NOT_A_FILE', file: path, message: `${path} is a directory, not a CSV file` },
+      { cause: e },
+    );
+  return new ChunkmillError(
+    { code: 'ERR_FILE_UNREADABLE', file: path, message: `Cannot read ${path}: ${(e as Error).message}` },
+    { cause: e },
+  );
 }
 
 /** The message of anything thrown (a thrown string, say, has none of its own). */

@@ -13,11 +13,38 @@ export { Job } from './job/job.js';
 export { count, sum, min, max, mean } from './api/measures.js';
 export type { AggregateSpec, AggregateRow, MeasureSpec, CountSpec, ColumnMeasureSpec } from './api/measures.js';
 export { DEFAULTS } from './api/options.js';
-export type { ProcessOptions, TaskOptions, TransformOptions, OutputOptions, CommonOptions, InputSource, CsvOptions, BadRowPolicy, BadNumberPolicy } from './api/options.js';
+export type {
+  ProcessOptions,
+  TaskOptions,
+  TransformOptions,
+  OutputOptions,
+  CommonOptions,
+  InputSource,
+  CsvOptions,
+  BadRowPolicy,
+  BadNumberPolicy,
+} from './api/options.js';
 export type { AggregateResult, TaskResult, TransformResult } from './api/results.js';
-export type { JobEvents, JobPlan, JobStats, JobWarning, Progress, ChunkEvent, TaskLog, TaskProgress } from './api/events.js';
+export type {
+  JobEvents,
+  JobPlan,
+  JobStats,
+  JobWarning,
+  Progress,
+  ChunkEvent,
+  TaskLog,
+  TaskProgress,
+} from './api/events.js';
 export { defineTask, defineTransform, taskModule } from './api/tasks.js';
-export type { Row, TaskContext, TaskDefinition, TransformDefinition, OutputRow, TaskModuleRef, TaskResultOf } from './api/tasks.js';
+export type {
+  Row,
+  TaskContext,
+  TaskDefinition,
+  TransformDefinition,
+  OutputRow,
+  TaskModuleRef,
+  TaskResultOf,
+} from './api/tasks.js';
 export { statsTask, selectTransform, DEFAULT_DISTINCT_LIMIT } from './kinds/builtin/index.js';
 export type { StatsParams, StatsResult, ColumnStats, ColumnType, SelectParams } from './kinds/builtin/index.js';
 export { ChunkmillError, AbortError } from './errors.js';

@@ -22,7 +22,18 @@ export function rng(seed: number): () => number {
 }
 
 export const REGIONS = ['north', 'south', 'east', 'west', 'São Paulo', 'Zürich', '東京', 'centre'];
-const PRODUCTS = ['widget', 'gadget', 'gizmo', 'doohickey', 'sprocket', 'flange', 'grommet', 'bracket', 'valve', 'spring'];
+const PRODUCTS = [
+  'widget',
+  'gadget',
+  'gizmo',
+  'doohickey',
+  'sprocket',
+  'flange',
+  'grommet',
+  'bracket',
+  'valve',
+  'spring',
+];
 const NOTES = [
   '"fragile, handle with care"',
   '"customer said ""rush"" delivery"',

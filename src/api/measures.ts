@@ -26,7 +26,10 @@ export const mean = (column: string): ColumnMeasureSpec<'mean'> => ({ kind: 'mea
 
 export const MEASURE_KINDS = ['count', 'sum', 'min', 'max', 'mean'] as const;
 
-export interface AggregateSpec<G extends string = string, M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>> {
+export interface AggregateSpec<
+  G extends string = string,
+  M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>,
+> {
   /** Columns to group by. Empty or omitted: one global row. */
   groupBy?: readonly G[];
   /** Output name -> measure. */

@@ -84,7 +84,10 @@ export interface CommonOptions {
 }
 
 /** A built-in group-by aggregate. */
-export interface ProcessOptions<G extends string = string, M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>> extends CommonOptions {
+export interface ProcessOptions<
+  G extends string = string,
+  M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>,
+> extends CommonOptions {
   /** The group-by aggregate to compute. */
   aggregate: AggregateSpec<G, M>;
   task?: undefined;

@@ -105,6 +105,8 @@ export interface TaskModuleRef<R = unknown> {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any task definition; its types are inferred from the module
-export function taskModule<M extends { default: TaskDefinition<any, any, any> }>(location: string | URL): TaskModuleRef<TaskResultOf<M['default']>> {
+export function taskModule<M extends { default: TaskDefinition<any, any, any> }>(
+  location: string | URL,
+): TaskModuleRef<TaskResultOf<M['default']>> {
   return { url: location instanceof URL ? location.href : location };
 }

@@ -37,7 +37,8 @@ export async function execute<R extends { stats: Stats }>(job: Job<R>, ui: UiOpt
   if (!ui.quiet) {
     job.on('warning', (w) => say(`chunkmill: warning: ${w.message} [${w.code}]`));
     // Only where user code can log: listening makes the engine open a channel per chunk.
-    if (ui.taskLogs !== false) job.on('log', (l) => say(`[task${l.chunkIndex >= 0 ? ` chunk ${l.chunkIndex}` : ''}] ${l.message}`));
+    if (ui.taskLogs !== false)
+      job.on('log', (l) => say(`[task${l.chunkIndex >= 0 ? ` chunk ${l.chunkIndex}` : ''}] ${l.message}`));
   }
 
   let interrupted = false;

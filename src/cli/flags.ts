@@ -33,10 +33,17 @@ export interface CommonFlags {
 
 /** GNU coreutils' convention: K/M/G and KiB/MiB/GiB are powers of 1024, KB/MB/GB powers of 1000. */
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1000 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1000 ** 3,
 };
 
 /** "8MiB", "512 KiB", "1.5M", "65536" -> bytes. */
@@ -44,10 +51,13 @@ export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) {
-    throw new InvalidArgumentError('expected a size in bytes, optionally with a unit: KiB, MiB, GiB (or KB, MB, GB), e.g. 8MiB');
+    throw new InvalidArgumentError(
+      'expected a size in bytes, optionally with a unit: KiB, MiB, GiB (or KB, MB, GB), e.g. 8MiB',
+    );
   }
   const bytes = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError('expected a whole number of bytes >= 1');
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new InvalidArgumentError('expected a whole number of bytes >= 1');
   return bytes;
 }
 
@@ -56,20 +66,23 @@ const MAX_WORKERS = 1024;
 
 export function parseWorkers(text: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WORKERS) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_WORKERS}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WORKERS)
+    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_WORKERS}`);
   return n;
 }
 
 /** One ASCII character; `\t` and `tab` spell a tab, since a literal tab is awkward to type. */
 export function parseCount(text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number >= 0');
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('expected a whole number >= 0');
   return n;
 }
 
 export function parseMilliseconds(text: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new InvalidArgumentError('expected milliseconds, a whole number >= 1');
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1)
+    throw new InvalidArgumentError('expected milliseconds, a whole number >= 1');
   return n;
 }
 
@@ -84,7 +97,8 @@ export function parseChar(text: string): string {
 /** "a,b" -> ['a', 'b']; blank entries are a mistake, not something to skip silently. */
 export function parseList(text: string): string[] {
   const list = text.split(',');
-  if (list.some((c) => c === '')) throw new InvalidArgumentError('expected comma-separated column names, e.g. region,product');
+  if (list.some((c) => c === ''))
+    throw new InvalidArgumentError('expected comma-separated column names, e.g. region,product');
   return list;
 }
 
@@ -93,14 +107,31 @@ export function addInputOptions(cmd: Command): Command {
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
     .option('--chunk-size <size>', 'bytes per chunk, e.g. 8MiB, 512KiB, 1048576 (default: 8MiB)', parseSize)
     .option('-d, --delimiter <char>', 'field delimiter, one character; \\t or tab for a tab (default: ",")', parseChar)
-    .option('--quote <char>', 'quote character (default: \'"\')', parseChar)
+    .option('--quote <char>', "quote character (default: '\"')", parseChar)
     .option('--no-header', 'the first line is data; columns are named 1, 2, 3, ...')
-    .addOption(new Option('--on-bad-row <policy>', 'a row with the wrong number of fields: fail, skip it, or skip it and write it to --rejects (default: error)').choices(['error', 'skip', 'report']))
+    .addOption(
+      new Option(
+        '--on-bad-row <policy>',
+        'a row with the wrong number of fields: fail, skip it, or skip it and write it to --rejects (default: error)',
+      ).choices(['error', 'skip', 'report']),
+    )
     .option('--rejects <path>', 'with --on-bad-row report: the CSV file of rejected rows (line, fields, record)')
-    .addOption(new Option('--on-bad-number <policy>', 'a measure value that is not a number: fail, or treat it as empty (default: error)').choices(['error', 'skip']))
-    .option('--retries <n>', 'times a chunk is re-run after its worker died, timed out, or the task threw (default: 2)', parseCount)
+    .addOption(
+      new Option(
+        '--on-bad-number <policy>',
+        'a measure value that is not a number: fail, or treat it as empty (default: error)',
+      ).choices(['error', 'skip']),
+    )
+    .option(
+      '--retries <n>',
+      'times a chunk is re-run after its worker died, timed out, or the task threw (default: 2)',
+      parseCount,
+    )
     .option('--timeout <ms>', 'abort a chunk that runs longer than this many milliseconds', parseMilliseconds)
-    .option('--checkpoint <path>', 'journal finished chunks there; a rerun after a crash resumes (CSV files; aggregate, stats, run)');
+    .option(
+      '--checkpoint <path>',
+      'journal finished chunks there; a rerun after a crash resumes (CSV files; aggregate, stats, run)',
+    );
 }
 
 /** --format, for commands whose result is a table of rows. */
@@ -124,7 +155,10 @@ export function resolveInput(file: string | undefined): string | Readable {
   if (file === undefined || file === '-') {
     if (file === undefined && process.stdin.isTTY) {
       // Waiting for typed CSV is almost never what someone who forgot the file name wants.
-      throw new UsageError('no input file given, and stdin is a terminal', "name a file, or pipe data in and use '-' to read stdin");
+      throw new UsageError(
+        'no input file given, and stdin is a terminal',
+        "name a file, or pipe data in and use '-' to read stdin",
+      );
     }
     return process.stdin;
   }
@@ -132,7 +166,10 @@ export function resolveInput(file: string | undefined): string | Readable {
 }
 
 /** The engine options shared by every command; only those the user gave, so defaults stay the engine's. */
-export type JobOptions = Pick<CommonFlags, 'workers' | 'chunkSize' | 'onBadRow' | 'rejects' | 'onBadNumber' | 'retries' | 'timeout' | 'checkpoint'> & {
+export type JobOptions = Pick<
+  CommonFlags,
+  'workers' | 'chunkSize' | 'onBadRow' | 'rejects' | 'onBadNumber' | 'retries' | 'timeout' | 'checkpoint'
+> & {
   csv: { delimiter?: string; quote?: string; header: boolean };
 };
 
@@ -141,7 +178,10 @@ export function jobOptions(o: CommonFlags): JobOptions {
   if (o.delimiter !== undefined) csv.delimiter = o.delimiter;
   if (o.quote !== undefined) csv.quote = o.quote;
   if (csv.delimiter !== undefined && csv.delimiter === (csv.quote ?? '"')) {
-    throw new UsageError(`the delimiter and the quote character are both ${JSON.stringify(csv.delimiter)}`, 'choose a different --quote');
+    throw new UsageError(
+      `the delimiter and the quote character are both ${JSON.stringify(csv.delimiter)}`,
+      'choose a different --quote',
+    );
   }
   if (csv.delimiter === undefined && csv.quote === ',') {
     throw new UsageError('the quote character "," is also the default delimiter', 'choose a different --delimiter');
@@ -150,7 +190,8 @@ export function jobOptions(o: CommonFlags): JobOptions {
   if (o.workers !== undefined) out.workers = o.workers;
   if (o.chunkSize !== undefined) out.chunkSize = o.chunkSize;
   if (o.onBadRow !== undefined) out.onBadRow = o.onBadRow;
-  if (o.onBadRow === 'report' && o.rejects === undefined) throw new UsageError('--on-bad-row report needs --rejects <path>');
+  if (o.onBadRow === 'report' && o.rejects === undefined)
+    throw new UsageError('--on-bad-row report needs --rejects <path>');
   if (o.rejects !== undefined) {
     if (o.onBadRow !== 'report') throw new UsageError('--rejects applies with --on-bad-row report');
     out.rejects = o.rejects;

@@ -1,7 +1,14 @@
 /** The jobs the CLI starts: one place that turns command options into processDataset options. */
 import type { Readable, Writable } from 'node:stream';
 import type { JobOptions } from './flags.js';
-import { processDataset, type AggregateResult, type Job, type MeasureSpec, type TaskResult, type TransformResult } from '../index.js';
+import {
+  processDataset,
+  type AggregateResult,
+  type Job,
+  type MeasureSpec,
+  type TaskResult,
+  type TransformResult,
+} from '../index.js';
 
 export type Input = string | Readable;
 
@@ -15,7 +22,11 @@ export type TransformOut = TransformResult;
 
 export type OutputFormat = 'csv' | 'ndjson' | 'json';
 
-export function aggregateJob(base: JobBase, groupBy: string[], measures: Record<string, MeasureSpec>): Job<AggregateOut> {
+export function aggregateJob(
+  base: JobBase,
+  groupBy: string[],
+  measures: Record<string, MeasureSpec>,
+): Job<AggregateOut> {
   return processDataset({ ...base, aggregate: { groupBy, measures } });
 }
 
@@ -24,6 +35,12 @@ export function taskJob<R>(base: JobBase, task: string, params: unknown): Job<Ta
   return processDataset<R>({ ...base, task, params });
 }
 
-export function transformJob(base: JobBase, transform: string, params: unknown, stream: Writable, format: OutputFormat): Job<TransformOut> {
+export function transformJob(
+  base: JobBase,
+  transform: string,
+  params: unknown,
+  stream: Writable,
+  format: OutputFormat,
+): Job<TransformOut> {
   return processDataset({ ...base, transform, params, output: { stream, format } });
 }

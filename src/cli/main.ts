@@ -24,15 +24,18 @@ export function buildProgram(): Command {
     .description('Process large CSV files on every core: aggregate, convert, profile, or run your own task.')
     .version(version(), '-V, --version')
     .showSuggestionAfterError()
-    .addHelpText('after', examples([
-      'chunkmill aggregate sales.csv --group-by region --count --sum amount',
-      'chunkmill convert sales.csv --to ndjson --select region,amount > sales.ndjson',
-      'chunkmill stats sales.csv',
-      'chunkmill run sales.csv --task ./top-products.js',
-      '',
-      "'chunkmill <command> --help' shows each command's options and more examples.",
-      'Exit status: 0 ok, 1 data or runtime error, 2 usage error, 130 interrupted (Ctrl-C).',
-    ]));
+    .addHelpText(
+      'after',
+      examples([
+        'chunkmill aggregate sales.csv --group-by region --count --sum amount',
+        'chunkmill convert sales.csv --to ndjson --select region,amount > sales.ndjson',
+        'chunkmill stats sales.csv',
+        'chunkmill run sales.csv --task ./top-products.js',
+        '',
+        "'chunkmill <command> --help' shows each command's options and more examples.",
+        'Exit status: 0 ok, 1 data or runtime error, 2 usage error, 130 interrupted (Ctrl-C).',
+      ]),
+    );
   for (const cmd of [aggregateCommand(), convertCommand(), statsCommand(), runCommand()]) program.addCommand(cmd);
   // Errors are printed by main() in one format; commander must throw instead of exiting.
   for (const cmd of [program, ...program.commands]) {
@@ -63,7 +66,11 @@ async function main(argv: string[]): Promise<number> {
 
 function brokenPipe(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
-  return err?.code === 'EPIPE' || err?.cause?.code === 'EPIPE' || (err?.code === 'ERR_OUTPUT' && /\bEPIPE\b/.test(String(err.message)));
+  return (
+    err?.code === 'EPIPE' ||
+    err?.cause?.code === 'EPIPE' ||
+    (err?.code === 'ERR_OUTPUT' && /\bEPIPE\b/.test(String(err.message)))
+  );
 }
 
 const code = await main(process.argv);

@@ -137,7 +137,7 @@ function countQuoteParity(buf: Buffer, from: number, to: number, quote: number, 
     parity ^= 1;
     i = q + 1;
     // Dense: more than one quote per 32 bytes on average, after enough quotes to judge.
-    if (++found >= 64 && (i - from) < found * 32) break;
+    if (++found >= 64 && i - from < found * 32) break;
   }
   for (; i < to; i++) if (buf[i] === quote) parity ^= 1;
   return parity;

@@ -23,7 +23,13 @@ const ZERO = 48;
  * 2^53 and the value is `mantissa / 10^scale`: one correctly rounded division of two exact
  * doubles, hence the same double as Number(text) (Clinger's fast path).
  */
-export function parseNumberInto(buf: Uint8Array, start: number, end: number, out: Float64Array, index: number): boolean {
+export function parseNumberInto(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  out: Float64Array,
+  index: number,
+): boolean {
   while (start < end && (buf[start] === SPACE || buf[start] === TAB)) start++;
   while (end > start && (buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
   let i = start;
@@ -117,11 +123,13 @@ export function invalidUtf8At(buf: Uint8Array, start: number, end: number): numb
     if (b >= 0xc2 && b <= 0xdf) continuation = 1;
     else if (b >= 0xe0 && b <= 0xef) {
       continuation = 2;
-      if (b === 0xe0) lo = 0xa0; // overlong
+      if (b === 0xe0)
+        lo = 0xa0; // overlong
       else if (b === 0xed) hi = 0x9f; // surrogates
     } else if (b >= 0xf0 && b <= 0xf4) {
       continuation = 3;
-      if (b === 0xf0) lo = 0x90; // overlong
+      if (b === 0xf0)
+        lo = 0x90; // overlong
       else if (b === 0xf4) hi = 0x8f; // above U+10FFFF
     } else return i;
     if (i + continuation >= end) return i; // truncated
@@ -144,7 +152,8 @@ export function describeBadBytes(buf: Uint8Array, at: number, end: number): stri
 }
 
 /** What to do about bytes that are not UTF-8, shown under the error. */
-export const INVALID_UTF8_HINT = 'the file is not UTF-8 (Latin-1 or Windows-1252?): convert it, e.g. iconv -f windows-1252 -t utf-8';
+export const INVALID_UTF8_HINT =
+  'the file is not UTF-8 (Latin-1 or Windows-1252?): convert it, e.g. iconv -f windows-1252 -t utf-8';
 
 /**
  * Thrown by decodeField. `at` is the index of the bad byte in the buffer that was decoded; the

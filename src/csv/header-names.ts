@@ -7,7 +7,11 @@ import { ChunkmillError, describeLocation, type ErrorLocation } from '../errors.
  * 1-based position, as without a header, unless another column already has that name.
  * `where(i)` locates field i (its line and first byte) for the error.
  */
-export function headerNames(fields: readonly string[], file: string, where: (index: number) => { line: number; byteOffset: number }): string[] {
+export function headerNames(
+  fields: readonly string[],
+  file: string,
+  where: (index: number) => { line: number; byteOffset: number },
+): string[] {
   const names: string[] = [];
   const firstIndex = new Map<string, number>();
   for (let i = 0; i < fields.length; i++) {

@@ -123,7 +123,10 @@ export function scanRecords(
   const valid = buf.subarray(0, limit) as Buffer;
   let nextQuote = -1; // the next quote byte at or after `pos`, or `limit` if none
   // The word-at-a-time fast path needs 4-byte aligned words covering the whole buffer.
-  const words = LITTLE_ENDIAN && (buf.byteOffset & 3) === 0 && (buf.length & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : null;
+  const words =
+    LITTLE_ENDIAN && (buf.byteOffset & 3) === 0 && (buf.length & 3) === 0
+      ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2)
+      : null;
   let lines = 0;
   let rows = 0;
 
@@ -194,7 +197,8 @@ export function scanRecords(
           }
           if (c === CR) {
             if (i + 1 < limit) {
-              if (buf[i + 1] !== LF) return fail(out, ScanStatus.InvalidClosingQuote, i, recordStart, linesAtRecordStart, rows);
+              if (buf[i + 1] !== LF)
+                return fail(out, ScanStatus.InvalidClosingQuote, i, recordStart, linesAtRecordStart, rows);
             } else if (!eof) {
               return finish(out, ScanStatus.NeedMore, recordStart, linesAtRecordStart, rows);
             }
@@ -250,7 +254,8 @@ export function scanRecords(
 
     // A record that is one empty unquoted field is a blank line (e.g. a lone CR at the end).
     if (field === 1 && ends[0] === starts[0] && quotedFlags[0] === 0) continue;
-    if (recordEnd - recordStart > maxRecordSize) return fail(out, ScanStatus.RecordTooLarge, recordStart, recordStart, linesAtRecordStart, rows);
+    if (recordEnd - recordStart > maxRecordSize)
+      return fail(out, ScanStatus.RecordTooLarge, recordStart, recordStart, linesAtRecordStart, rows);
     if (!sink.record(buf, slots, field, recordStart)) {
       out.errorLines = linesAtRecordStart;
       return finish(out, ScanStatus.Stopped, recordStart, linesAtRecordStart, rows);
@@ -449,7 +454,14 @@ function finish(out: ScanResult, status: ScanStatus, pos: number, lines: number,
   return out;
 }
 
-function fail(out: ScanResult, status: ScanStatus, errorAt: number, recordStart: number, lines: number, rows: number): ScanResult {
+function fail(
+  out: ScanResult,
+  status: ScanStatus,
+  errorAt: number,
+  recordStart: number,
+  lines: number,
+  rows: number,
+): ScanResult {
   out.errorAt = errorAt;
   out.errorLines = lines;
   return finish(out, status, recordStart, lines, rows);

@@ -34,7 +34,12 @@ export interface Executor {
    * rejects with the first failure once the retries are spent (an AbortError once `signal` aborts).
    * `control`: where the chunk's ctx.log / ctx.progress go, when someone listens.
    */
-  execute(chunkIndex: number, make: () => ChunkTask, policy: ChunkPolicy, control?: ControlChannel): Promise<ChunkReply>;
+  execute(
+    chunkIndex: number,
+    make: () => ChunkTask,
+    policy: ChunkPolicy,
+    control?: ControlChannel,
+  ): Promise<ChunkReply>;
 }
 
 /**

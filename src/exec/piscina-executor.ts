@@ -25,7 +25,9 @@ import { withRetries } from './retries.js';
 export const WORKER_FILE = new URL('../worker/entry.js', import.meta.url).href;
 
 /** Node 20.17+ knows the flag (older versions have no require(esm) and would refuse it). */
-const NO_REQUIRE_ESM = process.allowedNodeEnvironmentFlags.has('--experimental-require-module') ? ['--no-experimental-require-module'] : [];
+const NO_REQUIRE_ESM = process.allowedNodeEnvironmentFlags.has('--experimental-require-module')
+  ? ['--no-experimental-require-module']
+  : [];
 
 export interface PiscinaExecutorOptions {
   threads: number;
@@ -86,7 +88,12 @@ export class PiscinaExecutor implements Executor {
     };
   }
 
-  execute(chunkIndex: number, make: () => ChunkTask, policy: ChunkPolicy, control?: ControlChannel): Promise<ChunkReply> {
+  execute(
+    chunkIndex: number,
+    make: () => ChunkTask,
+    policy: ChunkPolicy,
+    control?: ControlChannel,
+  ): Promise<ChunkReply> {
     return withRetries(chunkIndex, policy, () => this.once(chunkIndex, make(), policy, control));
   }
 
@@ -97,7 +104,12 @@ export class PiscinaExecutor implements Executor {
     await this.pool.destroy();
   }
 
-  private async once(chunkIndex: number, task: ChunkTask, policy: ChunkPolicy, control: ControlChannel | undefined): Promise<ChunkReply> {
+  private async once(
+    chunkIndex: number,
+    task: ChunkTask,
+    policy: ChunkPolicy,
+    control: ControlChannel | undefined,
+  ): Promise<ChunkReply> {
     const transferList: TransferListItem[] = [];
     if (control !== undefined && task.op !== 'summarize') {
       task.port = controlPort(control);
@@ -117,11 +129,21 @@ export class PiscinaExecutor implements Executor {
       });
     }
     const slot = this.takeSlot();
-    const running: Running = { flags: this.flags, slot, controller: new AbortController(), startedAt: -1, timeout: policy.timeout, timedOut: false };
+    const running: Running = {
+      flags: this.flags,
+      slot,
+      controller: new AbortController(),
+      startedAt: -1,
+      timeout: policy.timeout,
+      timedOut: false,
+    };
     this.running.add(running);
     this.watch(policy.timeout);
     try {
-      return await this.pool.run({ ...task, started: { flags: this.flags, slot } }, { signal: running.controller.signal, ...transfer });
+      return await this.pool.run(
+        { ...task, started: { flags: this.flags, slot } },
+        { signal: running.controller.signal, ...transfer },
+      );
     } catch (e) {
       if (!running.timedOut) throw workerFailure(e, chunkIndex);
       throw new ChunkmillError({
@@ -181,12 +203,27 @@ export function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
   const message = e instanceof Error ? e.message : inspect(e);
   if ((e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return new ChunkmillError(
-      { code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread ran out of memory while processing chunk ${chunkIndex} (${message})`, hint: 'raise workerResourceLimits, or group by fewer distinct keys' },
+      {
+        code: 'ERR_WORKER_EXITED',
+        chunkIndex,
+        message: `A worker thread ran out of memory while processing chunk ${chunkIndex} (${message})`,
+        hint: 'raise workerResourceLimits, or group by fewer distinct keys',
+      },
       { cause: e },
     );
   }
   if (/worker exited|Terminating worker/i.test(message)) {
-    return new ChunkmillError({ code: 'ERR_WORKER_EXITED', chunkIndex, message: `A worker thread exited while processing chunk ${chunkIndex} (${message})` }, { cause: e });
+    return new ChunkmillError(
+      {
+        code: 'ERR_WORKER_EXITED',
+        chunkIndex,
+        message: `A worker thread exited while processing chunk ${chunkIndex} (${message})`,
+      },
+      { cause: e },
+    );
   }
-  return new ChunkmillError({ code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` }, { cause: e });
+  return new ChunkmillError(
+    { code: 'ERR_INTERNAL', chunkIndex, message: `Chunk ${chunkIndex} failed in a worker: ${message}` },
+    { cause: e },
+  );
 }

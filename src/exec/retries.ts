@@ -5,7 +5,7 @@
  *
  * Data errors (CSV syntax, a bad number, a missing file) are not retried: they would fail again.
  */
-import { AbortError, ChunkmillError, type ErrorData } from '../errors.js';
+import { AbortError, type ChunkmillError, type ErrorData } from '../errors.js';
 import type { ChunkPolicy } from './executor.js';
 import type { ChunkReply } from './protocol.js';
 
@@ -16,7 +16,11 @@ const RETRYABLE = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT', 'ERR_TASK_F
  * Runs `attempt` until it gives a reply that is not a retryable failure, or the retries are
  * spent; `attempt` rejects with a ChunkmillError when the chunk did not run to a reply.
  */
-export async function withRetries(chunkIndex: number, policy: ChunkPolicy, attempt: () => Promise<ChunkReply>): Promise<ChunkReply> {
+export async function withRetries(
+  chunkIndex: number,
+  policy: ChunkPolicy,
+  attempt: () => Promise<ChunkReply>,
+): Promise<ChunkReply> {
   // The first failure is what the job fails with: a reply (the scheduler locates its line) or an error.
   let original: { reply: ChunkReply } | { error: ChunkmillError } | null = null;
   for (let n = 0; ; n++) {

@@ -9,7 +9,10 @@ export class ArraySource implements ChunkSource {
   private at = 0;
   private index = 0;
 
-  constructor(private readonly rows: readonly unknown[], private readonly chunkRows: number) {}
+  constructor(
+    private readonly rows: readonly unknown[],
+    private readonly chunkRows: number,
+  ) {}
 
   async head(): Promise<SourceHead> {
     return { columns: namesOf(this.rows[0]), bytes: 0, lines: 0, firstChunk: null };
@@ -18,7 +21,12 @@ export class ArraySource implements ChunkSource {
   async next(): Promise<SourceChunk | null> {
     if (this.at >= this.rows.length) return null;
     const rows = this.rows.slice(this.at, this.at + this.chunkRows);
-    const chunk = { index: this.index++, offset: this.at, length: rows.length, last: this.at + rows.length >= this.rows.length };
+    const chunk = {
+      index: this.index++,
+      offset: this.at,
+      length: rows.length,
+      last: this.at + rows.length >= this.rows.length,
+    };
     this.at += rows.length;
     this.bytesRead = this.at;
     return { chunk, rows };

@@ -8,7 +8,15 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { SummaryBuilder, type ChunkSummary } from '../csv/boundary.js';
-import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect } from '../csv/scanner.js';
+import {
+  classTable,
+  countLines,
+  FieldSlots,
+  ScanResult,
+  ScanStatus,
+  scanRecords,
+  type Dialect,
+} from '../csv/scanner.js';
 import type { ErrorData } from '../errors.js';
 import { slotsFor, type Reject } from '../kinds/bad-rows.js';
 import type { ChunkSink } from '../kinds/sink.js';
@@ -120,7 +128,16 @@ export function parseRange(
         pos = 0;
         const n = readFully(fd, shared, keep, Math.min(shared.length - keep, size - base - keep), base + keep);
         if (n === 0) {
-          return { next: base, rows, lines, error: { code: 'ERR_FILE_CHANGED', message: 'The file became shorter while it was read', byteOffset: base + keep } };
+          return {
+            next: base,
+            rows,
+            lines,
+            error: {
+              code: 'ERR_FILE_CHANGED',
+              message: 'The file became shorter while it was read',
+              byteOffset: base + keep,
+            },
+          };
         }
         valid = keep + n;
         continue;
@@ -163,13 +180,23 @@ export function parseBytes(buf: Buffer, dialect: Dialect, sink: ChunkSink, maxRe
     const linesBefore = lines;
     lines += result.lines;
     if (takeScanReject(sink, result, linesBefore, rejects)) continue;
-    if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof) return withRejects({ next: result.pos, rows, lines }, rejects);
+    if (result.status === ScanStatus.Done || result.status === ScanStatus.Eof)
+      return withRejects({ next: result.pos, rows, lines }, rejects);
     return withRejects(scanFailure(buf, result, sink, 0, rows, lines, linesBefore, maxRecordSize), rejects);
   }
 }
 
 /** The outcome of a scan that stopped on an error; `base` is the file offset of buf[0]. */
-function scanFailure(buf: Buffer, result: ScanResult, sink: ChunkSink, base: number, rows: number, lines: number, linesBefore: number, maxRecordSize: number): RangeOutcome {
+function scanFailure(
+  buf: Buffer,
+  result: ScanResult,
+  sink: ChunkSink,
+  base: number,
+  rows: number,
+  lines: number,
+  linesBefore: number,
+  maxRecordSize: number,
+): RangeOutcome {
   switch (result.status) {
     case ScanStatus.Stopped: {
       const err = sink.error!;
@@ -182,12 +209,21 @@ function scanFailure(buf: Buffer, result: ScanResult, sink: ChunkSink, base: num
       const localLine = linesBefore + result.errorLines + countLines(buf, result.pos, result.errorAt);
       const error: ErrorData =
         result.status === ScanStatus.UnclosedQuote
-          ? { code: 'ERR_CSV_UNCLOSED_QUOTE', message: 'A quoted field opened here is never closed', hint: 'check for a missing closing quote' }
+          ? {
+              code: 'ERR_CSV_UNCLOSED_QUOTE',
+              message: 'A quoted field opened here is never closed',
+              hint: 'check for a missing closing quote',
+            }
           : {
               code: 'ERR_CSV_INVALID_CLOSING_QUOTE',
               message: `Unexpected ${JSON.stringify(String.fromCharCode(buf[result.errorAt]!))} after a closing quote; a quote inside a quoted field must be doubled`,
             };
-      return { next: base + result.pos, rows, lines, error: { ...error, byteOffset: base + result.errorAt, localLine } };
+      return {
+        next: base + result.pos,
+        rows,
+        lines,
+        error: { ...error, byteOffset: base + result.errorAt, localLine },
+      };
     }
   }
 }

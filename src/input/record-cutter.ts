@@ -20,7 +20,10 @@ export class RecordCutter {
   private parity = 0;
 
   /** `quote` -1: no quoting (NDJSON), every LF ends a record. */
-  constructor(private readonly quote: number, initialCapacity: number) {
+  constructor(
+    private readonly quote: number,
+    initialCapacity: number,
+  ) {
     this.pending = Buffer.allocUnsafe(Math.max(1024, initialCapacity));
   }
 
@@ -51,7 +54,8 @@ export class RecordCutter {
     if (this.quote < 0) return this.takeUnquoted(minSize);
     if (this.scanned < countTo) {
       const head = this.pending.subarray(0, countTo);
-      for (let q = head.indexOf(this.quote, this.scanned); q >= 0; q = head.indexOf(this.quote, q + 1)) this.parity ^= 1;
+      for (let q = head.indexOf(this.quote, this.scanned); q >= 0; q = head.indexOf(this.quote, q + 1))
+        this.parity ^= 1;
       this.scanned = countTo;
       if (countTo < minSize - 1) return null;
     }

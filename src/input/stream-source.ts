@@ -4,7 +4,17 @@
  */
 import { decodeField, InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
-import { classTable, countLines, dialectOf, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from '../csv/scanner.js';
+import {
+  classTable,
+  countLines,
+  dialectOf,
+  FieldSlots,
+  ScanResult,
+  ScanStatus,
+  scanRecords,
+  type Dialect,
+  type RecordSink,
+} from '../csv/scanner.js';
 import { ChunkmillError, describeLocation } from '../errors.js';
 import type { ChunkSource, SourceChunk, SourceHead } from './chunk-source.js';
 import { RecordCutter } from './record-cutter.js';
@@ -35,7 +45,10 @@ export class StreamSource implements ChunkSource {
   private offset = 0;
   private nextIndex = 0;
 
-  constructor(private readonly source: AsyncIterable<Uint8Array>, private readonly opts: StreamSourceOptions) {
+  constructor(
+    private readonly source: AsyncIterable<Uint8Array>,
+    private readonly opts: StreamSourceOptions,
+  ) {
     this.iterator = source[Symbol.asyncIterator]();
     this.format = opts.format;
     const quote = this.format === 'ndjson' ? -1 : opts.quote.charCodeAt(0);
@@ -65,7 +78,12 @@ export class StreamSource implements ChunkSource {
         first = JSON.parse(text);
       } catch (e) {
         const at = { file: this.opts.path, line: lines + 1, byteOffset: line.chunk.offset };
-        throw new ChunkmillError({ code: 'ERR_NDJSON_INVALID', ...at, message: `Invalid JSON: ${(e as Error).message}${describeLocation(at)}`, hint: 'format: "csv" reads the file as CSV' });
+        throw new ChunkmillError({
+          code: 'ERR_NDJSON_INVALID',
+          ...at,
+          message: `Invalid JSON: ${(e as Error).message}${describeLocation(at)}`,
+          hint: 'format: "csv" reads the file as CSV',
+        });
       }
       // The first record stays data: it is chunk 0, and the chunks after it count from 1.
       this.nextIndex = 1;
@@ -81,9 +99,18 @@ export class StreamSource implements ChunkSource {
       let record = await this.next(1);
       if (record === null) return { columns: [], bytes: skipped, lines, firstChunk: null };
       if (first && record.bytes.length >= 3 && BOM.every((b, i) => record!.bytes[i] === b)) {
-        record = { bytes: record.bytes.subarray(3), chunk: { ...record.chunk, offset: 3, length: record.chunk.length - 3 } };
+        record = {
+          bytes: record.bytes.subarray(3),
+          chunk: { ...record.chunk, offset: 3, length: record.chunk.length - 3 },
+        };
       }
-      const fields = firstRecordFields(Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength), dialect, this.opts.quote, this.opts.path, this.opts.header);
+      const fields = firstRecordFields(
+        Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength),
+        dialect,
+        this.opts.quote,
+        this.opts.path,
+        this.opts.header,
+      );
       if (fields === null) {
         // Blank lines before the first record.
         skipped += record.chunk.length + (first ? record.chunk.offset : 0);
@@ -91,17 +118,23 @@ export class StreamSource implements ChunkSource {
         this.nextIndex = 0;
         continue;
       }
-      if (!this.opts.header) return { columns: fields.map((_, i) => String(i + 1)), bytes: skipped, lines, firstChunk: record };
+      if (!this.opts.header)
+        return { columns: fields.map((_, i) => String(i + 1)), bytes: skipped, lines, firstChunk: record };
       this.nextIndex = 0;
       // The same naming rule as a file's header (empty names numbered, duplicates refused).
       const where = () => ({ line: lines + 1, byteOffset: record!.chunk.offset });
       const columns = headerNames(fields, this.opts.path, where);
-      return { columns, bytes: skipped + record.chunk.offset + record.chunk.length, lines: lines + countLines(record.bytes, 0, record.bytes.length), firstChunk: null };
+      return {
+        columns,
+        bytes: skipped + record.chunk.offset + record.chunk.length,
+        lines: lines + countLines(record.bytes, 0, record.bytes.length),
+        firstChunk: null,
+      };
     }
   }
 
   /** The next chunk (at least `minSize` bytes unless the stream ends), or null at the end. */
-  async next(minSize = this.opts.chunkSize): Promise<SourceChunk & { bytes: Uint8Array } | null> {
+  async next(minSize = this.opts.chunkSize): Promise<(SourceChunk & { bytes: Uint8Array }) | null> {
     for (;;) {
       const cut = this.cutter.take(minSize);
       if (cut !== null) return this.chunk(cut, false);
@@ -119,7 +152,14 @@ export class StreamSource implements ChunkSource {
         });
       }
       const read = await this.iterator.next().catch((e: unknown) => {
-        throw new ChunkmillError({ code: 'ERR_FILE_UNREADABLE', file: this.opts.path, message: `Cannot read ${this.opts.path}: ${(e as Error).message}` }, { cause: e });
+        throw new ChunkmillError(
+          {
+            code: 'ERR_FILE_UNREADABLE',
+            file: this.opts.path,
+            message: `Cannot read ${this.opts.path}: ${(e as Error).message}`,
+          },
+          { cause: e },
+        );
       });
       if (read.done) this.done = true;
       else {
@@ -145,7 +185,13 @@ export class StreamSource implements ChunkSource {
 }
 
 /** The fields of the first record in `buf`, or null when it holds only blank lines. */
-function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: string, decode: boolean): string[] | null {
+function firstRecordFields(
+  buf: Buffer,
+  dialect: Dialect,
+  quote: string,
+  file: string,
+  decode: boolean,
+): string[] | null {
   let fields: string[] | null = null;
   const sink: RecordSink = {
     record(b: Buffer, slots: FieldSlots, fieldCount: number) {
@@ -155,12 +201,33 @@ function firstRecordFields(buf: Buffer, dialect: Dialect, quote: string, file: s
       return false;
     },
   };
-  const result = scanRecords(buf, 0, buf.length, buf.length, true, dialect, classTable(dialect), new FieldSlots(MAX_COLUMNS), sink, new ScanResult());
+  const result = scanRecords(
+    buf,
+    0,
+    buf.length,
+    buf.length,
+    true,
+    dialect,
+    classTable(dialect),
+    new FieldSlots(MAX_COLUMNS),
+    sink,
+    new ScanResult(),
+  );
   if (result.status === ScanStatus.UnclosedQuote || result.status === ScanStatus.InvalidClosingQuote) {
-    const at = { file, line: 1 + result.errorLines + countLines(buf, result.pos, result.errorAt), byteOffset: result.errorAt };
+    const at = {
+      file,
+      line: 1 + result.errorLines + countLines(buf, result.pos, result.errorAt),
+      byteOffset: result.errorAt,
+    };
     const unclosed = result.status === ScanStatus.UnclosedQuote;
-    const what = unclosed ? 'The first record has a quoted field that is never closed' : 'Unexpected text after a closing quote in the first record';
-    throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at) });
+    const what = unclosed
+      ? 'The first record has a quoted field that is never closed'
+      : 'Unexpected text after a closing quote in the first record';
+    throw new ChunkmillError({
+      code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE',
+      ...at,
+      message: what + describeLocation(at),
+    });
   }
   return fields;
 }
@@ -171,6 +238,11 @@ function decodeHeaderField(buf: Buffer, slots: FieldSlots, i: number, quote: str
   } catch (e) {
     if (!(e instanceof InvalidUtf8Error)) throw e;
     const at = { file, line: 1 + countLines(buf, 0, e.at), byteOffset: e.at, columnIndex: i + 1 };
-    throw new ChunkmillError({ code: e.code, message: e.message + describeLocation(at), ...at, ...(e.hint !== undefined ? { hint: e.hint } : {}) });
+    throw new ChunkmillError({
+      code: e.code,
+      message: e.message + describeLocation(at),
+      ...at,
+      ...(e.hint !== undefined ? { hint: e.hint } : {}),
+    });
   }
 }

@@ -20,13 +20,20 @@ export class ValueRecordAdapter {
   private scratch = Buffer.allocUnsafe(4096);
   private readonly slots: FieldSlots;
 
-  constructor(private readonly columns: readonly string[], policy: BadRowPolicy = 'error') {
+  constructor(
+    private readonly columns: readonly string[],
+    policy: BadRowPolicy = 'error',
+  ) {
     this.slots = new FieldSlots(slotsFor(Math.max(1, columns.length), policy));
   }
 
   /** One record: an object (fields by column name) or an array (fields by position). */
   feed(value: unknown, sink: ChunkSink): boolean | ErrorData {
-    if (value === null || typeof value !== 'object') return { code: 'ERR_INPUT_FORMAT', message: `A record is ${value === null ? 'null' : typeof value}, not an object or array` };
+    if (value === null || typeof value !== 'object')
+      return {
+        code: 'ERR_INPUT_FORMAT',
+        message: `A record is ${value === null ? 'null' : typeof value}, not an object or array`,
+      };
     const { slots } = this;
     let n = 0;
     if (Array.isArray(value)) {
@@ -40,7 +47,14 @@ export class ValueRecordAdapter {
   }
 
   private put(i: number, value: unknown, at: number): number {
-    const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const text =
+      value === null || value === undefined
+        ? ''
+        : typeof value === 'string'
+          ? value
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
     const max = at + text.length * 3;
     if (max > this.scratch.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, max));
@@ -91,13 +105,29 @@ export function parseNdjson(buf: Buffer, columns: readonly string[], sink: Chunk
       try {
         value = JSON.parse(buf.toString('utf8', start, end));
       } catch (e) {
-        return withRejects({ next: start, rows, lines, error: { code: 'ERR_NDJSON_INVALID', message: `Invalid JSON: ${(e as Error).message}`, byteOffset: start, localLine: lines } }, rejects);
+        return withRejects(
+          {
+            next: start,
+            rows,
+            lines,
+            error: {
+              code: 'ERR_NDJSON_INVALID',
+              message: `Invalid JSON: ${(e as Error).message}`,
+              byteOffset: start,
+              localLine: lines,
+            },
+          },
+          rejects,
+        );
       }
       let fed = adapter.feed(value, sink);
       if (fed === false && takeReject(sink, lines, rejects)) fed = adapter.feed(value, sink);
       if (fed !== true) {
         const data = fed === false ? sink.error!.data : { ...fed, code: 'ERR_NDJSON_INVALID' as const };
-        return withRejects({ next: start, rows, lines, error: { ...data, byteOffset: start, localLine: lines } }, rejects);
+        return withRejects(
+          { next: start, rows, lines, error: { ...data, byteOffset: start, localLine: lines } },
+          rejects,
+        );
       }
       rows++;
     }

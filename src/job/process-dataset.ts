@@ -17,7 +17,9 @@ import { Job } from './job.js';
  * threads; the calling thread only plans, merges and emits events. Every failure, a bad option
  * included, arrives as a rejection of `job.result` (and an `error` event), never as a throw.
  */
-export function processDataset<G extends string, M extends Record<string, MeasureSpec>>(options: ProcessOptions<G, M>): Job<AggregateResult<AggregateRow<G, M>>>;
+export function processDataset<G extends string, M extends Record<string, MeasureSpec>>(
+  options: ProcessOptions<G, M>,
+): Job<AggregateResult<AggregateRow<G, M>>>;
 export function processDataset<R>(options: TaskOptions<R>): Job<TaskResult<R>>;
 export function processDataset(options: TransformOptions): Job<TransformResult>;
 export function processDataset(options: AnyProcessOptions): Job<unknown> {

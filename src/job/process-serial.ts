@@ -21,7 +21,9 @@ import { validate } from '../plan/validate.js';
 import { locatedError } from '../schedule/located-error.js';
 import { openChunkSource } from '../schedule/schedule-job.js';
 
-export function processSerial<G extends string, M extends Record<string, MeasureSpec>>(options: ProcessOptions<G, M>): Promise<AggregateResult<AggregateRow<G, M>>>;
+export function processSerial<G extends string, M extends Record<string, MeasureSpec>>(
+  options: ProcessOptions<G, M>,
+): Promise<AggregateResult<AggregateRow<G, M>>>;
 export function processSerial<R>(options: TaskOptions<R>): Promise<TaskResult<R>>;
 export function processSerial(options: TransformOptions): Promise<TransformResult>;
 export async function processSerial(options: AnyProcessOptions): Promise<unknown> {
@@ -34,7 +36,9 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
     const { layout, computation } = await planFile(opts, input.path, null);
     return finish(opts, computation, started, layout.size, layout.dataStart < layout.size, async (sink) => {
       if (layout.dataStart >= layout.size) return null;
-      const outcome = withFile(input.path, (fd) => parseRange(fd, layout.size, layout.dataStart, layout.size, dialectOf(opts), sink, opts.maxRecordSize));
+      const outcome = withFile(input.path, (fd) =>
+        parseRange(fd, layout.size, layout.dataStart, layout.size, dialectOf(opts), sink, opts.maxRecordSize),
+      );
       if (outcome.rejects !== undefined) computation.report(outcome.rejects, layout.headerLines);
       return { outcome, linesBefore: layout.headerLines };
     });
@@ -49,10 +53,18 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
     let linesBefore = head.lines;
     let outcome: RangeOutcome | null = null;
     for (const chunk of chunks) {
-      outcome = parseRecords(chunk, source.format, columnsOf(computation.spec), dialectOf(opts), opts.maxRecordSize, sink);
+      outcome = parseRecords(
+        chunk,
+        source.format,
+        columnsOf(computation.spec),
+        dialectOf(opts),
+        opts.maxRecordSize,
+        sink,
+      );
       if (outcome.rejects !== undefined) computation.report(outcome.rejects, linesBefore);
       if (outcome.error !== undefined) {
-        if (outcome.error.byteOffset !== undefined && chunk.bytes !== undefined) outcome.error.byteOffset += chunk.chunk.offset;
+        if (outcome.error.byteOffset !== undefined && chunk.bytes !== undefined)
+          outcome.error.byteOffset += chunk.chunk.offset;
         break;
       }
       linesBefore += outcome.lines;
@@ -75,7 +87,9 @@ async function finish(
     const parsed = await parse(sink);
     if (parsed?.outcome.error !== undefined) throw locatedError(parsed.outcome.error, parsed.linesBefore, opts.path);
     if (parsed !== null) computation.merger.add(sink.partial(), 0);
-    return await computation.finish(finalStats(computation.merger, bytes, hasData ? 1 : 0, 0, performance.now() - started, false));
+    return await computation.finish(
+      finalStats(computation.merger, bytes, hasData ? 1 : 0, 0, performance.now() - started, false),
+    );
   } catch (e) {
     await computation.abandon();
     throw e;

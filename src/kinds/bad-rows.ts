@@ -44,7 +44,13 @@ export class BadRows {
    * A record of the wrong width: true to go on (skipped or reported before), false to stop the
    * scan (`error` set for 'error', `pending` for 'report').
    */
-  check(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number, fail: (e: { offset: number; data: ErrorData }) => void): boolean {
+  check(
+    buf: Buffer,
+    slots: FieldSlots,
+    fieldCount: number,
+    recordStart: number,
+    fail: (e: { offset: number; data: ErrorData }) => void,
+  ): boolean {
     if (this.policy === 'skip' || (this.policy === 'report' && this.reportedAt === recordStart)) {
       this.reportedAt = -1;
       this.rejected++;
@@ -61,10 +67,18 @@ export class BadRows {
 }
 
 /** A record with the wrong number of fields, under onBadRow: 'error'. */
-export function fieldCountError(expected: number, found: number, recordStart: number): { offset: number; data: ErrorData } {
+export function fieldCountError(
+  expected: number,
+  found: number,
+  recordStart: number,
+): { offset: number; data: ErrorData } {
   return {
     offset: recordStart,
-    data: { code: 'ERR_CSV_FIELD_COUNT', message: `Expected ${expected} fields, found ${found}`, hint: 'onBadRow: "skip" skips such rows, "report" writes them to a rejects file' },
+    data: {
+      code: 'ERR_CSV_FIELD_COUNT',
+      message: `Expected ${expected} fields, found ${found}`,
+      hint: 'onBadRow: "skip" skips such rows, "report" writes them to a rejects file',
+    },
   };
 }
 

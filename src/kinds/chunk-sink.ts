@@ -15,7 +15,13 @@ export type PartialSink = ChunkSink & { partial(): AggregatePartial | UserPartia
  * User modules are loaded and set up first; `setupOnce` runs setup once per thread (a worker)
  * instead of once per call (processSerial).
  */
-export async function openChunkSink(spec: ComputationSpec, channel: ControlChannel | null, threadId: number, chunkIndex: number, setupOnce: boolean): Promise<PartialSink> {
+export async function openChunkSink(
+  spec: ComputationSpec,
+  channel: ControlChannel | null,
+  threadId: number,
+  chunkIndex: number,
+  setupOnce: boolean,
+): Promise<PartialSink> {
   if (spec.kind === 'aggregate') return new AggregateSink(spec.plan);
   return userSink(spec, new Context(spec.params, spec.columns, threadId, channel), chunkIndex, setupOnce);
 }

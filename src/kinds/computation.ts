@@ -67,7 +67,12 @@ export interface Computation {
  * Compiles the work against the input's columns; loads user modules here first, so a bad one
  * fails before any worker starts. `reporter` null: no events (processSerial).
  */
-export async function openComputation(opts: ComputationOptions, columns: string[], reporter: JobReporter | null, keyedRecords = false): Promise<Computation> {
+export async function openComputation(
+  opts: ComputationOptions,
+  columns: string[],
+  reporter: JobReporter | null,
+  keyedRecords = false,
+): Promise<Computation> {
   const computation = await openMain(opts, columns, reporter, keyedRecords);
   if (opts.rejects === undefined) return computation;
   // onBadRow: 'report': a CSV of line, fields found, and the record (its fields as one CSV line).
@@ -76,7 +81,8 @@ export async function openComputation(opts: ComputationOptions, columns: string[
   return {
     ...computation,
     report(list, linesBefore) {
-      for (const r of list) rejects.write(csvLine([linesBefore + r.localLine + 1, r.found, csvLine(r.fields).slice(0, -1)]));
+      for (const r of list)
+        rejects.write(csvLine([linesBefore + r.localLine + 1, r.found, csvLine(r.fields).slice(0, -1)]));
     },
     finish: async (stats) => {
       const result = await computation.finish(stats);
@@ -89,14 +95,20 @@ export async function openComputation(opts: ComputationOptions, columns: string[
   };
 }
 
-async function openMain(opts: ComputationOptions, columns: string[], reporter: JobReporter | null, keyedRecords: boolean): Promise<Computation> {
+async function openMain(
+  opts: ComputationOptions,
+  columns: string[],
+  reporter: JobReporter | null,
+  keyedRecords: boolean,
+): Promise<Computation> {
   const { work } = opts;
   const policies = { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, quote: opts.quote };
   if (work.kind === 'aggregate') {
     // An empty input has no header to check names against: it yields the empty result. Records
     // with keys (NDJSON, objects) may leave keys out: a key the first record lacks is not an error.
     const referenced = referencedColumns(work.spec.measures, work.spec.groupBy ?? []);
-    const names = columns.length === 0 ? referenced : keyedRecords ? [...new Set([...columns, ...referenced])] : columns;
+    const names =
+      columns.length === 0 ? referenced : keyedRecords ? [...new Set([...columns, ...referenced])] : columns;
     const plan = compileAggregate(work.spec, names, policies, opts.path);
     const merger = new AggregateMerger(plan);
     return simple({ kind: 'aggregate', plan }, merger, async (stats) => ({ rows: merger.rows(), stats }));
@@ -107,7 +119,8 @@ async function openMain(opts: ComputationOptions, columns: string[], reporter: J
   // A channel per chunk only while someone listens for what it carries: each one costs a
   // transferred port (memory until the worker's next full GC), and with no listener the lines
   // would go nowhere anyway.
-  const listened = () => reporter !== null && reporter.listenerCount('log') + reporter.listenerCount('taskProgress') > 0;
+  const listened = () =>
+    reporter !== null && reporter.listenerCount('log') + reporter.listenerCount('taskProgress') > 0;
   const control = () => (channel !== null && listened() ? channel : undefined);
   if (work.kind === 'task') {
     const merger = new TaskMerger(await loadDefinition(work.url, 'task'), ctx);
@@ -134,7 +147,16 @@ async function openMain(opts: ComputationOptions, columns: string[], reporter: J
 }
 
 function simple(spec: ComputationSpec, merger: ChunkMerger, finish: Computation['finish']): Computation {
-  return { spec, merger, finish, control: () => undefined, blocked: () => false, onFailure: () => {}, abandon: async () => {}, report: noRejects };
+  return {
+    spec,
+    merger,
+    finish,
+    control: () => undefined,
+    blocked: () => false,
+    onFailure: () => {},
+    abandon: async () => {},
+    report: noRejects,
+  };
 }
 
 function noRejects(): void {

@@ -43,6 +43,7 @@ export async function planFile(opts: ResolvedOptions, path: string, reporter: Jo
 export function chunkRanges(layout: InputLayout, requested: number): { chunkSize: number; chunks: ChunkRange[] } {
   const chunkSize = Math.max(requested, Math.ceil((layout.size - layout.dataStart) / MAX_CHUNKS));
   const chunks: ChunkRange[] = [];
-  for (let s = layout.dataStart; s < layout.size; s += chunkSize) chunks.push({ start: s, end: Math.min(s + chunkSize, layout.size) });
+  for (let s = layout.dataStart; s < layout.size; s += chunkSize)
+    chunks.push({ start: s, end: Math.min(s + chunkSize, layout.size) });
   return { chunkSize, chunks };
 }

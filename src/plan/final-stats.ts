@@ -2,7 +2,26 @@
 import type { JobStats } from '../api/events.js';
 import type { ChunkMerger } from '../kinds/computation.js';
 
-export function finalStats(merger: ChunkMerger, bytes: number, chunks: number, workers: number, elapsedMs: number, fallback: boolean, chunksResumed = 0): JobStats {
+export function finalStats(
+  merger: ChunkMerger,
+  bytes: number,
+  chunks: number,
+  workers: number,
+  elapsedMs: number,
+  fallback: boolean,
+  chunksResumed = 0,
+): JobStats {
   const { rowsUsed, rowsRejected, valuesSkipped } = merger;
-  return { rows: rowsUsed + rowsRejected, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, sequentialFallback: fallback, chunksResumed };
+  return {
+    rows: rowsUsed + rowsRejected,
+    rowsUsed,
+    rowsRejected,
+    valuesSkipped,
+    bytes,
+    chunks,
+    workers,
+    elapsedMs,
+    sequentialFallback: fallback,
+    chunksResumed,
+  };
 }

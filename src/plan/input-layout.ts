@@ -12,7 +12,16 @@
 import { open, stat } from 'node:fs/promises';
 import { decodeField, describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
-import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from '../csv/scanner.js';
+import {
+  classTable,
+  countLines,
+  FieldSlots,
+  ScanResult,
+  ScanStatus,
+  scanRecords,
+  type Dialect,
+  type RecordSink,
+} from '../csv/scanner.js';
 import { ChunkmillError, describeLocation, fileError } from '../errors.js';
 
 export interface InputLayout {
@@ -46,7 +55,12 @@ const SNIFF_BYTES = FIRST_READ;
 /** Other delimiters a one-column header may reveal, most common first. */
 const LIKELY_DELIMITERS = [',', ';', '\t', '|'];
 
-export async function inspectInput(path: string, dialect: Dialect, header: boolean, maxRecordSize: number): Promise<InputLayout> {
+export async function inspectInput(
+  path: string,
+  dialect: Dialect,
+  header: boolean,
+  maxRecordSize: number,
+): Promise<InputLayout> {
   const info = await statInput(path);
   const handle = await open(path, 'r').catch((e: unknown) => {
     throw fileError(e, path);
@@ -62,10 +76,23 @@ export async function inspectInput(path: string, dialect: Dialect, header: boole
       if (first !== 'need-more') {
         const layout = { size: info.size, mtimeMs: info.mtimeMs };
         if (first === null) return { ...layout, columns: [], dataStart: info.size, headerLines: 0 };
-        const likely = first.count === 1 ? likelyDelimiter(buf.toString('utf8', first.starts[0]!, first.ends[0]!), dialect) : undefined;
+        const likely =
+          first.count === 1
+            ? likelyDelimiter(buf.toString('utf8', first.starts[0]!, first.ends[0]!), dialect)
+            : undefined;
         const extra = likely !== undefined ? { likelyDelimiter: likely } : {};
-        if (!header) return { ...layout, columns: Array.from({ length: first.count }, (_, i) => String(i + 1)), dataStart: bom, headerLines: 0, ...extra };
-        const columns = headerNames(first.fields, path, (i) => ({ line: lineAt(buf, first.starts[i]!), byteOffset: first.starts[i]! }));
+        if (!header)
+          return {
+            ...layout,
+            columns: Array.from({ length: first.count }, (_, i) => String(i + 1)),
+            dataStart: bom,
+            headerLines: 0,
+            ...extra,
+          };
+        const columns = headerNames(first.fields, path, (i) => ({
+          line: lineAt(buf, first.starts[i]!),
+          byteOffset: first.starts[i]!,
+        }));
         return { ...layout, columns, dataStart: first.next, headerLines: first.lines, ...extra };
       }
       if (buf.length >= maxRecordSize || buf.length >= info.size) {
@@ -89,7 +116,11 @@ async function statInput(path: string) {
     throw fileError(e, path);
   });
   if (!info.isFile()) {
-    throw new ChunkmillError({ code: 'ERR_NOT_A_FILE', file: path, message: `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a CSV file` });
+    throw new ChunkmillError({
+      code: 'ERR_NOT_A_FILE',
+      file: path,
+      message: `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a CSV file`,
+    });
   }
   return info;
 }
@@ -145,9 +176,28 @@ interface FirstRecord {
 }
 
 /** The first record in buf[from, valid): its fields, where the next record starts, LFs before it. */
-function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean, dialect: Dialect, file: string, header: boolean): FirstRecord | 'need-more' | null {
+function readFirstRecord(
+  buf: Buffer,
+  from: number,
+  valid: number,
+  eof: boolean,
+  dialect: Dialect,
+  file: string,
+  header: boolean,
+): FirstRecord | 'need-more' | null {
   const sink = new FirstRecordSink(String.fromCharCode(dialect.quote), header);
-  const result = scanRecords(buf, from, valid, Infinity, eof, dialect, classTable(dialect), new FieldSlots(MAX_COLUMNS), sink, new ScanResult());
+  const result = scanRecords(
+    buf,
+    from,
+    valid,
+    Infinity,
+    eof,
+    dialect,
+    classTable(dialect),
+    new FieldSlots(MAX_COLUMNS),
+    sink,
+    new ScanResult(),
+  );
   if (sink.badUtf8 !== null) {
     const { index, at } = sink.badUtf8;
     const where = { file, line: lineAt(buf, at), columnIndex: index + 1, byteOffset: at };
@@ -163,16 +213,35 @@ function readFirstRecord(buf: Buffer, from: number, valid: number, eof: boolean,
     if (result.status === ScanStatus.Eof) return null; // empty, or blank lines only
     const unclosed = result.status === ScanStatus.UnclosedQuote;
     // The line of the faulty byte itself: a quoted header field may span lines.
-    const at = { file, line: 1 + result.errorLines + countLines(buf, result.pos, result.errorAt), byteOffset: result.errorAt };
+    const at = {
+      file,
+      line: 1 + result.errorLines + countLines(buf, result.pos, result.errorAt),
+      byteOffset: result.errorAt,
+    };
     const what = unclosed
       ? 'The first record has a quoted field that is never closed'
       : `Unexpected ${JSON.stringify(String.fromCharCode(buf[result.errorAt]!))} after a closing quote in the first record`;
     // A JSON object per line read as CSV fails right here: say what it probably is.
-    const json = buf[from] === 0x7b /* { */ ? { hint: 'this looks like NDJSON: name the file *.ndjson or pass format: "ndjson"' } : {};
-    throw new ChunkmillError({ code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE', ...at, message: what + describeLocation(at), ...json });
+    const json =
+      buf[from] === 0x7b /* { */
+        ? { hint: 'this looks like NDJSON: name the file *.ndjson or pass format: "ndjson"' }
+        : {};
+    throw new ChunkmillError({
+      code: unclosed ? 'ERR_CSV_UNCLOSED_QUOTE' : 'ERR_CSV_INVALID_CLOSING_QUOTE',
+      ...at,
+      message: what + describeLocation(at),
+      ...json,
+    });
   }
   // Whatever stopped the scan (the second record, or the end), it stopped at a record start.
-  return { count: sink.count, fields: sink.fields, starts: sink.starts, ends: sink.ends, next: result.pos, lines: result.lines };
+  return {
+    count: sink.count,
+    fields: sink.fields,
+    starts: sink.starts,
+    ends: sink.ends,
+    next: result.pos,
+    lines: result.lines,
+  };
 }
 
 /** 1-based line of a byte of the header buffer (which starts at file offset 0). */
@@ -187,15 +256,31 @@ function lineAt(buf: Uint8Array, at: number): number {
 function sniffBinary(buf: Buffer, length: number, file: string): void {
   const notCsv = (byteOffset: number, what: string, hint: string): never => {
     const where = { file, line: lineAt(buf, byteOffset), byteOffset };
-    throw new ChunkmillError({ code: 'ERR_NOT_CSV', ...where, message: `This does not look like CSV text: ${what}${describeLocation(where)}`, hint });
+    throw new ChunkmillError({
+      code: 'ERR_NOT_CSV',
+      ...where,
+      message: `This does not look like CSV text: ${what}${describeLocation(where)}`,
+      hint,
+    });
   };
-  if (length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) notCsv(0, 'it starts with the gzip signature', 'name it *.gz or pass gzip: true to read it decompressed');
-  if (length >= 4 && buf.readUInt32BE(0) === 0x504b0304) notCsv(0, 'it starts with the zip signature', 'extract the CSV file from the archive first');
+  if (length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b)
+    notCsv(0, 'it starts with the gzip signature', 'name it *.gz or pass gzip: true to read it decompressed');
+  if (length >= 4 && buf.readUInt32BE(0) === 0x504b0304)
+    notCsv(0, 'it starts with the zip signature', 'extract the CSV file from the archive first');
   const nul = buf.subarray(0, length).indexOf(0);
   if (nul < 0) return;
   const utf16 = length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff));
-  if (utf16) notCsv(nul, 'it is UTF-16 text (a UTF-16 byte order mark, and NUL bytes)', 'convert it to UTF-8 (e.g. iconv -f utf-16 -t utf-8)');
-  notCsv(nul, `a NUL byte at byte ${nul} (binary data?)`, 'chunkmill reads UTF-8 CSV text; a NUL byte never occurs in it');
+  if (utf16)
+    notCsv(
+      nul,
+      'it is UTF-16 text (a UTF-16 byte order mark, and NUL bytes)',
+      'convert it to UTF-8 (e.g. iconv -f utf-16 -t utf-8)',
+    );
+  notCsv(
+    nul,
+    `a NUL byte at byte ${nul} (binary data?)`,
+    'chunkmill reads UTF-8 CSV text; a NUL byte never occurs in it',
+  );
 }
 
 /**

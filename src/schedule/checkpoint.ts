@@ -72,7 +72,15 @@ export class Checkpoint {
       }
     }
     const handle = await open(path, keep > 0 ? 'a' : 'w').catch((e: unknown) => {
-      throw new ChunkmillError({ code: 'ERR_OUTPUT', file: path, option: 'checkpoint', message: `Cannot write the checkpoint ${path}: ${(e as Error).message}` }, { cause: e });
+      throw new ChunkmillError(
+        {
+          code: 'ERR_OUTPUT',
+          file: path,
+          option: 'checkpoint',
+          message: `Cannot write the checkpoint ${path}: ${(e as Error).message}`,
+        },
+        { cause: e },
+      );
     });
     // Appends go after the last good line: a torn line left in place would swallow the next one.
     if (keep > 0) await handle.truncate(keep);
@@ -104,7 +112,15 @@ export class Checkpoint {
         await this.handle.appendFile(line + '\n');
         await this.handle.sync();
       } catch (e) {
-        this.failure = new ChunkmillError({ code: 'ERR_OUTPUT', file: this.path, option: 'checkpoint', message: `Cannot write the checkpoint ${this.path}: ${(e as Error).message}` }, { cause: e });
+        this.failure = new ChunkmillError(
+          {
+            code: 'ERR_OUTPUT',
+            file: this.path,
+            option: 'checkpoint',
+            message: `Cannot write the checkpoint ${this.path}: ${(e as Error).message}`,
+          },
+          { cause: e },
+        );
       }
     });
   }
@@ -125,21 +141,37 @@ function parseHeader(line: string | undefined): { key: string } | null {
  */
 function moduleHash(url: string): string {
   try {
-    return createHash('sha256').update(readFileSync(new URL(url))).digest('hex');
+    return createHash('sha256')
+      .update(readFileSync(new URL(url)))
+      .digest('hex');
   } catch {
     return url; // not a readable file: ERR_TASK_LOAD comes from loading it
   }
 }
 
 /** The journal key: everything a chunk's outcome depends on. */
-export function checkpointKey(opts: ResolvedOptions, path: string, size: number, mtimeMs: number, chunkSize: number): string {
+export function checkpointKey(
+  opts: ResolvedOptions,
+  path: string,
+  size: number,
+  mtimeMs: number,
+  chunkSize: number,
+): string {
   const { work } = opts;
-  const what = work.kind === 'aggregate' ? { aggregate: work.spec } : { task: work.url, source: moduleHash(work.url), params: serialize(work.params).toString('base64') };
+  const what =
+    work.kind === 'aggregate'
+      ? { aggregate: work.spec }
+      : { task: work.url, source: moduleHash(work.url), params: serialize(work.params).toString('base64') };
   const identity = {
     input: { path: resolve(path), size, mtimeMs },
     chunkSize,
     csv: { delimiter: opts.delimiter, quote: opts.quote, header: opts.header },
-    policies: { onBadRow: opts.onBadRow, onBadNumber: opts.onBadNumber, onQuoteMismatch: opts.onQuoteMismatch, maxRecordSize: opts.maxRecordSize },
+    policies: {
+      onBadRow: opts.onBadRow,
+      onBadNumber: opts.onBadNumber,
+      onQuoteMismatch: opts.onQuoteMismatch,
+      maxRecordSize: opts.maxRecordSize,
+    },
     what,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');

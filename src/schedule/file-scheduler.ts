@@ -29,7 +29,13 @@ import { Scheduler } from './scheduler.js';
 const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: emptyPartial() };
 
 /** Runs a job over a file: plans byte-range chunks, then schedules, merges and finishes. */
-export async function scheduleFile(opts: ResolvedOptions, path: string, reporter: JobReporter, signal: AbortSignal, executors: ExecutorSource): Promise<unknown> {
+export async function scheduleFile(
+  opts: ResolvedOptions,
+  path: string,
+  reporter: JobReporter,
+  signal: AbortSignal,
+  executors: ExecutorSource,
+): Promise<unknown> {
   const plan = await planFile(opts, path, reporter);
   const { layout, computation } = plan;
   let progress: ProgressTracker | null = null;
@@ -38,15 +44,31 @@ export async function scheduleFile(opts: ResolvedOptions, path: string, reporter
     signal.throwIfAborted();
     const { chunkSize, chunks } = chunkRanges(layout, opts.chunkSize);
     const workers = Math.max(1, Math.min(opts.workers, chunks.length));
-    reporter.emit('start', { input: path, bytesTotal: layout.size, chunksTotal: chunks.length, chunkSize, workers, columns: layout.columns });
-    progress = new ProgressTracker((p) => reporter.emit('progress', p), layout.size, chunks.length, opts.progressInterval);
+    reporter.emit('start', {
+      input: path,
+      bytesTotal: layout.size,
+      chunksTotal: chunks.length,
+      chunkSize,
+      workers,
+      columns: layout.columns,
+    });
+    progress = new ProgressTracker(
+      (p) => reporter.emit('progress', p),
+      layout.size,
+      chunks.length,
+      opts.progressInterval,
+    );
     progress.add(layout.dataStart, 0, 0);
     let fallback = false;
     let resumed = 0;
     if (chunks.length === 0) {
       signal.throwIfAborted(); // a 'start' listener may have cancelled
     } else {
-      if (opts.checkpoint !== undefined) checkpoint = await Checkpoint.open(opts.checkpoint, checkpointKey(opts, path, layout.size, layout.mtimeMs, chunkSize));
+      if (opts.checkpoint !== undefined)
+        checkpoint = await Checkpoint.open(
+          opts.checkpoint,
+          checkpointKey(opts, path, layout.size, layout.mtimeMs, chunkSize),
+        );
       const executor = executors.acquire(workers);
       try {
         const scheduler = new FileScheduler(opts, plan, chunks, executor, signal, reporter, progress, checkpoint);
@@ -58,7 +80,17 @@ export async function scheduleFile(opts: ResolvedOptions, path: string, reporter
       }
     }
     progress.finish();
-    const result = await computation.finish(finalStats(computation.merger, layout.size, chunks.length, chunks.length === 0 ? 0 : workers, progress.elapsedMs(), fallback, resumed));
+    const result = await computation.finish(
+      finalStats(
+        computation.merger,
+        layout.size,
+        chunks.length,
+        chunks.length === 0 ? 0 : workers,
+        progress.elapsedMs(),
+        fallback,
+        resumed,
+      ),
+    );
     await checkpoint?.close(true);
     return result;
   } catch (e) {
@@ -105,7 +137,8 @@ class FileScheduler extends Scheduler {
       while (this.nextMerge < this.chunks.length && this.failed === null) {
         const blocked = this.computation.blocked(this.wakeUp);
         if (!blocked) this.launch();
-        if (this.inFlight === 0 && !blocked) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
+        if (this.inFlight === 0 && !blocked)
+          throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
         await this.sleep();
       }
     });
@@ -124,18 +157,40 @@ class FileScheduler extends Scheduler {
       if (head !== undefined && head < this.nextMerge + window) {
         this.parseQueue.shift();
         const task = this.parseTask(head, this.starts[head]!);
-        this.dispatch(head, () => ({ ...task }), (reply) => this.receive(head, task, reply));
+        this.dispatch(
+          head,
+          () => ({ ...task }),
+          (reply) => this.receive(head, task, reply),
+        );
       } else if (!this.fallback && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
-        const summary: ChunkTask = { op: 'summarize', input: this.plan.input, ...this.chunks[k]!, quote: this.plan.dialect.quote };
-        this.dispatch(k, () => ({ ...summary }), (reply) => this.receive(k, summary, reply));
+        const summary: ChunkTask = {
+          op: 'summarize',
+          input: this.plan.input,
+          ...this.chunks[k]!,
+          quote: this.plan.dialect.quote,
+        };
+        this.dispatch(
+          k,
+          () => ({ ...summary }),
+          (reply) => this.receive(k, summary, reply),
+        );
       } else break;
     }
   }
 
   private parseTask(k: number, start: number): ParseTask {
     const { input, dialect, computation } = this.plan;
-    return { op: 'parse', chunkIndex: k, input, start, end: this.chunks[k]!.end, dialect, computation: computation.spec, maxRecordSize: this.opts.maxRecordSize };
+    return {
+      op: 'parse',
+      chunkIndex: k,
+      input,
+      start,
+      end: this.chunks[k]!.end,
+      dialect,
+      computation: computation.spec,
+      maxRecordSize: this.opts.maxRecordSize,
+    };
   }
 
   private receive(k: number, task: ChunkTask, reply: ChunkReply): void {
@@ -165,7 +220,11 @@ class FileScheduler extends Scheduler {
   /** Merges parsed chunks in order, checking each started where the previous one ended. */
   private mergeReady(): void {
     // `failed` is re-checked each turn: a 'chunk' listener may cancel the job mid-loop.
-    for (let out = this.parsed.get(this.nextMerge); out !== undefined && this.failed === null; out = this.parsed.get(this.nextMerge)) {
+    for (
+      let out = this.parsed.get(this.nextMerge);
+      out !== undefined && this.failed === null;
+      out = this.parsed.get(this.nextMerge)
+    ) {
       const k = this.nextMerge;
       const chunk = this.chunks[k]!;
       const start = this.starts[k]!;
@@ -198,9 +257,19 @@ class FileScheduler extends Scheduler {
     const at = { file: this.opts.path, line: this.linesBefore + 1, byteOffset: this.expected, chunkIndex: k };
     const what = `Quote characters do not pair up before byte ${this.expected}: a quote inside an unquoted field (like 5'11")`;
     if (this.opts.onQuoteMismatch === 'error') {
-      throw new ChunkmillError({ code: 'ERR_CSV_QUOTE_MISMATCH', ...at, message: what + describeLocation(at), hint: 'onQuoteMismatch: "sequential" parses such files sequentially from that point' });
+      throw new ChunkmillError({
+        code: 'ERR_CSV_QUOTE_MISMATCH',
+        ...at,
+        message: what + describeLocation(at),
+        hint: 'onQuoteMismatch: "sequential" parses such files sequentially from that point',
+      });
     }
-    this.reporter.emit('warning', { code: 'WARN_QUOTE_MISMATCH', message: `${what}; parsing sequentially from line ${at.line}`, byteOffset: at.byteOffset, line: at.line });
+    this.reporter.emit('warning', {
+      code: 'WARN_QUOTE_MISMATCH',
+      message: `${what}; parsing sequentially from line ${at.line}`,
+      byteOffset: at.byteOffset,
+      line: at.line,
+    });
     this.fallback = true;
     this.parsed.clear();
     this.parseQueue.length = 0;

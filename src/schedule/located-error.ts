@@ -8,7 +8,12 @@ import { describeLocation, fromData, type ChunkmillError, type ErrorData } from 
 export function locatedError(data: ErrorData, linesBefore: number, file: string, chunkIndex?: number): ChunkmillError {
   const { localLine, ...rest } = data;
   const line = localLine !== undefined ? linesBefore + localLine + 1 : rest.line;
-  const located = { ...rest, file, ...(line !== undefined ? { line } : {}), ...(chunkIndex !== undefined ? { chunkIndex } : {}) };
+  const located = {
+    ...rest,
+    file,
+    ...(line !== undefined ? { line } : {}),
+    ...(chunkIndex !== undefined ? { chunkIndex } : {}),
+  };
   // Errors about the file as a whole (missing, changed) already name it and have no position.
   const positioned = line !== undefined || rest.byteOffset !== undefined;
   return fromData({ ...located, message: positioned ? data.message + describeLocation(located) : data.message });

@@ -37,11 +37,14 @@ export class ProgressTracker {
 
   private armTrailing(now: number): void {
     // Timers may fire a fraction of a millisecond early by performance.now(): check, re-arm.
-    this.trailing = setTimeout(() => {
-      const at = performance.now();
-      if (at - this.lastEmit >= this.intervalMs) this.emitNow(at);
-      else this.armTrailing(at);
-    }, Math.ceil(this.intervalMs - (now - this.lastEmit)));
+    this.trailing = setTimeout(
+      () => {
+        const at = performance.now();
+        if (at - this.lastEmit >= this.intervalMs) this.emitNow(at);
+        else this.armTrailing(at);
+      },
+      Math.ceil(this.intervalMs - (now - this.lastEmit)),
+    );
     this.trailing.unref();
   }
 
@@ -78,7 +81,8 @@ export class ProgressTracker {
   private snapshot(now: number): Progress {
     const elapsedMs = now - this.started;
     const bytesPerSec = elapsedMs > 0 ? (this.bytesDone / elapsedMs) * 1000 : 0;
-    const etaMs = bytesPerSec > 0 && this.bytesTotal !== null ? ((this.bytesTotal - this.bytesDone) / bytesPerSec) * 1000 : null;
+    const etaMs =
+      bytesPerSec > 0 && this.bytesTotal !== null ? ((this.bytesTotal - this.bytesDone) / bytesPerSec) * 1000 : null;
     return {
       bytesDone: this.bytesDone,
       bytesTotal: this.bytesTotal,

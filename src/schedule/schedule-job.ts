@@ -14,9 +14,15 @@ import { scheduleFile } from './file-scheduler.js';
 import { scheduleStream } from './stream-scheduler.js';
 
 /** Runs the job to its result; `executors` gives it the executor for its chunks once it has a plan. */
-export function scheduleJob(opts: ResolvedOptions, reporter: JobReporter, signal: AbortSignal, executors: ExecutorSource): Promise<unknown> {
+export function scheduleJob(
+  opts: ResolvedOptions,
+  reporter: JobReporter,
+  signal: AbortSignal,
+  executors: ExecutorSource,
+): Promise<unknown> {
   const { input } = opts;
-  if (input.kind === 'file' && !input.gzip && input.format === 'csv') return scheduleFile(opts, input.path, reporter, signal, executors);
+  if (input.kind === 'file' && !input.gzip && input.format === 'csv')
+    return scheduleFile(opts, input.path, reporter, signal, executors);
   return scheduleStream(opts, openChunkSource(opts, opts.chunkSize, opts.chunkRows), reporter, signal, executors);
 }
 

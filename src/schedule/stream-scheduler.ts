@@ -21,7 +21,13 @@ import { locatedError } from './located-error.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { Scheduler } from './scheduler.js';
 
-export async function scheduleStream(opts: ResolvedOptions, source: ChunkSource, reporter: JobReporter, signal: AbortSignal, executors: ExecutorSource): Promise<unknown> {
+export async function scheduleStream(
+  opts: ResolvedOptions,
+  source: ChunkSource,
+  reporter: JobReporter,
+  signal: AbortSignal,
+  executors: ExecutorSource,
+): Promise<unknown> {
   let computation: Computation | null = null;
   let progress: ProgressTracker | null = null;
   try {
@@ -29,19 +35,38 @@ export async function scheduleStream(opts: ResolvedOptions, source: ChunkSource,
     computation = await openComputation(opts, head.columns, reporter, source.format !== 'csv');
     signal.throwIfAborted();
     const workers = Math.max(1, opts.workers);
-    reporter.emit('start', { input: opts.path, bytesTotal: null, chunksTotal: null, chunkSize: opts.chunkSize, workers, columns: head.columns });
+    reporter.emit('start', {
+      input: opts.path,
+      bytesTotal: null,
+      chunksTotal: null,
+      chunkSize: opts.chunkSize,
+      workers,
+      columns: head.columns,
+    });
     progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
     const executor = executors.acquire(workers);
     let scheduler: StreamScheduler;
     try {
-      scheduler = new StreamScheduler(opts, source, computation, executor, signal, reporter, progress, head.lines, head.firstChunk);
+      scheduler = new StreamScheduler(
+        opts,
+        source,
+        computation,
+        executor,
+        signal,
+        reporter,
+        progress,
+        head.lines,
+        head.firstChunk,
+      );
       await scheduler.execute();
     } finally {
       await executors.release(executor);
     }
     progress.finish();
-    return await computation.finish(finalStats(computation.merger, source.bytesRead, scheduler.chunks, workers, progress.elapsedMs(), false));
+    return await computation.finish(
+      finalStats(computation.merger, source.bytesRead, scheduler.chunks, workers, progress.elapsedMs(), false),
+    );
   } catch (e) {
     progress?.stop();
     await computation?.abandon();
@@ -94,7 +119,10 @@ class StreamScheduler extends Scheduler {
       }
       // Every chunk read must have been merged: a gap in chunk indexes would be a silent truncation.
       if (this.failed === null && (this.nextMerge !== this.chunks || this.parsed.size > 0)) {
-        throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged` });
+        throw new ChunkmillError({
+          code: 'ERR_INTERNAL',
+          message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged`,
+        });
       }
     });
   }
@@ -112,25 +140,44 @@ class StreamScheduler extends Scheduler {
   private read(): Promise<SourceChunk | null> {
     return new Promise<SourceChunk | null>((resolve, reject) => {
       this.abandonRead = () => resolve(null);
-      this.source.next().then(resolve, reject).finally(() => (this.abandonRead = null));
+      this.source
+        .next()
+        .then(resolve, reject)
+        .finally(() => (this.abandonRead = null));
     });
   }
 
   private send({ chunk, bytes, rows }: SourceChunk): void {
     this.chunks++;
-    const common = { chunkIndex: chunk.index, dialect: dialectOf(this.opts), computation: this.computation.spec, maxRecordSize: this.opts.maxRecordSize };
+    const common = {
+      chunkIndex: chunk.index,
+      dialect: dialectOf(this.opts),
+      computation: this.computation.spec,
+      maxRecordSize: this.opts.maxRecordSize,
+    };
     const task: ParseRowsTask | ParseBytesTask =
-      rows !== undefined ? { op: 'parseRows', rows, ...common } : { op: 'parseBytes', format: this.source.format === 'ndjson' ? 'ndjson' : 'csv', bytes: bytes!, ...common };
-    this.dispatch(chunk.index, () => ({ ...task }), (reply) => {
-      if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, chunk.index);
-      if (!('parsed' in reply)) throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A stream chunk got a summary reply' });
-      this.parsed.set(chunk.index, { out: reply.parsed, chunk });
-      this.mergeReady();
-    });
+      rows !== undefined
+        ? { op: 'parseRows', rows, ...common }
+        : { op: 'parseBytes', format: this.source.format === 'ndjson' ? 'ndjson' : 'csv', bytes: bytes!, ...common };
+    this.dispatch(
+      chunk.index,
+      () => ({ ...task }),
+      (reply) => {
+        if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, chunk.index);
+        if (!('parsed' in reply))
+          throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A stream chunk got a summary reply' });
+        this.parsed.set(chunk.index, { out: reply.parsed, chunk });
+        this.mergeReady();
+      },
+    );
   }
 
   private mergeReady(): void {
-    for (let entry = this.parsed.get(this.nextMerge); entry !== undefined && this.failed === null; entry = this.parsed.get(this.nextMerge)) {
+    for (
+      let entry = this.parsed.get(this.nextMerge);
+      entry !== undefined && this.failed === null;
+      entry = this.parsed.get(this.nextMerge)
+    ) {
       const { out, chunk } = entry;
       this.parsed.delete(chunk.index);
       if (out.error !== undefined) throw this.chunkError(out.error, chunk);
@@ -139,14 +186,27 @@ class StreamScheduler extends Scheduler {
       this.linesBefore += out.lines;
       this.nextMerge++;
       this.progress.add(chunk.length, out.rows, 1);
-      this.reporter.emit('chunk', { index: chunk.index, start: chunk.offset, end: chunk.offset + chunk.length, rows: out.rows });
+      this.reporter.emit('chunk', {
+        index: chunk.index,
+        start: chunk.offset,
+        end: chunk.offset + chunk.length,
+        rows: out.rows,
+      });
     }
   }
 
   private chunkError(error: ErrorData, chunk: StreamChunk): ChunkmillError {
-    const shifted = { ...error, ...(error.byteOffset !== undefined ? { byteOffset: chunk.offset + error.byteOffset } : {}) };
+    const shifted = {
+      ...error,
+      ...(error.byteOffset !== undefined ? { byteOffset: chunk.offset + error.byteOffset } : {}),
+    };
     if (error.code === 'ERR_CSV_UNCLOSED_QUOTE' && !chunk.last) {
-      const at = { file: this.opts.path, line: this.linesBefore + (error.localLine ?? 0) + 1, byteOffset: shifted.byteOffset ?? chunk.offset, chunkIndex: chunk.index };
+      const at = {
+        file: this.opts.path,
+        line: this.linesBefore + (error.localLine ?? 0) + 1,
+        byteOffset: shifted.byteOffset ?? chunk.offset,
+        chunkIndex: chunk.index,
+      };
       return new ChunkmillError({
         code: 'ERR_CSV_QUOTE_MISMATCH',
         ...at,

@@ -37,8 +37,10 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
 /** Reads the chunk's records into the sink. */
 function read(task: ParseChunkTask, sink: ChunkSink): RangeOutcome {
   const columns = columnsOf(task.computation);
-  if (task.op === 'parseRows') return parseRecords({ rows: task.rows }, 'rows', columns, task.dialect, task.maxRecordSize, sink);
-  if (task.op === 'parseBytes') return parseRecords({ bytes: task.bytes }, task.format, columns, task.dialect, task.maxRecordSize, sink);
+  if (task.op === 'parseRows')
+    return parseRecords({ rows: task.rows }, 'rows', columns, task.dialect, task.maxRecordSize, sink);
+  if (task.op === 'parseBytes')
+    return parseRecords({ bytes: task.bytes }, task.format, columns, task.dialect, task.maxRecordSize, sink);
   return withFile(task.input.path, (fd) => {
     checkIdentity(fd, task.input);
     return parseRange(fd, task.input.size, task.start, task.end, task.dialect, sink, task.maxRecordSize);

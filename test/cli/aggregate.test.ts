@@ -29,16 +29,34 @@ test('CSV to a pipe by default: group columns, then one column per flag', async 
 });
 
 test('the same figures for every chunk size and worker count', async () => {
-  for (const extra of [['--chunk-size', '16', '--workers', '2'], ['--chunk-size', '1KiB', '-w', '1']]) {
+  for (const extra of [
+    ['--chunk-size', '16', '--workers', '2'],
+    ['--chunk-size', '1KiB', '-w', '1'],
+  ]) {
     const r = await runCli(['aggregate', SALES, '-g', 'region', ...MEASURES, ...extra]);
     expect(r.stdout, extra.join(' ')).toBe(EXPECTED_CSV);
   }
 });
 
 test('columns follow the flags in the order given', async () => {
-  const r = await runCli(['aggregate', SALES, '-g', 'region', '--max', 'amount', '--count', '--sum', 'order_id', '--min', 'order_id']);
+  const r = await runCli([
+    'aggregate',
+    SALES,
+    '-g',
+    'region',
+    '--max',
+    'amount',
+    '--count',
+    '--sum',
+    'order_id',
+    '--min',
+    'order_id',
+  ]);
   expect(r.code).toBe(0);
-  expect(r.stdout.split('\n').slice(0, 2)).toEqual(['region,max_amount,count,sum_order_id,min_order_id', 'north,100,3,10,1']);
+  expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+    'region,max_amount,count,sum_order_id,min_order_id',
+    'north,100,3,10,1',
+  ]);
 });
 
 test('JSON is one array of objects; NDJSON one object per line; nulls for groups without values', async () => {
@@ -51,7 +69,12 @@ test('JSON is one array of objects; NDJSON one object per line; nulls for groups
   ];
   expect(JSON.parse(json.stdout)).toEqual(expected);
   const nd = await runCli(['aggregate', SALES, '-g', 'product', '--count', '--sum', 'amount', '-f', 'ndjson']);
-  expect(nd.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(expected);
+  expect(
+    nd.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  ).toEqual(expected);
 
   const nulls = await runCli(['aggregate', SALES, '-g', 'order_id', '--mean', 'amount', '-f', 'json']);
   expect(JSON.parse(nulls.stdout)[2]).toEqual({ order_id: '3', mean_amount: null });
@@ -82,7 +105,16 @@ test('--no-header names columns 1, 2, ...; CSV output quotes a key holding a new
 });
 
 test('--delimiter: a semicolon file, and a tab spelled "tab" or \\t', async () => {
-  const semi = await runCli(['aggregate', FIXTURES + 'semicolon.csv', '--delimiter', ';', '-g', 'land,notiz', '--sum', 'menge']);
+  const semi = await runCli([
+    'aggregate',
+    FIXTURES + 'semicolon.csv',
+    '--delimiter',
+    ';',
+    '-g',
+    'land,notiz',
+    '--sum',
+    'menge',
+  ]);
   expect(semi.stdout).toBe('land,notiz,sum_menge\nDE,a;b,40\nFR,"x,y",22\nDE,"x,y",1\n');
   for (const d of ['tab', '\\t']) {
     const tabs = await runCli(['aggregate', CLI_FIXTURES + 'tabs.tsv', '-d', d, '-g', 'k', '--sum', 'v']);
@@ -101,11 +133,24 @@ test('--output writes the file and nothing to stdout; the format follows --forma
   const r = await runCli(['aggregate', SALES, '-g', 'product', '--count', '-o', out, '-f', 'json']);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe('');
-  expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual([{ product: 'widget', count: 4 }, { product: 'gadget', count: 2 }, { product: 'gizmo', count: 1 }]);
+  expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual([
+    { product: 'widget', count: 4 },
+    { product: 'gadget', count: 2 },
+    { product: 'gizmo', count: 1 },
+  ]);
 });
 
 test('--on-bad-number skip and --on-bad-row skip reach the engine', async () => {
-  const badNumber = await runCli(['aggregate', CLI_FIXTURES + 'bad-number.csv', '-g', 'region', '--sum', 'amount', '--on-bad-number', 'skip']);
+  const badNumber = await runCli([
+    'aggregate',
+    CLI_FIXTURES + 'bad-number.csv',
+    '-g',
+    'region',
+    '--sum',
+    'amount',
+    '--on-bad-number',
+    'skip',
+  ]);
   expect(badNumber.stdout).toBe('region,sum_amount\nnorth,1\nsouth,\n');
   const path = tmp.file('ragged.csv', 'k,v\na,1\nb,2,extra\na,3\n');
   const badRow = await runCli(['aggregate', path, '-g', 'k', '--sum', 'v', '--on-bad-row', 'skip']);

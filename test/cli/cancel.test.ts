@@ -41,7 +41,10 @@ async function interrupt(args: string[], ready: (stdout: string, stderr: string)
 
 test('aggregate: exit 130, no result on stdout, no error message', async () => {
   // 512-byte chunks on one worker: ~16,000 chunks, seconds of work.
-  const r = await interrupt(['aggregate', input, '-g', 'region', '--sum', 'amount', '--chunk-size', '512', '--workers', '1'], (_o, e) => /\d+% \|/.test(e));
+  const r = await interrupt(
+    ['aggregate', input, '-g', 'region', '--sum', 'amount', '--chunk-size', '512', '--workers', '1'],
+    (_o, e) => /\d+% \|/.test(e),
+  );
   expect(r.code).toBe(130);
   expect(r.stdout).toBe('');
   expect(r.stderr).not.toMatch(/^chunkmill: /m);
@@ -50,7 +53,10 @@ test('aggregate: exit 130, no result on stdout, no error message', async () => {
 });
 
 test('convert: exit 130, and stdout ends with a whole line', async () => {
-  const r = await interrupt(['convert', input, '--to', 'ndjson', '--chunk-size', '512', '--workers', '1'], (o) => o.length > 10_000);
+  const r = await interrupt(
+    ['convert', input, '--to', 'ndjson', '--chunk-size', '512', '--workers', '1'],
+    (o) => o.length > 10_000,
+  );
   expect(r.code).toBe(130);
   expect(r.stdout.endsWith('\n')).toBe(true);
   for (const line of r.stdout.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();

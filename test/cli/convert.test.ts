@@ -30,7 +30,12 @@ test('--to ndjson: one object per row, in input order, values the field text', a
 
 test('input order holds for tiny chunks on two workers', async () => {
   const r = await runCli(['convert', SALES, '--to', 'ndjson', '--chunk-size', '8', '--workers', '2']);
-  expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(OBJECTS);
+  expect(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  ).toEqual(OBJECTS);
 });
 
 test('--to json: one array of the same objects', async () => {
@@ -42,12 +47,19 @@ test('--to json: one array of the same objects', async () => {
 test('--to csv --select: those columns, in that order, re-quoted where needed', async () => {
   const r = await runCli(['convert', SALES, '--to', 'csv', '--select', 'note,order_id']);
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe('note,order_id\nok,1\n"fragile, handle with care",2\n,3\n"said ""rush""",4\n"line one\nline two",5\nok,6\n,7\n');
+  expect(r.stdout).toBe(
+    'note,order_id\nok,1\n"fragile, handle with care",2\n,3\n"said ""rush""",4\n"line one\nline two",5\nok,6\n,7\n',
+  );
 });
 
 test('--select with ndjson keeps only those keys', async () => {
   const r = await runCli(['convert', SALES, '--to', 'ndjson', '-s', 'region']);
-  expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(OBJECTS.map((o) => ({ region: o.region })));
+  expect(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  ).toEqual(OBJECTS.map((o) => ({ region: o.region })));
 });
 
 test('a semicolon file re-encoded as comma CSV', async () => {
@@ -60,7 +72,12 @@ test('--output: the format follows the extension when --to is left out', async (
   const r = await runCli(['convert', SALES, '-o', out]);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe('');
-  expect(readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(OBJECTS);
+  expect(
+    readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  ).toEqual(OBJECTS);
 });
 
 test('no format at all is a usage error', async () => {
@@ -80,7 +97,10 @@ test('a reader that leaves early (| head): no error message', async () => {
   const big = tmp.file('many.csv', 'k,v\n' + 'abc,1\n'.repeat(300_000));
   const errors = tmp.dir + '/err.txt';
   // Through sh, so stdout is a real pipe that head closes after 100 bytes.
-  const child = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" convert "${big}" --to ndjson 2>"${errors}" | head -c 100 >/dev/null`]);
+  const child = spawn('sh', [
+    '-c',
+    `"${process.execPath}" "${CLI}" convert "${big}" --to ndjson 2>"${errors}" | head -c 100 >/dev/null`,
+  ]);
   await new Promise((resolve) => child.on('close', resolve));
   expect(readFileSync(errors, 'utf8')).toBe('');
 });

@@ -12,7 +12,20 @@ const input = tmp.file('bad.csv', 'id,region,amount\n1,north,10\n2,south\n3,west
 
 test('--on-bad-row report --rejects writes the rejected rows with their lines', { timeout: 30_000 }, async () => {
   const rejects = `${tmp.dir}/rejects.csv`;
-  const r = await runCli(['aggregate', input, '-g', 'region', '--sum', 'amount', '--on-bad-row', 'report', '--rejects', rejects, '--format', 'csv']);
+  const r = await runCli([
+    'aggregate',
+    input,
+    '-g',
+    'region',
+    '--sum',
+    'amount',
+    '--on-bad-row',
+    'report',
+    '--rejects',
+    rejects,
+    '--format',
+    'csv',
+  ]);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe('region,sum_amount\nnorth,50\n');
   expect(readFileSync(rejects, 'utf8')).toBe('line,fields,record\n3,2,"2,south"\n4,4,"3,west,30,x"\n');
@@ -28,9 +41,24 @@ test('--on-bad-row report without --rejects, or --rejects alone, is a usage erro
   expect((await runCli(['aggregate', input, '--count', '--retries', '-1'])).code).toBe(2);
 });
 
-test('--timeout and --retries: a stuck chunk fails with ERR_CHUNK_TIMEOUT after one retry warning', { timeout: 60_000 }, async () => {
+test('--timeout and --retries: a stuck chunk fails with ERR_CHUNK_TIMEOUT after one retry warning', {
+  timeout: 60_000,
+}, async () => {
   const task = new URL('../../fixtures/tasks/hang.mjs', import.meta.url).pathname;
-  const r = await runCli(['run', input, '--task', task, '--params', '{"at":"4"}', '--timeout', '300', '--retries', '1', '--on-bad-row', 'skip']);
+  const r = await runCli([
+    'run',
+    input,
+    '--task',
+    task,
+    '--params',
+    '{"at":"4"}',
+    '--timeout',
+    '300',
+    '--retries',
+    '1',
+    '--on-bad-row',
+    'skip',
+  ]);
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/warning: Chunk 0 failed .*retry 1 of 1/);
   expect(r.stderr).toMatch(/ran longer than the timeout \(300 ms\).*\[ERR_CHUNK_TIMEOUT\]/);
@@ -38,7 +66,17 @@ test('--timeout and --retries: a stuck chunk fails with ERR_CHUNK_TIMEOUT after 
 
 test('--checkpoint: a finished job leaves no journal; a mismatching one is refused', { timeout: 30_000 }, async () => {
   const journal = `${tmp.dir}/job.journal`;
-  const ok = await runCli(['aggregate', input, '--count', '--on-bad-row', 'skip', '--checkpoint', journal, '--format', 'csv']);
+  const ok = await runCli([
+    'aggregate',
+    input,
+    '--count',
+    '--on-bad-row',
+    'skip',
+    '--checkpoint',
+    journal,
+    '--format',
+    'csv',
+  ]);
   expect(ok.code).toBe(0);
   expect(ok.stdout).toBe('count\n2\n');
   expect(existsSync(journal)).toBe(false);

@@ -6,7 +6,9 @@ import { runCli } from '../helpers/cli.ts';
 const COMMANDS = ['aggregate', 'convert', 'stats', 'run'] as const;
 
 test('--version prints the package version', async () => {
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   const r = await runCli(['--version']);
   expect(r.code).toBe(0);
   expect(r.stdout).toBe(version + '\n');
@@ -25,7 +27,16 @@ test.each(COMMANDS)('chunkmill %s --help: usage, the common options and examples
   expect(r.code).toBe(0);
   expect(r.stderr).toBe('');
   expect(r.stdout).toMatch(new RegExp(`^Usage: chunkmill ${command} \\[options\\] \\[file\\]`));
-  for (const option of ['--workers', '--chunk-size', '--delimiter', '--quote', '--no-header', '--output', '--quiet', '--progress']) {
+  for (const option of [
+    '--workers',
+    '--chunk-size',
+    '--delimiter',
+    '--quote',
+    '--no-header',
+    '--output',
+    '--quiet',
+    '--progress',
+  ]) {
     expect(r.stdout).toContain(option);
   }
   const examples = r.stdout.split(/^Examples:$/m)[1] ?? '';

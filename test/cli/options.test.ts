@@ -23,14 +23,16 @@ test('sizes: plain bytes, KiB/MiB/GiB (and K/M/G) as powers of 1024, KB/MB/GB as
 
 test('workers: an integer from 1 to 1024', () => {
   expect(parseWorkers('4')).toBe(4);
-  for (const bad of ['0', '-1', '1.5', 'abc', '', '1025']) expect(() => parseWorkers(bad), bad).toThrow(InvalidArgumentError);
+  for (const bad of ['0', '-1', '1.5', 'abc', '', '1025'])
+    expect(() => parseWorkers(bad), bad).toThrow(InvalidArgumentError);
 });
 
 test('characters: one ASCII character, tab spelled \\t or tab', () => {
   expect(parseChar(';')).toBe(';');
   expect(parseChar('\\t')).toBe('\t');
   expect(parseChar('TAB')).toBe('\t');
-  for (const bad of ['', 'ab', 'é', '\n', '\r']) expect(() => parseChar(bad), JSON.stringify(bad)).toThrow(InvalidArgumentError);
+  for (const bad of ['', 'ab', 'é', '\n', '\r'])
+    expect(() => parseChar(bad), JSON.stringify(bad)).toThrow(InvalidArgumentError);
 });
 
 test('column lists: comma-separated, no blanks', () => {
@@ -49,8 +51,17 @@ test('progress: flags win over CHUNKMILL_PROGRESS, which wins over the terminal 
 });
 
 test('progress text: with a total a bar, %, bytes, rows, rate and ETA; without one (stdin) no %, no ETA', () => {
-  const p = { bytesDone: 120_500_000, bytesTotal: 286_100_000, rowsDone: 1_234_567, elapsedMs: 400, bytesPerSec: 305_200_000, etaMs: 3_000 };
-  expect(progressLine(p)).toBe('████████░░░░░░░░░░░░  42% | 120.5 MB / 286.1 MB | 1,234,567 rows | 305.2 MB/s | ETA 0:03');
+  const p = {
+    bytesDone: 120_500_000,
+    bytesTotal: 286_100_000,
+    rowsDone: 1_234_567,
+    elapsedMs: 400,
+    bytesPerSec: 305_200_000,
+    etaMs: 3_000,
+  };
+  expect(progressLine(p)).toBe(
+    '████████░░░░░░░░░░░░  42% | 120.5 MB / 286.1 MB | 1,234,567 rows | 305.2 MB/s | ETA 0:03',
+  );
   expect(progressLine({ ...p, bytesTotal: null, etaMs: null })).toBe('120.5 MB | 1,234,567 rows | 305.2 MB/s');
   // On a narrow terminal the bar goes, the figures stay.
   expect(progressLine(p, 60)).toBe(' 42% | 120.5 MB / 286.1 MB | 1,234,567 rows | 305.2 MB/s | ETA 0:03');

@@ -36,7 +36,11 @@ test('piped: no bar, no summary, stderr empty, CSV on stdout', async () => {
 });
 
 test('on a terminal with --quiet, --no-progress or CHUNKMILL_PROGRESS=0: no bar', async () => {
-  for (const [extra, env] of [[['--quiet'], {}], [['--no-progress'], {}], [[], { CHUNKMILL_PROGRESS: '0' }]] as const) {
+  for (const [extra, env] of [
+    [['--quiet'], {}],
+    [['--no-progress'], {}],
+    [[], { CHUNKMILL_PROGRESS: '0' }],
+  ] as const) {
     const r = await runCliInPty([...ARGS(), ...extra], env);
     expect(r.code).toBe(0);
     expect(r.output, JSON.stringify({ extra, env })).not.toMatch(/ETA|MB\/s/);
@@ -46,7 +50,10 @@ test('on a terminal with --quiet, --no-progress or CHUNKMILL_PROGRESS=0: no bar'
 
 test('forced when piped, by --progress or CHUNKMILL_PROGRESS=1: bar lines on stderr, stdout unchanged', async () => {
   const plain = await runCli(ARGS());
-  for (const [extra, env] of [[['--progress'], {}], [[], { CHUNKMILL_PROGRESS: '1' }]] as const) {
+  for (const [extra, env] of [
+    [['--progress'], {}],
+    [[], { CHUNKMILL_PROGRESS: '1' }],
+  ] as const) {
     const r = await runCli([...ARGS(), ...extra], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(BAR);

@@ -19,7 +19,19 @@ test('a relative --task path is resolved against the cwd; the result is JSON on 
 });
 
 test('the same with tiny chunks on two workers; --params reaches ctx.params; --pretty indents', async () => {
-  const r = await runCli(['run', SALES, '--task', CLI_FIXTURES + 'region-task.mjs', '--chunk-size', '8', '-w', '2', '--params', '{"column":"order_id"}', '--pretty']);
+  const r = await runCli([
+    'run',
+    SALES,
+    '--task',
+    CLI_FIXTURES + 'region-task.mjs',
+    '--chunk-size',
+    '8',
+    '-w',
+    '2',
+    '--params',
+    '{"column":"order_id"}',
+    '--pretty',
+  ]);
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout)).toEqual([
     { region: 'north', rows: 3, total: 10 },

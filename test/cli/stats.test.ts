@@ -6,11 +6,61 @@ const SALES = CLI_FIXTURES + 'sales.csv';
 
 // Worked out by hand from fixtures/cli/sales.csv.
 const EXPECTED = [
-  { column: 'order_id', type: 'integer', count: 7, empty: 0, min: 1, max: 7, mean: 4, distinct: 7, distinct_exact: true },
-  { column: 'region', type: 'string', count: 7, empty: 0, min: 'Zürich', max: '東京', mean: null, distinct: 4, distinct_exact: true },
-  { column: 'product', type: 'string', count: 7, empty: 0, min: 'gadget', max: 'widget', mean: null, distinct: 3, distinct_exact: true },
-  { column: 'amount', type: 'number', count: 6, empty: 1, min: -2, max: 100, mean: 19.875, distinct: 6, distinct_exact: true },
-  { column: 'note', type: 'string', count: 5, empty: 2, min: 'fragile, handle with care', max: 'said "rush"', mean: null, distinct: 4, distinct_exact: true },
+  {
+    column: 'order_id',
+    type: 'integer',
+    count: 7,
+    empty: 0,
+    min: 1,
+    max: 7,
+    mean: 4,
+    distinct: 7,
+    distinct_exact: true,
+  },
+  {
+    column: 'region',
+    type: 'string',
+    count: 7,
+    empty: 0,
+    min: 'Zürich',
+    max: '東京',
+    mean: null,
+    distinct: 4,
+    distinct_exact: true,
+  },
+  {
+    column: 'product',
+    type: 'string',
+    count: 7,
+    empty: 0,
+    min: 'gadget',
+    max: 'widget',
+    mean: null,
+    distinct: 3,
+    distinct_exact: true,
+  },
+  {
+    column: 'amount',
+    type: 'number',
+    count: 6,
+    empty: 1,
+    min: -2,
+    max: 100,
+    mean: 19.875,
+    distinct: 6,
+    distinct_exact: true,
+  },
+  {
+    column: 'note',
+    type: 'string',
+    count: 5,
+    empty: 2,
+    min: 'fragile, handle with care',
+    max: 'said "rush"',
+    mean: null,
+    distinct: 4,
+    distinct_exact: true,
+  },
 ];
 
 test('JSON: one object per column', async () => {
@@ -32,7 +82,12 @@ test('CSV by default when piped; NDJSON; table', async () => {
     'order_id,integer,7,0,1,7,4,7,true',
   ]);
   const nd = await runCli(['stats', SALES, '-f', 'ndjson']);
-  expect(nd.stdout.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(EXPECTED);
+  expect(
+    nd.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  ).toEqual(EXPECTED);
   const table = await runCli(['stats', SALES, '-f', 'table']);
   expect(table.stdout).toMatch(/│ amount +│ number +│ +6 │ +1 │/);
 });

@@ -19,12 +19,18 @@ test('aggregate - and aggregate with no file give what the file gives', async ()
 
 test('small chunks over stdin on two workers: the same figures', async () => {
   const fromFile = await runCli(['aggregate', SALES, '-g', 'product', '--mean', 'amount']);
-  const r = await runCli(['aggregate', '-', '-g', 'product', '--mean', 'amount', '--chunk-size', '16', '-w', '2'], { input: TEXT });
+  const r = await runCli(['aggregate', '-', '-g', 'product', '--mean', 'amount', '--chunk-size', '16', '-w', '2'], {
+    input: TEXT,
+  });
   expect(r.stdout).toBe(fromFile.stdout);
 });
 
 test('stats, convert and run read stdin too', async () => {
-  for (const args of [['stats', '-f', 'json'], ['convert', '--to', 'ndjson'], ['run', '--task', CLI_FIXTURES + 'region-task.mjs']]) {
+  for (const args of [
+    ['stats', '-f', 'json'],
+    ['convert', '--to', 'ndjson'],
+    ['run', '--task', CLI_FIXTURES + 'region-task.mjs'],
+  ]) {
     const [command, ...rest] = args;
     const fromFile = await runCli([command!, SALES, ...rest]);
     const r = await runCli([command!, '-', ...rest], { input: TEXT });

@@ -17,7 +17,12 @@ const aggregate = { groupBy: ['k'], measures: { n: count(), s: sum('v') } };
 
 /** The serial error, then every chunk size from 1 to the file's size with 2 workers. */
 async function expectAtEveryChunkSize(input: string, expected: { line: number; byteOffset: number }): Promise<void> {
-  const want = { code: 'ERR_CSV_UNCLOSED_QUOTE', line: expected.line, column: undefined, byteOffset: expected.byteOffset };
+  const want = {
+    code: 'ERR_CSV_UNCLOSED_QUOTE',
+    line: expected.line,
+    column: undefined,
+    byteOffset: expected.byteOffset,
+  };
   const serial = await rejectionOf(processSerial({ input, aggregate }));
   expect(where(serial)).toStrictEqual(want);
   expect(serial.message).toContain(`:${expected.line}, byte ${expected.byteOffset})`);
@@ -42,5 +47,8 @@ test('the quote is the last byte of the file', TIMEOUT, async () => {
 
 test('a bare quote earlier in the file (quote parity disagrees) does not change the answer', TIMEOUT, async () => {
   // 'k,v\n' 0-3 | 'a"b,1\n' 4-9 (bare quote at 5, data) | 'c,"2\n' 10-: the quote at 12 (3)
-  await expectAtEveryChunkSize(tmp.file('bare-then-unclosed.csv', 'k,v\na"b,1\nc,"2\nd,3\n'), { line: 3, byteOffset: 12 });
+  await expectAtEveryChunkSize(tmp.file('bare-then-unclosed.csv', 'k,v\na"b,1\nc,"2\nd,3\n'), {
+    line: 3,
+    byteOffset: 12,
+  });
 });

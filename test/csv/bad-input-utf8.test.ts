@@ -16,7 +16,8 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
 const TIMEOUT = { timeout: 120_000 };
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 describe('invalidUtf8At', () => {
   test.each([
@@ -48,11 +49,16 @@ describe('invalidUtf8At', () => {
   test('agrees with node:buffer isUtf8 on random bytes, and finds the longest valid prefix', () => {
     const random = rng(606);
     // Mostly bytes that form or nearly form UTF-8 sequences, so both answers occur often.
-    const palette = [0x41, 0x2c, 0x22, 0x0a, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xc3, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+    const palette = [
+      0x41, 0x2c, 0x22, 0x0a, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xc3, 0xdf, 0xe0, 0xe2, 0xed, 0xef, 0xf0,
+      0xf4, 0xf5, 0xff,
+    ];
     let valid = 0;
     for (let n = 0; n < 5000; n++) {
       const length = Math.floor(random() * 10);
-      const buf = Uint8Array.from({ length }, () => (random() < 0.5 ? palette[Math.floor(random() * palette.length)]! : Math.floor(random() * 256)));
+      const buf = Uint8Array.from({ length }, () =>
+        random() < 0.5 ? palette[Math.floor(random() * palette.length)]! : Math.floor(random() * 256),
+      );
       const at = invalidUtf8At(buf, 0, length);
       expect(at === -1, Buffer.from(buf).toString('hex')).toBe(isUtf8(buf));
       if (at === -1) {
@@ -94,29 +100,46 @@ describe('the header', () => {
   test('a Latin-1 header name: line, byte and column number of the bad byte, everywhere', TIMEOUT, async () => {
     // '\n' 0 (1) | '\n' 1 (2) | 'id,r' 2-5, 0xe9 at 6 (3): column 2.
     const input = tmp.file('latin1-header.csv', bytes('\n\nid,r', [0xe9], 'gion,amount\n1,a,2\n'));
-    const error = await expectErrorEverywhere({ input, aggregate: { measures: { n: count() } } }, { code: 'ERR_CSV_INVALID_UTF8', line: 3, byteOffset: 6 });
+    const error = await expectErrorEverywhere(
+      { input, aggregate: { measures: { n: count() } } },
+      { code: 'ERR_CSV_INVALID_UTF8', line: 3, byteOffset: 6 },
+    );
     expect(error.columnIndex).toBe(2);
-    expect(error.message).toMatch(/^Invalid UTF-8 \(0xe9 .*\) in column 2 of the header \(.*latin1-header\.csv:3, byte 6\)$/);
+    expect(error.message).toMatch(
+      /^Invalid UTF-8 \(0xe9 .*\) in column 2 of the header \(.*latin1-header\.csv:3, byte 6\)$/,
+    );
     expect(error.hint).toContain('UTF-8');
   });
 
   test('a bad byte on the second line of a quoted header name', TIMEOUT, async () => {
     // '"a\nb' 0-3 (LF at 2), 0xff at 4 (line 2)
     const input = tmp.file('multiline-header.csv', bytes('"a\nb', [0xff], '",c\n1,2\n'));
-    await expectErrorEverywhere({ input, aggregate: { measures: { n: count() } } }, { code: 'ERR_CSV_INVALID_UTF8', line: 2, byteOffset: 4 });
+    await expectErrorEverywhere(
+      { input, aggregate: { measures: { n: count() } } },
+      { code: 'ERR_CSV_INVALID_UTF8', line: 2, byteOffset: 4 },
+    );
   });
 
   test('without a header the first record is data: bad bytes in a column nothing reads are fine', TIMEOUT, async () => {
     const input = tmp.file('no-header.csv', bytes('a', [0xe9], ',1\nb,2\n'));
-    const { rows } = await runMatrix({ input, csv: { header: false }, aggregate: { measures: { n: count(), s: sum('2') } } }, QUICK_MATRIX);
+    const { rows } = await runMatrix(
+      { input, csv: { header: false }, aggregate: { measures: { n: count(), s: sum('2') } } },
+      QUICK_MATRIX,
+    );
     expect(rows).toStrictEqual([{ n: 2, s: 3 }]);
   });
 });
 
 describe('values', () => {
   test('bad bytes in a text column that no measure or key reads are not checked', TIMEOUT, async () => {
-    const input = tmp.file('latin1-notes.csv', bytes('k,note,v\na,caf', [0xe9], ',1\nb,"x', [0xff, 0xfe], '",2\na,ok,3\n'));
-    const { rows } = await runMatrix({ input, aggregate: { groupBy: ['k'], measures: { n: count(), s: sum('v') } } }, QUICK_MATRIX);
+    const input = tmp.file(
+      'latin1-notes.csv',
+      bytes('k,note,v\na,caf', [0xe9], ',1\nb,"x', [0xff, 0xfe], '",2\na,ok,3\n'),
+    );
+    const { rows } = await runMatrix(
+      { input, aggregate: { groupBy: ['k'], measures: { n: count(), s: sum('v') } } },
+      QUICK_MATRIX,
+    );
     expect(rows).toStrictEqual([
       { k: 'a', n: 2, s: 4 },
       { k: 'b', n: 1, s: 2 },
@@ -135,6 +158,10 @@ describe('values', () => {
   test('a measure value with bad bytes is not a number (ERR_CSV_BAD_NUMBER), not a UTF-8 error', TIMEOUT, async () => {
     const input = tmp.file('bad-number.csv', bytes('k,v\na,1', [0xff], '\n'));
     const error = await rejectionOf(processSerial({ input, aggregate: { measures: { s: sum('v') } } }));
-    expect({ code: error.code, line: error.line, byteOffset: error.byteOffset }).toEqual({ code: 'ERR_CSV_BAD_NUMBER', line: 2, byteOffset: 6 });
+    expect({ code: error.code, line: error.line, byteOffset: error.byteOffset }).toEqual({
+      code: 'ERR_CSV_BAD_NUMBER',
+      line: 2,
+      byteOffset: 6,
+    });
   });
 });

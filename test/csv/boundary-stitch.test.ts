@@ -85,9 +85,16 @@ describe('by hand', () => {
     for (let chunkSize = 1; chunkSize <= text.length; chunkSize++) {
       const chunks = chunksOf(text.length, dataStart, chunkSize);
       const summaries = chunks.map((c) => summarize(text, c.start, c.end, 3));
-      const { resolved, complete } = stitch(summaries, dataStart, chunks.map((_, k) => k));
+      const { resolved, complete } = stitch(
+        summaries,
+        dataStart,
+        chunks.map((_, k) => k),
+      );
       expect(complete).toBe(true);
-      expect(resolved.map((r) => r.start), `chunkSize ${chunkSize}`).toEqual(expectedStarts(text, dataStart, chunks));
+      expect(
+        resolved.map((r) => r.start),
+        `chunkSize ${chunkSize}`,
+      ).toEqual(expectedStarts(text, dataStart, chunks));
     }
   });
 
@@ -95,7 +102,11 @@ describe('by hand', () => {
     const long = Buffer.from('k\n"' + 'x\n'.repeat(20) + '"\ny\n');
     const chunks = chunksOf(long.length, 2, 4);
     const summaries = chunks.map((c) => summarize(long, c.start, c.end, 64));
-    const starts = stitch(summaries, 2, chunks.map((_, k) => k)).resolved.map((r) => r.start);
+    const starts = stitch(
+      summaries,
+      2,
+      chunks.map((_, k) => k),
+    ).resolved.map((r) => r.start);
     expect(starts).toEqual(expectedStarts(long, 2, chunks));
     expect(starts.slice(1, 9).every((s) => s === -1)).toBe(true);
     expect(starts).toContain(long.length - 2); // the record "y"
@@ -117,16 +128,26 @@ describe('random CSV text, random chunk sizes, blocks and arrival order', () => 
       expect(complete).toBe(true);
       // Resolved once each, in chunk order, whatever the arrival order.
       expect(resolved.map((r) => r.index)).toEqual(chunks.map((_, k) => k));
-      expect(resolved.map((r) => r.start), `chunkSize ${chunkSize}`).toEqual(expectedStarts(bytes, dataStart, chunks));
+      expect(
+        resolved.map((r) => r.start),
+        `chunkSize ${chunkSize}`,
+      ).toEqual(expectedStarts(bytes, dataStart, chunks));
     }
   });
 });
 
 describe('dense quotes and long lines (the byte-loop switch of phase A)', () => {
   // Every field quoted: more than one quote per 32 bytes, so the summary switches to a byte loop.
-  const dense = new TextEncoder().encode('a,b\n' + Array.from({ length: 400 }, (_, r) => `"${r}","x\n""y""",${r % 3 ? '"z"' : ''}\n`).join(''));
+  const dense = new TextEncoder().encode(
+    'a,b\n' + Array.from({ length: 400 }, (_, r) => `"${r}","x\n""y""",${r % 3 ? '"z"' : ''}\n`).join(''),
+  );
   // Lines of 20 KB of quoted fields with an LF inside one of them.
-  const long = new TextEncoder().encode('a\n' + Array.from({ length: 6 }, (_, r) => '"' + 'q'.repeat(80) + '",'.repeat(1) + `"${r}\n"`.repeat(250) + '\n').join(''));
+  const long = new TextEncoder().encode(
+    'a\n' +
+      Array.from({ length: 6 }, (_, r) => '"' + 'q'.repeat(80) + '",'.repeat(1) + `"${r}\n"`.repeat(250) + '\n').join(
+        '',
+      ),
+  );
   test.each([
     ['dense', dense, 4],
     ['long lines', long, 2],
@@ -134,9 +155,16 @@ describe('dense quotes and long lines (the byte-loop switch of phase A)', () => 
     for (const chunkSize of [1, 7, 100, 1000, 4096, bytes.length]) {
       const chunks = chunksOf(bytes.length, dataStart, chunkSize);
       const summaries = chunks.map((c) => summarize(bytes, c.start, c.end, 1 << 20));
-      const { resolved, complete } = stitch(summaries, dataStart, chunks.map((_, i) => i));
+      const { resolved, complete } = stitch(
+        summaries,
+        dataStart,
+        chunks.map((_, i) => i),
+      );
       expect(complete).toBe(true);
-      expect(resolved.map((r) => r.start), `chunkSize ${chunkSize}`).toEqual(expectedStarts(bytes, dataStart, chunks));
+      expect(
+        resolved.map((r) => r.start),
+        `chunkSize ${chunkSize}`,
+      ).toEqual(expectedStarts(bytes, dataStart, chunks));
     }
   });
 });

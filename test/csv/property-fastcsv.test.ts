@@ -45,24 +45,31 @@ function reference(records: string[][]): Expected[] {
   return [...groups.values()];
 }
 
-test.each(Array.from({ length: CASES }, (_, i) => i + 1))('seed %i: chunkmill agrees with fast-csv', { timeout: 60_000 }, async (seed) => {
-  const random = rng(1000 + seed);
-  const { text } = randomCsv(random, { rows: Math.floor(random() * 80), bareQuotes: seed % 4 === 0 });
-  const input = tmp.file(`case-${seed}.csv`, text);
-  const expected = reference(await fastCsvRecords(text));
-  const options = { input, aggregate: { groupBy: ['k'], measures: { n: count(), s: sum('v'), lo: min('v'), hi: max('v') } } };
+test.each(Array.from({ length: CASES }, (_, i) => i + 1))(
+  'seed %i: chunkmill agrees with fast-csv',
+  { timeout: 60_000 },
+  async (seed) => {
+    const random = rng(1000 + seed);
+    const { text } = randomCsv(random, { rows: Math.floor(random() * 80), bareQuotes: seed % 4 === 0 });
+    const input = tmp.file(`case-${seed}.csv`, text);
+    const expected = reference(await fastCsvRecords(text));
+    const options = {
+      input,
+      aggregate: { groupBy: ['k'], measures: { n: count(), s: sum('v'), lo: min('v'), hi: max('v') } },
+    };
 
-  const serial = await processSerial(options);
-  expect(serial.rows).toStrictEqual(expected);
-  expect(serial.stats.rows).toBe(expected.reduce((n, g) => n + g.n, 0));
+    const serial = await processSerial(options);
+    expect(serial.rows).toStrictEqual(expected);
+    expect(serial.stats.rows).toBe(expected.reduce((n, g) => n + g.n, 0));
 
-  const configs = [
-    { chunkSize: 1 + Math.floor(random() * 8), workers: 1 + (seed % 3) },
-    { chunkSize: 9 + Math.floor(random() * 200), workers: 1 + ((seed + 1) % 3) },
-  ];
-  for (const config of configs) {
-    const parallel = await processDataset({ ...options, ...config }).result;
-    expect(parallel.rows, JSON.stringify(config)).toStrictEqual(expected);
-    expect(parallel.stats.rows, JSON.stringify(config)).toBe(serial.stats.rows);
-  }
-});
+    const configs = [
+      { chunkSize: 1 + Math.floor(random() * 8), workers: 1 + (seed % 3) },
+      { chunkSize: 9 + Math.floor(random() * 200), workers: 1 + ((seed + 1) % 3) },
+    ];
+    for (const config of configs) {
+      const parallel = await processDataset({ ...options, ...config }).result;
+      expect(parallel.rows, JSON.stringify(config)).toStrictEqual(expected);
+      expect(parallel.stats.rows, JSON.stringify(config)).toBe(serial.stats.rows);
+    }
+  },
+);

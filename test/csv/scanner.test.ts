@@ -5,7 +5,16 @@
  * against @fast-csv/parse on random text fed in random pieces, with stale bytes past `limit`.
  */
 import { describe, expect, test } from 'vitest';
-import { classTable, countLines, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect, type RecordSink } from '../../src/csv/scanner.ts';
+import {
+  classTable,
+  countLines,
+  FieldSlots,
+  ScanResult,
+  ScanStatus,
+  scanRecords,
+  type Dialect,
+  type RecordSink,
+} from '../../src/csv/scanner.ts';
 import { decodeField } from '../../src/csv/fields.ts';
 import { fastCsvRecords } from '../helpers/fastcsv.ts';
 import { randomCsv, rng } from '../helpers/random-csv.ts';
@@ -87,7 +96,14 @@ function scanOnce(buf: Buffer, limit: number, o: ScanOptions) {
     sink,
     new ScanResult(),
   );
-  const result = { status: out.status, pos: out.pos, lines: out.lines, rows: out.rows, errorAt: out.errorAt, errorLines: out.errorLines };
+  const result = {
+    status: out.status,
+    pos: out.pos,
+    lines: out.lines,
+    rows: out.rows,
+    errorAt: out.errorAt,
+    errorLines: out.errorLines,
+  };
   return { result, records: sink.seen.map((s) => s.fields), seen: sink.seen };
 }
 
@@ -121,7 +137,8 @@ function scanInPieces(text: Buffer, step: number, layout: Layout) {
     scanRecords(buf, pos, limit, Infinity, limit === text.length, COMMA, classes, slots, sink, out);
     lines += out.lines;
     rows += out.rows;
-    if (out.status !== ScanStatus.NeedMore) return { status: out.status, records: sink.seen.map((s) => s.fields), lines, rows, errorAt: out.errorAt };
+    if (out.status !== ScanStatus.NeedMore)
+      return { status: out.status, records: sink.seen.map((s) => s.fields), lines, rows, errorAt: out.errorAt };
     expect(out.pos).toBeGreaterThanOrEqual(pos);
     pos = out.pos;
     limit = Math.min(limit + step, text.length);
@@ -132,7 +149,10 @@ function scanInPieces(text: Buffer, step: number, layout: Layout) {
 describe('fields and records', () => {
   test('splits plain fields at the delimiter and records at LF', () => {
     const { result, records, seen } = scan('a,b,c\n1,,3\n');
-    expect(records).toEqual([['a', 'b', 'c'], ['1', '', '3']]);
+    expect(records).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '', '3'],
+    ]);
     expect(seen.map((s) => s.recordStart)).toEqual([0, 6]);
     expect(result).toMatchObject({ status: ScanStatus.Eof, pos: 11, lines: 2, rows: 2 });
   });
@@ -164,7 +184,10 @@ describe('fields and records', () => {
 
   test('a quote inside an unquoted field is literal (bare quote)', () => {
     const { records, seen } = scan('bob,5\'11",2\nx"y,z""w,3\n');
-    expect(records).toEqual([['bob', '5\'11"', '2'], ['x"y', 'z""w', '3']]);
+    expect(records).toEqual([
+      ['bob', '5\'11"', '2'],
+      ['x"y', 'z""w', '3'],
+    ]);
     expect(seen[1]!.flags).toEqual([0, 0, 0]);
   });
 
@@ -174,12 +197,18 @@ describe('fields and records', () => {
   });
 
   test('a trailing delimiter makes an empty last field; the last record may lack a line break', () => {
-    expect(scan('a,\nb,').records).toEqual([['a', ''], ['b', '']]);
+    expect(scan('a,\nb,').records).toEqual([
+      ['a', ''],
+      ['b', ''],
+    ]);
     expect(scan('a,"b"').records).toEqual([['a', 'b']]);
   });
 
   test('multi-byte UTF-8 passes through whole', () => {
-    expect(scan('東京,Zürich\n"😀,𝄞",é\n').records).toEqual([['東京', 'Zürich'], ['😀,𝄞', 'é']]);
+    expect(scan('東京,Zürich\n"😀,𝄞",é\n').records).toEqual([
+      ['東京', 'Zürich'],
+      ['😀,𝄞', 'é'],
+    ]);
   });
 
   test('other dialects: semicolon delimiter, single-quote quote', () => {
@@ -202,7 +231,10 @@ describe('statuses', () => {
     const text = 'aa,1\nbb,"x\ny"\ncc,3\ndd,4\n';
     // Record starts: 0, 5, 14, 19. ownedEnd 6 falls inside the second record.
     const { result, records } = scan(text, { ownedEnd: 6 });
-    expect(records).toEqual([['aa', '1'], ['bb', 'x\ny']]);
+    expect(records).toEqual([
+      ['aa', '1'],
+      ['bb', 'x\ny'],
+    ]);
     expect(result).toMatchObject({ status: ScanStatus.Done, pos: 14, lines: 3, rows: 2 });
     // ownedEnd exactly at a record start: that record is not owned.
     expect(scan(text, { ownedEnd: 14 }).result).toMatchObject({ status: ScanStatus.Done, pos: 14, rows: 2 });
@@ -229,12 +261,17 @@ describe('statuses', () => {
     expect(scan('').result).toMatchObject({ status: ScanStatus.Eof, pos: 0, rows: 0 });
   });
 
-  test('Stopped: the sink refused a record; pos is that record\'s start', () => {
+  test("Stopped: the sink refused a record; pos is that record's start", () => {
     const { result, records } = scan('a\n"b\nc"\nd\n', { stopAfter: 1 });
     expect(records).toEqual([['a']]);
     expect(result).toMatchObject({ status: ScanStatus.Stopped, pos: 2, rows: 1, errorLines: 1 });
     // The refused record may come after a run of plain records.
-    expect(scan('a\nb\nc\nd\n', { stopAfter: 3 }).result).toMatchObject({ status: ScanStatus.Stopped, pos: 6, rows: 3, errorLines: 3 });
+    expect(scan('a\nb\nc\nd\n', { stopAfter: 3 }).result).toMatchObject({
+      status: ScanStatus.Stopped,
+      pos: 6,
+      rows: 3,
+      errorLines: 3,
+    });
   });
 
   test('UnclosedQuote: errorAt is the opening quote, pos and errorLines the record start', () => {
@@ -245,7 +282,13 @@ describe('statuses', () => {
   });
 
   test('InvalidClosingQuote: errorAt is the byte after the closing quote', () => {
-    expect(scan('k\n"ab"c,1\n').result).toMatchObject({ status: ScanStatus.InvalidClosingQuote, errorAt: 6, pos: 2, errorLines: 1, rows: 1 });
+    expect(scan('k\n"ab"c,1\n').result).toMatchObject({
+      status: ScanStatus.InvalidClosingQuote,
+      errorAt: 6,
+      pos: 2,
+      errorLines: 1,
+      rows: 1,
+    });
     // A CR after a closing quote must start CRLF.
     expect(scan('"ab"\rx\n').result).toMatchObject({ status: ScanStatus.InvalidClosingQuote, errorAt: 4 });
   });
@@ -294,27 +337,30 @@ test('countLines counts LF bytes in [from, to)', () => {
 
 describe('against @fast-csv/parse on random text', () => {
   const CASES = 40;
-  test.each(Array.from({ length: CASES }, (_, i) => i + 1))('seed %i: same records, whole and in pieces, both layouts', async (seed) => {
-    const random = rng(seed);
-    const { text, records } = randomCsv(random, { rows: Math.floor(random() * 30), bareQuotes: seed % 3 === 0 });
-    const reference = await fastCsvRecords(text);
-    expect(reference.slice(1)).toEqual(records); // the generator wrote what it meant to
+  test.each(Array.from({ length: CASES }, (_, i) => i + 1))(
+    'seed %i: same records, whole and in pieces, both layouts',
+    async (seed) => {
+      const random = rng(seed);
+      const { text, records } = randomCsv(random, { rows: Math.floor(random() * 30), bareQuotes: seed % 3 === 0 });
+      const reference = await fastCsvRecords(text);
+      expect(reference.slice(1)).toEqual(records); // the generator wrote what it meant to
 
-    const bytes = Buffer.from(text);
-    const whole = scan(text); // both layouts
-    expect(whole.result.status).toBe(ScanStatus.Eof);
-    expect(whole.records).toEqual(reference);
-    expect(whole.result.lines).toBe(countLines(bytes, 0, bytes.length));
+      const bytes = Buffer.from(text);
+      const whole = scan(text); // both layouts
+      expect(whole.result.status).toBe(ScanStatus.Eof);
+      expect(whole.records).toEqual(reference);
+      expect(whole.result.lines).toBe(countLines(bytes, 0, bytes.length));
 
-    for (const layout of LAYOUTS) {
-      for (const step of [1, 2, 3, 5, 8, 13, 64]) {
-        const label = `${layout}, step ${step}`;
-        const pieces = scanInPieces(bytes, step, layout);
-        expect(pieces.status, label).toBe(ScanStatus.Eof);
-        expect(pieces.records, label).toEqual(reference);
-        expect(pieces.rows, label).toBe(reference.length);
-        expect(pieces.lines, label).toBe(whole.result.lines);
+      for (const layout of LAYOUTS) {
+        for (const step of [1, 2, 3, 5, 8, 13, 64]) {
+          const label = `${layout}, step ${step}`;
+          const pieces = scanInPieces(bytes, step, layout);
+          expect(pieces.status, label).toBe(ScanStatus.Eof);
+          expect(pieces.records, label).toEqual(reference);
+          expect(pieces.rows, label).toBe(reference.length);
+          expect(pieces.lines, label).toBe(whole.result.lines);
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -11,7 +11,9 @@ import { tempDir } from '../helpers/tmp.ts';
 const tmp = tempDir();
 const messagePorts = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
 
-test('a worker out of memory fails the job with ERR_WORKER_EXITED and leaves no thread', { timeout: 60_000 }, async () => {
+test('a worker out of memory fails the job with ERR_WORKER_EXITED and leaves no thread', {
+  timeout: 60_000,
+}, async () => {
   // 400k distinct 48-byte keys: far more than an 8 MB worker heap holds as groups.
   let text = 'id,v\n';
   for (let i = 0; i < 400_000; i++) text += `${i}-${'x'.repeat(40)},1\n`;

@@ -23,25 +23,52 @@ function warnings(job: { on(e: 'warning', f: (w: JobWarning) => void): unknown }
 
 test('a worker that exits mid-chunk: the chunk is retried and the job succeeds', { timeout: 60_000 }, async () => {
   const before = baseline();
-  const job = processDataset({ input, task: module('crash-once'), params: { at: 'r1500', marker: `${tmp.dir}/crashed` }, workers: 2, chunkSize: 4096 });
+  const job = processDataset({
+    input,
+    task: module('crash-once'),
+    params: { at: 'r1500', marker: `${tmp.dir}/crashed` },
+    workers: 2,
+    chunkSize: 4096,
+  });
   const seen = warnings(job);
   const { value } = await job.result;
   expect(value).toBe(3000);
   expect(seen).toHaveLength(1);
   expect(seen[0]!.code).toBe('WARN_CHUNK_RETRY');
-  expect(seen[0]!.message).toMatch(/^Chunk \d+ failed \(A worker thread exited while processing chunk \d+.*\); retrying \(retry 1 of 2\)$/);
+  expect(seen[0]!.message).toMatch(
+    /^Chunk \d+ failed \(A worker thread exited while processing chunk \d+.*\); retrying \(retry 1 of 2\)$/,
+  );
   await expectNoWorkersLeft(before);
 });
 
 test('with retries 0 the same exit fails the job with ERR_WORKER_EXITED', { timeout: 60_000 }, async () => {
-  const error = await rejectionOf(processDataset({ input, task: module('crash-once'), params: { at: 'r10', marker: `${tmp.dir}/crashed-2` }, retries: 0, workers: 2, chunkSize: 4096 }).result);
+  const error = await rejectionOf(
+    processDataset({
+      input,
+      task: module('crash-once'),
+      params: { at: 'r10', marker: `${tmp.dir}/crashed-2` },
+      retries: 0,
+      workers: 2,
+      chunkSize: 4096,
+    }).result,
+  );
   expect(error.code).toBe('ERR_WORKER_EXITED');
 });
 
-test('a chunk stuck past `timeout` is aborted, retried, and fails with ERR_CHUNK_TIMEOUT', { timeout: 60_000 }, async () => {
+test('a chunk stuck past `timeout` is aborted, retried, and fails with ERR_CHUNK_TIMEOUT', {
+  timeout: 60_000,
+}, async () => {
   const before = baseline();
   const started = Date.now();
-  const job = processDataset({ input, task: module('hang'), params: { at: 'r2000' }, timeout: 300, retries: 1, workers: 2, chunkSize: 4096 });
+  const job = processDataset({
+    input,
+    task: module('hang'),
+    params: { at: 'r2000' },
+    timeout: 300,
+    retries: 1,
+    workers: 2,
+    chunkSize: 4096,
+  });
   const seen = warnings(job);
   const error = await rejectionOf(job.result);
   expect(error.code).toBe('ERR_CHUNK_TIMEOUT');
@@ -55,31 +82,61 @@ test('a timeout counts from when a chunk starts, not while it waits in the queue
   // One worker, two chunks of 700 ms each, both dispatched at once: the second waits 700 ms, then
   // runs 700 ms. Timed from dispatch it would pass the 1000 ms timeout; from its start it does not.
   const params = { at: 'none', slow: ['r0', 'r2999'], slowMs: 700 };
-  const job = processDataset({ input, task: module('hang'), params, timeout: 1000, retries: 0, workers: 1, chunkSize: 20_000 });
+  const job = processDataset({
+    input,
+    task: module('hang'),
+    params,
+    timeout: 1000,
+    retries: 0,
+    workers: 1,
+    chunkSize: 20_000,
+  });
   job.on('start', (plan) => expect(plan.chunksTotal).toBe(2));
   expect((await job.result).value).toBe(3000);
 });
 
 test('a task that throws is retried, then fails with its first error, at its line', { timeout: 60_000 }, async () => {
-  const job = processDataset({ input, task: module('throws'), params: { in: 'reduce', at: 'r100' }, workers: 2, chunkSize: 4096 });
+  const job = processDataset({
+    input,
+    task: module('throws'),
+    params: { in: 'reduce', at: 'r100' },
+    workers: 2,
+    chunkSize: 4096,
+  });
   const seen = warnings(job);
   const error = await rejectionOf(job.result);
   expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', line: 102 });
   expect(error.message).toMatch(/^reduce\(\) threw: bad row r100 \(/);
-  expect(seen.map((w) => w.message)).toEqual([expect.stringMatching(/retry 1 of 2/), expect.stringMatching(/retry 2 of 2/)]);
+  expect(seen.map((w) => w.message)).toEqual([
+    expect.stringMatching(/retry 1 of 2/),
+    expect.stringMatching(/retry 2 of 2/),
+  ]);
 });
 
 test('data errors are not retried', { timeout: 30_000 }, async () => {
   const bad = tmp.file('bad.csv', 'id,v\na,1\nb,"x\n');
-  const job = processDataset({ input: bad, aggregate: { measures: { n: { kind: 'count' } } }, workers: 2, chunkSize: 4 });
+  const job = processDataset({
+    input: bad,
+    aggregate: { measures: { n: { kind: 'count' } } },
+    workers: 2,
+    chunkSize: 4,
+  });
   const seen = warnings(job);
   expect((await rejectionOf(job.result)).code).toBe('ERR_CSV_UNCLOSED_QUOTE');
   expect(seen).toEqual([]);
 });
 
-test('a stream chunk is retried too: its bytes stay in shared memory until it is merged', { timeout: 60_000 }, async () => {
+test('a stream chunk is retried too: its bytes stay in shared memory until it is merged', {
+  timeout: 60_000,
+}, async () => {
   const stream = Readable.from([readFileSync(input)]);
-  const job = processDataset({ input: stream, task: module('crash-once'), params: { at: 'r2500', marker: `${tmp.dir}/crashed-stream` }, workers: 2, chunkSize: 4096 });
+  const job = processDataset({
+    input: stream,
+    task: module('crash-once'),
+    params: { at: 'r2500', marker: `${tmp.dir}/crashed-stream` },
+    workers: 2,
+    chunkSize: 4096,
+  });
   const seen = warnings(job);
   expect((await job.result).value).toBe(3000);
   expect(seen.map((w) => w.code)).toEqual(['WARN_CHUNK_RETRY']);

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 const fixture = fileURLToPath(new URL('../../fixtures/utf8-keys.csv', import.meta.url));
-const expected = JSON.parse(readFileSync(new URL('../../fixtures/utf8-keys.expected.json', import.meta.url), 'utf8')) as { rows: unknown[] };
+const expected = JSON.parse(
+  readFileSync(new URL('../../fixtures/utf8-keys.expected.json', import.meta.url), 'utf8'),
+) as { rows: unknown[] };
 const script = `
   import { processDataset, count, sum } from 'chunkmill';
   const job = processDataset({ input: ${JSON.stringify(fixture)}, workers: 2, chunkSize: 7,
@@ -23,14 +25,18 @@ describe('worker threads ignore the host process flags', () => {
     ['a V8 flag', ['--interrupt-budget=16384']],
     ['a loader flag', ['--import', 'data:text/javascript,globalThis.loaded=1']],
     ['Node flags with values', ['--max-old-space-size=512', '--stack-size=2000']],
-  ])('%s', (_, flags) => {
-    const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    const result = JSON.parse(out) as { rows: unknown[]; execArgv: string[] };
-    expect(result.execArgv).toEqual(expect.arrayContaining(flags));
-    expect(result.rows).toEqual(expected.rows);
-  }, 60_000);
+  ])(
+    '%s',
+    (_, flags) => {
+      const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      const result = JSON.parse(out) as { rows: unknown[]; execArgv: string[] };
+      expect(result.execArgv).toEqual(expect.arrayContaining(flags));
+      expect(result.rows).toEqual(expected.rows);
+    },
+    60_000,
+  );
 });

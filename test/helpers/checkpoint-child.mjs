@@ -4,5 +4,12 @@ import { processDataset } from 'chunkmill';
 
 const [input, checkpoint, ms] = process.argv.slice(2);
 const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url);
-const { value } = await processDataset({ input, task, params: { column: 'amount', msPerChunk: Number(ms) }, workers: 2, chunkSize: 64 << 10, checkpoint }).result;
+const { value } = await processDataset({
+  input,
+  task,
+  params: { column: 'amount', msPerChunk: Number(ms) },
+  workers: 2,
+  chunkSize: 64 << 10,
+  checkpoint,
+}).result;
 console.log('done ' + JSON.stringify(value));

@@ -31,7 +31,10 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 }
 
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(options.env), cwd: options.cwd ?? process.cwd() });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? process.cwd(),
+  });
   child.stdin.on('error', () => {}); // EPIPE when the CLI exits (or fails) before reading all of stdin
   return child;
 }
@@ -62,10 +65,16 @@ function shellQuote(s: string): string {
  * Runs the CLI with stdin, stdout and stderr on a pseudo-terminal. Returns everything the
  * terminal received (stdout and stderr together, escape sequences included) and the exit status.
  */
-export function runCliInPty(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; output: string }> {
+export function runCliInPty(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, CLI, ...args].map(shellQuote).join(' ');
   // -q: no "Script started" banner; -f: flush as written; -e: return the command's exit status.
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -77,5 +86,8 @@ export function runCliInPty(args: readonly string[], env: Record<string, string 
 
 /** Parses CSV output of plain fields (no quotes) into rows; enough for figures in tests. */
 export function simpleCsv(text: string): string[][] {
-  return text.split('\n').filter((l) => l !== '').map((l) => l.split(','));
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split(','));
 }

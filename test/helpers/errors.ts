@@ -15,6 +15,11 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<ChunkmillE
 }
 
 /** The located fields of an error, for toStrictEqual: undefined ones stay undefined. */
-export function where(e: ChunkmillError): { code: string; line: number | undefined; column: string | undefined; byteOffset: number | undefined } {
+export function where(e: ChunkmillError): {
+  code: string;
+  line: number | undefined;
+  column: string | undefined;
+  byteOffset: number | undefined;
+} {
   return { code: e.code, line: e.line, column: e.column, byteOffset: e.byteOffset };
 }

@@ -38,8 +38,21 @@ export interface Fixture {
  * lost fixture fails its tests instead of vanishing from them.
  */
 export const FIXTURE_CASES = [
-  'quoted-newlines-lf', 'quoted-newlines-crlf', 'escaped-quotes', 'delimiters-in-quotes', 'utf8-bom', 'crlf', 'utf8-keys',
-  'empty', 'header-only', 'no-trailing-newline', 'long-record', 'bare-quote', 'semicolon', 'no-header', 'blank-lines',
+  'quoted-newlines-lf',
+  'quoted-newlines-crlf',
+  'escaped-quotes',
+  'delimiters-in-quotes',
+  'utf8-bom',
+  'crlf',
+  'utf8-keys',
+  'empty',
+  'header-only',
+  'no-trailing-newline',
+  'long-record',
+  'bare-quote',
+  'semicolon',
+  'no-header',
+  'blank-lines',
   'quoted-header',
 ] as const;
 
@@ -50,7 +63,14 @@ export function loadFixture(name: string): Fixture {
     options: GoldenSpec;
     rows: ResultRow[];
   };
-  return { name, path, size: statSync(path).size, description: golden.description, spec: golden.options, rows: golden.rows };
+  return {
+    name,
+    path,
+    size: statSync(path).size,
+    description: golden.description,
+    spec: golden.options,
+    rows: golden.rows,
+  };
 }
 
 /** The measure list of a golden file as the measures object processDataset takes. */

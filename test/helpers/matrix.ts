@@ -5,7 +5,13 @@
  */
 import { statSync } from 'node:fs';
 import { expect } from 'vitest';
-import { processDataset, processSerial, type AggregateResult, type ChunkmillError, type ProcessOptions } from 'chunkmill';
+import {
+  processDataset,
+  processSerial,
+  type AggregateResult,
+  type ChunkmillError,
+  type ProcessOptions,
+} from 'chunkmill';
 import { rejectionOf, where } from './errors.ts';
 
 /** Tiny chunks (1, 2, 3, 7 bytes) put boundaries inside every token; 64 and 4096 are ordinary. */
@@ -69,7 +75,11 @@ export interface ExpectedError {
  * offset all equal `expected` (fields left out of `expected` must be absent from the error), and
  * `file` names the input. Returns the serial error.
  */
-export async function expectErrorEverywhere(options: ProcessOptions, expected: ExpectedError, matrix: MatrixOptions = {}): Promise<ChunkmillError> {
+export async function expectErrorEverywhere(
+  options: ProcessOptions,
+  expected: ExpectedError,
+  matrix: MatrixOptions = {},
+): Promise<ChunkmillError> {
   const want = { code: expected.code, line: expected.line, column: expected.column, byteOffset: expected.byteOffset };
   const serial = await rejectionOf(processSerial(options));
   expect(where(serial), 'serial').toStrictEqual(want);

@@ -28,8 +28,14 @@ export function baseline(): { threads: number | null; ports: number } {
 }
 
 /** The pool is destroyed before `result` settles; the OS gets a generous moment to reap threads. */
-export async function expectNoWorkersLeft(before: { threads: number | null; ports: number }, ms = 5_000): Promise<void> {
-  expect(await waitFor(() => messagePorts() <= before.ports, ms), `ports: ${messagePorts()} now, ${before.ports} before`).toBe(true);
+export async function expectNoWorkersLeft(
+  before: { threads: number | null; ports: number },
+  ms = 5_000,
+): Promise<void> {
+  expect(
+    await waitFor(() => messagePorts() <= before.ports, ms),
+    `ports: ${messagePorts()} now, ${before.ports} before`,
+  ).toBe(true);
   if (before.threads !== null) {
     const gone = await waitFor(() => threadCount()! <= before.threads!, ms);
     expect(gone, `threads: ${threadCount()} now, ${before.threads} before the job`).toBe(true);

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
 /** A fresh temp directory for this test file; call at module level. */
-export function tempDir(prefix = 'chunkmill-test-'): { dir: string; file: (name: string, data: string | Uint8Array) => string } {
+export function tempDir(prefix = 'chunkmill-test-'): {
+  dir: string;
+  file: (name: string, data: string | Uint8Array) => string;
+} {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return {

@@ -14,7 +14,12 @@ import { FIXTURE_CASES, fixtureOptions, loadFixture } from '../helpers/fixtures.
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
-const MATRIX = [[1, 2], [7, 3], [64, 1], [1 << 20, 2]] as const;
+const MATRIX = [
+  [1, 2],
+  [7, 3],
+  [64, 1],
+  [1 << 20, 2],
+] as const;
 
 /** The bytes in pieces of random length (1..17), as a stream delivers them. */
 function pieces(bytes: Buffer, seed: number): Buffer[] {
@@ -28,24 +33,35 @@ function pieces(bytes: Buffer, seed: number): Buffer[] {
   return out;
 }
 
-test.each(FIXTURE_CASES.filter((n) => n !== 'bare-quote'))('%s: as a stream and gzipped, the file result', { timeout: 60_000 }, async (name) => {
-  const f = loadFixture(name);
-  const options = fixtureOptions(f);
-  const expected = (await processSerial(options)).rows;
-  const bytes = readFileSync(f.path);
-  const gz = tmp.file(`${name}.csv.gz`, gzipSync(bytes));
-  expect((await processSerial({ ...options, input: Readable.from(pieces(bytes, 1)) })).rows).toStrictEqual(expected);
-  expect((await processSerial({ ...options, input: gz })).rows).toStrictEqual(expected);
-  for (const [chunkSize, workers] of MATRIX) {
-    const label = `chunkSize ${chunkSize}, workers ${workers}`;
-    const stream = await processDataset({ ...options, input: Readable.from(pieces(bytes, chunkSize)), chunkSize, workers }).result;
-    expect(stream.rows, label).toStrictEqual(expected);
-    const gzipped = await processDataset({ ...options, input: gz, chunkSize, workers }).result;
-    expect(gzipped.rows, label).toStrictEqual(expected);
-  }
-});
+test.each(FIXTURE_CASES.filter((n) => n !== 'bare-quote'))(
+  '%s: as a stream and gzipped, the file result',
+  { timeout: 60_000 },
+  async (name) => {
+    const f = loadFixture(name);
+    const options = fixtureOptions(f);
+    const expected = (await processSerial(options)).rows;
+    const bytes = readFileSync(f.path);
+    const gz = tmp.file(`${name}.csv.gz`, gzipSync(bytes));
+    expect((await processSerial({ ...options, input: Readable.from(pieces(bytes, 1)) })).rows).toStrictEqual(expected);
+    expect((await processSerial({ ...options, input: gz })).rows).toStrictEqual(expected);
+    for (const [chunkSize, workers] of MATRIX) {
+      const label = `chunkSize ${chunkSize}, workers ${workers}`;
+      const stream = await processDataset({
+        ...options,
+        input: Readable.from(pieces(bytes, chunkSize)),
+        chunkSize,
+        workers,
+      }).result;
+      expect(stream.rows, label).toStrictEqual(expected);
+      const gzipped = await processDataset({ ...options, input: gz, chunkSize, workers }).result;
+      expect(gzipped.rows, label).toStrictEqual(expected);
+    }
+  },
+);
 
-test('a bare quote in a stream: the right rows or ERR_CSV_QUOTE_MISMATCH, never a wrong answer', { timeout: 60_000 }, async () => {
+test('a bare quote in a stream: the right rows or ERR_CSV_QUOTE_MISMATCH, never a wrong answer', {
+  timeout: 60_000,
+}, async () => {
   const lines = ['name,height,amount'];
   // After a bare quote, parity is off by one until the next one: the newline inside "6'\n0" then
   // looks like a record end.
@@ -71,7 +87,13 @@ test('a bare quote in a stream: the right rows or ERR_CSV_QUOTE_MISMATCH, never 
 
 test('a stream reports progress without a total', { timeout: 30_000 }, async () => {
   const bytes = Buffer.from('k,v\n' + Array.from({ length: 3000 }, (_, i) => `${i % 7},${i}\n`).join(''));
-  const job = processDataset({ input: Readable.from(pieces(bytes, 3)), aggregate: { measures: { n: count() } }, chunkSize: 2048, workers: 2, progressInterval: 0 });
+  const job = processDataset({
+    input: Readable.from(pieces(bytes, 3)),
+    aggregate: { measures: { n: count() } },
+    chunkSize: 2048,
+    workers: 2,
+    progressInterval: 0,
+  });
   const progress: Progress[] = [];
   job.on('progress', (p) => progress.push(p));
   job.on('start', (plan) => expect(plan).toMatchObject({ bytesTotal: null, chunksTotal: null }));
@@ -86,11 +108,19 @@ const RECORDS = Array.from({ length: 400 }, (_, i) => ({
   amount: i % 9 === 0 ? null : i % 2 === 0 ? i / 4 : `${i}.25`,
   ...(i % 5 === 0 ? {} : { qty: i % 13 }),
 }));
-const AGGREGATE = { groupBy: ['region'], measures: { n: count(), amount: sum('amount'), lo: min('qty'), hi: max('qty') } };
+const AGGREGATE = {
+  groupBy: ['region'],
+  measures: { n: count(), amount: sum('amount'), lo: min('qty'), hi: max('qty') },
+};
 
 function asCsv(records: typeof RECORDS): string {
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v));
-  return 'region,amount,qty\n' + records.map((r) => [r.region, r.amount, (r as { qty?: number }).qty].map(cell).join(',')).join('\n') + '\n';
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v);
+  return (
+    'region,amount,qty\n' +
+    records.map((r) => [r.region, r.amount, (r as { qty?: number }).qty].map(cell).join(',')).join('\n') +
+    '\n'
+  );
 }
 
 test('NDJSON (file, .gz, stream) and arrays of objects: the CSV result', { timeout: 120_000 }, async () => {
@@ -104,21 +134,35 @@ test('NDJSON (file, .gz, stream) and arrays of objects: the CSV result', { timeo
   };
   for (const [kind, input] of Object.entries(inputs)) {
     const format = kind === 'stream' ? { format: 'ndjson' as const } : {};
-    expect((await processSerial({ input: input(), ...format, aggregate: AGGREGATE })).rows, kind).toStrictEqual(expected);
+    expect((await processSerial({ input: input(), ...format, aggregate: AGGREGATE })).rows, kind).toStrictEqual(
+      expected,
+    );
     for (const [chunkSize, workers] of MATRIX) {
-      const r = await processDataset({ input: input(), ...format, aggregate: AGGREGATE, chunkSize, chunkRows: chunkSize, workers }).result;
+      const r = await processDataset({
+        input: input(),
+        ...format,
+        aggregate: AGGREGATE,
+        chunkSize,
+        chunkRows: chunkSize,
+        workers,
+      }).result;
       expect(r.rows, `${kind}, chunkSize ${chunkSize}, workers ${workers}`).toStrictEqual(expected);
     }
   }
 });
 
-test('arrays of arrays: columns are named 1, 2, ...; a record of the wrong length follows onBadRow', { timeout: 30_000 }, async () => {
+test('arrays of arrays: columns are named 1, 2, ...; a record of the wrong length follows onBadRow', {
+  timeout: 30_000,
+}, async () => {
   const rows = [['a', 1], ['b', 2], ['a', 3], ['c']];
   const aggregate = { groupBy: ['1'], measures: { total: sum('2') } };
   const error = await rejectionOf(processDataset({ input: rows, aggregate, chunkRows: 2, workers: 2 }).result);
   expect(error).toMatchObject({ code: 'ERR_CSV_FIELD_COUNT', line: 4, file: '<array>' });
   const skipped = await processDataset({ input: rows, aggregate, chunkRows: 2, workers: 2, onBadRow: 'skip' }).result;
-  expect(skipped.rows).toEqual([{ '1': 'a', total: 4 }, { '1': 'b', total: 2 }]);
+  expect(skipped.rows).toEqual([
+    { '1': 'a', total: 4 },
+    { '1': 'b', total: 2 },
+  ]);
   expect(skipped.stats).toMatchObject({ rows: 4, rowsUsed: 3, rowsRejected: 1 });
 });
 
@@ -130,22 +174,40 @@ test('an invalid NDJSON line: ERR_NDJSON_INVALID with its line, serial and paral
   expect(serial).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 37, file: input });
   for (const [chunkSize, workers] of MATRIX) {
     const e = await rejectionOf(processDataset({ input, aggregate: AGGREGATE, chunkSize, workers }).result);
-    expect(e, `chunkSize ${chunkSize}`).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 37, byteOffset: serial.byteOffset });
+    expect(e, `chunkSize ${chunkSize}`).toMatchObject({
+      code: 'ERR_NDJSON_INVALID',
+      line: 37,
+      byteOffset: serial.byteOffset,
+    });
   }
   const notObject = tmp.file('scalar.ndjson', '{"region":"a"}\n42\n');
-  expect(await rejectionOf(processSerial({ input: notObject, aggregate: AGGREGATE }))).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 2 });
+  expect(await rejectionOf(processSerial({ input: notObject, aggregate: AGGREGATE }))).toMatchObject({
+    code: 'ERR_NDJSON_INVALID',
+    line: 2,
+  });
 });
 
-test('NDJSON read as CSV (a wrong format guess) fails on the header with a hint to say ndjson', { timeout: 30_000 }, async () => {
-  const input = tmp.file('records.csv', RECORDS.slice(0, 5).map((r) => JSON.stringify(r)).join('\n') + '\n');
+test('NDJSON read as CSV (a wrong format guess) fails on the header with a hint to say ndjson', {
+  timeout: 30_000,
+}, async () => {
+  const input = tmp.file(
+    'records.csv',
+    RECORDS.slice(0, 5)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const error = await rejectionOf(processDataset({ input, aggregate: AGGREGATE }).result);
   expect(error.code).toMatch(/^ERR_CSV_(INVALID_CLOSING|UNCLOSED)_QUOTE$/);
   expect(error).toMatchObject({ line: 1, file: input });
   expect(error.hint).toMatch(/looks like NDJSON.*format: "ndjson"/);
-  expect((await processDataset({ input, format: 'ndjson', aggregate: AGGREGATE }).result).rows.length).toBeGreaterThan(0);
+  expect((await processDataset({ input, format: 'ndjson', aggregate: AGGREGATE }).result).rows.length).toBeGreaterThan(
+    0,
+  );
 });
 
-test('NDJSON that starts with blank lines: every record counted, and lines still right', { timeout: 60_000 }, async () => {
+test('NDJSON that starts with blank lines: every record counted, and lines still right', {
+  timeout: 60_000,
+}, async () => {
   const records = RECORDS.slice(0, 300).map((r) => JSON.stringify(r));
   const input = tmp.file('blank-first.ndjson', '\n\n' + records.join('\n') + '\n');
   const expected = (await processSerial({ input, aggregate: AGGREGATE })).rows;
@@ -158,6 +220,8 @@ test('NDJSON that starts with blank lines: every record counted, and lines still
   records[99] = '{"broken"'; // file line 102: two blank lines, then record 100
   const bad = tmp.file('blank-first-bad.ndjson', '\n\n' + records.join('\n') + '\n');
   for (const chunkSize of [7, 1 << 20]) {
-    expect(await rejectionOf(processDataset({ input: bad, aggregate: AGGREGATE, chunkSize, workers: 2 }).result)).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 102 });
+    expect(
+      await rejectionOf(processDataset({ input: bad, aggregate: AGGREGATE, chunkSize, workers: 2 }).result),
+    ).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 102 });
   }
 });

@@ -4,7 +4,13 @@
  * into partial sums that were merged. The reference is exact rational arithmetic in BigInt.
  */
 import { describe, expect, test } from 'vitest';
-import { addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../../src/kinds/aggregate/exact-sum.ts';
+import {
+  addExact,
+  exactSumValue,
+  mergeExact,
+  newExactSum,
+  type ExactSum,
+} from '../../src/kinds/aggregate/exact-sum.ts';
 import { rng } from '../helpers/random-csv.ts';
 
 /** Every finite double is an integer multiple of 2^-1074; this is that integer. */
@@ -102,7 +108,11 @@ describe('known cases where naive summation is wrong', () => {
 describe('near the top of the double range', () => {
   test('a partial sum that overflows midway does not change the exact result, in any order', () => {
     // The true sum is 1e308 in every order; only the order of additions differs.
-    for (const order of [[1e308, -1e308, 1e308], [1e308, 1e308, -1e308], [-1e308, 1e308, 1e308]]) {
+    for (const order of [
+      [1e308, -1e308, 1e308],
+      [1e308, 1e308, -1e308],
+      [-1e308, 1e308, 1e308],
+    ]) {
       expect(sumOf(order), order.join(' + ')).toBe(1e308);
     }
     // The same values as two chunk partials merged (1e308 | 1e308 - 1e308) and as one chunk.
@@ -129,7 +139,8 @@ function randomValues(random: () => number, n: number): number[] {
     const r = random();
     const magnitude = 2 ** Math.floor(random() * 200 - 100);
     let v = (random() - 0.5) * magnitude;
-    if (r < 0.1 && values.length > 0) v = -values[Math.floor(random() * values.length)]!; // cancel an earlier value
+    if (r < 0.1 && values.length > 0)
+      v = -values[Math.floor(random() * values.length)]!; // cancel an earlier value
     else if (r < 0.2) v = Math.round(random() * 1e6) / 100; // money-like
     values.push(v);
   }
@@ -137,25 +148,28 @@ function randomValues(random: () => number, n: number): number[] {
 }
 
 describe('against exact rational arithmetic', () => {
-  test.each(Array.from({ length: 30 }, (_, i) => i + 1))('seed %i: any order, any split into merged partials', (seed) => {
-    const random = rng(seed);
-    const values = randomValues(random, 1 + Math.floor(random() * 200));
-    const expected = exactReference(values);
-    expect(sumOf(values)).toBe(expected);
-    for (let trial = 0; trial < 5; trial++) {
-      const order = shuffle(values, random);
-      expect(sumOf(order)).toBe(expected);
-      // Split into chunks summed separately, then merged in order: what the engine does.
-      const merged: ExactSum = newExactSum();
-      let at = 0;
-      while (at < order.length) {
-        const n = 1 + Math.floor(random() * 20);
-        const chunk: ExactSum = newExactSum();
-        for (const v of order.slice(at, at + n)) addExact(chunk, v);
-        mergeExact(merged, chunk);
-        at += n;
+  test.each(Array.from({ length: 30 }, (_, i) => i + 1))(
+    'seed %i: any order, any split into merged partials',
+    (seed) => {
+      const random = rng(seed);
+      const values = randomValues(random, 1 + Math.floor(random() * 200));
+      const expected = exactReference(values);
+      expect(sumOf(values)).toBe(expected);
+      for (let trial = 0; trial < 5; trial++) {
+        const order = shuffle(values, random);
+        expect(sumOf(order)).toBe(expected);
+        // Split into chunks summed separately, then merged in order: what the engine does.
+        const merged: ExactSum = newExactSum();
+        let at = 0;
+        while (at < order.length) {
+          const n = 1 + Math.floor(random() * 20);
+          const chunk: ExactSum = newExactSum();
+          for (const v of order.slice(at, at + n)) addExact(chunk, v);
+          mergeExact(merged, chunk);
+          at += n;
+        }
+        expect(exactSumValue(merged)).toBe(expected);
       }
-      expect(exactSumValue(merged)).toBe(expected);
-    }
-  });
+    },
+  );
 });

@@ -66,7 +66,9 @@ describe('AggregateSink', () => {
   });
 
   test('rows with an empty group key share one group', () => {
-    const sink = new AggregateSink(compileAggregate({ groupBy: ['region'], measures: { n: count() } }, columns, policies));
+    const sink = new AggregateSink(
+      compileAggregate({ groupBy: ['region'], measures: { n: count() } }, columns, policies),
+    );
     feed(sink, [',1', 'x,2', ',3']);
     const partial = sink.partial();
     expect(partial.keys).toEqual(['', 'x']);

@@ -12,7 +12,9 @@ import { tempDir } from '../helpers/tmp.ts';
 const tmp = tempDir();
 const measures = { n: count(), s: sum('v'), lo: min('v'), hi: max('v'), avg: mean('v') };
 
-test('empty and quoted-empty values are NULL; a group of NULLs has null measures and a count', { timeout: 120_000 }, async () => {
+test('empty and quoted-empty values are NULL; a group of NULLs has null measures and a count', {
+  timeout: 120_000,
+}, async () => {
   const input = tmp.file('nulls.csv', 'g,v\na,\nb,4\na,""\nb,\nb,-1\nc,0\n');
   const { rows } = await runMatrix({ input, aggregate: { groupBy: ['g'], measures } }, QUICK_MATRIX);
   expect(rows).toStrictEqual([
@@ -29,7 +31,12 @@ test('no groupBy: one global row, also when every value is NULL', { timeout: 60_
 });
 
 test('no records: one global row without groupBy, no rows with one', { timeout: 60_000 }, async () => {
-  for (const [name, text] of [['empty.csv', ''], ['header-only.csv', 'g,v\n'], ['header-no-newline.csv', 'g,v'], ['blank-lines.csv', 'g,v\n\n\r\n']] as const) {
+  for (const [name, text] of [
+    ['empty.csv', ''],
+    ['header-only.csv', 'g,v\n'],
+    ['header-no-newline.csv', 'g,v'],
+    ['blank-lines.csv', 'g,v\n\n\r\n'],
+  ] as const) {
     const input = tmp.file(name, text);
     const global = await runMatrix({ input, aggregate: { measures } }, { chunkSizes: [1, 4096], workers: [1, 2] });
     expect(global.rows, name).toStrictEqual([{ n: 0, s: null, lo: null, hi: null, avg: null }]);

@@ -14,7 +14,10 @@ test.each([
   ['-0 before 0', 'v\n-0\n0\n-5\n0\n', -5, -0],
   ['only zeros, -0 first', 'v\n-0\n0\n', -0, -0],
 ])('%s', { timeout: 60_000 }, async (_, text, lo, hi) => {
-  const result = await runMatrix({ input: tmp.file('ties.csv', text), aggregate: { measures: { lo: min('v'), hi: max('v') } } });
+  const result = await runMatrix({
+    input: tmp.file('ties.csv', text),
+    aggregate: { measures: { lo: min('v'), hi: max('v') } },
+  });
   expect(Object.is(result.rows[0]!.lo, lo)).toBe(true);
   expect(Object.is(result.rows[0]!.hi, hi)).toBe(true);
 });

@@ -50,18 +50,59 @@ test('types, counts, empties, ranges and means per column', () => {
   expect(r.rows).toBe(4);
   expect(r.columns).toEqual([
     { column: 'id', type: 'integer', count: 4, empty: 0, min: 1, max: 10, mean: 4, distinct: 4, distinctExact: true },
-    { column: 'price', type: 'number', count: 3, empty: 1, min: -20, max: 1.5, mean: (1.5 - 20 + 0.25) / 3, distinct: 3, distinctExact: true },
+    {
+      column: 'price',
+      type: 'number',
+      count: 3,
+      empty: 1,
+      min: -20,
+      max: 1.5,
+      mean: (1.5 - 20 + 0.25) / 3,
+      distinct: 3,
+      distinctExact: true,
+    },
     // Strings compare by UTF-16 code units.
-    { column: 'name', type: 'string', count: 4, empty: 0, min: 'apple', max: 'pear', mean: null, distinct: 3, distinctExact: true },
-    { column: 'blank', type: 'empty', count: 0, empty: 4, min: null, max: null, mean: null, distinct: 0, distinctExact: true },
+    {
+      column: 'name',
+      type: 'string',
+      count: 4,
+      empty: 0,
+      min: 'apple',
+      max: 'pear',
+      mean: null,
+      distinct: 3,
+      distinctExact: true,
+    },
+    {
+      column: 'blank',
+      type: 'empty',
+      count: 0,
+      empty: 4,
+      min: null,
+      max: null,
+      mean: null,
+      distinct: 0,
+      distinctExact: true,
+    },
     // One text value makes the column a string column: text order, no mean.
-    { column: 'mixed', type: 'string', count: 3, empty: 1, min: ' 7 ', max: 'x', mean: null, distinct: 3, distinctExact: true },
+    {
+      column: 'mixed',
+      type: 'string',
+      count: 3,
+      empty: 1,
+      min: ' 7 ',
+      max: 'x',
+      mean: null,
+      distinct: 3,
+      distinctExact: true,
+    },
   ]);
 });
 
 test('every chunking gives the same result (combine is associative; partials survive structured clone)', () => {
   const whole = run(COLUMNS, ROWS);
-  for (const cuts of [[1], [2], [3], [1, 2, 3], [0, 0, 4]]) expect(run(COLUMNS, ROWS, cuts), JSON.stringify(cuts)).toEqual(whole);
+  for (const cuts of [[1], [2], [3], [1, 2, 3], [0, 0, 4]])
+    expect(run(COLUMNS, ROWS, cuts), JSON.stringify(cuts)).toEqual(whole);
 });
 
 test('means come from exact sums: no drift with the order of additions', () => {
@@ -81,13 +122,18 @@ describe('distinct counts', () => {
   test('exact up to the limit, whatever the chunking', () => {
     const rows = [...values(50), ...values(50)]; // 50 distinct, each twice
     for (const cuts of [[], [25], [50], [10, 60, 90]]) {
-      expect(run(['v'], rows, cuts, { distinctLimit: 50 }).columns[0]).toMatchObject({ distinct: 50, distinctExact: true });
+      expect(run(['v'], rows, cuts, { distinctLimit: 50 }).columns[0]).toMatchObject({
+        distinct: 50,
+        distinctExact: true,
+      });
     }
   });
 
   test('an estimate past the limit, the same for every chunking, within 3%', () => {
     const rows = values(20_000);
-    const results = [[], [5_000], [19_990], [100, 200, 15_000]].map((cuts) => run(['v'], rows, cuts, { distinctLimit: 1_000 }).columns[0]!);
+    const results = [[], [5_000], [19_990], [100, 200, 15_000]].map(
+      (cuts) => run(['v'], rows, cuts, { distinctLimit: 1_000 }).columns[0]!,
+    );
     for (const r of results) {
       expect(r.distinctExact).toBe(false);
       expect(r).toEqual(results[0]);

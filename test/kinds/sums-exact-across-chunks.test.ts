@@ -10,13 +10,35 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
 
-const options = (input: string) => ({ input, aggregate: { groupBy: ['g'], measures: { n: count(), s: sum('v'), avg: mean('v') } } });
+const options = (input: string) => ({
+  input,
+  aggregate: { groupBy: ['g'], measures: { n: count(), s: sum('v'), avg: mean('v') } },
+});
 
 test('cancellation, 0.1s and 2^53 sum exactly at every chunk size x worker count', { timeout: 120_000 }, async () => {
   // Groups interleaved so that every chunking splits each group's values differently.
   const lines = [
-    'a,1e16', 'b,0.1', 'c,0.1', 'd,9007199254740992', 'a,1', 'b,0.1', 'c,0.2', 'd,1', 'a,-1e16', 'b,0.1', 'c,0.3', 'd,1',
-    'a,1', 'b,0.1', 'b,0.1', 'a,1', 'b,0.1', 'b,0.1', 'b,0.1', 'b,0.1', 'b,0.1',
+    'a,1e16',
+    'b,0.1',
+    'c,0.1',
+    'd,9007199254740992',
+    'a,1',
+    'b,0.1',
+    'c,0.2',
+    'd,1',
+    'a,-1e16',
+    'b,0.1',
+    'c,0.3',
+    'd,1',
+    'a,1',
+    'b,0.1',
+    'b,0.1',
+    'a,1',
+    'b,0.1',
+    'b,0.1',
+    'b,0.1',
+    'b,0.1',
+    'b,0.1',
   ];
   const input = tmp.file('exact.csv', 'g,v\n' + lines.join('\n') + '\n');
   const { rows } = await runMatrix(options(input));
@@ -30,7 +52,9 @@ test('cancellation, 0.1s and 2^53 sum exactly at every chunk size x worker count
   ]);
 });
 
-test('a running sum that overflows midway still gives the exact sum, at every chunk size', { timeout: 60_000 }, async () => {
+test('a running sum that overflows midway still gives the exact sum, at every chunk size', {
+  timeout: 60_000,
+}, async () => {
   // True sum: 1e308 (representable). Added in file order, 1e308 + 1e308 overflows. The first
   // record is padded to 30 bytes (leading spaces are allowed in numbers) so that 30-byte chunks
   // put it alone in chunk 0 and the other four in chunk 1, whose partial is 0: no overflow.

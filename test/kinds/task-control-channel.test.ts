@@ -36,7 +36,9 @@ test('log lines and progress values become Job events, all before done', { timeo
   for (const p of progress) expect((p.value as { seen: number }).seen).toBeGreaterThan(0);
 });
 
-test('without a log or taskProgress listener no channel is opened, and ctx.log is harmless', { timeout: 60_000 }, async () => {
+test('without a log or taskProgress listener no channel is opened, and ctx.log is harmless', {
+  timeout: 60_000,
+}, async () => {
   const job = processDataset({ input, task, params: { tag: 'T' }, workers: 2, chunkSize: 1000 });
   const { value } = await job.result;
   expect(value).toBe(2000);

@@ -28,7 +28,12 @@ test.each(FIXTURE_CASES)('%s', { timeout: 60_000 }, async (name) => {
     const records = await fastCsvRecords(text, f.spec.csv.delimiter);
     expect(collected.fields).toStrictEqual(f.spec.csv.header === false ? records : records.slice(1));
   }
-  for (const [chunkSize, workers] of [[1, 2], [7, 3], [64, 1], [Math.max(1, f.size), 2]] as const) {
+  for (const [chunkSize, workers] of [
+    [1, 2],
+    [7, 3],
+    [64, 1],
+    [Math.max(1, f.size), 2],
+  ] as const) {
     const parallel = await processDataset({ input: f.path, csv: f.spec.csv, task, chunkSize, workers }).result;
     expect(parallel.value, `chunkSize ${chunkSize}, workers ${workers}`).toStrictEqual(serial.value);
     expect(parallel.stats.rowsUsed).toBe(serial.stats.rowsUsed);

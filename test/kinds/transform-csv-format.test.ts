@@ -28,7 +28,10 @@ test('random rows: the same bytes as fast-csv writeToBuffer', async () => {
         if (pick < 0.05) return null;
         if (pick < 0.1) return Math.round(random() * 1e6) / 100;
         if (pick < 0.15) return '';
-        return Array.from({ length: 1 + Math.floor(random() * 4) }, () => PIECES[Math.floor(random() * PIECES.length)]).join('');
+        return Array.from(
+          { length: 1 + Math.floor(random() * 4) },
+          () => PIECES[Math.floor(random() * PIECES.length)],
+        ).join('');
       }),
     );
   }
@@ -50,7 +53,9 @@ test('object rows: values by the first row keys, in any key order; a different k
   encoder.emit({ b: 'y', a: 2 });
   expect(encoder.keys).toEqual(['a', 'b']);
   expect(Buffer.from(encoder.finish()).toString()).toBe('1,x\n2,y\n');
-  expect(() => encoder.emit({ a: 3 })).toThrow(/an output row has the keys \["a"\], but the first output row had \["a","b"\]/);
+  expect(() => encoder.emit({ a: 3 })).toThrow(
+    /an output row has the keys \["a"\], but the first output row had \["a","b"\]/,
+  );
 });
 
 test('declared columns pick and order values; missing ones are empty', () => {

@@ -12,23 +12,36 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
 const select = new URL('../../fixtures/tasks/select.mjs', import.meta.url);
-const input = tmp.file('rows.csv', 'k,v\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${'x'.repeat(40)}\n`).join(''));
+const input = tmp.file(
+  'rows.csv',
+  'k,v\n' + Array.from({ length: 20_000 }, (_, i) => `${i},${'x'.repeat(40)}\n`).join(''),
+);
 
 test('a stream that is already closed: ERR_OUTPUT before any work', { timeout: 30_000 }, async () => {
   const stream = new Writable({ write: (_c, _e, cb) => cb() });
   stream.end();
-  const error = await rejectionOf(processDataset({ input, transform: select, output: { stream, format: 'ndjson' } }).result);
-  expect(error).toMatchObject({ code: 'ERR_OUTPUT', option: 'output.stream', message: 'The output stream is already closed' });
+  const error = await rejectionOf(
+    processDataset({ input, transform: select, output: { stream, format: 'ndjson' } }).result,
+  );
+  expect(error).toMatchObject({
+    code: 'ERR_OUTPUT',
+    option: 'output.stream',
+    message: 'The output stream is already closed',
+  });
 });
 
-test('a stream that fails mid-job: ERR_OUTPUT with its message, and the pool is shut down', { timeout: 30_000 }, async () => {
+test('a stream that fails mid-job: ERR_OUTPUT with its message, and the pool is shut down', {
+  timeout: 30_000,
+}, async () => {
   let writes = 0;
   const stream = new Writable({
     write: (_c, _e, cb) => (++writes === 3 ? cb(new Error('disk full')) : cb()),
   });
   stream.on('error', () => {}); // the caller's own listener; the job reports the failure too
   const before = baseline();
-  const error = await rejectionOf(processDataset({ input, transform: select, workers: 2, chunkSize: 4096, output: { stream, format: 'csv' } }).result);
+  const error = await rejectionOf(
+    processDataset({ input, transform: select, workers: 2, chunkSize: 4096, output: { stream, format: 'csv' } }).result,
+  );
   expect(error.code).toBe('ERR_OUTPUT');
   expect(error.message).toMatch(/disk full/);
   await expectNoWorkersLeft(before);
@@ -40,16 +53,22 @@ test('an output path in a missing directory: ERR_OUTPUT naming it', { timeout: 3
   expect(error).toMatchObject({ code: 'ERR_OUTPUT', option: 'output.path', file: path });
 });
 
-test('object keys that change between rows: ERR_TRANSFORM_OUTPUT, serial and parallel', { timeout: 30_000 }, async () => {
+test('object keys that change between rows: ERR_TRANSFORM_OUTPUT, serial and parallel', {
+  timeout: 30_000,
+}, async () => {
   const transform = new URL('../../fixtures/tasks/changing-keys.mjs', import.meta.url);
   const serial = await rejectionOf(processSerial({ input, transform, output: { path: `${tmp.dir}/k.csv` } }));
   expect(serial.code).toBe('ERR_TRANSFORM_OUTPUT');
   expect(serial.hint).toMatch(/columns/);
-  const parallel = await rejectionOf(processDataset({ input, transform, workers: 2, chunkSize: 8192, output: { path: `${tmp.dir}/k2.csv` } }).result);
+  const parallel = await rejectionOf(
+    processDataset({ input, transform, workers: 2, chunkSize: 8192, output: { path: `${tmp.dir}/k2.csv` } }).result,
+  );
   expect(parallel.code).toBe('ERR_TRANSFORM_OUTPUT');
 });
 
-test('a slow destination: output waiting in memory stays bounded by the reorder window', { timeout: 60_000 }, async () => {
+test('a slow destination: output waiting in memory stays bounded by the reorder window', {
+  timeout: 60_000,
+}, async () => {
   let maxBuffered = 0;
   let written = 0;
   const stream = new Writable({

@@ -14,9 +14,18 @@ import { tempDir } from '../helpers/tmp.ts';
 const tmp = tempDir();
 const select = new URL('../../fixtures/tasks/select.mjs', import.meta.url);
 const arrays = new URL('../../fixtures/tasks/arrays.mjs', import.meta.url);
-const MATRIX = [[1, 1], [7, 3], [64, 2], [100_000, 2]] as const;
+const MATRIX = [
+  [1, 1],
+  [7, 3],
+  [64, 2],
+  [100_000, 2],
+] as const;
 
-async function expectSameBytes(options: Omit<TransformOptions, 'output'>, format: 'csv' | 'ndjson' | 'json', label: string): Promise<string> {
+async function expectSameBytes(
+  options: Omit<TransformOptions, 'output'>,
+  format: 'csv' | 'ndjson' | 'json',
+  label: string,
+): Promise<string> {
   const serialPath = `${tmp.dir}/${label}.serial.${format}`;
   const serial = await processSerial({ ...options, output: { path: serialPath, format } });
   const expected = readFileSync(serialPath, 'utf8');
@@ -32,28 +41,44 @@ async function expectSameBytes(options: Omit<TransformOptions, 'output'>, format
   return expected;
 }
 
-test.each(['quoted-newlines-crlf', 'escaped-quotes', 'utf8-keys', 'blank-lines'])('%s: identity to CSV, NDJSON and JSON', { timeout: 120_000 }, async (name) => {
-  const f = loadFixture(name);
-  const options = { input: f.path, csv: f.spec.csv, transform: select };
-  const csv = await expectSameBytes(options, 'csv', name);
-  // The CSV written parses back (with the reference parser) to the input's records.
-  const input = await records(readFileSync(f.path, 'utf8'), f.spec.csv.delimiter);
-  expect(await records(csv)).toStrictEqual(input);
-  const ndjson = await expectSameBytes(options, 'ndjson', name);
-  const objects = ndjson.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, string>);
-  expect(objects.map((o) => Object.values(o))).toStrictEqual(input.slice(1));
-  const json = await expectSameBytes(options, 'json', name);
-  expect(JSON.parse(json)).toStrictEqual(objects);
-});
+test.each(['quoted-newlines-crlf', 'escaped-quotes', 'utf8-keys', 'blank-lines'])(
+  '%s: identity to CSV, NDJSON and JSON',
+  { timeout: 120_000 },
+  async (name) => {
+    const f = loadFixture(name);
+    const options = { input: f.path, csv: f.spec.csv, transform: select };
+    const csv = await expectSameBytes(options, 'csv', name);
+    // The CSV written parses back (with the reference parser) to the input's records.
+    const input = await records(readFileSync(f.path, 'utf8'), f.spec.csv.delimiter);
+    expect(await records(csv)).toStrictEqual(input);
+    const ndjson = await expectSameBytes(options, 'ndjson', name);
+    const objects = ndjson
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(objects.map((o) => Object.values(o))).toStrictEqual(input.slice(1));
+    const json = await expectSameBytes(options, 'json', name);
+    expect(JSON.parse(json)).toStrictEqual(objects);
+  },
+);
 
 test('filter and one-to-many: only rows with a non-empty column, each twice', { timeout: 120_000 }, async () => {
   const lines = ['k,v', ...Array.from({ length: 500 }, (_, i) => `k${i},${i % 3 === 0 ? '' : `"v ${i}, ""q"""`}`)];
   const input = tmp.file('filter.csv', lines.join('\r\n'));
-  const csv = await expectSameBytes({ input, transform: select, params: { keep: ['v', 'k'], where: 'v', twice: true } }, 'csv', 'filter');
+  const csv = await expectSameBytes(
+    { input, transform: select, params: { keep: ['v', 'k'], where: 'v', twice: true } },
+    'csv',
+    'filter',
+  );
   const out = await records(csv);
   expect(out[0]).toEqual(['v', 'k']);
   const kept = Array.from({ length: 500 }, (_, i) => i).filter((i) => i % 3 !== 0);
-  expect(out.slice(1)).toStrictEqual(kept.flatMap((i) => [[`v ${i}, "q"`, `k${i}`], [`v ${i}, "q"`, `k${i}`]]));
+  expect(out.slice(1)).toStrictEqual(
+    kept.flatMap((i) => [
+      [`v ${i}, "q"`, `k${i}`],
+      [`v ${i}, "q"`, `k${i}`],
+    ]),
+  );
 });
 
 test('array rows with declared columns, some rows giving two', { timeout: 120_000 }, async () => {
@@ -66,7 +91,9 @@ test('no output rows: CSV gets just the declared header, JSON an empty array', {
   const input = tmp.file('none.csv', 'k,v\na,\nb,\n');
   expect(await expectSameBytes({ input, transform: select, params: { where: 'v' } }, 'csv', 'none')).toBe('');
   expect(await expectSameBytes({ input, transform: select, params: { where: 'v' } }, 'json', 'none')).toBe('[\n]\n');
-  expect(await expectSameBytes({ input: tmp.file('empty.csv', ''), transform: arrays }, 'csv', 'empty')).toBe('field,length\n');
+  expect(await expectSameBytes({ input: tmp.file('empty.csv', ''), transform: arrays }, 'csv', 'empty')).toBe(
+    'field,length\n',
+  );
 });
 
 test("to a caller's stream, which is left open", { timeout: 60_000 }, async () => {
@@ -74,7 +101,13 @@ test("to a caller's stream, which is left open", { timeout: 60_000 }, async () =
   const stream = new PassThrough();
   const parts: Buffer[] = [];
   stream.on('data', (b: Buffer) => parts.push(b));
-  const result = await processDataset({ input, transform: select, workers: 2, chunkSize: 500, output: { stream, format: 'ndjson' } }).result;
+  const result = await processDataset({
+    input,
+    transform: select,
+    workers: 2,
+    chunkSize: 500,
+    output: { stream, format: 'ndjson' },
+  }).result;
   expect(stream.writableEnded).toBe(false);
   const text = Buffer.concat(parts).toString();
   expect(text).toBe(Array.from({ length: 1000 }, (_, i) => `{"k":"${i}"}\n`).join(''));

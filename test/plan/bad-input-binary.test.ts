@@ -32,35 +32,60 @@ test('a NUL byte in the data: ERR_NOT_CSV with its line and byte, before any wor
 test('a NUL byte in the header, and without a header', TIMEOUT, async () => {
   const input = tmp.file('nul-header.csv', 'k\0,v\na,1\n');
   await expectErrorEverywhere({ input, aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 1 });
-  await expectErrorEverywhere({ input, csv: { header: false }, aggregate: { measures: { n: count() } } }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 1 });
+  await expectErrorEverywhere(
+    { input, csv: { header: false }, aggregate: { measures: { n: count() } } },
+    { code: 'ERR_NOT_CSV', line: 1, byteOffset: 1 },
+  );
 });
 
 test('UTF-16 text, with and without a byte order mark: ERR_NOT_CSV, and the message says UTF-16', TIMEOUT, async () => {
   const withBom = tmp.file('utf16-bom.csv', Buffer.from('\ufeffk,v\na,1\n', 'utf16le'));
-  const error = await expectErrorEverywhere({ input: withBom, aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 3 });
+  const error = await expectErrorEverywhere(
+    { input: withBom, aggregate },
+    { code: 'ERR_NOT_CSV', line: 1, byteOffset: 3 },
+  );
   expect(error.message).toContain('UTF-16');
   expect(error.hint).toContain('UTF-8');
   const bigEndian = Buffer.from('\ufeffk,v\n', 'utf16le').swap16();
-  expect((await expectErrorEverywhere({ input: tmp.file('utf16-be.csv', bigEndian), aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 2 })).message).toContain('UTF-16');
+  expect(
+    (
+      await expectErrorEverywhere(
+        { input: tmp.file('utf16-be.csv', bigEndian), aggregate },
+        { code: 'ERR_NOT_CSV', line: 1, byteOffset: 2 },
+      )
+    ).message,
+  ).toContain('UTF-16');
   const noBom = tmp.file('utf16-no-bom.csv', Buffer.from('k,v\na,1\n', 'utf16le'));
   await expectErrorEverywhere({ input: noBom, aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 1 });
 });
 
-test('gzip data in a file not named .gz, and a zip archive: ERR_NOT_CSV at byte 0, named as such', TIMEOUT, async () => {
-  // (A *.gz name or gzip: true reads it decompressed.)
-  const gz = tmp.file('data-gz.csv', gzipSync('k,v\na,1\n'));
-  const error = await expectErrorEverywhere({ input: gz, aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 0 });
-  expect(error.message).toContain('gzip');
-  expect(error.hint).toContain('gzip: true');
-  // A local file header without NUL bytes in its first bytes still is no CSV file.
-  const zip = tmp.file('data.zip', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('k,v\na,1\n')]));
-  expect((await expectErrorEverywhere({ input: zip, aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 0 })).message).toContain('zip');
-});
+test(
+  'gzip data in a file not named .gz, and a zip archive: ERR_NOT_CSV at byte 0, named as such',
+  TIMEOUT,
+  async () => {
+    // (A *.gz name or gzip: true reads it decompressed.)
+    const gz = tmp.file('data-gz.csv', gzipSync('k,v\na,1\n'));
+    const error = await expectErrorEverywhere(
+      { input: gz, aggregate },
+      { code: 'ERR_NOT_CSV', line: 1, byteOffset: 0 },
+    );
+    expect(error.message).toContain('gzip');
+    expect(error.hint).toContain('gzip: true');
+    // A local file header without NUL bytes in its first bytes still is no CSV file.
+    const zip = tmp.file('data.zip', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('k,v\na,1\n')]));
+    expect(
+      (await expectErrorEverywhere({ input: zip, aggregate }, { code: 'ERR_NOT_CSV', line: 1, byteOffset: 0 })).message,
+    ).toContain('zip');
+  },
+);
 
 test('a PNG image: the first NUL byte, after its line break', TIMEOUT, async () => {
   // 89 'PNG' 0d 0a 1a 0a (LF at 5 and 7), then the IHDR length 00 00 00 0d: NUL at 8, line 3.
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
-  await expectErrorEverywhere({ input: tmp.file('image.png', png), aggregate }, { code: 'ERR_NOT_CSV', line: 3, byteOffset: 8 });
+  await expectErrorEverywhere(
+    { input: tmp.file('image.png', png), aggregate },
+    { code: 'ERR_NOT_CSV', line: 3, byteOffset: 8 },
+  );
 });
 
 test('policy: a NUL byte past the first 64 KiB is data', TIMEOUT, async () => {
@@ -68,7 +93,10 @@ test('policy: a NUL byte past the first 64 KiB is data', TIMEOUT, async () => {
   while (text.length < 70_000) text += 'a,1\n';
   text += 'x\0y,2\n';
   const input = tmp.file('late-nul.csv', text);
-  const { rows } = await runMatrix({ input, aggregate: { groupBy: ['k'], measures: { n: count(), s: sum('v') } } }, { chunkSizes: [4096, 1 << 16], workers: [1, 2] });
+  const { rows } = await runMatrix(
+    { input, aggregate: { groupBy: ['k'], measures: { n: count(), s: sum('v') } } },
+    { chunkSizes: [4096, 1 << 16], workers: [1, 2] },
+  );
   expect(rows).toStrictEqual([
     { k: 'a', n: (70_000 - 4) / 4, s: (70_000 - 4) / 4 },
     { k: 'x\0y', n: 1, s: 2 },

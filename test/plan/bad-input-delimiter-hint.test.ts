@@ -15,10 +15,20 @@ const TIMEOUT = { timeout: 60_000 };
 test('a ; file read with ",": ERR_UNKNOWN_COLUMN suggests ";"', TIMEOUT, async () => {
   const input = tmp.file('semicolon.csv', 'region;product;amount\nnorth;widget;10\n');
   const options = { input, aggregate: { groupBy: ['region'], measures: { s: sum('amount') } } };
-  for (const error of [await rejectionOf(processSerial(options)), await rejectionOf(processDataset({ ...options, workers: 2, chunkSize: 7 }).result)]) {
-    expect(error).toMatchObject({ code: 'ERR_UNKNOWN_COLUMN', column: 'region', option: 'aggregate.groupBy[0]', file: input });
+  for (const error of [
+    await rejectionOf(processSerial(options)),
+    await rejectionOf(processDataset({ ...options, workers: 2, chunkSize: 7 }).result),
+  ]) {
+    expect(error).toMatchObject({
+      code: 'ERR_UNKNOWN_COLUMN',
+      column: 'region',
+      option: 'aggregate.groupBy[0]',
+      file: input,
+    });
     expect(error.message).toContain('Unknown column "region"');
-    expect(error.message).toMatch(/; the columns are: "region;product;amount"\. The header was read as one column: is the delimiter ";"\?$/);
+    expect(error.message).toMatch(
+      /; the columns are: "region;product;amount"\. The header was read as one column: is the delimiter ";"\?$/,
+    );
     expect(error.hint).toBe('csv: { delimiter: ";" } reads the file with ";"');
   }
 });

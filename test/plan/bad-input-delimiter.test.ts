@@ -14,7 +14,8 @@ const tmp = tempDir();
 const COMMA = { delimiter: 44, quote: 34 };
 const SEMICOLON = { delimiter: 59, quote: 34 };
 
-const hintFor = async (text: string, dialect = COMMA, header = true) => (await inspectInput(tmp.file('h.csv', text), dialect, header, 1 << 20)).likelyDelimiter;
+const hintFor = async (text: string, dialect = COMMA, header = true) =>
+  (await inspectInput(tmp.file('h.csv', text), dialect, header, 1 << 20)).likelyDelimiter;
 
 test('a one-column header holding ; tab or | suggests that delimiter', async () => {
   expect(await hintFor('region;product;amount\nn;w;1\n')).toBe(';');
@@ -36,7 +37,10 @@ test('no hint for a plain one-column header, or for several columns', async () =
 
 test('real one-column files work, also when the one name holds a ;', { timeout: 60_000 }, async () => {
   const plain = tmp.file('one-column.csv', 'name\nx\ny\nx\n');
-  const { rows } = await runMatrix({ input: plain, aggregate: { groupBy: ['name'], measures: { n: count() } } }, QUICK_MATRIX);
+  const { rows } = await runMatrix(
+    { input: plain, aggregate: { groupBy: ['name'], measures: { n: count() } } },
+    QUICK_MATRIX,
+  );
   expect(rows).toStrictEqual([
     { name: 'x', n: 2 },
     { name: 'y', n: 1 },

@@ -26,10 +26,22 @@ for (const header of [true, false]) {
     const csv = { header };
     // Column names are those a header would have had, or numbers: neither can be checked.
     const [key, value] = header ? ['region', 'amount'] : ['1', '2'];
-    const global = await runMatrix({ input, csv, aggregate: { measures: { n: count(), s: sum(value), hi: max(value) } } }, { chunkSizes: [1, 4096], workers: [1, 2] });
+    const global = await runMatrix(
+      { input, csv, aggregate: { measures: { n: count(), s: sum(value), hi: max(value) } } },
+      { chunkSizes: [1, 4096], workers: [1, 2] },
+    );
     expect(global.rows).toStrictEqual([{ n: 0, s: null, hi: null }]);
-    expect(global.stats).toMatchObject({ rows: 0, rowsUsed: 0, rowsRejected: 0, chunks: 0, bytes: Buffer.byteLength(text) });
-    const grouped = await runMatrix({ input, csv, aggregate: { groupBy: [key], measures: { n: count() } } }, { chunkSizes: [1, 4096], workers: [1, 2] });
+    expect(global.stats).toMatchObject({
+      rows: 0,
+      rowsUsed: 0,
+      rowsRejected: 0,
+      chunks: 0,
+      bytes: Buffer.byteLength(text),
+    });
+    const grouped = await runMatrix(
+      { input, csv, aggregate: { groupBy: [key], measures: { n: count() } } },
+      { chunkSizes: [1, 4096], workers: [1, 2] },
+    );
     expect(grouped.rows).toStrictEqual([]);
   });
 }

@@ -21,7 +21,10 @@ const aggregate = { groupBy: ['k'], measures: { n: count() } };
 const isRoot = process.getuid?.() === 0;
 
 async function expectBoth(options: ProcessOptions, code: string, file: string): Promise<void> {
-  for (const error of [await rejectionOf(processSerial(options)), await rejectionOf(processDataset({ ...options, workers: 2, chunkSize: 4 }).result)]) {
+  for (const error of [
+    await rejectionOf(processSerial(options)),
+    await rejectionOf(processDataset({ ...options, workers: 2, chunkSize: 4 }).result),
+  ]) {
     expect({ code: error.code, file: error.file }).toEqual({ code, file });
     expect(error.message).toContain(file);
   }
@@ -52,7 +55,10 @@ const rows = 'k\n' + 'a\nb\n'.repeat(50);
 for (const [what, change] of [
   ['grows', (path: string) => appendFileSync(path, 'c\n')],
   ['shrinks', (path: string) => truncateSync(path, 10)],
-  ['is rewritten in place (same size, new mtime)', (path: string) => utimesSync(path, new Date(), new Date(Date.now() + 5_000))],
+  [
+    'is rewritten in place (same size, new mtime)',
+    (path: string) => utimesSync(path, new Date(), new Date(Date.now() + 5_000)),
+  ],
 ] as const) {
   test(`a file that ${what} after planning: ERR_FILE_CHANGED, no result`, TIMEOUT, async () => {
     const input = tmp.file(`changing-${what.length}.csv`, rows);

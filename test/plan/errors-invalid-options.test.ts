@@ -47,13 +47,25 @@ const CASES: Case[] = [
   ['aggregate missing', { input }, 'aggregate'],
   ['aggregate a string', withAggregate('sum'), 'aggregate'],
   ['aggregate.groupBy a string', withAggregate({ groupBy: 'region', measures: { n: count() } }), 'aggregate.groupBy'],
-  ['aggregate.groupBy holding a number', withAggregate({ groupBy: [1], measures: { n: count() } }), 'aggregate.groupBy'],
+  [
+    'aggregate.groupBy holding a number',
+    withAggregate({ groupBy: [1], measures: { n: count() } }),
+    'aggregate.groupBy',
+  ],
   ['aggregate.measures missing', withAggregate({ groupBy: ['region'] }), 'aggregate.measures'],
   ['aggregate.measures empty', withAggregate({ measures: {} }), 'aggregate.measures'],
-  ['a measure of an unknown kind', withAggregate({ measures: { m: { kind: 'median', column: 'amount' } } }), 'aggregate.measures.m'],
+  [
+    'a measure of an unknown kind',
+    withAggregate({ measures: { m: { kind: 'median', column: 'amount' } } }),
+    'aggregate.measures.m',
+  ],
   ['a measure that is not an object', withAggregate({ measures: { m: 'count' } }), 'aggregate.measures.m'],
   ['sum() without a column', withAggregate({ measures: { s: { kind: 'sum' } } }), 'aggregate.measures.s'],
-  ['a measure named like a group-by column', withAggregate({ groupBy: ['region'], measures: { region: count() } }), 'aggregate.measures.region'],
+  [
+    'a measure named like a group-by column',
+    withAggregate({ groupBy: ['region'], measures: { region: count() } }),
+    'aggregate.measures.region',
+  ],
   ['onBadRow unknown', { ...base, onBadRow: 'ignore' }, 'onBadRow'],
   ['onBadNumber unknown', { ...base, onBadNumber: 'zero' }, 'onBadNumber'],
   ['onQuoteMismatch unknown', { ...base, onQuoteMismatch: 'fail' }, 'onQuoteMismatch'],
@@ -62,9 +74,21 @@ const CASES: Case[] = [
   ['maxRecordSize above 1 GiB', { ...base, maxRecordSize: 2 ** 31 }, 'maxRecordSize'],
   ['a misspelt csv option', { ...base, csv: { delimeter: ';' } }, 'csv.delimeter'],
   ['workerResourceLimits not an object', { ...base, workerResourceLimits: 64 }, 'workerResourceLimits'],
-  ['workerResourceLimits with an unknown limit', { ...base, workerResourceLimits: { maxHeapMb: 64 } }, 'workerResourceLimits.maxHeapMb'],
-  ['workerResourceLimits a negative size', { ...base, workerResourceLimits: { maxOldGenerationSizeMb: -1 } }, 'workerResourceLimits.maxOldGenerationSizeMb'],
-  ['a misspelt aggregate key', { ...base, aggregate: { groupby: ['g'], measures: { n: count() } } }, 'aggregate.groupby'],
+  [
+    'workerResourceLimits with an unknown limit',
+    { ...base, workerResourceLimits: { maxHeapMb: 64 } },
+    'workerResourceLimits.maxHeapMb',
+  ],
+  [
+    'workerResourceLimits a negative size',
+    { ...base, workerResourceLimits: { maxOldGenerationSizeMb: -1 } },
+    'workerResourceLimits.maxOldGenerationSizeMb',
+  ],
+  [
+    'a misspelt aggregate key',
+    { ...base, aggregate: { groupby: ['g'], measures: { n: count() } } },
+    'aggregate.groupby',
+  ],
   ['progressInterval negative', { ...base, progressInterval: -1 }, 'progressInterval'],
   ['progressInterval NaN', { ...base, progressInterval: NaN }, 'progressInterval'],
   ['progressInterval Infinity', { ...base, progressInterval: Infinity }, 'progressInterval'],
@@ -89,6 +113,7 @@ test.each(CASES)('%s -> option "%s"', { timeout: 30_000 }, async (_label, option
 });
 
 test('the valid base options work (so each case above fails for its one bad value)', { timeout: 30_000 }, async () => {
-  const { rows } = await processDataset({ ...base, workers: 1, chunkSize: 1, maxRecordSize: 1024, progressInterval: 0 }).result;
+  const { rows } = await processDataset({ ...base, workers: 1, chunkSize: 1, maxRecordSize: 1024, progressInterval: 0 })
+    .result;
   expect(rows).toEqual([{ region: 'north', n: 1, total: 1 }]);
 });

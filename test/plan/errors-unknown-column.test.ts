@@ -28,15 +28,27 @@ async function expectUnknown(options: ProcessOptions, column: string, option: st
 }
 
 test('an unknown group-by column', { timeout: 30_000 }, async () => {
-  await expectUnknown({ input, aggregate: { groupBy: ['regoin'], measures: { n: count() } } }, 'regoin', 'aggregate.groupBy[0]');
+  await expectUnknown(
+    { input, aggregate: { groupBy: ['regoin'], measures: { n: count() } } },
+    'regoin',
+    'aggregate.groupBy[0]',
+  );
 });
 
 test('the second group-by column unknown', { timeout: 30_000 }, async () => {
-  await expectUnknown({ input, aggregate: { groupBy: ['region', 'Product'], measures: { n: count() } } }, 'Product', 'aggregate.groupBy[1]');
+  await expectUnknown(
+    { input, aggregate: { groupBy: ['region', 'Product'], measures: { n: count() } } },
+    'Product',
+    'aggregate.groupBy[1]',
+  );
 });
 
 test('an unknown measure column', { timeout: 30_000 }, async () => {
-  await expectUnknown({ input, aggregate: { groupBy: ['region'], measures: { n: count(), total: sum('amout') } } }, 'amout', 'aggregate.measures.total');
+  await expectUnknown(
+    { input, aggregate: { groupBy: ['region'], measures: { n: count(), total: sum('amout') } } },
+    'amout',
+    'aggregate.measures.total',
+  );
 });
 
 test('without a header, columns are numbered from 1', { timeout: 30_000 }, async () => {

@@ -60,21 +60,29 @@ test("onQuoteMismatch 'error': ERR_CSV_QUOTE_MISMATCH at the first disputed reco
       const label = `chunkSize ${chunkSize}, workers ${workers}`;
       expect(where(error), label).toStrictEqual({ code: 'ERR_CSV_QUOTE_MISMATCH', column: undefined, ...CAT });
       expect(error.file, label).toBe(fixture.path);
-      expect(events.map((e) => e.name), label).not.toContain('done');
+      expect(
+        events.map((e) => e.name),
+        label,
+      ).not.toContain('done');
     }
   }
 });
 
-test("onQuoteMismatch 'error' where no boundary follows an odd count: the golden rows", { timeout: 60_000 }, async () => {
+test("onQuoteMismatch 'error' where no boundary follows an odd count: the golden rows", {
+  timeout: 60_000,
+}, async () => {
   for (const chunkSize of [64, 4096]) {
-    const { rows } = await processDataset(fixtureOptions(fixture, { chunkSize, workers: 2, onQuoteMismatch: 'error' })).result;
+    const { rows } = await processDataset(fixtureOptions(fixture, { chunkSize, workers: 2, onQuoteMismatch: 'error' }))
+      .result;
     expect(rows).toStrictEqual(fixture.rows);
   }
   // The serial path has no boundaries to dispute.
   expect((await processSerial(fixtureOptions(fixture, { onQuoteMismatch: 'error' }))).rows).toStrictEqual(fixture.rows);
 });
 
-test('many bare quotes among quoted line breaks: the fallback equals serial everywhere', { timeout: 120_000 }, async () => {
+test('many bare quotes among quoted line breaks: the fallback equals serial everywhere', {
+  timeout: 120_000,
+}, async () => {
   // After an odd bare quote, parity is inverted: quoted LFs look like record starts and real
   // record starts look quoted. Mixed in: quoted notes with LF, CRLF, commas and doubled quotes.
   const random = rng(99);

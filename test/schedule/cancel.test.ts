@@ -31,7 +31,9 @@ function expectAbortError(e: unknown): void {
   expect(e).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
 }
 
-test('job.cancel() mid-job rejects with AbortError, promptly, and stops every worker', { timeout: 60_000 }, async () => {
+test('job.cancel() mid-job rejects with AbortError, promptly, and stops every worker', {
+  timeout: 60_000,
+}, async () => {
   const before = baseline();
   const job = processDataset({ input, chunkSize: 32 << 10, workers: 2, aggregate });
   const events = record(job);
@@ -61,7 +63,9 @@ test('job.cancel() mid-job rejects with AbortError, promptly, and stops every wo
   // The error says how far the job got: the chunks merged before the cancel took effect.
   const rows = merged.reduce((n, c) => n + c.rows, 0);
   expect((error as AbortError).progress).toMatchObject({ chunksDone: merged.length, rowsDone: rows });
-  expect((error as AbortError).message).toMatch(new RegExp(`^The job was cancelled after ${merged.length} chunks, ${rows} rows, \\d+ bytes$`));
+  expect((error as AbortError).message).toMatch(
+    new RegExp(`^The job was cancelled after ${merged.length} chunks, ${rows} rows, \\d+ bytes$`),
+  );
   await expectNoWorkersLeft(before);
   await settle();
   const names = events.map((e) => e.name);
@@ -70,7 +74,9 @@ test('job.cancel() mid-job rejects with AbortError, promptly, and stops every wo
   expect(events.at(-1)!.payload).toBe(error);
 });
 
-test('aborting the signal option mid-job rejects with AbortError and stops every worker', { timeout: 60_000 }, async () => {
+test('aborting the signal option mid-job rejects with AbortError and stops every worker', {
+  timeout: 60_000,
+}, async () => {
   const before = baseline();
   const controller = new AbortController();
   const job = processDataset({ input, chunkSize: 32 << 10, workers: 2, aggregate, signal: controller.signal });
@@ -93,7 +99,13 @@ test('cancelling several jobs in a row leaves no worker threads behind', { timeo
   for (let i = 0; i < 4; i++) {
     const controller = new AbortController();
     const viaSignal = i % 2 === 1;
-    const job = processDataset({ input, chunkSize: 32 << 10, workers: 2, aggregate, ...(viaSignal ? { signal: controller.signal } : {}) });
+    const job = processDataset({
+      input,
+      chunkSize: 32 << 10,
+      workers: 2,
+      aggregate,
+      ...(viaSignal ? { signal: controller.signal } : {}),
+    });
     job.on('chunk', (c) => {
       if (c.index === 1 + i) {
         if (viaSignal) controller.abort();
@@ -125,7 +137,9 @@ test('an already-aborted signal rejects with AbortError before anything starts',
   await expectNoWorkersLeft(before);
 });
 
-test('cancel() right after processDataset() rejects with AbortError and starts nothing', { timeout: 60_000 }, async () => {
+test('cancel() right after processDataset() rejects with AbortError and starts nothing', {
+  timeout: 60_000,
+}, async () => {
   const before = baseline();
   const job = processDataset({ input, workers: 2, aggregate });
   const events = record(job);
@@ -173,7 +187,9 @@ test('a long-lived signal keeps no listener once jobs have finished', { timeout:
   expect(EventEmitter.getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
 });
 
-test('cancelling a job that waits on an idle stream settles promptly and stops the stream', { timeout: 30_000 }, async () => {
+test('cancelling a job that waits on an idle stream settles promptly and stops the stream', {
+  timeout: 30_000,
+}, async () => {
   const stream = new PassThrough();
   stream.write('region,amount\n' + 'x,1\n'.repeat(1000)); // a header and some rows, then nothing more
   const before = baseline();

@@ -25,10 +25,16 @@ beforeAll(async () => {
 
 /** Journal entries written so far (the first line is the key). */
 function entries(journal: string): number {
-  return existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '').length - 1 : 0;
+  return existsSync(journal)
+    ? readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length - 1
+    : 0;
 }
 
-test('kill -9 part-way, then resume: done chunks are skipped and the result is exact', { timeout: 120_000 }, async () => {
+test('kill -9 part-way, then resume: done chunks are skipped and the result is exact', {
+  timeout: 120_000,
+}, async () => {
   const journal = `${tmp.dir}/sales.journal`;
   const child = spawn(process.execPath, [CHILD, input, journal, '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
@@ -42,7 +48,8 @@ test('kill -9 part-way, then resume: done chunks are skipped and the result is e
   expect(before).toBeGreaterThanOrEqual(8);
 
   const params = { column: 'amount', msPerChunk: 60 };
-  const resumed = await processDataset({ input, task, params, workers: 2, chunkSize: 64 << 10, checkpoint: journal }).result;
+  const resumed = await processDataset({ input, task, params, workers: 2, chunkSize: 64 << 10, checkpoint: journal })
+    .result;
   const uninterrupted = await processSerial({ input, task, params: { column: 'amount' } });
   expect(resumed.value).toStrictEqual(uninterrupted.value);
   expect(resumed.stats.rows).toBe(uninterrupted.stats.rows);
@@ -63,40 +70,57 @@ test('an aggregate cancelled part-way resumes to the exact rows', { timeout: 60_
   expect((await rejectionOf(job.result)).code).toBe('ABORT_ERR');
   await settle(200);
   expect(entries(journal)).toBeGreaterThanOrEqual(20);
-  const resumed = await processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal }).result;
+  const resumed = await processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal })
+    .result;
   expect(resumed.rows).toStrictEqual((await processSerial({ input, aggregate })).rows);
   expect(resumed.stats.chunksResumed).toBeGreaterThanOrEqual(20);
 });
 
-test('a journal for other options or a changed input is refused with ERR_CHECKPOINT_MISMATCH', { timeout: 60_000 }, async () => {
+test('a journal for other options or a changed input is refused with ERR_CHECKPOINT_MISMATCH', {
+  timeout: 60_000,
+}, async () => {
   const journal = `${tmp.dir}/other.journal`;
   const aggregate = { measures: { n: count() } };
   const job = processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal });
   job.on('chunk', (c) => c.index === 5 && job.cancel());
   await rejectionOf(job.result);
   expect(entries(journal)).toBeGreaterThan(0);
-  const otherChunks = await rejectionOf(processDataset({ input, aggregate, chunkSize: 16 << 10, checkpoint: journal }).result);
+  const otherChunks = await rejectionOf(
+    processDataset({ input, aggregate, chunkSize: 16 << 10, checkpoint: journal }).result,
+  );
   expect(otherChunks).toMatchObject({ code: 'ERR_CHECKPOINT_MISMATCH', option: 'checkpoint', file: journal });
-  const otherWork = await rejectionOf(processDataset({ input, aggregate: { measures: { m: count() } }, chunkSize: 32 << 10, checkpoint: journal }).result);
+  const otherWork = await rejectionOf(
+    processDataset({ input, aggregate: { measures: { m: count() } }, chunkSize: 32 << 10, checkpoint: journal }).result,
+  );
   expect(otherWork.code).toBe('ERR_CHECKPOINT_MISMATCH');
   utimesSync(input, new Date(), new Date(Date.now() + 5_000)); // the input "changed"
-  const touched = await rejectionOf(processDataset({ input, aggregate, chunkSize: 32 << 10, checkpoint: journal }).result);
+  const touched = await rejectionOf(
+    processDataset({ input, aggregate, chunkSize: 32 << 10, checkpoint: journal }).result,
+  );
   expect(touched.code).toBe('ERR_CHECKPOINT_MISMATCH');
   expect(touched.hint).toMatch(/delete it to start over/);
   expect(entries(journal)).toBeGreaterThan(0); // refused, not overwritten
 });
 
 test('checkpoint needs a plain CSV file and an aggregate or a task', async () => {
-  const stream = await rejectionOf(processDataset({ input: [{ a: 1 }], aggregate: { measures: { n: count() } }, checkpoint: `${tmp.dir}/x` }).result);
+  const stream = await rejectionOf(
+    processDataset({ input: [{ a: 1 }], aggregate: { measures: { n: count() } }, checkpoint: `${tmp.dir}/x` }).result,
+  );
   expect(stream).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'checkpoint' });
-  const transform = await rejectionOf(processDataset({ input, transform: task, output: { path: `${tmp.dir}/o.csv` }, checkpoint: `${tmp.dir}/y` }).result);
+  const transform = await rejectionOf(
+    processDataset({ input, transform: task, output: { path: `${tmp.dir}/o.csv` }, checkpoint: `${tmp.dir}/y` }).result,
+  );
   expect(transform).toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'checkpoint' });
 });
 
-test('a journal cut short by a crash: a torn key line starts afresh, a torn last line is cut off before appending', { timeout: 60_000 }, async () => {
+test('a journal cut short by a crash: a torn key line starts afresh, a torn last line is cut off before appending', {
+  timeout: 60_000,
+}, async () => {
   const aggregate = { measures: { n: count() } };
   const tornKey = tmp.file('torn-key.journal', '{"chunkmill":1,"ke');
-  expect((await processDataset({ input, aggregate, chunkSize: 32 << 10, checkpoint: tornKey }).result).rows).toEqual([{ n: 60_000 }]);
+  expect((await processDataset({ input, aggregate, chunkSize: 32 << 10, checkpoint: tornKey }).result).rows).toEqual([
+    { n: 60_000 },
+  ]);
 
   const journal = `${tmp.dir}/torn-line.journal`;
   const cancelAt = async (n: number) => {
@@ -110,21 +134,27 @@ test('a journal cut short by a crash: a torn key line starts afresh, a torn last
   const before = entries(journal);
   appendFileSync(journal, 'AAAAAAA'); // a line cut short, without its newline
   await cancelAt(before + 10);
-  const resumed = await processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal }).result;
+  const resumed = await processDataset({ input, aggregate, workers: 2, chunkSize: 32 << 10, checkpoint: journal })
+    .result;
   expect(resumed.rows).toEqual([{ n: 60_000 }]);
   expect(resumed.stats.chunksResumed).toBeGreaterThanOrEqual(before + 10);
 });
 
 test('a task module changed since the journal was written is refused, not resumed', { timeout: 60_000 }, async () => {
   // A module of its own (no import: it lives outside the package), edited between the runs.
-  const copy = tmp.file('my-task.mjs', 'export default { init: () => 0, reduce: (n) => n + 1, combine: (a, b) => a + b };\n');
+  const copy = tmp.file(
+    'my-task.mjs',
+    'export default { init: () => 0, reduce: (n) => n + 1, combine: (a, b) => a + b };\n',
+  );
   const journal = `${tmp.dir}/module.journal`;
   const job = processDataset({ input, task: copy, workers: 2, chunkSize: 32 << 10, checkpoint: journal });
   job.on('chunk', (c) => c.index === 5 && job.cancel());
   await rejectionOf(job.result);
   appendFileSync(copy, '\n// fixed a bug\n');
   expect(entries(journal)).toBeGreaterThan(0);
-  const error = await rejectionOf(processDataset({ input, task: copy, workers: 2, chunkSize: 32 << 10, checkpoint: journal }).result);
+  const error = await rejectionOf(
+    processDataset({ input, task: copy, workers: 2, chunkSize: 32 << 10, checkpoint: journal }).result,
+  );
   expect(error.code).toBe('ERR_CHECKPOINT_MISMATCH');
   expect(error.message).toMatch(/task module/);
 });

@@ -26,58 +26,70 @@ test.each([
   { chunkSize: 4096, workers: 2 },
   { chunkSize: 1000, workers: 3 },
   { chunkSize: 1 << 20, workers: 2 },
-])('a successful job: $chunkSize-byte chunks, $workers workers', { timeout: 60_000 }, async ({ chunkSize, workers }) => {
-  const job = processDataset({ input, chunkSize, workers, progressInterval: 0, aggregate });
-  const events = record(job);
-  const result = await job.result;
-  await settle();
-  const size = statSync(input).size;
-  const names = events.map((e) => e.name);
+])(
+  'a successful job: $chunkSize-byte chunks, $workers workers',
+  { timeout: 60_000 },
+  async ({ chunkSize, workers }) => {
+    const job = processDataset({ input, chunkSize, workers, progressInterval: 0, aggregate });
+    const events = record(job);
+    const result = await job.result;
+    await settle();
+    const size = statSync(input).size;
+    const names = events.map((e) => e.name);
 
-  // start first, once, announcing the plan.
-  expect(names[0]).toBe('start');
-  expect(names.filter((n) => n === 'start')).toHaveLength(1);
-  const plan = events[0]!.payload as JobPlan;
-  expect(plan.bytesTotal).toBe(size);
-  expect(plan.chunkSize).toBe(chunkSize);
-  expect(plan.chunksTotal).toBe(Math.ceil((size - HEADER_BYTES) / chunkSize));
-  expect(plan.workers).toBeGreaterThanOrEqual(1);
-  expect(plan.workers).toBeLessThanOrEqual(workers);
-  expect(plan.columns).toEqual(['order_id', 'date', 'region', 'product', 'quantity', 'amount', 'note']);
+    // start first, once, announcing the plan.
+    expect(names[0]).toBe('start');
+    expect(names.filter((n) => n === 'start')).toHaveLength(1);
+    const plan = events[0]!.payload as JobPlan;
+    expect(plan.bytesTotal).toBe(size);
+    expect(plan.chunkSize).toBe(chunkSize);
+    expect(plan.chunksTotal).toBe(Math.ceil((size - HEADER_BYTES) / chunkSize));
+    expect(plan.workers).toBeGreaterThanOrEqual(1);
+    expect(plan.workers).toBeLessThanOrEqual(workers);
+    expect(plan.columns).toEqual(['order_id', 'date', 'region', 'product', 'quantity', 'amount', 'note']);
 
-  // chunk events: every index once, in order, tiling [end of header, end of file).
-  const chunks = payloads<ChunkEvent>(events, 'chunk');
-  expect(chunks.map((c) => c.index)).toEqual(Array.from({ length: plan.chunksTotal! }, (_, i) => i));
-  expect(chunks[0]!.start).toBe(HEADER_BYTES);
-  for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.start).toBe(chunks[i - 1]!.end);
-  expect(chunks.at(-1)!.end).toBe(size);
-  expect(chunks.reduce((n, c) => n + c.rows, 0)).toBe(result.stats.rows);
-  expect(result.stats.rows).toBe(3000);
+    // chunk events: every index once, in order, tiling [end of header, end of file).
+    const chunks = payloads<ChunkEvent>(events, 'chunk');
+    expect(chunks.map((c) => c.index)).toEqual(Array.from({ length: plan.chunksTotal! }, (_, i) => i));
+    expect(chunks[0]!.start).toBe(HEADER_BYTES);
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.start).toBe(chunks[i - 1]!.end);
+    expect(chunks.at(-1)!.end).toBe(size);
+    expect(chunks.reduce((n, c) => n + c.rows, 0)).toBe(result.stats.rows);
+    expect(result.stats.rows).toBe(3000);
 
-  // progress: monotone; the last one is complete and comes after the last chunk.
-  const progress = payloads<Progress>(events, 'progress');
-  expect(progress.length).toBeGreaterThanOrEqual(1);
-  for (let i = 1; i < progress.length; i++) {
-    expect(progress[i]!.bytesDone).toBeGreaterThanOrEqual(progress[i - 1]!.bytesDone);
-    expect(progress[i]!.chunksDone).toBeGreaterThanOrEqual(progress[i - 1]!.chunksDone);
-    expect(progress[i]!.rowsDone).toBeGreaterThanOrEqual(progress[i - 1]!.rowsDone);
-  }
-  const last = progress.at(-1)!;
-  expect(last).toMatchObject({ bytesDone: size, bytesTotal: size, chunksDone: plan.chunksTotal, chunksTotal: plan.chunksTotal, rowsDone: 3000 });
-  expect(last.etaMs === null || last.etaMs === 0).toBe(true);
-  expect(names.lastIndexOf('progress')).toBeGreaterThan(names.lastIndexOf('chunk'));
+    // progress: monotone; the last one is complete and comes after the last chunk.
+    const progress = payloads<Progress>(events, 'progress');
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i]!.bytesDone).toBeGreaterThanOrEqual(progress[i - 1]!.bytesDone);
+      expect(progress[i]!.chunksDone).toBeGreaterThanOrEqual(progress[i - 1]!.chunksDone);
+      expect(progress[i]!.rowsDone).toBeGreaterThanOrEqual(progress[i - 1]!.rowsDone);
+    }
+    const last = progress.at(-1)!;
+    expect(last).toMatchObject({
+      bytesDone: size,
+      bytesTotal: size,
+      chunksDone: plan.chunksTotal,
+      chunksTotal: plan.chunksTotal,
+      rowsDone: 3000,
+    });
+    expect(last.etaMs === null || last.etaMs === 0).toBe(true);
+    expect(names.lastIndexOf('progress')).toBeGreaterThan(names.lastIndexOf('chunk'));
 
-  // done last, once, with the very result object; nothing after it; no warning or error.
-  expect(names.at(-1)).toBe('done');
-  expect(names.filter((n) => n === 'done')).toHaveLength(1);
-  expect(events.at(-1)!.payload).toBe(result);
-  expect(names).not.toContain('warning');
-  expect(names).not.toContain('error');
-  // Only these kinds, in this shape: start, then chunk/progress interleaved, then done.
-  expect(names.slice(1, -1).every((n) => n === 'chunk' || n === 'progress')).toBe(true);
-});
+    // done last, once, with the very result object; nothing after it; no warning or error.
+    expect(names.at(-1)).toBe('done');
+    expect(names.filter((n) => n === 'done')).toHaveLength(1);
+    expect(events.at(-1)!.payload).toBe(result);
+    expect(names).not.toContain('warning');
+    expect(names).not.toContain('error');
+    // Only these kinds, in this shape: start, then chunk/progress interleaved, then done.
+    expect(names.slice(1, -1).every((n) => n === 'chunk' || n === 'progress')).toBe(true);
+  },
+);
 
-test('listeners attached right after processDataset() returns see every event from start', { timeout: 60_000 }, async () => {
+test('listeners attached right after processDataset() returns see every event from start', {
+  timeout: 60_000,
+}, async () => {
   const job = processDataset({ input, chunkSize: 8192, workers: 2, aggregate });
   // Attached synchronously after the call: nothing may have been emitted yet.
   const events = record(job);
@@ -88,7 +100,12 @@ test('listeners attached right after processDataset() returns see every event fr
 test('a failing job: start, then error last, no done', { timeout: 60_000 }, async () => {
   // Row 4 (line 5) has a non-number amount.
   const bad = tmp.file('bad.csv', 'k,v\na,1\nb,2\nc,3\nd,oops\ne,5\nf,6\n');
-  const job = processDataset({ input: bad, chunkSize: 4, workers: 2, aggregate: { groupBy: ['k'], measures: { s: sum('v') } } });
+  const job = processDataset({
+    input: bad,
+    chunkSize: 4,
+    workers: 2,
+    aggregate: { groupBy: ['k'], measures: { s: sum('v') } },
+  });
   const events = record(job);
   const error = await job.result.then(
     () => null,

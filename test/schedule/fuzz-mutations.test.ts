@@ -31,7 +31,15 @@ const tmp = tempDir('chunkmill-fuzz-');
 
 type Outcome =
   | { kind: 'rows'; rows: unknown; accounting: [number, number, number, number] }
-  | { kind: 'error'; code: string; line?: number; column?: string; byteOffset?: number; chunkmill: boolean; message: string }
+  | {
+      kind: 'error';
+      code: string;
+      line?: number;
+      column?: string;
+      byteOffset?: number;
+      chunkmill: boolean;
+      message: string;
+    }
   | { kind: 'timeout' };
 
 function outcomeOf(e: unknown): Outcome {
@@ -103,14 +111,13 @@ async function runSerial(options: ProcessOptions): Promise<Outcome> {
 async function runParallel(options: ProcessOptions): Promise<Outcome> {
   const job = processDataset(options);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), CASE_LIMIT_MS)));
-  const finished = job.result.then(
-    (r): Outcome => {
-      const s = r.stats;
-      return { kind: 'rows', rows: r.rows, accounting: [s.rows, s.rowsUsed, s.rowsRejected, s.valuesSkipped] };
-    },
-    outcomeOf,
+  const timeout = new Promise<Outcome>(
+    (resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), CASE_LIMIT_MS)),
   );
+  const finished = job.result.then((r): Outcome => {
+    const s = r.stats;
+    return { kind: 'rows', rows: r.rows, accounting: [s.rows, s.rowsUsed, s.rowsRejected, s.valuesSkipped] };
+  }, outcomeOf);
   const outcome = await Promise.race([finished, timeout]);
   clearTimeout(timer);
   if (outcome.kind === 'timeout') {
@@ -134,7 +141,13 @@ const BASES: Base[] = [];
 for (const name of FIXTURE_CASES) {
   const f = loadFixture(name);
   const { input: _, ...options } = fixtureOptions(f);
-  BASES.push({ name, bytes: readFileSync(f.path), options, delimiter: (f.spec.csv.delimiter ?? ',').charCodeAt(0), quote: (f.spec.csv.quote ?? '"').charCodeAt(0) });
+  BASES.push({
+    name,
+    bytes: readFileSync(f.path),
+    options,
+    delimiter: (f.spec.csv.delimiter ?? ',').charCodeAt(0),
+    quote: (f.spec.csv.quote ?? '"').charCodeAt(0),
+  });
 }
 for (let k = 0; k < 6; k++) {
   const random = rng(SEED ^ (0x5eed + k));
@@ -150,7 +163,9 @@ for (let k = 0; k < 6; k++) {
 }
 
 /** Bytes that matter to the scanner and the decoder, to insert or to flip to. */
-const INTERESTING = [0x0a, 0x0d, 0x22, 0x2c, 0x3b, 0x20, 0x30, 0x2d, 0x2e, 0x65, 0xc3, 0xa9, 0xe2, 0x82, 0xf0, 0x80, 0xbf, 0xff, 0xfe];
+const INTERESTING = [
+  0x0a, 0x0d, 0x22, 0x2c, 0x3b, 0x20, 0x30, 0x2d, 0x2e, 0x65, 0xc3, 0xa9, 0xe2, 0x82, 0xf0, 0x80, 0xbf, 0xff, 0xfe,
+];
 
 type Mutation = { op: string; at: number; bytes?: number[]; length?: number };
 
@@ -158,13 +173,25 @@ function mutate(random: () => number, base: Base): { bytes: Buffer; mutations: M
   let buf = Buffer.from(base.bytes);
   const mutations: Mutation[] = [];
   const n = 1 + Math.floor(random() * 3);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const insert = (at: number, bytes: number[]) => {
     buf = Buffer.concat([buf.subarray(0, at), Buffer.from(bytes), buf.subarray(at)]);
   };
   for (let m = 0; m < n; m++) {
     const at = Math.floor(random() * (buf.length + 1));
-    const op = pick(['flip', 'flip', 'truncate', 'quote', 'quote', 'newline', 'newline', 'delimiter', 'delete', 'duplicate', 'utf8']);
+    const op = pick([
+      'flip',
+      'flip',
+      'truncate',
+      'quote',
+      'quote',
+      'newline',
+      'newline',
+      'delimiter',
+      'delete',
+      'duplicate',
+      'utf8',
+    ]);
     switch (op) {
       case 'flip': {
         if (buf.length === 0) continue;
@@ -221,7 +248,9 @@ function mutate(random: () => number, base: Base): { bytes: Buffer; mutations: M
 
 // ---- the test ----
 
-test(`fuzz: ${CASES} mutated files end in time, with a result or a coded error, the same serial and parallel`, { timeout: 600_000 }, async () => {
+test(`fuzz: ${CASES} mutated files end in time, with a result or a coded error, the same serial and parallel`, {
+  timeout: 600_000,
+}, async () => {
   const failures: string[] = [];
   const tally = { rows: 0, errors: new Map<string, number>() };
   const indexes = ONLY !== undefined ? [ONLY] : Array.from({ length: CASES }, (_, i) => i);
@@ -251,7 +280,8 @@ test(`fuzz: ${CASES} mutated files end in time, with a result or a coded error, 
 
     const serial = await runSerial(options);
     const outcomes: Record<string, Outcome> = { serial };
-    for (const chunkSize of chunkSizes) outcomes[`chunkSize ${chunkSize}`] = await runParallel({ ...options, chunkSize, workers: WORKERS });
+    for (const chunkSize of chunkSizes)
+      outcomes[`chunkSize ${chunkSize}`] = await runParallel({ ...options, chunkSize, workers: WORKERS });
 
     for (const [label, o] of Object.entries(outcomes)) {
       if (o.kind === 'timeout') failures.push(describe(`${label} did not end within ${CASE_LIMIT_MS} ms`, outcomes));
@@ -272,7 +302,10 @@ test(`fuzz: ${CASES} mutated files end in time, with a result or a coded error, 
     else if (serial.kind === 'error') tally.errors.set(serial.code, (tally.errors.get(serial.code) ?? 0) + 1);
   }
 
-  console.log(`fuzz (seed ${SEED}): ${indexes.length} cases; ${tally.rows} results; errors:`, Object.fromEntries(tally.errors));
+  console.log(
+    `fuzz (seed ${SEED}): ${indexes.length} cases; ${tally.rows} results; errors:`,
+    Object.fromEntries(tally.errors),
+  );
   expect(failures, failures.join('\n\n')).toEqual([]);
   if (ONLY === undefined) {
     // The mutations must reach both outcomes often, or the test would check little.

@@ -40,7 +40,9 @@ test('no two progress events closer than progressInterval, except the final one'
   }
 });
 
-test('progressInterval 0 reports every merged chunk (the throttle above is doing the work)', { timeout: 60_000 }, async () => {
+test('progressInterval 0 reports every merged chunk (the throttle above is doing the work)', {
+  timeout: 60_000,
+}, async () => {
   const job = processDataset({ input, chunkSize: CHUNK, workers: 2, progressInterval: 0, aggregate });
   const events = record(job);
   await job.result;
@@ -63,12 +65,20 @@ test('a long interval gives the first report and the final one only', { timeout:
   expect(progress.at(-1)!.chunksDone).toBe(progress.at(-1)!.chunksTotal);
 });
 
-test('a throttled update is still reported when no merge follows (input that trickles in)', { timeout: 30_000 }, async () => {
+test('a throttled update is still reported when no merge follows (input that trickles in)', {
+  timeout: 30_000,
+}, async () => {
   // Everything but the end of a stream arrives at once; then the stream stays open. Chunks merge
   // within one interval, and no later merge would carry their progress out.
   const stream = new PassThrough();
   stream.write('k,v\n' + Array.from({ length: 20_000 }, (_, i) => `${i % 10},${i}\n`).join(''));
-  const job = processDataset({ input: stream, chunkSize: 8 << 10, workers: 2, progressInterval: 200, aggregate: { measures: { n: count() } } });
+  const job = processDataset({
+    input: stream,
+    chunkSize: 8 << 10,
+    workers: 2,
+    progressInterval: 200,
+    aggregate: { measures: { n: count() } },
+  });
   let merged = 0;
   let last: Progress | undefined;
   job.on('chunk', (c) => (merged += c.rows));

@@ -29,27 +29,32 @@ export function taskUrl(spec: string): string {
 
 export function runCommand(): Command {
   const cmd = new Command('run')
-    .description('run a task module (default export: defineTask({ init, reduce, combine, finalize? })) and print its result as JSON')
+    .description(
+      'run a task module (default export: defineTask({ init, reduce, combine, finalize? })) and print its result as JSON',
+    )
     .argument('[file]', "CSV file; '-' or nothing reads stdin")
     .requiredOption('--task <module>', 'path (relative to the current directory) or file: URL of the task module')
     .option('--params <json>', 'JSON value handed to the task as ctx.params', parseParams)
     .option('--pretty', 'indent the JSON result');
   addInputOptions(cmd);
   addOutputOptions(cmd);
-  cmd.addHelpText('after', examples([
-    'chunkmill run sales.csv --task ./top-products.js',
-    'chunkmill run sales.csv --task ./top-products.js --params \'{"top": 5}\' --pretty',
-    'cat sales.csv | chunkmill run - --task ./count-rows.mjs',
-    '',
-    'A task module (ESM):',
-    "  import { defineTask } from 'chunkmill';",
-    '  export default defineTask({',
-    '    init: () => ({ rows: 0 }),',
-    '    reduce: (acc, row) => { acc.rows++; },',
-    '    combine: (a, b) => ({ rows: a.rows + b.rows }),',
-    '  });',
-    'ctx.log(message) lines go to stderr (not with --quiet); the result goes to stdout.',
-  ]));
+  cmd.addHelpText(
+    'after',
+    examples([
+      'chunkmill run sales.csv --task ./top-products.js',
+      'chunkmill run sales.csv --task ./top-products.js --params \'{"top": 5}\' --pretty',
+      'cat sales.csv | chunkmill run - --task ./count-rows.mjs',
+      '',
+      'A task module (ESM):',
+      "  import { defineTask } from 'chunkmill';",
+      '  export default defineTask({',
+      '    init: () => ({ rows: 0 }),',
+      '    reduce: (acc, row) => { acc.rows++; },',
+      '    combine: (a, b) => ({ rows: a.rows + b.rows }),',
+      '  });',
+      'ctx.log(message) lines go to stderr (not with --quiet); the result goes to stdout.',
+    ]),
+  );
   cmd.action(async (file: string | undefined, o: RunOptions) => {
     const base = { input: resolveInput(file), ...jobOptions(o) };
     await withOutput(o.output, async (stream) => {

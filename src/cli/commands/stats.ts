@@ -1,12 +1,31 @@
 /** `chunkmill stats <file|->`: one row per column with its type, counts, range, mean and distinct values. */
 import { Command, InvalidArgumentError } from 'commander';
-import { addFormatOption, addInputOptions, addOutputOptions, jobOptions, examples, resolveFormat, resolveInput, type CommonFlags } from '../flags.js';
+import {
+  addFormatOption,
+  addInputOptions,
+  addOutputOptions,
+  jobOptions,
+  examples,
+  resolveFormat,
+  resolveInput,
+  type CommonFlags,
+} from '../flags.js';
 import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
 import { DEFAULT_DISTINCT_LIMIT, statsTask, type StatsParams, type StatsResult } from '../../index.js';
 
-export const STATS_COLUMNS = ['column', 'type', 'count', 'empty', 'min', 'max', 'mean', 'distinct', 'distinct_exact'] as const;
+export const STATS_COLUMNS = [
+  'column',
+  'type',
+  'count',
+  'empty',
+  'min',
+  'max',
+  'mean',
+  'distinct',
+  'distinct_exact',
+] as const;
 
 interface StatsOptions extends CommonFlags {
   distinctLimit?: number;
@@ -22,26 +41,47 @@ export function statsCommand(): Command {
   const cmd = new Command('stats')
     .description('per column: type, count, empty, min, max, mean and distinct count')
     .argument('[file]', "CSV file; '-' or nothing reads stdin")
-    .option('--distinct-limit <n>', `count distinct values exactly up to n, estimate above (default: ${DEFAULT_DISTINCT_LIMIT})`, parseLimit);
+    .option(
+      '--distinct-limit <n>',
+      `count distinct values exactly up to n, estimate above (default: ${DEFAULT_DISTINCT_LIMIT})`,
+      parseLimit,
+    );
   addInputOptions(cmd);
   addFormatOption(cmd);
   addOutputOptions(cmd);
-  cmd.addHelpText('after', examples([
-    'chunkmill stats sales.csv',
-    'chunkmill stats sales.csv --format json > profile.json',
-    'chunkmill stats big.csv --distinct-limit 100000 --workers 8',
-    '',
-    'type: integer, number, string, or empty (no values). count: non-empty fields; empty: empty fields.',
-    'min/max: numeric for integer and number columns, text order for strings. mean: numeric columns only.',
-    'distinct: non-empty values; above the limit a HyperLogLog estimate (~1% error), distinct_exact false.',
-  ]));
+  cmd.addHelpText(
+    'after',
+    examples([
+      'chunkmill stats sales.csv',
+      'chunkmill stats sales.csv --format json > profile.json',
+      'chunkmill stats big.csv --distinct-limit 100000 --workers 8',
+      '',
+      'type: integer, number, string, or empty (no values). count: non-empty fields; empty: empty fields.',
+      'min/max: numeric for integer and number columns, text order for strings. mean: numeric columns only.',
+      'distinct: non-empty values; above the limit a HyperLogLog estimate (~1% error), distinct_exact false.',
+    ]),
+  );
   cmd.action(async (file: string | undefined, o: StatsOptions) => {
     const format = resolveFormat(o);
     const base = { input: resolveInput(file), ...jobOptions(o) };
     const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
     await withOutput(o.output, async (stream) => {
-      const { value } = await execute(taskJob<StatsResult>(base, statsTask.url, params), { ...o, input: base.input, taskLogs: false });
-      const rows: Cell[][] = value.columns.map((c) => [c.column, c.type, c.count, c.empty, c.min, c.max, c.mean, c.distinct, c.distinctExact]);
+      const { value } = await execute(taskJob<StatsResult>(base, statsTask.url, params), {
+        ...o,
+        input: base.input,
+        taskLogs: false,
+      });
+      const rows: Cell[][] = value.columns.map((c) => [
+        c.column,
+        c.type,
+        c.count,
+        c.empty,
+        c.min,
+        c.max,
+        c.mean,
+        c.distinct,
+        c.distinctExact,
+      ]);
       await writeRows(stream, format, STATS_COLUMNS, rows);
     });
   });

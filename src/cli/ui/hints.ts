@@ -44,13 +44,17 @@ export async function sniffDelimiter(path: string, delimiter: string): Promise<s
 
 /** The error with a better hint where we can give one; the error itself otherwise. */
 export async function withCliHint(error: unknown, input: unknown, delimiter: string | undefined): Promise<unknown> {
-  if (!(error instanceof ChunkmillError) || error.code !== 'ERR_UNKNOWN_COLUMN' || typeof input !== 'string') return error;
+  if (!(error instanceof ChunkmillError) || error.code !== 'ERR_UNKNOWN_COLUMN' || typeof input !== 'string')
+    return error;
   const used = delimiter ?? ',';
   const found = await sniffDelimiter(input, used);
   if (found === null) return error;
   const spell = found === '\t' ? 'tab' : `'${found}'`;
   return new ChunkmillError(
-    { ...error.toData(), hint: `the header has no ${JSON.stringify(used)} but has ${JSON.stringify(found)}: try --delimiter ${spell}` },
+    {
+      ...error.toData(),
+      hint: `the header has no ${JSON.stringify(used)} but has ${JSON.stringify(found)}: try --delimiter ${spell}`,
+    },
     { cause: error },
   );
 }

@@ -57,7 +57,10 @@ async function openSink(path: string | undefined): Promise<Sink> {
     stream = (await open(path, 'w')).createWriteStream();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new ChunkmillError({ code: 'ERR_OUTPUT', message: `cannot write --output ${path}: ${err.code ?? err.message}` });
+    throw new ChunkmillError({
+      code: 'ERR_OUTPUT',
+      message: `cannot write --output ${path}: ${err.code ?? err.message}`,
+    });
   }
   stream.on('error', () => {}); // surfaced by close() through finished()
   return {
@@ -74,13 +77,23 @@ async function openSink(path: string | undefined): Promise<Sink> {
 }
 
 /** Writes one complete result in `format`; returns when it is all in the stream. */
-export async function writeRows(out: Writable, format: Format, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+export async function writeRows(
+  out: Writable,
+  format: Format,
+  columns: readonly string[],
+  rows: readonly Cell[][],
+): Promise<void> {
   switch (format) {
     case 'table':
       return write(out, renderTable(columns, rows));
     case 'json':
       // One object per line inside the array: valid JSON that is still readable and diffable.
-      return write(out, rows.length === 0 ? '[]\n' : '[\n' + rows.map((r) => JSON.stringify(toObject(columns, r))).join(',\n') + '\n]\n');
+      return write(
+        out,
+        rows.length === 0
+          ? '[]\n'
+          : '[\n' + rows.map((r) => JSON.stringify(toObject(columns, r))).join(',\n') + '\n]\n',
+      );
     case 'ndjson':
       return write(out, rows.map((r) => JSON.stringify(toObject(columns, r)) + '\n').join(''));
     case 'csv':
@@ -98,7 +111,9 @@ function toObject(columns: readonly string[], row: readonly Cell[]): Record<stri
 
 function renderTable(columns: readonly string[], rows: readonly Cell[][]): string {
   // Numbers right-aligned, as people read them; no colours, so the output is the same in a pipe.
-  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const numeric = columns.map(
+    (_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'),
+  );
   const table = new Table({
     head: [...columns],
     colAligns: numeric.map((n) => (n ? 'right' : 'left')),
@@ -114,7 +129,11 @@ function cellText(v: Cell | undefined): string {
 
 /** RFC 4180 via @fast-csv/format: a field is quoted when it holds a comma, a quote or a line break. */
 async function writeCsv(out: Writable, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
-  const csv = csvFormat<string[], string[]>({ headers: [...columns], alwaysWriteHeaders: true, includeEndRowDelimiter: true });
+  const csv = csvFormat<string[], string[]>({
+    headers: [...columns],
+    alwaysWriteHeaders: true,
+    includeEndRowDelimiter: true,
+  });
   csv.pipe(out, { end: false });
   const done = finished(csv);
   for (const r of rows) {

@@ -19,7 +19,12 @@ export interface ProgressLike {
  * CHUNKMILL_PROGRESS=0), otherwise only when stderr is a terminal: a bar in a log file or a
  * pipe is noise.
  */
-export function wantProgress(flag: boolean | undefined, quiet: boolean | undefined, env = process.env, stderrIsTTY = process.stderr.isTTY === true): boolean {
+export function wantProgress(
+  flag: boolean | undefined,
+  quiet: boolean | undefined,
+  env = process.env,
+  stderrIsTTY = process.stderr.isTTY === true,
+): boolean {
   if (quiet || flag === false) return false;
   if (flag === true) return true;
   const v = env.CHUNKMILL_PROGRESS?.trim().toLowerCase();
@@ -78,7 +83,14 @@ export function progressLine(p: ProgressLike, columns?: number): string {
  */
 export class ProgressDisplay {
   private readonly bar: SingleBar;
-  private last: ProgressLike = { bytesDone: 0, bytesTotal: null, rowsDone: 0, elapsedMs: 0, bytesPerSec: 0, etaMs: null };
+  private last: ProgressLike = {
+    bytesDone: 0,
+    bytesTotal: null,
+    rowsDone: 0,
+    elapsedMs: 0,
+    bytesPerSec: 0,
+    etaMs: null,
+  };
   private active = false;
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {

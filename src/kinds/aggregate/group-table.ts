@@ -32,7 +32,8 @@ export class GroupTable {
     for (;;) {
       const g = this.slots[slot]!;
       if (g === EMPTY) break;
-      if (this.hashes[g] === h && this.keyEnd[g]! - this.keyStart[g]! === length && this.equals(g, src, start, length)) return g;
+      if (this.hashes[g] === h && this.keyEnd[g]! - this.keyStart[g]! === length && this.equals(g, src, start, length))
+        return g;
       slot = (slot + 1) & this.mask;
     }
     return this.add(h, slot, src, start, end);

@@ -36,11 +36,24 @@ export interface AggregatePartial {
 
 export function emptyPartial(): AggregatePartial {
   const none = new Float64Array(0);
-  return { keys: [], rows: none, counts: none, extremes: none, sumSizes: new Int32Array(0), sumValues: none, rowsUsed: 0, rowsRejected: 0, valuesSkipped: 0 };
+  return {
+    keys: [],
+    rows: none,
+    counts: none,
+    extremes: none,
+    sumSizes: new Int32Array(0),
+    sumValues: none,
+    rowsUsed: 0,
+    rowsRejected: 0,
+    valuesSkipped: 0,
+  };
 }
 
 /** Packs groups (in order) into the partial's typed arrays. */
-export function packGroups(groups: GroupPartial[], measures: number): Omit<AggregatePartial, 'rowsUsed' | 'rowsRejected' | 'valuesSkipped'> {
+export function packGroups(
+  groups: GroupPartial[],
+  measures: number,
+): Omit<AggregatePartial, 'rowsUsed' | 'rowsRejected' | 'valuesSkipped'> {
   const n = groups.length;
   const keys: string[] = [];
   const rows = new Float64Array(n);

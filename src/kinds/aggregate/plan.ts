@@ -31,7 +31,10 @@ export function compileAggregate(
   const indexOf = (column: string, option: string): number => {
     const i = columnNames.indexOf(column);
     if (i < 0) {
-      const shown = columnNames.slice(0, 20).map((c) => JSON.stringify(c)).join(', ');
+      const shown = columnNames
+        .slice(0, 20)
+        .map((c) => JSON.stringify(c))
+        .join(', ');
       throw new ChunkmillError({
         code: 'ERR_UNKNOWN_COLUMN',
         message: `Unknown column "${column}" in ${option}${file ? ` (${file})` : ''}; the columns are: ${shown}${columnNames.length > 20 ? ', ...' : ''}`,

@@ -20,7 +20,13 @@ const KIND_SUM = 1;
 const KIND_MIN = 2;
 const KIND_MAX = 3;
 const KIND_MEAN = 4;
-const KIND_CODES: Record<MeasureKind, number> = { count: KIND_COUNT, sum: KIND_SUM, min: KIND_MIN, max: KIND_MAX, mean: KIND_MEAN };
+const KIND_CODES: Record<MeasureKind, number> = {
+  count: KIND_COUNT,
+  sum: KIND_SUM,
+  min: KIND_MIN,
+  max: KIND_MAX,
+  mean: KIND_MEAN,
+};
 
 export class AggregateSink implements ChunkSink {
   /** Groups in order of first appearance; the table maps key bytes to an index here. */
@@ -50,7 +56,8 @@ export class AggregateSink implements ChunkSink {
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
     const plan = this.plan;
-    if (fieldCount !== plan.width) return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
+    if (fieldCount !== plan.width)
+      return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
 
     // Parse each measure column once per record.
     const numeric = plan.numericColumns;
@@ -99,7 +106,12 @@ export class AggregateSink implements ChunkSink {
 
   partial(): AggregatePartial {
     const packed = packGroups(this.order, this.plan.measures.length);
-    return { ...packed, rowsUsed: this.rowsUsed, rowsRejected: this.badRows.rejected, valuesSkipped: this.valuesSkipped };
+    return {
+      ...packed,
+      rowsUsed: this.rowsUsed,
+      rowsRejected: this.badRows.rejected,
+      valuesSkipped: this.valuesSkipped,
+    };
   }
 
   private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial | null {
@@ -137,7 +149,10 @@ export class AggregateSink implements ChunkSink {
       } catch (e) {
         if (!(e instanceof InvalidUtf8Error)) throw e;
         const column = this.plan.columnNames[col]!;
-        this.error = { offset: e.at, data: { code: e.code, message: e.message, hint: e.hint, column, columnIndex: col + 1 } };
+        this.error = {
+          offset: e.at,
+          data: { code: e.code, message: e.message, hint: e.hint, column, columnIndex: col + 1 },
+        };
         return null;
       }
     }
@@ -192,4 +207,3 @@ export class AggregateSink implements ChunkSink {
     };
   }
 }
-

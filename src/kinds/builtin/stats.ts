@@ -20,7 +20,10 @@ import { addToSketch, estimate, mergeSketches, newSketch } from './hll.js';
 import { DEFAULT_DISTINCT_LIMIT, type StatsParams } from './stats-params.js';
 
 /** Type ranks: the widest seen wins when values or partials meet. */
-const EMPTY = 0, INTEGER = 1, NUMBER = 2, STRING = 3;
+const EMPTY = 0,
+  INTEGER = 1,
+  NUMBER = 2,
+  STRING = 3;
 const TYPE_NAMES = ['empty', 'integer', 'number', 'string'] as const;
 export type ColumnType = (typeof TYPE_NAMES)[number];
 
@@ -66,7 +69,18 @@ export interface StatsResult {
 }
 
 function newColumn(): ColumnAcc {
-  return { type: EMPTY, count: 0, empty: 0, numMin: Infinity, numMax: -Infinity, sum: newExactSum(), strMin: null, strMax: null, distinct: new Set(), sketch: null };
+  return {
+    type: EMPTY,
+    count: 0,
+    empty: 0,
+    numMin: Infinity,
+    numMax: -Infinity,
+    sum: newExactSum(),
+    strMin: null,
+    strMax: null,
+    distinct: new Set(),
+    sketch: null,
+  };
 }
 
 function toSketch(values: Iterable<string>): Uint8Array {

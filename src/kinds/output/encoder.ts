@@ -69,7 +69,10 @@ export class OutputEncoder {
   }
 
   private add(row: OutputRow): void {
-    if (!isRow(row)) throw outputError(`transform() returned ${row === null ? 'null' : typeof row} inside an array; expected objects or arrays`);
+    if (!isRow(row))
+      throw outputError(
+        `transform() returned ${row === null ? 'null' : typeof row} inside an array; expected objects or arrays`,
+      );
     this.rows++;
     if (this.format === 'csv') {
       this.append(csvLine(Array.isArray(row) ? row : this.valuesOf(row as Record<string, unknown>)));
@@ -93,7 +96,10 @@ export class OutputEncoder {
       return Object.values(row);
     }
     if (this.columns === undefined && !sameKeys(row, columns)) {
-      throw outputError(`an output row has the keys ${JSON.stringify(Object.keys(row))}, but the first output row had ${JSON.stringify(columns)}`, 'declare the CSV header with columns in defineTransform, or output.columns');
+      throw outputError(
+        `an output row has the keys ${JSON.stringify(Object.keys(row))}, but the first output row had ${JSON.stringify(columns)}`,
+        'declare the CSV header with columns in defineTransform, or output.columns',
+      );
     }
     return columns.map((c) => row[c]);
   }

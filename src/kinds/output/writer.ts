@@ -40,7 +40,11 @@ export class OutputWriter {
     if (output.stream !== undefined) {
       const stream = output.stream as Writable;
       if (stream.destroyed || stream.writableEnded) {
-        throw new ChunkmillError({ code: 'ERR_OUTPUT', message: 'The output stream is already closed', option: 'output.stream' });
+        throw new ChunkmillError({
+          code: 'ERR_OUTPUT',
+          message: 'The output stream is already closed',
+          option: 'output.stream',
+        });
       }
       return new OutputWriter(stream, 'the output stream', false);
     }
@@ -48,7 +52,14 @@ export class OutputWriter {
     const stream = createWriteStream(path);
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
-      stream.once('error', (e) => reject(new ChunkmillError({ code: 'ERR_OUTPUT', file: path, option: 'output.path', message: `Cannot create ${path}: ${e.message}` }, { cause: e })));
+      stream.once('error', (e) =>
+        reject(
+          new ChunkmillError(
+            { code: 'ERR_OUTPUT', file: path, option: 'output.path', message: `Cannot create ${path}: ${e.message}` },
+            { cause: e },
+          ),
+        ),
+      );
     });
     return new OutputWriter(stream, path, true);
   }
@@ -61,7 +72,8 @@ export class OutputWriter {
 
   write(bytes: Uint8Array | string): void {
     if (this.failure !== null) throw this.failure;
-    if (this.stream.destroyed || this.stream.writableEnded) this.fail(`${this.name} was closed before the job finished`);
+    if (this.stream.destroyed || this.stream.writableEnded)
+      this.fail(`${this.name} was closed before the job finished`);
     if (this.failure !== null) throw this.failure;
     this.stream.write(bytes);
     this.bytesWritten += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
@@ -107,7 +119,10 @@ export class OutputWriter {
 
   private fail(message: string, cause?: unknown): void {
     if (this.failure !== null) return;
-    this.failure = new ChunkmillError({ code: 'ERR_OUTPUT', message, ...(this.owned ? { file: this.name } : {}) }, { cause });
+    this.failure = new ChunkmillError(
+      { code: 'ERR_OUTPUT', message, ...(this.owned ? { file: this.name } : {}) },
+      { cause },
+    );
     this.onFailure?.(this.failure);
   }
 }

@@ -53,4 +53,3 @@ function userFailure(what: string, e: unknown): ChunkmillError {
   if (e instanceof ChunkmillError) return e;
   return new ChunkmillError({ code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` }, { cause: e });
 }
-

@@ -25,7 +25,14 @@ export function loadDefinition(url: string, kind: UserKind): Promise<AnyTask | A
     loading = import(url).then(
       (module: { default?: unknown }) => checkDefinition(module.default, url, kind),
       (e: unknown) => {
-        throw new ChunkmillError({ code: 'ERR_TASK_LOAD', message: `Cannot load the ${kind} module ${url}: ${messageOf(e)}`, hint: 'give a file: URL or an absolute path to compiled JavaScript' }, { cause: e });
+        throw new ChunkmillError(
+          {
+            code: 'ERR_TASK_LOAD',
+            message: `Cannot load the ${kind} module ${url}: ${messageOf(e)}`,
+            hint: 'give a file: URL or an absolute path to compiled JavaScript',
+          },
+          { cause: e },
+        );
       },
     );
     modules.set(key, loading);
@@ -37,12 +44,25 @@ function checkDefinition(value: unknown, url: string, kind: UserKind): AnyTask |
   const needed = kind === 'task' ? ['init', 'reduce', 'combine'] : ['transform'];
   const optional = kind === 'task' ? ['setup', 'finalize'] : ['setup'];
   const shape = kind === 'task' ? 'defineTask({ init, reduce, combine })' : 'defineTransform({ transform })';
-  const fail = (what: string) => new ChunkmillError({ code: 'ERR_TASK_INVALID', message: `The ${kind} module ${url} ${what}; its default export must be ${shape}` });
-  if (value === null || typeof value !== 'object') throw fail(value === undefined ? 'has no default export' : `default-exports ${typeof value}`);
+  const fail = (what: string) =>
+    new ChunkmillError({
+      code: 'ERR_TASK_INVALID',
+      message: `The ${kind} module ${url} ${what}; its default export must be ${shape}`,
+    });
+  if (value === null || typeof value !== 'object')
+    throw fail(value === undefined ? 'has no default export' : `default-exports ${typeof value}`);
   const record = value as Record<string, unknown>;
   for (const name of needed) if (typeof record[name] !== 'function') throw fail(`has no ${name}() function`);
-  for (const name of optional) if (record[name] !== undefined && typeof record[name] !== 'function') throw fail(`has a ${name} that is not a function`);
-  if (kind === 'transform' && record.columns !== undefined && typeof record.columns !== 'function' && !isStringArray(record.columns)) throw fail('has columns that are neither names nor a function');
+  for (const name of optional)
+    if (record[name] !== undefined && typeof record[name] !== 'function')
+      throw fail(`has a ${name} that is not a function`);
+  if (
+    kind === 'transform' &&
+    record.columns !== undefined &&
+    typeof record.columns !== 'function' &&
+    !isStringArray(record.columns)
+  )
+    throw fail('has columns that are neither names nor a function');
   return value as AnyTask | AnyTransform;
 }
 

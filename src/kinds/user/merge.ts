@@ -50,7 +50,9 @@ export class TaskMerger extends Counted {
     const acc = this.empty ? callUser('init()', () => this.def.init(this.ctx)) : this.acc;
     const { finalize } = this.def;
     if (finalize === undefined) return acc;
-    return callUser('finalize()', () => finalize.call(this.def, acc, { params: this.ctx.params, columns: this.ctx.columns }));
+    return callUser('finalize()', () =>
+      finalize.call(this.def, acc, { params: this.ctx.params, columns: this.ctx.columns }),
+    );
   }
 }
 

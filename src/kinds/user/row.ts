@@ -51,7 +51,16 @@ export class CsvRow implements Row {
       return decodeField(this.buf, starts[i]!, ends[i]!, quoted[i]!, this.quote);
     } catch (e) {
       if (!(e instanceof InvalidUtf8Error)) throw e;
-      throw new RowError({ code: e.code, message: e.message, ...(e.hint !== undefined ? { hint: e.hint } : {}), column: this.columns[i]!, columnIndex: i + 1 }, e.at);
+      throw new RowError(
+        {
+          code: e.code,
+          message: e.message,
+          ...(e.hint !== undefined ? { hint: e.hint } : {}),
+          column: this.columns[i]!,
+          columnIndex: i + 1,
+        },
+        e.at,
+      );
     }
   }
 
@@ -64,7 +73,13 @@ export class CsvRow implements Row {
     if (this.onBadNumber === 'skip') return null;
     const text = this.buf.toString('utf8', s, Math.min(e, s + 40)) + (e - s > 40 ? '...' : '');
     throw new RowError(
-      { code: 'ERR_CSV_BAD_NUMBER', message: `${JSON.stringify(text)} is not a number`, column: this.columns[i]!, columnIndex: i + 1, hint: 'onBadNumber: "skip" reads such values as null' },
+      {
+        code: 'ERR_CSV_BAD_NUMBER',
+        message: `${JSON.stringify(text)} is not a number`,
+        column: this.columns[i]!,
+        columnIndex: i + 1,
+        hint: 'onBadNumber: "skip" reads such values as null',
+      },
       s,
     );
   }

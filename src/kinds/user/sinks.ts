@@ -69,7 +69,8 @@ abstract class UserSink implements ChunkSink {
   }
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
-    if (fieldCount !== this.width) return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
+    if (fieldCount !== this.width)
+      return this.badRows.check(buf, slots, fieldCount, recordStart, (e) => (this.error = e));
     try {
       this.consume(this.row.at(buf, slots, fieldCount));
     } catch (e) {
@@ -87,7 +88,14 @@ abstract class UserSink implements ChunkSink {
 export class TaskSink extends UserSink {
   private acc: unknown;
 
-  constructor(private readonly def: AnyTask, width: number, onBadRow: BadRowPolicy, ctx: Context, quote: string, onBadNumber: BadNumberPolicy) {
+  constructor(
+    private readonly def: AnyTask,
+    width: number,
+    onBadRow: BadRowPolicy,
+    ctx: Context,
+    quote: string,
+    onBadNumber: BadNumberPolicy,
+  ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.acc = callUser('init()', () => def.init(ctx));
   }
@@ -120,7 +128,16 @@ export class TaskSink extends UserSink {
 export class TransformSink extends UserSink {
   private readonly encoder: OutputEncoder;
 
-  constructor(private readonly def: AnyTransform, format: OutputFormat, columns: readonly string[] | undefined, width: number, onBadRow: BadRowPolicy, ctx: Context, quote: string, onBadNumber: BadNumberPolicy) {
+  constructor(
+    private readonly def: AnyTransform,
+    format: OutputFormat,
+    columns: readonly string[] | undefined,
+    width: number,
+    onBadRow: BadRowPolicy,
+    ctx: Context,
+    quote: string,
+    onBadNumber: BadNumberPolicy,
+  ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.encoder = new OutputEncoder(format, columns);
   }
@@ -135,7 +152,14 @@ export class TransformSink extends UserSink {
 
   partial(): UserPartial {
     const { encoder } = this;
-    return { output: encoder.finish(), keys: encoder.keys, rowsOut: encoder.rows, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: 0 };
+    return {
+      output: encoder.finish(),
+      keys: encoder.keys,
+      rowsOut: encoder.rows,
+      rowsUsed: this.rowsUsed,
+      rowsRejected: this.rowsRejected,
+      valuesSkipped: 0,
+    };
   }
 }
 
@@ -146,8 +170,14 @@ const setups = new Map<string, Promise<void>>();
  * Loads the module (cached), runs its setup (once per thread when `setupOnce`, else now) and
  * returns the sink for one chunk.
  */
-export async function userSink(work: UserSpec, ctx: Context, chunkIndex: number, setupOnce: boolean): Promise<TaskSink | TransformSink> {
-  const def = work.kind === 'task' ? await loadDefinition(work.url, 'task') : await loadDefinition(work.url, 'transform');
+export async function userSink(
+  work: UserSpec,
+  ctx: Context,
+  chunkIndex: number,
+  setupOnce: boolean,
+): Promise<TaskSink | TransformSink> {
+  const def =
+    work.kind === 'task' ? await loadDefinition(work.url, 'task') : await loadDefinition(work.url, 'transform');
   if (def.setup !== undefined) {
     let done = setupOnce ? setups.get(work.url) : undefined;
     if (done === undefined) {
@@ -160,21 +190,36 @@ export async function userSink(work: UserSpec, ctx: Context, chunkIndex: number,
   const width = work.columns.length;
   return work.kind === 'task'
     ? new TaskSink(def as AnyTask, width, work.onBadRow, ctx, work.quote, work.onBadNumber)
-    : new TransformSink(def as AnyTransform, work.format ?? 'csv', work.outputColumns, width, work.onBadRow, ctx, work.quote, work.onBadNumber);
+    : new TransformSink(
+        def as AnyTransform,
+        work.format ?? 'csv',
+        work.outputColumns,
+        width,
+        work.onBadRow,
+        ctx,
+        work.quote,
+        work.onBadNumber,
+      );
 }
 
 /** The output columns a transform declares, if any (output.columns wins). */
-export function declaredColumns(def: AnyTransform, ctx: Context, override: readonly string[] | undefined): readonly string[] | undefined {
+export function declaredColumns(
+  def: AnyTransform,
+  ctx: Context,
+  override: readonly string[] | undefined,
+): readonly string[] | undefined {
   if (override !== undefined) return override;
   const { columns } = def;
   if (typeof columns !== 'function') return columns;
   const names = callUser('columns()', () => columns(ctx));
-  if (!isStringArray(names)) throw new ChunkmillError({ code: 'ERR_TASK_INVALID', message: 'columns() must return an array of names' });
+  if (!isStringArray(names))
+    throw new ChunkmillError({ code: 'ERR_TASK_INVALID', message: 'columns() must return an array of names' });
   return names;
 }
 
 function rowFailure(e: unknown, what: string, recordStart: number): SinkError {
   if (e instanceof RowError) return { data: e.data, offset: e.offset };
-  const data: ErrorData = e instanceof ChunkmillError ? e.toData() : { code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` };
+  const data: ErrorData =
+    e instanceof ChunkmillError ? e.toData() : { code: 'ERR_TASK_FAILED', message: `${what} threw: ${messageOf(e)}` };
   return { data, offset: recordStart };
 }
