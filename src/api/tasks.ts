@@ -82,8 +82,24 @@ export interface TransformDefinition<P = unknown> {
   transform(row: Row, ctx: TaskContext<P>): OutputRow | OutputRow[] | null | undefined | void;
 }
 
-export function defineTask<A, R = A, P = unknown>(definition: TaskDefinition<A, R, P>): TaskDefinition<A, R, P> {
-  return definition;
+/**
+ * Declares a task module's default export. Two forms:
+ *
+ *   defineTask<Params>()({ init, reduce, combine, finalize })   params typed, the rest inferred
+ *   defineTask({ init, reduce, combine, finalize })             params unknown, the rest inferred
+ *
+ * The curried form exists because TypeScript infers either all of a call's type arguments or
+ * none: `defineTask<Params>({...})` would have to spell out the accumulator and result types too.
+ * The explicit form `defineTask<A, R, P>({...})` still works.
+ */
+export function defineTask<P>(): <A, R = A>(definition: TaskDefinition<A, R, P>) => TaskDefinition<A, R, P>;
+export function defineTask<A, R = A, P = unknown>(definition: TaskDefinition<A, R, P>): TaskDefinition<A, R, P>;
+export function defineTask(
+  definition?: TaskDefinition<unknown, unknown, unknown>,
+):
+  | TaskDefinition<unknown, unknown, unknown>
+  | ((definition: TaskDefinition<unknown, unknown, unknown>) => TaskDefinition<unknown, unknown, unknown>) {
+  return definition ?? ((d) => d);
 }
 
 export function defineTransform<P = unknown>(definition: TransformDefinition<P>): TransformDefinition<P> {
