@@ -1,7 +1,8 @@
 /**
  * Built-in measures, as plain data specs: they are created on the caller's thread and cross to
  * the workers by structured clone, so they hold no functions. The code that runs them is in
- * aggregate.ts (per-row work, in workers) and merge.ts (partials, on the coordinator).
+ * kinds/aggregate/sink.ts (per-row work, in workers) and kinds/aggregate/merge.ts (partials, on
+ * the coordinator).
  */
 
 export interface CountSpec {

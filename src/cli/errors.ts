@@ -6,7 +6,7 @@ import { CommanderError } from 'commander';
 import { ChunkmillError } from '../index.js';
 import { cliHint } from './ui/hints.js';
 
-/** Exit statuses (documented in the README). 130 = 128 + SIGINT, the shell convention. */
+/** Exit statuses (documented in docs/cli.md). 130 = 128 + SIGINT, the shell convention. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** A mistake on the command line itself, whatever the input: exit 2. */

@@ -8,7 +8,8 @@
  * Each chunk is copied once, into an ArrayBuffer of its own, which can be transferred to a
  * worker. (Not shared memory: Node 20 frees a SharedArrayBuffer posted to a worker only when
  * both sides happen to collect garbage, and the scanner allocates almost nothing, so 2 GB of
- * stream input held ~2 GB; bench/rss-check.ts.) At most one chunk plus one read is buffered here.
+ * stream input would stay in memory: bench/rss-check.ts.) At most one chunk plus one read is
+ * buffered here.
  */
 const LF = 10;
 

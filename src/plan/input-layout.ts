@@ -3,7 +3,7 @@
  * the header's column names and where the data starts. It reads only the first record, with
  * async I/O, so the main thread stays free; the data itself is read by workers.
  *
- * Bad input found here, before any work starts (README "Failure behaviour"):
+ * Bad input found here, before any work starts (docs/failure-behaviour.md):
  * - binary data (a NUL byte in the first 64 KiB, or a gzip/zip signature): ERR_NOT_CSV;
  * - a header that is not UTF-8: ERR_CSV_INVALID_UTF8;
  * - a column name used twice: ERR_CSV_HEADER. An empty name is named by its 1-based position,

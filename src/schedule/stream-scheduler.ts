@@ -135,7 +135,8 @@ class StreamScheduler extends Scheduler {
   /**
    * The next chunk, or null if the run fails first: a read may wait indefinitely (an idle pipe,
    * a terminal), a cancel must not. (Not Promise.race with a promise that lives as long as the
-   * run: each race's result, a whole chunk, stayed reachable from it: 2 GB of stream, 2 GB held.)
+   * run: each race's result, a whole chunk, would stay reachable from it, so a 2 GB stream would
+   * keep 2 GB in memory.)
    */
   private read(): Promise<SourceChunk | null> {
     return new Promise<SourceChunk | null>((resolve, reject) => {

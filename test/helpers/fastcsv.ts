@@ -1,4 +1,4 @@
-/** @fast-csv/parse, the independent reference parser (DESIGN.md section 6), as records. */
+/** @fast-csv/parse, the independent reference parser (docs/architecture.md, Dependencies), as records. */
 import { parseString } from '@fast-csv/parse';
 
 /**

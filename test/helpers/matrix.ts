@@ -1,7 +1,7 @@
 /**
- * The invariant every parallel test sweeps (DESIGN.md section 3): for any chunk size, 1 byte to
- * the whole file, and any worker count, processDataset gives the result of the serial in-process
- * parse. Real worker threads on real files; no mocks.
+ * The invariant every parallel test sweeps (docs/architecture.md, Exact chunking): for any chunk
+ * size, 1 byte to the whole file, and any worker count, processDataset gives the result of the
+ * serial in-process parse. Real worker threads on real files; no mocks.
  */
 import { statSync } from 'node:fs';
 import { expect } from 'vitest';

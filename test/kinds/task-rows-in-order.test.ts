@@ -2,7 +2,7 @@
  * A user task sees every record exactly once, decoded as the reference parser decodes it, and
  * its accumulators are combined in input order: the task that collects every row's fields gives
  * @fast-csv/parse's records in the serial run, and the serial result for every chunk size and
- * worker count (the invariant of DESIGN.md section 3, for user tasks).
+ * worker count (the invariant of docs/architecture.md, Exact chunking, for user tasks).
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';

@@ -5,9 +5,9 @@
  *
  * CSV fields are formatted by @fast-csv/format's FieldFormatter (its quoting and escaping rules,
  * exactly), called directly: its stream API (writeToBuffer) measured 15 MB/s on this machine,
- * the FieldFormatter alone 33 MB/s (100k rows x 5 fields). The package has no
- * exports map, and the lockfile pins the version; test/transform-csv-format.test.ts checks the
- * bytes against fast-csv's own writeToBuffer so a change there cannot go unnoticed.
+ * the FieldFormatter alone 33 MB/s (100k rows x 5 fields). The package has no exports map, and
+ * the lockfile pins the version; test/kinds/transform-csv-format.test.ts checks the bytes against
+ * fast-csv's own writeToBuffer so a change there cannot go unnoticed.
  */
 import { createRequire } from 'node:module';
 import { FormatterOptions } from '@fast-csv/format';
@@ -38,11 +38,11 @@ export function csvLine(values: readonly unknown[], isHeader = false): string {
 }
 
 /**
- * Encoded rows go straight into bytes: holding a chunk's row strings until the end made them
- * outlive the young generation, and GC took more time than the encoding (profile of a 10 MB
- * NDJSON transform: 1.2 s of GC in 2.2 s). The buffer is one per thread, reused by each chunk in
- * turn (a thread encodes one chunk at a time): a new one per chunk was garbage that V8 frees
- * only when the thread next collects, and RSS rose with it.
+ * Encoded rows go straight into bytes: a chunk's row strings held until the end outlive the young
+ * generation, and GC then takes more time than the encoding (profile of a 10 MB NDJSON transform
+ * holding them: 1.2 s of GC in 2.2 s). The buffer is one per thread, reused by each chunk in turn
+ * (a thread encodes one chunk at a time): a new one per chunk is garbage that V8 frees only when
+ * the thread next collects, so RSS would rise with the input.
  */
 let scratch = Buffer.allocUnsafe(64 << 10);
 
