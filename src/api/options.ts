@@ -70,8 +70,9 @@ export interface CommonOptions {
   /** Cancels the job, like job.cancel(). */
   signal?: AbortSignal;
   /**
-   * Times a chunk whose worker died (exit, out of memory), that timed out, or whose user code
-   * threw is run again, on a fresh worker, before the job fails with the first failure. @default 2
+   * Times a chunk whose worker died (exit, out of memory) or that timed out is run again, on a
+   * fresh worker, before the job fails with the first failure. A throw in user code is retried
+   * only with `retryTaskErrors`. @default 2
    */
   retries?: number;
   /** Milliseconds a chunk may run (from when a worker starts it) before it is aborted. @default none */
@@ -84,6 +85,12 @@ export interface CommonOptions {
 }
 
 /** A built-in group-by aggregate. */
+  /**
+   * Also retry a chunk whose user code threw (ERR_TASK_FAILED), up to `retries` times: for code
+   * that can fail and then succeed (a flaky service it calls). Off, such a throw fails the job at
+   * once: a deterministic error would only fail again. @default false
+   */
+  retryTaskErrors?: boolean;
 export interface ProcessOptions<
   G extends string = string,
   M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>,
@@ -156,3 +163,4 @@ export const DEFAULTS = {
   progressInterval: 100,
   retries: 2,
 } as const;
+  retryTaskErrors: false,

@@ -17,6 +17,8 @@ import type { ChunkReply, ChunkTask } from './protocol.js';
 export interface ChunkPolicy {
   /** Times a chunk is run again after a fault that may heal (see retries.ts). */
   retries: number;
+  /** Also run a chunk again when user code threw (ERR_TASK_FAILED); by default that fails at once. */
+  retryTaskErrors: boolean;
   /** Milliseconds a chunk may run, counted from when a worker starts it. */
   timeout: number | undefined;
   /** Aborted when the job no longer wants replies (it was cancelled, failed or ended). */

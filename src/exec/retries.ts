@@ -1,16 +1,27 @@
 /**
  * The retry policy of a chunk, whatever runs it: a chunk whose worker died (exit, out of
- * memory), timed out, or whose user code threw is run again, with a `warning` per failure. When
- * the retries are spent the job fails with the first failure: the original cause.
+ * memory) or timed out is run again, with a `warning` per failure. When the retries are spent
+ * the job fails with the first failure: the original cause.
  *
- * Data errors (CSV syntax, a bad number, a missing file) are not retried: they would fail again.
+ * What is retried is what can heal: a fresh worker, another moment. A throw in user code
+ * (ERR_TASK_FAILED) is as deterministic as the data it ran on, so it fails the job at once, one
+ * error and no warnings, unless the job asks for it (`retryTaskErrors`: code that calls a flaky
+ * service, say). Data errors (CSV syntax, a bad number, a missing file) are never retried: they
+ * would fail again.
  */
 import { AbortError, type ChunkmillError, type ErrorData } from '../errors.js';
 import type { ChunkPolicy } from './executor.js';
 import type { ChunkReply } from './protocol.js';
 
-/** Failures worth another try: the worker or the user's code, not the data. */
-const RETRYABLE = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT', 'ERR_TASK_FAILED']);
+/** Failures worth another try: the worker died or was stopped, not the data. */
+const FAULTS: ReadonlySet<string> = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT']);
+/** With `retryTaskErrors`: a throw in user code too. */
+const FAULTS_AND_TASK_ERRORS: ReadonlySet<string> = new Set([...FAULTS, 'ERR_TASK_FAILED']);
+
+/** The error codes `policy` runs a chunk again for. */
+export function retryableCodes(policy: Pick<ChunkPolicy, 'retryTaskErrors'>): ReadonlySet<string> {
+  return policy.retryTaskErrors ? FAULTS_AND_TASK_ERRORS : FAULTS;
+}
 
 /**
  * Runs `attempt` until it gives a reply that is not a retryable failure, or the retries are
@@ -23,6 +34,7 @@ export async function withRetries(
 ): Promise<ChunkReply> {
   // The first failure is what the job fails with: a reply (the scheduler locates its line) or an error.
   let original: { reply: ChunkReply } | { error: ChunkmillError } | null = null;
+  const RETRYABLE = retryableCodes(policy);
   for (let n = 0; ; n++) {
     let outcome: { reply: ChunkReply } | { error: ChunkmillError };
     let why: string;

@@ -24,6 +24,7 @@ export interface ResolvedOptions extends ComputationOptions {
   workerResourceLimits: ResourceLimits | undefined;
   signal: AbortSignal | undefined;
   retries: number;
+  retryTaskErrors: boolean;
   timeout: number | undefined;
   checkpoint: string | undefined;
 }

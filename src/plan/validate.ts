@@ -38,6 +38,7 @@ const KNOWN = new Set([
   'signal',
   'retries',
   'timeout',
+  'retryTaskErrors',
   'checkpoint',
 ]);
 
@@ -82,6 +83,7 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     retries: options.retries === undefined ? DEFAULTS.retries : nonNegativeInteger('retries', options.retries),
     timeout: options.timeout === undefined ? undefined : positiveInteger('timeout', options.timeout, 0, 2 ** 31 - 1),
     checkpoint: undefined,
+    retryTaskErrors: boolean('retryTaskErrors', options.retryTaskErrors, DEFAULTS.retryTaskErrors),
   };
   resolved.checkpoint = checkpointPath(options.checkpoint, resolved);
   for (const [name, value] of [

@@ -36,9 +36,15 @@ export abstract class Scheduler {
     protected readonly computation: Computation,
     protected readonly executor: Executor,
     protected readonly reporter: JobReporter,
-    faults: { retries: number; timeout: number | undefined },
+    faults: { retries: number; retryTaskErrors: boolean; timeout: number | undefined },
   ) {
-    this.policy = { ...faults, signal: this.ended.signal, onWarning: (w) => this.reporter.emit('warning', w) };
+    this.policy = {
+      retries: faults.retries,
+      retryTaskErrors: faults.retryTaskErrors,
+      timeout: faults.timeout,
+      signal: this.ended.signal,
+      onWarning: (w) => this.reporter.emit('warning', w),
+    };
   }
 
   /** Chunks dispatched and not yet answered, at most. */

@@ -1,7 +1,8 @@
 /**
- * Faults in workers: a worker that exits, a chunk that never finishes (timeout), a task that
- * throws. The failed chunk runs again (a dead or stopped worker replaced by a new thread) up to `retries` times, each failure a
- * `warning`; then the job fails with the first failure. No thread outlives the job.
+ * Faults in workers: a worker that exits, a chunk that never finishes (timeout). The failed chunk
+ * runs again (a dead or stopped worker replaced by a new thread) up to `retries` times, each
+ * failure a `warning`; then the job fails with the first failure. A task that throws fails at
+ * once, unless retryTaskErrors asks for the same retries. No thread outlives the job.
  */
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -95,11 +96,13 @@ test('a timeout counts from when a chunk starts, not while it waits in the queue
   expect((await job.result).value).toBe(3000);
 });
 
-test('a task that throws is retried, then fails with its first error, at its line', { timeout: 60_000 }, async () => {
+/** A task that throws on row r100, on 2 workers; returns its error and the warnings before it. */
+async function throwingTask(retryTaskErrors?: boolean) {
   const job = processDataset({
     input,
     task: module('throws'),
     params: { in: 'reduce', at: 'r100' },
+    ...(retryTaskErrors !== undefined ? { retryTaskErrors } : {}),
     workers: 2,
     chunkSize: 4096,
   });
@@ -107,7 +110,19 @@ test('a task that throws is retried, then fails with its first error, at its lin
   const error = await rejectionOf(job.result);
   expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', line: 102 });
   expect(error.message).toMatch(/^reduce\(\) threw: bad row r100 \(/);
-  expect(seen.map((w) => w.message)).toEqual([
+  return seen;
+}
+
+test('a task that throws fails at once, with its error at its line, and no retry warning', {
+  timeout: 60_000,
+}, async () => {
+  expect(await throwingTask()).toEqual([]);
+});
+
+test('with retryTaskErrors a task that throws is retried, then fails with its first error, at its line', {
+  timeout: 60_000,
+}, async () => {
+  expect((await throwingTask(true)).map((w) => w.message)).toEqual([
     expect.stringMatching(/retry 1 of 2/),
     expect.stringMatching(/retry 2 of 2/),
   ]);
