@@ -60,12 +60,18 @@ export interface JobWarning {
 }
 
 export interface JobStats {
-  /** Records read (rowsUsed + rowsRejected). */
+  /** Records read (rowsUsed + rowsRejected + rowsFiltered). */
   rows: number;
+  /** Records the computation took in: read, of the right width, and kept by the `where` filter. */
   rowsUsed: number;
-  /** Records skipped by onBadRow: 'skip'. */
+  /** Records skipped by onBadRow: 'skip' (or 'report'). The filter never sees them. */
   rowsRejected: number;
-  /** Values skipped by onBadNumber: 'skip'. */
+  /** Records the `where` filter dropped (0 without one). */
+  rowsFiltered: number;
+  /**
+   * Values skipped by onBadNumber: 'skip': once per value read as a number by a measure, and once
+   * per value a `where` comparison read as a number (so a value both read counts twice).
+   */
   valuesSkipped: number;
   bytes: number;
   chunks: number;

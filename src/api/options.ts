@@ -43,6 +43,16 @@ export interface CommonOptions {
   chunkRows?: number;
   csv?: CsvOptions;
   /**
+   * Keep only the records for which this expression is true, e.g. `'delay > 60 and origin =
+   * "LAS"'`: comparisons (= != < <= > >=) of a column with a number or a quoted text, `is empty`,
+   * `is not empty`, `and`, `or`, `not`, parentheses. An empty field is NULL: a comparison with it
+   * is neither true nor false, so the record is dropped. A value compared with a number that is
+   * not one follows onBadNumber. Evaluated in the workers, on the record's bytes. The records it
+   * drops are counted in stats.rowsFiltered, not in rowsUsed. docs/filter.md has the grammar.
+   * @default none (every record)
+   */
+  where?: string;
+  /**
    * A record whose field count differs from the header's: fail ('error'), skip and count it
    * ('skip'), or skip, count and write it with its line to the `rejects` file ('report'). @default 'error'
    */
@@ -75,6 +85,12 @@ export interface CommonOptions {
    * only with `retryTaskErrors`. @default 2
    */
   retries?: number;
+  /**
+   * Also retry a chunk whose user code threw (ERR_TASK_FAILED), up to `retries` times: for code
+   * that can fail and then succeed (a flaky service it calls). Off, such a throw fails the job at
+   * once: a deterministic error would only fail again. @default false
+   */
+  retryTaskErrors?: boolean;
   /** Milliseconds a chunk may run (from when a worker starts it) before it is aborted. @default none */
   timeout?: number;
   /**
@@ -85,12 +101,6 @@ export interface CommonOptions {
 }
 
 /** A built-in group-by aggregate. */
-  /**
-   * Also retry a chunk whose user code threw (ERR_TASK_FAILED), up to `retries` times: for code
-   * that can fail and then succeed (a flaky service it calls). Off, such a throw fails the job at
-   * once: a deterministic error would only fail again. @default false
-   */
-  retryTaskErrors?: boolean;
 export interface ProcessOptions<
   G extends string = string,
   M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>,
@@ -162,5 +172,5 @@ export const DEFAULTS = {
   /** At most ~10 progress events per second: enough for a bar, cheap for a UI. */
   progressInterval: 100,
   retries: 2,
-} as const;
   retryTaskErrors: false,
+} as const;

@@ -5,11 +5,12 @@
 import { AggregateSink } from './aggregate/sink.js';
 import type { AggregatePartial } from './aggregate/partial.js';
 import type { ComputationSpec } from './computation-spec.js';
+import { FilterSink, type FilterCounts } from './filter/sink.js';
 import type { ChunkSink } from './sink.js';
 import { Context, type ControlChannel } from './user/context.js';
 import { userSink, type UserPartial } from './user/sinks.js';
 
-export type PartialSink = ChunkSink & { partial(): AggregatePartial | UserPartial };
+export type PartialSink = ChunkSink & { partial(): (AggregatePartial | UserPartial) & FilterCounts };
 
 /**
  * User modules are loaded and set up first; `setupOnce` runs setup once per thread (a worker)
@@ -22,6 +23,11 @@ export async function openChunkSink(
   chunkIndex: number,
   setupOnce: boolean,
 ): Promise<PartialSink> {
-  if (spec.kind === 'aggregate') return new AggregateSink(spec.plan);
-  return userSink(spec, new Context(spec.params, spec.columns, threadId, channel), chunkIndex, setupOnce);
+  const sink: PartialSink =
+    spec.kind === 'aggregate'
+      ? new AggregateSink(spec.plan)
+      : await userSink(spec, new Context(spec.params, spec.columns, threadId, channel), chunkIndex, setupOnce);
+  if (spec.filter === undefined) return sink;
+  const policies = spec.kind === 'aggregate' ? spec.plan : spec;
+  return new FilterSink(sink, spec.filter, { onBadNumber: policies.onBadNumber, quote: policies.quote });
 }

@@ -1,11 +1,14 @@
 /**
  * What phase B computes for each chunk, as plain data sent with every parse task: the built-in
- * aggregate compiled against the columns, or a user module with its params and policies.
+ * aggregate compiled against the columns, or a user module with its params and policies, and the
+ * where filter in front of either.
  */
 import type { AggregatePlan } from './aggregate/plan.js';
+import type { FilterPlan } from './filter/compile.js';
 import type { UserSpec } from './user/sinks.js';
 
-export type ComputationSpec = { kind: 'aggregate'; plan: AggregatePlan } | UserSpec;
+/** `filter`: the where option, compiled; records that fail it never reach the computation. */
+export type ComputationSpec = ({ kind: 'aggregate'; plan: AggregatePlan } | UserSpec) & { filter?: FilterPlan };
 
 /** The column names the records of this computation are read against. */
 export function columnsOf(spec: ComputationSpec): readonly string[] {

@@ -11,8 +11,12 @@ import { ChunkmillError } from '../errors.js';
 import { AggregateMerger } from './aggregate/merge.js';
 import type { AggregatePartial } from './aggregate/partial.js';
 import { compileAggregate } from './aggregate/plan.js';
+import { compileFilter } from './filter/compile.js';
+import { whereColumns, type WhereExpr } from './filter/parse.js';
+import type { FilterCounts } from './filter/sink.js';
+import { withSuggestion } from './unknown-column.js';
 import type { Reject } from './bad-rows.js';
-import type { ComputationSpec } from './computation-spec.js';
+import { columnsOf, type ComputationSpec } from './computation-spec.js';
 import { csvLine } from './output/encoder.js';
 import { OutputWriter, type ResolvedOutput } from './output/writer.js';
 import { Context, type ControlChannel } from './user/context.js';
@@ -36,6 +40,8 @@ export interface ComputationOptions {
   onBadNumber: BadNumberPolicy;
   /** The rejects file, for onBadRow: 'report'. */
   rejects: string | undefined;
+  /** The where filter, parsed (plan/validate.ts). */
+  where: { text: string; expr: WhereExpr } | undefined;
 }
 
 /** Takes chunk results, in chunk order. */
@@ -44,6 +50,8 @@ export interface ChunkMerger {
   readonly rowsUsed: number;
   readonly rowsRejected: number;
   readonly valuesSkipped: number;
+  /** Records the where filter dropped (absent without one). */
+  readonly rowsFiltered?: number;
 }
 
 export interface Computation {
@@ -73,7 +81,7 @@ export async function openComputation(
   reporter: JobReporter | null,
   keyedRecords = false,
 ): Promise<Computation> {
-  const computation = await openMain(opts, columns, reporter, keyedRecords);
+  const computation = withFilter(opts, await openMain(opts, columns, reporter, keyedRecords));
   if (opts.rejects === undefined) return computation;
   // onBadRow: 'report': a CSV of line, fields found, and the record (its fields as one CSV line).
   const rejects = await OutputWriter.open({ path: opts.rejects, stream: undefined, format: 'csv', columns: undefined });
@@ -106,10 +114,15 @@ async function openMain(
   if (work.kind === 'aggregate') {
     // An empty input has no header to check names against: it yields the empty result. Records
     // with keys (NDJSON, objects) may leave keys out: a key the first record lacks is not an error.
-    const referenced = referencedColumns(work.spec.measures, work.spec.groupBy ?? []);
+    const referenced = referencedColumns(work.spec.measures, work.spec.groupBy ?? [], opts.where?.expr);
     const names =
       columns.length === 0 ? referenced : keyedRecords ? [...new Set([...columns, ...referenced])] : columns;
-    const plan = compileAggregate(work.spec, names, policies, opts.path);
+    let plan: ReturnType<typeof compileAggregate>;
+    try {
+      plan = compileAggregate(work.spec, names, policies, opts.path);
+    } catch (e) {
+      throw withSuggestion(e, names);
+    }
     const merger = new AggregateMerger(plan);
     return simple({ kind: 'aggregate', plan }, merger, async (stats) => ({ rows: merger.rows(), stats }));
   }
@@ -163,10 +176,46 @@ function noRejects(): void {
   throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A rejected record without onBadRow: "report"' });
 }
 
-function referencedColumns(measures: Record<string, MeasureSpec>, groupBy: readonly string[]): string[] {
+function referencedColumns(
+  measures: Record<string, MeasureSpec>,
+  groupBy: readonly string[],
+  where: WhereExpr | undefined,
+): string[] {
   const names = new Set(groupBy);
   for (const m of Object.values(measures)) if (m.kind !== 'count') names.add(m.column);
+  if (where !== undefined) for (const c of whereColumns(where)) names.add(c);
   return [...names];
+}
+
+/**
+ * Puts the where filter in front of the computation: compiled against the same columns, sent
+ * with the spec, and its dropped records counted by the merger.
+ */
+function withFilter(opts: ComputationOptions, computation: Computation): Computation {
+  if (opts.where === undefined) return computation;
+  const names = columnsOf(computation.spec);
+  const filter = compileFilter(opts.where.text, opts.where.expr, names, opts.path);
+  const inner = computation.merger;
+  let rowsFiltered = 0;
+  const merger: ChunkMerger = {
+    add(partial, chunkIndex) {
+      rowsFiltered += (partial as FilterCounts).rowsFiltered ?? 0;
+      inner.add(partial, chunkIndex);
+    },
+    get rowsUsed() {
+      return inner.rowsUsed;
+    },
+    get rowsRejected() {
+      return inner.rowsRejected;
+    },
+    get valuesSkipped() {
+      return inner.valuesSkipped;
+    },
+    get rowsFiltered() {
+      return rowsFiltered;
+    },
+  };
+  return { ...computation, spec: { ...computation.spec, filter }, merger };
 }
 
 /** ctx.log / ctx.progress as Job events. */

@@ -12,10 +12,12 @@ export function finalStats(
   chunksResumed = 0,
 ): JobStats {
   const { rowsUsed, rowsRejected, valuesSkipped } = merger;
+  const rowsFiltered = merger.rowsFiltered ?? 0;
   return {
-    rows: rowsUsed + rowsRejected,
+    rows: rowsUsed + rowsRejected + rowsFiltered,
     rowsUsed,
     rowsRejected,
+    rowsFiltered,
     valuesSkipped,
     bytes,
     chunks,

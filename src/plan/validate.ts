@@ -10,8 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from '../api/measures.js';
 import { DEFAULTS, MAX_RECORD_SIZE, type AnyProcessOptions, type OutputOptions } from '../api/options.js';
 import type { TaskModuleRef } from '../api/tasks.js';
-import { invalidOption } from '../errors.js';
+import { ChunkmillError, invalidOption } from '../errors.js';
 import type { WorkRequest } from '../kinds/computation.js';
+import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/parse.js';
 import type { ResolvedOutput } from '../kinds/output/writer.js';
 import type { ResolvedInput, ResolvedOptions } from './resolved-options.js';
 
@@ -37,9 +38,10 @@ const KNOWN = new Set([
   'workerResourceLimits',
   'signal',
   'retries',
-  'timeout',
   'retryTaskErrors',
+  'timeout',
   'checkpoint',
+  'where',
 ]);
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
@@ -81,9 +83,10 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     workerResourceLimits: resourceLimits(options.workerResourceLimits),
     signal: abortSignal(options.signal),
     retries: options.retries === undefined ? DEFAULTS.retries : nonNegativeInteger('retries', options.retries),
+    retryTaskErrors: boolean('retryTaskErrors', options.retryTaskErrors, DEFAULTS.retryTaskErrors),
     timeout: options.timeout === undefined ? undefined : positiveInteger('timeout', options.timeout, 0, 2 ** 31 - 1),
     checkpoint: undefined,
-    retryTaskErrors: boolean('retryTaskErrors', options.retryTaskErrors, DEFAULTS.retryTaskErrors),
+    where: where(options.where),
   };
   resolved.checkpoint = checkpointPath(options.checkpoint, resolved);
   for (const [name, value] of [
@@ -226,6 +229,23 @@ function aggregateSpec(spec: unknown): AggregateSpec {
     }
   }
   return { groupBy: groupBy ?? [], measures };
+}
+
+/** The where expression, parsed: a syntax error names the option and points at the character. */
+function where(value: unknown): { text: string; expr: WhereExpr } | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string')
+    throw invalidOption('where', `expected an expression as a string, got ${describe(value)}`);
+  try {
+    return { text: value, expr: parseWhere(value) };
+  } catch (e) {
+    if (!(e instanceof WhereSyntaxError)) throw e;
+    throw new ChunkmillError({
+      code: 'ERR_INVALID_OPTION',
+      option: 'where',
+      message: `Invalid option "where": ${e.describe()}`,
+    });
+  }
 }
 
 function positiveInteger(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -173,6 +173,8 @@ export function checkpointKey(
       maxRecordSize: opts.maxRecordSize,
     },
     what,
+    // Absent without a filter, so journals written before the option existed keep their key.
+    where: opts.where?.text,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

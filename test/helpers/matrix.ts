@@ -53,6 +53,7 @@ export async function runMatrix(options: ProcessOptions, matrix: MatrixOptions =
       expect(parallel.stats.rowsUsed, label).toBe(serial.stats.rowsUsed);
       expect(parallel.stats.rowsRejected, label).toBe(serial.stats.rowsRejected);
       expect(parallel.stats.valuesSkipped, label).toBe(serial.stats.valuesSkipped);
+      expect(parallel.stats.rowsFiltered, label).toBe(serial.stats.rowsFiltered);
     }
   }
   return serial;

@@ -61,3 +61,14 @@ test('the message lists the columns there are', { timeout: 30_000 }, async () =>
   expect(error.message).toContain('"region", "product", "amount"');
   expect(error.file).toBe(input);
 });
+
+test('a did-you-mean: the same name in another case, else the nearest within a few edits', async () => {
+  const hint = async (column: string) =>
+    (await rejectionOf(processSerial({ input, aggregate: { groupBy: [column], measures: { n: count() } } }))).hint;
+  expect(await hint('Region')).toBe('did you mean "region"?');
+  expect(await hint('regoin')).toBe('did you mean "region"?');
+  expect(await hint('prodcut')).toBe('did you mean "product"?');
+  expect(await hint('amnt')).toBe('did you mean "amount"?');
+  expect(await hint('zzz')).toBeUndefined();
+  expect(await hint('customer')).toBeUndefined();
+});

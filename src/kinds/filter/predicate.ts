@@ -1,0 +1,186 @@
+/**
+ * The where filter as a test on one record's bytes, built once per chunk from the plan: a tree of
+ * small closures over the scanner's field offsets. No string per field: numbers are parsed from
+ * the bytes as the aggregate parses them (parseNumberInto), text is compared byte by byte
+ * against the literal's UTF-8 (doubled quotes of a quoted field undone on the fly).
+ *
+ * Logic is SQL's three-valued one: an empty field is NULL, and a comparison with NULL is neither
+ * true nor false (UNKNOWN); `not UNKNOWN` is UNKNOWN, `false and UNKNOWN` false, `true or
+ * UNKNOWN` true. A record is kept only when the whole expression is true, so `delay > 60` and
+ * `not (delay > 60)` both drop the rows with no delay; `is empty` is the way to ask for them.
+ *
+ * Text compares by bytes, which for UTF-8 is code point order (as DuckDB compares VARCHAR).
+ */
+import type { BadNumberPolicy } from '../../api/options.js';
+import { parseNumberInto } from '../../csv/fields.js';
+import type { FieldSlots } from '../../csv/scanner.js';
+import type { SinkError } from '../sink.js';
+import type { FilterNode, FilterPlan } from './compile.js';
+import type { CompareOp } from './parse.js';
+
+export const FALSE = 0;
+export const TRUE = 1;
+/** NULL in a comparison. */
+export const UNKNOWN = 2;
+/** A value that is not a number under onBadNumber: 'error': `fail` was called; stop the scan. */
+export const FAILED = 3;
+
+export type Truth = typeof FALSE | typeof TRUE | typeof UNKNOWN | typeof FAILED;
+export type RecordTest = (buf: Uint8Array, slots: FieldSlots) => Truth;
+
+export interface PredicateHooks {
+  onBadNumber: BadNumberPolicy;
+  quote: string;
+  /** A value that is not a number, under onBadNumber: 'error'. */
+  fail(error: SinkError): void;
+  /** A value that is not a number, under onBadNumber: 'skip' (read as NULL). */
+  skipped(): void;
+}
+
+export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): RecordTest {
+  const quote = hooks.quote.charCodeAt(0);
+  const number = new Float64Array(1);
+
+  const build = (node: FilterNode): RecordTest => {
+    switch (node.kind) {
+      case 'and': {
+        const args = node.args.map(build);
+        return (buf, slots) => {
+          let result: Truth = TRUE;
+          for (const test of args) {
+            const t = test(buf, slots);
+            if (t === FALSE || t === FAILED) return t;
+            if (t === UNKNOWN) result = UNKNOWN;
+          }
+          return result;
+        };
+      }
+      case 'or': {
+        const args = node.args.map(build);
+        return (buf, slots) => {
+          let result: Truth = FALSE;
+          for (const test of args) {
+            const t = test(buf, slots);
+            if (t === TRUE || t === FAILED) return t;
+            if (t === UNKNOWN) result = UNKNOWN;
+          }
+          return result;
+        };
+      }
+      case 'not': {
+        const arg = build(node.arg);
+        return (buf, slots) => {
+          const t = arg(buf, slots);
+          return t === TRUE ? FALSE : t === FALSE ? TRUE : t;
+        };
+      }
+      case 'empty': {
+        const f = node.field;
+        return (_buf, slots) => (slots.starts[f] === slots.ends[f] ? TRUE : FALSE);
+      }
+      case 'number': {
+        const { field: f, value } = node;
+        const holds = numberOp(node.op);
+        return (buf, slots) => {
+          const s = slots.starts[f]!;
+          const e = slots.ends[f]!;
+          if (s === e) return UNKNOWN;
+          if (!parseNumberInto(buf, s, e, number, 0)) {
+            if (hooks.onBadNumber === 'skip') {
+              hooks.skipped();
+              return UNKNOWN;
+            }
+            hooks.fail(badNumber(buf, s, e, f, plan));
+            return FAILED;
+          }
+          return holds(number[0]!, value) ? TRUE : FALSE;
+        };
+      }
+      case 'text': {
+        const { field: f } = node;
+        const literal = Buffer.from(node.value, 'utf8');
+        const holds = orderOp(node.op);
+        return (buf, slots) => {
+          const s = slots.starts[f]!;
+          const e = slots.ends[f]!;
+          if (s === e) return UNKNOWN;
+          return holds(compareField(buf, s, e, slots.quoted[f] === 2, quote, literal)) ? TRUE : FALSE;
+        };
+      }
+    }
+  };
+  return build(plan.root);
+}
+
+function numberOp(op: CompareOp): (a: number, b: number) => boolean {
+  switch (op) {
+    case '=':
+      return (a, b) => a === b;
+    case '!=':
+      return (a, b) => a !== b;
+    case '<':
+      return (a, b) => a < b;
+    case '<=':
+      return (a, b) => a <= b;
+    case '>':
+      return (a, b) => a > b;
+    case '>=':
+      return (a, b) => a >= b;
+  }
+}
+
+/** A test on the sign of a three-way comparison. */
+function orderOp(op: CompareOp): (c: number) => boolean {
+  switch (op) {
+    case '=':
+      return (c) => c === 0;
+    case '!=':
+      return (c) => c !== 0;
+    case '<':
+      return (c) => c < 0;
+    case '<=':
+      return (c) => c <= 0;
+    case '>':
+      return (c) => c > 0;
+    case '>=':
+      return (c) => c >= 0;
+  }
+}
+
+/**
+ * buf[s, e) against `literal`, bytewise: negative, zero or positive. With `unquote` (a quoted
+ * field holding doubled quotes) the second quote of each pair is passed over.
+ */
+export function compareField(
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  unquote: boolean,
+  quote: number,
+  literal: Uint8Array,
+): number {
+  let j = 0;
+  for (let i = s; i < e; i++, j++) {
+    if (j === literal.length) return 1; // the field is longer
+    const b = buf[i]!;
+    const d = b - literal[j]!;
+    if (d !== 0) return d;
+    if (unquote && b === quote) i++;
+  }
+  return j === literal.length ? 0 : -1;
+}
+
+function badNumber(buf: Uint8Array, s: number, e: number, field: number, plan: FilterPlan): SinkError {
+  const text = Buffer.from(buf.buffer, buf.byteOffset + s, Math.min(e - s, 40)).toString('utf8');
+  const column = plan.columnNames[field]!;
+  return {
+    offset: s,
+    data: {
+      code: 'ERR_CSV_BAD_NUMBER',
+      message: `${JSON.stringify(text + (e - s > 40 ? '...' : ''))} is not a number, but where compares ${column} with one`,
+      column,
+      columnIndex: field + 1,
+      hint: 'onBadNumber: "skip" reads such values as empty (NULL), so the comparison drops the row',
+    },
+  };
+}
