@@ -45,7 +45,24 @@ export type {
   TaskModuleRef,
   TaskResultOf,
 } from './api/tasks.js';
-export { statsTask, selectTransform, DEFAULT_DISTINCT_LIMIT } from './kinds/builtin/index.js';
-export type { StatsParams, StatsResult, ColumnStats, ColumnType, SelectParams } from './kinds/builtin/index.js';
+export {
+  statsTask,
+  selectTransform,
+  groupMeasuresTask,
+  DEFAULT_DISTINCT_LIMIT,
+  typedValue,
+} from './kinds/builtin/index.js';
+export type {
+  StatsParams,
+  StatsResult,
+  ColumnStats,
+  ColumnType,
+  SelectParams,
+  GroupMeasure,
+  GroupMeasureKind,
+  GroupMeasuresParams,
+  GroupRow,
+} from './kinds/builtin/index.js';
+export { suggestColumn } from './kinds/unknown-column.js';
 export { ChunkmillError, AbortError } from './errors.js';
 export type { CancelledAt, ErrorCode, ErrorData, ErrorLocation } from './errors.js';

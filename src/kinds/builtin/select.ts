@@ -9,13 +9,16 @@
  * Imported by each worker thread: it loads only the task API, not the engine.
  */
 import { defineTransform, type Row } from '../../api/tasks.js';
-import { ChunkmillError } from '../../errors.js';
+import { unknownColumn } from '../unknown-column.js';
+import { typedValue } from './typed-value.js';
 
 export interface SelectParams {
   /** Column names to keep, in this order; absent: every column. */
   select?: string[];
   /** 'csv': rows as arrays; 'json' / 'ndjson': rows as objects. */
   to: 'csv' | 'json' | 'ndjson';
+  /** JSON and NDJSON: numbers as JSON numbers, empty fields as null (typed-value.ts). @default false: every value text */
+  types?: boolean;
 }
 
 export default defineTransform<SelectParams>({
@@ -23,22 +26,17 @@ export default defineTransform<SelectParams>({
   // the job there, naming the columns that exist, instead of on the first row.
   columns(ctx) {
     const { select } = ctx.params;
-    const missing = (select ?? []).filter((c) => !ctx.columns.includes(c));
-    if (missing.length > 0) {
-      throw new ChunkmillError({
-        code: 'ERR_UNKNOWN_COLUMN',
-        column: missing[0]!,
-        message: `unknown column${missing.length > 1 ? 's' : ''} ${missing.map((c) => JSON.stringify(c)).join(', ')} in --select; the columns are ${ctx.columns.map((c) => JSON.stringify(c)).join(', ')}`,
-      });
-    }
+    const missing = (select ?? []).find((c) => !ctx.columns.includes(c));
+    if (missing !== undefined) throw unknownColumn(missing, 'select', ctx.columns, undefined);
     return select ?? ctx.columns;
   },
   transform(row: Row, ctx) {
-    const { select, to } = ctx.params;
+    const { select, to, types } = ctx.params;
     if (to === 'csv') return select === undefined ? row.toArray() : select.map((c) => row.get(c));
-    if (select === undefined) return row.toObject();
-    const o: Record<string, string> = {};
-    for (const c of select) o[c] = row.get(c);
+    const o: Record<string, string | number | null> = {};
+    if (select !== undefined) for (const c of select) o[c] = types ? typedValue(row.get(c)) : row.get(c);
+    else if (!types) return row.toObject();
+    else for (let i = 0; i < row.length; i++) o[ctx.columns[i]!] = typedValue(row.get(i));
     return o;
   },
 });

@@ -4,6 +4,8 @@
  * columns, and so that a bad module fails before any worker starts).
  */
 import type { TaskDefinition, TransformDefinition } from '../../api/tasks.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ChunkmillError, messageOf } from '../../errors.js';
 
 export type UserKind = 'task' | 'transform';
@@ -25,19 +27,37 @@ export function loadDefinition(url: string, kind: UserKind): Promise<AnyTask | A
     loading = import(url).then(
       (module: { default?: unknown }) => checkDefinition(module.default, url, kind),
       (e: unknown) => {
-        throw new ChunkmillError(
-          {
-            code: 'ERR_TASK_LOAD',
-            message: `Cannot load the ${kind} module ${url}: ${messageOf(e)}`,
-            hint: 'give a file: URL or an absolute path to compiled JavaScript',
-          },
-          { cause: e },
-        );
+        throw loadError(url, kind, e);
       },
     );
     modules.set(key, loading);
   }
   return loading;
+}
+
+/**
+ * Why a module did not load, in the user's terms: a file that is not there is named by its path
+ * (a path was given and resolved; "Cannot find module" would suggest it was not); a TypeScript
+ * file needs compiling first; anything else keeps the loader's own message.
+ */
+function loadError(url: string, kind: UserKind, e: unknown): ChunkmillError {
+  const path = url.startsWith('file:') ? fileURLToPath(url) : undefined;
+  if (path !== undefined && !existsSync(path))
+    return new ChunkmillError(
+      { code: 'ERR_TASK_LOAD', file: path, message: `The ${kind} module ${path} does not exist` },
+      { cause: e },
+    );
+  const typescript = path !== undefined && /\.[cm]?ts$/.test(path);
+  return new ChunkmillError(
+    {
+      code: 'ERR_TASK_LOAD',
+      message: `Cannot load the ${kind} module ${path ?? url}: ${messageOf(e)}`,
+      hint: typescript
+        ? 'workers run JavaScript: compile the module (tsc) and give the .js file'
+        : 'give a path or a file: URL of an ES module of compiled JavaScript',
+    },
+    { cause: e },
+  );
 }
 
 function checkDefinition(value: unknown, url: string, kind: UserKind): AnyTask | AnyTransform {

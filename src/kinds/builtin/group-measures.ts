@@ -1,0 +1,224 @@
+/**
+ * The task behind `chunkmill aggregate` when it is asked for measures the byte-level aggregate
+ * does not keep: distinct counts and quantiles (median, p90). Both are exact, which costs memory:
+ * a distinct count keeps every distinct value of its group, a quantile every value (8 bytes
+ * each), until the end. The other measures (count, sum, mean, min, max) come out exactly as the
+ * built-in aggregate computes them: the same number parser, exact sums, NULL for empty fields,
+ * and groups in order of first appearance.
+ *
+ * Quantiles interpolate between the two nearest values (R's type 7, DuckDB's quantile_cont):
+ * position (n - 1) * q of the sorted values; the median of an even count is the mean of the two
+ * middle values.
+ *
+ * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
+ */
+import { defineTask, type Row } from '../../api/tasks.js';
+import { addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
+import { unknownColumn } from '../unknown-column.js';
+
+export type GroupMeasureKind = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'quantile';
+
+export interface GroupMeasure {
+  /** The result column. */
+  name: string;
+  kind: GroupMeasureKind;
+  /** The column it reads (not for count). */
+  column?: string;
+  /** For quantile: 0..1 (0.5 is the median). */
+  q?: number;
+}
+
+export interface GroupMeasuresParams {
+  groupBy: string[];
+  measures: GroupMeasure[];
+}
+
+/** One measure's state in one group; plain data (accumulators cross threads by structured clone). */
+interface MeasureAcc {
+  /** Values seen (not NULL). */
+  n: number;
+  sum?: ExactSum;
+  extreme?: number;
+  distinct?: Set<string>;
+  /** quantile: the values, in values[0, n). */
+  values?: Float64Array;
+}
+
+interface GroupAcc {
+  key: string[];
+  rows: number;
+  measures: MeasureAcc[];
+}
+
+export interface GroupMeasuresAcc {
+  /** The params' measures: combine() gets no context. */
+  measures: GroupMeasure[];
+  groups: Map<string, GroupAcc>;
+}
+
+export type GroupRow = Record<string, string | number | null>;
+
+function newMeasure(m: GroupMeasure): MeasureAcc {
+  switch (m.kind) {
+    case 'sum':
+    case 'mean':
+      return { n: 0, sum: newExactSum() };
+    case 'min':
+      return { n: 0, extreme: Infinity };
+    case 'max':
+      return { n: 0, extreme: -Infinity };
+    case 'distinct':
+      return { n: 0, distinct: new Set() };
+    case 'quantile':
+      return { n: 0, values: new Float64Array(16) };
+    default:
+      return { n: 0 };
+  }
+}
+
+function newGroup(key: string[], params: GroupMeasuresParams): GroupAcc {
+  return { key, rows: 0, measures: params.measures.map(newMeasure) };
+}
+
+function pushValue(acc: MeasureAcc, v: number): void {
+  let values = acc.values!;
+  if (acc.n === values.length) {
+    const bigger = new Float64Array(values.length * 2);
+    bigger.set(values);
+    values = acc.values = bigger;
+  }
+  values[acc.n] = v;
+}
+
+function add(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
+  if (m.kind === 'count') return;
+  if (m.kind === 'distinct') {
+    const text = row.get(m.column!);
+    if (text === '') return; // NULL
+    acc.distinct!.add(text);
+    acc.n++;
+    return;
+  }
+  const v = row.number(m.column!);
+  if (v === null) return;
+  if (m.kind === 'sum' || m.kind === 'mean') addExact(acc.sum!, v);
+  // Strict compares, as the aggregate's: of tied values (0 and -0) the first one stays.
+  else if (m.kind === 'min') {
+    if (v < acc.extreme!) acc.extreme = v;
+  } else if (m.kind === 'max') {
+    if (v > acc.extreme!) acc.extreme = v;
+  } else pushValue(acc, v);
+  acc.n++;
+}
+
+function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
+  switch (m.kind) {
+    case 'sum':
+    case 'mean':
+      mergeExact(into.sum!, from.sum!);
+      break;
+    case 'min':
+      if (from.extreme! < into.extreme!) into.extreme = from.extreme!;
+      break;
+    case 'max':
+      if (from.extreme! > into.extreme!) into.extreme = from.extreme!;
+      break;
+    case 'distinct':
+      for (const v of from.distinct!) into.distinct!.add(v);
+      break;
+    case 'quantile':
+      for (let i = 0; i < from.n; i++) {
+        pushValue(into, from.values![i]!);
+        into.n++;
+      }
+      return;
+  }
+  into.n += from.n;
+}
+
+/** The q-quantile of values[0, n), interpolated (type 7); sorts `values` in place. */
+export function quantile(values: Float64Array, n: number, q: number): number | null {
+  if (n === 0) return null;
+  const sorted = values.subarray(0, n).sort();
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+function value(acc: MeasureAcc, m: GroupMeasure, rows: number): number | null {
+  switch (m.kind) {
+    case 'count':
+      return rows;
+    case 'distinct':
+      return acc.distinct!.size;
+    case 'sum':
+      return acc.n === 0 ? null : exactSumValue(acc.sum!);
+    case 'mean':
+      return acc.n === 0 ? null : exactSumValue(acc.sum!) / acc.n;
+    case 'quantile':
+      return quantile(acc.values!, acc.n, m.q!);
+    default:
+      return acc.n === 0 ? null : acc.extreme!;
+  }
+}
+
+export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
+  init(ctx) {
+    // Checked where the columns are known, so a typo fails before the first row, with a suggestion.
+    const { groupBy, measures } = ctx.params;
+    groupBy.forEach((c, k) => {
+      if (!ctx.columns.includes(c)) throw unknownColumn(c, `aggregate.groupBy[${k}]`, ctx.columns, undefined);
+    });
+    for (const m of measures)
+      if (m.column !== undefined && !ctx.columns.includes(m.column))
+        throw unknownColumn(m.column, `aggregate.measures.${m.name}`, ctx.columns, undefined);
+    return { measures, groups: new Map() };
+  },
+  reduce(acc, row, ctx) {
+    const { groupBy, measures } = ctx.params;
+    const key = groupBy.map((c) => row.get(c));
+    // One column: its text is the key; several: their JSON, so field boundaries are unambiguous.
+    const id = key.length === 1 ? key[0]! : JSON.stringify(key);
+    let group = acc.groups.get(id);
+    if (group === undefined) {
+      group = newGroup(key, ctx.params);
+      acc.groups.set(id, group);
+    }
+    group.rows++;
+    for (let m = 0; m < measures.length; m++) add(group.measures[m]!, measures[m]!, row);
+  },
+  // Chunks combine in order: a's groups first, then b's new ones, so first appearance holds.
+  combine(a, b) {
+    for (const [id, from] of b.groups) {
+      const into = a.groups.get(id);
+      if (into === undefined) {
+        a.groups.set(id, from);
+        continue;
+      }
+      into.rows += from.rows;
+      from.measures.forEach((m, k) => {
+        merge(into.measures[k]!, m, a.measures[k]!);
+      });
+    }
+    return a;
+  },
+  finalize(acc, { params }) {
+    const groups = [...acc.groups.values()];
+    // A global aggregate has one row even for no input rows, as the built-in one.
+    if (groups.length === 0 && params.groupBy.length === 0) groups.push(newGroup([], params));
+    return groups.map((g) => {
+      const row: GroupRow = {};
+      const set = (name: string, v: string | number | null): void => {
+        Object.defineProperty(row, name, { value: v, enumerable: true, writable: true, configurable: true });
+      };
+      params.groupBy.forEach((c, k) => {
+        set(c, g.key[k]!);
+      });
+      params.measures.forEach((m, k) => {
+        set(m.name, value(g.measures[k]!, m, g.rows));
+      });
+      return row;
+    });
+  },
+});

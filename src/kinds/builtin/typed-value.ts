@@ -1,0 +1,30 @@
+/**
+ * Typed JSON output (`convert --types`, `aggregate --types`): a field's text as the JSON value it
+ * reads as. Decided per value, not per column: a streamed output cannot know the rest of a column
+ * before writing its first row, and a sample can be wrong about row 10 million.
+ *
+ * - empty text is null (an empty field is NULL, as everywhere in chunkmill);
+ * - text written as JSON writes a number (`-12`, `3.50`, `1e6`; no `+`, no leading zeros, no
+ *   spaces, no `.5`) becomes that number, if a double holds it exactly: at most 15 significant
+ *   digits, so `3.50` is 3.5 but a 19-digit id stays text rather than being rounded;
+ * - everything else stays text: `007` (a code, not a number), `true`, `N/A`.
+ *
+ * So one column may mix numbers and text when its values do; `007` and `7` stay distinct.
+ */
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** 15 significant digits always survive a round trip through a double. */
+const EXACT_DIGITS = 15;
+
+export function typedValue(text: string): string | number | null {
+  if (text === '') return null;
+  if (text.length > 40 || !JSON_NUMBER.test(text)) return text;
+  const mantissa = text
+    .replace(/[eE].*$/, '')
+    .replace(/[-.]/g, '')
+    .replace(/^0+/, '');
+  const significant = mantissa.replace(/0+$/, '').length;
+  if (significant > EXACT_DIGITS) return text;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : text;
+}
