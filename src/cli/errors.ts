@@ -21,10 +21,13 @@ export class UsageError extends Error {
   }
 }
 
-/** The job was cancelled by Ctrl-C (SIGINT): exit 130, no message. */
+/**
+ * The job was cancelled by Ctrl-C (SIGINT): exit 130. The message is the line printed on stderr:
+ * how far the job got, and what was kept or removed (execute.ts).
+ */
 export class Interrupted extends Error {
-  constructor() {
-    super('interrupted');
+  constructor(message: string) {
+    super(message);
     this.name = 'Interrupted';
   }
 }
@@ -39,14 +42,16 @@ export function exitCodeFor(error: unknown): number {
 
 /** The lines to print on stderr for an error (without trailing newlines). */
 export function describeError(error: unknown, command: string | undefined, debug: boolean): string[] {
-  if (error instanceof Interrupted) return [];
+  if (error instanceof Interrupted) return [error.message];
   const lines: string[] = [];
   if (error instanceof CommanderError) {
     // Commander's messages start with "error: "; ours carry the code at the end instead.
     lines.push(`chunkmill: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} [ERR_USAGE]`);
     lines.push(`hint: run 'chunkmill ${command ? command + ' ' : ''}--help' for usage and examples`);
   } else if (error instanceof UsageError || error instanceof ChunkmillError) {
-    lines.push(`chunkmill: ${error.message} [${error.code}]`);
+    // The code ends the first line; lines after it (an expression with a caret) follow as they are.
+    const [first, ...rest] = error.message.split('\n');
+    lines.push(`chunkmill: ${first!.replace(/:$/, '')} [${error.code}]`, ...rest);
     if (error.hint) lines.push(`hint: ${cliHint(error.hint)}`);
     else if (error instanceof ChunkmillError && error.code === 'ERR_INVALID_OPTION') {
       lines.push(`hint: run 'chunkmill ${command ? command + ' ' : ''}--help' for usage and examples`);

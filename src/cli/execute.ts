@@ -1,14 +1,16 @@
 /**
- * Runs one engine job for a command: the progress bar, task logs and warnings on stderr, and
- * Ctrl-C. SIGINT cancels the job (the engine aborts running chunks and destroys its pool), waits
- * for the rejection, and then fails with Interrupted (exit 130) before anything is written: a
- * result cut short is never printed.
+ * Runs one engine job for a command: the progress bar, task logs and warnings on stderr, Ctrl-C,
+ * and a reader that leaves. SIGINT cancels the job (the engine aborts running chunks and destroys
+ * its pool), waits for the rejection, and fails with Interrupted (exit 130), whose line says how
+ * far the job got and what was kept or removed: a result cut short is never printed. A closed
+ * stdout cancels the job too (broken-pipe.ts), and main() exits quietly.
  */
 import { Readable } from 'node:stream';
-import type { Job } from '../index.js';
+import { AbortError, type Job } from '../index.js';
 import { Interrupted } from './errors.js';
-import { withCliHint } from './ui/hints.js';
-import { ProgressDisplay, summaryLine, wantProgress } from './ui/progress.js';
+import { stdoutClosed } from './ui/broken-pipe.js';
+import { inCliTerms } from './ui/hints.js';
+import { formatBytes, ProgressDisplay, summaryLine, wantProgress } from './ui/progress.js';
 
 export interface UiOptions {
   quiet?: boolean;
@@ -18,6 +20,14 @@ export interface UiOptions {
   delimiter?: string;
   /** false: the job runs no user code that logs (built-in transforms); do not listen for `log`. */
   taskLogs?: boolean;
+  /** For the Ctrl-C line: where the result goes (--output), and the files the job keeps. */
+  output?: string;
+  checkpoint?: string;
+  rejects?: string;
+  /** The result is written while the job runs (convert), not after it. */
+  streaming?: boolean;
+  /** The command's own flag for an engine option path, e.g. aggregate.measures.mean_delay -> --mean. */
+  flags?: Record<string, string>;
 }
 
 /** How long a cancelled job may take to shut its pool down before the process exits anyway. */
@@ -32,7 +42,11 @@ interface Stats {
 export async function execute<R extends { stats: Stats }>(job: Job<R>, ui: UiOptions): Promise<R> {
   const display = wantProgress(ui.progress, ui.quiet) ? new ProgressDisplay() : null;
   const say = (line: string) => (display ? display.log(line) : process.stderr.write(line + '\n'));
-  job.on('start', (plan) => display?.start(plan.bytesTotal));
+  let bytesTotal: number | null = null;
+  job.on('start', (plan) => {
+    bytesTotal = plan.bytesTotal;
+    display?.start(plan.bytesTotal);
+  });
   job.on('progress', (p) => display?.update(p));
   if (!ui.quiet) {
     job.on('warning', (w) => say(`chunkmill: warning: ${w.message} [${w.code}]`));
@@ -53,18 +67,41 @@ export async function execute<R extends { stats: Stats }>(job: Job<R>, ui: UiOpt
     // A last resort, should the engine not settle: Ctrl-C must end the process.
     setTimeout(() => process.exit(130), GRACE_MS).unref();
   };
+  const onStdoutClosed = () => job.cancel();
   process.on('SIGINT', onSigint);
+  stdoutClosed.addEventListener('abort', onStdoutClosed);
   try {
     const result = await job.result;
     // Ctrl-C that raced the last chunk: the user still asked for no output.
-    if (interrupted) throw new Interrupted();
+    if (interrupted) throw new Interrupted(cancelledLine(undefined, bytesTotal, ui));
     display?.stop(summaryLine(result.stats.rows, result.stats.bytes, result.stats.elapsedMs));
     return result;
   } catch (e) {
     display?.stop();
-    if (interrupted) throw new Interrupted();
-    throw await withCliHint(e, ui.input, ui.delimiter);
+    if (interrupted) throw new Interrupted(cancelledLine(e, bytesTotal, ui));
+    throw await inCliTerms(e, ui);
   } finally {
     process.off('SIGINT', onSigint);
+    stdoutClosed.removeEventListener('abort', onStdoutClosed);
   }
+}
+
+/** "cancelled after 1,200,000 rows, 60.0 MB of 200.0 MB; nothing written; checkpoint x kept: ..." */
+export function cancelledLine(error: unknown, bytesTotal: number | null, ui: UiOptions): string {
+  const at = error instanceof AbortError ? error.progress : undefined;
+  const done =
+    at === undefined || at.rowsDone === 0
+      ? 'cancelled before any rows were done'
+      : `cancelled after ${at.rowsDone.toLocaleString('en-US')} rows, ${formatBytes(at.bytesDone)}${bytesTotal !== null ? ` of ${formatBytes(bytesTotal)}` : ''}`;
+  const kept: string[] = [];
+  if (ui.streaming)
+    kept.push(
+      ui.output !== undefined
+        ? `partial output ${ui.output} removed`
+        : 'the rows up to there are on stdout, in whole lines',
+    );
+  else kept.push(ui.output !== undefined ? `nothing written (${ui.output} removed)` : 'nothing written');
+  if (ui.checkpoint !== undefined) kept.push(`checkpoint ${ui.checkpoint} kept: run the same command again to resume`);
+  if (ui.rejects !== undefined) kept.push(`the rows rejected so far are in ${ui.rejects}`);
+  return `chunkmill: ${done}; ${kept.join('; ')}`;
 }

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
+import { parseSort, type SortKey } from './ui/results.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -21,11 +22,15 @@ export interface CommonFlags {
   rejects?: string;
   onBadNumber?: 'error' | 'skip';
   retries?: number;
+  retryTaskErrors?: boolean;
+  where?: string;
   timeout?: number;
   checkpoint?: string;
   format?: Format;
   output?: string;
   quiet?: boolean;
+  sort?: SortKey[];
+  limit?: number;
   /** true: --progress, false: --no-progress, undefined: decide from the terminal / env. */
   progress?: boolean;
   debug?: boolean;
@@ -71,7 +76,6 @@ export function parseWorkers(text: string): number {
   return n;
 }
 
-/** One ASCII character; `\t` and `tab` spell a tab, since a literal tab is awkward to type. */
 export function parseCount(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n))
@@ -86,6 +90,7 @@ export function parseMilliseconds(text: string): number {
   return n;
 }
 
+/** One ASCII character; `\t` and `tab` spell a tab, since a literal tab is awkward to type. */
 export function parseChar(text: string): string {
   const c = text === '\\t' || text.toLowerCase() === 'tab' ? '\t' : text;
   if (c.length !== 1 || c.charCodeAt(0) > 127 || c === '\n' || c === '\r') {
@@ -102,13 +107,24 @@ export function parseList(text: string): string[] {
   return list;
 }
 
-export function addInputOptions(cmd: Command): Command {
-  return cmd
+/** Which of the shared input options a command has: only those that do something there. */
+export interface InputOptionsOf {
+  /** What --on-bad-number applies to in this command (its help text), e.g. 'a value that is not a number in ...'. */
+  badNumber: string;
+  /** --checkpoint: CSV files with an aggregate or a task (not a transform, whose output would need rewinding). */
+  checkpoint: boolean;
+  /** --retry-task-errors: only where user code runs. */
+  taskErrors: boolean;
+}
+
+export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command {
+  cmd
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
     .option('--chunk-size <size>', 'bytes per chunk, e.g. 8MiB, 512KiB, 1048576 (default: 8MiB)', parseSize)
     .option('-d, --delimiter <char>', 'field delimiter, one character; \\t or tab for a tab (default: ",")', parseChar)
     .option('--quote <char>', "quote character (default: '\"')", parseChar)
     .option('--no-header', 'the first line is data; columns are named 1, 2, 3, ...')
+    .option('--where <expr>', `keep only the rows that match, e.g. 'delay > 60 and origin = "LAS"' (see --help below)`)
     .addOption(
       new Option(
         '--on-bad-row <policy>',
@@ -119,20 +135,42 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--on-bad-number <policy>',
-        'a measure value that is not a number: fail, or treat it as empty (default: error)',
+        `${applies.badNumber}: fail, or treat it as empty (default: error)`,
       ).choices(['error', 'skip']),
     )
     .option(
       '--retries <n>',
-      'times a chunk is re-run after its worker died, timed out, or the task threw (default: 2)',
+      `times a chunk is re-run after its worker died or timed out${applies.taskErrors ? ' (or the task threw, with --retry-task-errors)' : ''} (default: 2)`,
       parseCount,
-    )
-    .option('--timeout <ms>', 'abort a chunk that runs longer than this many milliseconds', parseMilliseconds)
-    .option(
-      '--checkpoint <path>',
-      'journal finished chunks there; a rerun after a crash resumes (CSV files; aggregate, stats, run)',
     );
+  if (applies.taskErrors)
+    cmd.option(
+      '--retry-task-errors',
+      'also re-run a chunk whose task threw (for code that can fail and then succeed); otherwise a throw fails at once',
+    );
+  cmd.option('--timeout <ms>', 'abort a chunk that runs longer than this many milliseconds', parseMilliseconds);
+  if (applies.checkpoint)
+    cmd.option('--checkpoint <path>', 'journal finished chunks there; a rerun after a crash resumes (CSV files only)');
+  return cmd;
 }
+
+/** --sort and --limit, for commands whose result is a table of rows. */
+export function addResultOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--sort <cols>',
+      'sort the result by these columns, - before a name for descending, e.g. -count,origin',
+      parseSort,
+    )
+    .option('--limit <n>', 'print only the first n result rows (after --sort)', parseCount);
+}
+
+/** The where grammar, for each command's --help. */
+export const WHERE_HELP = [
+  '--where: comparisons of a column with a number or a "quoted text": = != < <= > >=; col is empty,',
+  'col is not empty; and, or, not, ( ). An empty field is NULL: comparisons with it drop the row.',
+  'Text compares by bytes; a `quoted name` is a column with spaces or symbols in it.',
+];
 
 /** --format, for commands whose result is a table of rows. */
 export function addFormatOption(cmd: Command): Command {
@@ -168,7 +206,16 @@ export function resolveInput(file: string | undefined): string | Readable {
 /** The engine options shared by every command; only those the user gave, so defaults stay the engine's. */
 export type JobOptions = Pick<
   CommonFlags,
-  'workers' | 'chunkSize' | 'onBadRow' | 'rejects' | 'onBadNumber' | 'retries' | 'timeout' | 'checkpoint'
+  | 'workers'
+  | 'chunkSize'
+  | 'onBadRow'
+  | 'rejects'
+  | 'onBadNumber'
+  | 'retries'
+  | 'retryTaskErrors'
+  | 'where'
+  | 'timeout'
+  | 'checkpoint'
 > & {
   csv: { delimiter?: string; quote?: string; header: boolean };
 };
@@ -198,6 +245,8 @@ export function jobOptions(o: CommonFlags): JobOptions {
   }
   if (o.onBadNumber !== undefined) out.onBadNumber = o.onBadNumber;
   if (o.retries !== undefined) out.retries = o.retries;
+  if (o.retryTaskErrors !== undefined) out.retryTaskErrors = o.retryTaskErrors;
+  if (o.where !== undefined) out.where = o.where;
   if (o.timeout !== undefined) out.timeout = o.timeout;
   if (o.checkpoint !== undefined) out.checkpoint = o.checkpoint;
   return out;
@@ -207,6 +256,19 @@ export function jobOptions(o: CommonFlags): JobOptions {
 export function resolveFormat(o: CommonFlags): Format {
   if (o.format !== undefined) return o.format;
   return o.output === undefined && process.stdout.isTTY ? 'table' : 'csv';
+}
+
+/**
+ * The width a table format fits into: the terminal's on a terminal; elsewhere COLUMNS if set
+ * (`-f table | less`), else none. A file (--output) gets the table at its natural width.
+ */
+export function tableWidth(o: { output?: string | undefined }, env = process.env): number | undefined {
+  if (o.output !== undefined) return undefined;
+  const columns = Number(env.COLUMNS);
+  const fromEnv = Number.isSafeInteger(columns) && columns > 0 ? columns : undefined;
+  // A pseudo-terminal may report 0 columns; 80 is what terminals start with.
+  if (process.stdout.isTTY) return process.stdout.columns || fromEnv || 80;
+  return fromEnv;
 }
 
 /** Examples for `--help`, as commander's addHelpText('after') wants them. */

@@ -11,8 +11,9 @@ import { aggregateCommand } from './commands/aggregate.js';
 import { convertCommand } from './commands/convert.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
-import { describeError, EXIT, exitCodeFor } from './errors.js';
+import { describeError, EXIT, exitCodeFor, Interrupted } from './errors.js';
 import { examples } from './flags.js';
+import { stdoutClosed, watchStdout } from './ui/broken-pipe.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  watchStdout();
   const program = buildProgram();
   const command = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
   const debug = argv.includes('--debug');
@@ -58,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     // `chunkmill convert big.csv | head`: the reader left, the job has stopped; not an error worth a word.
-    if (brokenPipe(e)) return EXIT.ok;
+    if (!(e instanceof Interrupted) && (stdoutClosed.aborted || brokenPipe(e))) return EXIT.ok;
     for (const line of describeError(e, command, debug)) process.stderr.write(line + '\n');
     return exitCodeFor(e);
   }
@@ -76,4 +78,6 @@ function brokenPipe(e: unknown): boolean {
 const code = await main(process.argv);
 // Exit explicitly once stdout has drained: nothing (a paused stdin, a stray timer) may keep a
 // finished command alive. Writes to files and pipes are synchronous on POSIX; this covers TTYs.
-process.stdout.write('', () => process.exit(code));
+// A closed stdout has nothing left to drain.
+if (stdoutClosed.aborted) process.exit(code);
+else process.stdout.write('', () => process.exit(code));

@@ -1,7 +1,9 @@
 /**
  * Ctrl-C: SIGINT cancels the job, the pool shuts down, and the CLI exits 130 promptly with no
- * result and no partial output line.
+ * result and no partial output line; one line on stderr says how far it got and what was kept
+ * or removed.
  */
+import { existsSync } from 'node:fs';
 import { beforeAll, expect, test } from 'vitest';
 import { generate } from '../../support/generate.ts';
 import { collect, startCli } from '../helpers/cli.ts';
@@ -39,17 +41,39 @@ async function interrupt(args: string[], ready: (stdout: string, stderr: string)
   return { ...r, afterSigintMs: Date.now() - sent };
 }
 
-test('aggregate: exit 130, no result on stdout, no error message', async () => {
+/** How far the job got: rows and bytes of the 8 MB input, or nothing yet. */
+const HOW_FAR = String.raw`cancelled (after [\d,]+ rows, [\d.]+ [kMG]?B of 8\.0 MB|before any rows were done)`;
+
+test('aggregate: exit 130, no result on stdout; stderr says how far it got and that nothing was written', async () => {
   // 512-byte chunks on one worker: ~16,000 chunks, seconds of work.
   const r = await interrupt(
     ['aggregate', input, '-g', 'region', '--sum', 'amount', '--chunk-size', '512', '--workers', '1'],
-    (_o, e) => /\d+% \|/.test(e),
+    (_o, e) => /[1-9][\d,]* rows/.test(e),
   );
   expect(r.code).toBe(130);
   expect(r.stdout).toBe('');
-  expect(r.stderr).not.toMatch(/^chunkmill: /m);
+  expect(r.stderr).toMatch(/^chunkmill: cancelled after [1-9][\d,]* rows, [\d.]+ [kM]?B of 8\.0 MB; nothing written$/m);
+  expect(r.stderr).not.toMatch(/\[ERR_|ABORT_ERR/);
   expect(r.stderr).not.toMatch(/100% \|/);
   expect(r.afterSigintMs).toBeLessThan(PROMPT_MS);
+});
+
+test('the line names what was kept (the checkpoint) and removed (--output)', async () => {
+  const out = tmp.dir + '/totals.csv';
+  const journal = tmp.dir + '/totals.journal';
+  const r = await interrupt(
+    ['aggregate', input, '-g', 'region', '--chunk-size', '512', '-w', '1', '-o', out, '--checkpoint', journal],
+    (_o, e) => /\d+% \|/.test(e),
+  );
+  expect(r.code).toBe(130);
+  expect(r.stderr).toMatch(
+    new RegExp(
+      `^chunkmill: ${HOW_FAR}; nothing written \\(${out} removed\\); checkpoint ${journal} kept: run the same command again to resume$`,
+      'm',
+    ),
+  );
+  expect(existsSync(out)).toBe(false);
+  expect(existsSync(journal)).toBe(true);
 });
 
 test('convert: exit 130, and stdout ends with a whole line', async () => {
@@ -58,6 +82,9 @@ test('convert: exit 130, and stdout ends with a whole line', async () => {
     (o) => o.length > 10_000,
   );
   expect(r.code).toBe(130);
+  expect(r.stderr).toMatch(
+    new RegExp(`^chunkmill: ${HOW_FAR}; the rows up to there are on stdout, in whole lines$`, 'm'),
+  );
   expect(r.stdout.endsWith('\n')).toBe(true);
   for (const line of r.stdout.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   expect(r.afterSigintMs).toBeLessThan(PROMPT_MS);

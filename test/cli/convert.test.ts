@@ -80,17 +80,32 @@ test('--output: the format follows the extension when --to is left out', async (
   ).toEqual(OBJECTS);
 });
 
-test('no format at all is a usage error', async () => {
+test('no --to and no --output: NDJSON', async () => {
   const r = await runCli(['convert', SALES]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe((await runCli(['convert', SALES, '--to', 'ndjson'])).stdout);
+});
+
+test('an --output extension that names no format is a usage error; a bad --select is reported before it', async () => {
+  const r = await runCli(['convert', SALES, '-o', tmp.dir + '/out.txt']);
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/^chunkmill: no output format.*\[ERR_USAGE\]$/m);
+  expect(r.stderr).toMatch(
+    /^chunkmill: no output format: --output .*out\.txt has no extension that names one \[ERR_USAGE\]$/m,
+  );
+  const both = await runCli(['convert', SALES, '-o', tmp.dir + '/out.txt', '--select', 'region,amnt']);
+  expect(both.code).toBe(2);
+  expect(both.stderr.split('\n').slice(0, 2)).toEqual([
+    'chunkmill: --select: unknown column "amnt"; the columns are "order_id", "region", "product", "amount", "note" [ERR_USAGE]',
+    'hint: did you mean "amount"?',
+  ]);
 });
 
 test('an unknown --select column: exit 1, the columns listed, no output', async () => {
   const r = await runCli(['convert', SALES, '--to', 'csv', '--select', 'region,amnt']);
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^chunkmill: .*"amnt".*"amount".*\[ERR_UNKNOWN_COLUMN\]$/m);
+  expect(r.stderr).toMatch(/^chunkmill: Unknown column "amnt" in --select; .*"amount".*\[ERR_UNKNOWN_COLUMN\]$/m);
+  expect(r.stderr).toMatch(/^hint: did you mean "amount"\?$/m);
 });
 
 test('a reader that leaves early (| head): no error message', async () => {

@@ -26,9 +26,28 @@ test('a missing file: exit 1, ERR_FILE_NOT_FOUND naming the file', async () => {
   expectError(r, 1, 'ERR_FILE_NOT_FOUND', /nope\.csv/);
 });
 
-test('an unknown column: exit 1, the message lists the columns', async () => {
+test('an unknown column: exit 1, the flag named, the columns listed, and a did-you-mean', async () => {
   const r = await runCli(['aggregate', SALES, '-g', 'regoin', '--count']);
-  expectError(r, 1, 'ERR_UNKNOWN_COLUMN', /"regoin".*"region"/);
+  const rest = expectError(
+    r,
+    1,
+    'ERR_UNKNOWN_COLUMN',
+    /^chunkmill: Unknown column "regoin" in --group-by \(.*\); the columns are: "order_id", "region"/,
+  );
+  expect(rest).toEqual(['hint: did you mean "region"?']);
+  const mean = await runCli(['aggregate', SALES, '-g', 'Region', '--count']);
+  expect(expectError(mean, 1, 'ERR_UNKNOWN_COLUMN', /"Region" in --group-by/)).toEqual([
+    'hint: did you mean "region"?',
+  ]);
+});
+
+test('an unknown measure column is named by its flag, on both aggregate paths', { timeout: 30_000 }, async () => {
+  for (const extra of [[], ['--median', 'amount']]) {
+    const r = await runCli(['aggregate', SALES, '-g', 'region', '--mean', 'amuont', ...extra]);
+    const rest = expectError(r, 1, 'ERR_UNKNOWN_COLUMN', /^chunkmill: Unknown column "amuont" in --mean[ ;]/);
+    expect(rest).toEqual(['hint: did you mean "amount"?']);
+    expect(r.stderr).not.toMatch(/aggregate\.measures/);
+  }
 });
 
 test('an unknown column in a file with another delimiter: the hint names the delimiter', async () => {

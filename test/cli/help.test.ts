@@ -48,3 +48,44 @@ test('help is also reachable as `chunkmill help <command>`', async () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Usage: chunkmill stats/);
 });
+
+/** The long option names a command's --help lists. */
+async function optionsOf(command: string): Promise<Set<string>> {
+  const r = await runCli([command, '--help']);
+  const options = r.stdout.split(/^Examples:$/m)[0]!;
+  return new Set([...options.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]!));
+}
+
+test.each([
+  [
+    'aggregate',
+    ['--where', '--sort', '--limit', '--types', '--format', '--checkpoint', '--distinct', '--median', '--p90'],
+    ['--retry-task-errors', '--to', '--pretty'],
+  ],
+  [
+    'stats',
+    ['--where', '--sort', '--limit', '--format', '--checkpoint', '--distinct-limit'],
+    ['--types', '--retry-task-errors', '--to'],
+  ],
+  [
+    'convert',
+    ['--where', '--to', '--select', '--types', '--on-bad-number'],
+    ['--checkpoint', '--format', '--sort', '--limit', '--retry-task-errors'],
+  ],
+  [
+    'run',
+    ['--where', '--task', '--params', '--retry-task-errors', '--checkpoint'],
+    ['--format', '--sort', '--types', '--to'],
+  ],
+])('%s --help lists only the options that apply to it', { timeout: 15_000 }, async (command, has, lacks) => {
+  const options = await optionsOf(command);
+  for (const o of has) expect(options, o).toContain(o);
+  for (const o of lacks) expect(options, o).not.toContain(o);
+});
+
+test('--on-bad-number says what it applies to in each command', async () => {
+  const convert = await runCli(['convert', '--help']);
+  expect(convert.stdout.replace(/\s+/g, ' ')).toMatch(
+    /--on-bad-number <policy> a value that is not a number in a --where comparison with a number: fail, or treat it as empty/,
+  );
+});

@@ -52,12 +52,29 @@ test('ctx.log lines go to stderr, not with --quiet', async () => {
   expect(quiet.stderr).toBe('');
 });
 
-test('a task module that does not exist: exit 1, one line with a code', async () => {
+test('a task module that does not exist: exit 1, one line naming the resolved path', async () => {
   const r = await runCli(['run', SALES, '--task', './no-such-task.mjs'], { cwd: CLI_FIXTURES });
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^chunkmill: .*no-such-task\.mjs.* \[ERR_TASK_LOAD\]$/m);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stderr).toBe(`chunkmill: The task module ${CLI_FIXTURES}no-such-task.mjs does not exist [ERR_TASK_LOAD]\n`);
+});
+
+test('a task that throws fails at once: one error line, no retry warnings; --retry-task-errors retries', async () => {
+  const once = await runCli(['run', SALES, '--task', CLI_FIXTURES + 'throws-task.mjs', '--chunk-size', '16']);
+  expect(once.code).toBe(1);
+  expect(once.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^chunkmill: .*\[ERR_TASK_FAILED\]$/)]);
+  const retried = await runCli([
+    'run',
+    SALES,
+    '--task',
+    CLI_FIXTURES + 'throws-task.mjs',
+    '--retry-task-errors',
+    '--retries',
+    '1',
+  ]);
+  expect(retried.code).toBe(1);
+  expect(retried.stderr).toMatch(/^chunkmill: warning: Chunk 0 failed .*retry 1 of 1\) \[WARN_CHUNK_RETRY\]$/m);
+  expect(retried.stderr).toMatch(/^chunkmill: .*\[ERR_TASK_FAILED\]$/m);
 });
 
 test('a task that throws: exit 1, its message and the line', async () => {

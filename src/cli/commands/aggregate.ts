@@ -1,27 +1,61 @@
-/** `chunkmill aggregate <file|->`: a group-by with count / sum / mean / min / max columns. */
+/**
+ * `chunkmill aggregate <file|->`: a group-by with count / sum / mean / min / max columns, and
+ * exact distinct counts and quantiles (median, p90) where asked for.
+ *
+ * The first five run on the engine's byte-level aggregate; a distinct count or a quantile needs
+ * every value (or every distinct value) of a group, which that aggregate does not keep, so a
+ * command with one runs the group-measures task instead: the same figures for the same
+ * measures, more memory and time for the exact extras.
+ */
 import { Command, Option } from 'commander';
-import { count, max, mean, min, sum, type MeasureSpec } from '../../index.js';
+import {
+  count,
+  groupMeasuresTask,
+  max,
+  mean,
+  min,
+  sum,
+  type GroupMeasure,
+  type GroupMeasuresParams,
+  type GroupRow,
+  type MeasureSpec,
+} from '../../index.js';
 import {
   addFormatOption,
   addInputOptions,
   addOutputOptions,
+  addResultOptions,
   jobOptions,
   examples,
   parseList,
   resolveFormat,
   resolveInput,
+  tableWidth,
+  WHERE_HELP,
   type CommonFlags,
 } from '../flags.js';
-import { aggregateJob } from '../jobs.js';
+import { aggregateJob, taskJob } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
+import { shapeRows } from '../ui/results.js';
 
-type Kind = 'count' | 'sum' | 'mean' | 'min' | 'max';
+const KINDS = ['count', 'sum', 'mean', 'min', 'max', 'distinct', 'median', 'p90'] as const;
+type Kind = (typeof KINDS)[number];
+/** Measures the byte-level aggregate computes; the others need the group-measures task. */
+const BUILT_IN = new Set<Kind>(['count', 'sum', 'mean', 'min', 'max']);
 const MAKERS = { sum, mean, min, max } as const;
+const QUANTILES: Partial<Record<Kind, number>> = { median: 0.5, p90: 0.9 };
 
 interface AggregateOptions extends CommonFlags {
   groupBy?: string[];
+  types?: boolean;
+}
+
+interface Measure {
+  name: string;
+  kind: Kind;
+  column: string | undefined;
 }
 
 export function aggregateCommand(): Command {
@@ -29,7 +63,7 @@ export function aggregateCommand(): Command {
   // commander's per-option values lose; its option events arrive in command-line order.
   const order: [Kind, string | undefined][] = [];
   const cmd = new Command('aggregate')
-    .description('group rows and compute count, sum, mean, min and max columns')
+    .description('group rows and compute count, sum, mean, min, max, distinct, median and p90 columns')
     .argument('[file]', "CSV file; '-' or nothing reads stdin")
     .option(
       '-g, --group-by <cols>',
@@ -40,46 +74,89 @@ export function aggregateCommand(): Command {
     .addOption(new Option('--sum <col>', 'a "sum_<col>" column (repeatable)'))
     .addOption(new Option('--mean <col>', 'a "mean_<col>" column (repeatable)'))
     .addOption(new Option('--min <col>', 'a "min_<col>" column (repeatable)'))
-    .addOption(new Option('--max <col>', 'a "max_<col>" column (repeatable)'));
-  for (const kind of ['count', 'sum', 'mean', 'min', 'max'] as const)
-    cmd.on(`option:${kind}`, (col?: string) => order.push([kind, col]));
-  addInputOptions(cmd);
+    .addOption(new Option('--max <col>', 'a "max_<col>" column (repeatable)'))
+    .addOption(new Option('--distinct <col>', 'a "distinct_<col>" column: distinct non-empty values, exact'))
+    .addOption(new Option('--median <col>', 'a "median_<col>" column, exact (keeps every value: more memory)'))
+    .addOption(new Option('--p90 <col>', 'a "p90_<col>" column: the 90th percentile, exact, interpolated'));
+  for (const kind of KINDS) cmd.on(`option:${kind}`, (col?: string) => order.push([kind, col]));
+  addResultOptions(cmd);
+  cmd.option('--types', 'json/ndjson: group values that are numbers as JSON numbers, empty ones as null');
+  addInputOptions(cmd, {
+    badNumber: 'a value that is not a number in a measure column or a --where comparison',
+    checkpoint: true,
+    taskErrors: false,
+  });
   addFormatOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',
     examples([
       'chunkmill aggregate sales.csv --group-by region --count --sum amount --mean amount',
-      'chunkmill aggregate sales.csv -g region,product --max amount --format json',
+      'chunkmill aggregate flights.csv -g origin --count --sort -count --limit 10',
+      'chunkmill aggregate flights.csv -g origin --median delay --where \'delay > 60 and dest = "LAS"\'',
+      'chunkmill aggregate sales.csv -g region,product --max amount --format json --types',
       'curl -s https://example.com/data.csv | chunkmill aggregate - --count',
       'chunkmill aggregate data.tsv -d tab --no-header -g 1 --sum 3 -o totals.csv',
       '',
-      'Output columns: the group-by columns, then one per flag in the order given, named',
-      'count, sum_<col>, mean_<col>, min_<col>, max_<col>. Without a measure flag: --count.',
-      'Empty fields are NULL: they count as rows but not as values; a group with no values gets an empty cell (null in JSON).',
+      'Output columns: the group-by columns, then one per flag in the order given, named count,',
+      'sum_<col>, mean_<col>, min_<col>, max_<col>, distinct_<col>, median_<col>, p90_<col>.',
+      'Without a measure flag: --count. Groups come in order of first appearance unless --sort.',
+      'Empty fields are NULL: they count as rows but not as values; a group with no values gets an',
+      'empty cell (null in JSON). distinct, median and p90 are exact: they keep the values in memory.',
+      ...WHERE_HELP,
     ]),
   );
   cmd.action(async (file: string | undefined, o: AggregateOptions) => {
     const groupBy = o.groupBy ?? [];
     const measures = buildMeasures(order.length > 0 ? order : [['count', undefined]]);
-    const columns = [...groupBy, ...Object.keys(measures)];
+    const columns = [...groupBy, ...measures.map((m) => m.name)];
     const format = resolveFormat(o);
+    if (o.types && format !== 'json' && format !== 'ndjson')
+      throw new UsageError('--types applies to --format json and ndjson', 'add --format json or --format ndjson');
     const base = { input: resolveInput(file), ...jobOptions(o) };
+    const flags = Object.fromEntries(measures.map((m) => [`aggregate.measures.${m.name}`, `--${m.kind}`]));
+    const ui = { ...o, input: base.input, flags };
     await withOutput(o.output, async (stream) => {
-      const { rows } = await execute(aggregateJob(base, groupBy, measures), { ...o, input: base.input });
+      const rows = measures.every((m) => BUILT_IN.has(m.kind))
+        ? (await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui)).rows
+        : (await execute(taskJob<GroupRow[]>(base, groupMeasuresTask.url, groupParams(groupBy, measures)), ui)).value;
       const cells: Cell[][] = rows.map((r) => columns.map((c) => r[c] ?? null));
-      await writeRows(stream, format, columns, cells);
+      await writeRows(stream, format, columns, shapeRows(columns, cells, o), { width: tableWidth(o) });
     });
   });
   return cmd;
 }
 
-function buildMeasures(order: readonly [Kind, string | undefined][]): Record<string, MeasureSpec> {
-  const measures: Record<string, MeasureSpec> = {};
-  for (const [kind, col] of order) {
-    const name = kind === 'count' ? 'count' : `${kind}_${col}`;
-    if (name in measures) throw new UsageError(`--${kind}${col === undefined ? '' : ' ' + col} is given twice`);
-    measures[name] = kind === 'count' ? count() : MAKERS[kind](col!);
+function buildMeasures(order: readonly [Kind, string | undefined][]): Measure[] {
+  const names = new Set<string>();
+  return order.map(([kind, column]) => {
+    const name = kind === 'count' ? 'count' : `${kind}_${column}`;
+    if (names.has(name)) throw new UsageError(`--${kind}${column === undefined ? '' : ' ' + column} is given twice`);
+    names.add(name);
+    return { name, kind, column };
+  });
+}
+
+function builtInSpecs(measures: readonly Measure[]): Record<string, MeasureSpec> {
+  const specs: Record<string, MeasureSpec> = {};
+  for (const m of measures)
+    specs[m.name] = m.kind === 'count' ? count() : MAKERS[m.kind as keyof typeof MAKERS](m.column!);
+  return specs;
+}
+
+function groupParams(groupBy: string[], measures: readonly Measure[]): GroupMeasuresParams {
+  for (const m of measures) {
+    if (groupBy.includes(m.name))
+      throw new UsageError(`"${m.name}" is also a group-by column; result rows would have two fields of that name`);
   }
-  return measures;
+  return {
+    groupBy,
+    measures: measures.map((m): GroupMeasure => {
+      const q = QUANTILES[m.kind];
+      if (q !== undefined) return { name: m.name, kind: 'quantile', column: m.column!, q };
+      return m.kind === 'count'
+        ? { name: m.name, kind: 'count' }
+        : { name: m.name, kind: m.kind as GroupMeasure['kind'], column: m.column! };
+    }),
+  };
 }

@@ -2,10 +2,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { addInputOptions, addOutputOptions, jobOptions, examples, resolveInput, type CommonFlags } from '../flags.js';
+import {
+  addInputOptions,
+  addOutputOptions,
+  jobOptions,
+  examples,
+  resolveInput,
+  WHERE_HELP,
+  type CommonFlags,
+} from '../flags.js';
 import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
-import { withOutput } from '../ui/output.js';
+import { withOutput, write } from '../ui/output.js';
 
 interface RunOptions extends CommonFlags {
   task: string;
@@ -36,7 +44,11 @@ export function runCommand(): Command {
     .requiredOption('--task <module>', 'path (relative to the current directory) or file: URL of the task module')
     .option('--params <json>', 'JSON value handed to the task as ctx.params', parseParams)
     .option('--pretty', 'indent the JSON result');
-  addInputOptions(cmd);
+  addInputOptions(cmd, {
+    badNumber: 'a value that is not a number, read by row.number() or a --where comparison',
+    checkpoint: true,
+    taskErrors: true,
+  });
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -53,6 +65,8 @@ export function runCommand(): Command {
       '    combine: (a, b) => ({ rows: a.rows + b.rows }),',
       '  });',
       'ctx.log(message) lines go to stderr (not with --quiet); the result goes to stdout.',
+      'A throw in the task fails the job at once; --retry-task-errors retries it like a dead worker.',
+      ...WHERE_HELP,
     ]),
   );
   cmd.action(async (file: string | undefined, o: RunOptions) => {
@@ -60,7 +74,7 @@ export function runCommand(): Command {
     await withOutput(o.output, async (stream) => {
       const { value } = await execute(taskJob<unknown>(base, taskUrl(o.task), o.params), { ...o, input: base.input });
       // undefined (a task that returns nothing) is not JSON; null is.
-      stream.write(JSON.stringify(value ?? null, null, o.pretty ? 2 : undefined) + '\n');
+      await write(stream, JSON.stringify(value ?? null, null, o.pretty ? 2 : undefined) + '\n');
     });
   });
   return cmd;

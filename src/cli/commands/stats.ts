@@ -4,15 +4,19 @@ import {
   addFormatOption,
   addInputOptions,
   addOutputOptions,
+  addResultOptions,
   jobOptions,
   examples,
   resolveFormat,
   resolveInput,
+  tableWidth,
+  WHERE_HELP,
   type CommonFlags,
 } from '../flags.js';
 import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
+import { shapeRows } from '../ui/results.js';
 import { DEFAULT_DISTINCT_LIMIT, statsTask, type StatsParams, type StatsResult } from '../../index.js';
 
 export const STATS_COLUMNS = [
@@ -46,7 +50,12 @@ export function statsCommand(): Command {
       `count distinct values exactly up to n, estimate above (default: ${DEFAULT_DISTINCT_LIMIT})`,
       parseLimit,
     );
-  addInputOptions(cmd);
+  addResultOptions(cmd);
+  addInputOptions(cmd, {
+    badNumber: 'a value that is not a number in a --where comparison with a number',
+    checkpoint: true,
+    taskErrors: false,
+  });
   addFormatOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
@@ -55,10 +64,13 @@ export function statsCommand(): Command {
       'chunkmill stats sales.csv',
       'chunkmill stats sales.csv --format json > profile.json',
       'chunkmill stats big.csv --distinct-limit 100000 --workers 8',
+      'chunkmill stats flights.csv --where \'origin = "LAS"\' --sort -distinct',
       '',
       'type: integer, number, string, or empty (no values). count: non-empty fields; empty: empty fields.',
       'min/max: numeric for integer and number columns, text order for strings. mean: numeric columns only.',
       'distinct: non-empty values; above the limit a HyperLogLog estimate (~1% error), distinct_exact false.',
+      'A table wider than the terminal has long values cut (…), or becomes one block per column.',
+      ...WHERE_HELP,
     ]),
   );
   cmd.action(async (file: string | undefined, o: StatsOptions) => {
@@ -82,7 +94,10 @@ export function statsCommand(): Command {
         c.distinct,
         c.distinctExact,
       ]);
-      await writeRows(stream, format, STATS_COLUMNS, rows);
+      await writeRows(stream, format, STATS_COLUMNS, shapeRows(STATS_COLUMNS, rows, o), {
+        width: tableWidth(o),
+        blockTitle: 0,
+      });
     });
   });
   return cmd;

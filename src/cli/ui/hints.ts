@@ -42,6 +42,40 @@ export async function sniffDelimiter(path: string, delimiter: string): Promise<s
   return CANDIDATES.find((c) => c !== delimiter && first.includes(c)) ?? null;
 }
 
+/** Engine option paths every command spells the same way on the command line. */
+const SHARED_FLAGS: [RegExp, string][] = [
+  [/^aggregate\.groupBy\[\d+\]$/, '--group-by'],
+  [/^where$/, '--where'],
+  [/^checkpoint$/, '--checkpoint'],
+  [/^rejects$/, '--rejects'],
+];
+
+/** The command's flag for an engine option path, or undefined. */
+export function flagFor(option: string, flags: Record<string, string> = {}): string | undefined {
+  return flags[option] ?? SHARED_FLAGS.find(([re]) => re.test(option))?.[1];
+}
+
+/**
+ * The error in CLI terms: the option it names becomes the flag (`--group-by`, not
+ * `aggregate.groupBy[0]`), and an unknown column in a file with another delimiter says so.
+ */
+export async function inCliTerms(
+  error: unknown,
+  ui: { input?: unknown; delimiter?: string | undefined; flags?: Record<string, string> | undefined },
+): Promise<unknown> {
+  return withCliHint(withFlagNames(error, ui.flags), ui.input, ui.delimiter);
+}
+
+function withFlagNames(error: unknown, flags: Record<string, string> | undefined): unknown {
+  if (!(error instanceof ChunkmillError) || error.option === undefined) return error;
+  const flag = flagFor(error.option, flags);
+  if (flag === undefined) return error;
+  const message = error.message
+    .replace(`Invalid option "${error.option}": `, `${flag}: `)
+    .replace(` in ${error.option}`, ` in ${flag}`);
+  return new ChunkmillError({ ...error.toData(), message, option: flag }, { cause: error });
+}
+
 /** The error with a better hint where we can give one; the error itself otherwise. */
 export async function withCliHint(error: unknown, input: unknown, delimiter: string | undefined): Promise<unknown> {
   if (!(error instanceof ChunkmillError) || error.code !== 'ERR_UNKNOWN_COLUMN' || typeof input !== 'string')

@@ -7,12 +7,12 @@ import type { WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { format as csvFormat } from '@fast-csv/format';
-import Table from 'cli-table3';
+import { writeToString } from '@fast-csv/format';
 import { ChunkmillError } from '../../index.js';
 import type { Format } from '../flags.js';
+import { renderTable, type Cell, type TableLayout } from './table.js';
 
-export type Cell = string | number | boolean | null;
+export type { Cell } from './table.js';
 
 export interface Sink {
   stream: Writable;
@@ -82,10 +82,11 @@ export async function writeRows(
   format: Format,
   columns: readonly string[],
   rows: readonly Cell[][],
+  layout: TableLayout = {},
 ): Promise<void> {
   switch (format) {
     case 'table':
-      return write(out, renderTable(columns, rows));
+      return write(out, renderTable(columns, rows, layout));
     case 'json':
       // One object per line inside the array: valid JSON that is still readable and diffable.
       return write(
@@ -109,40 +110,27 @@ function toObject(columns: readonly string[], row: readonly Cell[]): Record<stri
   return o;
 }
 
-function renderTable(columns: readonly string[], rows: readonly Cell[][]): string {
-  // Numbers right-aligned, as people read them; no colours, so the output is the same in a pipe.
-  const numeric = columns.map(
-    (_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'),
-  );
-  const table = new Table({
-    head: [...columns],
-    colAligns: numeric.map((n) => (n ? 'right' : 'left')),
-    style: { head: [], border: [] },
-  });
-  for (const r of rows) table.push(r.map(cellText));
-  return table.toString() + '\n';
+/** Rows per CSV write: each batch is one string, so memory stays bounded for a million groups. */
+const CSV_BATCH = 10_000;
+
+/**
+ * RFC 4180 via @fast-csv/format: a field is quoted when it holds a comma, a quote or a line break.
+ * Formatted to strings in batches and written with a callback each, rather than piped: a pipe
+ * into a stream that fails (a reader that left) would wait for a drain that never comes.
+ */
+async function writeCsv(out: Writable, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+  await write(out, await writeToString([[...columns]], { includeEndRowDelimiter: true }));
+  for (let i = 0; i < rows.length; i += CSV_BATCH) {
+    const batch = rows.slice(i, i + CSV_BATCH).map((r) => r.map(csvText));
+    await write(out, await writeToString(batch, { includeEndRowDelimiter: true }));
+  }
 }
 
-function cellText(v: Cell | undefined): string {
+function csvText(v: Cell | undefined): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
-/** RFC 4180 via @fast-csv/format: a field is quoted when it holds a comma, a quote or a line break. */
-async function writeCsv(out: Writable, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
-  const csv = csvFormat<string[], string[]>({
-    headers: [...columns],
-    alwaysWriteHeaders: true,
-    includeEndRowDelimiter: true,
-  });
-  csv.pipe(out, { end: false });
-  const done = finished(csv);
-  for (const r of rows) {
-    if (!csv.write(r.map(cellText))) await new Promise((resolve) => csv.once('drain', resolve));
-  }
-  csv.end();
-  await done;
-}
-
-function write(out: Writable, text: string): Promise<void> {
+/** Resolves once `text` is handed to the stream; rejects with the stream's error (EPIPE, ENOSPC). */
+export function write(out: Writable, text: string): Promise<void> {
   return new Promise((resolve, reject) => out.write(text, (e) => (e ? reject(e) : resolve())));
 }
