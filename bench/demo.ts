@@ -1,39 +1,57 @@
 /**
  * The README's first command: generate a seeded sales CSV (100 MB by default, or --size MB) in a
- * temp dir, aggregate it on every core with live progress, print the result, delete the file.
+ * temp dir, then run the real `chunkmill` CLI on it as a person would: its progress bar on stderr,
+ * its table on stdout (rounded for reading), its one-line summary. The file is deleted after.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { processDataset, count, sum, mean, min, max } from 'chunkmill';
 import { generate } from '../support/generate.ts';
 
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const { values } = parseArgs({ options: { size: { type: 'string', default: '100' }, workers: { type: 'string' } } });
+if (!existsSync(CLI)) {
+  process.stderr.write('demo: the CLI is not built yet: run `npm run build` (npm install does it too)\n');
+  process.exit(1);
+}
 const dir = mkdtempSync(join(tmpdir(), 'chunkmill-demo-'));
 const input = join(dir, 'sales.csv');
+const total = Number(values.size) * 1e6;
+const tty = process.stderr.isTTY === true;
 try {
-  process.stderr.write(`generating ${values.size} MB of sales data in ${input} ...\n`);
-  const made = await generate(input, 'sales', { bytes: Number(values.size) * 1e6 });
-  const job = processDataset({
+  // Generating takes a few seconds: say how far it is, on one line a terminal redraws.
+  const say = (text: string, end = false) =>
+    process.stderr.write(tty ? `\r${text}${end ? '\n' : ''}` : end ? `${text}\n` : '');
+  const made = await generate(input, 'sales', {
+    bytes: total,
+    onProgress: (bytes) => say(`generating seeded sales data: ${(bytes / 1e6).toFixed(0)} of ${values.size} MB`),
+  });
+  say(`generated ${made.rows.toLocaleString('en-US')} rows, ${(made.bytes / 1e6).toFixed(0)} MB, in ${input}`, true);
+  const args = [
+    'aggregate',
     input,
-    ...(values.workers ? { workers: Number(values.workers) } : {}),
-    aggregate: {
-      groupBy: ['region'],
-      measures: { orders: count(), revenue: sum('amount'), avg: mean('amount'), lo: min('amount'), hi: max('amount') },
-    },
-  });
-  job.on('start', (p) => process.stderr.write(`${p.chunksTotal} chunks on ${p.workers} workers\n`));
-  job.on('progress', (p) => {
-    const pct = ((p.bytesDone / (p.bytesTotal ?? NaN)) * 100).toFixed(0).padStart(3);
-    process.stderr.write(`\r${pct}%  ${p.rowsDone.toLocaleString()} rows  ${(p.bytesPerSec / 1e6).toFixed(0)} MB/s   `);
-  });
-  const { rows, stats } = await job.result;
-  process.stderr.write('\n');
-  console.table(rows);
-  console.log(
-    `${stats.rows.toLocaleString()} rows (${made.rows.toLocaleString()} written), ${(stats.bytes / 1e6).toFixed(0)} MB in ${stats.elapsedMs.toFixed(0)} ms on ${stats.workers} workers: ${(stats.bytes / stats.elapsedMs / 1e3).toFixed(0)} MB/s`,
-  );
+    '--group-by',
+    'region',
+    '--count',
+    '--sum',
+    'amount',
+    '--mean',
+    'amount',
+    '--max',
+    'amount',
+    '--sort',
+    '-sum_amount',
+    '--format',
+    'table',
+    ...(values.workers ? ['--workers', values.workers] : []),
+  ];
+  process.stderr.write(`\n$ chunkmill ${args.map((a) => (a === input ? 'sales.csv' : a)).join(' ')}\n`);
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'inherit' });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  if (code !== 0) process.exitCode = code;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -46,6 +46,8 @@ export interface GenerateOptions {
   rows?: number;
   bytes?: number;
   seed?: number;
+  /** Called with the bytes written so far, about every MiB. */
+  onProgress?: (bytes: number) => void;
 }
 
 export function salesHeader(): string {
@@ -79,7 +81,7 @@ export function wideRow(i: number, random: () => number): string {
 export async function generate(
   path: string,
   kind: 'sales' | 'wide',
-  { rows = Infinity, bytes = Infinity, seed = 42 }: GenerateOptions,
+  { rows = Infinity, bytes = Infinity, seed = 42, onProgress }: GenerateOptions,
 ): Promise<{ rows: number; bytes: number }> {
   const random = rng(seed);
   const row = kind === 'sales' ? salesRow : wideRow;
@@ -99,6 +101,7 @@ export async function generate(
     if (text.length > 1 << 20) {
       if (!out.write(text)) await once(out, 'drain');
       text = '';
+      onProgress?.(written);
     }
   }
   out.end(text);
