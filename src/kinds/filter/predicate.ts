@@ -99,6 +99,18 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
       case 'text': {
         const { field: f } = node;
         const literal = Buffer.from(node.value, 'utf8');
+        if (node.op === '=' || node.op === '!=') {
+          const when = node.op === '=' ? TRUE : FALSE;
+          const otherwise = node.op === '=' ? FALSE : TRUE;
+          return (buf, slots) => {
+            const s = slots.starts[f]!;
+            const e = slots.ends[f]!;
+            if (s === e) return UNKNOWN;
+            // Most fields differ in length from the literal: no byte needs looking at.
+            if (slots.quoted[f] !== 2) return e - s === literal.length && sameBytes(buf, s, literal) ? when : otherwise;
+            return compareField(buf, s, e, true, quote, literal) === 0 ? when : otherwise;
+          };
+        }
         const holds = orderOp(node.op);
         return (buf, slots) => {
           const s = slots.starts[f]!;
@@ -145,6 +157,12 @@ function orderOp(op: CompareOp): (c: number) => boolean {
     case '>=':
       return (c) => c >= 0;
   }
+}
+
+/** buf[s, s + literal.length) equals `literal`. */
+function sameBytes(buf: Uint8Array, s: number, literal: Uint8Array): boolean {
+  for (let j = 0; j < literal.length; j++) if (buf[s + j] !== literal[j]) return false;
+  return true;
 }
 
 /**

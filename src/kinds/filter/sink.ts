@@ -24,21 +24,20 @@ export class FilterSink<P extends { valuesSkipped: number }> implements ChunkSin
   private valuesSkipped = 0;
   private own: SinkError | null = null;
   private readonly test: RecordTest;
+  /** The inner sink's, read once: record() runs per record. */
+  readonly width: number;
 
   constructor(
     private readonly inner: ChunkSink & { partial(): P },
     plan: FilterPlan,
     policies: { onBadNumber: BadNumberPolicy; quote: string },
   ) {
+    this.width = inner.width;
     this.test = compilePredicate(plan, {
       ...policies,
       fail: (e) => (this.own = e),
       skipped: () => this.valuesSkipped++,
     });
-  }
-
-  get width(): number {
-    return this.inner.width;
   }
 
   get badRows(): BadRows {
@@ -54,7 +53,7 @@ export class FilterSink<P extends { valuesSkipped: number }> implements ChunkSin
   }
 
   record(buf: Uint8Array, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
-    if (fieldCount !== this.inner.width) return this.inner.record(buf, slots, fieldCount, recordStart);
+    if (fieldCount !== this.width) return this.inner.record(buf, slots, fieldCount, recordStart);
     const t = this.test(buf, slots);
     if (t === TRUE) return this.inner.record(buf, slots, fieldCount, recordStart);
     if (t === FAILED) return false;
