@@ -1,0 +1,15 @@
+/** A checkpoint journal belongs to one filter: its key covers `where`, so another filter never resumes from it. */
+import { expect, test } from 'vitest';
+import { validate } from '../../src/plan/validate.ts';
+import { checkpointKey } from '../../src/schedule/checkpoint.ts';
+
+const base = { input: '/data/x.csv', aggregate: { measures: { n: { kind: 'count' as const } } } };
+const key = (where?: string) =>
+  checkpointKey(validate(where === undefined ? base : { ...base, where }), '/data/x.csv', 100, 1, 8);
+
+test('another where, another key; the same where, the same key', () => {
+  expect(key('a > 1')).not.toBe(key('a > 2'));
+  expect(key('a > 1')).not.toBe(key());
+  expect(key('a > 1')).toBe(key('a > 1'));
+  expect(key()).toBe(key());
+});
