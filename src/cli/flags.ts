@@ -124,7 +124,7 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
     .option('-d, --delimiter <char>', 'field delimiter, one character; \\t or tab for a tab (default: ",")', parseChar)
     .option('--quote <char>', "quote character (default: '\"')", parseChar)
     .option('--no-header', 'the first line is data; columns are named 1, 2, 3, ...')
-    .option('--where <expr>', `keep only the rows that match, e.g. 'delay > 60 and origin = "LAS"' (see --help below)`)
+    .option('--where <expr>', `keep only the rows that match, e.g. 'delay > 60 and origin = "LAS"' (grammar below)`)
     .addOption(
       new Option(
         '--on-bad-row <policy>',

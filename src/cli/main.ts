@@ -2,7 +2,8 @@
 /**
  * The chunkmill command line: `chunkmill aggregate|convert|stats|run <file|->`.
  *
- * Exit statuses: 0 success, 1 data or runtime error, 2 usage error, 130 Ctrl-C. Errors are one
+ * Exit statuses: 0 success (also when stdout's reader left early: `| head`), 1 data or runtime
+ * error, 2 usage error, 130 Ctrl-C. Errors are one
  * line `chunkmill: <message> [code]`, maybe a `hint:` line, and a stack trace only with --debug.
  */
 import { readFileSync } from 'node:fs';
@@ -28,13 +29,15 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       examples([
-        'chunkmill aggregate sales.csv --group-by region --count --sum amount',
-        'chunkmill convert sales.csv --to ndjson --select region,amount > sales.ndjson',
+        'chunkmill aggregate sales.csv --group-by region --count --sum amount --sort -count',
+        'chunkmill aggregate flights.csv -g origin --median delay --where \'delay > 0 and dest = "LAS"\'',
+        'chunkmill convert sales.csv --select region,amount > sales.ndjson',
         'chunkmill stats sales.csv',
         'chunkmill run sales.csv --task ./top-products.js',
         '',
         "'chunkmill <command> --help' shows each command's options and more examples.",
-        'Exit status: 0 ok, 1 data or runtime error, 2 usage error, 130 interrupted (Ctrl-C).',
+        'Exit status: 0 ok (also when a reader such as head leaves early), 1 data or runtime error,',
+        '2 usage error, 130 interrupted (Ctrl-C).',
       ]),
     );
   for (const cmd of [aggregateCommand(), convertCommand(), statsCommand(), runCommand()]) program.addCommand(cmd);
