@@ -35,7 +35,7 @@ test('piped: no bar, no summary, stderr empty, CSV on stdout', async () => {
   expect(r.stdout).toMatch(/^region,count\n/);
 });
 
-test('on a terminal with --quiet, --no-progress or CHUNKMILL_PROGRESS=0: no bar', async () => {
+test('on a terminal with --quiet, --no-progress or CHUNKMILL_PROGRESS=0: no bar', { timeout: 30_000 }, async () => {
   for (const [extra, env] of [
     [['--quiet'], {}],
     [['--no-progress'], {}],
@@ -48,7 +48,9 @@ test('on a terminal with --quiet, --no-progress or CHUNKMILL_PROGRESS=0: no bar'
   }
 });
 
-test('forced when piped, by --progress or CHUNKMILL_PROGRESS=1: bar lines on stderr, stdout unchanged', async () => {
+test('forced when piped, by --progress or CHUNKMILL_PROGRESS=1: bar lines on stderr, stdout unchanged', {
+  timeout: 30_000,
+}, async () => {
   const plain = await runCli(ARGS());
   for (const [extra, env] of [
     [['--progress'], {}],

@@ -10,7 +10,9 @@ import { tempDir } from '../helpers/tmp.ts';
 const SALES = CLI_FIXTURES + 'sales.csv';
 const tmp = tempDir('chunkmill-cli-results-');
 
-test('--sort -count,region: count descending, then region ascending (code point order); --limit after it', async () => {
+test('--sort -count,region: count descending, then region ascending (code point order); --limit after it', {
+  timeout: 30_000,
+}, async () => {
   const r = await runCli(['aggregate', SALES, '-g', 'region', '--count', '--sort', '-count,region']);
   expect(simpleCsv(r.stdout)).toEqual([
     ['region', 'count'],
@@ -39,7 +41,9 @@ test('--sort on a measure puts empty cells last either way; numeric text sorts a
   expect(simpleCsv(desc.stdout).map((r) => r[0])).toEqual(['order_id', '6', '1', '4', '2', '7', '5', '3']);
 });
 
-test('--sort on a column the result lacks: a usage error with a suggestion; stats sorts too', async () => {
+test('--sort on a column the result lacks: a usage error with a suggestion; stats sorts too', {
+  timeout: 30_000,
+}, async () => {
   const bad = await runCli(['aggregate', SALES, '-g', 'region', '--count', '--sort', 'Count']);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toBe(
@@ -49,7 +53,9 @@ test('--sort on a column the result lacks: a usage error with a suggestion; stat
   expect(simpleCsv(stats.stdout).map((r) => r[0])).toEqual(['column', 'order_id', 'amount']);
 });
 
-test('--types: group values that read as numbers are JSON numbers, empty ones null; the default stays text', async () => {
+test('--types: group values that read as numbers are JSON numbers, empty ones null; the default stays text', {
+  timeout: 30_000,
+}, async () => {
   const input = tmp.file('codes.csv', 'zip,n\n007,1\n42,2\n,3\n3.50,4\n');
   const typed = await runCli(['aggregate', input, '-g', 'zip', '--sum', 'n', '-f', 'ndjson', '--types']);
   expect(typed.stdout).toBe(
@@ -64,7 +70,9 @@ test('--types: group values that read as numbers are JSON numbers, empty ones nu
   expect(csv.stderr).toMatch(/^chunkmill: --types applies to --format json and ndjson \[ERR_USAGE\]$/m);
 });
 
-test('--distinct, --median, --p90: exact, next to the built-in measures, in flag order', async () => {
+test('--distinct, --median, --p90: exact, next to the built-in measures, in flag order', {
+  timeout: 30_000,
+}, async () => {
   const r = await runCli([
     'aggregate',
     SALES,
