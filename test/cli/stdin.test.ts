@@ -25,7 +25,7 @@ test('small chunks over stdin on two workers: the same figures', async () => {
   expect(r.stdout).toBe(fromFile.stdout);
 });
 
-test('stats, convert and run read stdin too', async () => {
+test('stats, convert and run read stdin too', { timeout: 30_000 }, async () => {
   for (const args of [
     ['stats', '-f', 'json'],
     ['convert', '--to', 'ndjson'],
