@@ -4,9 +4,12 @@
  *
  *   api, errors  <-  csv  <-  kinds  <-  input  <-  worker          (what runs in a thread)
  *                                  ^          ^
- *                                plan  <-  schedule  <-  job  <-  index  <-  cli
- *                                              |
- *                                            exec  (the Executor seam; exec/protocol.ts is types only)
+ *                                plan  <-  schedule  <-  job  <-  engine  <-  index  <-  cli
+ *                                  ^           |                   |   ^
+ *                                  |         exec  (the Executor seam; exec/protocol.ts is types only)
+ *                                  └──  queue  <─────────────────────┘   (store <- queue <- engine)
+ *
+ * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
  *
  * "A <- B": B may import A. Type-only imports follow the same rules, except that anyone may
  * import the worker protocol's types (exec/protocol.ts).
@@ -47,6 +50,9 @@ module.exports = {
     layer('plan', ['api', 'csv', 'kinds', 'input']),
     layer('schedule', ['api', 'csv', 'kinds', 'input', 'plan', 'exec']),
     layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule']),
+    layer('store', ['api']),
+    layer('queue', ['api', 'plan', 'store']),
+    layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue']),
     {
       name: 'worker-entry-is-loaded-by-url',
       comment:

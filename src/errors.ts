@@ -35,6 +35,14 @@ export type ErrorCode =
   | 'ERR_WORKER_EXITED'
   | 'ERR_CHUNK_TIMEOUT'
   | 'ERR_INTERNAL'
+  | 'ERR_STORE_NOT_A_STORE'
+  | 'ERR_STORE_CORRUPT'
+  | 'ERR_STORE_READ_ONLY'
+  | 'ERR_STORE_VERSION'
+  | 'ERR_STORE'
+  | 'ERR_JOB_NOT_FOUND'
+  | 'ERR_JOB_RUNNING'
+  | 'ERR_JOB_LOST'
   | 'ABORT_ERR';
 
 /** Where a data error happened. Lines are 1-based physical lines of the file. */

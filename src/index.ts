@@ -64,5 +64,31 @@ export type {
   GroupRow,
 } from './kinds/builtin/index.js';
 export { suggestColumn } from './kinds/unknown-column.js';
+export { openQueue, Queue, ROWS_PER_PAGE } from './queue/queue.js';
+export type { AddOptions, RepeatAddOptions, ListOptions, QueueOptions, StoredResult } from './queue/queue.js';
+export type { JobSpec, StoredOutput } from './queue/job-spec.js';
+export type { RepeatOptions } from './queue/repeat.js';
+export type { WatchOptions } from './queue/watch.js';
+export { createEngine, Engine } from './engine/engine.js';
+export type { EngineOptions, EngineEvents } from './engine/engine.js';
+export { SqliteStore } from './store/sqlite-store.js';
+export type { JobStore, JobWrite } from './store/job-store.js';
+export type {
+  JobRecord,
+  JobState,
+  JobEventRecord,
+  JobEventData,
+  StateChange,
+  ResultSummary,
+  ScheduleRecord,
+  JobPage,
+  CancelOutcome,
+  Claim,
+  NewJob,
+  NewSchedule,
+  Outcome,
+  ListQuery,
+} from './store/records.js';
+export type { Executor, ExecutorSource, ChunkPolicy } from './exec/executor.js';
 export { ChunkmillError, AbortError } from './errors.js';
 export type { CancelledAt, ErrorCode, ErrorData, ErrorLocation } from './errors.js';

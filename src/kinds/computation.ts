@@ -20,6 +20,7 @@ import { columnsOf, type ComputationSpec } from './computation-spec.js';
 import { csvLine } from './output/encoder.js';
 import { OutputWriter, type ResolvedOutput } from './output/writer.js';
 import { Context, type ControlChannel } from './user/context.js';
+import { instanceUrl } from './user/instance.js';
 import { loadDefinition } from './user/load.js';
 import { OutputMerger, TaskMerger } from './user/merge.js';
 import { declaredColumns, type UserPartial } from './user/sinks.js';
@@ -128,7 +129,8 @@ async function openMain(
   }
   const channel = reporter === null ? null : reporterChannel(reporter);
   const ctx = new Context(work.params, columns, 0, channel);
-  const spec = { kind: work.kind, url: work.url, params: work.params, columns, ...policies };
+  const instance = instanceUrl(work.url, work.params, columns);
+  const spec = { kind: work.kind, url: work.url, instance, params: work.params, columns, ...policies };
   // A channel per chunk only while someone listens for what it carries: each one costs a
   // transferred port (memory until the worker's next full GC), and with no listener the lines
   // would go nowhere anyway.
@@ -136,10 +138,10 @@ async function openMain(
     reporter !== null && reporter.listenerCount('log') + reporter.listenerCount('taskProgress') > 0;
   const control = () => (channel !== null && listened() ? channel : undefined);
   if (work.kind === 'task') {
-    const merger = new TaskMerger(await loadDefinition(work.url, 'task'), ctx);
+    const merger = new TaskMerger(await loadDefinition(instance, 'task', work.url), ctx);
     return { ...simple(spec, merger, async (stats) => ({ value: merger.value(), stats })), control };
   }
-  const def = await loadDefinition(work.url, 'transform');
+  const def = await loadDefinition(instance, 'transform', work.url);
   const outputColumns = declaredColumns(def, ctx, work.output.columns);
   const writer = await OutputWriter.open(work.output);
   const merger = new OutputMerger(writer, work.output.format, outputColumns);

@@ -17,17 +17,20 @@ export type AnyTransform = TransformDefinition<any>;
 
 const modules = new Map<string, Promise<AnyTask | AnyTransform>>();
 
-/** Imports a module once per thread and checks its default export. */
-export function loadDefinition(url: string, kind: 'task'): Promise<AnyTask>;
-export function loadDefinition(url: string, kind: 'transform'): Promise<AnyTransform>;
-export function loadDefinition(url: string, kind: UserKind): Promise<AnyTask | AnyTransform> {
+/**
+ * Imports a module once per thread and checks its default export. `url` is what is imported (an
+ * instance URL, see instance.ts); `shown` is the module's own URL, for messages.
+ */
+export function loadDefinition(url: string, kind: 'task', shown?: string): Promise<AnyTask>;
+export function loadDefinition(url: string, kind: 'transform', shown?: string): Promise<AnyTransform>;
+export function loadDefinition(url: string, kind: UserKind, shown = url): Promise<AnyTask | AnyTransform> {
   const key = `${kind} ${url}`;
   let loading = modules.get(key);
   if (loading === undefined) {
     loading = import(url).then(
-      (module: { default?: unknown }) => checkDefinition(module.default, url, kind),
+      (module: { default?: unknown }) => checkDefinition(module.default, shown, kind),
       (e: unknown) => {
-        throw loadError(url, kind, e);
+        throw loadError(shown, kind, e);
       },
     );
     modules.set(key, loading);

@@ -35,7 +35,10 @@ export interface UserPartial {
 /** What a worker needs to run a user module on a chunk. Plain data. */
 export interface UserSpec {
   kind: UserKind;
+  /** The module's URL, as given (for messages). */
   url: string;
+  /** The URL imported: this job's instance of the module (instance.ts). */
+  instance: string;
   params: unknown;
   columns: string[];
   onBadRow: BadRowPolicy;
@@ -163,7 +166,11 @@ export class TransformSink extends UserSink {
   }
 }
 
-/** Setup runs once per module per worker thread (a pool serves one job). */
+/**
+ * Setup runs once per module instance per worker thread: an instance is keyed by the module's
+ * bytes, params and columns (instance.ts), so jobs sharing a long-lived pool never see each
+ * other's setup state unless setup saw the same inputs.
+ */
 const setups = new Map<string, Promise<void>>();
 
 /**
@@ -177,12 +184,14 @@ export async function userSink(
   setupOnce: boolean,
 ): Promise<TaskSink | TransformSink> {
   const def =
-    work.kind === 'task' ? await loadDefinition(work.url, 'task') : await loadDefinition(work.url, 'transform');
+    work.kind === 'task'
+      ? await loadDefinition(work.instance, 'task', work.url)
+      : await loadDefinition(work.instance, 'transform', work.url);
   if (def.setup !== undefined) {
-    let done = setupOnce ? setups.get(work.url) : undefined;
+    let done = setupOnce ? setups.get(work.instance) : undefined;
     if (done === undefined) {
       done = callUserAsync('setup()', () => def.setup!(ctx));
-      if (setupOnce) setups.set(work.url, done);
+      if (setupOnce) setups.set(work.instance, done);
     }
     await done;
   }

@@ -1,0 +1,226 @@
+/**
+ * The consumer side: a long-lived engine that claims jobs from a store and runs them on one warm
+ * executor (a Piscina pool made at start, or one the caller gives) for its whole life.
+ *
+ * One loop, every `pollInterval` ms (and at once when a queue in this process adds a job):
+ *   - claim due jobs while fewer than `concurrency` run (recovered leases first, then priority,
+ *     then age), and queue a run of each repeat schedule that came due;
+ *   - stop runs whose cancel another process wrote;
+ *   - every `leaseMs / 3`, renew the leases; a run whose lease was taken over is stopped;
+ *   - every `writeInterval`, write the runs' gathered events and progress in one transaction;
+ *   - every minute, with `retention`, remove jobs that finished longer ago.
+ * An idle loop does two reads (SQLite's data_version and one indexed EXISTS): a few microseconds.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname, availableParallelism } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { ResourceLimits } from 'node:worker_threads';
+import { invalidOption } from '../errors.js';
+import type { Executor } from '../exec/executor.js';
+import { FairShare } from '../exec/fair-share.js';
+import { PiscinaExecutor } from '../exec/piscina-executor.js';
+import { openStore } from '../queue/queue.js';
+import { nextRun } from '../queue/repeat.js';
+import type { JobStore } from '../store/job-store.js';
+import { journaledJobs, removeJournal } from '../store/journals.js';
+import type { Claim } from '../store/records.js';
+import { onAdded } from '../store/wake.js';
+import { JobRun } from './job-run.js';
+import { Ticker } from './ticker.js';
+
+export interface EngineOptions {
+  /** The store: a file path (the embedded SQLite store, created if new) or a JobStore. */
+  store: string | JobStore;
+  /** Worker threads of the engine's pool (ignored with `executor`). @default os.availableParallelism() */
+  workers?: number;
+  /** Jobs run at once; their chunks share the pool fairly. @default 2 */
+  concurrency?: number;
+  /**
+   * Milliseconds a claimed job stays this engine's without a renewal; renewed every third of it.
+   * An engine that dies loses its jobs to another engine this long after its last renewal. @default 15000
+   */
+  leaseMs?: number;
+  /** Milliseconds between looks at the store (new jobs from other processes, cancels). @default 20 */
+  pollInterval?: number;
+  /** Milliseconds between writes of a running job's progress and events. @default 250 */
+  writeInterval?: number;
+  /** Remove finished jobs this many milliseconds after they finished. @default none: kept until removed */
+  retention?: number;
+  /** Memory limits of each pool thread (per job they cannot apply: the pool is shared). */
+  workerResourceLimits?: ResourceLimits;
+  /**
+   * An executor to run every job's chunks on instead of a pool of the engine's own (for example
+   * a cluster executor). The caller owns it: close() does not destroy it.
+   */
+  executor?: Executor;
+  /** This engine's name in leases and logs. @default host:pid:random */
+  id?: string;
+}
+
+/** What an engine tells its listeners. */
+export interface EngineEvents {
+  /** A job was claimed and starts (or resumes). */
+  claimed: [claim: Claim];
+  /** A run ended: its outcome is stored (or it was handed back, or taken over). */
+  ended: [jobId: string];
+  /** The store could not be read or written; the engine goes on and tries again. */
+  error: [error: Error];
+}
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  return new Engine(options);
+}
+
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly id: string;
+  readonly store: JobStore;
+  private readonly executor: Executor;
+  private readonly ownsExecutor: boolean;
+  private readonly share: FairShare;
+  private readonly runs = new Map<string, JobRun>();
+  private readonly ticker: Ticker;
+  private readonly unsubscribe: () => void;
+  private writes: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | null = null;
+  private nextRenew = 0;
+  private nextWrite = 0;
+  private nextPurge = 0;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly writeInterval: number;
+  private readonly retention: number | undefined;
+
+  /** @internal use createEngine() */
+  constructor(options: EngineOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
+    this.concurrency = positive('concurrency', options.concurrency, 2);
+    this.leaseMs = positive('leaseMs', options.leaseMs, 15_000);
+    this.writeInterval = positive('writeInterval', options.writeInterval, 250);
+    const pollInterval = positive('pollInterval', options.pollInterval, 20);
+    this.retention = options.retention === undefined ? undefined : positive('retention', options.retention, 0);
+    this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.store = openStore(options.store);
+    this.ownsExecutor = options.executor === undefined;
+    this.executor =
+      options.executor ??
+      new PiscinaExecutor({
+        threads: positive('workers', options.workers, availableParallelism()),
+        resourceLimits: options.workerResourceLimits,
+      });
+    this.share = new FairShare(this.executor);
+    this.cleanJournals();
+    this.ticker = new Ticker(pollInterval, () => this.tick());
+    this.unsubscribe = onAdded(this.store.location, () => this.ticker.now());
+    this.ticker.now();
+  }
+
+  /** Jobs running now. */
+  get running(): number {
+    return this.runs.size;
+  }
+
+  /**
+   * Stops taking jobs and ends the engine. Running jobs get `wait` ms to finish; then they are
+   * stopped, keep their checkpoint journals, and go back to the queue for the next engine.
+   */
+  close(options: { wait?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.wait ?? 0);
+    return this.closing;
+  }
+
+  private async shutdown(wait: number): Promise<void> {
+    const all = () => Promise.all([...this.runs.values()].map((r) => r.done));
+    if (wait > 0) await Promise.race([all(), new Promise((r) => setTimeout(r, wait).unref())]);
+    for (const run of this.runs.values()) run.stop('close');
+    await all();
+    this.ticker.stop();
+    this.unsubscribe();
+    await this.writes.catch(() => {});
+    if (this.ownsExecutor) await (this.executor as PiscinaExecutor).destroy();
+    await this.store.close();
+  }
+
+  private async tick(): Promise<void> {
+    const { store } = this;
+    const now = Date.now();
+    try {
+      const changed = await store.changed();
+      if (changed && this.runs.size > 0)
+        for (const id of await store.cancelRequests(this.id)) this.runs.get(id)?.stop('cancel');
+      if (this.runs.size > 0 && now >= this.nextRenew) {
+        this.nextRenew = now + this.leaseMs / 3;
+        const held = new Set(await this.serial(() => store.renew(this.id, this.leaseMs, now)));
+        for (const [id, run] of this.runs) if (!held.has(id) && run.stopReason === null) run.stop('lost');
+      }
+      if (now >= this.nextWrite) {
+        this.nextWrite = now + this.writeInterval;
+        const writes = [...this.runs.values()].map((r) => r.takeWrite()).filter((w) => w !== null);
+        if (writes.length > 0) await this.serial(() => store.write(this.id, writes));
+      }
+      if (this.retention !== undefined && now >= this.nextPurge) {
+        this.nextPurge = now + 60_000;
+        for (const id of await store.purge(now - this.retention)) removeJournal(store.location, id);
+      }
+      if (this.closing === null && this.runs.size < this.concurrency && (await store.due(now))) await this.claim(now);
+    } catch (e) {
+      this.report(e as Error);
+    }
+  }
+
+  private async claim(now: number): Promise<void> {
+    for (const s of await this.store.dueSchedules(now)) {
+      // The next slot after now: slots missed while no engine ran give one run, not one each.
+      if ((await this.store.fireSchedule(s.id, s.nextRunAt, nextRun(s.cron, s.tz, now), now)) !== null)
+        this.ticker.now();
+    }
+    while (this.closing === null && this.runs.size < this.concurrency) {
+      const claim = await this.serial(() => this.store.claim(this.id, this.leaseMs, now));
+      if (claim === null) return;
+      const run = new JobRun(claim, {
+        store: this.store,
+        owner: this.id,
+        executors: this.share.source(),
+        threads: this.executor.threads,
+        serial: (write) => this.serial(write),
+      });
+      this.runs.set(run.id, run);
+      this.nextRenew = Math.min(this.nextRenew, now + this.leaseMs / 3);
+      this.emit('claimed', claim);
+      void run.done.then(() => {
+        this.runs.delete(run.id);
+        this.emit('ended', run.id);
+        this.ticker.now();
+      });
+    }
+  }
+
+  /** Store writes, one after another in the order asked; a failure is reported, and rethrown to its caller. */
+  private serial<T>(write: () => Promise<T>): Promise<T> {
+    const next = this.writes.then(write);
+    this.writes = next.catch((e: unknown) => this.report(e as Error));
+    return next;
+  }
+
+  private report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error.message, { code: (error as { code?: string }).code ?? 'ERR_STORE' });
+  }
+
+  /** Journals of jobs that ended (or were removed) while no engine ran: nothing will resume them. */
+  private cleanJournals(): void {
+    void (async () => {
+      for (const id of journaledJobs(this.store.location)) {
+        const job = await this.store.get(id);
+        if (job === null || job.finishedAt !== null) removeJournal(this.store.location, id);
+      }
+    })().catch((e: unknown) => this.report(e as Error));
+  }
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw invalidOption(name, `expected a number > 0, got ${String(value)}`);
+  return value;
+}

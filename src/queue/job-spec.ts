@@ -1,0 +1,112 @@
+/**
+ * A job spec: what processDataset takes, as plain JSON that can wait in a store and run in
+ * another process. It is checked by the same validate() as processDataset, and refused before
+ * it enters the queue (ERR_INVALID_OPTION naming the option) when it would fail there, or when
+ * it holds something that cannot be stored: a stream, an array input, a signal, a function.
+ *
+ * Paths (input, task, transform, output.path, rejects) are made absolute against the producer's
+ * working directory when the job is added: the engine that runs it may have another one.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { MeasureSpec } from '../api/measures.js';
+import type { AnyProcessOptions, ProcessOptions, TaskOptions, TransformOptions } from '../api/options.js';
+import { invalidOption } from '../errors.js';
+import { validate } from '../plan/validate.js';
+
+/** Options that have no meaning for a queued job, and why. */
+const REFUSED: Record<string, string> = {
+  signal: 'a signal cannot be stored with a job; cancel it with queue.cancel(id)',
+  workerResourceLimits:
+    "applies to a pool's threads, and an engine's pool is shared by its jobs: give it to createEngine()",
+  checkpoint: 'the engine keeps a checkpoint journal for every job itself (next to the store)',
+};
+
+type Stored<T> = Omit<T, 'input' | 'signal' | 'workerResourceLimits' | 'checkpoint'> & {
+  /** The input file: a path (relative ones are taken from the working directory of add()) or a file: URL. */
+  input: string | URL;
+};
+
+/** Where a queued transform writes: a file (a stream cannot wait in a store). */
+export interface StoredOutput {
+  path: string;
+  format?: 'csv' | 'ndjson' | 'json';
+  columns?: readonly string[];
+}
+
+/** A job spec: processDataset's options, less the live ones. */
+export type JobSpec<G extends string = string, M extends Record<string, MeasureSpec> = Record<string, MeasureSpec>> =
+  | Stored<ProcessOptions<G, M>>
+  | Stored<TaskOptions>
+  | (Omit<Stored<TransformOptions>, 'output'> & { output: StoredOutput });
+
+/**
+ * Checks a spec and returns it as stored: JSON only, paths absolute, modules as URLs. Throws
+ * ERR_INVALID_OPTION naming the option.
+ */
+export function normalizeSpec(spec: unknown, cwd = process.cwd()): Record<string, unknown> {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw invalidOption('spec', 'expected an object of processDataset options');
+  const out: Record<string, unknown> = { ...(spec as Record<string, unknown>) };
+  for (const [key, why] of Object.entries(REFUSED)) if (out[key] !== undefined) throw invalidOption(key, why);
+  out.input = inputPath(out.input, cwd);
+  for (const key of ['task', 'transform'] as const)
+    if (out[key] !== undefined) out[key] = moduleUrl(key, out[key], cwd);
+  if (out.output !== undefined) {
+    const output = out.output as { path?: unknown; stream?: unknown } | null;
+    if (output === null || typeof output !== 'object' || output.stream !== undefined || typeof output.path !== 'string')
+      throw invalidOption(
+        'output',
+        'a queued transform writes to a file: give output.path (a stream cannot be stored)',
+      );
+    out.output = { ...output, path: resolve(cwd, output.path) };
+  }
+  if (typeof out.rejects === 'string') out.rejects = resolve(cwd, out.rejects);
+  checkJson(out, '');
+  validate(out as unknown as AnyProcessOptions);
+  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+}
+
+function inputPath(input: unknown, cwd: string): string {
+  if (input instanceof URL) {
+    if (input.protocol !== 'file:')
+      throw invalidOption('input', `only file: URLs are supported, got ${input.protocol}`);
+    return fileURLToPath(input);
+  }
+  if (typeof input === 'string' && input.length > 0)
+    return input.startsWith('file:') ? fileURLToPath(input) : resolve(cwd, input);
+  throw invalidOption(
+    'input',
+    `a queued job reads a file: expected a path or a file: URL, got ${Array.isArray(input) ? 'an array' : typeof input === 'object' && input !== null ? 'an object (a stream?)' : String(input)}`,
+  );
+}
+
+function moduleUrl(name: string, value: unknown, cwd: string): string {
+  const location =
+    value !== null && typeof value === 'object' && !(value instanceof URL) ? (value as { url?: unknown }).url : value;
+  if (location instanceof URL) return location.href;
+  if (typeof location === 'string' && location.length > 0) {
+    if (/^(file|data):/.test(location)) return location;
+    return pathToFileURL(isAbsolute(location) ? location : resolve(cwd, location)).href;
+  }
+  throw invalidOption(name, `expected a module URL or path, got ${typeof value}`);
+}
+
+/** Only what JSON keeps exactly: a Map, a Date, NaN or a function would come back changed or not at all. */
+function checkJson(value: unknown, path: string): void {
+  const fail = (what: string) =>
+    invalidOption(path || 'spec', `${what} cannot be stored with a queued job; use JSON values only`);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw fail(String(value));
+    return;
+  }
+  if (typeof value !== 'object') throw fail(`a ${typeof value}`);
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) checkJson(v, `${path}[${i}]`);
+    return;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw fail(`a ${proto?.constructor?.name ?? 'class'} instance`);
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) checkJson(v, path ? `${path}.${k}` : k);
+}

@@ -1,0 +1,215 @@
+/**
+ * The producer side: openQueue(store) adds jobs and reads them back. A queue never runs a job;
+ * an engine (createEngine, in this process or any other on the same store) does. Everything it
+ * does goes through the JobStore interface, so it works the same from a web request handler, a
+ * script or the CLI, while an engine runs elsewhere.
+ */
+import { resolve } from 'node:path';
+import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
+import { ChunkmillError, invalidOption } from '../errors.js';
+import type { JobStore } from '../store/job-store.js';
+import { removeJournal } from '../store/journals.js';
+import type { CancelOutcome, JobEventRecord, JobPage, JobRecord, JobState, ScheduleRecord } from '../store/records.js';
+import { JOB_STATES } from '../store/records.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { notifyAdded } from '../store/wake.js';
+import { ChangeFeed } from './change-feed.js';
+import { normalizeSpec, type JobSpec } from './job-spec.js';
+import { checkRepeat, nextRun, type RepeatOptions } from './repeat.js';
+import { watchJob, type WatchOptions } from './watch.js';
+
+/** How a job is queued. */
+export interface AddOptions {
+  /** A name to show in lists. @default null */
+  name?: string;
+  /** Higher runs first; equal priorities run in the order added. @default 0 */
+  priority?: number;
+  /** Milliseconds to wait before the job may run. @default 0 */
+  delay?: number;
+  /**
+   * Times the job may be started and lost with its engine (killed, crashed) before it fails
+   * with ERR_JOB_LOST; a graceful engine close hands it back without counting. @default 3
+   */
+  attempts?: number;
+}
+
+export interface RepeatAddOptions extends Omit<AddOptions, 'delay'> {
+  /** Queue a run each time the cron expression comes due; each run is its own job record. */
+  repeat: RepeatOptions;
+}
+
+export interface QueueOptions {
+  /** Milliseconds between a watcher's looks at the store. @default 50 */
+  watchInterval?: number;
+}
+
+export interface ListOptions {
+  state?: JobState;
+  /** @default 50 */
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+export type StoredResult = AggregateResult | TaskResult | TransformResult;
+
+const DEFAULT_ATTEMPTS = 3;
+/** Rows per stored page of an aggregate's result: ~1 MB of serialized rows, a short write each. */
+export const ROWS_PER_PAGE = 10_000;
+
+/** Opens a queue on a store file (created if new) or on a JobStore. Throws ERR_STORE_* naming the file. */
+export function openQueue(store: string | JobStore, options: QueueOptions = {}): Queue {
+  return new Queue(openStore(store), typeof store === 'string', options);
+}
+
+/** A store file as the embedded SQLite store; a JobStore as it is. */
+export function openStore(store: string | JobStore): JobStore {
+  if (typeof store === 'string') {
+    if (store.length === 0) throw invalidOption('store', 'expected the path of a store file');
+    return new SqliteStore(resolve(store));
+  }
+  if (store === null || typeof store !== 'object' || typeof (store as JobStore).claim !== 'function')
+    throw invalidOption('store', 'expected a file path or a JobStore');
+  return store;
+}
+
+export class Queue {
+  private readonly feed: ChangeFeed;
+
+  /** @internal use openQueue(). `owned`: the store was opened here, and close() closes it. */
+  constructor(
+    readonly store: JobStore,
+    private readonly owned: boolean,
+    options: QueueOptions,
+  ) {
+    this.feed = new ChangeFeed(store, options.watchInterval ?? 50);
+  }
+
+  /** Queues a job, or with `repeat`, a schedule that queues one run each time it comes due. */
+  add(spec: JobSpec, options?: AddOptions): Promise<JobRecord>;
+  add(spec: JobSpec, options: RepeatAddOptions): Promise<ScheduleRecord>;
+  async add(spec: JobSpec, options: AddOptions | RepeatAddOptions = {}): Promise<JobRecord | ScheduleRecord> {
+    const stored = normalizeSpec(spec);
+    const name = options.name ?? null;
+    if (name !== null && typeof name !== 'string') throw invalidOption('name', 'expected a string');
+    const priority = integer('priority', options.priority ?? 0, -(2 ** 31), 2 ** 31 - 1);
+    const maxAttempts = integer('attempts', options.attempts ?? DEFAULT_ATTEMPTS, 1, 1000);
+    const now = Date.now();
+    if ('repeat' in options && options.repeat !== undefined) {
+      if ((options as AddOptions).delay !== undefined) throw invalidOption('delay', 'does not apply with repeat');
+      const { cron, tz } = checkRepeat(options.repeat);
+      const nextRunAt = nextRun(cron, tz ?? null, now)!;
+      const schedule = await this.store.addSchedule({
+        name,
+        spec: stored,
+        cron,
+        tz: tz ?? null,
+        priority,
+        maxAttempts,
+        nextRunAt,
+      });
+      return schedule;
+    }
+    const delay = integer('delay', (options as AddOptions).delay ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const job = await this.store.add({
+      spec: stored,
+      name,
+      priority,
+      runAt: now + delay,
+      maxAttempts,
+      scheduleId: null,
+    });
+    notifyAdded(this.store.location);
+    return job;
+  }
+
+  get(id: string): Promise<JobRecord | null> {
+    return this.store.get(id);
+  }
+
+  /** A succeeded job's result as processDataset gives it (an aggregate's rows read from their pages). */
+  async result(id: string): Promise<StoredResult | null> {
+    const job = await this.mustGet(id);
+    if (job.result === null) return null;
+    const r = job.result;
+    if (r.kind === 'task') return { value: r.value, stats: r.stats } as TaskResult;
+    if (r.kind === 'transform')
+      return { rowsIn: r.rowsIn, rowsOut: r.rowsOut, bytesWritten: r.bytesWritten, stats: r.stats } as TransformResult;
+    const rows: unknown[] = [];
+    for await (const page of this.rows(id)) for (const row of page) rows.push(row);
+    return { rows, stats: r.stats } as AggregateResult;
+  }
+
+  /** A succeeded aggregate's rows, a page (ROWS_PER_PAGE rows) at a time: a large result need not be held whole. */
+  async *rows(id: string): AsyncGenerator<unknown[]> {
+    for (let part = 0; ; part++) {
+      const page = await this.store.resultRows(id, part);
+      if (page === null) return;
+      yield page;
+    }
+  }
+
+  list(options: ListOptions = {}): Promise<JobPage> {
+    if (options.state !== undefined && !JOB_STATES.includes(options.state))
+      throw invalidOption('state', `expected one of ${JOB_STATES.join(', ')}`);
+    const limit = integer('limit', options.limit ?? 50, 1, 10_000);
+    return this.store.list({ state: options.state, limit, cursor: options.cursor });
+  }
+
+  /**
+   * Cancels a job: a queued one at once ('cancelled'); a running one is stopped by its engine
+   * within its poll interval ('requested'); a finished one is left as it is ('finished').
+   */
+  async cancel(id: string): Promise<CancelOutcome> {
+    const outcome = await this.store.cancel(id);
+    if (outcome === null) throw notFound(id, this.store.location);
+    return outcome;
+  }
+
+  /** Deletes a job that is not running, with its events, result and journal. Throws ERR_JOB_RUNNING for a running one. */
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.store.remove(id);
+    if (removed === 'running') {
+      throw new ChunkmillError({
+        code: 'ERR_JOB_RUNNING',
+        message: `Job ${id} is running; cancel it first, then remove it`,
+      });
+    }
+    if (removed) removeJournal(this.store.location, id);
+    return removed;
+  }
+
+  /** The job's events as they are written, replayed from `after`, ending after its final state. */
+  watch(id: string, options: WatchOptions = {}): AsyncGenerator<JobEventRecord> {
+    return watchJob(this.store, this.feed, id, options, () => notFound(id, this.store.location));
+  }
+
+  schedules(): Promise<ScheduleRecord[]> {
+    return this.store.schedules();
+  }
+
+  /** Stops a repeat schedule; runs already queued stay. */
+  removeSchedule(id: string): Promise<boolean> {
+    return this.store.removeSchedule(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.store.close();
+  }
+
+  private async mustGet(id: string): Promise<JobRecord> {
+    const job = await this.store.get(id);
+    if (job === null) throw notFound(id, this.store.location);
+    return job;
+  }
+}
+
+export function notFound(id: string, location: string): ChunkmillError {
+  return new ChunkmillError({ code: 'ERR_JOB_NOT_FOUND', file: location, message: `No job ${id} in ${location}` });
+}
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
+    throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,96 @@
+/**
+ * The job store's backend interface: everything the queue (producer side) and the engine
+ * (consumer side) do with stored jobs goes through it, and nothing reaches past it to the
+ * database (BullMQ's IQueueBackend is the model). SQLite (sqlite-store.ts) is the embedded
+ * default; another backend implements the same methods with the same guarantees:
+ *
+ * - Every method is atomic: a claim, a cancel, a finish happen whole or not at all.
+ * - A job is held by at most one engine at a time: `claim` takes a lease (owner, expiry) and
+ *   only the owner may renew it, append to the job's log, or finish it. A lease that expires
+ *   (its engine died) makes the job claimable again.
+ * - Event ids increase in the order events are appended, across the whole store.
+ * - Failures are coded ChunkmillErrors naming the store (ERR_STORE_*), never raw driver errors.
+ */
+import type { Progress } from '../api/events.js';
+import type {
+  CancelOutcome,
+  Claim,
+  JobEventData,
+  JobEventRecord,
+  JobPage,
+  JobRecord,
+  ListQuery,
+  NewJob,
+  NewSchedule,
+  Outcome,
+  ScheduleRecord,
+} from './records.js';
+
+/** What an engine writes for one of its running jobs in a flush. */
+export interface JobWrite {
+  jobId: string;
+  events: JobEventData[];
+  /** The latest progress, when it changed. */
+  progress?: Progress | undefined;
+}
+
+export interface JobStore {
+  /** The store's file (or address), for messages. */
+  readonly location: string;
+
+  // --- producer side ---
+  /** Queues a job; its log starts with `state: queued`. */
+  add(job: NewJob): Promise<JobRecord>;
+  get(id: string): Promise<JobRecord | null>;
+  list(query: ListQuery): Promise<JobPage>;
+  /** null: no such job. */
+  cancel(id: string): Promise<CancelOutcome | null>;
+  /** Deletes a job that is not running, with its log and rows. 'running': refused. false: no such job. */
+  remove(id: string): Promise<boolean | 'running'>;
+  /** The job's log after event id `after`, oldest first, at most `limit`. */
+  events(id: string, after: number, limit: number): Promise<JobEventRecord[]>;
+  /** Page `part` (0, 1, ...) of a succeeded aggregate's rows; null past the last page. */
+  resultRows(id: string, part: number): Promise<unknown[] | null>;
+  addSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
+  schedules(): Promise<ScheduleRecord[]>;
+  removeSchedule(id: string): Promise<boolean>;
+  /** True when anything was written (by any connection) since the last call: a cheap poll. */
+  changed(): Promise<boolean>;
+
+  // --- engine side ---
+  /**
+   * Whether a claim would find something now: a queued job that is due, a running job whose
+   * lease expired, or a schedule that is due. Read-only, so an idle engine takes no write lock.
+   */
+  due(now: number): Promise<boolean>;
+  /**
+   * Takes the next job for `owner`: a running job whose lease expired first (it was started
+   * earlier), else the queued job that is due with the highest priority, oldest first. On the
+   * way it settles jobs that must not run: recovered ones whose cancel was asked for (cancelled)
+   * or that ran out of attempts (failed, ERR_JOB_LOST).
+   */
+  claim(owner: string, leaseMs: number, now: number): Promise<Claim | null>;
+  /** Extends `owner`'s leases; returns the ids it still holds (a job it lost is not among them). */
+  renew(owner: string, leaseMs: number, now: number): Promise<string[]>;
+  /** Ids of `owner`'s jobs whose cancel was asked for. */
+  cancelRequests(owner: string): Promise<string[]>;
+  /** Appends events and progress for `owner`'s jobs, in one transaction; jobs it lost are skipped. */
+  write(owner: string, writes: readonly JobWrite[]): Promise<void>;
+  /** Stores page `part` of a job's result rows (before `finish`; a run that restarts overwrites). */
+  writeRows(owner: string, jobId: string, part: number, rows: readonly unknown[]): Promise<void>;
+  /** Ends `owner`'s run: the outcome, its `done`/`error` and final `state` events. false: lease lost. */
+  finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean>;
+  /** Puts `owner`'s running job back in the queue (not counted as an attempt). false: lease lost. */
+  handBack(owner: string, jobId: string, reason: string): Promise<boolean>;
+  /** Schedules whose next run is due. */
+  dueSchedules(now: number): Promise<ScheduleRecord[]>;
+  /**
+   * Queues one run of a due schedule and moves its next run to `nextRunAt`, if its next run is
+   * still `expected` (another engine may have fired it first: then null). `nextRunAt` null: the
+   * expression has no later run; the schedule ends.
+   */
+  fireSchedule(id: string, expected: number, nextRunAt: number | null, now: number): Promise<JobRecord | null>;
+  /** Deletes finished jobs that finished before `before`; returns their ids. */
+  purge(before: number): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,118 @@
+/**
+ * Turning SQLite rows into records and back. Specs, progress, events and errors are JSON (a
+ * person can read them with the sqlite3 shell); results and result rows are v8-serialized, so a
+ * task's value comes back exactly as it was returned (Map, BigInt, NaN, typed arrays).
+ */
+import { deserialize, serialize } from 'node:v8';
+import { inspect } from 'node:util';
+import type { JobEventData, JobEventRecord, JobRecord, JobState, ScheduleRecord } from './records.js';
+
+export interface JobRow {
+  id: number;
+  name: string | null;
+  spec: string;
+  state: string;
+  priority: number;
+  created_at: number;
+  run_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  attempts: number;
+  max_attempts: number;
+  progress: string | null;
+  result: Buffer | null;
+  error: string | null;
+  cancel_requested: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  schedule_id: number | null;
+}
+
+export function jobFromRow(row: JobRow): JobRecord {
+  return {
+    id: String(row.id),
+    name: row.name,
+    state: row.state as JobState,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    priority: row.priority,
+    createdAt: row.created_at,
+    runAt: row.run_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    progress: row.progress === null ? null : JSON.parse(row.progress),
+    result: row.result === null ? null : deserialize(row.result),
+    error: row.error === null ? null : JSON.parse(row.error),
+    cancelRequested: row.cancel_requested !== 0,
+    owner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    scheduleId: row.schedule_id === null ? null : String(row.schedule_id),
+  };
+}
+
+export interface EventRow {
+  id: number;
+  job_id: number;
+  at: number;
+  type: string;
+  data: string;
+}
+
+export function eventFromRow(row: EventRow): JobEventRecord {
+  return {
+    id: row.id,
+    jobId: String(row.job_id),
+    at: row.at,
+    type: row.type,
+    data: JSON.parse(row.data),
+  } as JobEventRecord;
+}
+
+export interface ScheduleRow {
+  id: number;
+  name: string | null;
+  spec: string;
+  cron: string;
+  tz: string | null;
+  priority: number;
+  max_attempts: number;
+  created_at: number;
+  next_run_at: number;
+  last_job_id: number | null;
+}
+
+export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+  return {
+    id: String(row.id),
+    name: row.name,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    cron: row.cron,
+    tz: row.tz,
+    priority: row.priority,
+    maxAttempts: row.max_attempts,
+    createdAt: row.created_at,
+    nextRunAt: row.next_run_at,
+    lastJobId: row.last_job_id === null ? null : String(row.last_job_id),
+  };
+}
+
+/**
+ * An event's data as JSON. A user's ctx.progress value need not be JSON (a BigInt, a cycle): it
+ * is then kept as its inspect() text rather than failing the job's writes.
+ */
+export function eventJson(event: JobEventData): string {
+  try {
+    return JSON.stringify(event.data);
+  } catch {
+    return JSON.stringify({ ...event.data, value: inspect((event.data as { value?: unknown }).value) });
+  }
+}
+
+export const pack = (value: unknown): Buffer => serialize(value);
+export const unpack = (blob: Buffer): unknown => deserialize(blob);
+
+/** A string id as the integer key SQLite uses; -1 (no row has it) for anything that is not one. */
+export function rowId(id: string): number {
+  return typeof id === 'string' && /^\d{1,15}$/.test(id) ? Number(id) : -1;
+}

@@ -1,0 +1,56 @@
+/**
+ * The SQL of the SQLite store, prepared once per connection. Each statement is an indexed lookup
+ * or a write of a few rows: none scans a table whose size grows with the jobs' data.
+ */
+import type Database from 'better-sqlite3';
+
+const SQL = {
+  job: 'SELECT * FROM jobs WHERE id = ?',
+  // Newest first; @before is the cursor (ids below it), @state an optional state.
+  list: 'SELECT * FROM jobs WHERE (@state IS NULL OR state = @state) AND id < @before ORDER BY id DESC LIMIT @limit',
+  insertJob: `INSERT INTO jobs (name, spec, state, priority, created_at, run_at, max_attempts, schedule_id)
+              VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
+  requestCancel: 'UPDATE jobs SET cancel_requested = 1 WHERE id = ?',
+  settle: `UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+           cancel_requested = 0 WHERE id = ?`,
+  succeed: `UPDATE jobs SET state = 'succeeded', result = ?, finished_at = ?, lease_owner = NULL,
+            lease_expires_at = NULL, cancel_requested = 0 WHERE id = ?`,
+  events: 'SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?',
+  insertEvent: 'INSERT INTO job_events (job_id, at, type, data) VALUES (?, ?, ?, ?)',
+  // Once a job has ended only its last progress matters; the others would only grow the log.
+  compactProgress: `DELETE FROM job_events WHERE job_id = ? AND type = 'progress'
+                    AND id < (SELECT max(id) FROM job_events WHERE job_id = ? AND type = 'progress')`,
+  deleteEvents: 'DELETE FROM job_events WHERE job_id = ?',
+  deleteJob: 'DELETE FROM jobs WHERE id = ?',
+  rowsPage: 'SELECT rows FROM job_rows WHERE job_id = ? AND part = ?',
+  putRows: 'INSERT OR REPLACE INTO job_rows (job_id, part, rows) VALUES (?, ?, ?)',
+  dropRowsFrom: 'DELETE FROM job_rows WHERE job_id = ? AND part >= ?',
+  due: `SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= ?)
+            OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)
+            OR EXISTS (SELECT 1 FROM schedules WHERE next_run_at <= ?) AS due`,
+  expired: `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at < ? ORDER BY id LIMIT 1`,
+  nextQueued: `SELECT * FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY priority DESC, id LIMIT 1`,
+  take: `UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
+         started_at = coalesce(started_at, ?) WHERE id = ?`,
+  renew: `UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND state = 'running'`,
+  owned: `SELECT id FROM jobs WHERE lease_owner = ? AND state = 'running'`,
+  holds: `SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+  cancelRequests: `SELECT id FROM jobs WHERE lease_owner = ? AND state = 'running' AND cancel_requested = 1`,
+  setProgress: 'UPDATE jobs SET progress = ? WHERE id = ?',
+  handBack: `UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+             attempts = max(attempts - 1, 0) WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+  finishedBefore: 'SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?',
+  insertSchedule: `INSERT INTO schedules (name, spec, cron, tz, priority, max_attempts, created_at, next_run_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  schedule: 'SELECT * FROM schedules WHERE id = ?',
+  schedules: 'SELECT * FROM schedules ORDER BY id',
+  dueSchedules: 'SELECT * FROM schedules WHERE next_run_at <= ? ORDER BY next_run_at',
+  advanceSchedule: 'UPDATE schedules SET next_run_at = ?, last_job_id = ? WHERE id = ?',
+  deleteSchedule: 'DELETE FROM schedules WHERE id = ?',
+} as const;
+
+export type Statements = { [K in keyof typeof SQL]: Database.Statement };
+
+export function prepareStatements(db: Database.Database): Statements {
+  return Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Statements;
+}
