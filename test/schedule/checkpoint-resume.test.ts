@@ -4,13 +4,14 @@
  * uninterrupted run. A journal that does not match the input or the options is refused.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, utimesSync } from 'node:fs';
+import { appendFileSync, existsSync, utimesSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { settle } from '../helpers/events.ts';
+import { journalEntries as entries } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -22,15 +23,6 @@ beforeAll(async () => {
   input = `${tmp.dir}/sales.csv`;
   await generate(input, 'sales', { rows: 60_000, seed: 5 }); // ~2.7 MB: ~40 chunks of 64 KiB
 }, 60_000);
-
-/** Journal entries written so far (the first line is the key). */
-function entries(journal: string): number {
-  return existsSync(journal)
-    ? readFileSync(journal, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '').length - 1
-    : 0;
-}
 
 test('kill -9 part-way, then resume: done chunks are skipped and the result is exact', {
   timeout: 120_000,

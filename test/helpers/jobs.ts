@@ -1,0 +1,66 @@
+/** Stores, engine child processes and job waits for the job queue tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { JobRecord, Queue } from 'chunkmill';
+import { settle } from './events.ts';
+
+const ENGINE_CHILD = fileURLToPath(new URL('./engine-child.mjs', import.meta.url));
+
+export interface EngineChild {
+  child: ChildProcess;
+  /** Lines it printed so far. */
+  lines: string[];
+  exited: Promise<NodeJS.Signals | number | null>;
+}
+
+/** Starts an engine in a child process and waits until it polls the store. */
+export async function startEngineChild(
+  store: string,
+  { workers = 2, concurrency = 2, leaseMs = 15_000 } = {},
+): Promise<EngineChild> {
+  const child = spawn(process.execPath, [ENGINE_CHILD, store, String(workers), String(concurrency), String(leaseMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let buffer = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buffer += d;
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  while (!lines.includes('ready')) {
+    if (child.exitCode !== null) throw new Error(`the engine child exited with ${child.exitCode}`);
+    await settle(10);
+  }
+  return { child, lines, exited };
+}
+
+/** Polls the store until the job is in one of `states`. */
+export async function waitForState(queue: Queue, id: string, states: string[], ms = 60_000): Promise<JobRecord> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const job = await queue.get(id);
+    if (job !== null && states.includes(job.state)) return job;
+    if (Date.now() > until) throw new Error(`job ${id} is ${job?.state}, not ${states.join('|')}, after ${ms} ms`);
+    await settle(20);
+  }
+}
+
+/** The store's three files, for a fresh store per test. */
+export function storeFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
+}
+
+/** Chunks a checkpoint journal holds so far (its first line is the key). */
+export function journalEntries(journal: string): number {
+  return existsSync(journal)
+    ? readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length - 1
+    : 0;
+}

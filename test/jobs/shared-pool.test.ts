@@ -1,0 +1,86 @@
+/**
+ * Jobs sharing one engine's warm pool: a small job is not starved by a huge one; jobs with the
+ * same module but other params, or a module edited between jobs, never see each other's (or a
+ * stale) setup() state; two engines on one store never run one job.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { count, createEngine, openQueue, type Engine, type Queue } from 'chunkmill';
+import { generate } from '../../support/generate.ts';
+import { waitForState } from '../helpers/jobs.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const tmp = tempDir();
+const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url).href;
+let input = '';
+let queue: Queue;
+let engine: Engine;
+
+beforeAll(async () => {
+  input = `${tmp.dir}/sales.csv`;
+  await generate(input, 'sales', { rows: 30_000, seed: 3 }); // ~1.3 MB
+  queue = openQueue(`${tmp.dir}/jobs.db`);
+  engine = await createEngine({ store: `${tmp.dir}/jobs.db`, workers: 2, concurrency: 2 });
+}, 60_000);
+
+afterAll(async () => {
+  await engine.close();
+  await queue.close();
+});
+
+test('a small job added behind a huge one finishes while the huge one still runs', { timeout: 60_000 }, async () => {
+  const huge = await queue.add({ input, task, params: { column: 'amount', msPerChunk: 25 }, chunkSize: 8 << 10 });
+  for await (const e of queue.watch(huge.id)) if (e.type === 'chunk') break;
+  const small = await queue.add({ input, aggregate: { measures: { n: count() } }, chunkSize: 256 << 10 });
+  const done = await waitForState(queue, small.id, ['succeeded', 'failed']);
+  expect(done.state).toBe('succeeded');
+  const big = (await queue.get(huge.id))!;
+  expect(big.state).toBe('running');
+  const total = big.progress!.chunksTotal!;
+  expect(big.progress!.chunksDone).toBeLessThan(total / 2); // ~160 chunks; the small one took ~6 turns
+  await queue.cancel(huge.id);
+  await waitForState(queue, huge.id, ['cancelled']);
+});
+
+test('one module, other params or an edited file: each job gets its own setup() state', {
+  timeout: 60_000,
+}, async () => {
+  const module = `${tmp.dir}/factor.mjs`;
+  const source = (k: number) =>
+    `let factor = null;\nexport default { setup(ctx) { factor = ctx.params.factor * ${k}; },\n` +
+    `  init: () => 0, reduce: (acc) => acc + factor, combine: (a, b) => a + b };\n`;
+  writeFileSync(module, source(1));
+  const spec = (factor: number) => ({ input, task: module, params: { factor }, chunkSize: 16 << 10 });
+  const [one, ten] = [await queue.add(spec(1)), await queue.add(spec(10))];
+  for (const j of [one, ten]) await waitForState(queue, j.id, ['succeeded', 'failed']);
+  expect(await queue.result(one.id)).toMatchObject({ value: 30_000 });
+  expect(await queue.result(ten.id)).toMatchObject({ value: 300_000 });
+  writeFileSync(module, source(2)); // edited while the pool is warm
+  const edited = await queue.add(spec(1));
+  await waitForState(queue, edited.id, ['succeeded', 'failed']);
+  expect(await queue.result(edited.id)).toMatchObject({ value: 60_000 });
+});
+
+test('two engines on one store: each job runs once, on one of them', { timeout: 60_000 }, async () => {
+  const store = `${tmp.dir}/two.db`;
+  const q = openQueue(store);
+  const engines = [
+    await createEngine({ store, workers: 1, concurrency: 2 }),
+    await createEngine({ store, workers: 1, concurrency: 2 }),
+  ];
+  const claimedBy = new Map<string, string[]>();
+  for (const e of engines)
+    e.on('claimed', ({ job }) => claimedBy.set(job.id, [...(claimedBy.get(job.id) ?? []), e.id]));
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) ids.push((await q.add({ input, aggregate: { measures: { n: count() } } })).id);
+  for (const id of ids) await waitForState(q, id, ['succeeded', 'failed']);
+  await Promise.all(engines.map((e) => e.close()));
+  for (const id of ids) {
+    expect(claimedBy.get(id), `job ${id}`).toHaveLength(1);
+    expect(await q.get(id)).toMatchObject({ state: 'succeeded', attempts: 1 });
+    const runs: string[] = [];
+    for await (const e of q.watch(id)) if (e.type === 'state' && e.data.state === 'running') runs.push(e.data.owner!);
+    expect(runs).toEqual(claimedBy.get(id));
+  }
+  await q.close();
+});
