@@ -10,8 +10,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { aggregateCommand } from './commands/aggregate.js';
 import { convertCommand } from './commands/convert.js';
+import { engineCommand } from './commands/engine.js';
+import { jobsCommand } from './commands/jobs.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
+import { submitCommand } from './commands/submit.js';
 import { describeError, EXIT, exitCodeFor, Interrupted } from './errors.js';
 import { examples } from './flags.js';
 import { stdoutClosed, watchStdout } from './ui/broken-pipe.js';
@@ -41,10 +44,10 @@ export function buildProgram(): Command {
       ]),
     );
   for (const cmd of [aggregateCommand(), convertCommand(), statsCommand(), runCommand()]) program.addCommand(cmd);
+  program.addCommand(submitCommand()).addCommand(jobsCommand()).addCommand(engineCommand());
   // Errors are printed by main() in one format; commander must throw instead of exiting.
-  for (const cmd of [program, ...program.commands]) {
-    cmd.exitOverride().configureOutput({ outputError: () => {} });
-  }
+  const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
+  for (const cmd of all(program)) cmd.exitOverride().configureOutput({ outputError: () => {} });
   return program;
 }
 

@@ -40,8 +40,9 @@ import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
 import { shapeRows } from '../ui/results.js';
 
-const KINDS = ['count', 'sum', 'mean', 'min', 'max', 'distinct', 'median', 'p90'] as const;
-type Kind = (typeof KINDS)[number];
+export const KINDS = ['count', 'sum', 'mean', 'min', 'max', 'distinct', 'median', 'p90'] as const;
+export type MeasureKind = (typeof KINDS)[number];
+type Kind = MeasureKind;
 /** Measures the byte-level aggregate computes; the others need the group-measures task. */
 const BUILT_IN = new Set<Kind>(['count', 'sum', 'mean', 'min', 'max']);
 const MAKERS = { sum, mean, min, max } as const;
@@ -159,4 +160,20 @@ function groupParams(groupBy: string[], measures: readonly Measure[]): GroupMeas
         : { name: m.name, kind: m.kind as GroupMeasure['kind'], column: m.column! };
     }),
   };
+}
+
+/**
+ * The work of an aggregate command, as job options: the byte-level aggregate when every measure
+ * is one of its own, else the group-measures task (also for `chunkmill submit aggregate`).
+ */
+export function aggregateWork(
+  groupBy: string[],
+  order: readonly [Kind, string | undefined][],
+):
+  | { aggregate: { groupBy: string[]; measures: Record<string, MeasureSpec> } }
+  | { task: string; params: GroupMeasuresParams } {
+  const measures = buildMeasures(order.length > 0 ? order : [['count', undefined]]);
+  return measures.every((m) => BUILT_IN.has(m.kind))
+    ? { aggregate: { groupBy, measures: builtInSpecs(measures) } }
+    : { task: groupMeasuresTask.url, params: groupParams(groupBy, measures) };
 }

@@ -1,0 +1,49 @@
+/**
+ * `chunkmill engine --store F`: runs an engine on a store until Ctrl-C or SIGTERM, which close
+ * it gracefully (running jobs keep their checkpoints and go back to the queue). One line per job
+ * that starts or ends goes to stderr, unless --quiet.
+ */
+import { Command } from 'commander';
+import { createEngine } from '../../index.js';
+import { examples, parseWorkers } from '../flags.js';
+import { storeOption } from './jobs.js';
+
+export function engineCommand(): Command {
+  return storeOption(new Command('engine'))
+    .description("run the store's jobs until Ctrl-C: a long-lived engine with a warm pool")
+    .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
+    .option('-c, --concurrency <n>', 'jobs at once (default: 2)', parseWorkers)
+    .option('-q, --quiet', 'print nothing per job')
+    .addHelpText(
+      'after',
+      examples([
+        'chunkmill engine --store jobs.db --workers 8 --concurrency 2',
+        'chunkmill submit --store jobs.db aggregate sales.csv -g region --sum amount   # from another terminal',
+      ]),
+    )
+    .action(async (o: { store: string; workers?: number; concurrency?: number; quiet?: boolean }) => {
+      const engine = await createEngine({
+        store: o.store,
+        ...(o.workers ? { workers: o.workers } : {}),
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+      });
+      const say = (line: string) => o.quiet || process.stderr.write(`chunkmill: ${line}\n`);
+      engine.on('error', (e) => process.stderr.write(`chunkmill: ${e.message}\n`));
+      engine.on('claimed', ({ job, recovered }) => say(`job ${job.id} ${recovered ? 'resumed' : 'started'}`));
+      engine.on('ended', (id) => {
+        engine.store.get(id).then(
+          (job) => say(`job ${id} ${job?.state ?? 'removed'}`),
+          () => {}, // a store failure is reported by the engine's 'error' event
+        );
+      });
+      say(`engine ${engine.id} on ${engine.store.location}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop).off('SIGTERM', stop);
+          say('closing: running jobs keep their checkpoints and go back to the queue');
+          void engine.close().then(resolve);
+        };
+        process.on('SIGINT', stop).on('SIGTERM', stop);
+      });
+    });
+}

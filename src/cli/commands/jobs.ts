@@ -1,0 +1,137 @@
+/**
+ * `chunkmill jobs list|show|cancel|rm --store F`: a job store seen from any terminal, while an
+ * engine runs elsewhere. It reads and writes the store only through the queue.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ChunkmillError, openQueue, type JobRecord, type JobState, type Queue } from '../../index.js';
+import { examples, FORMATS, resolveFormat, type Format } from '../flags.js';
+import { writeRows, type Cell } from '../ui/output.js';
+
+const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+const LIST_COLUMNS = ['id', 'name', 'state', 'progress', 'rows', 'created', 'finished', 'attempts'] as const;
+
+export function storeOption(cmd: Command): Command {
+  return cmd.requiredOption('--store <file>', 'the job store (a SQLite file)');
+}
+
+/** Opens the store for one command and closes it after. */
+export async function withQueue<T>(store: string, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const queue = openQueue(store);
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close();
+  }
+}
+
+function parseLimit(text: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('expected 1 to 10000');
+  return n;
+}
+
+export function jobsCommand(): Command {
+  const jobs = new Command('jobs').description('list, show, cancel and remove the jobs of a store');
+  const list = storeOption(new Command('list'))
+    .description('jobs, newest first')
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(STATES))
+    .option('--limit <n>', 'jobs per page (default: 50)', parseLimit)
+    .option('--cursor <id>', 'the page after this job id (printed on stderr under a full page)')
+    .addOption(
+      new Option('-f, --format <format>', 'output format (default: table on a terminal, csv otherwise)').choices(
+        FORMATS,
+      ),
+    )
+    .action(async (o: { store: string; state?: JobState; limit?: number; cursor?: string; format?: Format }) => {
+      await withQueue(o.store, async (queue) => {
+        const page = await queue.list({
+          ...(o.state ? { state: o.state } : {}),
+          ...(o.limit ? { limit: o.limit } : {}),
+          ...(o.cursor ? { cursor: o.cursor } : {}),
+        });
+        await writeRows(process.stdout, resolveFormat({ ...o, header: true }), LIST_COLUMNS, page.jobs.map(listRow));
+        if (page.next !== null) process.stderr.write(`more: --cursor ${page.next}\n`);
+      });
+    });
+  const show = storeOption(new Command('show'))
+    .description("a job's record as JSON, with its result (aggregate rows included) or error")
+    .argument('<id>')
+    .action(async (id: string, o: { store: string }) => {
+      await withQueue(o.store, async (queue) => {
+        const job = await queue.get(id);
+        if (job === null) throw notFound(id, queue);
+        const result = job.state === 'succeeded' ? await queue.result(id) : null;
+        process.stdout.write(`${JSON.stringify({ ...job, result }, jsonValue, 2)}\n`);
+      });
+    });
+  const cancel = storeOption(new Command('cancel'))
+    .description('cancel a queued job, or ask the engine running one to stop it')
+    .argument('<id>')
+    .action(async (id: string, o: { store: string }) => {
+      await withQueue(o.store, async (queue) => {
+        const outcome = await queue.cancel(id);
+        const said = {
+          cancelled: `job ${id} cancelled`,
+          requested: `job ${id} is running: its engine stops it`,
+          finished: `job ${id} had already finished; nothing to cancel`,
+        };
+        process.stdout.write(said[outcome] + '\n');
+      });
+    });
+  const rm = storeOption(new Command('rm'))
+    .description('remove a job that is not running, with its events and result')
+    .argument('<id...>')
+    .action(async (ids: string[], o: { store: string }) => {
+      await withQueue(o.store, async (queue) => {
+        for (const id of ids) {
+          if (!(await queue.remove(id))) throw notFound(id, queue);
+          process.stdout.write(`job ${id} removed\n`);
+        }
+      });
+    });
+  for (const cmd of [list, show, cancel, rm]) jobs.addCommand(cmd);
+  jobs.addHelpText(
+    'after',
+    examples([
+      'chunkmill jobs list --store jobs.db --state running',
+      'chunkmill jobs show 12 --store jobs.db',
+      'chunkmill jobs cancel 12 --store jobs.db',
+      'chunkmill jobs rm 12 13 --store jobs.db',
+    ]),
+  );
+  return jobs;
+}
+
+function notFound(id: string, queue: Queue): ChunkmillError {
+  const store = queue.store.location;
+  return new ChunkmillError({ code: 'ERR_JOB_NOT_FOUND', file: store, message: `No job ${id} in ${store}` });
+}
+
+function listRow(job: JobRecord): Cell[] {
+  const p = job.progress;
+  const percent =
+    job.state === 'succeeded'
+      ? '100%'
+      : p !== null && p.bytesTotal !== null && p.bytesTotal > 0
+        ? `${Math.floor((100 * p.bytesDone) / p.bytesTotal)}%`
+        : '';
+  const time = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return [
+    job.id,
+    job.name,
+    job.state,
+    percent,
+    p?.rowsDone ?? null,
+    time(job.createdAt),
+    time(job.finishedAt),
+    job.attempts,
+  ];
+}
+
+/** JSON for what a task may return: a BigInt as its digits, a Map or Set as entries. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
+}
