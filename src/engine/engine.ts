@@ -85,6 +85,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private nextRenew = 0;
   private nextWrite = 0;
   private nextPurge = 0;
+  private lastReport = { message: '', at: 0 };
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly writeInterval: number;
@@ -150,7 +151,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         for (const id of await store.cancelRequests(this.id)) this.runs.get(id)?.stop('cancel');
       if (this.runs.size > 0 && now >= this.nextRenew) {
         this.nextRenew = now + this.leaseMs / 3;
-        const held = new Set(await this.serial(() => store.renew(this.id, this.leaseMs, now)));
+        const ids = [...this.runs.keys()];
+        const held = new Set(await this.serial(() => store.renew(this.id, ids, this.leaseMs, now)));
         for (const [id, run] of this.runs) if (!held.has(id) && run.stopReason === null) run.stop('lost');
       }
       if (now >= this.nextWrite) {
@@ -187,7 +189,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.runs.set(run.id, run);
       this.nextRenew = Math.min(this.nextRenew, now + this.leaseMs / 3);
       this.emit('claimed', claim);
-      void run.done.then(() => {
+      void run.done.then(async () => {
+        // The store failed to take its outcome: hand it back (or let its lease lapse) for a rerun.
+        if (!run.settled)
+          await this.serial(() => this.store.handBack(this.id, run.id, 'its outcome could not be stored')).catch(
+            () => {},
+          );
         this.runs.delete(run.id);
         this.emit('ended', run.id);
         this.ticker.now();
@@ -202,7 +209,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return next;
   }
 
+  /** A store that stays broken would fail every tick: the same message is told once per 10 s. */
   private report(error: Error): void {
+    const now = Date.now();
+    if (error.message === this.lastReport.message && now - this.lastReport.at < 10_000) return;
+    this.lastReport = { message: error.message, at: now };
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else process.emitWarning(error.message, { code: (error as { code?: string }).code ?? 'ERR_STORE' });
   }

@@ -11,7 +11,7 @@
  * - the lease was lost (another engine took the job over): the chunks stop and nothing is
  *   written; the job is the other engine's now.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import type { Progress } from '../api/events.js';
 import type { AnyProcessOptions } from '../api/options.js';
 import { ChunkmillError } from '../errors.js';
@@ -24,6 +24,13 @@ import type { JobStore, JobWrite } from '../store/job-store.js';
 import { journalDir, journalPath } from '../store/journals.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
 import { errorData, outcomeOf, writePages } from './job-result.js';
+
+/**
+ * Files of at most this many chunks run without a journal: redoing them after a crash costs less
+ * than the journal's two fsyncs per job, which were most of a 1 MB job's latency on a warm
+ * engine (bench:jobs: p50 25 ms with, see docs/jobs.md for without).
+ */
+const JOURNAL_FROM_CHUNKS = 4;
 
 /** Why the engine stops a run before it ends by itself. */
 export type StopReason = 'cancel' | 'close' | 'lost';
@@ -43,6 +50,8 @@ export class JobRun {
   readonly id: string;
   /** Settles when the run has ended and its outcome is written (it never rejects). */
   readonly done: Promise<void>;
+  /** The run's end was written (or it is another engine's job now); false after a store failure. */
+  settled = false;
   private job: Job<unknown> | null = null;
   private stopped: StopReason | null = null;
   private events: JobEventData[] = [];
@@ -89,10 +98,14 @@ export class JobRun {
       outcome = await this.execute(opts);
     } catch (e) {
       const aborted = (e as { code?: unknown }).code === 'ABORT_ERR';
-      if (this.stopped === 'lost') return;
+      if (this.stopped === 'lost') {
+        this.settled = true;
+        return;
+      }
       if (this.stopped === 'close' && aborted) {
         await this.flush();
         await this.ctx.serial(() => store.handBack(owner, this.id, 'the engine closed; its checkpoint is kept'));
+        this.settled = true;
         return;
       }
       outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
@@ -104,20 +117,26 @@ export class JobRun {
       );
     }
     const final = outcome;
-    if (await this.ctx.serial(() => store.finish(owner, this.id, final))) {
-      if (journal !== undefined) rmSync(journal, { force: true });
-    }
+    const finished = await this.ctx.serial(() => store.finish(owner, this.id, final));
+    this.settled = true;
+    if (finished && journal !== undefined) rmSync(journal, { force: true });
   }
 
   /**
    * The stored spec as options for the shared executor: a job may ask for fewer threads than it
-   * has, never more; a file job that can resume gets its journal next to the store.
+   * has, never more; a file job that can resume, and is worth it, gets its journal next to the store.
    */
   private resolve(): ResolvedOptions {
     const spec = this.claim.job.spec as unknown as AnyProcessOptions & { workers?: number };
     const opts = validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) });
     const { input, work } = opts;
-    if (input.kind === 'file' && !input.gzip && input.format === 'csv' && work.kind !== 'transform') {
+    if (
+      input.kind === 'file' &&
+      !input.gzip &&
+      input.format === 'csv' &&
+      work.kind !== 'transform' &&
+      sizeOf(input.path) > JOURNAL_FROM_CHUNKS * opts.chunkSize
+    ) {
       mkdirSync(journalDir(this.ctx.store.location), { recursive: true });
       opts.checkpoint = journalPath(this.ctx.store.location, this.id);
     }
@@ -163,5 +182,14 @@ export class JobRun {
     const write = this.takeWrite();
     if (write === null) return;
     await this.ctx.serial(() => this.ctx.store.write(this.ctx.owner, [write]));
+  }
+}
+
+/** The file's size, or 0 when it cannot be read (the run then fails with the file's own error). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

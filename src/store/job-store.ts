@@ -64,14 +64,17 @@ export interface JobStore {
    */
   due(now: number): Promise<boolean>;
   /**
-   * Takes the next job for `owner`: a running job whose lease expired first (it was started
-   * earlier), else the queued job that is due with the highest priority, oldest first. On the
+   * Takes the next job for `owner`: a running job of another owner whose lease expired first (it
+   * was started earlier), else the queued job that is due with the highest priority, oldest first. On the
    * way it settles jobs that must not run: recovered ones whose cancel was asked for (cancelled)
    * or that ran out of attempts (failed, ERR_JOB_LOST).
    */
   claim(owner: string, leaseMs: number, now: number): Promise<Claim | null>;
-  /** Extends `owner`'s leases; returns the ids it still holds (a job it lost is not among them). */
-  renew(owner: string, leaseMs: number, now: number): Promise<string[]>;
+  /**
+   * Extends `owner`'s leases of the jobs `ids` (those it still runs: a job it holds but no longer
+   * runs is left to expire and be recovered); returns those of `ids` it still holds.
+   */
+  renew(owner: string, ids: readonly string[], leaseMs: number, now: number): Promise<string[]>;
   /** Ids of `owner`'s jobs whose cancel was asked for. */
   cancelRequests(owner: string): Promise<string[]>;
   /** Appends events and progress for `owner`'s jobs, in one transaction; jobs it lost are skipped. */

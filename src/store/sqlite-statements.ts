@@ -28,12 +28,17 @@ const SQL = {
   due: `SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= ?)
             OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)
             OR EXISTS (SELECT 1 FROM schedules WHERE next_run_at <= ?) AS due`,
-  expired: `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at < ? ORDER BY id LIMIT 1`,
+  // Not the claimer's own: an engine whose event loop was held past its lease still runs that job.
+  expired: `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at < ? AND lease_owner IS NOT ?
+            ORDER BY id LIMIT 1`,
   nextQueued: `SELECT * FROM jobs WHERE state = 'queued' AND run_at <= ? ORDER BY priority DESC, id LIMIT 1`,
   take: `UPDATE jobs SET state = 'running', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1,
          started_at = coalesce(started_at, ?) WHERE id = ?`,
-  renew: `UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND state = 'running'`,
-  owned: `SELECT id FROM jobs WHERE lease_owner = ? AND state = 'running'`,
+  // @ids: a JSON array of the ids the engine still runs; a job it no longer runs is left to expire.
+  renew: `UPDATE jobs SET lease_expires_at = @until WHERE lease_owner = @owner AND state = 'running'
+          AND id IN (SELECT value FROM json_each(@ids))`,
+  owned: `SELECT id FROM jobs WHERE lease_owner = @owner AND state = 'running'
+          AND id IN (SELECT value FROM json_each(@ids))`,
   holds: `SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ? AND state = 'running'`,
   cancelRequests: `SELECT id FROM jobs WHERE lease_owner = ? AND state = 'running' AND cancel_requested = 1`,
   setProgress: 'UPDATE jobs SET progress = ? WHERE id = ?',

@@ -141,7 +141,7 @@ export class SqliteStore implements JobStore {
   claim(owner: string, leaseMs: number, now: number): Promise<Claim | null> {
     return this.tx(() => {
       for (;;) {
-        const expired = this.sql.expired.get(now) as JobRow | undefined;
+        const expired = this.sql.expired.get(now, owner) as JobRow | undefined;
         if (expired === undefined) break;
         if (expired.cancel_requested !== 0) {
           this.settle(
@@ -165,10 +165,11 @@ export class SqliteStore implements JobStore {
     });
   }
 
-  renew(owner: string, leaseMs: number, now: number): Promise<string[]> {
+  renew(owner: string, ids: readonly string[], leaseMs: number, now: number): Promise<string[]> {
     return this.tx(() => {
-      this.sql.renew.run(now + leaseMs, owner);
-      return (this.sql.owned.all(owner) as { id: number }[]).map((r) => String(r.id));
+      const list = JSON.stringify(ids.map(rowId));
+      this.sql.renew.run({ until: now + leaseMs, owner, ids: list });
+      return (this.sql.owned.all({ owner, ids: list }) as { id: number }[]).map((r) => String(r.id));
     });
   }
 

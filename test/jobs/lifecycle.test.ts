@@ -121,3 +121,26 @@ test('runs missed while no engine ran: one run when an engine starts, then the n
   expect(after!.lastJobId).toBe(runs[0]!.id);
   await queue.close();
 });
+
+test('a job whose engine died: recovered, failed with ERR_JOB_LOST when out of attempts, cancelled if asked', {
+  timeout: 60_000,
+}, async () => {
+  const store = `${tmp.dir}/lost.db`;
+  const queue = openQueue(store);
+  const [once, again, unwanted] = [
+    await queue.add({ input, aggregate }, { attempts: 1 }),
+    await queue.add({ input, aggregate }),
+    await queue.add({ input, aggregate }),
+  ];
+  // An engine that claims the three jobs and dies at once: it never renews its 1 ms leases.
+  for (let i = 0; i < 3; i++) expect(await queue.store.claim('dead-engine', 1, Date.now())).not.toBe(null);
+  expect(await queue.cancel(unwanted.id)).toBe('requested');
+  await settle(20);
+  const engine = await createEngine({ store, workers: 1 });
+  for (const j of [once, again, unwanted]) await waitForState(queue, j.id, ['succeeded', 'failed', 'cancelled']);
+  await engine.close();
+  expect(await queue.get(once.id)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'ERR_JOB_LOST' } });
+  expect(await queue.get(again.id)).toMatchObject({ state: 'succeeded', attempts: 2 });
+  expect(await queue.get(unwanted.id)).toMatchObject({ state: 'cancelled', error: { code: 'ABORT_ERR' } });
+  await queue.close();
+});
