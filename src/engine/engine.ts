@@ -164,7 +164,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.nextPurge = now + 60_000;
         for (const id of await store.purge(now - this.retention)) removeJournal(store.location, id);
       }
-      if (this.closing === null && this.runs.size < this.concurrency && (await store.due(now))) await this.claim(now);
+      // Schedules fire on time even while the engine is full: their runs then wait as queued jobs.
+      if (this.closing === null && (await store.due(now))) await this.claim(now);
     } catch (e) {
       this.report(e as Error);
     }
@@ -172,9 +173,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async claim(now: number): Promise<void> {
     for (const s of await this.store.dueSchedules(now)) {
-      // The next slot after now: slots missed while no engine ran give one run, not one each.
-      if ((await this.store.fireSchedule(s.id, s.nextRunAt, nextRun(s.cron, s.tz, now), now)) !== null)
-        this.ticker.now();
+      try {
+        // The next slot after now: slots missed while no engine ran give one run, not one each.
+        if ((await this.store.fireSchedule(s.id, s.nextRunAt, nextRun(s.cron, s.tz, now), now)) !== null)
+          this.ticker.now();
+      } catch (e) {
+        this.report(e as Error); // one bad schedule must not hold up the queue's jobs
+      }
     }
     while (this.closing === null && this.runs.size < this.concurrency) {
       const claim = await this.serial(() => this.store.claim(this.id, this.leaseMs, now));
