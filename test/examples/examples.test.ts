@@ -106,6 +106,14 @@ describe.concurrent('examples', { timeout: 30_000 }, () => {
     expect(existsSync(`${tmp.dir}/sales.journal`)).toBe(false); // removed on success
   });
 
+  test('jobs.ts: a job queued, run by a warm engine, watched to its end, its rows read from the store', async () => {
+    const { code, stdout, stderr } = await run('jobs', ['sales.csv']);
+    expect(code).toBe(0);
+    expect(json(stdout)).toStrictEqual(await byRegion());
+    expect(lines(stderr)).toEqual(['job 1: queued', 'job 1: running', 'job 1: succeeded']);
+    expect(existsSync(`${tmp.dir}/jobs.db`)).toBe(true);
+  });
+
   test('server.ts: POST starts a job and answers at once; GET reports progress, then the result', async () => {
     const child = spawn(process.execPath, [`${COMPILED}server.js`, tmp.dir, '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
