@@ -88,7 +88,8 @@ export type JobEventData =
   | { type: 'warning'; data: JobWarning }
   | { type: 'log'; data: TaskLog }
   | { type: 'taskProgress'; data: TaskProgress }
-  | { type: 'done'; data: ResultSummary }
+  /** The result summary; a task's `value` is left out (read it with queue.result or get). */
+  | { type: 'done'; data: ResultSummary | { kind: 'task'; stats: unknown } }
   | { type: 'error'; data: ErrorData };
 
 export interface StateChange {

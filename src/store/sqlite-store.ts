@@ -203,7 +203,10 @@ export class SqliteStore implements JobStore {
         const pages = outcome.result.kind === 'aggregate' ? (outcome.rows?.length ?? 0) : 0;
         this.sql.dropRowsFrom.run(id, pages); // pages an earlier, interrupted run wrote past the end
         this.sql.succeed.run(pack(outcome.result), Date.now(), id);
-        this.event(id, { type: 'done', data: outcome.result });
+        // A task's value stays with the record only: it may be large, and need not be JSON.
+        const { result } = outcome;
+        const summary = result.kind === 'task' ? { kind: result.kind, stats: result.stats } : result;
+        this.event(id, { type: 'done', data: summary });
         this.event(id, { type: 'state', data: { state: 'succeeded' } });
       } else {
         this.sql.dropRowsFrom.run(id, 0);
