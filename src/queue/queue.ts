@@ -16,7 +16,7 @@ import { notifyAdded } from '../store/wake.js';
 import { ChangeFeed } from './change-feed.js';
 import { normalizeSpec, type JobSpec } from './job-spec.js';
 import { checkRepeat, nextRun, type RepeatOptions } from './repeat.js';
-import { watchJob, type WatchOptions } from './watch.js';
+import { watchAllJobs, watchJob, type WatchOptions } from './watch.js';
 
 /** How a job is queued. */
 export interface AddOptions {
@@ -182,6 +182,24 @@ export class Queue {
   /** The job's events as they are written, replayed from `after`, ending after its final state. */
   watch(id: string, options: WatchOptions = {}): AsyncGenerator<JobEventRecord> {
     return watchJob(this.store, this.feed, id, options, () => notFound(id, this.store.location));
+  }
+
+  /**
+   * Every job's events as they are written, after `after` (0: the whole log; lastEventId(): only
+   * new ones). It ends only when `signal` aborts.
+   */
+  watchAll(options: WatchOptions = {}): AsyncGenerator<JobEventRecord> {
+    return watchAllJobs(this.store, this.feed, options);
+  }
+
+  /** The id of the last event written (0 for none). */
+  lastEventId(): Promise<number> {
+    return this.store.lastEventId();
+  }
+
+  /** Jobs per state. */
+  counts(): Promise<Record<JobState, number>> {
+    return this.store.counts();
   }
 
   schedules(): Promise<ScheduleRecord[]> {

@@ -3,6 +3,9 @@
  * any process. It replays what was written after `after` (0: from the start; an SSE client's
  * Last-Event-ID), then follows new events as they are written, and ends right after the job's
  * final `state` event (succeeded, failed, cancelled). A job removed while watched ends it too.
+ *
+ * queue.watchAll(): every job's events in one feed, the same way, until its signal aborts (a
+ * dashboard follows all jobs on one connection).
  */
 import type { ChunkmillError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
@@ -44,6 +47,30 @@ export async function* watchJob(
       await wait.changed;
     } finally {
       // Also when the consumer stops early (break): a pending wait would keep the feed polling.
+      wait.release();
+    }
+  }
+}
+
+/** Every job's events after `after`, as they are written; ends only when `signal` aborts. */
+export async function* watchAllJobs(
+  store: JobStore,
+  feed: ChangeFeed,
+  options: WatchOptions,
+): AsyncGenerator<JobEventRecord> {
+  const { signal } = options;
+  let after = options.after ?? 0;
+  while (!signal?.aborted) {
+    const wait = feed.next(signal);
+    try {
+      const events = await store.eventsAfter(after, PAGE);
+      for (const event of events) {
+        after = event.id;
+        yield event;
+      }
+      if (events.length === PAGE) continue;
+      await wait.changed;
+    } finally {
       wait.release();
     }
   }

@@ -19,6 +19,7 @@ import type {
   JobEventRecord,
   JobPage,
   JobRecord,
+  JobState,
   ListQuery,
   NewJob,
   NewSchedule,
@@ -49,6 +50,12 @@ export interface JobStore {
   remove(id: string): Promise<boolean | 'running'>;
   /** The job's log after event id `after`, oldest first, at most `limit`. */
   events(id: string, after: number, limit: number): Promise<JobEventRecord[]>;
+  /** Every job's log after event id `after`, oldest first, at most `limit` (a dashboard's one feed). */
+  eventsAfter(after: number, limit: number): Promise<JobEventRecord[]>;
+  /** The id of the last event written (0 for none): where a feed that wants only new events starts. */
+  lastEventId(): Promise<number>;
+  /** Jobs per state. */
+  counts(): Promise<Record<JobState, number>>;
   /** Page `part` (0, 1, ...) of a succeeded aggregate's rows; null past the last page. */
   resultRows(id: string, part: number): Promise<unknown[] | null>;
   addSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;

@@ -16,6 +16,10 @@ const SQL = {
   succeed: `UPDATE jobs SET state = 'succeeded', result = ?, finished_at = ?, lease_owner = NULL,
             lease_expires_at = NULL, cancel_requested = 0 WHERE id = ?`,
   events: 'SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?',
+  eventsAfter: 'SELECT * FROM job_events WHERE id > ? ORDER BY id LIMIT ?',
+  lastEventId: 'SELECT coalesce(max(id), 0) AS id FROM job_events',
+  // A scan of the jobs_queue index (state first), not of the table.
+  counts: 'SELECT state, count(*) AS n FROM jobs GROUP BY state',
   insertEvent: 'INSERT INTO job_events (job_id, at, type, data) VALUES (?, ?, ?, ?)',
   // Once a job has ended only its last progress matters; the others would only grow the log.
   compactProgress: `DELETE FROM job_events WHERE job_id = ? AND type = 'progress'

@@ -9,7 +9,17 @@
  * never both take one job.
  */
 import type Database from 'better-sqlite3';
-import type { CancelOutcome, Claim, JobRecord, NewJob, NewSchedule, Outcome, ScheduleRecord } from './records.js';
+import type {
+  CancelOutcome,
+  Claim,
+  JobRecord,
+  JobState,
+  NewJob,
+  NewSchedule,
+  Outcome,
+  ScheduleRecord,
+} from './records.js';
+import { JOB_STATES } from './records.js';
 import type { JobStore, JobWrite } from './job-store.js';
 import { openDatabase } from './sqlite-schema.js';
 import { storeError } from './store-errors.js';
@@ -91,6 +101,22 @@ export class SqliteStore implements JobStore {
 
   events(id: string, after: number, limit: number) {
     return this.guard(() => (this.sql.events.all(rowId(id), after, limit) as EventRow[]).map(eventFromRow));
+  }
+
+  eventsAfter(after: number, limit: number) {
+    return this.guard(() => (this.sql.eventsAfter.all(after, limit) as EventRow[]).map(eventFromRow));
+  }
+
+  lastEventId(): Promise<number> {
+    return this.guard(() => (this.sql.lastEventId.get() as { id: number }).id);
+  }
+
+  counts(): Promise<Record<JobState, number>> {
+    return this.guard(() => {
+      const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+      for (const row of this.sql.counts.all() as { state: JobState; n: number }[]) counts[row.state] = row.n;
+      return counts;
+    });
   }
 
   resultRows(id: string, part: number): Promise<unknown[] | null> {
