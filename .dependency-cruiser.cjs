@@ -10,6 +10,8 @@
  *                                  └──  queue  <─────────────────────┘   (store <- queue <- engine)
  *
  * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
+ * server (chunkmill serve) sits beside the CLI: it uses the public index, plus the one reader of
+ * a file's columns (input/file-columns.ts) that its file listing needs.
  *
  * "A <- B": B may import A. Type-only imports follow the same rules, except that anyone may
  * import the worker protocol's types (exec/protocol.ts).
@@ -63,10 +65,26 @@ module.exports = {
     },
     {
       name: 'cli-uses-the-public-api',
-      comment: 'the CLI imports the public index, like any user of the library',
+      comment: "the CLI imports the public index (and the server's), like any user of the library",
       severity: 'error',
       from: { path: '^src/cli/' },
-      to: { path: '^src/', pathNot: ['^src/cli/', '^src/index\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/cli/', '^src/index\\.ts$', '^src/server/index\\.ts$'] },
+    },
+    {
+      name: 'server-uses-the-public-api',
+      comment: 'the server imports the public index, errors, and the column reader of its file listing',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/server/', '^src/index\\.ts$', '^src/errors\\.ts$', '^src/input/file-columns\\.ts$'],
+      },
+    },
+    {
+      name: 'only-the-cli-imports-the-server',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/cli/', '^src/server/'] },
+      to: { path: '^src/server/' },
     },
     {
       name: 'only-the-cli-imports-the-cli',

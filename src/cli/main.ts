@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The chunkmill command line: `chunkmill aggregate|convert|stats|run <file|->`.
+ * The chunkmill command line: `chunkmill aggregate|convert|stats|run <file|->`, and `chunkmill serve`.
  *
  * Exit statuses: 0 success (also when stdout's reader left early: `| head`), 1 data or runtime
  * error, 2 usage error, 130 Ctrl-C. Errors are one
@@ -13,6 +13,7 @@ import { convertCommand } from './commands/convert.js';
 import { engineCommand } from './commands/engine.js';
 import { jobsCommand } from './commands/jobs.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { statsCommand } from './commands/stats.js';
 import { submitCommand } from './commands/submit.js';
 import { describeError, EXIT, exitCodeFor, Interrupted } from './errors.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
         'chunkmill convert sales.csv --select region,amount > sales.ndjson',
         'chunkmill stats sales.csv',
         'chunkmill run sales.csv --task ./top-products.js',
+        'chunkmill serve --data-dir ./data',
         '',
         "'chunkmill <command> --help' shows each command's options and more examples.",
         'Exit status: 0 ok (also when a reader such as head leaves early), 1 data or runtime error,',
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
     );
   for (const cmd of [aggregateCommand(), convertCommand(), statsCommand(), runCommand()]) program.addCommand(cmd);
   program.addCommand(submitCommand()).addCommand(jobsCommand()).addCommand(engineCommand());
+  program.addCommand(serveCommand());
   // Errors are printed by main() in one format; commander must throw instead of exiting.
   const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ outputError: () => {} });

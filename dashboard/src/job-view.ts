@@ -1,0 +1,237 @@
+/**
+ * One job's page: what it does, where it stands (a live bar), its result as a table with
+ * downloads, or its error with file, line and column; its warnings and its task's log lines.
+ * It follows the job's own event stream from the start (a replay gives the warnings and logs
+ * written before the page opened) and reads the record and result again when the job ends.
+ */
+import { ApiError, type Api } from './api.js';
+import { figures, percentDone, whatItDoes } from './describe.js';
+import { fill, h, progressBar, setProgress } from './dom.js';
+import { EventFeed } from './feed.js';
+import * as fmt from './format.js';
+import type { Shell } from './jobs-view.js';
+import { isFinal, type ErrorData, type FeedEvent, type JobList, type JobRecord, type Progress } from './types.js';
+
+/** Rows shown in the page; a download has them all. */
+const SHOWN_ROWS = 1000;
+
+export class JobView {
+  readonly element: HTMLElement;
+  private job: JobRecord | null = null;
+  private feed: EventFeed | null = null;
+  private readonly head = h('div', { class: 'card' });
+  private readonly outcome = h('section', { class: 'card', id: 'outcome' });
+  private readonly warnings = h('ul', { class: 'warnings' });
+  private readonly logs = h('ol', { class: 'logs' });
+
+  constructor(
+    private readonly api: Api,
+    private readonly shell: Shell,
+    private readonly id: string,
+  ) {
+    this.element = h(
+      'div',
+      { class: 'job-view' },
+      h('p', {}, h('a', { href: '#/' }, '← all jobs')),
+      this.head,
+      this.outcome,
+      h('section', { class: 'card' }, h('h3', {}, 'Warnings'), this.warnings, h('h3', {}, 'Task log'), this.logs),
+    );
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.reload();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        fill(this.head, h('h2', {}, `No job ${this.id}`), h('p', {}, 'It may have been removed.'));
+        return;
+      }
+      throw e;
+    }
+    this.feed = new EventFeed(this.api, {
+      path: `/api/jobs/${encodeURIComponent(this.id)}/events`,
+      after: 0,
+      onEvent: (e) => this.onEvent(e),
+      onStatus: (s) => this.shell.live(s === 'ended' ? 'live' : s),
+    });
+  }
+
+  stop(): void {
+    this.feed?.close();
+  }
+
+  private async reload(): Promise<void> {
+    this.job = await this.api.json<JobRecord>('GET', `/api/jobs/${encodeURIComponent(this.id)}`);
+    this.renderHead();
+    void this.api.json<JobList>('GET', '/api/jobs?limit=1').then((list) => this.shell.counts(list.counts));
+    await this.renderOutcome();
+  }
+
+  private onEvent(e: FeedEvent): void {
+    const job = this.job;
+    if (job === null) return;
+    if (e.type === 'progress') {
+      job.progress = e.data as Progress;
+      this.renderHead();
+    } else if (e.type === 'warning') {
+      const w = e.data as { code: string; message: string; line?: number };
+      this.warnings.append(
+        h('li', {}, h('code', {}, w.code), ' ', w.message, w.line === undefined ? '' : ` (line ${w.line})`),
+      );
+    } else if (e.type === 'log') {
+      const l = e.data as { chunkIndex: number; message: string };
+      this.logs.append(
+        h('li', {}, h('span', { class: 'muted' }, l.chunkIndex >= 0 ? `chunk ${l.chunkIndex} ` : 'setup '), l.message),
+      );
+    } else if (e.type === 'state') {
+      job.state = (e.data as { state: JobRecord['state'] }).state;
+      this.renderHead();
+      if (isFinal(job.state)) void this.reload();
+    }
+  }
+
+  private renderHead(): void {
+    const job = this.job!;
+    const f = figures(job);
+    const percent = percentDone(job);
+    const label = percent === null ? 'progress not known' : `${Math.round(percent)}%`;
+    let bar = this.head.querySelector('.bar');
+    if (bar === null) bar = progressBar(percent, label);
+    else setProgress(bar, percent, label);
+    const p = job.progress;
+    const cancellable = job.state === 'queued' || (job.state === 'running' && !job.cancelRequested);
+    fill(
+      this.head,
+      h(
+        'h2',
+        {},
+        `Job ${job.id}`,
+        job.name ? ` · ${job.name}` : '',
+        ' ',
+        h('span', { class: `badge ${job.state}` }, job.state),
+      ),
+      h('p', {}, h('code', {}, job.spec.input), ' · ', whatItDoes(job.spec)),
+      h('div', { class: 'progress wide' }, bar, h('span', {}, label)),
+      h(
+        'dl',
+        { class: 'facts' },
+        ...fact('Rows', f.rows),
+        ...fact('Bytes', p ? `${fmt.bytes(p.bytesDone)} of ${fmt.bytes(p.bytesTotal)}` : '–'),
+        ...fact('Speed', f.speed),
+        ...fact('ETA', f.eta),
+        ...fact('Created', fmt.time(job.createdAt)),
+        ...fact('Started', fmt.time(job.startedAt)),
+        ...fact('Finished', fmt.time(job.finishedAt)),
+        ...fact('Attempts', String(job.attempts)),
+      ),
+      cancellable ? h('button', { class: 'secondary', onclick: () => void this.cancel() }, 'Cancel') : null,
+    );
+  }
+
+  private async renderOutcome(): Promise<void> {
+    const job = this.job!;
+    if (job.error !== null)
+      return fill(this.outcome, h('h3', {}, job.state === 'cancelled' ? 'Cancelled' : 'Error'), errorBox(job.error));
+    if (job.state !== 'succeeded')
+      return fill(
+        this.outcome,
+        h('h3', {}, 'Result'),
+        h('p', { class: 'muted' }, 'Not yet: the result comes when the job succeeds.'),
+      );
+    const response = await this.api.fetch(`/api/jobs/${encodeURIComponent(job.id)}/result?format=json`);
+    const result = (await response.json()) as { rows?: Record<string, unknown>[]; value?: unknown };
+    const downloads = h(
+      'p',
+      { class: 'downloads' },
+      'Download: ',
+      ...['csv', 'ndjson', 'json'].map((f) =>
+        h('button', { class: 'secondary', onclick: () => void this.download(f) }, f.toUpperCase()),
+      ),
+    );
+    if (result.rows !== undefined) {
+      const columns = [...(job.spec.aggregate?.groupBy ?? []), ...Object.keys(job.spec.aggregate?.measures ?? {})];
+      return fill(
+        this.outcome,
+        h('h3', {}, `Result: ${fmt.count(result.rows.length)} rows`),
+        downloads,
+        table(columns, result.rows),
+      );
+    }
+    const value = result.value;
+    if (Array.isArray(value) && value.every((r) => r !== null && typeof r === 'object')) {
+      const columns = [...new Set(value.flatMap((r) => Object.keys(r as object)))];
+      return fill(this.outcome, h('h3', {}, 'Result'), downloads, table(columns, value as Record<string, unknown>[]));
+    }
+    fill(this.outcome, h('h3', {}, 'Result'), h('pre', { class: 'value' }, JSON.stringify(value ?? result, null, 2)));
+  }
+
+  private async download(format: string): Promise<void> {
+    const response = await this.api.fetch(`/api/jobs/${encodeURIComponent(this.id)}/result?format=${format}`);
+    const url = URL.createObjectURL(await response.blob());
+    const a = h('a', { href: url, download: `job-${this.id}.${format}` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  private async cancel(): Promise<void> {
+    await this.api.json('POST', `/api/jobs/${encodeURIComponent(this.id)}/cancel`).catch((e: unknown) => {
+      if (!(e instanceof ApiError && e.status === 409)) throw e;
+    });
+    await this.reload();
+  }
+}
+
+function fact(term: string, value: string): HTMLElement[] {
+  return [h('dt', {}, term), h('dd', {}, value)];
+}
+
+function errorBox(e: ErrorData): HTMLElement {
+  const where = [
+    e.file === undefined ? null : `file ${e.file}`,
+    e.line === undefined ? null : `line ${e.line}`,
+    e.column === undefined ? null : `column "${e.column}"`,
+    e.byteOffset === undefined ? null : `byte ${e.byteOffset}`,
+  ].filter((x) => x !== null);
+  return h(
+    'div',
+    { class: 'error-box', role: 'alert' },
+    h('p', {}, h('code', {}, e.code), ' ', e.message),
+    where.length > 0 ? h('p', { class: 'where' }, where.join(' · ')) : null,
+    e.hint ? h('p', { class: 'muted' }, `Hint: ${e.hint}`) : null,
+  );
+}
+
+function table(columns: string[], rows: Record<string, unknown>[]): HTMLElement {
+  const shown = rows.slice(0, SHOWN_ROWS);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'result', id: 'result' },
+      h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', {}, c)))),
+      h(
+        'tbody',
+        {},
+        ...shown.map((r) =>
+          h('tr', {}, ...columns.map((c) => h('td', { class: typeof r[c] === 'number' ? 'num' : '' }, cell(r[c])))),
+        ),
+      ),
+    ),
+    rows.length > SHOWN_ROWS
+      ? h(
+          'p',
+          { class: 'muted' },
+          `Showing ${SHOWN_ROWS} of ${fmt.count(rows.length)} rows; the download has them all.`,
+        )
+      : null,
+  );
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}

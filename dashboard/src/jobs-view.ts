@@ -1,0 +1,189 @@
+/**
+ * The front page: the start form, then every job (newest first) with its state, a live progress
+ * bar, rows, MB/s and ETA, and a cancel button while it can be cancelled.
+ *
+ * It reads a page of jobs once, then follows the all-jobs feed from the page's lastEventId, so
+ * nothing written after the read is missed: a `progress` event moves a bar in place, a `state`
+ * event changes the badge at once and asks for a fresh page (counts, new jobs) soon after.
+ */
+import { ApiError, type Api } from './api.js';
+import { whatItDoes, figures, percentDone } from './describe.js';
+import { fill, h, progressBar, setProgress } from './dom.js';
+import { EventFeed, type FeedStatus } from './feed.js';
+import * as fmt from './format.js';
+import { StartForm } from './start-form.js';
+import type { FeedEvent, JobList, JobRecord, JobState, Progress } from './types.js';
+
+const PAGE = 50;
+/** A burst of state changes (jobs starting and ending together) gives one fresh read. */
+const REFRESH_MS = 300;
+
+export interface Shell {
+  counts(counts: Record<JobState, number>): void;
+  live(status: FeedStatus): void;
+}
+
+export class JobsView {
+  readonly element: HTMLElement;
+  private readonly body = h('tbody', {});
+  private readonly more = h('p', { class: 'muted' });
+  private readonly rows = new Map<string, { job: JobRecord; tr: HTMLTableRowElement }>();
+  private feed: EventFeed | null = null;
+  private refreshTimer: number | null = null;
+  private readonly form: StartForm;
+
+  constructor(
+    private readonly api: Api,
+    private readonly shell: Shell,
+    private readonly state: JobState | null,
+  ) {
+    this.form = new StartForm(api, () => this.scheduleRefresh(0));
+    const title = state === null ? 'Jobs' : `Jobs: ${state}`;
+    this.element = h(
+      'div',
+      { class: 'jobs-view' },
+      this.form.element,
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, title, state === null ? null : h('a', { href: '#/', class: 'small' }, ' (all)')),
+        h(
+          'table',
+          { class: 'jobs', id: 'jobs' },
+          h(
+            'thead',
+            {},
+            h('tr', {}, ...['#', 'Job', 'State', 'Progress', 'Rows', 'Speed', 'ETA', ''].map((t) => h('th', {}, t))),
+          ),
+          this.body,
+        ),
+        this.more,
+      ),
+    );
+  }
+
+  async start(): Promise<void> {
+    const [list] = await Promise.all([this.load(), this.form.refresh()]);
+    this.feed = new EventFeed(this.api, {
+      path: '/api/events?types=state,progress',
+      after: list.lastEventId,
+      onEvent: (e) => this.onEvent(e),
+      onStatus: (s) => this.shell.live(s),
+    });
+  }
+
+  stop(): void {
+    this.feed?.close();
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+  }
+
+  private async load(): Promise<JobList> {
+    const query = `limit=${PAGE}${this.state === null ? '' : `&state=${this.state}`}`;
+    const list = await this.api.json<JobList>('GET', `/api/jobs?${query}`);
+    this.shell.counts(list.counts);
+    const seen = new Set<string>();
+    for (const job of list.jobs) {
+      seen.add(job.id);
+      this.put(job);
+    }
+    for (const [id, { tr }] of this.rows)
+      if (!seen.has(id)) {
+        tr.remove();
+        this.rows.delete(id);
+      }
+    // Newest first, as listed.
+    for (const job of list.jobs) this.body.append(this.rows.get(job.id)!.tr);
+    if (list.jobs.length === 0) fill(this.more, 'No jobs yet: start one above.');
+    else fill(this.more, list.next === null ? '' : `Showing the newest ${PAGE}.`);
+    return list;
+  }
+
+  private onEvent(e: FeedEvent): void {
+    const row = this.rows.get(e.jobId);
+    if (e.type === 'progress' && row !== undefined) {
+      row.job.progress = e.data as Progress;
+      this.render(row.job, row.tr);
+    } else if (e.type === 'state') {
+      if (row !== undefined) {
+        row.job.state = (e.data as { state: JobState }).state;
+        this.render(row.job, row.tr);
+      }
+      this.scheduleRefresh(REFRESH_MS);
+    }
+  }
+
+  private scheduleRefresh(ms: number): void {
+    if (this.refreshTimer !== null) return;
+    this.refreshTimer = window.setTimeout(() => {
+      this.refreshTimer = null;
+      void this.load().catch(() => this.scheduleRefresh(2_000));
+    }, ms);
+  }
+
+  private put(job: JobRecord): void {
+    const row = this.rows.get(job.id);
+    if (row !== undefined) {
+      row.job = job;
+      this.render(job, row.tr);
+      return;
+    }
+    const tr = h('tr', { 'data-job': job.id });
+    this.rows.set(job.id, { job, tr });
+    this.render(job, tr);
+  }
+
+  private render(job: JobRecord, tr: HTMLTableRowElement): void {
+    const f = figures(job);
+    const percent = percentDone(job);
+    const label = percent === null ? 'progress not known' : `${Math.round(percent)}%`;
+    let bar = tr.querySelector('.bar');
+    if (bar === null) bar = progressBar(percent, label);
+    else setProgress(bar, percent, label);
+    tr.className = `state-${job.state}`;
+    const cancellable = job.state === 'queued' || (job.state === 'running' && !job.cancelRequested);
+    fill(
+      tr,
+      h('td', {}, h('a', { href: `#/jobs/${job.id}` }, job.id)),
+      h(
+        'td',
+        { class: 'what' },
+        h('a', { href: `#/jobs/${job.id}` }, job.name ?? job.spec.input),
+        h('div', { class: 'muted small' }, `${job.spec.input} · ${whatItDoes(job.spec)}`),
+      ),
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: `badge ${job.state}` },
+          job.cancelRequested && job.state === 'running' ? 'cancelling' : job.state,
+        ),
+      ),
+      h(
+        'td',
+        { class: 'progress' },
+        bar,
+        h('span', { class: 'small muted' }, percent === null ? '' : `${Math.round(percent)}%`),
+      ),
+      h('td', { class: 'num' }, f.rows),
+      h('td', { class: 'num' }, f.speed),
+      h('td', { class: 'num' }, f.eta),
+      h(
+        'td',
+        {},
+        cancellable
+          ? h('button', { class: 'secondary cancel', onclick: () => void this.cancel(job) }, 'Cancel')
+          : fmt.time(job.finishedAt ?? job.createdAt),
+      ),
+    );
+  }
+
+  private async cancel(job: JobRecord): Promise<void> {
+    try {
+      await this.api.json('POST', `/api/jobs/${job.id}/cancel`);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 409)) throw e;
+    }
+    this.scheduleRefresh(0);
+  }
+}

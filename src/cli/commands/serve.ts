@@ -1,0 +1,112 @@
+/**
+ * `chunkmill serve`: an engine on the store and the HTTP API with its dashboard (src/server/).
+ * The token comes from CHUNKMILL_TOKEN or --token-file, never from the command line (where `ps`
+ * would show it). SIGTERM or Ctrl-C stops it gracefully (exit 0: running jobs keep their
+ * checkpoints and go back to the queue); a second one exits at once (130).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startServer } from '../../server/index.js';
+import { UsageError } from '../errors.js';
+import { examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  store: string;
+  dataDir?: string;
+  tasksDir?: string;
+  workers?: number;
+  concurrency?: number;
+  tokenFile?: string;
+  leaseMs?: number;
+  maxUpload?: number;
+  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+function parsePort(text: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n > 65_535) throw new InvalidArgumentError('expected a port from 0 to 65535');
+  return n;
+}
+
+export function serveCommand(): Command {
+  const cmd = new Command('serve')
+    .description('run an engine and an HTTP API with live progress and a dashboard')
+    .option('-p, --port <n>', 'TCP port; 0 picks a free one', parsePort, 8080)
+    .option('--host <address>', 'address to listen on; without a token only a loopback one', '127.0.0.1')
+    .option('--store <file>', 'the job store (created if new)', 'chunkmill.db')
+    .option('--data-dir <dir>', 'the only folder requests may read and write (default: the working directory)')
+    .option('--tasks-dir <dir>', 'run task and transform modules from here, by name (default: none)')
+    .option('-w, --workers <n>', 'worker threads of the pool (default: the number of cores)', parseWorkers)
+    .option('--concurrency <n>', 'jobs run at once (default: 2)', parseWorkers)
+    .option('--token-file <file>', 'a file holding the bearer token (default: $CHUNKMILL_TOKEN)')
+    .option(
+      '--lease-ms <ms>',
+      "how long a dead server's running jobs wait to be taken over (default: 15000)",
+      parseMilliseconds,
+    )
+    .option('--max-upload <size>', 'largest upload, e.g. 500MiB (default: 1GiB)', parseSize)
+    .addOption(
+      new Option('--log-level <level>', 'request and error log on stderr (default: warn)').choices([
+        'silent',
+        'error',
+        'warn',
+        'info',
+        'debug',
+      ]),
+    );
+  cmd.addHelpText(
+    'after',
+    examples([
+      'chunkmill serve --data-dir ./data',
+      'CHUNKMILL_TOKEN=$(openssl rand -hex 24) chunkmill serve --host 0.0.0.0 --data-dir ./data --tasks-dir ./tasks',
+      '',
+      'The dashboard is at http://127.0.0.1:8080/; the API under /api (docs/server.md).',
+      'Without a token it listens on loopback only. SIGTERM or Ctrl-C: running jobs keep their',
+      'checkpoints and resume when a server starts again on the same store.',
+    ]),
+  );
+  cmd.action(async (o: ServeFlags) => {
+    const server = await startServer({
+      store: o.store,
+      dataDir: o.dataDir,
+      tasksDir: o.tasksDir,
+      port: o.port,
+      host: o.host,
+      token: readToken(o.tokenFile),
+      workers: o.workers,
+      concurrency: o.concurrency,
+      leaseMs: o.leaseMs,
+      uploadLimit: o.maxUpload,
+      logLevel: o.logLevel,
+    });
+    const auth = server.options.token === undefined ? 'no token: loopback only' : 'token required';
+    process.stderr.write(`chunkmill serve: listening on ${server.url} (${auth}); dashboard at ${server.url}/\n`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(130);
+        stopping = true;
+        process.stderr.write(`chunkmill serve: ${signal}: stopping; running jobs keep their checkpoints\n`);
+        void server.close().then(resolve);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+  });
+  return cmd;
+}
+
+function readToken(file: string | undefined): string | undefined {
+  if (file === undefined) return process.env.CHUNKMILL_TOKEN || undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --token-file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const token = text.trim();
+  if (token === '') throw new UsageError(`--token-file ${file} is empty`);
+  return token;
+}

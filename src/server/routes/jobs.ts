@@ -1,0 +1,60 @@
+/**
+ * The job routes: each validates (schemas.ts), calls the queue, and sends what it answers.
+ *
+ *   POST   /api/jobs             202 the queued job's record (Location: /api/jobs/:id)
+ *   GET    /api/jobs             200 { jobs, next, counts, lastEventId }: newest first, paged by `cursor`
+ *   GET    /api/jobs/:id         200 the record (state, progress, result summary or error)
+ *   POST   /api/jobs/:id/cancel  200 cancelled while queued, 202 asked of its engine, 409 already ended
+ *   DELETE /api/jobs/:id         204 removed, 409 running (cancel it first)
+ * An unknown job is a 404 on each.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AddOptions, JobState } from '../../index.js';
+import { HttpError, jobNotFound } from '../http-error.js';
+import { queueSpec, type RequestSpec } from '../job-request.js';
+import { addJobBody, idParams, listQuery } from '../schemas.js';
+import type { ServerContext } from '../server-context.js';
+
+interface AddBody extends AddOptions {
+  spec: RequestSpec;
+}
+
+export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { queue } = ctx;
+
+  app.post('/api/jobs', { schema: { body: addJobBody } }, async (request, reply) => {
+    const { spec, ...options } = request.body as AddBody;
+    const job = await queue.add(await queueSpec(spec, ctx), options);
+    return reply.code(202).header('location', `/api/jobs/${job.id}`).send(job);
+  });
+
+  app.get('/api/jobs', { schema: { querystring: listQuery } }, async (request) => {
+    const { state, limit, cursor } = request.query as { state?: JobState; limit?: number; cursor?: string };
+    // Read before the page: a feed started from it misses nothing written after the page was read.
+    const lastEventId = await queue.lastEventId();
+    const [page, counts] = await Promise.all([queue.list({ state, limit, cursor }), queue.counts()]);
+    return { ...page, counts, lastEventId };
+  });
+
+  app.get('/api/jobs/:id', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    const job = await queue.get(id);
+    if (job === null) throw jobNotFound(id);
+    return job;
+  });
+
+  app.post('/api/jobs/:id/cancel', { schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const outcome = await queue.cancel(id);
+    const job = await queue.get(id);
+    if (outcome === 'finished')
+      throw new HttpError(409, 'ERR_JOB_FINISHED', `Job ${id} has already ended (${job?.state ?? 'removed'})`);
+    return reply.code(outcome === 'cancelled' ? 200 : 202).send({ outcome, job });
+  });
+
+  app.delete('/api/jobs/:id', { schema: { params: idParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!(await queue.remove(id))) throw jobNotFound(id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * GET /api/jobs/:id/result?format=json|csv|ndjson: a succeeded job's result, streamed.
+ *
+ * - aggregate: its rows, read a stored page (10,000 rows) at a time, so a million groups are
+ *   never held whole; csv and ndjson are the rows alone, json is `{ rows, stats }`.
+ * - task: `{ value, stats }`; csv and ndjson only when the value is a list of rows.
+ * - transform: `{ rowsIn, rowsOut, bytesWritten, output, stats }`; csv or ndjson sends the output
+ *   file itself when it was written in that format.
+ * A job that has not succeeded is a 409 that says what it is doing (its error is in its record).
+ */
+import { createReadStream } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { format as csvFormat } from '@fast-csv/format';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { JobRecord, ResultSummary } from '../../index.js';
+import { badRequest, HttpError, jobNotFound } from '../http-error.js';
+import { idParams, resultQuery } from '../schemas.js';
+import type { ServerContext } from '../server-context.js';
+
+type Format = 'json' | 'csv' | 'ndjson';
+type Row = Record<string, unknown>;
+
+const CONTENT_TYPES: Record<Format, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+};
+
+export function resultRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get(
+    '/api/jobs/:id/result',
+    { schema: { params: idParams, querystring: resultQuery } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const format = (request.query as { format?: Format }).format ?? 'json';
+      const job = await ctx.queue.get(id);
+      if (job === null) throw jobNotFound(id);
+      if (job.state !== 'succeeded' || job.result === null) throw notDone(job);
+      void reply.type(CONTENT_TYPES[format]);
+      if (format !== 'json') void reply.header('content-disposition', `attachment; filename="job-${job.id}.${format}"`);
+      const result = job.result;
+      if (result.kind === 'aggregate') return reply.send(aggregateBody(ctx, job, format));
+      if (result.kind === 'task') return sendTask(ctx, reply, result, format);
+      return sendTransform(ctx, reply, job, result, format);
+    },
+  );
+}
+
+function notDone(job: JobRecord): HttpError {
+  const doing: Record<string, string> = {
+    queued: 'is queued',
+    running: 'is running',
+    failed: 'failed (its error is in its record)',
+    cancelled: 'was cancelled',
+  };
+  return new HttpError(409, 'ERR_JOB_NOT_DONE', `Job ${job.id} ${doing[job.state] ?? job.state}: it has no result`);
+}
+
+/** The group columns, then the measures, in the spec's order (row objects may reorder '1', '2'). */
+function columnsOf(job: JobRecord): string[] {
+  const aggregate = job.spec.aggregate as { groupBy?: string[]; measures: Record<string, unknown> };
+  return [...(aggregate.groupBy ?? []), ...Object.keys(aggregate.measures)];
+}
+
+function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format): Readable {
+  const pages = ctx.queue.rows(job.id) as AsyncGenerator<Row[]>;
+  if (format === 'csv') return csvStream(columnsOf(job), pages);
+  const json = (v: unknown) => ctx.presenter.json(v);
+  if (format === 'ndjson')
+    return Readable.from(
+      (async function* () {
+        for await (const page of pages) yield page.map((r) => `${json(r)}\n`).join('');
+      })(),
+    );
+  const stats = (job.result as { stats: unknown }).stats;
+  return Readable.from(
+    (async function* () {
+      let first = true;
+      yield '{"rows":[';
+      for await (const page of pages) {
+        if (page.length === 0) continue;
+        yield (first ? '\n' : ',\n') + page.map(json).join(',\n');
+        first = false;
+      }
+      yield `\n],"stats":${json(stats)}}\n`;
+    })(),
+  );
+}
+
+function csvStream(columns: string[], pages: AsyncIterable<Row[]> | Iterable<Row[]>): Readable {
+  const csv = csvFormat<string[], string[]>({
+    headers: columns,
+    alwaysWriteHeaders: true,
+    includeEndRowDelimiter: true,
+  });
+  const out = new PassThrough();
+  csv.pipe(out);
+  void (async () => {
+    for await (const page of pages)
+      for (const row of page) {
+        if (!csv.write(columns.map((c) => cell(row[c])))) await new Promise((r) => csv.once('drain', r));
+      }
+    csv.end();
+  })().catch((e: unknown) => out.destroy(e as Error));
+  return out;
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function sendTask(
+  ctx: ServerContext,
+  reply: FastifyReply,
+  result: Extract<ResultSummary, { kind: 'task' }>,
+  format: Format,
+): FastifyReply {
+  if (format === 'json') return reply.send(ctx.presenter.json({ value: result.value, stats: result.stats }) + '\n');
+  const rows = result.value;
+  if (!Array.isArray(rows) || !rows.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r)))
+    throw badRequest('format', "this task's value is not a list of rows; ask for format=json");
+  if (format === 'ndjson') return reply.send(rows.map((r) => ctx.presenter.json(r) + '\n').join(''));
+  const columns = [...new Set(rows.flatMap((r: Row) => Object.keys(r)))];
+  return reply.send(csvStream(columns, [rows as Row[]]));
+}
+
+async function sendTransform(
+  ctx: ServerContext,
+  reply: FastifyReply,
+  job: JobRecord,
+  result: Extract<ResultSummary, { kind: 'transform' }>,
+  format: Format,
+): Promise<FastifyReply> {
+  const { rowsIn, rowsOut, bytesWritten, output, stats } = result;
+  if (format === 'json') return reply.send(ctx.presenter.json({ rowsIn, rowsOut, bytesWritten, output, stats }) + '\n');
+  const written =
+    (job.spec.output as { format?: string }).format ??
+    (/\.(ndjson|jsonl)$/i.test(output) ? 'ndjson' : /\.json$/i.test(output) ? 'json' : 'csv');
+  if (written !== format) throw badRequest('format', `the output was written as ${written}`);
+  // Confined again: the file is read now, and the data dir may have changed since the job ran.
+  const path = await ctx.dataDir.existing(ctx.dataDir.relative(output), 'output');
+  return reply.send(createReadStream(path));
+}

@@ -1,0 +1,20 @@
+/** What the routes share: the queue, the confinement of paths and modules, and the open streams. */
+import type { Queue } from '../index.js';
+import type { DataDir } from './data-dir.js';
+import type { Presenter } from './presenter.js';
+import type { SseStream } from './sse-stream.js';
+import type { TaskModules } from './task-modules.js';
+
+export interface ServerContext {
+  queue: Queue;
+  dataDir: DataDir;
+  modules: TaskModules;
+  presenter: Presenter;
+  /** Open SSE streams: ended with `end: shutdown` when the server stops. */
+  streams: Set<SseStream>;
+  heartbeatMs: number;
+  /** Largest upload in bytes. */
+  uploadLimit: number;
+  /** True once close() began: new streams are refused. */
+  closing: () => boolean;
+}

@@ -1,0 +1,106 @@
+/**
+ * The options of `chunkmill serve` and startServer(): types with their defaults, and one check
+ * that refuses a bad value with ERR_INVALID_OPTION naming the option, before anything opens.
+ * The one rule that is about safety: without a token the server listens on loopback only.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { ChunkmillError, invalidOption } from '../errors.js';
+import { isLoopback } from './access.js';
+
+export interface ServerOptions {
+  /** The job store file (the embedded SQLite store), created if new. @default 'chunkmill.db' */
+  store?: string;
+  /** The only folder whose files requests may read and write; uploads go to its `uploads/`. @default the working directory */
+  dataDir?: string;
+  /** The folder task and transform modules are loaded from, by name. @default none: no job runs a module */
+  tasksDir?: string;
+  /** TCP port; 0 picks a free one (see ChunkmillServer.url). @default 8080 */
+  port?: number;
+  /** Address to listen on. Without a token only a loopback one is accepted. @default '127.0.0.1' */
+  host?: string;
+  /** The bearer token every /api request and /metrics must carry (at least 16 characters). @default none */
+  token?: string;
+  /** Worker threads of the engine's pool. @default os.availableParallelism() */
+  workers?: number;
+  /** Jobs run at once. @default 2 */
+  concurrency?: number;
+  /** Milliseconds a dead server's running jobs wait before another engine takes them over. @default 15000 */
+  leaseMs?: number;
+  /** Largest JSON request body, in bytes. @default 1 MiB */
+  bodyLimit?: number;
+  /** Largest upload, in bytes. @default 1 GiB */
+  uploadLimit?: number;
+  /** Milliseconds between SSE heartbeat comments. @default 15000 */
+  heartbeatMs?: number;
+  /** Log level of the request and error log (JSON lines on stderr). @default 'warn' */
+  logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'tasksDir'>> & {
+  token: string | undefined;
+  tasksDir: string | null;
+};
+
+/** 16 characters: a token short enough to guess has no place on an exposed server. */
+const MIN_TOKEN = 16;
+const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
+  const token = options.token;
+  if (token !== undefined && (typeof token !== 'string' || token.length < MIN_TOKEN || /\s/.test(token)))
+    throw invalidOption('token', `expected at least ${MIN_TOKEN} characters without spaces`);
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0) throw invalidOption('host', 'expected an address');
+  if (token === undefined && !isLoopback(host)) {
+    throw new ChunkmillError({
+      code: 'ERR_INVALID_OPTION',
+      option: 'host',
+      message: `Refusing to listen on ${host} without a token: anyone who can reach it could read the data dir and run jobs`,
+      hint: 'set CHUNKMILL_TOKEN (or --token-file), or listen on 127.0.0.1',
+    });
+  }
+  const logLevel = options.logLevel ?? 'warn';
+  if (!LOG_LEVELS.includes(logLevel)) throw invalidOption('logLevel', `expected one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    store: resolve(nonEmpty('store', options.store ?? 'chunkmill.db')),
+    dataDir: folder('dataDir', options.dataDir ?? process.cwd()),
+    tasksDir: options.tasksDir === undefined ? null : folder('tasksDir', options.tasksDir),
+    port: integer('port', options.port, 8080, 0, 65_535),
+    host,
+    token,
+    workers: integer('workers', options.workers, availableParallelism(), 1, 1024),
+    concurrency: integer('concurrency', options.concurrency, 2, 1, 1024),
+    leaseMs: integer('leaseMs', options.leaseMs, 15_000, 100, 3_600_000),
+    bodyLimit: integer('bodyLimit', options.bodyLimit, 1 << 20, 1, 1 << 30),
+    uploadLimit: integer('uploadLimit', options.uploadLimit, 1 << 30, 1, Number.MAX_SAFE_INTEGER),
+    heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 15_000, 10, 3_600_000),
+    logLevel,
+  };
+}
+
+function nonEmpty(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw invalidOption(name, 'expected a path');
+  return value;
+}
+
+/** An existing folder's real path: the prefix that confined paths are checked against. */
+function folder(name: string, value: unknown): string {
+  const path = nonEmpty(name, value);
+  try {
+    const real = realpathSync(path);
+    if (statSync(real).isDirectory()) return real;
+  } catch {
+    // reported below
+  }
+  throw invalidOption(name, `${path} is not a folder`);
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
+    throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${String(value)}`);
+  return value;
+}
