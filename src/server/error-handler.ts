@@ -40,8 +40,11 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
     if (status === 404) return new HttpError(404, error.code, 'No such job');
     if (status !== undefined) {
       const data = error.toData();
-      const field = data.option !== undefined ? `spec.${data.option}` : undefined;
-      return new HttpError(status, error.code, error.message, { ...data, ...(field ? { field } : {}) });
+      if (data.option === undefined) return new HttpError(status, error.code, error.message, data);
+      // Named as the client wrote it: the spec's options are under `spec`.
+      const field = `spec.${data.option}`;
+      const message = `${field}: ${error.message.replace(/^Invalid option "[^"]*": /, '')}`;
+      return new HttpError(status, error.code, message, { ...data, field });
     }
     if (error.code.startsWith('ERR_STORE'))
       return new HttpError(503, 'ERR_UNAVAILABLE', `The job store cannot be used now (request ${requestId})`, {

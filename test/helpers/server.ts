@@ -80,3 +80,31 @@ export async function waitForJob(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+export interface ServeChild {
+  child: import('node:child_process').ChildProcess;
+  url: string;
+  stderr: () => string;
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/** `chunkmill serve` (the built CLI) in a child process on a free port; resolves once it listens. */
+export async function startServeChild(args: string[], env: Record<string, string> = {}): Promise<ServeChild> {
+  const { spawn } = await import('node:child_process');
+  const { CLI, cliEnv } = await import('./cli.ts');
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'error', ...args], {
+    env: cliEnv({ CHUNKMILL_TOKEN: TOKEN, ...env }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  for (const until = Date.now() + 30_000; ; ) {
+    const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+    if (url !== undefined) return { child, url, stderr: () => stderr, exited };
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`chunkmill serve did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -11,6 +11,8 @@ export interface SseMessage {
 export interface SseRead {
   events: SseMessage[];
   comments: string[];
+  /** The connection broke (the server died) rather than ended. */
+  dropped?: boolean;
 }
 
 /** Reads a stream until it ends, or until `stop` says so (then the connection is cut). */
@@ -25,7 +27,14 @@ export async function readSse(
   let fields: Record<string, string[]> = {};
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        read.dropped = true;
+        return read;
+      }
+      const { value, done } = chunk;
       if (done) return read;
       buffer += decoder.decode(value, { stream: true });
       let nl = buffer.indexOf('\n');

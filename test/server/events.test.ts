@@ -1,0 +1,101 @@
+/**
+ * The event streams over real HTTP, read with a parser of the SSE format: a job's stream from
+ * the start (every event with an increasing id, in the order the log has them, ending with
+ * done, the final state and `end: finished`), resumed from Last-Event-ID with exactly what came
+ * after, a reconnect after the end, heartbeats, a bad Last-Event-ID, and the all-jobs feed.
+ */
+import { join } from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { generate } from '../../support/generate.ts';
+import { startTestServer, TASKS_DIR, waitForJob, type TestServer } from '../helpers/server.ts';
+import { readSse, type SseMessage } from '../helpers/sse.ts';
+
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer({ tasksDir: TASKS_DIR, heartbeatMs: 40 });
+  await generate(join(t.data, 'sales.csv'), 'sales', { rows: 20_000, seed: 6 });
+}, 60_000);
+
+const events = (id: string, after?: number) =>
+  t.call(`/api/jobs/${id}/events`, after === undefined ? {} : { headers: { 'last-event-id': String(after) } });
+
+const slowJob = async () =>
+  (
+    await t.json<{ id: string }>('POST', '/api/jobs', {
+      spec: { input: 'sales.csv', task: 'slow-sum', params: { column: 'amount', msPerChunk: 30 }, chunkSize: 65_536 },
+    })
+  ).body.id;
+
+test("a job's stream: its whole log with increasing ids, ending with done, the final state and end: finished", {
+  timeout: 60_000,
+}, async () => {
+  const id = await slowJob();
+  const response = await events(id);
+  expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  const { events: all, comments } = await readSse(response);
+  const ids = all.filter((e) => e.id !== null).map((e) => e.id!);
+  expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  expect(new Set(ids).size).toBe(ids.length);
+  const types = all.map((e) => e.event);
+  expect(types.slice(0, 3)).toEqual(['state', 'state', 'start']);
+  expect(types.slice(-3)).toEqual(['done', 'state', 'end']);
+  expect(types).toContain('chunk');
+  expect(types).toContain('progress');
+  expect(all.at(-2)!.data).toMatchObject({ jobId: id, data: { state: 'succeeded' } });
+  expect(all.at(-1)).toEqual({ id: null, event: 'end', data: { reason: 'finished', message: `Job ${id} succeeded` } });
+  expect(comments).toContain('heartbeat');
+  const start = all.find((e) => e.event === 'start')!.data as { data: { input: string } };
+  expect(start.data.input).toBe('sales.csv'); // a client sees the data dir's names, not the server's paths
+});
+
+test('Last-Event-ID resumes with exactly the events after it; after the end a reconnect gets the end at once', {
+  timeout: 60_000,
+}, async () => {
+  const id = await slowJob();
+  // Cut the connection after the third chunk, as a dropped network would.
+  const first = await readSse(await events(id), (_e, seen) => seen.filter((s) => s.event === 'chunk').length === 3);
+  const last = first.events.at(-1)!.id!;
+  const rest = await readSse(await events(id, last));
+  const whole = await readSse(await events(id));
+  const ids = (m: SseMessage[]) => m.filter((e) => e.id !== null).map((e) => e.id);
+  expect(Math.min(...ids(rest.events).map(Number))).toBeGreaterThan(last);
+  // Once a job ends its log keeps only the last progress event; every other event is there to compare.
+  const kept = (m: SseMessage[]) => ids(m.filter((e) => e.event !== 'progress'));
+  expect([...kept(first.events), ...kept(rest.events)]).toEqual(kept(whole.events));
+  expect(kept(whole.events).length).toBeGreaterThan(10);
+  expect(rest.events.at(-1)).toMatchObject({ event: 'end', data: { reason: 'finished' } });
+
+  const lastOfAll = ids(whole.events).at(-1)!;
+  const after = await readSse(await events(id, lastOfAll));
+  expect(after.events).toEqual([
+    { id: null, event: 'end', data: { reason: 'finished', message: `Job ${id} succeeded` } },
+  ]);
+  const refused = await t.call(`/api/jobs/${id}/events`, { headers: { 'last-event-id': 'x1' } });
+  expect(refused.status).toBe(400);
+  expect(await refused.json()).toMatchObject({ error: { code: 'ERR_INVALID_REQUEST', field: 'Last-Event-ID' } });
+});
+
+test('GET /api/events follows every job from lastEventId, only the types asked for', { timeout: 60_000 }, async () => {
+  const { body } = await t.json<{ lastEventId: number }>('GET', '/api/jobs?limit=1');
+  const feed = t.call('/api/events?types=state', { headers: { 'last-event-id': String(body.lastEventId) } });
+  const a = await slowJob();
+  const b = (
+    await t.json<{ id: string }>('POST', '/api/jobs', {
+      spec: { input: 'sales.csv', aggregate: { measures: { n: { kind: 'count' } } } },
+    })
+  ).body.id;
+  const finals = new Set<string>();
+  const read = await readSse(await feed, (e) => {
+    const { jobId, data } = e.data as { jobId: string; data: { state: string } };
+    if (data.state === 'succeeded') finals.add(jobId);
+    return finals.has(a) && finals.has(b);
+  });
+  expect(new Set(read.events.map((e) => e.event))).toEqual(new Set(['state']));
+  const states = (id: string) =>
+    read.events.filter((e) => e.data.jobId === id).map((e) => (e.data.data as { state: string }).state);
+  expect(states(a)).toEqual(['queued', 'running', 'succeeded']);
+  expect(states(b)).toEqual(['queued', 'running', 'succeeded']);
+  expect(read.events[0]!.id!).toBeGreaterThan(body.lastEventId);
+  await waitForJob(t, b, ['succeeded']);
+});
