@@ -56,7 +56,10 @@ async function main(): Promise<void> {
   }
   const args = ['serve', '--port', '0', '--data-dir', join(state, 'data'), '--store', join(state, 'jobs.db')];
   if (WORKERS > 0) args.push('--workers', String(WORKERS));
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CHUNKMILL_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, CHUNKMILL_TOKEN: TOKEN },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   try {
@@ -119,7 +122,13 @@ async function main(): Promise<void> {
 /** GET /api/jobs/:id at RATE requests/s while `during` runs; the server's event-loop delay over the same time. */
 async function window(url: string, id: string, during: () => Promise<void>): Promise<Window> {
   await loopDelay(url); // resets the server's histogram (prom-client resets it on each scrape)
-  const load = autocannon({ url: `${url}/api/jobs/${id}`, connections: 10, overallRate: RATE, duration: 3600, headers: auth });
+  const load = autocannon({
+    url: `${url}/api/jobs/${id}`,
+    connections: 10,
+    overallRate: RATE,
+    duration: 3600,
+    headers: auth,
+  });
   await during();
   load.stop();
   const r: Result = await load;
