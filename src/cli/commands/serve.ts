@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startServer } from '../../server/index.js';
 import { UsageError } from '../errors.js';
 import { examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
 
@@ -68,6 +67,9 @@ export function serveCommand(): Command {
     ]),
   );
   cmd.action(async (o: ServeFlags) => {
+    // Loaded here, not at the top: Fastify, Ajv and prom-client take ~200 ms to import, which
+    // every other command would pay at start-up.
+    const { startServer } = await import('../../server/index.js');
     const server = await startServer({
       store: o.store,
       dataDir: o.dataDir,
