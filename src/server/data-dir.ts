@@ -32,6 +32,7 @@ export class DataDir {
     const real = await realpath(joined).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
         throw new HttpError(400, 'ERR_FILE_NOT_FOUND', `${field}: no file ${String(path)} in the data dir`, { field });
+      if (e.code === 'ELOOP') throw forbiddenPath(field, `${String(path)} is a loop of symlinks`);
       throw e;
     });
     this.inside(real, field);

@@ -71,6 +71,8 @@ test('Last-Event-ID resumes with exactly the events after it; after the end a re
   expect(after.events).toEqual([
     { id: null, event: 'end', data: { reason: 'finished', message: `Job ${id} succeeded` } },
   ]);
+  const metrics = await (await t.call('/metrics')).text();
+  expect(metrics).toMatch(/^chunkmill_sse_clients 0$/m); // every stream above is counted out again
   const refused = await t.call(`/api/jobs/${id}/events`, { headers: { 'last-event-id': 'x1' } });
   expect(refused.status).toBe(400);
   expect(await refused.json()).toMatchObject({ error: { code: 'ERR_INVALID_REQUEST', field: 'Last-Event-ID' } });

@@ -28,6 +28,7 @@ beforeAll(async () => {
   symlinkSync(join(t.outside, 'fifo.csv'), join(t.data, 'pipe.csv'));
   symlinkSync(t.outside, join(t.data, 'out'));
   symlinkSync(join(t.data, 'ok.csv'), join(t.data, 'alias.csv'));
+  symlinkSync('loop.csv', join(t.data, 'loop.csv'));
 });
 
 const post = (spec: unknown) => t.json<{ error: Record<string, unknown> }>('POST', '/api/jobs', { spec });
@@ -112,6 +113,7 @@ test('paths lead nowhere outside the data dir: .., absolute, symlinks out (refus
     [{ input: 'leak.csv', aggregate }, 'spec.input'],
     [{ input: 'pipe.csv', aggregate }, 'spec.input'],
     [{ input: 'out/secret.csv', aggregate }, 'spec.input'],
+    [{ input: 'loop.csv', aggregate }, 'spec.input'],
     [{ input: 'ok.csv', transform: 'select', output: { path: 'out/x.csv' } }, 'spec.output.path'],
     [{ input: 'ok.csv', transform: 'select', output: { path: 'alias.csv' } }, 'spec.output.path'],
     [{ input: 'ok.csv', onBadRow: 'report', rejects: '../r.csv', aggregate }, 'spec.rejects'],

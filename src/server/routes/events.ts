@@ -35,7 +35,10 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     // A client that already saw the final state gets the end at once (a watch would wait forever).
     const seenAll = FINAL.has(job.state) && (await queue.store.events(id, after, 1)).length === 0;
     const stream = open(ctx, reply);
-    if (seenAll) return stream.end('finished', `Job ${id} ${job.state}`);
+    if (seenAll) {
+      ctx.streams.delete(stream);
+      return stream.end('finished', `Job ${id} ${job.state}`);
+    }
     let final: string | null = null;
     try {
       for await (const e of queue.watch(id, { after, signal: stream.signal })) {
