@@ -42,8 +42,14 @@ test('SIGTERM then kill -9 mid-job: each restart resumes it; a reconnected strea
   const { id } = (await posted.json()) as { id: string };
 
   // 1. SIGTERM once some chunks are done; the stream goes on to the hand-back and the shutdown end.
+  // Once only: more events (progress) can arrive while five chunks are still the count, and a
+  // second SIGTERM is the operator's "exit now" (130), not what this step tests.
+  let termed = false;
   const first = await readSse(await stream(server, id), (_e, seen) => {
-    if (chunks(seen) === 5) server.child.kill('SIGTERM');
+    if (!termed && chunks(seen) === 5) {
+      termed = true;
+      server.child.kill('SIGTERM');
+    }
     return false;
   });
   expect(await server.exited).toBe(0);
@@ -52,8 +58,12 @@ test('SIGTERM then kill -9 mid-job: each restart resumes it; a reconnected strea
 
   // 2. A new server resumes it; kill -9 after more chunks: the stream drops without an end.
   server = await start();
+  let killed = false;
   const second = await readSse(await stream(server, id, lastId(first.events)), (_e, seen) => {
-    if (chunks(seen) === 5) server.child.kill('SIGKILL');
+    if (!killed && chunks(seen) === 5) {
+      killed = true;
+      server.child.kill('SIGKILL');
+    }
     return false;
   });
   expect(await server.exited).toBe('SIGKILL');
