@@ -8,6 +8,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, max, mean, min, processDataset, processSerial, statsTask, sum, type TaskLog } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
+import { runCli } from '../helpers/cli.ts';
 import { killAll, settledLeftovers, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
 import { payloads, record } from '../helpers/events.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
@@ -107,4 +108,20 @@ test('a transform writes the bytes a local run writes; stream and array inputs t
   const fromArray = await processDataset({ input: records, aggregate: agg, chunkRows: 300, cluster }).result;
   expect(fromArray.rows).toStrictEqual((await processSerial({ input: records, aggregate: agg })).rows);
   expect(await settledLeftovers(redis.client)).toEqual([]);
+});
+
+test('the CLI with --cluster prints what it prints with a local pool; a bad URL is a usage error', {
+  timeout: 60_000,
+}, async () => {
+  const args = ['aggregate', input, '-g', 'region,product', '--count', '--sum', 'amount', '--format', 'csv'];
+  const [local, remote] = await Promise.all([
+    runCli([...args, '--chunk-size', '64KiB']),
+    runCli([...args, '--chunk-size', '64KiB', '--cluster', redis.url]),
+  ]);
+  expect(remote.code).toBe(0);
+  expect(remote.stdout).toBe(local.stdout);
+  expect(remote.stdout.split('\n').length).toBeGreaterThan(40);
+  const bad = await runCli([...args, '--cluster', 'http://127.0.0.1:6379']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('Invalid option "cluster.redis": expected a redis:// or rediss:// URL, got http:');
 });

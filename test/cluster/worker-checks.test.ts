@@ -1,0 +1,113 @@
+/**
+ * What a worker checks before it runs a chunk, for real: the input must be the file the
+ * coordinator planned (a worker that cannot read it, or sees another size, fails the chunk with
+ * a coded error naming its host), a task module must be in its --tasks-dir with the coordinator's
+ * bytes, and what travels through Redis is bounded by cluster.maxPayload.
+ */
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { count, processDataset, processSerial, statsTask, sum } from 'chunkmill';
+import { generate } from '../../support/generate.ts';
+import { killAll, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
+import { rejectionOf } from '../helpers/errors.ts';
+import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const tmp = tempDir();
+let redis: RedisServer;
+let input = '';
+let workers: WorkerProcess[] = [];
+const aggregate = { groupBy: ['region'], measures: { n: count(), total: sum('amount') } };
+const task = new URL('sum-column.mjs', `file://${TASKS_DIR}`);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  input = `${tmp.dir}/sales.csv`;
+  await generate(input, 'sales', { rows: 5_000, seed: 6 });
+}, 60_000);
+
+afterEach(async () => {
+  await killAll(workers);
+  workers = [];
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function only(args: { name: string; tasksDir?: string | null }): Promise<{ redis: string }> {
+  workers.push(await startWorker(redis.url, args));
+  return { redis: redis.url };
+}
+
+test('a worker that cannot read the input, or sees another size, names itself and its host', {
+  timeout: 30_000,
+}, async () => {
+  const cluster = await only({ name: 'w1' });
+  const away = `${input}.away`;
+  // Planned here, gone on the worker (as on a machine without the shared mount).
+  const missing = processDataset({ input, aggregate, cluster });
+  missing.on('start', () => renameSync(input, away));
+  const notFound = await rejectionOf(missing.result);
+  renameSync(away, input);
+  expect(notFound.code).toBe('ERR_FILE_NOT_FOUND');
+  expect(notFound.message).toBe(`No such file: ${input} (on worker w1, host ${hostname()})`);
+  expect(notFound.hint).toMatch(/same path .* on every worker|every worker must see the input at the same path/);
+
+  const copy = `${tmp.dir}/copy.csv`;
+  copyFileSync(input, copy);
+  const changed = processDataset({ input: copy, aggregate, cluster });
+  changed.on('start', () => appendFileSync(copy, '1,2024-01-01,north,widget,1,1.00,\n'));
+  const error = await rejectionOf(changed.result);
+  expect(error.code).toBe('ERR_FILE_CHANGED');
+  expect(error.message).toMatch(new RegExp(`size \\d+ -> \\d+\\) \\(on worker w1, host ${hostname()}\\)$`));
+});
+
+test('task modules: none without --tasks-dir (built-ins run), none whose bytes differ', {
+  timeout: 30_000,
+}, async () => {
+  const cluster = await only({ name: 'bare', tasksDir: null });
+  const refused = await rejectionOf(processDataset({ input, task, params: { column: 'amount' }, cluster }).result);
+  expect(refused.code).toBe('ERR_CLUSTER_TASK_MODULE');
+  expect(refused.message).toBe(
+    `Worker bare on ${hostname()} has no --tasks-dir, so it cannot run the task module sum-column.mjs`,
+  );
+  const stats = await processDataset({ input, task: statsTask, cluster }).result;
+  expect(stats.value).toStrictEqual((await processSerial({ input, task: statsTask })).value);
+  expect((await processDataset({ input, aggregate, cluster }).result).rows.length).toBe(8);
+  await killAll(workers.splice(0));
+
+  // A module of the same name, other bytes: say, a worker nobody redeployed.
+  const stale = `${tmp.dir}/tasks`;
+  mkdirSync(stale);
+  writeFileSync(
+    `${stale}/sum-column.mjs`,
+    'export default { init: () => 0, reduce: (n) => n + 1, combine: (a, b) => a + b };\n',
+  );
+  await only({ name: 'stale', tasksDir: stale });
+  const differs = await rejectionOf(processDataset({ input, task, params: { column: 'amount' }, cluster }).result);
+  expect(differs.code).toBe('ERR_CLUSTER_TASK_MODULE');
+  expect(differs.message).toMatch(
+    new RegExp(
+      `^The task module sum-column.mjs on worker stale on ${hostname()} \\(.*\\) differs from the coordinator's`,
+    ),
+  );
+});
+
+test('cluster.maxPayload bounds what goes through Redis, both ways', { timeout: 30_000 }, async () => {
+  const cluster = { ...(await only({ name: 'w2' })), maxPayload: 4096 };
+  const records = Array.from({ length: 2_000 }, (_, i) => ({ k: `key ${i % 3}`, v: 'x'.repeat(20) }));
+  const big = await rejectionOf(
+    processDataset({ input: records, aggregate: { measures: { n: count() } }, chunkRows: 500, cluster }).result,
+  );
+  expect(big).toMatchObject({ code: 'ERR_CLUSTER_PAYLOAD', chunkIndex: 0 });
+  expect(big.message).toMatch(/^Chunk 0 is \d+ bytes as a work item, over cluster.maxPayload \(4096 bytes\)/);
+
+  const transform = new URL('select.mjs', `file://${TASKS_DIR}`);
+  const reply = await rejectionOf(
+    processDataset({ input, transform, chunkSize: 32 << 10, output: { path: `${tmp.dir}/out.csv` }, cluster }).result,
+  );
+  expect(reply.code).toBe('ERR_CLUSTER_PAYLOAD');
+  expect(reply.message).toMatch(/^Chunk \d+'s reply is \d+ bytes, over cluster.maxPayload \(4096 bytes\)/);
+});
