@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
-import { AbortError, ChunkmillError, fromData, messageOf } from '../errors.js';
+import { AbortError, type ChunkmillError, fromData } from '../errors.js';
 import type { Executor, ExecutorSource } from '../exec/executor.js';
 import type { ChunkReply } from '../exec/protocol.js';
 import { ClusterExecutor, type ClusterTransport, type ItemEntry } from './cluster-executor.js';
@@ -31,12 +31,19 @@ import {
   PREFIX,
   queueName,
   repliesKey,
-  VERSION,
 } from './names.js';
 import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
-import { connectRedis, redactUrl } from './redis-connection.js';
-import { compatible, describeWorkers, listWorkers } from './registry.js';
+import { connectRedis } from './redis-connection.js';
+import { compatible, listWorkers } from './registry.js';
 import { ReplyReader } from './reply-reader.js';
+import {
+  connectionFailed,
+  connectionLost,
+  itemLost,
+  noWorkers,
+  silentAfterConnect,
+  tooOldRedis,
+} from './cluster-errors.js';
 import { bounded } from './bounded.js';
 
 /** Half a second: a lost connection or a vanished item is noticed within about this. */
@@ -101,14 +108,18 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
       redis.disconnect();
       throw e;
     }
+    const version = await bounded(redis.info('server'), options.connectTimeout);
+    const tooOld = version !== undefined && tooOldRedis(options.redis, version);
+    if (tooOld) {
+      redis.disconnect();
+      blocking.disconnect();
+      throw tooOld;
+    }
     const source = new ClusterExecutorSource(options, redis, blocking);
-    const workers = await bounded(listWorkers(redis), options.connectTimeout);
+    const workers = version === undefined ? undefined : await bounded(listWorkers(redis), options.connectTimeout);
     if (workers === undefined) {
       await source.close();
-      throw new ChunkmillError({
-        code: 'ERR_CLUSTER_UNREACHABLE',
-        message: `Redis at ${redactUrl(options.redis)} stopped answering right after it connected`,
-      });
+      throw silentAfterConnect(options.redis);
     }
     source.workers = workers;
     return source;
@@ -122,7 +133,7 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
       if (threads > 0) return threads;
       const lost = this.connectionError();
       if (lost !== null) throw lost;
-      if (performance.now() >= until) throw this.noWorkersError();
+      if (performance.now() >= until) throw noWorkers(this.options, this.strangers());
       await new Promise((r) => setTimeout(r, 50));
       signal?.throwIfAborted();
     }
@@ -214,11 +225,7 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
   /** The error for work while the connection is down for too long, else null. */
   connectionError(): ChunkmillError | null {
     if (this.lostSince === null || performance.now() - this.lostSince <= this.options.reconnectTimeout) return null;
-    return new ChunkmillError({
-      code: 'ERR_CLUSTER_CONNECTION',
-      message: `Lost the connection to Redis at ${redactUrl(this.options.redis)} for more than ${this.options.reconnectTimeout} ms`,
-      hint: 'check that redis-server is running; cluster.reconnectTimeout sets how long a job waits for it',
-    });
+    return connectionLost(this.options.redis, this.options.reconnectTimeout);
   }
 
   private onMessage(m: ReplyMessage): void {
@@ -273,7 +280,7 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
     if (this.pending.size > 0 && this.threads() === 0) {
       this.noWorkersSince ??= performance.now();
       if (performance.now() - this.noWorkersSince > this.options.workerTimeout) {
-        const error = this.noWorkersError();
+        const error = noWorkers(this.options, this.strangers());
         this.failAll(() => error);
       }
     } else this.noWorkersSince = null;
@@ -297,35 +304,4 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
       this.settle(id, p, { error: itemLost(p.chunkIndex) });
     });
   }
-
-  private noWorkersError(): ChunkmillError {
-    const url = redactUrl(this.options.redis);
-    const strangers = this.strangers();
-    if (strangers.length > 0)
-      return new ChunkmillError({
-        code: 'ERR_CLUSTER_VERSION',
-        message: `No worker at ${url} runs chunkmill ${VERSION}: ${describeWorkers(strangers)}; a worker runs only the chunks of its own version`,
-        hint: `start workers of chunkmill ${VERSION}: chunkmill worker --redis ${url}`,
-      });
-    return new ChunkmillError({
-      code: 'ERR_CLUSTER_NO_WORKERS',
-      message: `No chunkmill worker is connected to Redis at ${url} (waited ${this.options.workerTimeout} ms)`,
-      hint: `start one on each machine: chunkmill worker --redis ${url}`,
-    });
-  }
-}
-
-function itemLost(chunkIndex: number): ChunkmillError {
-  return new ChunkmillError({
-    code: 'ERR_CLUSTER_ITEM_LOST',
-    chunkIndex,
-    message: `Chunk ${chunkIndex}'s work item left Redis without a reply (Redis restarted, or its workers stopped more than once)`,
-  });
-}
-
-function connectionFailed(url: string, cause: unknown): ChunkmillError {
-  return new ChunkmillError(
-    { code: 'ERR_CLUSTER_CONNECTION', message: `Redis at ${redactUrl(url)} failed: ${messageOf(cause)}` },
-    { cause },
-  );
 }

@@ -3,7 +3,7 @@
  * handing each ReplyMessage on in the order the workers pushed them (a chunk's log lines before
  * its reply). Ends when stop() closes the connection.
  */
-import type { Redis } from 'ioredis';
+import { type Redis, ReplyError } from 'ioredis';
 import { bounded } from './bounded.js';
 import { decode } from './codec.js';
 import type { ReplyMessage } from './protocol.js';
@@ -41,7 +41,13 @@ export class ReplyReader {
       let popped: [Buffer, Buffer[]] | null;
       try {
         popped = await this.redis.blmpopBuffer(BLOCK_SECONDS, 1, this.key, 'LEFT', 'COUNT', BATCH);
-      } catch {
+      } catch (e) {
+        // Redis refused the command itself: it would refuse it again, and no reply would ever come.
+        if (e instanceof ReplyError && this.running) {
+          this.onBroken(e);
+          this.running = false;
+          return;
+        }
         // The connection dropped (it reconnects by itself; the source bounds how long) or closed.
         if (this.running) await new Promise((r) => setTimeout(r, 100));
         continue;

@@ -12,7 +12,7 @@ import { processDataset, processSerial } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { killAll, settledLeftovers, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
 import { settle } from '../helpers/events.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -34,7 +34,11 @@ afterAll(async () => {
 });
 
 function entries(journal: string): number {
-  return existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '').length - 1 : 0;
+  return existsSync(journal)
+    ? readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length - 1
+    : 0;
 }
 
 test('kill -9 of the coordinator part-way, then resume: journaled chunks are skipped, the result is exact', {

@@ -11,7 +11,7 @@ import { generate } from '../../support/generate.ts';
 import { runCli } from '../helpers/cli.ts';
 import { killAll, settledLeftovers, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
 import { payloads, record } from '../helpers/events.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();

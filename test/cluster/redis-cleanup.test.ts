@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, max, processDataset, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { killAll, settledLeftovers, startWorker, type WorkerProcess } from '../helpers/cluster.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();

@@ -10,8 +10,9 @@ import { generate } from '../../support/generate.ts';
 import { runCli } from '../helpers/cli.ts';
 import { killAll, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
 import { rejectionOf } from '../helpers/errors.ts';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis.ts';
+import { freePort, startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { tooOldRedis } from '../../src/cluster/cluster-errors.ts';
 
 const tmp = tempDir();
 let redis: RedisServer;
@@ -118,4 +119,12 @@ test('Redis lost mid-job and not back: ERR_CLUSTER_CONNECTION within reconnectTi
   await workers[0]!.waitFor(/lost the connection to Redis/);
   expect(workers[0]!.child.exitCode).toBe(null); // a worker outlives Redis, and reconnects when it is back
   await redis.restart();
+});
+
+test('a Redis older than 7.0 is refused at the start, by its own INFO', async () => {
+  const info = await redis.client.info('server');
+  expect(tooOldRedis(redis.url, info)).toBe(null); // Debian's 7.0 will do
+  const old = tooOldRedis(redis.url, info.replace(/redis_version:[\d.]+/, 'redis_version:6.2.14'));
+  expect(old?.code).toBe('ERR_CLUSTER_CONNECTION');
+  expect(old?.message).toBe(`Redis at ${redis.url} is version 6.2; cluster mode needs 7.0 or later`);
 });

@@ -11,7 +11,7 @@ import { count, processDataset, processSerial, statsTask, sum } from 'chunkmill'
 import { generate } from '../../support/generate.ts';
 import { killAll, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
 import { rejectionOf } from '../helpers/errors.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -110,4 +110,35 @@ test('cluster.maxPayload bounds what goes through Redis, both ways', { timeout: 
   );
   expect(reply.code).toBe('ERR_CLUSTER_PAYLOAD');
   expect(reply.message).toMatch(/^Chunk \d+'s reply is \d+ bytes, over cluster.maxPayload \(4096 bytes\)/);
+});
+
+test('faults inside a worker go through the retry policy as from a local pool: a thread that exits, a chunk that hangs', {
+  timeout: 30_000,
+}, async () => {
+  const cluster = await only({ name: 'w3' });
+  const warnings: string[] = [];
+  const crash = processDataset({
+    input,
+    task: new URL('crash-once.mjs', `file://${TASKS_DIR}`),
+    params: { at: '2500', marker: `${tmp.dir}/crashed` },
+    chunkSize: 32 << 10,
+    cluster,
+  });
+  crash.on('warning', (w) => warnings.push(w.message));
+  expect((await crash.result).value).toBe(5_000); // the chunk ran again, as a new item
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/^Chunk \d+ failed \(A worker thread exited .* \(on worker w3, host .*\)\); retrying/);
+
+  const hang = await rejectionOf(
+    processDataset({
+      input,
+      task: new URL('hang.mjs', `file://${TASKS_DIR}`),
+      params: { at: '100' },
+      timeout: 300,
+      retries: 1,
+      cluster,
+    }).result,
+  );
+  expect(hang.code).toBe('ERR_CHUNK_TIMEOUT');
+  expect(hang.message).toMatch(/ran longer than the timeout \(300 ms\); its worker was stopped \(on worker w3, host /);
 });

@@ -17,7 +17,7 @@ import {
 } from '../helpers/cluster.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { settle } from '../helpers/events.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();

@@ -16,7 +16,7 @@ import { count, processDataset, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { killAll, startWorker, type WorkerProcess } from '../helpers/cluster.ts';
 import { rejectionOf } from '../helpers/errors.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 /**
- * A real redis-server for a test file: on a free loopback port, persistence off, started and
- * stopped by the test itself (Debian's redis-server; .ci/run installs it). Killing it and starting
- * it again on the same port is how tests lose Redis mid-job.
+ * A real redis-server of one's own, for a test file or a bench run: on a free loopback port,
+ * persistence off, started and stopped by its user (Debian's redis-server; .ci/run installs it).
+ * Killing it and starting it again on the same port is how tests lose Redis mid-job.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
