@@ -5,41 +5,25 @@
  *
  *   group-by       the 200 MB sales group-by: local 2 threads vs 1, 2, 3 processes x 2 threads
  *                  (this machine has 2 cores: the point is the overhead, not a speed-up)
- *   many groups    ~27 000 groups per chunk (on the records file): the partials that travel back are large
- *
- * The reference is a warm local pool of 2 threads, kept across jobs, as a worker's pool is: the
- * difference to it is the cost of the path through Redis. processDataset's own pool (made for the
- * job, cold) is shown too: it is what a one-off local job gets. The warm pool is built from
- * dist/'s internals (the scheduler with a PiscinaExecutor that outlives its jobs) until the
- * engine (issue 11) offers one.
+ *   many groups    ~27 000 groups per chunk (on the records file): large partials travel back
  *   round trips    one-record chunks: what a chunk costs through Redis, per second and in commands
  *   records        a stream input and a transform, whose records travel through Redis
  *   recovery       a worker SIGKILLed mid-chunk with the default lock (10 s): time to the rerun
  *
+ * The reference is a warm local pool of 2 threads, kept across jobs, as a worker's pool is: the
+ * difference to it is the cost of the path through Redis. processDataset's own pool (made for the
+ * job, cold) is shown too: it is what a one-off local job gets (cluster-configs.ts).
+ *
  * Every cluster result is checked against the local one (rows bit-identical); a mismatch makes
- * the bench exit 1. `npm run build` first: workers and jobs run dist/.
+ * the bench exit 1. `npm run build` first: workers and jobs run dist/. The tables are printed and
+ * written to bench/results/cluster.md.
  *
  *   npm run bench:cluster -- [--size 200MB] [--records-size 20MB] [--runs 5] [--no-recovery]
  */
-import { EventEmitter } from 'node:events';
 import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  count,
-  processDataset,
-  sum,
-  type AggregateResult,
-  type AggregateSpec,
-  type ProcessOptions,
-  type TaskOptions,
-  type TransformOptions,
-  type TransformResult,
-} from 'chunkmill';
-import type { JobReporter } from '../dist/api/events.js';
-import type { ExecutorSource } from '../dist/exec/executor.js';
-import { PiscinaExecutor } from '../dist/exec/piscina-executor.js';
-import { validate } from '../dist/plan/validate.js';
-import { scheduleJob } from '../dist/schedule/schedule-job.js';
+import { count, processDataset, sum, type AggregateResult, type TransformResult } from 'chunkmill';
+import { aggregateConfig, closeWarmPool, config, type Config, type Where } from './cluster-configs.ts';
 import { TASKS_DIR } from '../support/worker-process.ts';
 import {
   costSince,
@@ -70,13 +54,6 @@ const out = (line: string) => {
   log(line);
 };
 const problems: string[] = [];
-
-/** A configuration: runs a job, returns what must agree across configurations and the job's chunks. */
-interface Config {
-  label: string;
-  fleet: Fleet | null;
-  run: () => Promise<{ exact: string; chunks: number }>;
-}
 
 interface Measured {
   label: string;
@@ -163,64 +140,6 @@ function table(title: string, bytes: number | null, rows: Measured[]): void {
   }
 }
 
-/** One pool for the whole bench, as a worker process keeps one. */
-const warmPool = new PiscinaExecutor({ threads: 2 });
-const warmSource: ExecutorSource = { acquire: () => warmPool, release: async () => {} };
-
-/** Where a configuration's jobs run. */
-type Where = 'warm' | 'processDataset' | Fleet;
-
-interface JobOutcome {
-  stats: { chunks: number };
-}
-
-/**
- * A configuration running `options()` (made afresh per run: a stream input is read once) and
- * keeping of its result what must agree across configurations.
- */
-function config<R extends JobOutcome>(
-  what: string,
-  where: Where,
-  options: () => ProcessOptions | TaskOptions | TransformOptions,
-  exact: (result: R) => unknown,
-): Config {
-  const label =
-    where === 'warm'
-      ? 'warm local pool, 2 threads'
-      : where === 'processDataset'
-        ? 'processDataset pool, 2 threads'
-        : where.label;
-  const fleet = typeof where === 'string' ? null : where;
-  return {
-    label: what === '' ? label : `${label}: ${what}`,
-    fleet,
-    run: async () => {
-      const o = options();
-      let result: R;
-      if (where === 'warm') {
-        const reporter = new EventEmitter() as unknown as JobReporter;
-        result = (await scheduleJob(
-          validate({ ...o, workers: 2 }),
-          reporter,
-          new AbortController().signal,
-          warmSource,
-        )) as R;
-      } else {
-        const placed = { ...o, ...(fleet ? { cluster: { redis: fleet.redis.url } } : { workers: 2 }) };
-        result = (await processDataset(placed as ProcessOptions).result) as unknown as R;
-      }
-      return { exact: JSON.stringify(exact(result)), chunks: result.stats.chunks };
-    },
-  };
-}
-
-/** An aggregate over a file, its rows compared. */
-function aggregateConfig(where: Where, input: string, aggregate: AggregateSpec, chunkSize?: number): Config {
-  const options = () => ({ input, aggregate, ...(chunkSize !== undefined ? { chunkSize } : {}) });
-  const what = chunkSize !== undefined && chunkSize >= 1 << 20 ? `${chunkSize >> 20} MiB chunks` : '';
-  return config<AggregateResult>(what, where, options, (r) => r.rows);
-}
-
 const m = machine();
 log(`chunkmill bench:cluster on ${describeMachine(m)}; ${runs} interleaved runs, medians`);
 const dir = defaultDataDir();
@@ -295,7 +214,7 @@ try {
   if (!values['no-recovery']) await recovery(records.path);
 } finally {
   await Promise.all(fleets.map(stopFleet));
-  await warmPool.destroy();
+  await closeWarmPool();
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
