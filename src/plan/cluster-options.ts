@@ -47,7 +47,7 @@ function redisUrl(value: unknown): string {
     throw invalidOption('cluster.redis', `"${value}" is not a URL; expected e.g. 'redis://127.0.0.1:6379'`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    throw invalidOption('cluster.redis', `expected a redis:// or rediss:// URL, got ${url.protocol}`);
+    throw invalidOption('cluster.redis', `expected a redis:// or rediss:// URL, got ${JSON.stringify(value)}`);
   return value;
 }
 

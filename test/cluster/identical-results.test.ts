@@ -123,5 +123,7 @@ test('the CLI with --cluster prints what it prints with a local pool; a bad URL 
   expect(remote.stdout.split('\n').length).toBeGreaterThan(40);
   const bad = await runCli([...args, '--cluster', 'http://127.0.0.1:6379']);
   expect(bad.code).toBe(2);
-  expect(bad.stderr).toContain('Invalid option "cluster.redis": expected a redis:// or rediss:// URL, got http:');
+  expect(bad.stderr).toContain(
+    'Invalid option "cluster.redis": expected a redis:// or rediss:// URL, got "http://127.0.0.1:6379"',
+  );
 });
