@@ -176,13 +176,23 @@ export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
     }
   }
 
-  /** The task as this worker runs it: its module found here, its bytes in a buffer of their own. */
+  /**
+   * The task as this worker runs it: its module found here (the coordinator's instance key kept:
+   * it hashes the same bytes, params and columns), its bytes in a buffer of their own.
+   */
   private async taskOf(item: WorkItem): Promise<ChunkTask> {
     let task = decodeBase64<ChunkTask>(item.task, 'a work item');
     // Decoded bytes are a view of the whole message; the pool transfers a chunk's buffer.
     if (task.op === 'parseBytes') task = { ...task, bytes: task.bytes.slice() };
-    if (item.module !== null && task.op !== 'summarize' && task.computation.kind !== 'aggregate')
-      task = { ...task, computation: { ...task.computation, url: await this.modules.resolve(item.module) } };
+    if (item.module !== null && task.op !== 'summarize' && task.computation.kind !== 'aggregate') {
+      const url = await this.modules.resolve(item.module);
+      const { instance } = task.computation;
+      const key = instance.indexOf('#');
+      task = {
+        ...task,
+        computation: { ...task.computation, url, instance: key < 0 ? url : url + instance.slice(key) },
+      };
+    }
     return task;
   }
 

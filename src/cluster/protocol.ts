@@ -12,15 +12,14 @@ import type { ErrorData } from '../errors.js';
 import type { ChunkReply } from '../exec/protocol.js';
 
 /**
- * A task module as a worker finds it: a file of its --tasks-dir, or one of chunkmill's own.
- * `sha256`: its bytes. `setup`: the hash of what its setup() sees (params, columns): a worker
- * thread imports one instance of the module per distinct pair, so setup runs once per thread for
- * each, as in a job's own pool, while jobs alike share a warm one.
+ * A task module as a worker finds it: a file of its --tasks-dir, or one of chunkmill's own;
+ * `sha256` is the hash of its bytes. Which instance of it a thread runs (setup() once per bytes,
+ * params and columns) travels in the spec's instance URL, as for any long-lived pool.
  */
 export type ModuleRef =
-  | { name: string; sha256: string; setup: string }
+  | { name: string; sha256: string }
   /** A module of the chunkmill package (statsTask, selectTransform), relative to its dist/. */
-  | { builtin: string; sha256: string; setup: string };
+  | { builtin: string; sha256: string };
 
 /** BullMQ job data: JSON, so the ChunkTask travels encoded (codec.ts). */
 export interface WorkItem {

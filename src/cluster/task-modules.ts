@@ -12,7 +12,6 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ChunkmillError, messageOf } from '../errors.js';
 import type { ComputationSpec } from '../kinds/computation-spec.js';
-import { encode } from './codec.js';
 import type { ModuleRef } from './protocol.js';
 
 /** dist/ (src/ when run from source): the root of chunkmill's own modules. */
@@ -36,11 +35,9 @@ export async function moduleRefOf(spec: ComputationSpec): Promise<ModuleRef | nu
   } catch (e) {
     throw moduleError(`Cannot read the ${spec.kind} module ${path}: ${messageOf(e)}`);
   }
-  const setup = sha256(encode([spec.params, spec.columns]));
   const inPackage = relative(PACKAGE_MODULES, path);
-  if (!inPackage.startsWith('..') && !inPackage.startsWith(sep))
-    return { builtin: inPackage, sha256: sha256(bytes), setup };
-  return { name: basename(path), sha256: sha256(bytes), setup };
+  if (!inPackage.startsWith('..') && !inPackage.startsWith(sep)) return { builtin: inPackage, sha256: sha256(bytes) };
+  return { name: basename(path), sha256: sha256(bytes) };
 }
 
 /** The worker's side: finds and checks modules, remembering each file's hash by size and mtime. */
@@ -53,7 +50,7 @@ export class ModuleResolver {
     private readonly worker: string,
   ) {}
 
-  /** The module's URL for import(): a changed file, or other params, make it another module instance. */
+  /** The module's file: URL on this worker, once its bytes are checked. */
   async resolve(ref: ModuleRef): Promise<string> {
     const path = this.pathOf(ref);
     const what = 'name' in ref ? `The task module ${ref.name}` : `chunkmill's own module ${ref.builtin}`;
@@ -71,7 +68,7 @@ export class ModuleResolver {
         `${what} on worker ${this.worker} (${path}) differs from the coordinator's: sha256 ${hash.slice(0, 12)}... there, ${ref.sha256.slice(0, 12)}... here`,
         'deploy the same file to every worker, or restart the workers after changing it',
       );
-    return `${pathToFileURL(path).href}?sha256=${hash}&setup=${ref.setup}`;
+    return pathToFileURL(path).href;
   }
 
   private pathOf(ref: ModuleRef): string {

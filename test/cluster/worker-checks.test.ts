@@ -93,6 +93,15 @@ test('task modules: none without --tasks-dir (built-ins run), none whose bytes d
       `^The task module sum-column.mjs on worker stale on ${hostname()} \\(.*\\) differs from the coordinator's`,
     ),
   );
+
+  // The same bytes: the worker runs its own copy, not the file at the coordinator's path.
+  copyFileSync(new URL('where-am-i.mjs', `file://${TASKS_DIR}`), `${stale}/where-am-i.mjs`);
+  const job = processDataset({ input, task: new URL('where-am-i.mjs', `file://${TASKS_DIR}`), cluster });
+  const logs: string[] = [];
+  job.on('log', (l) => logs.push(l.message));
+  expect((await job.result).value).toBe(5_000);
+  expect(logs.length).toBeGreaterThan(0);
+  for (const url of logs) expect(url.startsWith(`file://${stale}/where-am-i.mjs#chunkmill=`), url).toBe(true);
 });
 
 test('cluster.maxPayload bounds what goes through Redis, both ways', { timeout: 30_000 }, async () => {
