@@ -5,9 +5,10 @@
  *   api, errors  <-  csv  <-  kinds  <-  input  <-  worker          (what runs in a thread)
  *                                  ^          ^
  *                                plan  <-  schedule  <-  job  <-  engine  <-  index  <-  cli
- *                                  ^           |                   |   ^
- *                                  |         exec  (the Executor seam; exec/protocol.ts is types only)
- *                                  └──  queue  <─────────────────────┘   (store <- queue <- engine)
+ *                                  ^           |         |          ^
+ *                                  |         exec  <-  cluster      |   (exec: the Executor seam; exec/protocol.ts is
+ *                                  |                                |    types only. cluster: the executor via Redis)
+ *                                  └──  queue  <────────────────────┘   (store <- queue <- engine)
  *
  * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
  * server (chunkmill serve) sits beside the CLI: it uses the public index, plus the one reader of
@@ -51,7 +52,8 @@ module.exports = {
     layer('exec', ['api', 'csv', 'kinds', 'input']),
     layer('plan', ['api', 'csv', 'kinds', 'input']),
     layer('schedule', ['api', 'csv', 'kinds', 'input', 'plan', 'exec']),
-    layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule']),
+    layer('cluster', ['api', 'csv', 'kinds', 'input', 'exec']),
+    layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'cluster']),
     layer('store', ['api']),
     layer('queue', ['api', 'plan', 'store']),
     layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue']),

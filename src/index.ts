@@ -90,5 +90,14 @@ export type {
   ListQuery,
 } from './store/records.js';
 export type { Executor, ExecutorSource, ChunkPolicy } from './exec/executor.js';
+export { startWorker } from './cluster/start-worker.js';
+export type {
+  ClusterWorker,
+  ClusterWorkerOptions,
+  ClusterWorkerEvents,
+  WorkerChunkEvent,
+  WorkerItemEvent,
+} from './cluster/cluster-worker.js';
+export type { ClusterOptions } from './api/cluster-options.js';
 export { ChunkmillError, AbortError } from './errors.js';
 export type { CancelledAt, ErrorCode, ErrorData, ErrorLocation } from './errors.js';

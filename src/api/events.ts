@@ -52,7 +52,10 @@ export interface ChunkEvent {
 }
 
 export interface JobWarning {
-  /** WARN_CHUNK_RETRY (a chunk is run again after a fault) or WARN_QUOTE_MISMATCH (sequential fallback). */
+  /**
+   * WARN_CHUNK_RETRY (a chunk is run again after a fault), WARN_QUOTE_MISMATCH (sequential
+   * fallback), or WARN_CLUSTER_VERSION (workers of another chunkmill version take no part).
+   */
   code: string;
   message: string;
   byteOffset?: number;

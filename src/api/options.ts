@@ -3,6 +3,7 @@
  * object. Types only, besides DEFAULTS: plan/validate.ts checks them and fills the defaults in.
  */
 import type { ResourceLimits } from 'node:worker_threads';
+import type { ClusterOptions } from './cluster-options.js';
 import type { AggregateSpec, MeasureSpec } from './measures.js';
 import type { TaskModuleRef } from './tasks.js';
 
@@ -35,7 +36,7 @@ export interface CommonOptions {
   format?: 'csv' | 'ndjson';
   /** Decompress the input with gunzip. @default true for a file name ending in .gz */
   gzip?: boolean;
-  /** Worker threads. @default os.availableParallelism() */
+  /** Worker threads. @default os.availableParallelism(); with `cluster`, every thread of its workers */
   workers?: number;
   /** Bytes per chunk for files and streams; every value >= 1 gives the same result. @default 8 MiB (2 MiB for a transform) */
   chunkSize?: number;
@@ -98,6 +99,12 @@ export interface CommonOptions {
    * those chunks. CSV files with an aggregate or a task only. Removed when the job succeeds.
    */
   checkpoint?: string;
+  /**
+   * Run the chunks on `chunkmill worker` processes through BullMQ on this Redis instead of on a
+   * local pool (docs/cluster.md); `workers` then caps how many of the cluster's threads the job
+   * uses. The input must be at the same path on every worker machine. @default none: a local pool
+   */
+  cluster?: ClusterOptions;
 }
 
 /** A built-in group-by aggregate. */

@@ -26,6 +26,7 @@ export interface CommonFlags {
   where?: string;
   timeout?: number;
   checkpoint?: string;
+  cluster?: string;
   format?: Format;
   output?: string;
   quiet?: boolean;
@@ -119,7 +120,11 @@ export interface InputOptionsOf {
 
 export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command {
   cmd
-    .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
+    .option(
+      '-w, --workers <n>',
+      "worker threads (default: the number of cores; with --cluster, all of the cluster's)",
+      parseWorkers,
+    )
     .option('--chunk-size <size>', 'bytes per chunk, e.g. 8MiB, 512KiB, 1048576 (default: 8MiB)', parseSize)
     .option('-d, --delimiter <char>', 'field delimiter, one character; \\t or tab for a tab (default: ",")', parseChar)
     .option('--quote <char>', "quote character (default: '\"')", parseChar)
@@ -151,6 +156,10 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
   cmd.option('--timeout <ms>', 'abort a chunk that runs longer than this many milliseconds', parseMilliseconds);
   if (applies.checkpoint)
     cmd.option('--checkpoint <path>', 'journal finished chunks there; a rerun after a crash resumes (CSV files only)');
+  cmd.option(
+    '--cluster <url>',
+    "run the chunks on 'chunkmill worker' processes through this Redis, e.g. redis://10.0.0.5:6379 (the file must be at the same path on every worker)",
+  );
   return cmd;
 }
 
@@ -218,6 +227,7 @@ export type JobOptions = Pick<
   | 'checkpoint'
 > & {
   csv: { delimiter?: string; quote?: string; header: boolean };
+  cluster?: { redis: string };
 };
 
 export function jobOptions(o: CommonFlags): JobOptions {
@@ -249,6 +259,7 @@ export function jobOptions(o: CommonFlags): JobOptions {
   if (o.where !== undefined) out.where = o.where;
   if (o.timeout !== undefined) out.timeout = o.timeout;
   if (o.checkpoint !== undefined) out.checkpoint = o.checkpoint;
+  if (o.cluster !== undefined) out.cluster = { redis: o.cluster };
   return out;
 }
 

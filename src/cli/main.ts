@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The chunkmill command line: `chunkmill aggregate|convert|stats|run <file|->`, and `chunkmill serve`.
+ * The chunkmill command line: `chunkmill aggregate|convert|stats|run <file|->`, `chunkmill serve`, and
+ * `chunkmill worker` for a cluster.
  *
  * Exit statuses: 0 success (also when stdout's reader left early: `| head`), 1 data or runtime
  * error, 2 usage error, 130 Ctrl-C. Errors are one
@@ -16,6 +17,7 @@ import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { statsCommand } from './commands/stats.js';
 import { submitCommand } from './commands/submit.js';
+import { workerCommand } from './commands/worker.js';
 import { describeError, EXIT, exitCodeFor, Interrupted } from './errors.js';
 import { examples } from './flags.js';
 import { stdoutClosed, watchStdout } from './ui/broken-pipe.js';
@@ -39,6 +41,7 @@ export function buildProgram(): Command {
         'chunkmill stats sales.csv',
         'chunkmill run sales.csv --task ./top-products.js',
         'chunkmill serve --data-dir ./data',
+        'chunkmill worker --redis redis://10.0.0.5:6379   (then --cluster redis://10.0.0.5:6379 on a command)',
         '',
         "'chunkmill <command> --help' shows each command's options and more examples.",
         'Exit status: 0 ok (also when a reader such as head leaves early), 1 data or runtime error,',
@@ -47,7 +50,7 @@ export function buildProgram(): Command {
     );
   for (const cmd of [aggregateCommand(), convertCommand(), statsCommand(), runCommand()]) program.addCommand(cmd);
   program.addCommand(submitCommand()).addCommand(jobsCommand()).addCommand(engineCommand());
-  program.addCommand(serveCommand());
+  program.addCommand(serveCommand()).addCommand(workerCommand());
   // Errors are printed by main() in one format; commander must throw instead of exiting.
   const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride().configureOutput({ outputError: () => {} });

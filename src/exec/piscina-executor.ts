@@ -14,7 +14,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import { Piscina } from 'piscina';
-import { ChunkmillError } from '../errors.js';
+import { AbortError, ChunkmillError } from '../errors.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { controlPort } from './control-port.js';
 import type { ChunkPolicy, Executor, ExecutorSource } from './executor.js';
@@ -33,6 +33,13 @@ export interface PiscinaExecutorOptions {
   threads: number;
   /** Node's Worker resourceLimits for each thread. */
   resourceLimits?: ResourceLimits | undefined;
+  /**
+   * Stop a running chunk's thread when its policy's signal aborts, instead of letting the chunk
+   * run to its end: for a pool that outlives its jobs (a cluster worker), where a cancelled job's
+   * chunks must stop while the pool goes on. Piscina replaces the stopped thread. @default false:
+   * a job's own pool is destroyed when the job ends, which stops its threads anyway
+   */
+  stopOnAbort?: boolean;
 }
 
 type ResourceLimits = NonNullable<ConstructorParameters<typeof Piscina>[0]>['resourceLimits'];
@@ -49,6 +56,7 @@ interface Running {
 
 export class PiscinaExecutor implements Executor {
   readonly threads: number;
+  private readonly stopOnAbort: boolean;
   private readonly pool: Piscina<ChunkTask, ChunkReply>;
   /** Start flags, one Int32 per timed task in flight, reused; grown when more are in flight. */
   private flags = new Int32Array(new SharedArrayBuffer(4 * 16));
@@ -59,6 +67,7 @@ export class PiscinaExecutor implements Executor {
 
   constructor(options: PiscinaExecutorOptions) {
     this.threads = options.threads;
+    this.stopOnAbort = options.stopOnAbort ?? false;
     this.pool = new Piscina<ChunkTask, ChunkReply>({
       filename: WORKER_FILE,
       minThreads: options.threads,
@@ -121,18 +130,30 @@ export class PiscinaExecutor implements Executor {
       transferList.push(sent.buffer as ArrayBuffer);
     }
     const transfer = transferList.length > 0 ? { transferList } : {};
-    if (policy.timeout === undefined) {
+    if (policy.timeout === undefined && !this.stopOnAbort) {
       // No per-task signal for cancelling: aborting a running task makes Piscina replace the
       // worker behind the pool's back. A cancel fails the job, whose owner then destroys the pool.
       return this.pool.run(task, transfer).catch((e: unknown) => {
         throw workerFailure(e, chunkIndex);
       });
     }
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    if (this.stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
+    if (policy.timeout === undefined) {
+      try {
+        return await this.pool.run(task, { signal: controller.signal, ...transfer });
+      } catch (e) {
+        throw policy.signal.aborted ? new AbortError() : workerFailure(e, chunkIndex);
+      } finally {
+        policy.signal.removeEventListener('abort', stop);
+      }
+    }
     const slot = this.takeSlot();
     const running: Running = {
       flags: this.flags,
       slot,
-      controller: new AbortController(),
+      controller,
       startedAt: -1,
       timeout: policy.timeout,
       timedOut: false,
@@ -145,6 +166,7 @@ export class PiscinaExecutor implements Executor {
         { signal: running.controller.signal, ...transfer },
       );
     } catch (e) {
+      if (this.stopOnAbort && policy.signal.aborted) throw new AbortError();
       if (!running.timedOut) throw workerFailure(e, chunkIndex);
       throw new ChunkmillError({
         code: 'ERR_CHUNK_TIMEOUT',
@@ -153,6 +175,7 @@ export class PiscinaExecutor implements Executor {
         hint: 'raise timeout, or look for a row that makes the task loop',
       });
     } finally {
+      policy.signal.removeEventListener('abort', stop);
       this.running.delete(running);
       this.freeSlots.push(slot);
     }

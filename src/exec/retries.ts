@@ -13,8 +13,11 @@ import { AbortError, type ChunkmillError, type ErrorData } from '../errors.js';
 import type { ChunkPolicy } from './executor.js';
 import type { ChunkReply } from './protocol.js';
 
-/** Failures worth another try: the worker died or was stopped, not the data. */
-const FAULTS: ReadonlySet<string> = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT']);
+/**
+ * Failures worth another try: the worker died or was stopped, not the data. ERR_CLUSTER_ITEM_LOST:
+ * a cluster chunk's work item left Redis without a reply (a restarted Redis, a worker lost twice).
+ */
+const FAULTS: ReadonlySet<string> = new Set(['ERR_WORKER_EXITED', 'ERR_CHUNK_TIMEOUT', 'ERR_CLUSTER_ITEM_LOST']);
 /** With `retryTaskErrors`: a throw in user code too. */
 const FAULTS_AND_TASK_ERRORS: ReadonlySet<string> = new Set([...FAULTS, 'ERR_TASK_FAILED']);
 

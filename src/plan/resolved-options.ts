@@ -1,5 +1,6 @@
 /** The options of a job as validate() leaves them: every default filled in, every value checked. */
 import type { ResourceLimits } from 'node:worker_threads';
+import type { ResolvedClusterOptions } from '../api/cluster-options.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
 import type { ComputationOptions } from '../kinds/computation.js';
 
@@ -27,4 +28,6 @@ export interface ResolvedOptions extends ComputationOptions {
   retryTaskErrors: boolean;
   timeout: number | undefined;
   checkpoint: string | undefined;
+  /** undefined: a local pool. */
+  cluster: ResolvedClusterOptions | undefined;
 }

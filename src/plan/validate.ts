@@ -14,6 +14,7 @@ import { ChunkmillError, invalidOption } from '../errors.js';
 import type { WorkRequest } from '../kinds/computation.js';
 import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/parse.js';
 import type { ResolvedOutput } from '../kinds/output/writer.js';
+import { resolveCluster } from './cluster-options.js';
 import type { ResolvedInput, ResolvedOptions } from './resolved-options.js';
 
 const KNOWN = new Set([
@@ -42,6 +43,7 @@ const KNOWN = new Set([
   'timeout',
   'checkpoint',
   'where',
+  'cluster',
 ]);
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
@@ -55,11 +57,13 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
   if (csv === null || typeof csv !== 'object') throw invalidOption('csv', `expected an object, got ${describe(csv)}`);
   knownKeys('csv', csv, ['delimiter', 'quote', 'header']);
   const input = resolveInput(options);
+  const cluster = resolveCluster(options.cluster, options);
   const resolved: ResolvedOptions = {
     input,
     path: input.name,
     work: resolveWork(options),
-    workers: positiveInteger('workers', options.workers, availableParallelism()),
+    // A cluster job's default is every thread of the cluster: processDataset caps this once it knows them.
+    workers: positiveInteger('workers', options.workers, cluster ? Number.MAX_SAFE_INTEGER : availableParallelism()),
     chunkSize: positiveInteger(
       'chunkSize',
       options.chunkSize,
@@ -87,6 +91,7 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
     timeout: options.timeout === undefined ? undefined : positiveInteger('timeout', options.timeout, 0, 2 ** 31 - 1),
     checkpoint: undefined,
     where: where(options.where),
+    cluster,
   };
   resolved.checkpoint = checkpointPath(options.checkpoint, resolved);
   for (const [name, value] of [

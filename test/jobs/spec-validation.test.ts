@@ -19,6 +19,7 @@ test.each([
   ['signal', { input: 'x.csv', aggregate, signal: new AbortController().signal }],
   ['workerResourceLimits', { input: 'x.csv', aggregate, workerResourceLimits: { maxOldGenerationSizeMb: 64 } }],
   ['checkpoint', { input: 'x.csv', aggregate, checkpoint: 'x.journal' }],
+  ['cluster', { input: 'x.csv', aggregate, cluster: { redis: 'redis://127.0.0.1:6379' } }],
   ['chunkSize', { input: 'x.csv', aggregate, chunkSize: 0 }],
   ['csv.delimeter', { input: 'x.csv', aggregate, csv: { delimeter: ';' } }],
   ['aggregate.measures.total', { input: 'x.csv', aggregate: { measures: { total: sum(undefined as never) } } }],

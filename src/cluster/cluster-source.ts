@@ -1,0 +1,307 @@
+/**
+ * The coordinator's side of a cluster: an ExecutorSource whose executors send chunk tasks to
+ * `chunkmill worker` processes as BullMQ jobs and take their replies from a list of its own.
+ * One source holds the connections (a command connection and a blocking one for the replies), so
+ * a long-lived owner (an engine) connects once and runs many jobs through it; processDataset
+ * makes one per job.
+ *
+ * Every TICK_MS it checks what can go wrong outside the replies:
+ *   - the connection: lost for longer than reconnectTimeout, the chunks waiting on it fail with
+ *     ERR_CLUSTER_CONNECTION (never a hang);
+ *   - the workers: none of this version left for longer than workerTimeout, ERR_CLUSTER_NO_WORKERS;
+ *   - each item: gone from Redis (or finished) without a reply on two checks in a row, a restarted
+ *     Redis or a worker lost twice took it: ERR_CLUSTER_ITEM_LOST, which the retry policy reruns.
+ * A worker that dies mid-chunk needs none of this: BullMQ's stalled-job check gives its item to
+ * another worker once its lock expires (cluster-worker.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ResolvedClusterOptions } from '../api/cluster-options.js';
+import { AbortError, type ChunkmillError, fromData } from '../errors.js';
+import type { Executor, ExecutorSource } from '../exec/executor.js';
+import type { ChunkReply } from '../exec/protocol.js';
+import { ClusterExecutor, type ClusterTransport, type ItemEntry } from './cluster-executor.js';
+import {
+  CANCEL_CHANNEL,
+  cancelledKey,
+  CANCELLED_TTL_MS,
+  EVENTS_KEPT,
+  itemKey,
+  PREFIX,
+  queueName,
+  repliesKey,
+} from './names.js';
+import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
+import { connectRedis } from './redis-connection.js';
+import { compatible, listWorkers } from './registry.js';
+import { ReplyReader } from './reply-reader.js';
+import {
+  connectionFailed,
+  connectionLost,
+  itemLost,
+  noWorkers,
+  silentAfterConnect,
+  tooOldRedis,
+} from './cluster-errors.js';
+import { bounded } from './bounded.js';
+
+/** Half a second: a lost connection or a vanished item is noticed within about this. */
+const TICK_MS = 500;
+/** Bounds each clean-up step at the end, so a dead Redis cannot hold a failed job up. */
+const CLEANUP_MS = 2_000;
+
+interface Pending extends ItemEntry {
+  resolve(reply: ChunkReply): void;
+  reject(error: unknown): void;
+  /** performance.now() once its item is in Redis; -1 while it is being added. */
+  since: number;
+  /** Checks in a row that found its item gone, or finished, with no reply come. */
+  missing: number;
+}
+
+export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
+  /** Names this source's replies list: unique per coordinator process and source. */
+  readonly id = randomBytes(6).toString('hex');
+  private readonly pending = new Map<string, Pending>();
+  private readonly queue: Queue;
+  private readonly reader: ReplyReader;
+  private readonly timer: NodeJS.Timeout;
+  private workers: WorkerInfo[] = [];
+  private lostSince: number | null = null;
+  private noWorkersSince: number | null = null;
+  private ticking = false;
+
+  private constructor(
+    readonly options: ResolvedClusterOptions,
+    private readonly redis: Redis,
+    blocking: Redis,
+  ) {
+    this.queue = new Queue(queueName(), {
+      connection: redis,
+      prefix: PREFIX,
+      streams: { events: { maxLen: EVENTS_KEPT } },
+    });
+    this.queue.on('error', () => {}); // connection trouble is the tick's to judge
+    this.reader = new ReplyReader(
+      blocking,
+      repliesKey(this.id),
+      (m) => this.onMessage(m),
+      (e) => this.failAll(() => e),
+    );
+    // When the link dropped, to the moment: the bound on a lost connection counts from there.
+    redis.on('close', () => (this.lostSince ??= performance.now()));
+    redis.on('ready', () => (this.lostSince = null));
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  /** Connects (ERR_CLUSTER_UNREACHABLE within connectTimeout) and reads who is there. */
+  static async connect(options: ResolvedClusterOptions, signal?: AbortSignal): Promise<ClusterExecutorSource> {
+    const connect = (name: string) =>
+      connectRedis(options.redis, { timeout: options.connectTimeout, name: `chunkmill-${name}`, signal });
+    const redis = await connect('coordinator');
+    let blocking: Redis;
+    try {
+      blocking = await connect('coordinator-replies');
+    } catch (e) {
+      redis.disconnect();
+      throw e;
+    }
+    const version = await bounded(redis.info('server'), options.connectTimeout);
+    const tooOld = version !== undefined && tooOldRedis(options.redis, version);
+    if (tooOld) {
+      redis.disconnect();
+      blocking.disconnect();
+      throw tooOld;
+    }
+    const source = new ClusterExecutorSource(options, redis, blocking);
+    const workers = version === undefined ? undefined : await bounded(listWorkers(redis), options.connectTimeout);
+    if (workers === undefined) {
+      await source.close();
+      throw silentAfterConnect(options.redis);
+    }
+    source.workers = workers;
+    return source;
+  }
+
+  /** The threads of the workers of this version; waits up to workerTimeout for one (the tick reads them). */
+  async ready(signal?: AbortSignal): Promise<number> {
+    const until = performance.now() + this.options.workerTimeout;
+    for (;;) {
+      const threads = this.threads();
+      if (threads > 0) return threads;
+      const lost = this.connectionError();
+      if (lost !== null) throw lost;
+      if (performance.now() >= until) throw noWorkers(this.options, this.strangers());
+      await new Promise((r) => setTimeout(r, 50));
+      signal?.throwIfAborted();
+    }
+  }
+
+  /** Threads of the live workers of this version, as last read. */
+  threads(): number {
+    return this.workers.filter(compatible).reduce((n, w) => n + w.threads, 0);
+  }
+
+  /** Live workers of another version: they take no part (their queue is another). */
+  strangers(): WorkerInfo[] {
+    return this.workers.filter((w) => !compatible(w));
+  }
+
+  acquire(threads: number): Executor {
+    return new ClusterExecutor(this, Math.max(1, Math.min(threads, this.threads())));
+  }
+
+  release(executor: Executor): Promise<void> {
+    return (executor as ClusterExecutor).close();
+  }
+
+  /** Ends the source: chunks still waiting are abandoned, connections closed. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.failAll(() => new AbortError());
+    // Closing politely takes round trips: not with a connection that is down.
+    const up = this.redis.status === 'ready';
+    if (up) await bounded(this.queue.close(), CLEANUP_MS);
+    await this.reader.stop();
+    if (up) await bounded(this.redis.quit(), CLEANUP_MS);
+    this.redis.disconnect();
+  }
+
+  /** Adds an item; the promise settles with its reply (or failure, loss, cancel). */
+  run(id: string, name: string, item: WorkItem, entry: ItemEntry): Promise<ChunkReply> {
+    const lost = this.connectionError();
+    if (lost !== null) return Promise.reject(lost);
+    return new Promise<ChunkReply>((resolve, reject) => {
+      const p: Pending = { ...entry, resolve, reject, since: -1, missing: 0 };
+      this.pending.set(id, p);
+      this.queue.add(name, item, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(
+        () => (p.since = performance.now()),
+        (e: unknown) =>
+          this.settle(id, p, { error: this.connectionError() ?? connectionFailed(this.options.redis, e) }),
+      );
+    });
+  }
+
+  /** Tells the workers to drop a job's items and stop its running chunks; removes those still waiting. */
+  async cancel(job: string, ids: readonly string[]): Promise<void> {
+    if (this.connectionError() !== null) return;
+    await bounded(
+      (async () => {
+        // The mark first: a worker taking one of the items right now checks it before running.
+        await this.redis.set(cancelledKey(job), '1', 'PX', CANCELLED_TTL_MS);
+        await this.redis.publish(CANCEL_CHANNEL, job);
+        await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
+      })(),
+      CLEANUP_MS,
+    );
+  }
+
+  /**
+   * Waits (bounded) until none of a cancelled job's items is left in Redis: waiting ones were
+   * removed, running ones end as their workers stop them. Then the job's cancel mark goes too;
+   * if one is still there (its worker died holding it), the mark stays until it expires, so the
+   * worker that takes the item over drops it.
+   */
+  async waitGone(job: string, ids: readonly string[]): Promise<void> {
+    const until = performance.now() + CLEANUP_MS;
+    let left = [...ids];
+    while (left.length > 0 && performance.now() < until && this.connectionError() === null) {
+      const pipe = this.redis.pipeline();
+      for (const id of left) pipe.exists(itemKey(id));
+      const found = (await bounded(pipe.exec(), CLEANUP_MS)) ?? [];
+      left = left.filter((_, i) => found[i]?.[1] !== 0);
+      if (left.length > 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (left.length === 0) await bounded(this.redis.del(cancelledKey(job)), CLEANUP_MS);
+  }
+
+  /** Stops waiting for an executor's replies (its job ended); its items may still be in Redis. */
+  forget(executor: ClusterExecutor, error: () => unknown): void {
+    for (const [id, p] of this.pending) if (p.executor === executor) this.drop(id, p, error());
+  }
+
+  /** The error for work while the connection is down for too long, else null. */
+  connectionError(): ChunkmillError | null {
+    if (this.lostSince === null || performance.now() - this.lostSince <= this.options.reconnectTimeout) return null;
+    return connectionLost(this.options.redis, this.options.reconnectTimeout);
+  }
+
+  private onMessage(m: ReplyMessage): void {
+    const p = this.pending.get(m.id);
+    if (p === undefined) return; // settled already: a rerun's duplicate, or a chunk of a cancelled job
+    if (m.t === 'log') p.control?.log(m.chunkIndex, m.message);
+    else if (m.t === 'progress') p.control?.progress(m.chunkIndex, m.value);
+    else if (m.t === 'rerun')
+      p.policy.onWarning({
+        code: 'WARN_CHUNK_RETRY',
+        message: `Chunk ${p.chunkIndex}'s worker stopped answering (its lock expired); it runs again on worker ${m.worker}`,
+      });
+    else this.settle(m.id, p, m.t === 'reply' ? { reply: m.reply } : { error: fromData(m.error) });
+  }
+
+  /** The item's end: its reply or failure came (its worker finishes it), or it is gone. */
+  private settle(id: string, p: Pending, outcome: { reply: ChunkReply } | { error: unknown }): void {
+    if (this.pending.get(id) !== p) return;
+    this.pending.delete(id);
+    p.executor.finished(id);
+    if ('reply' in outcome) p.resolve(outcome.reply);
+    else p.reject(outcome.error);
+  }
+
+  /** Stops waiting for an item that may still be in Redis (its executor cancels it at its close). */
+  private drop(id: string, p: Pending, error: unknown): void {
+    this.pending.delete(id);
+    p.reject(error);
+  }
+
+  private failAll(error: () => unknown): void {
+    for (const [id, p] of this.pending) this.drop(id, p, error());
+  }
+
+  private tick(): void {
+    // Judged here, outside the awaits below: a command sent on a dropped connection waits for it.
+    if (this.redis.status !== 'ready') {
+      this.lostSince ??= performance.now();
+      const lost = this.connectionError();
+      if (lost !== null) this.failAll(() => lost);
+      return;
+    }
+    if (this.ticking) return;
+    this.ticking = true;
+    this.check()
+      .catch(() => {}) // a failed check is retried on the next tick
+      .finally(() => (this.ticking = false));
+  }
+
+  private async check(): Promise<void> {
+    this.workers = await listWorkers(this.redis);
+    if (this.pending.size > 0 && this.threads() === 0) {
+      this.noWorkersSince ??= performance.now();
+      if (performance.now() - this.noWorkersSince > this.options.workerTimeout) {
+        const error = noWorkers(this.options, this.strangers());
+        this.failAll(() => error);
+      }
+    } else this.noWorkersSince = null;
+    const now = performance.now();
+    const due = [...this.pending].filter(([, p]) => p.since >= 0 && now - p.since >= TICK_MS);
+    if (due.length === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const [id] of due) pipe.hmget(itemKey(id), 'timestamp', 'finishedOn');
+    const found = (await pipe.exec()) ?? [];
+    due.forEach(([id, p], i) => {
+      const [error, fields] = found[i] ?? [null, null];
+      if (error !== null || fields === null) return;
+      const [timestamp, finishedOn] = fields as (string | null)[];
+      if (timestamp !== null && finishedOn === null) {
+        p.missing = 0; // waiting or running
+        return;
+      }
+      // Gone: its reply was pushed before it finished, so give the reader one more tick to pop it.
+      if (++p.missing < 2) return;
+      if (finishedOn !== null) void this.queue.remove(id).catch(() => 0);
+      this.settle(id, p, { error: itemLost(p.chunkIndex) });
+    });
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * One work item on a worker: the checks (version, cancelled, task module), the chunk task on the
+ * local pool, then its ReplyMessages pushed to the coordinator's list. ctx.log / ctx.progress go
+ * to the same list as they happen, on the same connection, so they arrive before the reply.
+ *
+ * The reply is pushed before BullMQ marks the item done: if this process dies in between, the
+ * item runs again elsewhere and its coordinator ignores the second reply. A chunk that failed
+ * (its thread died, it timed out) is answered with a failure; retrying it is the coordinator's call.
+ */
+import { EventEmitter } from 'node:events';
+import { type Job, WaitingError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ChunkmillError, messageOf, type ErrorCode, type ErrorData } from '../errors.js';
+import type { ChunkPolicy } from '../exec/executor.js';
+import type { PiscinaExecutor } from '../exec/piscina-executor.js';
+import type { ChunkTask } from '../exec/protocol.js';
+import type { ControlChannel } from '../kinds/user/context.js';
+import { decodeBase64, encode } from './codec.js';
+import { cancelledKey, PROTOCOL, REPLIES_TTL_MS, VERSION } from './names.js';
+import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
+import { ModuleResolver } from './task-modules.js';
+
+/**
+ * Items a worker takes per thread of its pool: one running, one queued, as the schedulers keep
+ * for a local pool, so no thread waits on a round trip to Redis.
+ */
+export const IN_FLIGHT = 2;
+
+/** Failures where which machine it happened on is the first thing to know. */
+const ON_HOST = new Set<ErrorCode>([
+  'ERR_FILE_NOT_FOUND',
+  'ERR_NOT_A_FILE',
+  'ERR_FILE_UNREADABLE',
+  'ERR_FILE_CHANGED',
+  'ERR_WORKER_EXITED',
+  'ERR_CHUNK_TIMEOUT',
+  'ERR_INTERNAL',
+]);
+const FILE_CODES = new Set<ErrorCode>([
+  'ERR_FILE_NOT_FOUND',
+  'ERR_NOT_A_FILE',
+  'ERR_FILE_UNREADABLE',
+  'ERR_FILE_CHANGED',
+]);
+
+/** What happened to one item on this worker, for its log. */
+export interface WorkerChunkEvent {
+  job: string;
+  chunkIndex: number;
+  op: string;
+  /** From when this worker took the item. */
+  ms: number;
+  outcome: 'done' | 'failed' | 'cancelled' | 'dropped' | 'handed back';
+}
+
+interface Active {
+  job: string;
+  stop: AbortController;
+  /** Why the chunk was stopped, if it was. */
+  why: 'cancel' | 'handback' | null;
+}
+
+/** Thrown out of run() when an item goes back to the queue instead of being answered. */
+const HAND_BACK = Symbol('hand back');
+
+/** An item this worker took: `chunk` says how it ended. */
+export interface WorkerItemEvent {
+  job: string;
+  chunkIndex: number;
+  op: string;
+}
+
+export interface ItemRunnerEvents {
+  item: [event: WorkerItemEvent];
+  chunk: [event: WorkerChunkEvent];
+}
+
+export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
+  private readonly active = new Map<string, Active>();
+  private readonly modules: ModuleResolver;
+  private handingBack = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly executor: PiscinaExecutor,
+    private readonly info: WorkerInfo,
+    tasksDir: string | undefined,
+  ) {
+    super();
+    this.modules = new ModuleResolver(tasksDir, `${info.name} on ${info.host}`);
+  }
+
+  /** BullMQ's processor. Resolves once the item is answered (or dropped); the item is then done. */
+  async run(job: Job<WorkItem>, token: string | undefined): Promise<void> {
+    const item = job.data;
+    const id = job.id!;
+    const started = performance.now();
+    const entry: Active = { job: item.job, stop: new AbortController(), why: this.handingBack ? 'handback' : null };
+    this.active.set(id, entry);
+    this.emit('item', { job: item.job, chunkIndex: item.chunkIndex, op: job.name });
+    const done = (outcome: WorkerChunkEvent['outcome']) =>
+      this.emit('chunk', {
+        job: item.job,
+        chunkIndex: item.chunkIndex,
+        op: job.name,
+        ms: performance.now() - started,
+        outcome,
+      });
+    try {
+      const message = await this.answer(id, item, job.stalledCounter > 0, entry);
+      if (message === null) {
+        done(entry.why === 'cancel' ? 'cancelled' : 'dropped');
+        return;
+      }
+      await this.push(item, message);
+      done(message.t === 'reply' ? 'done' : 'failed');
+    } catch (e) {
+      if (e !== HAND_BACK) throw e; // the reply could not be pushed: the item fails, its coordinator retries it
+      await job.moveToWait(token);
+      done('handed back');
+      throw new WaitingError();
+    } finally {
+      this.active.delete(id);
+    }
+  }
+
+  /** Stops the running chunks of a cancelled job; its items not started yet are dropped. */
+  cancel(job: string): void {
+    for (const entry of this.active.values()) {
+      if (entry.job !== job || entry.why !== null) continue;
+      entry.why = 'cancel';
+      entry.stop.abort();
+    }
+  }
+
+  /** Stops every running chunk and puts its item back in the queue (this worker is leaving). */
+  handBack(): void {
+    this.handingBack = true;
+    for (const entry of this.active.values()) {
+      entry.why ??= 'handback';
+      entry.stop.abort();
+    }
+  }
+
+  /** The item's last message; null: nobody wants it (the job was cancelled). */
+  private async answer(id: string, item: WorkItem, rerun: boolean, entry: Active): Promise<ReplyMessage | null> {
+    if (item.protocol !== PROTOCOL || item.version !== VERSION)
+      return this.failure(id, {
+        code: 'ERR_CLUSTER_VERSION',
+        message: `Worker ${this.info.name} on ${this.info.host} runs chunkmill ${VERSION} (protocol ${PROTOCOL}); the chunk came from ${item.version} (protocol ${item.protocol})`,
+      });
+    if ((await this.redis.exists(cancelledKey(item.job))) === 1) return null;
+    if (entry.why === 'handback') throw HAND_BACK;
+    if (rerun) await this.push(item, { t: 'rerun', id, worker: `${this.info.name} on ${this.info.host}` });
+    let task: ChunkTask;
+    try {
+      task = await this.taskOf(item);
+    } catch (e) {
+      return this.failure(id, errorData(e));
+    }
+    const policy: ChunkPolicy = {
+      retries: 0, // the coordinator's to decide, as for every other failure
+      retryTaskErrors: false,
+      timeout: item.timeout ?? undefined,
+      signal: entry.stop.signal,
+      onWarning: () => {},
+    };
+    try {
+      const control = item.control ? this.channel(item, id) : undefined;
+      const reply = await this.executor.execute(item.chunkIndex, () => task, policy, control);
+      return { t: 'reply', id, reply: 'error' in reply ? { error: this.located(reply.error) } : reply };
+    } catch (e) {
+      if (entry.why === 'cancel') return null;
+      if (entry.why === 'handback') throw HAND_BACK;
+      return this.failure(id, errorData(e));
+    }
+  }
+
+  /**
+   * The task as this worker runs it: its module found here (the coordinator's instance key kept:
+   * it hashes the same bytes, params and columns), its bytes in a buffer of their own.
+   */
+  private async taskOf(item: WorkItem): Promise<ChunkTask> {
+    let task = decodeBase64<ChunkTask>(item.task, 'a work item');
+    // Decoded bytes are a view of the whole message; the pool transfers a chunk's buffer.
+    if (task.op === 'parseBytes') task = { ...task, bytes: task.bytes.slice() };
+    if (item.module !== null && task.op !== 'summarize' && task.computation.kind !== 'aggregate') {
+      const url = await this.modules.resolve(item.module);
+      const { instance } = task.computation;
+      const key = instance.indexOf('#');
+      task = {
+        ...task,
+        computation: { ...task.computation, url, instance: key < 0 ? url : url + instance.slice(key) },
+      };
+    }
+    return task;
+  }
+
+  private failure(id: string, error: ErrorData): ReplyMessage {
+    return { t: 'failure', id, error: this.located(error) };
+  }
+
+  /** Adds where it happened to a failure for which that matters. */
+  private located(error: ErrorData): ErrorData {
+    if (!ON_HOST.has(error.code)) return error;
+    const located: ErrorData = {
+      ...error,
+      message: `${error.message} (on worker ${this.info.name}, host ${this.info.host})`,
+    };
+    if (FILE_CODES.has(error.code) && error.hint === undefined)
+      located.hint = 'every worker must see the input at the same path as the coordinator (a shared mount)';
+    return located;
+  }
+
+  private channel(item: WorkItem, id: string): ControlChannel {
+    return {
+      log: (chunkIndex, message) => void this.push(item, { t: 'log', id, chunkIndex, message }).catch(() => {}),
+      progress: (chunkIndex, value) => void this.push(item, { t: 'progress', id, chunkIndex, value }).catch(() => {}),
+    };
+  }
+
+  /** Pushes in call order: commands on one connection go out in the order they are issued. */
+  private async push(item: WorkItem, message: ReplyMessage): Promise<void> {
+    let bytes = encode(message);
+    if (message.t === 'reply' && bytes.length > item.maxPayload)
+      bytes = encode(
+        this.failure(message.id, {
+          code: 'ERR_CLUSTER_PAYLOAD',
+          chunkIndex: item.chunkIndex,
+          message: `Chunk ${item.chunkIndex}'s reply is ${bytes.length} bytes, over cluster.maxPayload (${item.maxPayload} bytes)`,
+          hint: 'lower chunkSize, or raise cluster.maxPayload',
+        }),
+      );
+    await this.redis.multi().rpush(item.replyTo, bytes).pexpire(item.replyTo, REPLIES_TTL_MS).exec();
+  }
+}
+
+function errorData(e: unknown): ErrorData {
+  return e instanceof ChunkmillError ? e.toData() : { code: 'ERR_INTERNAL', message: messageOf(e) };
+}

@@ -1,0 +1,68 @@
+/**
+ * What goes between a coordinator and the `chunkmill worker` processes through Redis. Types only.
+ *
+ *   coordinator ──WorkItem (BullMQ job data)──> queue ──> worker ──ReplyMessage*──> replies list ──> coordinator
+ *
+ * A WorkItem is one attempt at one chunk task. Its task is the same ChunkTask a local thread
+ * gets: for a file, a path, a byte range, the dialect, the input's identity (size, mtime) and
+ * the computation's spec, a few hundred bytes; stream and array chunks also carry their records.
+ * A user module travels as its file name and the hash of its bytes, never as code.
+ */
+import type { ErrorData } from '../errors.js';
+import type { ChunkReply } from '../exec/protocol.js';
+
+/**
+ * A task module as a worker finds it: a file of its --tasks-dir, or one of chunkmill's own;
+ * `sha256` is the hash of its bytes. Which instance of it a thread runs (setup() once per bytes,
+ * params and columns) travels in the spec's instance URL, as for any long-lived pool.
+ */
+export type ModuleRef =
+  | { name: string; sha256: string }
+  /** A module of the chunkmill package (statsTask, selectTransform), relative to its dist/. */
+  | { builtin: string; sha256: string };
+
+/** BullMQ job data: JSON, so the ChunkTask travels encoded (codec.ts). */
+export interface WorkItem {
+  protocol: number;
+  version: string;
+  /** The coordinator's job (one processDataset run): what a cancel names. */
+  job: string;
+  /** The list the worker pushes its ReplyMessages to. */
+  replyTo: string;
+  chunkIndex: number;
+  /** The ChunkTask, v8-serialised (structured clone, as between threads), base64. */
+  task: string;
+  /** The user module of a task or transform; null for built-in aggregates and summaries. */
+  module: ModuleRef | null;
+  /** Milliseconds the chunk may run once started (the job's timeout option). */
+  timeout: number | null;
+  /** Someone listens to ctx.log / ctx.progress: forward them. */
+  control: boolean;
+  /** The largest encoded reply the coordinator accepts. */
+  maxPayload: number;
+}
+
+/** What a worker pushes for an item (`id`: its BullMQ job id). The reply or failure is the last. */
+export type ReplyMessage =
+  | { t: 'reply'; id: string; reply: ChunkReply }
+  /** The chunk did not run to a reply (its thread died, it timed out, it was refused). */
+  | { t: 'failure'; id: string; error: ErrorData }
+  | { t: 'log'; id: string; chunkIndex: number; message: string }
+  | { t: 'progress'; id: string; chunkIndex: number; value: unknown }
+  /** The item starts again on another worker after its first one stopped answering. */
+  | { t: 'rerun'; id: string; worker: string };
+
+/** A worker's registration (PREFIX:worker:<id>), renewed by its heartbeat. */
+export interface WorkerInfo {
+  id: string;
+  /** --name, else <host>-<pid>. */
+  name: string;
+  host: string;
+  pid: number;
+  version: string;
+  protocol: number;
+  /** Its pool's threads (--workers). */
+  threads: number;
+  /** Whether it has a --tasks-dir (without one it runs built-in work only). */
+  tasks: boolean;
+}

@@ -1,0 +1,63 @@
+/**
+ * Who is there: each worker keeps a registration in Redis (its WorkerInfo, expiring unless its
+ * heartbeat renews it); a coordinator reads them to size its job (the threads of the workers of
+ * its own version) and to name the workers of another version. Expiry is Redis's (PX), so the
+ * machines' clocks do not matter.
+ */
+import type { Redis } from 'ioredis';
+import { HEARTBEAT_MS, PROTOCOL, VERSION, WORKER_TTL_MS, WORKERS_KEY, workerKey } from './names.js';
+import type { WorkerInfo } from './protocol.js';
+
+/** A worker's side: registered from start() until stop(). */
+export class Registration {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly info: WorkerInfo,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => {
+      // Not while the connection is down: beats would pile up in the offline queue.
+      if (this.redis.status === 'ready') this.beat().catch(() => {});
+    }, HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.redis.multi().srem(WORKERS_KEY, this.info.id).del(workerKey(this.info.id)).exec();
+  }
+
+  private async beat(): Promise<void> {
+    await this.redis
+      .multi()
+      .sadd(WORKERS_KEY, this.info.id)
+      .set(workerKey(this.info.id), JSON.stringify(this.info), 'PX', WORKER_TTL_MS)
+      .exec();
+  }
+}
+
+/** The live workers; ids whose registration expired are dropped from the set on the way. */
+export async function listWorkers(redis: Redis): Promise<WorkerInfo[]> {
+  const ids = await redis.smembers(WORKERS_KEY);
+  if (ids.length === 0) return [];
+  const values = await redis.mget(ids.map(workerKey));
+  const dead = ids.filter((_, i) => values[i] === null);
+  if (dead.length > 0) await redis.srem(WORKERS_KEY, ...dead);
+  return values.filter((v) => v !== null).map((v) => JSON.parse(v) as WorkerInfo);
+}
+
+/** Runs the items of this coordinator: same version (hence the same queue) and protocol. */
+export function compatible(info: WorkerInfo): boolean {
+  return info.version === VERSION && info.protocol === PROTOCOL;
+}
+
+/** "a (0.2.0), b (0.2.0)": workers named with their version, for messages. */
+export function describeWorkers(list: readonly WorkerInfo[], max = 5): string {
+  const shown = list.slice(0, max).map((w) => `${w.name} on ${w.host} (chunkmill ${w.version})`);
+  return shown.join(', ') + (list.length > max ? ` and ${list.length - max} more` : '');
+}
