@@ -1,0 +1,100 @@
+/**
+ * A/B of two builds of the engine in one process, runs interleaved (A B B A ...), so that drift
+ * on a shared machine hits both alike: the way each hot-path change here was measured.
+ *
+ *   cp -r dist /tmp/dist-before            # the baseline build
+ *   ...change src/, npm run build...
+ *   npx tsx bench/ab.ts --a /tmp/dist-before --b dist --job groupBy --workers 2 --runs 10
+ *
+ * Each build runs its own worker code (a pool per job, started from that build's dist/), so a
+ * run includes the pool start and cold JIT a user's job pays. --workers 0 runs processSerial
+ * (the whole file on this thread: the hot loop alone, least noise). Prints per-build medians,
+ * B's time over A's, and checks that both builds give the same answer.
+ */
+import { rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultDataDir, ensureDataset, type Kind } from './data.ts';
+import { SALES_QUERY } from './queries.ts';
+import { median, parseSize } from './util.ts';
+
+type Job = 'groupBy' | 'convert' | 'convert-csv' | 'stats' | 'wide';
+const JOBS: Job[] = ['groupBy', 'convert', 'convert-csv', 'stats', 'wide'];
+
+const { values } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string', default: 'dist' },
+    job: { type: 'string', default: 'groupBy' },
+    workers: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '10' },
+    size: { type: 'string', default: '100MB' },
+    file: { type: 'string' },
+  },
+});
+if (values.a === undefined || !JOBS.includes(values.job as Job)) {
+  console.error(
+    `usage: npx tsx bench/ab.ts --a DIST_A [--b dist] [--job ${JOBS.join('|')}] [--workers N|0] [--runs N] [--size 100MB | --file PATH]`,
+  );
+  process.exit(2);
+}
+const job = values.job as Job;
+const workers = Number(values.workers);
+const kind: Kind = job === 'stats' ? 'flights' : job === 'wide' ? 'wide' : 'sales';
+const input =
+  values.file ?? (await ensureDataset(defaultDataDir(), kind, parseSize(values.size), 42, console.log)).path;
+
+// biome-ignore lint/suspicious/noExplicitAny: two builds' public APIs, loaded by path
+type Engine = any;
+const load = async (dir: string): Promise<Engine> => import(pathToFileURL(resolve(dir, 'index.js')).href);
+const builds: [string, Engine][] = [
+  ['A', await load(values.a)],
+  ['B', await load(values.b)],
+];
+
+const wideMeasures: Record<string, unknown> = {};
+async function once(engine: Engine, name: string): Promise<string> {
+  const run = (options: Record<string, unknown>) =>
+    workers === 0 ? engine.processSerial(options) : engine.processDataset({ ...options, workers }).result;
+  if (job === 'groupBy') return JSON.stringify((await run({ input, aggregate: SALES_QUERY })).rows);
+  if (job === 'wide') {
+    if (Object.keys(wideMeasures).length === 0) {
+      wideMeasures.rows = engine.count();
+      for (let c = 1; c < 20; c++) wideMeasures[`sum_c${c}`] = engine.sum(`c${c}`);
+    }
+    return JSON.stringify((await run({ input, aggregate: { groupBy: ['c0'], measures: wideMeasures } })).rows);
+  }
+  if (job === 'stats') return JSON.stringify((await run({ input, task: engine.statsTask, params: {} })).value);
+  const to = job === 'convert' ? 'ndjson' : 'csv';
+  const path = `${input}.ab-${name}.${to}`;
+  try {
+    await run({ input, transform: engine.selectTransform, params: { to }, output: { path, format: to } });
+    return String(statSync(path).size);
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+const times: Record<string, number[]> = { A: [], B: [] };
+const answers: Record<string, string> = {};
+const runs = Number(values.runs);
+for (const [name, engine] of builds) answers[name] = await once(engine, name); // warm-up, and the answers
+if (answers.A !== answers.B) {
+  console.error('A and B give different answers');
+  process.exitCode = 1;
+}
+for (let i = 0; i < runs; i++) {
+  const order = i % 2 === 0 ? builds : [...builds].reverse();
+  for (const [name, engine] of order) {
+    const started = performance.now();
+    await once(engine, name);
+    times[name]!.push(performance.now() - started);
+  }
+}
+const a = median(times.A!);
+const b = median(times.B!);
+const mb = statSync(input).size / 1e6;
+console.log(
+  `${job}, ${workers === 0 ? 'serial' : `${workers} workers`}, ${mb.toFixed(0)} MB, ${runs} runs each: A ${a.toFixed(0)} ms (${(mb / (a / 1000)).toFixed(0)} MB/s), B ${b.toFixed(0)} ms (${(mb / (b / 1000)).toFixed(0)} MB/s), B/A ${(b / a).toFixed(3)}`,
+);
