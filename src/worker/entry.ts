@@ -14,6 +14,10 @@ import { openChunkSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
 import { RemoteChannel } from './control-channel.js';
+import { warmUp } from './warm-up.js';
+
+// At module load, i.e. while the pool starts the thread, before its first task.
+warmUp();
 
 export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
   if (task.started !== undefined) Atomics.store(task.started.flags, task.started.slot, 1);
