@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 import { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
+import type { FieldSlots } from '../../csv/scanner.js';
+import { recordBound, writeRecord, type RecordPlan } from './record-bytes.js';
 
 export type OutputFormat = 'csv' | 'ndjson' | 'json';
 
@@ -89,6 +91,26 @@ export class OutputEncoder {
     if (this.format === 'ndjson') this.append('\n');
   }
 
+  /**
+   * One input record written from its bytes by `plan` (the built-in select's fast path). Returns
+   * -1, or the input field whose bytes are not UTF-8 (then nothing is written).
+   */
+  addRecord(buf: Uint8Array, slots: FieldSlots, plan: RecordPlan): number {
+    const need = this.length + recordBound(slots, plan);
+    if (need > scratch.length) this.grow(need);
+    const end = writeRecord(scratch, this.length, buf, slots, plan);
+    if (end < 0) return plan.fields[-1 - end]!;
+    this.length = end;
+    this.rows++;
+    return -1;
+  }
+
+  private grow(need: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, need));
+    scratch.copy(bigger, 0, 0, this.length);
+    scratch = bigger;
+  }
+
   private valuesOf(row: Record<string, unknown>): unknown[] {
     const columns = this.columns ?? this.keys;
     if (columns === null) {
@@ -105,11 +127,7 @@ export class OutputEncoder {
   }
 
   private append(text: string): void {
-    if (this.length + text.length * 3 > scratch.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, this.length + text.length * 3));
-      scratch.copy(bigger, 0, 0, this.length);
-      scratch = bigger;
-    }
+    if (this.length + text.length * 3 > scratch.length) this.grow(this.length + text.length * 3);
     this.length += scratch.write(text, this.length);
   }
 

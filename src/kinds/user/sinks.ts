@@ -12,7 +12,10 @@ import type { Row } from '../../api/tasks.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { ChunkmillError, messageOf, type ErrorData } from '../../errors.js';
 import { BadRows } from '../bad-rows.js';
+import select, { type SelectParams } from '../builtin/select.js';
+import { selectPlan } from '../builtin/select-plan.js';
 import { OutputEncoder, type OutputFormat } from '../output/encoder.js';
+import type { RecordPlan } from '../output/record-bytes.js';
 import type { ChunkSink, SinkError } from '../sink.js';
 import { callUser, callUserAsync, type Context } from './context.js';
 import { isStringArray, loadDefinition, type AnyTask, type AnyTransform, type UserKind } from './load.js';
@@ -130,6 +133,8 @@ export class TaskSink extends UserSink {
 
 export class TransformSink extends UserSink {
   private readonly encoder: OutputEncoder;
+  /** The built-in select's rows written from their bytes, or null: transform() runs per row. */
+  private readonly plan: RecordPlan | null;
 
   constructor(
     private readonly def: AnyTransform,
@@ -143,6 +148,16 @@ export class TransformSink extends UserSink {
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.encoder = new OutputEncoder(format, columns);
+    this.plan = def === select ? selectPlan(ctx.params as SelectParams, ctx.columns, format, quote) : null;
+  }
+
+  override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
+    if (this.plan === null || fieldCount !== this.width) return super.record(buf, slots, fieldCount, recordStart);
+    const bad = this.encoder.addRecord(buf, slots, this.plan);
+    // A field that is not UTF-8: the Row's get() raises the very error the transform would.
+    if (bad >= 0) return super.record(buf, slots, fieldCount, recordStart);
+    this.rowsUsed++;
+    return true;
   }
 
   protected what(): string {
