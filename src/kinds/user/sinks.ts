@@ -14,6 +14,9 @@ import { ChunkmillError, messageOf, type ErrorData } from '../../errors.js';
 import { BadRows } from '../bad-rows.js';
 import select, { type SelectParams } from '../builtin/select.js';
 import { selectPlan } from '../builtin/select-plan.js';
+import stats, { limitOf } from '../builtin/stats.js';
+import { StatsBytes } from '../builtin/stats-bytes.js';
+import type { StatsParams } from '../builtin/stats-params.js';
 import { OutputEncoder, type OutputFormat } from '../output/encoder.js';
 import type { RecordPlan } from '../output/record-bytes.js';
 import type { ChunkSink, SinkError } from '../sink.js';
@@ -93,6 +96,8 @@ abstract class UserSink implements ChunkSink {
 
 export class TaskSink extends UserSink {
   private acc: unknown;
+  /** The built-in stats task's reduce from the record bytes, or null: reduce() runs per row. */
+  private readonly bytes: StatsBytes | null;
 
   constructor(
     private readonly def: AnyTask,
@@ -104,6 +109,19 @@ export class TaskSink extends UserSink {
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.acc = callUser('init()', () => def.init(ctx));
+    this.bytes = def === stats ? new StatsBytes(width, limitOf(ctx.params as StatsParams), quote) : null;
+  }
+
+  override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
+    if (this.bytes === null || fieldCount !== this.width) return super.record(buf, slots, fieldCount, recordStart);
+    try {
+      this.bytes.record(buf, slots, this.row.at(buf, slots, fieldCount));
+    } catch (e) {
+      this.error = rowFailure(e, this.what(), recordStart);
+      return false;
+    }
+    this.rowsUsed++;
+    return true;
   }
 
   protected what(): string {
@@ -116,6 +134,7 @@ export class TaskSink extends UserSink {
   }
 
   partial(): UserPartial {
+    if (this.bytes !== null) this.acc = this.bytes.finish();
     // Checked here, where the task is named, because a reply Piscina cannot clone is rejected as a
     // bare {} with no message; and in processSerial too, so both runs fail alike.
     try {
