@@ -125,3 +125,20 @@ test('NUL bytes (which the input sniffer refuses near the start of a file): drop
     expect(Buffer.from(encoder.finish()).toString()).toBe(want);
   }
 });
+
+test('multi-byte UTF-8 is written by the byte path itself, in CSV and JSON', () => {
+  const buf = Buffer.from('Zürich,東京 😀,"a""é"');
+  const slots = new FieldSlots(3);
+  slots.starts.set([0, 8, 21]);
+  slots.ends.set([7, 19, 26]);
+  slots.quoted.set([0, 0, 2]);
+  for (const format of ['csv', 'ndjson'] as const) {
+    const plan = selectPlan({ to: format }, ['x', 'y', 'z'], format, '"')!;
+    const encoder = new OutputEncoder(format, undefined);
+    expect(encoder.addRecord(buf, slots, plan)).toBe(-1); // -1: written, no fallback to transform()
+    const values = ['Zürich', '東京 😀', 'a"é'];
+    const want =
+      format === 'csv' ? csvLine(values) : `${JSON.stringify({ x: values[0], y: values[1], z: values[2] })}\n`;
+    expect(Buffer.from(encoder.finish()).toString()).toBe(want);
+  }
+});
