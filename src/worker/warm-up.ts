@@ -10,9 +10,10 @@
  * feedback"), and so on for each rare branch: ~9 deoptimisations of scanRecords and 2 of the
  * sink in a fresh thread's first chunks, which ran ~3x slower than later ones. With the feedback
  * collected up front, the first optimisation is the last (--trace-deopt on the sales file: 1
- * deoptimisation of scanRecords instead of 9). Runs once per thread, at module load (so during
- * the pool's start) in 25-35 ms of CPU on this machine; the results are discarded. 250 records:
- * 150 left 2 more deoptimisations, 400 cost ~45 ms and removed only one more.
+ * deoptimisation of scanRecords instead of 9). Runs once per thread, before its first file
+ * chunk of at least WARM_UP_MIN_BYTES, in 25-35 ms of CPU on this machine; the results are
+ * discarded. 250 records: 150 left 2 more deoptimisations, 400 cost ~45 ms and removed only one
+ * more. Run at module load instead, it cost a one-chunk job +64 ms (A/B, 20 runs).
  */
 import { classTable, FieldSlots, ScanResult, ScanStatus, scanRecords, type Dialect } from '../csv/scanner.js';
 import { compileAggregate } from '../kinds/aggregate/plan.js';
@@ -64,6 +65,12 @@ function scanInBlocks(
     pos = result.pos;
   }
 }
+
+/**
+ * 1 MiB: a chunk that size runs ~25 ms warm, so the cold deoptimisations it would pay are about
+ * what the warm-up costs; smaller jobs skip it.
+ */
+export const WARM_UP_MIN_BYTES = 1 << 20;
 
 let warmed = false;
 
