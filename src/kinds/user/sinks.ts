@@ -12,9 +12,9 @@ import type { Row } from '../../api/tasks.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { ChunkmillError, messageOf, type ErrorData } from '../../errors.js';
 import { BadRows } from '../bad-rows.js';
-import select, { type SelectParams } from '../builtin/select.js';
+import type { SelectParams } from '../builtin/select.js';
 import { selectPlan } from '../builtin/select-plan.js';
-import stats, { limitOf } from '../builtin/stats.js';
+import { limitOf } from '../builtin/stats.js';
 import { StatsBytes } from '../builtin/stats-bytes.js';
 import type { StatsParams } from '../builtin/stats-params.js';
 import { OutputEncoder, type OutputFormat } from '../output/encoder.js';
@@ -106,10 +106,12 @@ export class TaskSink extends UserSink {
     ctx: Context,
     quote: string,
     onBadNumber: BadNumberPolicy,
+    /** The built-in module (stats / select): its rows take the byte path. */
+    builtin = false,
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.acc = callUser('init()', () => def.init(ctx));
-    this.bytes = def === stats ? new StatsBytes(width, limitOf(ctx.params as StatsParams), quote) : null;
+    this.bytes = builtin ? new StatsBytes(width, limitOf(ctx.params as StatsParams), quote) : null;
   }
 
   override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
@@ -164,10 +166,12 @@ export class TransformSink extends UserSink {
     ctx: Context,
     quote: string,
     onBadNumber: BadNumberPolicy,
+    /** The built-in module (stats / select): its rows take the byte path. */
+    builtin = false,
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.encoder = new OutputEncoder(format, columns);
-    this.plan = def === select ? selectPlan(ctx.params as SelectParams, ctx.columns, format, quote) : null;
+    this.plan = builtin ? selectPlan(ctx.params as SelectParams, ctx.columns, format, quote) : null;
   }
 
   override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
@@ -201,6 +205,13 @@ export class TransformSink extends UserSink {
 }
 
 /**
+ * The built-in modules, recognised by URL (each job imports its own instance of a module, so the
+ * definition objects differ): their rows take the byte paths, with the same results.
+ */
+const STATS_URL = new URL('../builtin/stats.js', import.meta.url).href;
+const SELECT_URL = new URL('../builtin/select.js', import.meta.url).href;
+
+/**
  * Setup runs once per module instance per worker thread: an instance is keyed by the module's
  * bytes, params and columns (instance.ts), so jobs sharing a long-lived pool never see each
  * other's setup state unless setup saw the same inputs.
@@ -232,7 +243,7 @@ export async function userSink(
   ctx.chunkIndex = chunkIndex;
   const width = work.columns.length;
   return work.kind === 'task'
-    ? new TaskSink(def as AnyTask, width, work.onBadRow, ctx, work.quote, work.onBadNumber)
+    ? new TaskSink(def as AnyTask, width, work.onBadRow, ctx, work.quote, work.onBadNumber, work.url === STATS_URL)
     : new TransformSink(
         def as AnyTransform,
         work.format ?? 'csv',
@@ -242,6 +253,7 @@ export async function userSink(
         ctx,
         work.quote,
         work.onBadNumber,
+        work.url === SELECT_URL,
       );
 }
 
