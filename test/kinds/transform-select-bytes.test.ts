@@ -142,3 +142,7 @@ test('multi-byte UTF-8 is written by the byte path itself, in CSV and JSON', () 
     expect(Buffer.from(encoder.finish()).toString()).toBe(want);
   }
 });
+
+test('typed values (convert --types) are left to transform()', () => {
+  expect(selectPlan({ to: 'ndjson', types: true }, ['a'], 'ndjson', '"')).toBeNull();
+});

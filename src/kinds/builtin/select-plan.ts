@@ -2,7 +2,7 @@
  * The built-in select transform (select.ts) compiled to a RecordPlan, so its rows are written
  * straight from the input bytes (kinds/output/record-bytes.ts) with exactly the bytes the
  * transform's own objects and arrays would give. Null where that cannot be promised simply:
- * the output format does not match `to` (arrays written as JSON, objects as CSV), or the
+ * typed values (`types`), the output format does not match `to` (arrays written as JSON, objects as CSV), or the
  * object's key order differs from the order the fields are read in (duplicate column names,
  * integer-like names out of order), where the first bad field of a row could differ; the
  * transform itself then runs.
@@ -17,7 +17,8 @@ export function selectPlan(
   format: OutputFormat,
   quote: string,
 ): RecordPlan | null {
-  if ((params.to === 'csv') !== (format === 'csv')) return null;
+  // `types` writes values that read as numbers as JSON numbers: the transform decides per value.
+  if (params.types === true || (params.to === 'csv') !== (format === 'csv')) return null;
   // The fields the transform reads, in its order: toArray/toObject read all, get(c) the first c.
   const read = params.select === undefined ? columns.map((_, i) => i) : params.select.map((c) => columns.indexOf(c));
   if (read.some((i) => i < 0)) return null;
