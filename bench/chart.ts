@@ -3,13 +3,17 @@
  *
  *   left:  throughput (MB/s, median) of the engine vs worker threads, per dataset, with the serial
  *          path and the single-threaded peers as horizontal reference lines;
- *   right: speed-up over 1 worker, with the ideal (speed-up = workers) dashed.
+ *   right: speed-up over 1 worker, with the ideal (speed-up = workers) dashed;
+ *   below: chunkmill's wall time over DuckDB's per head-to-head job (versus.ts), 1 = DuckDB.
  */
 import type { Report, Row } from './report.ts';
 import { describeMachine, formatNumber } from './util.ts';
 
 const W = 1050;
-const H = 490;
+const H0 = 490;
+/** Height of one bar of the DuckDB panel, and the panel's top and bottom margins. */
+const BAR = 24;
+const VERSUS_MARGIN = 56;
 const PANEL = { w: 380, h: 280, top: 78 };
 const LEFT_X = 70;
 /** Room between the panels for the reference-line labels of the left one. */
@@ -97,7 +101,38 @@ function references(a: Axes, x0: number, lines: { label: string; value: number; 
   ]);
 }
 
+/** Horizontal bars of chunkmill / DuckDB wall time, one per job, with the 1.0 line (DuckDB's time). */
+function versusPanel(report: Report, top: number): string[] {
+  const rows = report.versus;
+  if (rows.length === 0) return [];
+  const x0 = LEFT_X + 150;
+  const w = W - x0 - 200;
+  const max = niceMax(Math.max(2, ...rows.map((r) => r.ratio)) * 1.05);
+  const x = (v: number) => x0 + (v / max) * w;
+  const out = [
+    `<text x="${LEFT_X}" y="${top}" class="panel" text-anchor="start" style="text-anchor:start">chunkmill CLI / DuckDB, wall time of whole processes (${rows[0]!.workers} workers vs ${rows[0]!.workers} threads; below 1: chunkmill faster)</text>`,
+  ];
+  rows.forEach((r, i) => {
+    const y = top + 16 + i * BAR;
+    const color = r.ratio <= 1 ? '#2e8b57' : '#c0392b';
+    out.push(`<text x="${x0 - 8}" y="${y + 15}" class="tick" text-anchor="end">${esc(`${r.job}, ${r.data}`)}</text>`);
+    out.push(
+      `<rect x="${x0}" y="${y + 4}" width="${(x(r.ratio) - x0).toFixed(1)}" height="${BAR - 8}" fill="${color}"/>`,
+    );
+    out.push(
+      `<text x="${(x(r.ratio) + 6).toFixed(1)}" y="${y + 15}" class="tick">${r.ratio.toFixed(2)}× (${(r.chunkmill.medianMs / 1000).toFixed(2)} s vs ${(r.duckdb.medianMs / 1000).toFixed(2)} s)${r.check === 'ok' ? '' : ` ${r.check}`}</text>`,
+    );
+  });
+  const bottom = top + 16 + rows.length * BAR;
+  out.push(
+    `<line x1="${x(1).toFixed(1)}" x2="${x(1).toFixed(1)}" y1="${top + 10}" y2="${bottom}" stroke="#333" stroke-dasharray="4 3"/>`,
+    `<text x="${x(1).toFixed(1)}" y="${bottom + 14}" class="tick" text-anchor="middle">1 = DuckDB</text>`,
+  );
+  return out;
+}
+
 export function renderSvg(report: Report): string {
+  const H = H0 + (report.versus.length === 0 ? 0 : VERSUS_MARGIN + report.versus.length * BAR);
   const engine = (kind: string) =>
     report.rows.filter(
       (r) => r.type === 'engine' && r.workers > 0 && r.dataset.kind === kind && !r.data.includes('prefix'),
@@ -167,6 +202,7 @@ export function renderSvg(report: Report): string {
     body.push(`<text x="${lx + 30}" y="${ly + 4}" class="tick">${esc(l.label)}</text>`);
     lx += 40 + l.label.length * 6.3;
   }
+  body.push(...versusPanel(report, PANEL.top + PANEL.h + 104));
   const peerData = peers.find((p) => p.data.includes('prefix'))?.data;
   const caption = `Median of the timed runs; MB = 10^6 bytes; engine runs include starting its worker pool.${peerData ? ` Peers ran on ${peerData}.` : ''}`;
   return [

@@ -45,13 +45,18 @@ export function checkAndRow(all: Measured[], problems: string[]): Row[] {
     } else if (serial?.answer != null && r.answer !== null) {
       detail = compareAnswers(r.answer, serial.answer);
       check = detail === null ? 'ok' : 'WRONG';
-      const peer = r.type === 'peer' ? peerByName(r.id.replace(/^peer-/, '')) : null;
+      const peer = r.type === 'peer' ? peerByName(r.id.replace(/^peer-/, '').replace(/@\d+$/, '')) : null;
       if (detail !== null && peer?.reference) {
         problems.push(
           `the engine disagrees with ${r.label}, an RFC 4180 reference parser, on ${data}: ${detail}. Check the engine (or the peer).`,
         );
       }
     }
-    return toRow(r, data, oneWorker.get(r.dataset.kind) ?? null, check, detail);
+    // The DuckDB row on the same file with as many threads as this row has workers (serial: 1).
+    const threads = r.type === 'engine' ? Math.max(1, r.workers) : null;
+    const duckdb = all.find(
+      (m) => m.result.id === `peer-duckdb@${threads}` && m.result.dataset.path === r.dataset.path,
+    )?.result;
+    return toRow(r, data, oneWorker.get(r.dataset.kind) ?? null, check, detail, duckdb?.medianMs ?? null);
   });
 }

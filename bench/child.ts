@@ -28,7 +28,10 @@ export type ConfigSpec = {
   dataset: Dataset;
   iterations: number;
   warmup: number;
-} & ({ type: 'engine'; workers: number; chunkSize?: number; mode?: EngineMode } | { type: 'peer'; peer: PeerName });
+} & (
+  | { type: 'engine'; workers: number; chunkSize?: number; mode?: EngineMode }
+  | { type: 'peer'; peer: PeerName; threads?: number }
+);
 export type EngineSpec = Extract<ConfigSpec, { type: 'engine' }>;
 
 export interface ConfigResult {
@@ -36,7 +39,7 @@ export interface ConfigResult {
   label: string;
   type: 'engine' | 'peer' | 'external';
   dataset: Dataset;
-  /** Worker threads asked for (engine pools); 0 for serial and peers. */
+  /** Worker threads asked for (engine pools), DuckDB's threads; 0 for serial and the other peers. */
   workers: number;
   /** Worker threads the engine used: fewer than asked when the file has fewer chunks. */
   workersUsed: number;
@@ -78,7 +81,7 @@ async function measure(spec: ConfigSpec): Promise<ConfigResult> {
             ...(spec.mode !== undefined ? { mode: spec.mode } : {}),
           })
         : await peerByName(spec.peer)
-            .run(spec.dataset.path)
+            .run(spec.dataset.path, spec.threads ?? 1)
             .then((answer) => ({ exact: null, answer, rows: answer.rows, workersUsed: 0, progressEvents: 0 }));
     const exact = out.exact === null ? null : createHash('sha256').update(out.exact).digest('hex');
     const now: Outcome = { ...out, exact };
@@ -123,7 +126,7 @@ async function measure(spec: ConfigSpec): Promise<ConfigResult> {
     label: fewer ? `${spec.label} (${done.workersUsed} used)` : spec.label,
     type: spec.type,
     dataset: spec.dataset,
-    workers: spec.type === 'engine' ? spec.workers : 0,
+    workers: spec.type === 'engine' ? spec.workers : (spec.threads ?? 0),
     samplesMs,
     medianMs: median(samplesMs),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -11,7 +11,7 @@ import { generate } from '../support/generate.ts';
 /** Bump when generate.ts changes the bytes it writes for a given seed. */
 const GENERATOR_VERSION = 2;
 
-export type Kind = 'sales' | 'wide';
+export type Kind = 'sales' | 'wide' | 'flights';
 
 export interface Dataset {
   kind: Kind;

@@ -26,7 +26,9 @@ configuration gives the same answer; prints a table and writes bench/results/ (J
   --peers-iterations N    timed runs per peer (default 3)
   --warmup N              untimed runs before timing (default 1)
   --micro-size SIZE       in-memory buffer for the microbenchmarks (default 32MB)
-  --skip LIST             comma-separated: wide, peers, duckdb, overhead, micro
+  --flights-size SIZE     flight-like data for stats vs DuckDB's SUMMARIZE (default 106MB)
+  --versus-runs N         whole-process runs per side of each chunkmill-vs-DuckDB job (default 5)
+  --skip LIST             comma-separated: wide, peers, duckdb, versus, overhead, micro
   --seed N                data seed (default 42)
   --data-dir DIR          where datasets are generated and cached (default $TMPDIR/chunkmill-bench)
   --out DIR               results directory (default bench/results)
@@ -40,8 +42,8 @@ configuration gives the same answer; prints a table and writes bench/results/ (J
   -h, --help
 `;
 
-export type Skippable = 'wide' | 'peers' | 'duckdb' | 'overhead' | 'micro';
-const SKIPPABLE: readonly Skippable[] = ['wide', 'peers', 'duckdb', 'overhead', 'micro'];
+export type Skippable = 'wide' | 'peers' | 'duckdb' | 'versus' | 'overhead' | 'micro';
+const SKIPPABLE: readonly Skippable[] = ['wide', 'peers', 'duckdb', 'versus', 'overhead', 'micro'];
 
 export interface BenchOptions {
   size: number;
@@ -55,6 +57,8 @@ export interface BenchOptions {
   peersIterations: number;
   warmup: number;
   microSize: number;
+  flightsSize: number;
+  versusRuns: number;
   skip: Set<Skippable>;
   seed: number;
   dataDir: string;
@@ -92,13 +96,20 @@ export function parseOptions(argv: string[]): BenchOptions {
       size: { type: 'string', default: '200MB' },
       'wide-size': { type: 'string', default: '100MB' },
       'peers-size': { type: 'string', default: '50MB' },
-      peers: { type: 'string', default: PEERS.map((p) => p.name).join(',') },
+      peers: {
+        type: 'string',
+        default: PEERS.filter((p) => p.name !== 'duckdb')
+          .map((p) => p.name)
+          .join(','),
+      },
       'max-workers': { type: 'string', default: String(availableParallelism()) },
       'chunk-size': { type: 'string' },
       iterations: { type: 'string', default: '5' },
       'peers-iterations': { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
       'micro-size': { type: 'string', default: '32MB' },
+      'flights-size': { type: 'string', default: '106MB' },
+      'versus-runs': { type: 'string', default: '5' },
       skip: { type: 'string', default: '' },
       seed: { type: 'string', default: '42' },
       'data-dir': { type: 'string', default: defaultDataDir() },
@@ -127,6 +138,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     peersIterations: count('peers-iterations', values['peers-iterations'], 1),
     warmup: count('warmup', values.warmup, 0),
     microSize: parseSize(values['micro-size'], 'micro-size'),
+    flightsSize: parseSize(values['flights-size'], 'flights-size'),
+    versusRuns: count('versus-runs', values['versus-runs'], 1),
     skip: new Set(list('skip', values.skip, SKIPPABLE)),
     seed: count('seed', values.seed, 0),
     dataDir: values['data-dir'],

@@ -12,19 +12,21 @@ import { createInterface } from 'node:readline';
 import { parse as fastCsvParse } from '@fast-csv/parse';
 import { parse as csvParse } from 'csv-parse';
 import Papa from 'papaparse';
+import { duckdbGroupBy } from './duckdb.mjs';
 import { Tally, type Answer } from './queries.ts';
 
 /** 1 MiB, as the engine's read blocks (read-range.ts): no peer pays for small reads. */
 const READ_BLOCK = 1 << 20;
 
-export type PeerName = 'fast-csv' | 'csv-parse' | 'papaparse-string' | 'papaparse-stream' | 'naive-split';
+export type PeerName = 'fast-csv' | 'csv-parse' | 'papaparse-string' | 'papaparse-stream' | 'naive-split' | 'duckdb';
 
 export interface Peer {
   name: PeerName;
   label: string;
   /** An RFC 4180 parser the engine must agree with (else the bench fails): a shared bug is unlikely. */
   reference: boolean;
-  run(path: string): Promise<Answer>;
+  /** `threads`: for a multi-threaded peer (DuckDB), how many; the others ignore it. */
+  run(path: string, threads: number): Promise<Answer>;
 }
 
 /** Takes the first record as the header, then tallies region and amount of every other record. */
@@ -114,6 +116,8 @@ export const PEERS: readonly Peer[] = [
   { name: 'papaparse-string', label: 'papaparse (string)', reference: false, run: papaString },
   { name: 'papaparse-stream', label: 'papaparse (stream)', reference: false, run: papaStream },
   { name: 'naive-split', label: 'naive split (readline)', reference: false, run: naiveSplit },
+  // Not in the default --peers list: run.ts runs it on the full sales file, with N threads and 1.
+  { name: 'duckdb', label: 'DuckDB (@duckdb/node-api)', reference: false, run: duckdbGroupBy },
 ];
 
 export function peerByName(name: string): Peer {

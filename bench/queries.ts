@@ -28,6 +28,7 @@ export const WIDE_QUERY = { groupBy: ['c0'], measures: wideMeasures } satisfies 
 >;
 
 export function queryFor(kind: Kind): AggregateSpec {
+  if (kind === 'flights') throw new Error('the flights data is for stats (versus.ts), not a group-by');
   return kind === 'sales' ? SALES_QUERY : WIDE_QUERY;
 }
 

@@ -12,6 +12,7 @@ import type { ConfigResult } from './child.ts';
 import type { Dataset } from './data.ts';
 import type { MicroResult } from './micro.ts';
 import { describeMachine, formatBytes, formatNumber, type Machine } from './util.ts';
+import type { VersusRow } from './versus.ts';
 
 export type Check = 'ok' | 'WRONG' | 'MISMATCH' | 'unchecked';
 
@@ -24,6 +25,8 @@ export interface Row extends ConfigResult {
   speedup: number | null;
   /** speedup / workers, for engine pools. */
   efficiency: number | null;
+  /** Median time over DuckDB's on the same file with as many threads as this row's workers (serial: 1). */
+  vsDuckdb: number | null;
   check: Check;
   checkDetail: string | null;
 }
@@ -36,6 +39,8 @@ export interface Report {
   rows: Row[];
   /** Wall time of a job with N workers on N one-record chunks: the engine's fixed cost per job. */
   jobOverhead: { workers: number; medianMs: number }[];
+  /** chunkmill's CLI against DuckDB, whole processes (versus.ts). */
+  versus: VersusRow[];
   micro: MicroResult[];
   notes: string[];
   problems: string[];
@@ -47,13 +52,25 @@ export function toRow(
   oneWorkerMbps: number | null,
   check: Check,
   checkDetail: string | null,
+  duckdbMs: number | null = null,
 ): Row {
   const seconds = result.medianMs / 1000;
   const mbps = result.dataset.bytes / 1e6 / seconds;
   const speedup = oneWorkerMbps === null ? null : mbps / oneWorkerMbps;
   const efficiency =
     speedup !== null && result.type === 'engine' && result.workersUsed > 0 ? speedup / result.workersUsed : null;
-  return { ...result, data, mbps, rowsPerSec: result.rows / seconds, speedup, efficiency, check, checkDetail };
+  const vsDuckdb = duckdbMs === null ? null : result.medianMs / duckdbMs;
+  return {
+    ...result,
+    data,
+    mbps,
+    rowsPerSec: result.rows / seconds,
+    speedup,
+    efficiency,
+    vsDuckdb,
+    check,
+    checkDetail,
+  };
 }
 
 function ms(value: number | null): string {
@@ -70,12 +87,13 @@ export function renderTable(report: Report): string {
     'rows/s',
     'vs 1 worker',
     'efficiency',
+    'vs DuckDB',
     'peak RSS',
     'main-thread delay p99',
     'runs',
     'check',
   ];
-  const align = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'];
+  const align = ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'];
   const footnotes: string[] = [];
   const body = report.rows.map((r) => {
     let check: string = r.check;
@@ -90,6 +108,7 @@ export function renderTable(report: Report): string {
       formatNumber(r.rowsPerSec),
       r.speedup === null ? '—' : `${r.speedup.toFixed(2)}×`,
       r.efficiency === null ? '—' : `${Math.round(r.efficiency * 100)}%`,
+      r.vsDuckdb === null ? '—' : `${r.vsDuckdb.toFixed(2)}×`,
       r.peakRssMiB === null ? '—' : `${Math.round(r.peakRssMiB)} MiB`,
       ms(r.eldP99Ms),
       String(r.samplesMs.length),
@@ -103,6 +122,21 @@ export function renderTable(report: Report): string {
   const out = [line(head), rule, ...body.map(line)];
   if (footnotes.length > 0) out.push('', ...footnotes.map((f, i) => `[${i + 1}] ${f}`));
   return out.join('\n');
+}
+
+/** The head-to-head against DuckDB, whole processes (versus.ts), as Markdown. */
+export function renderVersus(rows: VersusRow[]): string {
+  if (rows.length === 0) return '';
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const lines = rows.map(
+    (r) =>
+      `| \`${r.command}\` | ${r.data} | ${s(r.chunkmill.medianMs)} | ${s(r.duckdb.medianMs)} | **${r.ratio.toFixed(2)}×** | ${r.cpuRatio.toFixed(2)}× | ${Math.round(r.chunkmill.peakRssMiB)} / ${Math.round(r.duckdb.peakRssMiB)} MiB | ${r.chunkmill.samplesMs.length} | ${r.check}${r.checkDetail === null ? '' : `: ${r.checkDetail}`} |`,
+  );
+  return [
+    '| job (chunkmill CLI) | data | chunkmill | DuckDB | chunkmill / DuckDB (wall) | (CPU) | peak RSS | runs | check |',
+    '|:--|:--|--:|--:|--:|--:|--:|--:|:--|',
+    ...lines,
+  ].join('\n');
 }
 
 export function renderMicro(micro: MicroResult[]): string {
@@ -126,6 +160,14 @@ export function renderOverhead(report: Report): string {
 export function renderText(report: Report): string {
   const parts = [`Machine: ${describeMachine(report.machine)}`, `Command: ${report.command}`, '', renderTable(report)];
   if (report.notes.length > 0) parts.push('', ...report.notes.map((n) => `- ${n}`));
+  const versus = renderVersus(report.versus);
+  if (versus)
+    parts.push(
+      '',
+      `chunkmill against DuckDB, whole processes (median wall time of fresh \`node\` processes, ${report.versus[0]!.workers} workers vs ${report.versus[0]!.workers} threads, runs interleaved):`,
+      '',
+      versus,
+    );
   const overhead = renderOverhead(report);
   if (overhead) parts.push('', overhead);
   const micro = renderMicro(report.micro);

@@ -12,7 +12,7 @@ import type { ConfigSpec, EngineSpec } from './child.ts';
 import { checkAndRow, type Measured } from './checks.ts';
 import { renderSvg } from './chart.ts';
 import { ensureDataset, ensureTinyDataset, removeDataDir, type Dataset } from './data.ts';
-import { duckdbVersion, runDuckdb } from './duckdb.ts';
+import { duckdbVersion } from './duckdb.mjs';
 import { buildProblem, engineLabel } from './engine.ts';
 import { runMicro, type MicroResult } from './micro.ts';
 import { HELP, parseOptions, type BenchOptions } from './options.ts';
@@ -22,6 +22,7 @@ import { renderText, writeResults, type Report } from './report.ts';
 import { runRssCheck } from './rss-check.ts';
 import { runConfig } from './spawn.ts';
 import { describeMachine, formatBytes, formatNumber, machine, workerCounts } from './util.ts';
+import { versus, type VersusJob, type VersusRow } from './versus.ts';
 
 const log = (line: string) => console.log(line);
 
@@ -84,17 +85,40 @@ async function main(): Promise<number> {
   all.push(...(await engineMatrix(o, sales, salesData)));
 
   if (!o.skip.has('duckdb')) {
-    const version = duckdbVersion();
-    if (version === null)
-      notes.push('DuckDB: `duckdb` is not on PATH; skipped (optional: install the DuckDB CLI to add it).');
-    else {
-      for (const threads of [null, 1]) {
-        const r = runDuckdb(sales, threads, o.peersIterations);
-        if ('failed' in r) notes.push(`DuckDB ${version}: ${r.failed}`);
-        else all.push({ result: r, data: salesData });
-      }
-      if (all.some((x) => x.result.type === 'external'))
-        notes.push(`DuckDB ${version}: a multi-threaded C++ engine, for scale; its time includes starting the CLI.`);
+    // The same query on the same file, measured as the engine rows are (in a fresh process, after
+    // a warm-up run), with as many threads as the largest pool, and with one.
+    for (const threads of [...new Set([o.maxWorkers, 1])]) {
+      const spec: ConfigSpec = {
+        id: `peer-duckdb@${threads}`,
+        label: `DuckDB ${duckdbVersion()}, ${threads} thread${threads === 1 ? '' : 's'}`,
+        type: 'peer',
+        peer: 'duckdb',
+        threads,
+        dataset: sales,
+        iterations: o.iterations,
+        warmup: o.warmup,
+      };
+      all.push(await measure(spec, salesData));
+    }
+    notes.push(
+      `DuckDB ${duckdbVersion()} through @duckdb/node-api, in-process like the engine rows (a fresh in-memory database per run, amount read as DECIMAL(18,2)); "vs DuckDB" is a row's median time over DuckDB's with as many threads as the row has workers (serial: 1 thread).`,
+    );
+  }
+
+  const versusRows: VersusRow[] = [];
+  if (!o.skip.has('versus')) {
+    const flights = await ensureDataset(o.dataDir, 'flights', o.flightsSize, o.seed, log);
+    log(`\nchunkmill CLI vs DuckDB, whole processes, ${o.maxWorkers} workers / threads, interleaved runs:`);
+    const jobs: [VersusJob, Dataset, string][] = [
+      ['groupBy', sales, salesData],
+      ['convert', sales, salesData],
+      ['convert-csv', sales, salesData],
+      ['stats', flights, `flights ${formatBytes(flights.bytes)}`],
+    ];
+    for (const [job, data, label] of jobs) {
+      const row = await versus(job, data, label, o.maxWorkers, o.versusRuns, log);
+      if (row.check !== 'ok') problems.push(`chunkmill ${job} disagrees with DuckDB on ${label}: ${row.checkDetail}`);
+      versusRows.push(row);
     }
   }
 
@@ -170,6 +194,7 @@ async function main(): Promise<number> {
     datasets: [...new Map(all.map((x) => [x.result.dataset.path, x.result.dataset])).values()],
     rows,
     jobOverhead,
+    versus: versusRows,
     micro,
     notes,
     problems,

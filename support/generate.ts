@@ -5,6 +5,9 @@
  *   sales: 7 columns like an order export; ~1 in 20 notes is quoted with commas, doubled quotes
  *          and embedded newlines (LF or CRLF), and region names include multi-byte UTF-8.
  *   wide:  a numeric matrix, 20 columns.
+ *   flights: 19 columns shaped like a year of US domestic flights (nycflights13's layout):
+ *          integers, signed delays, 2-decimal fields, codes, dates; ~2.5% of flights cancelled
+ *          (their times and delays empty), some tail numbers missing. No quoted fields.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -77,16 +80,62 @@ export function wideRow(i: number, random: () => number): string {
   return line + '\n';
 }
 
+export function flightsHeader(): string {
+  return 'year,month,day,dep_time,sched_dep_time,dep_delay,arr_time,sched_arr_time,arr_delay,carrier,flight,tailnum,origin,dest,air_time,distance,hour,minute,time_hour\n';
+}
+
+const CARRIERS = ['UA', 'B6', 'EV', 'DL', 'AA', 'MQ', 'US', '9E', 'WN', 'VX', 'FL', 'AS', 'F9', 'YV', 'HA', 'OO'];
+const AIRPORTS = Array.from({ length: 100 }, (_, k) => {
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  return a[k % 26]! + a[Math.floor(k / 26) % 26]! + a[(k * 7 + 3) % 26]!;
+});
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+/** hhmm as flight data writes it (no leading zeros): 517 for 05:17. */
+const clock = (minutes: number) => {
+  const m = ((minutes % 1440) + 1440) % 1440;
+  return Math.floor(m / 60) * 100 + (m % 60);
+};
+
+/** One flights row (it depends only on the random stream, not on its index). */
+export function flightsRow(_i: number, random: () => number): string {
+  const month = 1 + Math.floor(random() * 12);
+  const day = 1 + Math.floor(random() * 28);
+  const sched = 300 + Math.floor(random() * 1139); // minutes after midnight, 05:00 to 23:58
+  const duration = 40 + Math.floor(random() * 500);
+  const carrier = CARRIERS[Math.floor(random() * CARRIERS.length)]!;
+  const flight = 1 + Math.floor(random() * 8500);
+  const tailnum = random() < 0.01 ? '' : `N${100 + Math.floor(random() * 900)}${carrier}`;
+  const origin = AIRPORTS[Math.floor(random() * 3)]!; // three origin airports, as in nycflights13
+  const dest = AIRPORTS[3 + Math.floor(random() * (AIRPORTS.length - 3))]!;
+  const distance = 80 + Math.floor(duration * 7.5);
+  const cancelled = random() < 0.025;
+  const delay = Math.floor(-15 + random() ** 3 * 300);
+  const arrDelay = delay + Math.floor(random() * 40 - 20);
+  const airTime = (duration * (0.8 + random() * 0.1)).toFixed(2);
+  const hour = Math.floor(sched / 60);
+  const stamp = `2013-${pad2(month)}-${pad2(day)} ${pad2(hour % 24)}:00:00`;
+  const [dep, depDelay, arr, arrD, air] = cancelled
+    ? ['', '', '', '', '']
+    : [clock(sched + delay), delay, clock(sched + duration + arrDelay), arrDelay, airTime];
+  return `2013,${month},${day},${dep},${clock(sched)},${depDelay},${arr},${clock(sched + duration)},${arrD},${carrier},${flight},${tailnum},${origin},${dest},${air},${distance},${hour},${sched % 60},${stamp}\n`;
+}
+
+const KINDS = {
+  sales: { header: salesHeader, row: salesRow },
+  wide: { header: wideHeader, row: wideRow },
+  flights: { header: flightsHeader, row: flightsRow },
+};
+
 /** Writes `rows` rows (or until `bytes`) of a dataset to `path`; resolves with the counts. */
 export async function generate(
   path: string,
-  kind: 'sales' | 'wide',
+  kind: keyof typeof KINDS,
   { rows = Infinity, bytes = Infinity, seed = 42, onProgress }: GenerateOptions,
 ): Promise<{ rows: number; bytes: number }> {
   const random = rng(seed);
-  const row = kind === 'sales' ? salesRow : wideRow;
+  const { row, header } = KINDS[kind];
   const out = createWriteStream(path);
-  let text = kind === 'sales' ? salesHeader() : wideHeader();
+  let text = header();
   // Count bytes, not UTF-16 units (region names are multi-byte), so the file never exceeds `bytes`.
   // Rows depend only on the seed and their index: a smaller `bytes` gives a prefix of a larger file.
   let written = Buffer.byteLength(text);

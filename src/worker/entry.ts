@@ -14,6 +14,7 @@ import { openChunkSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
 import { RemoteChannel } from './control-channel.js';
+import { WARM_UP_MIN_BYTES, warmUp } from './warm-up.js';
 
 export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
   if (task.started !== undefined) Atomics.store(task.started.flags, task.started.slot, 1);
@@ -25,6 +26,8 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
         return { summary: summarizeRange(fd, task.start, task.end, task.quote) };
       });
     }
+    // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
+    if (task.op === 'parse' && task.end - task.start >= WARM_UP_MIN_BYTES) warmUp();
     const sink = await openChunkSink(task.computation, channel, threadId, task.chunkIndex, true);
     return { parsed: { ...read(task, sink), partial: sink.partial() } };
   } catch (e) {

@@ -11,6 +11,7 @@ import type { FieldSlots } from '../../csv/scanner.js';
 import { BadRows } from '../bad-rows.js';
 import type { ChunkSink, SinkError } from '../sink.js';
 import { addExactAt } from './exact-sum.js';
+import { FixedSums } from './fixed-sum.js';
 import { GroupTable } from './group-table.js';
 import { newGroup, packGroups, type AggregatePartial, type GroupPartial } from './partial.js';
 import type { AggregatePlan, MeasureKind } from './plan.js';
@@ -44,6 +45,8 @@ export class AggregateSink implements ChunkSink {
   private readonly slotOf: Int32Array;
   private readonly values: Float64Array;
   private readonly singleKey: boolean;
+  /** The exact sums' fast path, one accumulator per (group, measure): index g * measures + m. */
+  private readonly fixed = new FixedSums();
 
   constructor(private readonly plan: AggregatePlan) {
     this.width = plan.width;
@@ -84,6 +87,7 @@ export class AggregateSink implements ChunkSink {
     if (group === null) return false; // a key that is not UTF-8: this.error says where
     group.rows++;
     const kinds = this.kinds;
+    const base = this.groupIndex * kinds.length;
     for (let m = 0; m < kinds.length; m++) {
       const kind = kinds[m]!;
       if (kind === KIND_COUNT) continue;
@@ -93,7 +97,8 @@ export class AggregateSink implements ChunkSink {
       if (v !== v) continue; // NULL
       group.counts[m]!++;
       if (kind === KIND_SUM || kind === KIND_MEAN) {
-        addExactAt(group.sums[m]!, this.values, slot);
+        const sum = group.sums[m]!;
+        if (!this.fixed.add(base + m, this.values, slot, sum)) addExactAt(sum, this.values, slot);
         continue;
       }
       if (kind === KIND_MIN) {
@@ -105,6 +110,10 @@ export class AggregateSink implements ChunkSink {
   }
 
   partial(): AggregatePartial {
+    const measures = this.kinds.length;
+    this.order.forEach((group, g) => {
+      for (let m = 0; m < measures; m++) this.fixed.flush(g * measures + m, group.sums[m]!);
+    });
     const packed = packGroups(this.order, this.plan.measures.length);
     return {
       ...packed,
@@ -114,11 +123,15 @@ export class AggregateSink implements ChunkSink {
     };
   }
 
+  /** The index in `order` of the group groupFor returned last. */
+  private groupIndex = 0;
+
   private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial | null {
     const groupBy = this.plan.groupBy;
     if (groupBy.length === 0) {
       // A global aggregate: one group, no key to look up.
-      if (this.order.length === 0) this.order.push(newGroup([], this.plan));
+      if (this.order.length === 0) this.addGroup([]);
+      this.groupIndex = 0;
       return this.order[0]!;
     }
     let g: number;
@@ -131,9 +144,15 @@ export class AggregateSink implements ChunkSink {
     if (g === this.order.length) {
       const key = this.decodeKey(buf, slots);
       if (key === null) return null;
-      this.order.push(newGroup(key, this.plan));
+      this.addGroup(key);
     }
+    this.groupIndex = g;
     return this.order[g]!;
+  }
+
+  private addGroup(key: string[]): void {
+    this.order.push(newGroup(key, this.plan));
+    this.fixed.ensure(this.order.length * this.kinds.length);
   }
 
   /**

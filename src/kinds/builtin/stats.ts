@@ -13,6 +13,8 @@
  *   depends only on the number of distinct values, never on chunking, so combine stays associative.
  *
  * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
+ * The engine recognises this module and runs its reduce from the record bytes (stats-bytes.ts),
+ * building the same accumulator; reduce() below is that path's definition and reference.
  */
 import { defineTask } from '../../api/tasks.js';
 import { addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
@@ -68,7 +70,7 @@ export interface StatsResult {
   columns: ColumnStats[];
 }
 
-function newColumn(): ColumnAcc {
+export function newColumn(): ColumnAcc {
   return {
     type: EMPTY,
     count: 0,
@@ -87,6 +89,20 @@ function toSketch(values: Iterable<string>): Uint8Array {
   const sketch = newSketch();
   for (const v of values) addToSketch(sketch, v);
   return sketch;
+}
+
+/** A value's type rank by the rules above, and its number (0 for text). */
+export function classify(text: string): { kind: number; value: number } {
+  const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+  return { kind, value: kind === STRING ? 0 : Number(text) };
+}
+
+/** Past the limit, the exact set becomes a sketch (of the same values). */
+export function settleDistinct(c: ColumnAcc, limit: number): void {
+  if (c.distinct !== null && c.distinct.size > limit) {
+    c.sketch = toSketch(c.distinct);
+    c.distinct = null;
+  }
 }
 
 export function addValue(c: ColumnAcc, text: string, limit: number): void {
@@ -110,10 +126,7 @@ export function addValue(c: ColumnAcc, text: string, limit: number): void {
   }
   if (c.distinct !== null) {
     c.distinct.add(text);
-    if (c.distinct.size > limit) {
-      c.sketch = toSketch(c.distinct);
-      c.distinct = null;
-    }
+    settleDistinct(c, limit);
   } else addToSketch(c.sketch!, text);
 }
 
@@ -128,10 +141,7 @@ export function mergeColumn(a: ColumnAcc, b: ColumnAcc, limit: number): ColumnAc
   if (b.strMax !== null && (a.strMax === null || b.strMax > a.strMax)) a.strMax = b.strMax;
   if (a.distinct !== null && b.distinct !== null) {
     for (const v of b.distinct) a.distinct.add(v);
-    if (a.distinct.size > limit) {
-      a.sketch = toSketch(a.distinct);
-      a.distinct = null;
-    }
+    settleDistinct(a, limit);
   } else {
     // Either side is past the limit, so the union is too: sketch both and merge registers.
     const sa = a.sketch ?? toSketch(a.distinct!);
@@ -157,7 +167,7 @@ export function columnStats(name: string, c: ColumnAcc): ColumnStats {
   };
 }
 
-function limitOf(params: StatsParams | undefined): number {
+export function limitOf(params: StatsParams | undefined): number {
   const limit = params?.distinctLimit;
   return typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0 ? limit : DEFAULT_DISTINCT_LIMIT;
 }

@@ -13,6 +13,8 @@ import { createRequire } from 'node:module';
 import { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
+import type { FieldSlots } from '../../csv/scanner.js';
+import { recordBound, writeRecord, type RecordPlan } from './record-bytes.js';
 
 export type OutputFormat = 'csv' | 'ndjson' | 'json';
 
@@ -45,6 +47,8 @@ export function csvLine(values: readonly unknown[], isHeader = false): string {
  * the thread next collects, so RSS would rise with the input.
  */
 let scratch = Buffer.allocUnsafe(64 << 10);
+/** See OutputEncoder.pending. */
+const PENDING_LIMIT = 16 << 10;
 
 export class OutputEncoder {
   rows = 0;
@@ -84,9 +88,28 @@ export class OutputEncoder {
     } catch (e) {
       throw outputError(`an output row cannot be written as JSON: ${(e as Error).message}`);
     }
-    if (this.format === 'json') this.append(',\n');
-    this.append(json);
-    if (this.format === 'ndjson') this.append('\n');
+    this.append(this.format === 'json' ? `,\n${json}` : `${json}\n`);
+  }
+
+  /**
+   * One input record written from its bytes by `plan` (the built-in select's fast path). Returns
+   * -1, or the input field whose bytes are not UTF-8 (then nothing is written).
+   */
+  addRecord(buf: Uint8Array, slots: FieldSlots, plan: RecordPlan): number {
+    if (this.pending.length > 0) this.flush();
+    const need = this.length + recordBound(slots, plan);
+    if (need > scratch.length) this.grow(need);
+    const end = writeRecord(scratch, this.length, buf, slots, plan);
+    if (end < 0) return plan.fields[-1 - end]!;
+    this.length = end;
+    this.rows++;
+    return -1;
+  }
+
+  private grow(need: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, need));
+    scratch.copy(bigger, 0, 0, this.length);
+    scratch = bigger;
   }
 
   private valuesOf(row: Record<string, unknown>): unknown[] {
@@ -104,17 +127,28 @@ export class OutputEncoder {
     return columns.map((c) => row[c]);
   }
 
+  /**
+   * Encoded rows are joined into one string of up to PENDING_LIMIT UTF-16 units before they are
+   * written as UTF-8: one native write per ~16 KiB instead of one per row (the write call was
+   * ~10% of a user transform's time in a profile).
+   */
+  private pending = '';
+
   private append(text: string): void {
-    if (this.length + text.length * 3 > scratch.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, this.length + text.length * 3));
-      scratch.copy(bigger, 0, 0, this.length);
-      scratch = bigger;
-    }
+    this.pending += text;
+    if (this.pending.length >= PENDING_LIMIT) this.flush();
+  }
+
+  private flush(): void {
+    const text = this.pending;
+    this.pending = '';
+    if (this.length + text.length * 3 > scratch.length) this.grow(this.length + text.length * 3);
     this.length += scratch.write(text, this.length);
   }
 
   /** The chunk's output, in a buffer of its own size (a view would clone the whole buffer). */
   finish(): Uint8Array {
+    if (this.pending.length > 0) this.flush();
     return Uint8Array.prototype.slice.call(scratch, 0, this.length);
   }
 }

@@ -12,7 +12,13 @@ import type { Row } from '../../api/tasks.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { ChunkmillError, messageOf, type ErrorData } from '../../errors.js';
 import { BadRows } from '../bad-rows.js';
+import type { SelectParams } from '../builtin/select.js';
+import { selectPlan } from '../builtin/select-plan.js';
+import { limitOf } from '../builtin/stats.js';
+import { StatsBytes } from '../builtin/stats-bytes.js';
+import type { StatsParams } from '../builtin/stats-params.js';
 import { OutputEncoder, type OutputFormat } from '../output/encoder.js';
+import type { RecordPlan } from '../output/record-bytes.js';
 import type { ChunkSink, SinkError } from '../sink.js';
 import { callUser, callUserAsync, type Context } from './context.js';
 import { isStringArray, loadDefinition, type AnyTask, type AnyTransform, type UserKind } from './load.js';
@@ -90,6 +96,8 @@ abstract class UserSink implements ChunkSink {
 
 export class TaskSink extends UserSink {
   private acc: unknown;
+  /** The built-in stats task's reduce from the record bytes, or null: reduce() runs per row. */
+  private readonly bytes: StatsBytes | null;
 
   constructor(
     private readonly def: AnyTask,
@@ -98,9 +106,24 @@ export class TaskSink extends UserSink {
     ctx: Context,
     quote: string,
     onBadNumber: BadNumberPolicy,
+    /** The built-in module (stats / select): its rows take the byte path. */
+    builtin = false,
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.acc = callUser('init()', () => def.init(ctx));
+    this.bytes = builtin ? new StatsBytes(width, limitOf(ctx.params as StatsParams), quote) : null;
+  }
+
+  override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
+    if (this.bytes === null || fieldCount !== this.width) return super.record(buf, slots, fieldCount, recordStart);
+    try {
+      this.bytes.record(buf, slots, this.row.at(buf, slots, fieldCount));
+    } catch (e) {
+      this.error = rowFailure(e, this.what(), recordStart);
+      return false;
+    }
+    this.rowsUsed++;
+    return true;
   }
 
   protected what(): string {
@@ -113,6 +136,7 @@ export class TaskSink extends UserSink {
   }
 
   partial(): UserPartial {
+    if (this.bytes !== null) this.acc = this.bytes.finish();
     // Checked here, where the task is named, because a reply Piscina cannot clone is rejected as a
     // bare {} with no message; and in processSerial too, so both runs fail alike.
     try {
@@ -130,6 +154,8 @@ export class TaskSink extends UserSink {
 
 export class TransformSink extends UserSink {
   private readonly encoder: OutputEncoder;
+  /** The built-in select's rows written from their bytes, or null: transform() runs per row. */
+  private readonly plan: RecordPlan | null;
 
   constructor(
     private readonly def: AnyTransform,
@@ -140,9 +166,21 @@ export class TransformSink extends UserSink {
     ctx: Context,
     quote: string,
     onBadNumber: BadNumberPolicy,
+    /** The built-in module (stats / select): its rows take the byte path. */
+    builtin = false,
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.encoder = new OutputEncoder(format, columns);
+    this.plan = builtin ? selectPlan(ctx.params as SelectParams, ctx.columns, format, quote) : null;
+  }
+
+  override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
+    if (this.plan === null || fieldCount !== this.width) return super.record(buf, slots, fieldCount, recordStart);
+    const bad = this.encoder.addRecord(buf, slots, this.plan);
+    // A field that is not UTF-8: the Row's get() raises the very error the transform would.
+    if (bad >= 0) return super.record(buf, slots, fieldCount, recordStart);
+    this.rowsUsed++;
+    return true;
   }
 
   protected what(): string {
@@ -165,6 +203,13 @@ export class TransformSink extends UserSink {
     };
   }
 }
+
+/**
+ * The built-in modules, recognised by URL (each job imports its own instance of a module, so the
+ * definition objects differ): their rows take the byte paths, with the same results.
+ */
+const STATS_URL = new URL('../builtin/stats.js', import.meta.url).href;
+const SELECT_URL = new URL('../builtin/select.js', import.meta.url).href;
 
 /**
  * Setup runs once per module instance per worker thread: an instance is keyed by the module's
@@ -198,7 +243,7 @@ export async function userSink(
   ctx.chunkIndex = chunkIndex;
   const width = work.columns.length;
   return work.kind === 'task'
-    ? new TaskSink(def as AnyTask, width, work.onBadRow, ctx, work.quote, work.onBadNumber)
+    ? new TaskSink(def as AnyTask, width, work.onBadRow, ctx, work.quote, work.onBadNumber, work.url === STATS_URL)
     : new TransformSink(
         def as AnyTransform,
         work.format ?? 'csv',
@@ -208,6 +253,7 @@ export async function userSink(
         ctx,
         work.quote,
         work.onBadNumber,
+        work.url === SELECT_URL,
       );
 }
 

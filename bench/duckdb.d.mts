@@ -1,0 +1,22 @@
+// Types of duckdb.mjs (plain JavaScript so that its whole-process runs need no TypeScript loader).
+import type { Answer } from './queries.ts';
+
+export function duckdbVersion(): string;
+export function duckdbGroupBy(path: string, threads: number): Promise<Answer>;
+export function duckdbConvertCsv(path: string, out: string, threads: number): Promise<void>;
+export function duckdbConvert(path: string, columns: readonly string[], out: string, threads: number): Promise<void>;
+
+/** SUMMARIZE's row for one column (the fields the bench compares). */
+export interface SummaryRow {
+  column: string;
+  /** DuckDB's type for the column: BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP, ... */
+  type: string;
+  min: string | null;
+  max: string | null;
+  avg: string | null;
+  /** Rows (SUMMARIZE's count counts NULLs too). */
+  count: number;
+  /** NULL (empty) fields in percent of rows, rounded to 2 decimals. */
+  nullPercentage: number;
+}
+export function duckdbSummarize(path: string, threads: number): Promise<SummaryRow[]>;

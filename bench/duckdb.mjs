@@ -1,0 +1,110 @@
+// DuckDB, through `@duckdb/node-api` (a devDependency whose native library ships inside the npm
+// package), asked the bench's three questions on the same files as chunkmill:
+//
+//   groupBy    per region, count(*) and sum(amount), the amount read as DECIMAL(18,2) so the sums
+//              are exact and compare to the cent;
+//   convert    every row to NDJSON (and to CSV) with COPY ... TO ... (FORMAT json), each value as its field text
+//              (all_varchar; an empty field as "", where DuckDB reads NULL): the very bytes
+//              `chunkmill convert --to ndjson` writes, and the bench compares the two files;
+//   summarize  SUMMARIZE over the whole file, against `chunkmill stats`.
+//
+// DuckDB is a multi-threaded C++ engine: the bar, run with as many threads as chunkmill has
+// workers. Plain JavaScript so that a whole-process run (`node bench/duckdb.mjs JOB ...`, what
+// versus.ts times) pays Node's start and DuckDB's, as `node dist/cli/main.js` does, and no
+// TypeScript loader. Types: duckdb.d.mts.
+import { resourceUsage } from 'node:process';
+import { pathToFileURL } from 'node:url';
+import { DuckDBInstance, version } from '@duckdb/node-api';
+
+export function duckdbVersion() {
+  return version();
+}
+
+const sqlString = (s) => `'${s.replaceAll("'", "''")}'`;
+const ident = (s) => `"${s.replaceAll('"', '""')}"`;
+
+/** One connection on a fresh in-memory database, closed after `fn(run)`. */
+async function withDuckdb(threads, fn) {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const connection = await instance.connect();
+  try {
+    return await fn(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS());
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The sales question: per region, count and sum of amount, as the bench's Answer. */
+export function duckdbGroupBy(path, threads) {
+  return withDuckdb(threads, async (run) => {
+    const rows = await run(
+      `SELECT region, count(*) AS orders, sum(amount) AS revenue FROM read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,2)'}) GROUP BY region`,
+    );
+    // In key order: with several threads DuckDB returns the groups in any order, and the bench
+    // compares two runs' answers as JSON.
+    rows.sort((x, y) => (String(x.region) < String(y.region) ? -1 : 1));
+    const groups = {};
+    let total = 0;
+    for (const r of rows) {
+      const count = Number(r.orders);
+      groups[String(r.region)] = { count, cents: Math.round(Number(r.revenue) * 100) };
+      total += count;
+    }
+    return { rows: total, groups };
+  });
+}
+
+/** Every row of `path` as NDJSON into `out`; `columns` is the file's header. */
+export function duckdbConvert(path, columns, out, threads) {
+  return withDuckdb(threads, async (run) => {
+    const select = columns.map((c) => `coalesce(${ident(c)}, '') AS ${ident(c)}`).join(', ');
+    await run(
+      `COPY (SELECT ${select} FROM read_csv(${sqlString(path)}, header = true, all_varchar = true)) TO ${sqlString(out)} (FORMAT json)`,
+    );
+  });
+}
+
+/**
+ * Every row as CSV into `out`, with the header. DuckDB writes a NULL (an empty field) as nothing
+ * and quotes only where needed, as chunkmill does: the files are byte-identical.
+ */
+export function duckdbConvertCsv(path, out, threads) {
+  return withDuckdb(threads, async (run) => {
+    await run(
+      `COPY (SELECT * FROM read_csv(${sqlString(path)}, header = true, all_varchar = true)) TO ${sqlString(out)} (FORMAT csv, HEADER true)`,
+    );
+  });
+}
+
+/** SUMMARIZE, one row per column, with the fields the bench compares. */
+export function duckdbSummarize(path, threads) {
+  return withDuckdb(threads, async (run) => {
+    const rows = await run(`SUMMARIZE SELECT * FROM read_csv(${sqlString(path)}, header = true)`);
+    return rows.map((r) => ({
+      column: String(r.column_name),
+      type: String(r.column_type),
+      min: r.min === null ? null : String(r.min),
+      max: r.max === null ? null : String(r.max),
+      avg: r.avg === null ? null : String(r.avg),
+      count: Number(r.count),
+      nullPercentage: Number(r.null_percentage),
+    }));
+  });
+}
+
+// As a process: node bench/duckdb.mjs groupBy|convert|convertCsv|summarize THREADS PATH [OUT COLUMNS_JSON]
+// prints {"answer": ..., "cpuMs": ..., "peakRssMiB": ...} on stdout.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [job, threadsText, path, out, columnsJson] = process.argv.slice(2);
+  const threads = Number(threadsText);
+  let answer = null;
+  if (job === 'groupBy') answer = await duckdbGroupBy(path, threads);
+  else if (job === 'convert') await duckdbConvert(path, JSON.parse(columnsJson), out, threads);
+  else if (job === 'convertCsv') await duckdbConvertCsv(path, out, threads);
+  else if (job === 'summarize') answer = await duckdbSummarize(path, threads);
+  else throw new Error(`unknown job ${JSON.stringify(job)}: groupBy, convert, convertCsv or summarize`);
+  const usage = resourceUsage();
+  const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+  process.stdout.write(`${JSON.stringify({ answer, cpuMs, peakRssMiB: usage.maxRSS / 1024 })}\n`);
+}

@@ -1,0 +1,122 @@
+/**
+ * The built-in stats task reduces records from their bytes (src/kinds/builtin/stats-bytes.ts);
+ * its results must equal those of its own reduce() on row strings (the same module run as an
+ * unrecognised copy, fixtures/tasks/stats-generic.mjs): numbers with signs, decimals, exponents,
+ * spaces and other whitespace, infinite values, text, empty and quoted fields with doubled quotes,
+ * multi-byte UTF-8; exact sets and sketches; one chunk or many; and past the per-column cache.
+ */
+import { writeFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { processDataset, processSerial, statsTask, type StatsResult } from 'chunkmill';
+import { rejectionOf } from '../helpers/errors.ts';
+import { rng } from '../helpers/random-csv.ts';
+import { tempDir } from '../helpers/tmp.ts';
+
+const tmp = tempDir();
+const generic = new URL('../../fixtures/tasks/stats-generic.mjs', import.meta.url).href;
+const VALUES = [
+  '12',
+  '-7',
+  '+3',
+  '007',
+  '-0',
+  '1.5',
+  '.25',
+  '5.',
+  '-2e3',
+  '1E-2',
+  ' 42 ',
+  '\t8',
+  '1e999',
+  '"9"',
+  '"a""b"',
+  'a"b',
+  'x',
+  'Zürich',
+  '東京',
+  '😀',
+  '',
+  '""',
+  '"1,5"',
+  '12345678901234567',
+  '0x10',
+  'NaN',
+  '1_000',
+  '"\u00a05"',
+];
+
+/** Numbers only (some of them written unusually), so the column stays numeric. */
+const NUMBERS = [
+  '-2e3',
+  '1E-2',
+  '5',
+  ' 42 ',
+  '\t8',
+  '.25',
+  '5.',
+  '+3',
+  '-0',
+  '007',
+  '12345678901234567',
+  '"7"',
+  '\u00a09',
+];
+
+function randomFile(name: string, seed: number, rows: number): string {
+  const random = rng(seed);
+  const lines = ['ints,mixed,text,nums,sci,big,exp'];
+  for (let r = 0; r < rows; r++) {
+    const pick = () => VALUES[Math.floor(random() * VALUES.length)]!;
+    const int = random() < 0.1 ? '' : String(Math.floor(random() * 200) - 100);
+    const num = random() < 0.1 ? '' : (random() * 1000 - 500).toFixed(Math.floor(random() * 4));
+    const sci = NUMBERS[Math.floor(random() * NUMBERS.length)]!;
+    const big = random() < 0.01 ? '1e999' : String(Math.floor(random() * 50));
+    const exp = random() < 0.02 ? '-2E1' : String(Math.floor(random() * 9)); // a number only by its exponent
+    lines.push([int, pick(), pick(), num, sci, big, exp].join(','));
+  }
+  const path = `${tmp.dir}/${name}.csv`;
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+const stats = (input: string, task: string, params = {}, chunkSize?: number) =>
+  (chunkSize === undefined
+    ? processSerial({ input, task, params })
+    : processDataset({ input, task, params, chunkSize, workers: 2 }).result) as Promise<{ value: StatsResult }>;
+
+test('random values: the same profile as reduce(), in one chunk and in many', async () => {
+  const input = randomFile('random', 5, 3000);
+  for (const params of [{}, { distinctLimit: 20 }]) {
+    const want = (await stats(input, generic, params)).value;
+    expect((await stats(input, statsTask.url, params)).value).toEqual(want);
+    expect((await stats(input, statsTask.url, params, 700)).value).toEqual(want);
+  }
+  const { value } = await stats(input, statsTask.url);
+  expect(value.columns.map((c) => c.type)).toEqual([
+    'integer',
+    'string',
+    'string',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
+});
+
+test('a column with more distinct values than the per-column cache holds', async () => {
+  const path = `${tmp.dir}/unique.csv`;
+  const lines = ['id,half'];
+  for (let i = 0; i < 70_000; i++) lines.push(`${i * 7 - 3},${i % 2 === 0 ? i / 4 : 'odd'}`);
+  writeFileSync(path, lines.join('\n') + '\n');
+  for (const params of [{}, { distinctLimit: 100_000 }]) {
+    expect((await stats(path, statsTask.url, params)).value).toEqual((await stats(path, generic, params)).value);
+  }
+});
+
+test('a field that is not UTF-8: the same error at the same place', async () => {
+  const input = `${tmp.dir}/bad.csv`;
+  writeFileSync(input, Buffer.concat([Buffer.from('a,b\n1,x\n2,y'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]));
+  const [fast, slow] = [await rejectionOf(stats(input, statsTask.url)), await rejectionOf(stats(input, generic))];
+  expect(fast.code).toBe('ERR_CSV_INVALID_UTF8');
+  expect(fast.toData()).toEqual(slow.toData());
+});
