@@ -130,8 +130,9 @@ export class StartForm {
         headers: { 'content-type': file.type || 'application/octet-stream' },
       });
       const uploaded = (await response.json()) as { name: string; bytes: number };
-      this.uploadStatus.textContent = `uploaded ${uploaded.name} (${fmt.bytes(uploaded.bytes)})`;
+      // The file list first: "uploaded" means the form offers the file and its columns.
       await this.refresh(uploaded.name);
+      this.uploadStatus.textContent = `uploaded ${uploaded.name} (${fmt.bytes(uploaded.bytes)})`;
     } catch (e) {
       this.uploadStatus.textContent = '';
       this.error.textContent = e instanceof Error ? e.message : String(e);
