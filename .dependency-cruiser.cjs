@@ -7,7 +7,8 @@
  *                                plan  <-  schedule  <-  job  <-  engine  <-  index  <-  cli
  *                                  ^           |         |          ^
  *                                  |         exec  <-  cluster      |   (exec: the Executor seam; exec/protocol.ts is
- *                                  |                                |    types only. cluster: the executor via Redis)
+ *                                  |                                |    types only. cluster: the executor via Redis,
+ *                                  |                                |    for job and engine)
  *                                  └──  queue  <────────────────────┘   (store <- queue <- engine)
  *
  * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
@@ -56,7 +57,7 @@ module.exports = {
     layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'cluster']),
     layer('store', ['api']),
     layer('queue', ['api', 'plan', 'store']),
-    layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue']),
+    layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue', 'cluster']),
     {
       name: 'worker-entry-is-loaded-by-url',
       comment:

@@ -1,6 +1,8 @@
 /**
  * The consumer side: a long-lived engine that claims jobs from a store and runs them on one warm
- * executor (a Piscina pool made at start, or one the caller gives) for its whole life.
+ * executor (a Piscina pool made at start, or one the caller gives) for its whole life, its jobs'
+ * chunks shared fairly (exec/fair-share.ts); or, with `cluster`, on `chunkmill worker` processes
+ * through Redis, over one connection kept for the engine's life (each job its own executor).
  *
  * One loop, every `pollInterval` ms (and at once when a queue in this process adds a job):
  *   - claim due jobs while fewer than `concurrency` run (recovered leases first, then priority,
@@ -15,10 +17,12 @@ import { EventEmitter } from 'node:events';
 import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
+import type { ClusterOptions } from '../api/cluster-options.js';
+import type { ClusterExecutorSource } from '../cluster/cluster-source.js';
 import { invalidOption } from '../errors.js';
 import type { Executor } from '../exec/executor.js';
-import { FairShare } from '../exec/fair-share.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
+import { resolveCluster } from '../plan/cluster-options.js';
 import { openStore } from '../queue/queue.js';
 import { nextRun } from '../queue/repeat.js';
 import type { JobStore } from '../store/job-store.js';
@@ -26,6 +30,7 @@ import { journaledJobs, removeJournal } from '../store/journals.js';
 import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
+import { clusterRunner, type Runner, sharedRunner } from './runner.js';
 import { Ticker } from './ticker.js';
 
 export interface EngineOptions {
@@ -49,10 +54,18 @@ export interface EngineOptions {
   /** Memory limits of each pool thread (per job they cannot apply: the pool is shared). */
   workerResourceLimits?: ResourceLimits;
   /**
-   * An executor to run every job's chunks on instead of a pool of the engine's own (for example
-   * a cluster executor). The caller owns it: close() does not destroy it.
+   * An executor to run every job's chunks on instead of a pool of the engine's own (anything
+   * behind the Executor seam, src/exec/executor.ts). The caller owns it: close() does not destroy it.
    */
   executor?: Executor;
+  /**
+   * Run every job's chunks on `chunkmill worker` processes through BullMQ on Redis (docs/cluster.md)
+   * instead of a pool of the engine's own. createEngine connects first (ERR_CLUSTER_UNREACHABLE
+   * within `connectTimeout`). Jobs stay queued while no worker of this chunkmill version is
+   * connected, and a job uses the threads of the workers there when it starts (its `workers`
+   * caps them). Not with `executor`, `workers` or `workerResourceLimits`: the threads are the workers'.
+   */
+  cluster?: ClusterOptions;
   /** This engine's name in leases and logs. @default host:pid:random */
   id?: string;
 }
@@ -68,15 +81,27 @@ export interface EngineEvents {
 }
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  return new Engine(options);
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
+  const cluster = resolveCluster(options.cluster, options);
+  if (cluster === undefined) return new Engine(options);
+  for (const name of ['executor', 'workers'] as const)
+    if (options[name] !== undefined)
+      throw invalidOption(name, "not with cluster: an engine on a cluster runs its jobs on the cluster's workers");
+  // Loaded here: BullMQ and ioredis cost every local engine's start-up ~0.3 s.
+  const { ClusterExecutorSource } = await import('../cluster/cluster-source.js');
+  const source = await ClusterExecutorSource.connect(cluster);
+  try {
+    return new Engine(options, source);
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
   readonly id: string;
   readonly store: JobStore;
-  private readonly executor: Executor;
-  private readonly ownsExecutor: boolean;
-  private readonly share: FairShare;
+  private readonly runner: Runner;
   private readonly runs = new Map<string, JobRun>();
   private readonly ticker: Ticker;
   private readonly unsubscribe: () => void;
@@ -92,9 +117,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly retention: number | undefined;
 
   /** @internal use createEngine() */
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions, cluster?: ClusterExecutorSource) {
     super();
-    if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
     this.concurrency = positive('concurrency', options.concurrency, 2);
     this.leaseMs = positive('leaseMs', options.leaseMs, 15_000);
     this.writeInterval = positive('writeInterval', options.writeInterval, 250);
@@ -102,14 +126,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.retention = options.retention === undefined ? undefined : positive('retention', options.retention, 0);
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.store = openStore(options.store);
-    this.ownsExecutor = options.executor === undefined;
-    this.executor =
-      options.executor ??
-      new PiscinaExecutor({
-        threads: positive('workers', options.workers, availableParallelism()),
-        resourceLimits: options.workerResourceLimits,
-      });
-    this.share = new FairShare(this.executor);
+    this.runner =
+      cluster !== undefined
+        ? clusterRunner(cluster)
+        : sharedRunner(
+            options.executor ??
+              new PiscinaExecutor({
+                threads: positive('workers', options.workers, availableParallelism()),
+                resourceLimits: options.workerResourceLimits,
+              }),
+            options.executor === undefined,
+          );
     this.cleanJournals();
     this.ticker = new Ticker(pollInterval, () => this.tick());
     this.unsubscribe = onAdded(this.store.location, () => this.ticker.now());
@@ -138,7 +165,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.ticker.stop();
     this.unsubscribe();
     await this.writes.catch(() => {});
-    if (this.ownsExecutor) await (this.executor as PiscinaExecutor).destroy();
+    await this.runner.close();
     await this.store.close();
   }
 
@@ -182,13 +209,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     while (this.closing === null && this.runs.size < this.concurrency) {
+      const threads = this.runner.threads();
+      if (threads === 0) return; // a cluster with no worker: the jobs wait queued, for any engine
       const claim = await this.serial(() => this.store.claim(this.id, this.leaseMs, now));
       if (claim === null) return;
       const run = new JobRun(claim, {
         store: this.store,
         owner: this.id,
-        executors: this.share.source(),
-        threads: this.executor.threads,
+        executors: this.runner.executors(),
+        threads,
         serial: (write) => this.serial(write),
       });
       this.runs.set(run.id, run);

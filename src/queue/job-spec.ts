@@ -20,7 +20,7 @@ const REFUSED: Record<string, string> = {
   workerResourceLimits:
     "applies to a pool's threads, and an engine's pool is shared by its jobs: give it to createEngine()",
   checkpoint: 'the engine keeps a checkpoint journal for every job itself (next to the store)',
-  cluster: "a queued job runs on its engine's pool; run it with processDataset or the CLI's --cluster instead",
+  cluster: 'a queued job runs where its engine runs: start the engine (or chunkmill serve) with --cluster instead',
 };
 
 type Stored<T> = Omit<T, 'input' | 'signal' | 'workerResourceLimits' | 'checkpoint' | 'cluster'> & {

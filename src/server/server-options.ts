@@ -7,6 +7,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ChunkmillError, invalidOption } from '../errors.js';
+import type { ClusterOptions } from '../index.js';
 import { isLoopback } from './access.js';
 
 export interface ServerOptions {
@@ -22,8 +23,13 @@ export interface ServerOptions {
   host?: string;
   /** The bearer token every /api request and /metrics must carry (at least 16 characters). @default none */
   token?: string;
-  /** Worker threads of the engine's pool. @default os.availableParallelism() */
+  /** Worker threads of the engine's pool (not with `cluster`). @default os.availableParallelism() */
   workers?: number;
+  /**
+   * Run the jobs' chunks on `chunkmill worker` processes through this Redis instead of the
+   * engine's own pool (docs/cluster.md): the engine's `cluster` option. @default none: a local pool
+   */
+  cluster?: ClusterOptions;
   /** Jobs run at once. @default 2 */
   concurrency?: number;
   /** Milliseconds a dead server's running jobs wait before another engine takes them over. @default 15000 */
@@ -38,9 +44,12 @@ export interface ServerOptions {
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'tasksDir'>> & {
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'tasksDir' | 'workers' | 'cluster'>> & {
   token: string | undefined;
   tasksDir: string | null;
+  /** Undefined with a cluster: the threads are its workers'. */
+  workers: number | undefined;
+  cluster: ClusterOptions | undefined;
 };
 
 /** 16 characters: a token short enough to guess has no place on an exposed server. */
@@ -71,7 +80,11 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     port: integer('port', options.port, 8080, 0, 65_535),
     host,
     token,
-    workers: integer('workers', options.workers, availableParallelism(), 1, 1024),
+    workers:
+      options.cluster === undefined
+        ? integer('workers', options.workers, availableParallelism(), 1, 1024)
+        : notWith('workers', options.workers),
+    cluster: options.cluster,
     concurrency: integer('concurrency', options.concurrency, 2, 1, 1024),
     leaseMs: integer('leaseMs', options.leaseMs, 15_000, 100, 3_600_000),
     bodyLimit: integer('bodyLimit', options.bodyLimit, 1 << 20, 1, 1 << 30),
@@ -79,6 +92,12 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 15_000, 10, 3_600_000),
     logLevel,
   };
+}
+
+/** An option the cluster makes meaningless: refused rather than ignored. */
+function notWith(name: string, value: unknown): undefined {
+  if (value !== undefined) throw invalidOption(name, "not with cluster: the jobs run on the cluster's worker threads");
+  return undefined;
 }
 
 function nonEmpty(name: string, value: unknown): string {

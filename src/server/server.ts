@@ -57,7 +57,7 @@ export class ChunkmillServer {
     try {
       engine = await createEngine({
         store: opts.store,
-        workers: opts.workers,
+        ...(opts.cluster === undefined ? { workers: opts.workers } : { cluster: opts.cluster }),
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
       });

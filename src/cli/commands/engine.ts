@@ -13,18 +13,24 @@ export function engineCommand(): Command {
     .description("run the store's jobs until Ctrl-C: a long-lived engine with a warm pool")
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
     .option('-c, --concurrency <n>', 'jobs at once (default: 2)', parseWorkers)
+    .option(
+      '--cluster <url>',
+      "run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool",
+    )
     .option('-q, --quiet', 'print nothing per job')
     .addHelpText(
       'after',
       examples([
         'chunkmill engine --store jobs.db --workers 8 --concurrency 2',
+        'chunkmill engine --store jobs.db --cluster redis://10.0.0.5:6379   # chunks on chunkmill worker processes',
         'chunkmill submit --store jobs.db aggregate sales.csv -g region --sum amount   # from another terminal',
       ]),
     )
-    .action(async (o: { store: string; workers?: number; concurrency?: number; quiet?: boolean }) => {
+    .action(async (o: { store: string; workers?: number; concurrency?: number; cluster?: string; quiet?: boolean }) => {
       const engine = await createEngine({
         store: o.store,
         ...(o.workers ? { workers: o.workers } : {}),
+        ...(o.cluster === undefined ? {} : { cluster: { redis: o.cluster } }),
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       });
       const say = (line: string) => o.quiet || process.stderr.write(`chunkmill: ${line}\n`);

@@ -17,6 +17,7 @@ interface ServeFlags {
   tasksDir?: string;
   workers?: number;
   concurrency?: number;
+  cluster?: string;
   tokenFile?: string;
   leaseMs?: number;
   maxUpload?: number;
@@ -39,6 +40,10 @@ export function serveCommand(): Command {
     .option('--tasks-dir <dir>', 'run task and transform modules from here, by name (default: none)')
     .option('-w, --workers <n>', 'worker threads of the pool (default: the number of cores)', parseWorkers)
     .option('--concurrency <n>', 'jobs run at once (default: 2)', parseWorkers)
+    .option(
+      '--cluster <url>',
+      "run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool",
+    )
     .option('--token-file <file>', 'a file holding the bearer token (default: $CHUNKMILL_TOKEN)')
     .option(
       '--lease-ms <ms>',
@@ -60,6 +65,7 @@ export function serveCommand(): Command {
     examples([
       'chunkmill serve --data-dir ./data',
       'CHUNKMILL_TOKEN=$(openssl rand -hex 24) chunkmill serve --host 0.0.0.0 --data-dir ./data --tasks-dir ./tasks',
+      'chunkmill serve --data-dir /mnt/shared --cluster redis://10.0.0.5:6379',
       '',
       'The dashboard is at http://127.0.0.1:8080/; the API under /api (docs/server.md).',
       'Without a token it listens on loopback only. SIGTERM or Ctrl-C: running jobs keep their',
@@ -78,6 +84,7 @@ export function serveCommand(): Command {
       host: o.host,
       token: readToken(o.tokenFile),
       workers: o.workers,
+      ...(o.cluster === undefined ? {} : { cluster: { redis: o.cluster } }),
       concurrency: o.concurrency,
       leaseMs: o.leaseMs,
       uploadLimit: o.maxUpload,

@@ -1,0 +1,38 @@
+/**
+ * Where an engine's jobs get their executors: one executor shared fairly by the running jobs
+ * (the engine's own pool, or the caller's), or a cluster's source, from which each job acquires
+ * an executor of its own.
+ */
+import type { ClusterExecutorSource } from '../cluster/cluster-source.js';
+import type { Executor, ExecutorSource } from '../exec/executor.js';
+import { FairShare } from '../exec/fair-share.js';
+import type { PiscinaExecutor } from '../exec/piscina-executor.js';
+
+/** Where an engine's jobs get their executors, and how many threads there are to share. */
+export interface Runner {
+  executors(): ExecutorSource;
+  /** Threads a job may use now: 0 holds the queue (a cluster with no worker yet). */
+  threads(): number;
+  close(): Promise<void>;
+}
+
+/** One executor (the engine's own pool, or the caller's) shared fairly by the running jobs. */
+export function sharedRunner(executor: Executor, owned: boolean): Runner {
+  const share = new FairShare(executor);
+  return {
+    executors: () => share.source(),
+    threads: () => executor.threads,
+    close: async () => {
+      if (owned) await (executor as PiscinaExecutor).destroy();
+    },
+  };
+}
+
+/**
+ * A cluster: each job acquires its own executor from the one source (its own items, cancel and
+ * clean-up); their items meet in the cluster's queue, where the workers take them in the order
+ * added, each job keeping at most two per thread in flight.
+ */
+export function clusterRunner(source: ClusterExecutorSource): Runner {
+  return { executors: () => source, threads: () => source.threads(), close: () => source.close() };
+}
