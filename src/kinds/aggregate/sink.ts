@@ -4,16 +4,19 @@
  *
  * Hot path: one record at a time, touching only the bytes of the group and measure columns.
  * Groups are found by their key bytes (group-table.ts); the UTF-8 text is decoded once, when a
- * group first appears.
+ * group first appears. A group's figures live in columns (typed arrays indexed by group, or by
+ * group * measures + measure; an exact sum object only for a sum or a mean), the very layout of
+ * the partial: a new group allocates nothing but its key strings, and the partial is a copy of
+ * the columns' used part.
  */
 import { decodeField, InvalidUtf8Error, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { BadRows } from '../bad-rows.js';
 import type { ChunkSink, SinkError } from '../sink.js';
-import { addExactAt } from './exact-sum.js';
+import { addExactAt, type ExactSum, newExactSum } from './exact-sum.js';
 import { FixedSums } from './fixed-sum.js';
 import { GroupTable } from './group-table.js';
-import { newGroup, packGroups, type AggregatePartial, type GroupPartial } from './partial.js';
+import type { AggregatePartial } from './partial.js';
 import type { AggregatePlan, MeasureKind } from './plan.js';
 
 const KIND_COUNT = 0;
@@ -30,9 +33,19 @@ const KIND_CODES: Record<MeasureKind, number> = {
 };
 
 export class AggregateSink implements ChunkSink {
-  /** Groups in order of first appearance; the table maps key bytes to an index here. */
-  readonly order: GroupPartial[] = [];
+  /** Groups are numbered in order of first appearance; the table maps key bytes to that number. */
   private readonly table = new GroupTable();
+  private groups = 0;
+  /** groupBy.length key strings per group. */
+  private readonly keys: string[] = [];
+  /** Rows per group; then per (group, measure): non-NULL values, and min / max. */
+  private rowsOf = new Float64Array(16);
+  private counts: Float64Array;
+  private extremes: Float64Array;
+  /** Per (group, measure): the exact sum of a sum or mean measure, else undefined. */
+  private readonly sums: (ExactSum | undefined)[] = [];
+  /** The initial extreme of each measure (+-Infinity for min / max: the first value wins). */
+  private readonly start: Float64Array;
   private scratch = Buffer.allocUnsafe(256);
   rowsUsed = 0;
   valuesSkipped = 0;
@@ -55,6 +68,11 @@ export class AggregateSink implements ChunkSink {
     this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
     this.values = new Float64Array(plan.numericColumns.length);
     this.singleKey = plan.groupBy.length === 1;
+    this.counts = new Float64Array(16 * plan.measures.length);
+    this.extremes = new Float64Array(16 * plan.measures.length);
+    this.start = Float64Array.from(plan.measures, (m) =>
+      m.kind === 'min' ? Infinity : m.kind === 'max' ? -Infinity : 0,
+    );
   }
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
@@ -83,11 +101,13 @@ export class AggregateSink implements ChunkSink {
       }
     }
 
-    const group = this.groupFor(buf, slots);
-    if (group === null) return false; // a key that is not UTF-8: this.error says where
-    group.rows++;
+    const g = this.groupFor(buf, slots);
+    if (g < 0) return false; // a key that is not UTF-8: this.error says where
+    this.rowsOf[g]!++;
     const kinds = this.kinds;
-    const base = this.groupIndex * kinds.length;
+    const base = g * kinds.length;
+    const counts = this.counts;
+    const extremes = this.extremes;
     for (let m = 0; m < kinds.length; m++) {
       const kind = kinds[m]!;
       if (kind === KIND_COUNT) continue;
@@ -95,44 +115,63 @@ export class AggregateSink implements ChunkSink {
       const v = this.values[slot]!;
       // biome-ignore lint/suspicious/noSelfCompare: NaN marks NULL; a self-compare tests it without a call per value
       if (v !== v) continue; // NULL
-      group.counts[m]!++;
+      const i = base + m;
+      counts[i]!++;
       if (kind === KIND_SUM || kind === KIND_MEAN) {
-        const sum = group.sums[m]!;
-        if (!this.fixed.add(base + m, this.values, slot, sum)) addExactAt(sum, this.values, slot);
+        const sum = this.sums[i]!;
+        if (!this.fixed.add(i, this.values, slot, sum)) addExactAt(sum, this.values, slot);
         continue;
       }
       if (kind === KIND_MIN) {
-        if (v < group.extremes[m]!) group.extremes[m] = v;
-      } else if (v > group.extremes[m]!) group.extremes[m] = v;
+        if (v < extremes[i]!) extremes[i] = v;
+      } else if (v > extremes[i]!) extremes[i] = v;
     }
     this.rowsUsed++;
     return true;
   }
 
+  /** The groups in order of first appearance, packed (the columns' used part, copied). */
   partial(): AggregatePartial {
-    const measures = this.kinds.length;
-    this.order.forEach((group, g) => {
-      for (let m = 0; m < measures; m++) this.fixed.flush(g * measures + m, group.sums[m]!);
-    });
-    const packed = packGroups(this.order, this.plan.measures.length);
+    const n = this.groups * this.kinds.length;
+    let values = 0;
+    for (let i = 0; i < n; i++) {
+      const sum = this.sums[i];
+      if (sum === undefined) continue;
+      this.fixed.flush(i, sum);
+      values += sum.small.length + sum.big.length;
+    }
+    const sumSizes = new Int32Array(2 * n);
+    const sumValues = new Float64Array(values);
+    let v = 0;
+    for (let i = 0; i < n; i++) {
+      const sum = this.sums[i];
+      if (sum === undefined) continue;
+      sumSizes[2 * i] = sum.small.length;
+      sumSizes[2 * i + 1] = sum.big.length;
+      sumValues.set(sum.small, v);
+      sumValues.set(sum.big, v + sum.small.length);
+      v += sum.small.length + sum.big.length;
+    }
     return {
-      ...packed,
+      keys: this.keys.slice(),
+      rows: this.rowsOf.slice(0, this.groups),
+      counts: this.counts.slice(0, n),
+      extremes: this.extremes.slice(0, n),
+      sumSizes,
+      sumValues,
       rowsUsed: this.rowsUsed,
       rowsRejected: this.badRows.rejected,
       valuesSkipped: this.valuesSkipped,
     };
   }
 
-  /** The index in `order` of the group groupFor returned last. */
-  private groupIndex = 0;
-
-  private groupFor(buf: Buffer, slots: FieldSlots): GroupPartial | null {
+  /** The record's group number (adding the group if new); -1 for a key that is not UTF-8. */
+  private groupFor(buf: Buffer, slots: FieldSlots): number {
     const groupBy = this.plan.groupBy;
     if (groupBy.length === 0) {
       // A global aggregate: one group, no key to look up.
-      if (this.order.length === 0) this.addGroup([]);
-      this.groupIndex = 0;
-      return this.order[0]!;
+      if (this.groups === 0) this.addGroup([]);
+      return 0;
     }
     let g: number;
     const c = groupBy[0]!;
@@ -141,18 +180,39 @@ export class AggregateSink implements ChunkSink {
     } else {
       g = this.table.findOrAdd(this.scratch, 0, this.composeKey(buf, slots));
     }
-    if (g === this.order.length) {
+    if (g === this.groups) {
       const key = this.decodeKey(buf, slots);
-      if (key === null) return null;
+      if (key === null) return -1;
       this.addGroup(key);
     }
-    this.groupIndex = g;
-    return this.order[g]!;
+    return g;
   }
 
   private addGroup(key: string[]): void {
-    this.order.push(newGroup(key, this.plan));
-    this.fixed.ensure(this.order.length * this.kinds.length);
+    const m = this.kinds.length;
+    const g = this.groups++;
+    if (g === this.rowsOf.length) this.grow();
+    for (const k of key) this.keys.push(k);
+    for (let k = 0; k < m; k++) {
+      this.extremes[g * m + k] = this.start[k]!;
+      const kind = this.kinds[k]!;
+      this.sums.push(kind === KIND_SUM || kind === KIND_MEAN ? newExactSum() : undefined);
+    }
+    this.fixed.ensure(this.groups * m);
+  }
+
+  /** Doubles the columns' room (new slots are 0). */
+  private grow(): void {
+    const m = this.kinds.length;
+    const room = this.rowsOf.length * 2;
+    const larger = (a: Float64Array, per: number) => {
+      const b = new Float64Array(room * per);
+      b.set(a);
+      return b;
+    };
+    this.rowsOf = larger(this.rowsOf, 1);
+    this.counts = larger(this.counts, m);
+    this.extremes = larger(this.extremes, m);
   }
 
   /**
