@@ -3,40 +3,27 @@
  * into result rows. Merging in chunk order keeps groups in order of first appearance in the file,
  * and every measure's merge is exact, so the rows do not depend on chunk size or worker count.
  *
- * The merged state is columnar, like the partials: one index per group (in order of first
- * appearance), its figures in growable typed arrays (group-major, index g * measures + m), and an
- * exact sum object only where a measure is a sum or a mean. A group therefore costs a Map entry
- * and its key, not an object and four arrays: with a million groups the object-per-group merge
- * spent most of its time in the garbage collector (8.4 s for a 1,000,000-group count, against
- * the figures in the commit that made it columnar).
+ * The merged groups live in columns (group-columns.ts), as in the partials.
  */
-import { exactSumValue, type ExactSum, mergePacked, newExactSum } from './exact-sum.js';
+import { exactSumValue, mergePacked } from './exact-sum.js';
+import { GroupColumns } from './group-columns.js';
 import type { AggregatePartial } from './partial.js';
 import type { AggregatePlan } from './plan.js';
 
 export class AggregateMerger {
   /** A group's id (idOf) to its index. */
   private readonly index = new Map<string, number>();
-  /** groupBy.length key strings per group. */
-  private readonly keys: string[] = [];
-  /** Per group, then per (group, measure). */
-  private rowsOf = new Float64Array(0);
-  private counts = new Float64Array(0);
-  private extremes = new Float64Array(0);
-  /** Per (group, measure): the exact sum of a sum or mean measure, else undefined. */
-  private readonly sums: (ExactSum | undefined)[] = [];
-  private size = 0;
+  private readonly groups: GroupColumns;
   /** Groups [0, indexed) are in `index`; the rest are the first partial's, indexed when a second comes. */
   private indexed = 0;
-  /** The initial extreme of each measure (+-Infinity for min / max: the first value wins). */
-  private readonly start: Float64Array;
   rowsUsed = 0;
   rowsRejected = 0;
   valuesSkipped = 0;
 
   constructor(private readonly plan: AggregatePlan) {
-    this.start = Float64Array.from(plan.measures, (m) =>
-      m.kind === 'min' ? Infinity : m.kind === 'max' ? -Infinity : 0,
+    this.groups = new GroupColumns(
+      plan.measures.map((m) => m.kind),
+      plan.groupBy.length,
     );
   }
 
@@ -52,36 +39,37 @@ export class AggregateMerger {
     // A partial's groups are distinct (its sink keyed them), so the first partial's need no
     // lookup: its groups are added as they come, and indexed only if another partial follows
     // (a one-chunk job, and the serial path, never build the index).
-    const first = this.size === 0;
-    if (!first) this.indexUpTo(this.size);
+    const groups = this.groups;
+    const first = groups.size === 0;
+    if (!first) this.indexUpTo(groups.size);
     let v = 0; // read position in sumValues
     for (let g = 0; g < partial.rows.length; g++) {
       let at: number | undefined;
-      if (first) at = this.addGroup(pk, g * width);
+      if (first) at = groups.add(pk, g * width);
       else {
         const id = this.idOf(pk, g * width);
         at = this.index.get(id);
         if (at === undefined) {
-          at = this.addGroup(pk, g * width);
+          at = groups.add(pk, g * width);
           this.index.set(id, at);
           this.indexed++;
         }
       }
-      this.rowsOf[at]! += partial.rows[g]!;
+      groups.rows[at]! += partial.rows[g]!;
       for (let k = 0; k < m; k++) {
         const i = g * m + k;
         const j = at * m + k;
-        this.counts[j]! += partial.counts[i]!;
+        groups.counts[j]! += partial.counts[i]!;
         const small = partial.sumSizes[2 * i]!;
         const big = partial.sumSizes[2 * i + 1]!;
         const kind = measures[k]!.kind;
-        if (kind === 'sum' || kind === 'mean') mergePacked(this.sums[j]!, partial.sumValues, v, small, big);
+        if (kind === 'sum' || kind === 'mean') mergePacked(groups.sums[j]!, partial.sumValues, v, small, big);
         // Strict compares, as in the sink: of tied values (0 and -0) the earlier one stays, so
         // parallel equals serial. (Math.min would prefer -0 wherever it is.)
         else if (kind === 'min') {
-          if (partial.extremes[i]! < this.extremes[j]!) this.extremes[j] = partial.extremes[i]!;
+          if (partial.extremes[i]! < groups.extremes[j]!) groups.extremes[j] = partial.extremes[i]!;
         } else if (kind === 'max') {
-          if (partial.extremes[i]! > this.extremes[j]!) this.extremes[j] = partial.extremes[i]!;
+          if (partial.extremes[i]! > groups.extremes[j]!) groups.extremes[j] = partial.extremes[i]!;
         }
         v += small + big;
       }
@@ -91,7 +79,8 @@ export class AggregateMerger {
   /** One object per group (one global row when there is no group-by, even for no input rows). */
   rows(): Record<string, string | number | null>[] {
     const plan = this.plan;
-    if (this.size === 0 && plan.groupBy.length === 0) this.addGroup([], 0);
+    const groups = this.groups;
+    if (groups.size === 0 && plan.groupBy.length === 0) groups.add([], 0);
     const width = plan.groupBy.length;
     const m = plan.measures.length;
     const names = [...plan.groupBy.map((col) => plan.columnNames[col]!), ...plan.measures.map((x) => x.name)];
@@ -103,20 +92,20 @@ export class AggregateMerger {
       : (row: Record<string, unknown>, name: string, value: unknown) => {
           row[name] = value;
         };
-    const out = new Array<Record<string, string | number | null>>(this.size);
-    for (let g = 0; g < this.size; g++) {
+    const out = new Array<Record<string, string | number | null>>(groups.size);
+    for (let g = 0; g < groups.size; g++) {
       const row: Record<string, string | number | null> = {};
-      for (let k = 0; k < width; k++) set(row, names[k]!, this.keys[g * width + k]!);
+      for (let k = 0; k < width; k++) set(row, names[k]!, groups.keys[g * width + k]!);
       for (let k = 0; k < m; k++) {
         const j = g * m + k;
-        const n = this.counts[j]!;
+        const n = groups.counts[j]!;
         const measure = plan.measures[k]!;
         let value: number | null;
-        if (measure.kind === 'count') value = this.rowsOf[g]!;
+        if (measure.kind === 'count') value = groups.rows[g]!;
         else if (n === 0) value = null;
-        else if (measure.kind === 'sum') value = exactSumValue(this.sums[j]!);
-        else if (measure.kind === 'mean') value = exactSumValue(this.sums[j]!) / n;
-        else value = this.extremes[j]!;
+        else if (measure.kind === 'sum') value = exactSumValue(groups.sums[j]!);
+        else if (measure.kind === 'mean') value = exactSumValue(groups.sums[j]!) / n;
+        else value = groups.extremes[j]!;
         set(row, measure.name, value);
       }
       out[g] = row;
@@ -135,36 +124,7 @@ export class AggregateMerger {
 
   private indexUpTo(end: number): void {
     const width = this.plan.groupBy.length;
-    for (; this.indexed < end; this.indexed++) this.index.set(this.idOf(this.keys, this.indexed * width), this.indexed);
-  }
-
-  /** A new group with the key at keys[from...]: its index. */
-  private addGroup(keys: readonly string[], from: number): number {
-    const plan = this.plan;
-    const width = plan.groupBy.length;
-    const m = plan.measures.length;
-    const g = this.size++;
-    if (g === this.rowsOf.length) this.grow();
-    for (let k = 0; k < width; k++) this.keys.push(keys[from + k]!);
-    for (let k = 0; k < m; k++) {
-      this.extremes[g * m + k] = this.start[k]!;
-      const kind = plan.measures[k]!.kind;
-      this.sums.push(kind === 'sum' || kind === 'mean' ? newExactSum() : undefined);
-    }
-    return g;
-  }
-
-  /** Doubles the typed arrays' room (new slots are 0). */
-  private grow(): void {
-    const m = this.plan.measures.length;
-    const room = Math.max(64, this.rowsOf.length * 2);
-    const larger = (a: Float64Array, per: number) => {
-      const b = new Float64Array(room * per);
-      b.set(a);
-      return b;
-    };
-    this.rowsOf = larger(this.rowsOf, 1);
-    this.counts = larger(this.counts, m);
-    this.extremes = larger(this.extremes, m);
+    for (; this.indexed < end; this.indexed++)
+      this.index.set(this.idOf(this.groups.keys, this.indexed * width), this.indexed);
   }
 }

@@ -4,17 +4,16 @@
  *
  * Hot path: one record at a time, touching only the bytes of the group and measure columns.
  * Groups are found by their key bytes (group-table.ts); the UTF-8 text is decoded once, when a
- * group first appears. A group's figures live in columns (typed arrays indexed by group, or by
- * group * measures + measure; an exact sum object only for a sum or a mean), the very layout of
- * the partial: a new group allocates nothing but its key strings, and the partial is a copy of
- * the columns' used part.
+ * group first appears. A group's figures live in columns (group-columns.ts), the layout of the
+ * partial, which is a copy of their used part.
  */
 import { decodeField, InvalidUtf8Error, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { BadRows } from '../bad-rows.js';
 import type { ChunkSink, SinkError } from '../sink.js';
-import { addExactAt, type ExactSum, newExactSum } from './exact-sum.js';
+import { addExactAt } from './exact-sum.js';
 import { FixedSums } from './fixed-sum.js';
+import { GroupColumns } from './group-columns.js';
 import { GroupTable } from './group-table.js';
 import type { AggregatePartial } from './partial.js';
 import type { AggregatePlan, MeasureKind } from './plan.js';
@@ -35,17 +34,7 @@ const KIND_CODES: Record<MeasureKind, number> = {
 export class AggregateSink implements ChunkSink {
   /** Groups are numbered in order of first appearance; the table maps key bytes to that number. */
   private readonly table = new GroupTable();
-  private groups = 0;
-  /** groupBy.length key strings per group. */
-  private readonly keys: string[] = [];
-  /** Rows per group; then per (group, measure): non-NULL values, and min / max. */
-  private rowsOf = new Float64Array(16);
-  private counts: Float64Array;
-  private extremes: Float64Array;
-  /** Per (group, measure): the exact sum of a sum or mean measure, else undefined. */
-  private readonly sums: (ExactSum | undefined)[] = [];
-  /** The initial extreme of each measure (+-Infinity for min / max: the first value wins). */
-  private readonly start: Float64Array;
+  private readonly groups: GroupColumns;
   private scratch = Buffer.allocUnsafe(256);
   rowsUsed = 0;
   valuesSkipped = 0;
@@ -68,10 +57,9 @@ export class AggregateSink implements ChunkSink {
     this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
     this.values = new Float64Array(plan.numericColumns.length);
     this.singleKey = plan.groupBy.length === 1;
-    this.counts = new Float64Array(16 * plan.measures.length);
-    this.extremes = new Float64Array(16 * plan.measures.length);
-    this.start = Float64Array.from(plan.measures, (m) =>
-      m.kind === 'min' ? Infinity : m.kind === 'max' ? -Infinity : 0,
+    this.groups = new GroupColumns(
+      plan.measures.map((m) => m.kind),
+      plan.groupBy.length,
     );
   }
 
@@ -103,11 +91,12 @@ export class AggregateSink implements ChunkSink {
 
     const g = this.groupFor(buf, slots);
     if (g < 0) return false; // a key that is not UTF-8: this.error says where
-    this.rowsOf[g]!++;
+    const groups = this.groups;
+    groups.rows[g]!++;
     const kinds = this.kinds;
     const base = g * kinds.length;
-    const counts = this.counts;
-    const extremes = this.extremes;
+    const counts = groups.counts;
+    const extremes = groups.extremes;
     for (let m = 0; m < kinds.length; m++) {
       const kind = kinds[m]!;
       if (kind === KIND_COUNT) continue;
@@ -118,7 +107,7 @@ export class AggregateSink implements ChunkSink {
       const i = base + m;
       counts[i]!++;
       if (kind === KIND_SUM || kind === KIND_MEAN) {
-        const sum = this.sums[i]!;
+        const sum = groups.sums[i]!;
         if (!this.fixed.add(i, this.values, slot, sum)) addExactAt(sum, this.values, slot);
         continue;
       }
@@ -132,33 +121,13 @@ export class AggregateSink implements ChunkSink {
 
   /** The groups in order of first appearance, packed (the columns' used part, copied). */
   partial(): AggregatePartial {
-    const n = this.groups * this.kinds.length;
-    let values = 0;
-    for (let i = 0; i < n; i++) {
-      const sum = this.sums[i];
-      if (sum === undefined) continue;
-      this.fixed.flush(i, sum);
-      values += sum.small.length + sum.big.length;
-    }
-    const sumSizes = new Int32Array(2 * n);
-    const sumValues = new Float64Array(values);
-    let v = 0;
-    for (let i = 0; i < n; i++) {
-      const sum = this.sums[i];
-      if (sum === undefined) continue;
-      sumSizes[2 * i] = sum.small.length;
-      sumSizes[2 * i + 1] = sum.big.length;
-      sumValues.set(sum.small, v);
-      sumValues.set(sum.big, v + sum.small.length);
-      v += sum.small.length + sum.big.length;
+    const { sums } = this.groups;
+    for (let i = 0; i < sums.length; i++) {
+      const sum = sums[i];
+      if (sum !== undefined) this.fixed.flush(i, sum);
     }
     return {
-      keys: this.keys.slice(),
-      rows: this.rowsOf.slice(0, this.groups),
-      counts: this.counts.slice(0, n),
-      extremes: this.extremes.slice(0, n),
-      sumSizes,
-      sumValues,
+      ...this.groups.pack(),
       rowsUsed: this.rowsUsed,
       rowsRejected: this.badRows.rejected,
       valuesSkipped: this.valuesSkipped,
@@ -170,7 +139,7 @@ export class AggregateSink implements ChunkSink {
     const groupBy = this.plan.groupBy;
     if (groupBy.length === 0) {
       // A global aggregate: one group, no key to look up.
-      if (this.groups === 0) this.addGroup([]);
+      if (this.groups.size === 0) this.addGroup([]);
       return 0;
     }
     let g: number;
@@ -180,7 +149,7 @@ export class AggregateSink implements ChunkSink {
     } else {
       g = this.table.findOrAdd(this.scratch, 0, this.composeKey(buf, slots));
     }
-    if (g === this.groups) {
+    if (g === this.groups.size) {
       const key = this.decodeKey(buf, slots);
       if (key === null) return -1;
       this.addGroup(key);
@@ -189,30 +158,8 @@ export class AggregateSink implements ChunkSink {
   }
 
   private addGroup(key: string[]): void {
-    const m = this.kinds.length;
-    const g = this.groups++;
-    if (g === this.rowsOf.length) this.grow();
-    for (const k of key) this.keys.push(k);
-    for (let k = 0; k < m; k++) {
-      this.extremes[g * m + k] = this.start[k]!;
-      const kind = this.kinds[k]!;
-      this.sums.push(kind === KIND_SUM || kind === KIND_MEAN ? newExactSum() : undefined);
-    }
-    this.fixed.ensure(this.groups * m);
-  }
-
-  /** Doubles the columns' room (new slots are 0). */
-  private grow(): void {
-    const m = this.kinds.length;
-    const room = this.rowsOf.length * 2;
-    const larger = (a: Float64Array, per: number) => {
-      const b = new Float64Array(room * per);
-      b.set(a);
-      return b;
-    };
-    this.rowsOf = larger(this.rowsOf, 1);
-    this.counts = larger(this.counts, m);
-    this.extremes = larger(this.extremes, m);
+    this.groups.add(key, 0);
+    this.fixed.ensure(this.groups.size * this.kinds.length);
   }
 
   /**
