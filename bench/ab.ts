@@ -11,9 +11,10 @@
  * (the whole file on this thread: the hot loop alone, least noise). --process runs each build's
  * CLI as a fresh process instead (`node DIST/cli/main.js ...`: process start, pool start and cold
  * JIT included, as a user runs it). Prints per-build medians, B's time over A's, and checks that
- * both builds give the same answer.
+ * both builds give the same answer (for convert and transform in-process: the same output bytes).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -125,7 +126,8 @@ async function once(engine: Engine, name: string): Promise<string> {
   const transform = job === 'transform' ? USER_TRANSFORM : engine.selectTransform;
   try {
     await run({ input, transform, params: { to }, output: { path, format: to } });
-    return String(statSync(path).size);
+    // The output's bytes are the answer: both builds must write the very same file.
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
   } finally {
     rmSync(path, { force: true });
   }
