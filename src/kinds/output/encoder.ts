@@ -14,6 +14,7 @@ import { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
+import { JsonRowWriter } from './json-row.js';
 import { recordBound, writeRecord, type RecordPlan } from './record-bytes.js';
 
 export type OutputFormat = 'csv' | 'ndjson' | 'json';
@@ -55,6 +56,7 @@ export class OutputEncoder {
   /** Undeclared CSV columns: the keys of the first object row (then every object must match). */
   keys: string[] | null = null;
   private length = 0;
+  private readonly json = new JsonRowWriter();
 
   constructor(
     private readonly format: OutputFormat,
@@ -82,9 +84,24 @@ export class OutputEncoder {
       this.append(csvLine(Array.isArray(row) ? row : this.valuesOf(row as Record<string, unknown>)));
       return;
     }
+    const bound = this.json.prepare(row);
+    if (bound >= 0) {
+      if (this.pending.length > 0) this.flush();
+      const need = this.length + bound + 2;
+      if (need > scratch.length) this.grow(need);
+      let n = this.length;
+      if (this.format === 'json') {
+        scratch[n++] = 0x2c; // ",\n": the coordinator drops the first one
+        scratch[n++] = 0x0a;
+      }
+      n = this.json.write(scratch, n);
+      if (this.format === 'ndjson') scratch[n++] = 0x0a;
+      this.length = n;
+      return;
+    }
     let json: string;
     try {
-      json = JSON.stringify(row);
+      json = JSON.stringify(this.json.copy() ?? row);
     } catch (e) {
       throw outputError(`an output row cannot be written as JSON: ${(e as Error).message}`);
     }
