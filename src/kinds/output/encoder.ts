@@ -3,9 +3,10 @@
  * are: CSV lines, NDJSON lines, or JSON array items (each preceded by ",\n"; the coordinator drops
  * the very first separator and adds the brackets).
  *
- * CSV fields are formatted by @fast-csv/format's FieldFormatter (its quoting and escaping rules,
- * exactly), called directly: its stream API (writeToBuffer) measured 15 MB/s on this machine,
- * the FieldFormatter alone 33 MB/s (100k rows x 5 fields). The package has no exports map, and
+ * CSV fields follow @fast-csv/format's FieldFormatter (its quoting and escaping rules, exactly):
+ * rows of strings, numbers, booleans and empty values are written as bytes by csv-line.ts, others
+ * by the FieldFormatter called directly (its stream API, writeToBuffer, measured 15 MB/s on this
+ * machine, the FieldFormatter alone 33 MB/s, 100k rows x 5 fields). The package has no exports map, and
  * the lockfile pins the version; test/kinds/transform-csv-format.test.ts checks the bytes against
  * fast-csv's own writeToBuffer so a change there cannot go unnoticed.
  */
@@ -14,6 +15,7 @@ import { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
+import { csvLineBound, writeCsvLine } from './csv-line.js';
 import { JsonRowWriter } from './json-row.js';
 import { recordBound, writeRecord, type RecordPlan } from './record-bytes.js';
 
@@ -81,7 +83,16 @@ export class OutputEncoder {
       );
     this.rows++;
     if (this.format === 'csv') {
-      this.append(csvLine(Array.isArray(row) ? row : this.valuesOf(row as Record<string, unknown>)));
+      // An array row's values are copied first, so that each is read once on either path.
+      const values = Array.isArray(row) ? Array.from(row) : this.valuesOf(row as Record<string, unknown>);
+      const bound = csvLineBound(values);
+      if (bound < 0) {
+        this.append(csvLine(values));
+        return;
+      }
+      if (this.pending.length > 0) this.flush();
+      if (this.length + bound > scratch.length) this.grow(this.length + bound);
+      this.length = writeCsvLine(scratch, this.length, values);
       return;
     }
     const bound = this.json.prepare(row);
@@ -135,6 +146,9 @@ export class OutputEncoder {
       this.keys = Object.keys(row);
       return Object.values(row);
     }
+    // The common case, keys that are the columns in their order: one native call for the values,
+    // where a lookup per column is a megamorphic keyed load each.
+    if (sameList(Object.keys(row), columns)) return Object.values(row);
     if (this.columns === undefined && !sameKeys(row, columns)) {
       throw outputError(
         `an output row has the keys ${JSON.stringify(Object.keys(row))}, but the first output row had ${JSON.stringify(columns)}`,
@@ -172,6 +186,12 @@ export class OutputEncoder {
 
 function isRow(value: unknown): value is OutputRow {
   return value !== null && typeof value === 'object';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The same key set (in any order): values are taken by name. */
