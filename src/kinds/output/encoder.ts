@@ -17,7 +17,7 @@ import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { csvLineBound, writeCsvLine } from './csv-line.js';
 import { JsonRowWriter } from './json-row.js';
-import { recordBound, writeRecord, type RecordPlan } from './record-bytes.js';
+import { recordBound, writeCsvRecord, writeJsonRecord, type RecordPlan } from './record-bytes.js';
 
 export type OutputFormat = 'csv' | 'ndjson' | 'json';
 
@@ -127,7 +127,10 @@ export class OutputEncoder {
     if (this.pending.length > 0) this.flush();
     const need = this.length + recordBound(slots, plan);
     if (need > scratch.length) this.grow(need);
-    const end = writeRecord(scratch, this.length, buf, slots, plan);
+    const end =
+      plan.format === 'csv'
+        ? writeCsvRecord(scratch, this.length, buf, slots, plan)
+        : writeJsonRecord(scratch, this.length, buf, slots, plan);
     if (end < 0) return plan.fields[-1 - end]!;
     this.length = end;
     this.rows++;

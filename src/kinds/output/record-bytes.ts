@@ -65,39 +65,56 @@ export function recordBound(slots: FieldSlots, plan: RecordPlan): number {
 }
 
 /**
- * Writes one record at out[at]; returns the new end, or -1 - k when output value k holds bytes
- * that are not UTF-8 (then what was written is to be discarded). `out` has recordBound() room.
+ * writeCsvRecord and writeJsonRecord write one record at out[at]; each returns the new end, or
+ * -1 - k when output value k holds bytes that are not UTF-8 (then what was written is to be
+ * discarded). `out` has recordBound() room. One function per format, called by the encoder
+ * itself: one function for both measured 8% slower on NDJSON once the CSV side grew, and a
+ * dispatching function in between 4-6% (V8 inlines by the size of the whole call tree).
  */
-export function writeRecord(out: Uint8Array, at: number, buf: Uint8Array, slots: FieldSlots, plan: RecordPlan): number {
-  const { fields, keys, quote } = plan;
-  const csv = plan.format === 'csv';
-  if (csv) {
-    const whole = copyWholeRecord(out, at, buf, slots, fields);
-    if (whole >= 0) return whole;
+export function writeCsvRecord(
+  out: Uint8Array,
+  at: number,
+  buf: Uint8Array,
+  slots: FieldSlots,
+  plan: RecordPlan,
+): number {
+  const { fields, quote } = plan;
+  const whole = copyWholeRecord(out, at, buf, slots, fields);
+  if (whole >= 0) return whole;
+  let n = at;
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k]!;
+    if (k > 0) out[n++] = 0x2c;
+    n = writeCsvField(out, n, buf, slots.starts[f]!, slots.ends[f]!, slots.quoted[f] === 2, quote);
+    if (n < 0) return -1 - k;
   }
+  out[n++] = 0x0a;
+  return n;
+}
+
+export function writeJsonRecord(
+  out: Uint8Array,
+  at: number,
+  buf: Uint8Array,
+  slots: FieldSlots,
+  plan: RecordPlan,
+): number {
+  const { fields, keys, quote } = plan;
   let n = at;
   if (plan.format === 'json') {
     out[n++] = 0x2c; // ",\n": the coordinator drops the first one
     out[n++] = 0x0a;
   }
-  if (!csv) out[n++] = 0x7b; // {
+  out[n++] = 0x7b; // {
   for (let k = 0; k < fields.length; k++) {
     const f = fields[k]!;
-    const s = slots.starts[f]!;
-    const e = slots.ends[f]!;
-    const doubled = slots.quoted[f] === 2;
-    if (csv) {
-      if (k > 0) out[n++] = 0x2c;
-      n = writeCsvField(out, n, buf, s, e, doubled, quote);
-    } else {
-      // A byte loop: keys are a few bytes, where TypedArray.set costs a call each.
-      const key = keys[k]!;
-      for (let j = 0; j < key.length; j++) out[n++] = key[j]!;
-      n = writeJsonString(out, n, buf, s, e, doubled, quote);
-    }
+    // A byte loop: keys are a few bytes, where TypedArray.set costs a call each.
+    const key = keys[k]!;
+    for (let j = 0; j < key.length; j++) out[n++] = key[j]!;
+    n = writeJsonString(out, n, buf, slots.starts[f]!, slots.ends[f]!, slots.quoted[f] === 2, quote);
     if (n < 0) return -1 - k;
   }
-  out[n++] = csv ? 0x0a : 0x7d; // "\n" or "}"
+  out[n++] = 0x7d; // }
   if (plan.format === 'ndjson') out[n++] = 0x0a;
   return n;
 }
