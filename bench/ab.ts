@@ -11,9 +11,10 @@
  * (the whole file on this thread: the hot loop alone, least noise). --process runs each build's
  * CLI as a fresh process instead (`node DIST/cli/main.js ...`: process start, pool start and cold
  * JIT included, as a user runs it). Prints per-build medians, B's time over A's, and checks that
- * both builds give the same answer.
+ * both builds give the same answer (for convert and transform in-process: the same output bytes).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,9 +23,9 @@ import { defaultDataDir, ensureDataset, type Kind } from './data.ts';
 import { SALES_QUERY } from './queries.ts';
 import { median, parseSize } from './util.ts';
 
-/** transform: a user transform returning an object per row (fixtures/tasks/select.mjs) to NDJSON. */
-type Job = 'groupBy' | 'convert' | 'convert-csv' | 'stats' | 'wide' | 'transform';
-const JOBS: Job[] = ['groupBy', 'convert', 'convert-csv', 'stats', 'wide', 'transform'];
+/** transform(-csv): a user transform returning an object per row (fixtures/tasks/select.mjs) to NDJSON (CSV). */
+type Job = 'groupBy' | 'convert' | 'convert-csv' | 'stats' | 'wide' | 'transform' | 'transform-csv';
+const JOBS: Job[] = ['groupBy', 'convert', 'convert-csv', 'stats', 'wide', 'transform', 'transform-csv'];
 const USER_TRANSFORM = new URL('../fixtures/tasks/select.mjs', import.meta.url).href;
 
 const { values } = parseArgs({
@@ -46,7 +47,8 @@ if (values.a === undefined || !JOBS.includes(values.job as Job)) {
   process.exit(2);
 }
 const job = values.job as Job;
-if (job === 'transform' && values.process) throw new Error('--job transform runs in-process only (no CLI command)');
+if (job.startsWith('transform') && values.process)
+  throw new Error(`--job ${job} runs in-process only (no CLI command)`);
 const workers = Number(values.workers);
 const kind: Kind = job === 'stats' ? 'flights' : job === 'wide' ? 'wide' : 'sales';
 const input =
@@ -90,6 +92,7 @@ function cli(dir: string, name: string): string {
     stats: ['stats', input, ...w, '--format', 'json'],
     convert: ['convert', input, '--to', 'ndjson', ...w, '-o', out],
     transform: [], // no CLI command runs a user transform: in-process only
+    'transform-csv': [],
     'convert-csv': ['convert', input, '--to', 'csv', ...w, '-o', out],
   };
   try {
@@ -120,12 +123,13 @@ async function once(engine: Engine, name: string): Promise<string> {
     return JSON.stringify((await run({ input, aggregate: { groupBy: ['c0'], measures: wideMeasures } })).rows);
   }
   if (job === 'stats') return JSON.stringify((await run({ input, task: engine.statsTask, params: {} })).value);
-  const to = job === 'convert-csv' ? 'csv' : 'ndjson';
+  const to = job.endsWith('-csv') ? 'csv' : 'ndjson';
   const path = `${input}.ab-${name}.${to}`;
-  const transform = job === 'transform' ? USER_TRANSFORM : engine.selectTransform;
+  const transform = job.startsWith('transform') ? USER_TRANSFORM : engine.selectTransform;
   try {
     await run({ input, transform, params: { to }, output: { path, format: to } });
-    return String(statSync(path).size);
+    // The output's bytes are the answer: both builds must write the very same file.
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
   } finally {
     rmSync(path, { force: true });
   }

@@ -4,7 +4,8 @@
  *   left:  throughput (MB/s, median) of the engine vs worker threads, per dataset, with the serial
  *          path and the single-threaded peers as horizontal reference lines;
  *   right: speed-up over 1 worker, with the ideal (speed-up = workers) dashed;
- *   below: chunkmill's wall time over DuckDB's per head-to-head job (versus.ts), 1 = DuckDB.
+ *   below: chunkmill's wall time over DuckDB's per head-to-head job (versus.ts) and on a warm
+ *   engine (warm.ts), 1 = DuckDB.
  */
 import type { Report, Row } from './report.ts';
 import { describeMachine, formatNumber } from './util.ts';
@@ -101,26 +102,60 @@ function references(a: Axes, x0: number, lines: { label: string; value: number; 
   ]);
 }
 
+interface Bar {
+  label: string;
+  ratio: number;
+  chunkmillMs: number;
+  duckdbMs: number;
+  check: string;
+  /** After the figures: what was measured, where the rows differ in kind. */
+  note: string;
+}
+
+/** The head-to-head jobs (whole processes), then the warm-engine row (one process), as bars. */
+function versusBars(report: Report): Bar[] {
+  const bars: Bar[] = report.versus.map((r) => ({
+    label: `${r.job}, ${r.data}`,
+    ratio: r.ratio,
+    chunkmillMs: r.chunkmill.medianMs,
+    duckdbMs: r.duckdb.medianMs,
+    check: r.check,
+    note: 'CLI, whole processes',
+  }));
+  const w = report.warm;
+  if (w !== null && w !== undefined)
+    bars.push({
+      label: `groupBy warm, ${w.data}`,
+      ratio: w.ratio,
+      chunkmillMs: w.engine.medianMs,
+      duckdbMs: w.duckdb.medianMs,
+      check: w.check,
+      note: 'a warm engine vs a warm connection, one process',
+    });
+  return bars;
+}
+
 /** Horizontal bars of chunkmill / DuckDB wall time, one per job, with the 1.0 line (DuckDB's time). */
 function versusPanel(report: Report, top: number): string[] {
-  const rows = report.versus;
+  const rows = versusBars(report);
   if (rows.length === 0) return [];
+  const workers = report.versus[0]?.workers ?? report.warm?.workers;
   const x0 = LEFT_X + 150;
   const w = W - x0 - 200;
   const max = niceMax(Math.max(2, ...rows.map((r) => r.ratio)) * 1.05);
   const x = (v: number) => x0 + (v / max) * w;
   const out = [
-    `<text x="${LEFT_X}" y="${top}" class="panel" text-anchor="start" style="text-anchor:start">chunkmill CLI / DuckDB, wall time of whole processes (${rows[0]!.workers} workers vs ${rows[0]!.workers} threads; below 1: chunkmill faster)</text>`,
+    `<text x="${LEFT_X}" y="${top}" class="panel" text-anchor="start" style="text-anchor:start">chunkmill / DuckDB, wall time (${workers} workers vs ${workers} threads; below 1: chunkmill faster)</text>`,
   ];
   rows.forEach((r, i) => {
     const y = top + 16 + i * BAR;
     const color = r.ratio <= 1 ? '#2e8b57' : '#c0392b';
-    out.push(`<text x="${x0 - 8}" y="${y + 15}" class="tick" text-anchor="end">${esc(`${r.job}, ${r.data}`)}</text>`);
+    out.push(`<text x="${x0 - 8}" y="${y + 15}" class="tick" text-anchor="end">${esc(r.label)}</text>`);
     out.push(
       `<rect x="${x0}" y="${y + 4}" width="${(x(r.ratio) - x0).toFixed(1)}" height="${BAR - 8}" fill="${color}"/>`,
     );
     out.push(
-      `<text x="${(x(r.ratio) + 6).toFixed(1)}" y="${y + 15}" class="tick">${r.ratio.toFixed(2)}× (${(r.chunkmill.medianMs / 1000).toFixed(2)} s vs ${(r.duckdb.medianMs / 1000).toFixed(2)} s)${r.check === 'ok' ? '' : ` ${r.check}`}</text>`,
+      `<text x="${(x(r.ratio) + 6).toFixed(1)}" y="${y + 15}" class="tick">${r.ratio.toFixed(2)}× (${(r.chunkmillMs / 1000).toFixed(2)} s vs ${(r.duckdbMs / 1000).toFixed(2)} s; ${r.note})${r.check === 'ok' ? '' : ` ${r.check}`}</text>`,
     );
   });
   const bottom = top + 16 + rows.length * BAR;
@@ -132,7 +167,8 @@ function versusPanel(report: Report, top: number): string[] {
 }
 
 export function renderSvg(report: Report): string {
-  const H = H0 + (report.versus.length === 0 ? 0 : VERSUS_MARGIN + report.versus.length * BAR);
+  const bars = versusBars(report).length;
+  const H = H0 + (bars === 0 ? 0 : VERSUS_MARGIN + bars * BAR);
   const engine = (kind: string) =>
     report.rows.filter(
       (r) => r.type === 'engine' && r.workers > 0 && r.dataset.kind === kind && !r.data.includes('prefix'),

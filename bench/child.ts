@@ -21,6 +21,7 @@ import { runEngine, type EngineMode } from './engine.ts';
 import { peerByName, type PeerName } from './peers.ts';
 import type { Answer } from './queries.ts';
 import { median } from './util.ts';
+import { replyToParent } from './reply.ts';
 
 export type ConfigSpec = {
   id: string;
@@ -147,13 +148,4 @@ if (spec === null) {
   console.error('usage: node bench/boot.mjs bench/child.ts <config JSON> (started by bench/run.ts)');
   process.exit(2);
 }
-try {
-  const result = await measure(spec);
-  if (process.send) process.send({ result }, () => process.disconnect());
-  else console.log(JSON.stringify(result, null, 2));
-} catch (e) {
-  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  if (process.send) process.send({ error: message }, () => process.disconnect());
-  else console.error(message);
-  process.exitCode = 1;
-}
+await replyToParent(() => measure(spec));

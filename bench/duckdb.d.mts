@@ -3,6 +3,14 @@ import type { Answer } from './queries.ts';
 
 export function duckdbVersion(): string;
 export function duckdbGroupBy(path: string, threads: number): Promise<Answer>;
+
+/** An open in-memory database and its one connection. */
+export interface OpenDuckdb {
+  run(sql: string): Promise<Record<string, unknown>[]>;
+  close(): void;
+}
+export function openDuckdb(threads: number): Promise<OpenDuckdb>;
+export function groupByOn(run: OpenDuckdb['run'], path: string): Promise<Answer>;
 export function duckdbConvertCsv(path: string, out: string, threads: number): Promise<void>;
 export function duckdbConvert(path: string, columns: readonly string[], out: string, threads: number): Promise<void>;
 

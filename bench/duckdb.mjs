@@ -23,36 +23,53 @@ export function duckdbVersion() {
 const sqlString = (s) => `'${s.replaceAll("'", "''")}'`;
 const ident = (s) => `"${s.replaceAll('"', '""')}"`;
 
-/** One connection on a fresh in-memory database, closed after `fn(run)`. */
-async function withDuckdb(threads, fn) {
+/**
+ * A fresh in-memory database with one connection: `run(sql)` gives the result rows as plain
+ * objects, `close()` closes both. Opened once, it is the warm counterpart of a long-lived engine.
+ */
+export async function openDuckdb(threads) {
   const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
   const connection = await instance.connect();
+  return {
+    run: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** One connection on a fresh in-memory database, closed after `fn(run)`. */
+async function withDuckdb(threads, fn) {
+  const db = await openDuckdb(threads);
   try {
-    return await fn(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS());
+    return await fn(db.run);
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    db.close();
   }
 }
 
 /** The sales question: per region, count and sum of amount, as the bench's Answer. */
 export function duckdbGroupBy(path, threads) {
-  return withDuckdb(threads, async (run) => {
-    const rows = await run(
-      `SELECT region, count(*) AS orders, sum(amount) AS revenue FROM read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,2)'}) GROUP BY region`,
-    );
-    // In key order: with several threads DuckDB returns the groups in any order, and the bench
-    // compares two runs' answers as JSON.
-    rows.sort((x, y) => (String(x.region) < String(y.region) ? -1 : 1));
-    const groups = {};
-    let total = 0;
-    for (const r of rows) {
-      const count = Number(r.orders);
-      groups[String(r.region)] = { count, cents: Math.round(Number(r.revenue) * 100) };
-      total += count;
-    }
-    return { rows: total, groups };
-  });
+  return withDuckdb(threads, (run) => groupByOn(run, path));
+}
+
+/** The sales question on an open connection's `run` (openDuckdb). */
+export async function groupByOn(run, path) {
+  const rows = await run(
+    `SELECT region, count(*) AS orders, sum(amount) AS revenue FROM read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', types = {'amount': 'DECIMAL(18,2)'}) GROUP BY region`,
+  );
+  // In key order: with several threads DuckDB returns the groups in any order, and the bench
+  // compares two runs' answers as JSON.
+  rows.sort((x, y) => (String(x.region) < String(y.region) ? -1 : 1));
+  const groups = {};
+  let total = 0;
+  for (const r of rows) {
+    const count = Number(r.orders);
+    groups[String(r.region)] = { count, cents: Math.round(Number(r.revenue) * 100) };
+    total += count;
+  }
+  return { rows: total, groups };
 }
 
 /** Every row of `path` as NDJSON into `out`; `columns` is the file's header. */

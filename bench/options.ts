@@ -28,7 +28,9 @@ configuration gives the same answer; prints a table and writes bench/results/ (J
   --micro-size SIZE       in-memory buffer for the microbenchmarks (default 32MB)
   --flights-size SIZE     flight-like data for stats vs DuckDB's SUMMARIZE (default 106MB)
   --versus-runs N         whole-process runs per side of each chunkmill-vs-DuckDB job (default 5)
-  --skip LIST             comma-separated: wide, peers, duckdb, versus, overhead, micro
+  --warm-runs N           runs per side of the group-by on a warm engine against DuckDB on a warm
+                          connection, in one process (default 10)
+  --skip LIST             comma-separated: wide, peers, duckdb, versus, warm, overhead, micro
   --seed N                data seed (default 42)
   --data-dir DIR          where datasets are generated and cached (default $TMPDIR/chunkmill-bench)
   --out DIR               results directory (default bench/results)
@@ -42,8 +44,8 @@ configuration gives the same answer; prints a table and writes bench/results/ (J
   -h, --help
 `;
 
-export type Skippable = 'wide' | 'peers' | 'duckdb' | 'versus' | 'overhead' | 'micro';
-const SKIPPABLE: readonly Skippable[] = ['wide', 'peers', 'duckdb', 'versus', 'overhead', 'micro'];
+export type Skippable = 'wide' | 'peers' | 'duckdb' | 'versus' | 'warm' | 'overhead' | 'micro';
+const SKIPPABLE: readonly Skippable[] = ['wide', 'peers', 'duckdb', 'versus', 'warm', 'overhead', 'micro'];
 
 export interface BenchOptions {
   size: number;
@@ -59,6 +61,7 @@ export interface BenchOptions {
   microSize: number;
   flightsSize: number;
   versusRuns: number;
+  warmRuns: number;
   skip: Set<Skippable>;
   seed: number;
   dataDir: string;
@@ -110,6 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'micro-size': { type: 'string', default: '32MB' },
       'flights-size': { type: 'string', default: '106MB' },
       'versus-runs': { type: 'string', default: '5' },
+      'warm-runs': { type: 'string', default: '10' },
       skip: { type: 'string', default: '' },
       seed: { type: 'string', default: '42' },
       'data-dir': { type: 'string', default: defaultDataDir() },
@@ -140,6 +144,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     microSize: parseSize(values['micro-size'], 'micro-size'),
     flightsSize: parseSize(values['flights-size'], 'flights-size'),
     versusRuns: count('versus-runs', values['versus-runs'], 1),
+    warmRuns: count('warm-runs', values['warm-runs'], 1),
     skip: new Set(list('skip', values.skip, SKIPPABLE)),
     seed: count('seed', values.seed, 0),
     dataDir: values['data-dir'],

@@ -13,6 +13,7 @@ import type { Dataset } from './data.ts';
 import type { MicroResult } from './micro.ts';
 import { describeMachine, formatBytes, formatNumber, type Machine } from './util.ts';
 import type { VersusRow } from './versus.ts';
+import type { WarmRow } from './warm.ts';
 
 export type Check = 'ok' | 'WRONG' | 'MISMATCH' | 'unchecked';
 
@@ -41,6 +42,8 @@ export interface Report {
   jobOverhead: { workers: number; medianMs: number }[];
   /** chunkmill's CLI against DuckDB, whole processes (versus.ts). */
   versus: VersusRow[];
+  /** The group-by on a warm engine against DuckDB on a warm connection, in one process (warm.ts). */
+  warm: (WarmRow & { data: string }) | null;
   micro: MicroResult[];
   notes: string[];
   problems: string[];
@@ -139,6 +142,17 @@ export function renderVersus(rows: VersusRow[]): string {
   ].join('\n');
 }
 
+/** The warm-engine row (warm.ts), as one Markdown table row under its header. */
+export function renderWarm(warm: Report['warm']): string {
+  if (warm === null) return '';
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    '| job | data | warm engine | DuckDB, warm connection | engine / DuckDB (wall) | (CPU) | runs | check |',
+    '|:--|:--|--:|--:|--:|--:|--:|:--|',
+    `| group-by count + sum(amount) by region | ${warm.data} | ${s(warm.engine.medianMs)} | ${s(warm.duckdb.medianMs)} | **${warm.ratio.toFixed(2)}×** | ${warm.cpuRatio.toFixed(2)}× | ${warm.engine.samplesMs.length} | ${warm.check}${warm.checkDetail === null ? '' : `: ${warm.checkDetail}`} |`,
+  ].join('\n');
+}
+
 export function renderMicro(micro: MicroResult[]): string {
   if (micro.length === 0) return '';
   const rows = micro.map(
@@ -167,6 +181,14 @@ export function renderText(report: Report): string {
       `chunkmill against DuckDB, whole processes (median wall time of fresh \`node\` processes, ${report.versus[0]!.workers} workers vs ${report.versus[0]!.workers} threads, runs interleaved):`,
       '',
       versus,
+    );
+  const warm = renderWarm(report.warm);
+  if (warm)
+    parts.push(
+      '',
+      `The same group-by on a warm engine (createEngine + openQueue, a job added, its stored rows read back) against DuckDB on a warm connection (one instance kept open), one process, ${report.warm!.workers} workers vs ${report.warm!.workers} threads, one warm-up job each, runs alternated, medians:`,
+      '',
+      warm,
     );
   const overhead = renderOverhead(report);
   if (overhead) parts.push('', overhead);

@@ -20,9 +20,10 @@ import { peerByName } from './peers.ts';
 import { describeQuery } from './queries.ts';
 import { renderText, writeResults, type Report } from './report.ts';
 import { runRssCheck } from './rss-check.ts';
-import { runConfig } from './spawn.ts';
+import { runConfig, runModule } from './spawn.ts';
 import { describeMachine, formatBytes, formatNumber, machine, workerCounts } from './util.ts';
 import { versus, type VersusJob, type VersusRow } from './versus.ts';
+import type { WarmRow, WarmSpec } from './warm.ts';
 
 const log = (line: string) => console.log(line);
 
@@ -122,6 +123,20 @@ async function main(): Promise<number> {
     }
   }
 
+  let warm: WarmRow | null = null;
+  if (!o.skip.has('warm')) {
+    log(
+      `\nthe group-by on a warm engine vs DuckDB on a warm connection, one process, ${o.maxWorkers} workers / threads:`,
+    );
+    const spec: WarmSpec = { path: sales.path, workers: o.maxWorkers, runs: o.warmRuns };
+    warm = await runModule<WarmRow>('./warm.ts', [JSON.stringify(spec)]);
+    log(
+      `  groupBy      engine ${(warm.engine.medianMs / 1000).toFixed(2)} s, DuckDB ${(warm.duckdb.medianMs / 1000).toFixed(2)} s: ${warm.ratio.toFixed(2)}x wall, ${warm.cpuRatio.toFixed(2)}x CPU (${o.warmRuns} runs each)${warm.check === 'ok' ? '' : `  WRONG: ${warm.checkDetail}`}`,
+    );
+    if (warm.check !== 'ok')
+      problems.push(`the warm engine disagrees with DuckDB on ${salesData}: ${warm.checkDetail}`);
+  }
+
   if (!o.skip.has('peers') && o.peers.length > 0) {
     const prefix = o.peersSize === null ? sales : await ensureDataset(o.dataDir, 'sales', o.peersSize, o.seed, log);
     const prefixData = o.peersSize === null ? salesData : `sales ${formatBytes(prefix.bytes)} prefix`;
@@ -195,6 +210,7 @@ async function main(): Promise<number> {
     rows,
     jobOverhead,
     versus: versusRows,
+    warm: warm === null ? null : { ...warm, data: salesData },
     micro,
     notes,
     problems,

@@ -1,8 +1,8 @@
 /**
  * User code against the built-in engine, on the sales dataset: the built-in `sum(amount)`
  * aggregate, a user task that sums the same column (fixtures/tasks/sum-column.mjs, written as a
- * user would), and a user transform that writes every row as NDJSON, each with 1 and N workers
- * and serially. Runs are interleaved (A B C A B C ...) so drift on a shared machine hits all
+ * user would), and a user transform that returns every row as an object (select.mjs), written as
+ * NDJSON and as CSV, each with 1 and N workers (and the first two serially). Runs are interleaved (A B C A B C ...) so drift on a shared machine hits all
  * alike; figures are medians. Issue #3 asks that the user task reach half the built-in's speed.
  *
  *   npm run bench:tasks -- [--size 100MB] [--workers 2] [--runs 5]
@@ -27,7 +27,7 @@ const task = taskModule<typeof import('../fixtures/tasks/sum-column.mjs')>(
   new URL('../fixtures/tasks/sum-column.mjs', import.meta.url),
 );
 const transform = new URL('../fixtures/tasks/select.mjs', import.meta.url);
-const out = `${defaultDataDir()}/bench-transform.ndjson`;
+const out = (format: string) => `${defaultDataDir()}/bench-transform.${format}`;
 const input = data.path;
 
 type Config = { name: string; run: () => Promise<number> };
@@ -42,11 +42,12 @@ for (const w of [...new Set([1, workers])]) {
     name: `user task sum, ${w} worker(s)`,
     run: async () => (await processDataset({ input, workers: w, task, params: { column: 'amount' } }).result).value.sum,
   });
-  configs.push({
-    name: `user transform to NDJSON, ${w} worker(s)`,
-    run: async () =>
-      (await processDataset({ input, workers: w, transform, output: { path: out, format: 'ndjson' } }).result).rowsOut,
-  });
+  for (const format of ['ndjson', 'csv'] as const)
+    configs.push({
+      name: `user transform to ${format === 'csv' ? 'CSV' : 'NDJSON'}, ${w} worker(s)`,
+      run: async () =>
+        (await processDataset({ input, workers: w, transform, output: { path: out(format), format } }).result).rowsOut,
+    });
 }
 configs.push({
   name: 'built-in sum, serial',
@@ -69,7 +70,7 @@ for (let r = 0; r < Number(values.runs); r++) {
     times.get(c.name)!.push(performance.now() - t);
   }
 }
-rmSync(out, { force: true });
+for (const format of ['ndjson', 'csv']) rmSync(out(format), { force: true });
 const builtin = (w: string) => median(times.get(`built-in sum, ${w}`)!);
 console.log('\n| configuration | median ms | MB/s | vs built-in sum | answer |\n|--|--:|--:|--:|--:|');
 for (const c of configs) {

@@ -84,9 +84,63 @@ test.each(['csv', 'ndjson', 'json'] as const)('random fields to %s: the same byt
   }
 });
 
+test('another delimiter, and unquoted records with |, a backslash and multi-byte text: the same CSV bytes', async () => {
+  const rows = ['k;v;w', 'a;b;c', 'x|y;é;z', 'p;q\\r;s', '東京;t u;😀', '1;"2;3";4', ';;'];
+  for (const [delimiter, name] of [
+    [';', 'semicolon'],
+    ['\t', 'tab'],
+    [',', 'comma'],
+  ] as const) {
+    const input = `${tmp.dir}/delim-${name}.csv`;
+    writeFileSync(input, `${rows.map((r) => r.replaceAll(';', delimiter)).join('\n')}\n`);
+    const out = async (transform: string, label: string) => {
+      const path = `${tmp.dir}/delim-${name}-${label}.csv`;
+      await processSerial({
+        input,
+        csv: { delimiter },
+        transform,
+        params: { to: 'csv' },
+        output: { path, format: 'csv' },
+      });
+      return readFileSync(path, 'utf8');
+    };
+    const fast = await out(selectTransform, 'fast');
+    expect(fast).toBe(await out(generic, 'slow'));
+    expect(fast.split('\n')[1]).toBe('a,b,c');
+  }
+  // One column: no separator between fields tells a quoted field, and its comma must stay quoted.
+  const single = `${tmp.dir}/single.csv`;
+  writeFileSync(single, 'only\n"a,b"\nplain\n"x|y"\n"q""r"\n');
+  const path = `${tmp.dir}/single.out.csv`;
+  await processSerial({
+    input: single,
+    transform: selectTransform,
+    params: { to: 'csv' },
+    output: { path, format: 'csv' },
+  });
+  expect(readFileSync(path, 'utf8')).toBe('only\n"a,b"\nplain\n"x|y"\n"q""r"\n');
+});
+
 test('bytes that are not UTF-8: the same error at the same place', async () => {
   const input = `${tmp.dir}/bad-utf8.csv`;
   writeFileSync(input, Buffer.concat([Buffer.from('a,b\nx,é\ny,"q""'), Buffer.from([0xff, 0x41]), Buffer.from('"\n')]));
+  // And in an unquoted record, where CSV output copies whole records.
+  const unquoted = `${tmp.dir}/bad-utf8-unquoted.csv`;
+  writeFileSync(unquoted, Buffer.concat([Buffer.from('a,b\nx,é\ny,q'), Buffer.from([0xff, 0x41]), Buffer.from('\n')]));
+  for (const format of ['csv', 'ndjson'] as const) {
+    const run = (transform: string) =>
+      rejectionOf(
+        processSerial({
+          input: unquoted,
+          transform,
+          params: { to: format },
+          output: { path: `${tmp.dir}/e.${format}`, format },
+        }),
+      );
+    const [fast, slow] = [await run(selectTransform), await run(generic)];
+    expect(fast.code).toBe('ERR_CSV_INVALID_UTF8');
+    expect(fast.toData()).toEqual(slow.toData());
+  }
   for (const format of ['csv', 'ndjson'] as const) {
     const run = (transform: string) =>
       rejectionOf(

@@ -3,9 +3,10 @@
  * are: CSV lines, NDJSON lines, or JSON array items (each preceded by ",\n"; the coordinator drops
  * the very first separator and adds the brackets).
  *
- * CSV fields are formatted by @fast-csv/format's FieldFormatter (its quoting and escaping rules,
- * exactly), called directly: its stream API (writeToBuffer) measured 15 MB/s on this machine,
- * the FieldFormatter alone 33 MB/s (100k rows x 5 fields). The package has no exports map, and
+ * CSV fields follow @fast-csv/format's FieldFormatter (its quoting and escaping rules, exactly):
+ * rows of strings, numbers, booleans and empty values are written as bytes by csv-line.ts, others
+ * by the FieldFormatter called directly (its stream API, writeToBuffer, measured 15 MB/s on this
+ * machine, the FieldFormatter alone 33 MB/s, 100k rows x 5 fields). The package has no exports map, and
  * the lockfile pins the version; test/kinds/transform-csv-format.test.ts checks the bytes against
  * fast-csv's own writeToBuffer so a change there cannot go unnoticed.
  */
@@ -14,7 +15,9 @@ import { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
-import { recordBound, writeRecord, type RecordPlan } from './record-bytes.js';
+import { csvLineBound, writeCsvLine } from './csv-line.js';
+import { JsonRowWriter } from './json-row.js';
+import { recordBound, writeCsvRecord, writeJsonRecord, type RecordPlan } from './record-bytes.js';
 
 export type OutputFormat = 'csv' | 'ndjson' | 'json';
 
@@ -55,6 +58,7 @@ export class OutputEncoder {
   /** Undeclared CSV columns: the keys of the first object row (then every object must match). */
   keys: string[] | null = null;
   private length = 0;
+  private readonly json = new JsonRowWriter();
 
   constructor(
     private readonly format: OutputFormat,
@@ -79,12 +83,36 @@ export class OutputEncoder {
       );
     this.rows++;
     if (this.format === 'csv') {
-      this.append(csvLine(Array.isArray(row) ? row : this.valuesOf(row as Record<string, unknown>)));
+      // An array row's values are copied first, so that each is read once on either path.
+      const values = Array.isArray(row) ? Array.from(row) : this.valuesOf(row as Record<string, unknown>);
+      const bound = csvLineBound(values);
+      if (bound < 0) {
+        this.append(csvLine(values));
+        return;
+      }
+      if (this.pending.length > 0) this.flush();
+      if (this.length + bound > scratch.length) this.grow(this.length + bound);
+      this.length = writeCsvLine(scratch, this.length, values);
+      return;
+    }
+    const bound = this.json.prepare(row);
+    if (bound >= 0) {
+      if (this.pending.length > 0) this.flush();
+      const need = this.length + bound + 2;
+      if (need > scratch.length) this.grow(need);
+      let n = this.length;
+      if (this.format === 'json') {
+        scratch[n++] = 0x2c; // ",\n": the coordinator drops the first one
+        scratch[n++] = 0x0a;
+      }
+      n = this.json.write(scratch, n);
+      if (this.format === 'ndjson') scratch[n++] = 0x0a;
+      this.length = n;
       return;
     }
     let json: string;
     try {
-      json = JSON.stringify(row);
+      json = JSON.stringify(this.json.copy() ?? row);
     } catch (e) {
       throw outputError(`an output row cannot be written as JSON: ${(e as Error).message}`);
     }
@@ -99,7 +127,10 @@ export class OutputEncoder {
     if (this.pending.length > 0) this.flush();
     const need = this.length + recordBound(slots, plan);
     if (need > scratch.length) this.grow(need);
-    const end = writeRecord(scratch, this.length, buf, slots, plan);
+    const end =
+      plan.format === 'csv'
+        ? writeCsvRecord(scratch, this.length, buf, slots, plan)
+        : writeJsonRecord(scratch, this.length, buf, slots, plan);
     if (end < 0) return plan.fields[-1 - end]!;
     this.length = end;
     this.rows++;
@@ -118,6 +149,9 @@ export class OutputEncoder {
       this.keys = Object.keys(row);
       return Object.values(row);
     }
+    // The common case, keys that are the columns in their order: one native call for the values,
+    // where a lookup per column is a megamorphic keyed load each.
+    if (sameList(Object.keys(row), columns)) return Object.values(row);
     if (this.columns === undefined && !sameKeys(row, columns)) {
       throw outputError(
         `an output row has the keys ${JSON.stringify(Object.keys(row))}, but the first output row had ${JSON.stringify(columns)}`,
@@ -155,6 +189,12 @@ export class OutputEncoder {
 
 function isRow(value: unknown): value is OutputRow {
   return value !== null && typeof value === 'object';
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The same key set (in any order): values are taken by name. */

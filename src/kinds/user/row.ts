@@ -19,12 +19,20 @@ export class RowError extends Error {
   }
 }
 
+/** get() calls per record whose column lookups are remembered by position (see CsvRow.lookup). */
+const REMEMBERED_CALLS = 64;
+
 export class CsvRow implements Row {
   length = 0;
   private buf: Buffer = Buffer.alloc(0);
   private slots!: FieldSlots;
   private readonly byName = new Map<string, number>();
   private readonly number1 = new Float64Array(1);
+  /** get() / number() calls since at(): the position of the next call in this record. */
+  private calls = 0;
+  /** The column name the call at each position asked for last, and its index. */
+  private readonly callNames: (string | undefined)[] = new Array(REMEMBERED_CALLS).fill(undefined);
+  private readonly callIndexes = new Int32Array(REMEMBERED_CALLS);
 
   constructor(
     readonly columns: readonly string[],
@@ -41,11 +49,12 @@ export class CsvRow implements Row {
     this.buf = buf;
     this.slots = slots;
     this.length = fieldCount;
+    this.calls = 0;
     return this;
   }
 
   get(column: string | number): string {
-    const i = this.index(column);
+    const i = this.lookup(column);
     const { starts, ends, quoted } = this.slots;
     try {
       return decodeField(this.buf, starts[i]!, ends[i]!, quoted[i]!, this.quote);
@@ -65,7 +74,7 @@ export class CsvRow implements Row {
   }
 
   number(column: string | number): number | null {
-    const i = this.index(column);
+    const i = this.lookup(column);
     const s = this.slots.starts[i]!;
     const e = this.slots.ends[i]!;
     if (s === e) return null;
@@ -94,6 +103,22 @@ export class CsvRow implements Row {
     const out = new Array<string>(this.length);
     for (let i = 0; i < this.length; i++) out[i] = this.get(i);
     return out;
+  }
+
+  /**
+   * index(), remembered by call position: user code asks for the same columns in the same order
+   * in every record, so the n-th call of a record mostly names the n-th call's column of the record
+   * before, and a compare of that name (the same string: a pointer compare) replaces the Map
+   * lookup. Names only: a number's check depends on the record's length.
+   */
+  private lookup(column: string | number): number {
+    const p = this.calls++;
+    if (typeof column !== 'string' || p >= REMEMBERED_CALLS) return this.index(column);
+    if (this.callNames[p] === column) return this.callIndexes[p]!;
+    const i = this.index(column);
+    this.callNames[p] = column;
+    this.callIndexes[p] = i;
+    return i;
   }
 
   private index(column: string | number): number {
