@@ -163,6 +163,14 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
   return cmd;
 }
 
+/** --cluster on the commands that run an engine (engine, serve): every job's chunks on the cluster. */
+export function addEngineClusterOption(cmd: Command): Command {
+  return cmd.option(
+    '--cluster <url>',
+    "run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool",
+  );
+}
+
 /** --sort and --limit, for commands whose result is a table of rows. */
 export function addResultOptions(cmd: Command): Command {
   return cmd

@@ -80,10 +80,11 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     port: integer('port', options.port, 8080, 0, 65_535),
     host,
     token,
+    // With a cluster the threads are its workers': no default, and createEngine refuses a `workers`.
     workers:
-      options.cluster === undefined
+      options.cluster === undefined || options.workers !== undefined
         ? integer('workers', options.workers, availableParallelism(), 1, 1024)
-        : notWith('workers', options.workers),
+        : undefined,
     cluster: options.cluster,
     concurrency: integer('concurrency', options.concurrency, 2, 1, 1024),
     leaseMs: integer('leaseMs', options.leaseMs, 15_000, 100, 3_600_000),
@@ -92,12 +93,6 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 15_000, 10, 3_600_000),
     logLevel,
   };
-}
-
-/** An option the cluster makes meaningless: refused rather than ignored. */
-function notWith(name: string, value: unknown): undefined {
-  if (value !== undefined) throw invalidOption(name, "not with cluster: the jobs run on the cluster's worker threads");
-  return undefined;
 }
 
 function nonEmpty(name: string, value: unknown): string {

@@ -57,7 +57,8 @@ export class ChunkmillServer {
     try {
       engine = await createEngine({
         store: opts.store,
-        ...(opts.cluster === undefined ? { workers: opts.workers } : { cluster: opts.cluster }),
+        workers: opts.workers,
+        cluster: opts.cluster,
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
       });

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, createEngine, type Engine, openQueue, processSerial, sum } from 'chunkmill';
+import { startServer } from 'chunkmill/server';
 import { generate } from '../../support/generate.ts';
 import { freePort, startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { rejectionOf } from '../helpers/errors.ts';
@@ -81,6 +82,9 @@ test('options a cluster cannot honour, and a Redis that is not there', { timeout
   const store = join(tmp.dir, 'bad.db');
   const refused = await rejectionOf(createEngine({ store, workers: 4, cluster: { redis: redis.url } }));
   expect({ code: refused.code, option: refused.option }).toEqual({ code: 'ERR_INVALID_OPTION', option: 'workers' });
+  // The server leaves the refusal to its engine: the same error, before it listens.
+  const served = await rejectionOf(startServer({ store, port: 0, workers: 2, cluster: { redis: redis.url } }));
+  expect({ code: served.code, option: served.option }).toEqual({ code: 'ERR_INVALID_OPTION', option: 'workers' });
   const bad = await rejectionOf(createEngine({ store, cluster: { redis: 'http://127.0.0.1:6379' } }));
   expect({ code: bad.code, option: bad.option }).toEqual({ code: 'ERR_INVALID_OPTION', option: 'cluster.redis' });
   const url = `redis://127.0.0.1:${await freePort()}`;

@@ -5,18 +5,14 @@
  */
 import { Command } from 'commander';
 import { createEngine } from '../../index.js';
-import { examples, parseWorkers } from '../flags.js';
+import { addEngineClusterOption, examples, parseWorkers } from '../flags.js';
 import { storeOption } from './jobs.js';
 
 export function engineCommand(): Command {
-  return storeOption(new Command('engine'))
+  return addEngineClusterOption(storeOption(new Command('engine')))
     .description("run the store's jobs until Ctrl-C: a long-lived engine with a warm pool")
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
     .option('-c, --concurrency <n>', 'jobs at once (default: 2)', parseWorkers)
-    .option(
-      '--cluster <url>',
-      "run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool",
-    )
     .option('-q, --quiet', 'print nothing per job')
     .addHelpText(
       'after',

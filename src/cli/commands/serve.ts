@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
+import { addEngineClusterOption, examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
 
 interface ServeFlags {
   port: number;
@@ -40,10 +40,6 @@ export function serveCommand(): Command {
     .option('--tasks-dir <dir>', 'run task and transform modules from here, by name (default: none)')
     .option('-w, --workers <n>', 'worker threads of the pool (default: the number of cores)', parseWorkers)
     .option('--concurrency <n>', 'jobs run at once (default: 2)', parseWorkers)
-    .option(
-      '--cluster <url>',
-      "run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool",
-    )
     .option('--token-file <file>', 'a file holding the bearer token (default: $CHUNKMILL_TOKEN)')
     .option(
       '--lease-ms <ms>',
@@ -60,6 +56,7 @@ export function serveCommand(): Command {
         'debug',
       ]),
     );
+  addEngineClusterOption(cmd);
   cmd.addHelpText(
     'after',
     examples([
