@@ -16,7 +16,7 @@ import {
   type TransformOptions,
 } from 'chunkmill';
 import type { JobReporter } from '../dist/api/events.js';
-import type { ExecutorSource } from '../dist/exec/executor.js';
+import type { ExecutorProvider } from '../dist/exec/executor.js';
 import { PiscinaExecutor } from '../dist/exec/piscina-executor.js';
 import { validate } from '../dist/plan/validate.js';
 import { scheduleJob } from '../dist/schedule/schedule-job.js';
@@ -31,7 +31,7 @@ export interface Config {
 
 /** One pool for the whole bench, as a worker process keeps one. */
 const warmPool = new PiscinaExecutor({ threads: 2 });
-const warmSource: ExecutorSource = { acquire: () => warmPool, release: async () => {} };
+const warmProvider: ExecutorProvider = { acquire: () => warmPool, release: async () => {} };
 
 /** Where a configuration's jobs run. */
 export type Where = 'warm' | 'processDataset' | Fleet;
@@ -69,7 +69,7 @@ export function config<R extends JobOutcome>(
           validate({ ...o, workers: 2 }),
           reporter,
           new AbortController().signal,
-          warmSource,
+          warmProvider,
         )) as R;
       } else {
         const placed = { ...o, ...(fleet ? { cluster: { redis: fleet.redis.url } } : { workers: 2 }) };

@@ -178,7 +178,7 @@ try {
   ]);
   table(`Round trips: ${tiny.rows} one-record chunks (two items each: summary, parse)`, null, roundTrips);
   for (const r of roundTrips)
-    out(`- ${r.label}: ${formatNumber((r.chunks * 2) / (r.medianMs / 1e3))} chunk tasks per second`);
+    out(`- ${r.label}: ${formatNumber((r.chunks * 2) / (r.medianMs / 1e3))} chunk requests per second`);
 
   const transformOut = `${dir}/bench-cluster-transform.ndjson`;
   const transform = (where: Where) =>

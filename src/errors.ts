@@ -144,6 +144,14 @@ export function signalAborted(signal: AbortSignal): AbortError {
   return new AbortError('The job was cancelled by its signal', { cause: signal.reason });
 }
 
+/**
+ * Any failure as data (to store with a job, to send back from a cluster worker): a
+ * ChunkmillError's own, anything else (a bug) ERR_INTERNAL with its message.
+ */
+export function toErrorData(e: unknown): ErrorData {
+  return e instanceof ChunkmillError ? e.toData() : { code: 'ERR_INTERNAL', message: messageOf(e) };
+}
+
 /** Rebuild an error that crossed a thread boundary as data. */
 export function fromData(data: Omit<ErrorData, 'localLine'>): ChunkmillError {
   return data.code === 'ABORT_ERR' ? new AbortError(data.message) : new ChunkmillError(data);

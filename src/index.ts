@@ -89,7 +89,7 @@ export type {
   Outcome,
   ListQuery,
 } from './store/records.js';
-export type { Executor, ExecutorSource, ChunkPolicy } from './exec/executor.js';
+export type { Executor, ExecutorProvider, ChunkPolicy } from './exec/executor.js';
 export { startWorker } from './cluster/start-worker.js';
 export type {
   ClusterWorker,
@@ -101,3 +101,5 @@ export type {
 export type { ClusterOptions } from './api/cluster-options.js';
 export { ChunkmillError, AbortError } from './errors.js';
 export type { CancelledAt, ErrorCode, ErrorData, ErrorLocation } from './errors.js';
+// Kept for one release (marked @deprecated where it is defined).
+export type { ExecutorSource } from './deprecated.js';

@@ -2,7 +2,7 @@
  * `chunkmill worker`: a long-lived process that takes chunk work items from Redis (a BullMQ
  * Worker) and runs them on its own warm pool (a PiscinaExecutor: this process is a user of the
  * local executor like any job). Each item's reply goes to the list its coordinator named
- * (item-runner.ts).
+ * (item-handler.ts).
  *
  * Faults, and what covers them:
  *   - this process dies mid-chunk: its items keep their BullMQ lock only until lockDuration; the
@@ -10,8 +10,8 @@
  *     queue, and another worker runs them. Recovery takes lockDuration to 2 x lockDuration
  *     (14.5-14.8 s measured with the default 10 s, bench/cluster.ts).
  *     The main thread never runs chunk code, so the lock is renewed on time however long a chunk.
- *   - a job is cancelled: its coordinator publishes the job's id; running chunks of that job stop
- *     at once (their threads are stopped and replaced), items not started yet are dropped.
+ *   - a job is cancelled: its coordinator publishes its executor's run id; running chunks of that
+ *     run stop at once (their threads are stopped and replaced), items not started yet are dropped.
  *   - SIGTERM (close()): no new items; running ones finish within `grace`, or are handed back to
  *     the queue for another worker.
  *   - Redis goes away: every connection reconnects by itself; nothing is lost but time.
@@ -22,8 +22,9 @@ import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { IN_FLIGHT_PER_THREAD } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
-import { IN_FLIGHT, ItemRunner, type WorkerChunkEvent, type WorkerItemEvent } from './item-runner.js';
+import { ItemHandler, type WorkerChunkEvent, type WorkerItemEvent } from './item-handler.js';
 import { CANCEL_CHANNEL, PREFIX, PROTOCOL, queueName, VERSION } from './names.js';
 import type { WorkerInfo, WorkItem } from './protocol.js';
 import { connectRedis, redactUrl } from './redis-connection.js';
@@ -67,7 +68,7 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
     url: string,
     private readonly connections: Redis[],
     private readonly executor: PiscinaExecutor,
-    private readonly runner: ItemRunner,
+    private readonly handler: ItemHandler,
     private readonly bull: Worker<WorkItem>,
     private readonly registration: Registration,
   ) {
@@ -101,13 +102,13 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
     const [commands, cancels, queue] = connections as [Redis, Redis, Redis];
     const executor = new PiscinaExecutor({ threads, stopOnAbort: true });
     const tasksDir = options.tasksDir === undefined ? undefined : resolve(options.tasksDir);
-    const runner = new ItemRunner(commands, executor, info, tasksDir);
+    const handler = new ItemHandler(commands, executor, info, tasksDir);
     const lockDuration = options.lockDuration ?? 10_000;
-    const bull = new Worker<WorkItem>(queueName(), (job, token) => runner.run(job, token), {
+    const bull = new Worker<WorkItem>(queueName(), (item, token) => handler.handle(item, token), {
       connection: queue,
       prefix: PREFIX,
       name: info.name,
-      concurrency: threads * IN_FLIGHT,
+      concurrency: threads * IN_FLIGHT_PER_THREAD,
       lockDuration,
       stalledInterval: Math.max(100, lockDuration >> 1),
       // A chunk whose worker died twice fails; its coordinator sees the item gone and retries it.
@@ -115,13 +116,13 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
       autorun: false,
     });
     const registration = new Registration(commands, info);
-    const worker = new ClusterWorker(info, options.redis, connections, executor, runner, bull, registration);
-    runner.on('item', (e) => worker.emit('item', e));
-    runner.on('chunk', (e) => worker.emit('chunk', e));
+    const worker = new ClusterWorker(info, options.redis, connections, executor, handler, bull, registration);
+    handler.on('item', (e) => worker.emit('item', e));
+    handler.on('chunk', (e) => worker.emit('chunk', e));
     bull.on('error', () => {}); // connection trouble is reported once, below
     worker.watchConnection(commands);
     await cancels.subscribe(CANCEL_CHANNEL);
-    cancels.on('message', (_channel: string, job: string) => runner.cancel(job));
+    cancels.on('message', (_channel: string, runId: string) => handler.cancel(runId));
     await registration.start();
     void bull.run().catch(() => {});
     return worker;
@@ -145,7 +146,7 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
           graceMs,
         )) === undefined
       ) {
-        this.runner.handBack();
+        this.handler.handBack();
         await bounded(drained, 10_000);
       }
       await bounded(this.bull.close(), 5_000);
@@ -157,7 +158,7 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
 
   /** Hands the running items back now (a second SIGTERM during close). */
   handBack(): void {
-    this.runner.handBack();
+    this.handler.handBack();
   }
 
   private watchConnection(redis: Redis): void {

@@ -4,8 +4,8 @@
  * bit for bit, a task's Map or BigInt accumulator stays one, a view of a large buffer costs only
  * its own bytes. JSON would do none of that.
  *
- * BullMQ job data must be JSON, so a task travels as base64 (4/3 of its size: a file chunk's task
- * is a few hundred bytes); replies go to a plain Redis list as raw bytes.
+ * A work item's data must be JSON (BullMQ's), so a chunk request travels as base64 (4/3 of its
+ * size: a file chunk's request is a few hundred bytes); replies go to a plain Redis list as raw bytes.
  */
 import { deserialize, serialize } from 'node:v8';
 import { ChunkmillError, messageOf } from '../errors.js';

@@ -5,9 +5,9 @@
  *   PREFIX:chunks-<version>:...   the BullMQ queue of chunk work items (one per chunkmill version)
  *   PREFIX:workers                set of the registered worker ids
  *   PREFIX:worker:<id>            a worker's WorkerInfo (JSON), expiring unless its heartbeat renews it
- *   PREFIX:replies:<source>       list of a coordinator's ReplyMessages (v8-encoded), popped as they come
- *   PREFIX:cancelled:<job>        set when a job is cancelled: workers drop its items
- *   channel PREFIX:cancel         a cancelled job's id: workers stop its running chunks
+ *   PREFIX:replies:<provider>     list of a coordinator's ReplyMessages (v8-encoded), popped as they come
+ *   PREFIX:cancelled:<run id>     set when a run is cancelled: workers drop its items
+ *   channel PREFIX:cancel         a cancelled run's id: workers stop its running chunks
  */
 import { readFileSync } from 'node:fs';
 
@@ -15,9 +15,10 @@ export const PREFIX = 'chunkmill';
 
 /**
  * The work item / reply format. A worker refuses items of another protocol; workers of another
- * chunkmill version take items from another queue altogether (queueName).
+ * chunkmill version take items from another queue altogether (queueName). 2: WorkItem's `job` and
+ * `task` became `runId` and `request`.
  */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
 /** This chunkmill's version, from its package.json (dist/cluster/ -> the package root). */
 export const VERSION: string = (
@@ -39,15 +40,15 @@ export function workerKey(id: string): string {
   return `${PREFIX}:worker:${id}`;
 }
 
-export function repliesKey(source: string): string {
-  return `${PREFIX}:replies:${source}`;
+export function repliesKey(provider: string): string {
+  return `${PREFIX}:replies:${provider}`;
 }
 
-export function cancelledKey(job: string): string {
-  return `${PREFIX}:cancelled:${job}`;
+export function cancelledKey(runId: string): string {
+  return `${PREFIX}:cancelled:${runId}`;
 }
 
-/** A BullMQ job's hash (its data, state fields): BullMQ's own layout, PREFIX:<queue>:<id>. */
+/** A work item's hash (its data, state fields): BullMQ's own layout, PREFIX:<queue>:<id>. */
 export function itemKey(id: string): string {
   return `${PREFIX}:${queueName()}:${id}`;
 }
@@ -65,7 +66,7 @@ export const WORKER_TTL_MS = 3 * HEARTBEAT_MS;
  */
 export const REPLIES_TTL_MS = 5 * 60_000;
 
-/** How long workers are told to drop a cancelled job's items: far longer than any item waits. */
+/** How long workers are told to drop a cancelled run's items: far longer than any item waits. */
 export const CANCELLED_TTL_MS = 10 * 60_000;
 
 /** BullMQ's events stream, trimmed to about this many entries: nothing here reads it. */

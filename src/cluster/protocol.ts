@@ -1,11 +1,11 @@
 /**
  * What goes between a coordinator and the `chunkmill worker` processes through Redis. Types only.
  *
- *   coordinator ──WorkItem (BullMQ job data)──> queue ──> worker ──ReplyMessage*──> replies list ──> coordinator
+ *   coordinator ──WorkItem (a BullMQ job's data)──> queue ──> worker ──ReplyMessage*──> replies list ──> coordinator
  *
- * A WorkItem is one attempt at one chunk task. Its task is the same ChunkTask a local thread
- * gets: for a file, a path, a byte range, the dialect, the input's identity (size, mtime) and
- * the computation's spec, a few hundred bytes; stream and array chunks also carry their records.
+ * A WorkItem is one attempt at one chunk request, the same ChunkRequest a local thread gets: for
+ * a file, a path, a byte range, the dialect, the input's identity (size, mtime) and the
+ * computation's spec, a few hundred bytes; stream and array chunks also carry their records.
  * A user module travels as its file name and the hash of its bytes, never as code.
  */
 import type { ErrorData } from '../errors.js';
@@ -21,17 +21,17 @@ export type ModuleRef =
   /** A module of the chunkmill package (statsTask, selectTransform), relative to its dist/. */
   | { builtin: string; sha256: string };
 
-/** BullMQ job data: JSON, so the ChunkTask travels encoded (codec.ts). */
+/** A work item's data (a BullMQ job's): JSON, so the ChunkRequest travels encoded (codec.ts). */
 export interface WorkItem {
   protocol: number;
   version: string;
-  /** The coordinator's job (one processDataset run): what a cancel names. */
-  job: string;
+  /** The run id of the coordinator's executor (ClusterExecutor.runId) for its job: what a cancel names. */
+  runId: string;
   /** The list the worker pushes its ReplyMessages to. */
   replyTo: string;
   chunkIndex: number;
-  /** The ChunkTask, v8-serialised (structured clone, as between threads), base64. */
-  task: string;
+  /** The ChunkRequest, v8-serialised (structured clone, as between threads), base64. */
+  request: string;
   /** The user module of a task or transform; null for built-in aggregates and summaries. */
   module: ModuleRef | null;
   /** Milliseconds the chunk may run once started (the job's timeout option). */
@@ -42,7 +42,7 @@ export interface WorkItem {
   maxPayload: number;
 }
 
-/** What a worker pushes for an item (`id`: its BullMQ job id). The reply or failure is the last. */
+/** What a worker pushes for an item (`id`: the item's id in BullMQ). The reply or failure is the last. */
 export type ReplyMessage =
   | { t: 'reply'; id: string; reply: ChunkReply }
   /** The chunk did not run to a reply (its thread died, it timed out, it was refused). */

@@ -1,7 +1,7 @@
 /**
  * Connections to Redis (ioredis), the same way on both sides: ready within a bound or a coded
  * error naming the URL, then reconnecting by themselves when the link drops. What a lost
- * connection means for a job is the caller's to decide (cluster-source.ts bounds it).
+ * connection means for a job is the caller's to decide (cluster-provider.ts bounds it).
  */
 import { Redis } from 'ioredis';
 import { AbortError, ChunkmillError, messageOf } from '../errors.js';

@@ -48,7 +48,7 @@ export class ReplyReader {
           this.running = false;
           return;
         }
-        // The connection dropped (it reconnects by itself; the source bounds how long) or closed.
+        // The connection dropped (it reconnects by itself; the provider bounds how long) or closed.
         if (this.running) await new Promise((r) => setTimeout(r, 100));
         continue;
       }

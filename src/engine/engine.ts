@@ -18,7 +18,7 @@ import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ClusterOptions } from '../api/cluster-options.js';
-import type { ClusterExecutorSource } from '../cluster/cluster-source.js';
+import type { ClusterExecutorProvider as ClusterExecutorSource } from '../cluster/cluster-provider.js';
 import { invalidOption } from '../errors.js';
 import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
@@ -30,7 +30,11 @@ import { journaledJobs, removeJournal } from '../store/journals.js';
 import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
-import { clusterRunner, type Runner, sharedRunner } from './runner.js';
+import {
+  clusterExecutors as clusterRunner,
+  type EngineExecutors as Runner,
+  sharedExecutors as sharedRunner,
+} from './engine-executors.js';
 import { Ticker } from './ticker.js';
 
 export interface EngineOptions {
@@ -88,7 +92,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     if (options[name] !== undefined)
       throw invalidOption(name, "not with cluster: an engine on a cluster runs its jobs on the cluster's workers");
   // Loaded here: BullMQ and ioredis cost every local engine's start-up ~0.3 s.
-  const { ClusterExecutorSource } = await import('../cluster/cluster-source.js');
+  const { ClusterExecutorProvider: ClusterExecutorSource } = await import('../cluster/cluster-provider.js');
   const source = await ClusterExecutorSource.connect(cluster);
   try {
     return new Engine(options, source);

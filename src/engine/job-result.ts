@@ -5,7 +5,6 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
-import { ChunkmillError, type ErrorData } from '../errors.js';
 import { ROWS_PER_PAGE } from '../queue/queue.js';
 import type { Outcome, ResultSummary } from '../store/records.js';
 
@@ -45,8 +44,5 @@ export async function writePages(
   }
 }
 
-/** Any failure as the data stored with a job (a bug's error becomes ERR_INTERNAL with its message). */
-export function errorData(e: unknown): ErrorData {
-  if (e instanceof ChunkmillError) return e.toData();
-  return { code: 'ERR_INTERNAL', message: e instanceof Error ? e.message : String(e) };
-}
+/** Any failure as the data stored with a job: one function for every such use (errors.ts). */
+export { toErrorData as errorData } from '../errors.js';

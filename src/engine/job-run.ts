@@ -15,7 +15,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import type { Progress } from '../api/events.js';
 import type { AnyProcessOptions } from '../api/options.js';
 import { ChunkmillError } from '../errors.js';
-import type { ExecutorSource } from '../exec/executor.js';
+import type { ExecutorProvider as ExecutorSource } from '../exec/executor.js';
 import { Job } from '../job/job.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';

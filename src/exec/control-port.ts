@@ -1,6 +1,6 @@
 /**
  * The coordinator's end of a chunk's control channel to a worker thread: a MessagePort whose
- * other end travels with the task, with the job's ControlChannel exposed on it over comlink.
+ * other end travels with the chunk request, with the job's ControlChannel exposed on it over comlink.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';

@@ -1,17 +1,17 @@
 /**
- * The seam between the schedulers and whatever runs chunk tasks: "run this chunk task, give me
- * its reply, honour this signal". Retries and the start-time timeout live behind it, so the
+ * The seam between the schedulers and whatever runs chunk requests: "run this chunk request, give
+ * me its reply, honour this signal". Retries and the start-time timeout live behind it, so the
  * schedulers never know which executor they have: a local pool of worker threads
  * (piscina-executor.ts) or anything else with the same contract. The merge, in chunk order, is
  * the scheduler's; an executor only ever returns one chunk's reply.
  *
  * An executor's lifetime is its owner's, not a job's: processDataset creates one for a job and
  * destroys it at the end; a long-lived owner keeps one warm across jobs. Jobs reach it through an
- * ExecutorSource, so a scheduler never creates or destroys one itself.
+ * ExecutorProvider, so a scheduler never creates or destroys one itself.
  */
 import type { JobWarning } from '../api/events.js';
 import type { ControlChannel } from '../kinds/user/context.js';
-import type { ChunkReply, ChunkTask } from './protocol.js';
+import type { ChunkReply, ChunkRequest } from './protocol.js';
 
 /** How one job's chunks are run: its fault policy and where its chunks' side messages go. */
 export interface ChunkPolicy {
@@ -27,18 +27,24 @@ export interface ChunkPolicy {
   onWarning(warning: JobWarning): void;
 }
 
+/**
+ * Chunk requests kept in flight per executor thread, by the schedulers and by a cluster worker
+ * taking items: one running, one queued, so no thread waits on a round trip.
+ */
+export const IN_FLIGHT_PER_THREAD = 2;
+
 export interface Executor {
-  /** Chunks it runs at once: the schedulers keep about twice this many in flight. */
+  /** Chunks it runs at once: the schedulers keep IN_FLIGHT_PER_THREAD times this many in flight. */
   readonly threads: number;
   /**
-   * Runs chunk task `task` (built afresh per attempt by `make`: a task may hold transferables
+   * Runs a chunk request (built afresh per attempt by `make`: a request may hold transferables
    * that cannot be sent twice). Resolves with a reply that is not a failure worth retrying, or
    * rejects with the first failure once the retries are spent (an AbortError once `signal` aborts).
    * `control`: where the chunk's ctx.log / ctx.progress go, when someone listens.
    */
   execute(
     chunkIndex: number,
-    make: () => ChunkTask,
+    make: () => ChunkRequest,
     policy: ChunkPolicy,
     control?: ControlChannel,
   ): Promise<ChunkReply>;
@@ -48,7 +54,7 @@ export interface Executor {
  * Where a job gets its executor once it knows how many threads it can use (a file of one chunk
  * needs one), and gives it back when it ends.
  */
-export interface ExecutorSource {
+export interface ExecutorProvider {
   acquire(threads: number): Executor;
   release(executor: Executor): Promise<void>;
 }

@@ -15,12 +15,12 @@
  */
 import { AbortError } from '../errors.js';
 import type { ControlChannel } from '../kinds/user/context.js';
-import type { ChunkPolicy, Executor, ExecutorSource } from './executor.js';
-import type { ChunkReply, ChunkTask } from './protocol.js';
+import type { ChunkPolicy, Executor, ExecutorProvider } from './executor.js';
+import type { ChunkReply, ChunkRequest } from './protocol.js';
 
 interface Pending {
   chunkIndex: number;
-  make: () => ChunkTask;
+  make: () => ChunkRequest;
   policy: ChunkPolicy;
   control: ControlChannel | undefined;
   resolve: (reply: ChunkReply) => void;
@@ -39,8 +39,8 @@ export class FairShare {
     private readonly slots = shared.threads,
   ) {}
 
-  /** An ExecutorSource whose executors are lanes of this share; release() closes the lane. */
-  source(): ExecutorSource {
+  /** An ExecutorProvider whose executors are lanes of this share; release() closes the lane. */
+  provider(): ExecutorProvider {
     return {
       acquire: (threads) => this.lane(threads),
       release: async (executor) => (executor as Lane).close(),
@@ -113,7 +113,7 @@ export class Lane implements Executor {
 
   execute(
     chunkIndex: number,
-    make: () => ChunkTask,
+    make: () => ChunkRequest,
     policy: ChunkPolicy,
     control?: ControlChannel,
   ): Promise<ChunkReply> {

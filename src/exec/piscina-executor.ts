@@ -7,7 +7,7 @@
  *   new thread, so such a retry starts clean; after a throw, the thread lived on and may take the
  *   retry (with its module state).
  *
- * Transfers: a task's control port always, and a stream chunk's bytes (its own ArrayBuffer). With
+ * Transfers: a request's control port always, and a stream chunk's bytes (its own ArrayBuffer). With
  * retries on, a copy of the bytes goes and the original stays here, since a worker that dies takes
  * what it was given with it.
  */
@@ -17,8 +17,8 @@ import { Piscina } from 'piscina';
 import { AbortError, ChunkmillError } from '../errors.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { controlPort } from './control-port.js';
-import type { ChunkPolicy, Executor, ExecutorSource } from './executor.js';
-import type { ChunkReply, ChunkTask } from './protocol.js';
+import type { ChunkPolicy, Executor, ExecutorProvider } from './executor.js';
+import type { ChunkReply, ChunkRequest } from './protocol.js';
 import { withRetries } from './retries.js';
 
 /** The worker entry, compiled next to this file's folder (Node 20 cannot load .ts workers). */
@@ -45,7 +45,7 @@ export interface PiscinaExecutorOptions {
 type ResourceLimits = NonNullable<ConstructorParameters<typeof Piscina>[0]>['resourceLimits'];
 
 interface Running {
-  /** The start flags this task was given (the executor's may have been replaced since). */
+  /** The start flags this request was given (the executor's may have been replaced since). */
   flags: Int32Array;
   slot: number;
   controller: AbortController;
@@ -57,8 +57,8 @@ interface Running {
 export class PiscinaExecutor implements Executor {
   readonly threads: number;
   private readonly stopOnAbort: boolean;
-  private readonly pool: Piscina<ChunkTask, ChunkReply>;
-  /** Start flags, one Int32 per timed task in flight, reused; grown when more are in flight. */
+  private readonly pool: Piscina<ChunkRequest, ChunkReply>;
+  /** Start flags, one Int32 per timed request in flight, reused; grown when more are in flight. */
   private flags = new Int32Array(new SharedArrayBuffer(4 * 16));
   private readonly freeSlots: number[] = Array.from({ length: 16 }, (_, i) => 15 - i);
   private readonly running = new Set<Running>();
@@ -68,11 +68,11 @@ export class PiscinaExecutor implements Executor {
   constructor(options: PiscinaExecutorOptions) {
     this.threads = options.threads;
     this.stopOnAbort = options.stopOnAbort ?? false;
-    this.pool = new Piscina<ChunkTask, ChunkReply>({
+    this.pool = new Piscina<ChunkRequest, ChunkReply>({
       filename: WORKER_FILE,
       minThreads: options.threads,
       maxThreads: options.threads,
-      // Idle workers must not die between tasks (Piscina's default would end them at once).
+      // Idle workers must not die between requests (Piscina's default would end them at once).
       idleTimeout: 60_000,
       // Workers run compiled JS and need none of the host's flags. Inherited, a loader flag (tsx,
       // ts-node) cost each worker ~230 ms of start-up, and a V8 flag (--interrupt-budget=...) made
@@ -90,7 +90,7 @@ export class PiscinaExecutor implements Executor {
   }
 
   /** An executor per job: a pool of exactly the threads the job can use, destroyed when it ends. */
-  static perJob(resourceLimits: ResourceLimits | undefined): ExecutorSource {
+  static perJob(resourceLimits: ResourceLimits | undefined): ExecutorProvider {
     return {
       acquire: (threads) => new PiscinaExecutor({ threads, resourceLimits }),
       release: (executor) => (executor as PiscinaExecutor).destroy(),
@@ -99,14 +99,14 @@ export class PiscinaExecutor implements Executor {
 
   execute(
     chunkIndex: number,
-    make: () => ChunkTask,
+    make: () => ChunkRequest,
     policy: ChunkPolicy,
     control?: ControlChannel,
   ): Promise<ChunkReply> {
     return withRetries(chunkIndex, policy, () => this.once(chunkIndex, make(), policy, control));
   }
 
-  /** Stops every thread; tasks still running are abandoned. */
+  /** Stops every thread; requests still running are abandoned. */
   async destroy(): Promise<void> {
     if (this.watchdog !== null) clearInterval(this.watchdog);
     this.watchdog = null;
@@ -115,25 +115,25 @@ export class PiscinaExecutor implements Executor {
 
   private async once(
     chunkIndex: number,
-    task: ChunkTask,
+    request: ChunkRequest,
     policy: ChunkPolicy,
     control: ControlChannel | undefined,
   ): Promise<ChunkReply> {
     const transferList: TransferListItem[] = [];
-    if (control !== undefined && task.op !== 'summarize') {
-      task.port = controlPort(control);
-      transferList.push(task.port);
+    if (control !== undefined && request.op !== 'summarize') {
+      request.port = controlPort(control);
+      transferList.push(request.port);
     }
-    if (task.op === 'parseBytes') {
-      const sent = policy.retries > 0 ? task.bytes.slice() : task.bytes;
-      task = { ...task, bytes: sent };
+    if (request.op === 'parseBytes') {
+      const sent = policy.retries > 0 ? request.bytes.slice() : request.bytes;
+      request = { ...request, bytes: sent };
       transferList.push(sent.buffer as ArrayBuffer);
     }
     const transfer = transferList.length > 0 ? { transferList } : {};
     if (policy.timeout === undefined && !this.stopOnAbort) {
-      // No per-task signal for cancelling: aborting a running task makes Piscina replace the
+      // No per-request signal for cancelling: aborting a running request makes Piscina replace the
       // worker behind the pool's back. A cancel fails the job, whose owner then destroys the pool.
-      return this.pool.run(task, transfer).catch((e: unknown) => {
+      return this.pool.run(request, transfer).catch((e: unknown) => {
         throw workerFailure(e, chunkIndex);
       });
     }
@@ -142,7 +142,7 @@ export class PiscinaExecutor implements Executor {
     if (this.stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
     if (policy.timeout === undefined) {
       try {
-        return await this.pool.run(task, { signal: controller.signal, ...transfer });
+        return await this.pool.run(request, { signal: controller.signal, ...transfer });
       } catch (e) {
         throw policy.signal.aborted ? new AbortError() : workerFailure(e, chunkIndex);
       } finally {
@@ -162,7 +162,7 @@ export class PiscinaExecutor implements Executor {
     this.watch(policy.timeout);
     try {
       return await this.pool.run(
-        { ...task, started: { flags: this.flags, slot } },
+        { ...request, started: { flags: this.flags, slot } },
         { signal: running.controller.signal, ...transfer },
       );
     } catch (e) {
@@ -184,8 +184,8 @@ export class PiscinaExecutor implements Executor {
   private takeSlot(): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
-      // More timed tasks in flight than flags: double them. Running tasks keep the old buffer,
-      // and the watchdog reads each task's flag from the buffer it was given.
+      // More timed requests in flight than flags: double them. Running ones keep the old buffer,
+      // and the watchdog reads each request's flag from the buffer it was given.
       const old = this.flags;
       this.flags = new Int32Array(new SharedArrayBuffer(old.byteLength * 2));
       for (let i = old.length * 2 - 1; i > old.length; i--) this.freeSlots.push(i);

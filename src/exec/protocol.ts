@@ -1,8 +1,8 @@
 /**
- * The messages between the coordinator and a worker thread: the chunk tasks, their replies, and
- * the control channel's API. Types only: both sides import this file, neither imports the other.
+ * The messages between the coordinator and a worker thread: the chunk requests, their replies,
+ * and the control channel's API. Types only: both sides import this file, neither imports the other.
  *
- * A task is small plain data (a path and a byte range, or bytes cut from a stream, or array
+ * A request is small plain data (a path and a byte range, or bytes cut from a stream, or array
  * items) plus the computation's spec; a reply is a small partial or an error as data, never rows.
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -21,13 +21,13 @@ export interface InputIdentity {
   mtimeMs: number;
 }
 
-/** Set by the worker when it starts a task: the executor times chunks from then (timeout). */
+/** Set by the worker when it starts a request: the executor times chunks from then (timeout). */
 export interface StartFlag {
   flags: Int32Array;
   slot: number;
 }
 
-/** What an executor adds to a task on its way into a thread. */
+/** What an executor adds to a request on its way into a thread. */
 interface Delivery {
   /** Present when the chunk has a timeout. */
   started?: StartFlag;
@@ -36,7 +36,7 @@ interface Delivery {
 }
 
 /** Phase A: the quote-parity summary of a file range. */
-export interface SummarizeTask extends Delivery {
+export interface SummarizeRequest extends Delivery {
   op: 'summarize';
   input: InputIdentity;
   start: number;
@@ -52,7 +52,7 @@ interface ParseCommon extends Delivery {
 }
 
 /** Phase B on a file range. */
-export interface ParseTask extends ParseCommon {
+export interface ParseRequest extends ParseCommon {
   op: 'parse';
   input: InputIdentity;
   /** An exact record start. */
@@ -61,20 +61,20 @@ export interface ParseTask extends ParseCommon {
 }
 
 /** Phase B on bytes cut from a stream at a record boundary (the whole buffer is owned). */
-export interface ParseBytesTask extends ParseCommon {
+export interface ParseBytesRequest extends ParseCommon {
   op: 'parseBytes';
   format: 'csv' | 'ndjson';
   bytes: Uint8Array;
 }
 
 /** Phase B on records of an in-memory array. */
-export interface ParseRowsTask extends ParseCommon {
+export interface ParseRowsRequest extends ParseCommon {
   op: 'parseRows';
   rows: readonly unknown[];
 }
 
-export type ParseChunkTask = ParseTask | ParseBytesTask | ParseRowsTask;
-export type ChunkTask = SummarizeTask | ParseChunkTask;
+export type ParseChunkRequest = ParseRequest | ParseBytesRequest | ParseRowsRequest;
+export type ChunkRequest = SummarizeRequest | ParseChunkRequest;
 
 /** A parsed chunk: where it ended, its counts and rejects (RangeOutcome), and its partial result. */
 export interface ParseOutcome extends RangeOutcome {

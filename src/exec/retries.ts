@@ -67,7 +67,7 @@ export async function withRetries(
   }
 }
 
-/** A reply that reports a failure: a whole-task error, or a parse that stopped on one. */
+/** A reply that reports a failure: an error for the whole request, or a parse that stopped on one. */
 function replyFailure(reply: ChunkReply): ErrorData | null {
   if ('error' in reply) return reply.error;
   if ('parsed' in reply && reply.parsed.error !== undefined) return reply.parsed.error;

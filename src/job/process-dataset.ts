@@ -54,12 +54,12 @@ async function onCluster(
   signal: AbortSignal,
 ): Promise<unknown> {
   // Loaded on first use: BullMQ and ioredis cost a local job's start-up ~0.3 s (start-worker.ts).
-  const { ClusterExecutorSource } = await import('../cluster/cluster-source.js');
-  const source = await ClusterExecutorSource.connect(cluster, signal);
+  const { ClusterExecutorProvider } = await import('../cluster/cluster-provider.js');
+  const provider = await ClusterExecutorProvider.connect(cluster, signal);
   try {
-    const threads = await source.ready(signal);
-    return await scheduleJob({ ...opts, workers: Math.min(opts.workers, threads) }, reporter, signal, source);
+    const threads = await provider.ready(signal);
+    return await scheduleJob({ ...opts, workers: Math.min(opts.workers, threads) }, reporter, signal, provider);
   } finally {
-    await source.close();
+    await provider.close();
   }
 }

@@ -7,15 +7,15 @@
  *                                                                          │
  *   merge in chunk order <── verify the chunk started where the previous one ended
  *
- * Work in flight is bounded (IN_FLIGHT_PER_THREAD tasks per executor thread), parse tasks go
+ * Work in flight is bounded (IN_FLIGHT_PER_THREAD requests per executor thread), parse requests go
  * before summaries so results merge early, and parsed partials wait at most for the slowest
  * chunk ahead.
  */
 import type { JobReporter } from '../api/events.js';
 import { BoundaryStitcher } from '../csv/boundary.js';
 import { AbortError, ChunkmillError, describeLocation } from '../errors.js';
-import type { Executor, ExecutorSource } from '../exec/executor.js';
-import type { ChunkReply, ChunkTask, ParseOutcome, ParseTask } from '../exec/protocol.js';
+import type { Executor, ExecutorProvider } from '../exec/executor.js';
+import type { ChunkReply, ChunkRequest, ParseOutcome, ParseRequest } from '../exec/protocol.js';
 import { emptyPartial } from '../kinds/aggregate/partial.js';
 import { chunkRanges, planFile, type ChunkRange, type FilePlan } from '../plan/file-plan.js';
 import { finalStats } from '../plan/final-stats.js';
@@ -34,7 +34,7 @@ export async function scheduleFile(
   path: string,
   reporter: JobReporter,
   signal: AbortSignal,
-  executors: ExecutorSource,
+  executors: ExecutorProvider,
 ): Promise<unknown> {
   const plan = await planFile(opts, path, reporter);
   const { layout, computation } = plan;
@@ -156,15 +156,15 @@ class FileScheduler extends Scheduler {
       }
       if (head !== undefined && head < this.nextMerge + window) {
         this.parseQueue.shift();
-        const task = this.parseTask(head, this.starts[head]!);
+        const request = this.parseRequest(head, this.starts[head]!);
         this.dispatch(
           head,
-          () => ({ ...task }),
-          (reply) => this.receive(head, task, reply),
+          () => ({ ...request }),
+          (reply) => this.receive(head, request, reply),
         );
       } else if (!this.fallback && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
-        const summary: ChunkTask = {
+        const summary: ChunkRequest = {
           op: 'summarize',
           input: this.plan.input,
           ...this.chunks[k]!,
@@ -179,7 +179,7 @@ class FileScheduler extends Scheduler {
     }
   }
 
-  private parseTask(k: number, start: number): ParseTask {
+  private parseRequest(k: number, start: number): ParseRequest {
     const { input, dialect, computation } = this.plan;
     return {
       op: 'parse',
@@ -193,7 +193,7 @@ class FileScheduler extends Scheduler {
     };
   }
 
-  private receive(k: number, task: ChunkTask, reply: ChunkReply): void {
+  private receive(k: number, request: ChunkRequest, reply: ChunkReply): void {
     if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, k);
     if ('summary' in reply) {
       if (this.fallback) return; // boundaries no longer come from parity
@@ -210,8 +210,8 @@ class FileScheduler extends Scheduler {
         }
       }
     } else {
-      // In fallback mode, only the answer to the task asked for last counts.
-      if (this.fallback && (k !== this.nextMerge || (task as ParseTask).start !== this.expected)) return;
+      // In fallback mode, only the answer to the request asked for last counts.
+      if (this.fallback && (k !== this.nextMerge || (request as ParseRequest).start !== this.expected)) return;
       this.parsed.set(k, reply.parsed);
     }
     this.mergeReady();

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { JobReporter } from '../api/events.js';
-import type { ExecutorSource } from '../exec/executor.js';
+import type { ExecutorProvider } from '../exec/executor.js';
 import { ArraySource } from '../input/array-source.js';
 import type { ChunkSource } from '../input/chunk-source.js';
 import { StreamSource } from '../input/stream-source.js';
@@ -18,7 +18,7 @@ export function scheduleJob(
   opts: ResolvedOptions,
   reporter: JobReporter,
   signal: AbortSignal,
-  executors: ExecutorSource,
+  executors: ExecutorProvider,
 ): Promise<unknown> {
   const { input } = opts;
   if (input.kind === 'file' && !input.gzip && input.format === 'csv')

@@ -8,12 +8,10 @@
  */
 import type { JobReporter } from '../api/events.js';
 import { AbortError } from '../errors.js';
-import type { ChunkPolicy, Executor } from '../exec/executor.js';
-import type { ChunkReply, ChunkTask } from '../exec/protocol.js';
+import { IN_FLIGHT_PER_THREAD, type ChunkPolicy, type Executor } from '../exec/executor.js';
+import type { ChunkReply, ChunkRequest } from '../exec/protocol.js';
 import type { Computation } from '../kinds/computation.js';
 
-/** Two tasks per executor thread: one running, one queued, so no thread waits on a round trip. */
-export const IN_FLIGHT_PER_THREAD = 2;
 /**
  * Reorder window: no chunk is parsed more than this many chunks (per thread) ahead of the merge
  * point, so a slow chunk holds back at most a few partials (or output blocks) instead of the rest
@@ -94,10 +92,10 @@ export abstract class Scheduler {
   }
 
   /**
-   * Sends chunk k to the executor (`make` builds its task for each attempt) and counts it in
+   * Sends chunk k to the executor (`make` builds its request for each attempt) and counts it in
    * flight; its reply goes to `receive` unless the run has failed.
    */
-  protected dispatch(k: number, make: () => ChunkTask, receive: (reply: ChunkReply) => void): void {
+  protected dispatch(k: number, make: () => ChunkRequest, receive: (reply: ChunkReply) => void): void {
     const reply = this.executor.execute(k, make, this.policy, this.computation.control());
     this.inFlight++;
     reply.then(

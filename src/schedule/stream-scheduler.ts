@@ -11,8 +11,8 @@
 import type { JobReporter } from '../api/events.js';
 import { dialectOf } from '../csv/scanner.js';
 import { AbortError, ChunkmillError, describeLocation, type ErrorData } from '../errors.js';
-import type { Executor, ExecutorSource } from '../exec/executor.js';
-import type { ParseBytesTask, ParseOutcome, ParseRowsTask } from '../exec/protocol.js';
+import type { Executor, ExecutorProvider } from '../exec/executor.js';
+import type { ParseBytesRequest, ParseOutcome, ParseRowsRequest } from '../exec/protocol.js';
 import type { ChunkSource, SourceChunk, StreamChunk } from '../input/chunk-source.js';
 import { openComputation, type Computation } from '../kinds/computation.js';
 import { finalStats } from '../plan/final-stats.js';
@@ -26,7 +26,7 @@ export async function scheduleStream(
   source: ChunkSource,
   reporter: JobReporter,
   signal: AbortSignal,
-  executors: ExecutorSource,
+  executors: ExecutorProvider,
 ): Promise<unknown> {
   let computation: Computation | null = null;
   let progress: ProgressTracker | null = null;
@@ -156,13 +156,13 @@ class StreamScheduler extends Scheduler {
       computation: this.computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
     };
-    const task: ParseRowsTask | ParseBytesTask =
+    const request: ParseRowsRequest | ParseBytesRequest =
       rows !== undefined
         ? { op: 'parseRows', rows, ...common }
         : { op: 'parseBytes', format: this.source.format === 'ndjson' ? 'ndjson' : 'csv', bytes: bytes!, ...common };
     this.dispatch(
       chunk.index,
-      () => ({ ...task }),
+      () => ({ ...request }),
       (reply) => {
         if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, chunk.index);
         if (!('parsed' in reply))

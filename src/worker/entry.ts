@@ -1,13 +1,13 @@
 /**
  * The worker thread's entry, loaded by Piscina: phase A (summarize a file range) or phase B
  * (parse a file range, or bytes cut from a stream, or array items, into the chunk's sink).
- * File tasks first check it is the file that was planned. Returns small plain objects; data
+ * Requests on a file first check it is the file that was planned. Returns small plain objects; data
  * errors come back as data (Piscina would drop their fields).
  */
 import { fstatSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { ChunkmillError, fileError } from '../errors.js';
-import type { ChunkReply, ChunkTask, InputIdentity, ParseChunkTask } from '../exec/protocol.js';
+import type { ChunkReply, ChunkRequest, InputIdentity, ParseChunkRequest } from '../exec/protocol.js';
 import { parseRecords } from '../input/parse-records.js';
 import { parseRange, summarizeRange, withFile, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink } from '../kinds/chunk-sink.js';
@@ -16,37 +16,47 @@ import type { ChunkSink } from '../kinds/sink.js';
 import { RemoteChannel } from './control-channel.js';
 import { WARM_UP_MIN_BYTES, warmUp } from './warm-up.js';
 
-export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
-  if (task.started !== undefined) Atomics.store(task.started.flags, task.started.slot, 1);
-  const channel = task.op !== 'summarize' && task.port !== undefined ? new RemoteChannel(task.port) : null;
+export default async function runChunk(request: ChunkRequest): Promise<ChunkReply> {
+  if (request.started !== undefined) Atomics.store(request.started.flags, request.started.slot, 1);
+  const channel = request.op !== 'summarize' && request.port !== undefined ? new RemoteChannel(request.port) : null;
   try {
-    if (task.op === 'summarize') {
-      return withFile(task.input.path, (fd) => {
-        checkIdentity(fd, task.input);
-        return { summary: summarizeRange(fd, task.start, task.end, task.quote) };
+    if (request.op === 'summarize') {
+      return withFile(request.input.path, (fd) => {
+        checkIdentity(fd, request.input);
+        return { summary: summarizeRange(fd, request.start, request.end, request.quote) };
       });
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
-    if (task.op === 'parse' && task.end - task.start >= WARM_UP_MIN_BYTES) warmUp();
-    const sink = await openChunkSink(task.computation, channel, threadId, task.chunkIndex, true);
-    return { parsed: { ...read(task, sink), partial: sink.partial() } };
+    if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
+    const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true);
+    return { parsed: { ...read(request, sink), partial: sink.partial() } };
   } catch (e) {
-    return errorReply(e, task.op === 'parseBytes' ? '<stream>' : task.op === 'parseRows' ? '<array>' : task.input.path);
+    return errorReply(
+      e,
+      request.op === 'parseBytes' ? '<stream>' : request.op === 'parseRows' ? '<array>' : request.input.path,
+    );
   } finally {
     await channel?.flush();
   }
 }
 
 /** Reads the chunk's records into the sink. */
-function read(task: ParseChunkTask, sink: ChunkSink): RangeOutcome {
-  const columns = columnsOf(task.computation);
-  if (task.op === 'parseRows')
-    return parseRecords({ rows: task.rows }, 'rows', columns, task.dialect, task.maxRecordSize, sink);
-  if (task.op === 'parseBytes')
-    return parseRecords({ bytes: task.bytes }, task.format, columns, task.dialect, task.maxRecordSize, sink);
-  return withFile(task.input.path, (fd) => {
-    checkIdentity(fd, task.input);
-    return parseRange(fd, task.input.size, task.start, task.end, task.dialect, sink, task.maxRecordSize);
+function read(request: ParseChunkRequest, sink: ChunkSink): RangeOutcome {
+  const columns = columnsOf(request.computation);
+  if (request.op === 'parseRows')
+    return parseRecords({ rows: request.rows }, 'rows', columns, request.dialect, request.maxRecordSize, sink);
+  if (request.op === 'parseBytes')
+    return parseRecords(
+      { bytes: request.bytes },
+      request.format,
+      columns,
+      request.dialect,
+      request.maxRecordSize,
+      sink,
+    );
+  return withFile(request.input.path, (fd) => {
+    checkIdentity(fd, request.input);
+    return parseRange(fd, request.input.size, request.start, request.end, request.dialect, sink, request.maxRecordSize);
   });
 }
 

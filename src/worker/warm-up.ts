@@ -90,7 +90,7 @@ export function runWarmUp(): number[] {
   const used: number[] = [];
   {
     const { buf, length } = syntheticCsv(250);
-    // Cloned, as a task's dialect and plan are: a deserialised object has another hidden class
+    // Cloned, as a request's dialect and plan are: a deserialised object has another hidden class
     // than a literal, and feedback for the literal's would deoptimise on the real one.
     const dialect = structuredClone({ delimiter: 44, quote: 34 });
     const policies = { onBadRow: 'error', onBadNumber: 'error', quote: '"' } as const;

@@ -83,16 +83,22 @@ test('next to a worker of this version: the job runs there, exact, with a warnin
 test('an item of another protocol that reaches a worker is refused, not run', { timeout: 30_000 }, async () => {
   const queue = new Queue(`chunks-${VERSION}`, { connection: redis.client, prefix: 'chunkmill' });
   const replyTo = 'chunkmill:replies:test';
-  const task = serialize({ op: 'summarize', input: { path: input, size: 1, mtimeMs: 1 }, start: 0, end: 1, quote: 34 });
+  const request = serialize({
+    op: 'summarize',
+    input: { path: input, size: 1, mtimeMs: 1 },
+    start: 0,
+    end: 1,
+    quote: 34,
+  });
   await queue.add(
     'summarize',
     {
       protocol: 999,
       version: VERSION,
-      job: 'j',
+      runId: 'r',
       replyTo,
       chunkIndex: 0,
-      task: task.toString('base64'),
+      request: request.toString('base64'),
       module: null,
       timeout: null,
       control: false,
@@ -104,6 +110,6 @@ test('an item of another protocol that reaches a worker is refused, not run', { 
   const message = deserialize(bytes) as { t: string; error: { code: string; message: string } };
   expect(message.t).toBe('failure');
   expect(message.error.code).toBe('ERR_CLUSTER_VERSION');
-  expect(message.error.message).toMatch(/runs chunkmill .* \(protocol 1\); the chunk came from .* \(protocol 999\)/);
+  expect(message.error.message).toMatch(/runs chunkmill .* \(protocol 2\); the chunk came from .* \(protocol 999\)/);
   await queue.close();
 });

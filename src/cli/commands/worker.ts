@@ -78,10 +78,10 @@ export function workerCommand(): Command {
           `${worker.redis}, ${o.tasksDir !== undefined ? `tasks from ${o.tasksDir}` : 'no --tasks-dir (built-in work only)'}`,
       );
       worker.on('warning', say);
-      if (o.verbose) worker.on('item', (e) => say(`${e.op} chunk ${e.chunkIndex} of job ${e.job} taken`));
+      if (o.verbose) worker.on('item', (e) => say(`${e.op} chunk ${e.chunkIndex} of job ${e.runId} taken`));
       worker.on('chunk', (e) => {
         if (o.verbose || NOTABLE.has(e.outcome))
-          say(`${e.op} chunk ${e.chunkIndex} of job ${e.job} ${e.outcome} after ${Math.round(e.ms)} ms`);
+          say(`${e.op} chunk ${e.chunkIndex} of job ${e.runId} ${e.outcome} after ${Math.round(e.ms)} ms`);
       });
     }
     await new Promise<void>((resolve) => {

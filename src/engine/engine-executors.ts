@@ -1,26 +1,26 @@
 /**
  * Where an engine's jobs get their executors: one executor shared fairly by the running jobs
- * (the engine's own pool, or the caller's), or a cluster's source, from which each job acquires
+ * (the engine's own pool, or the caller's), or a cluster's provider, from which each job acquires
  * an executor of its own.
  */
-import type { ClusterExecutorSource } from '../cluster/cluster-source.js';
-import type { Executor, ExecutorSource } from '../exec/executor.js';
+import type { ClusterExecutorProvider } from '../cluster/cluster-provider.js';
+import type { Executor, ExecutorProvider } from '../exec/executor.js';
 import { FairShare } from '../exec/fair-share.js';
 import type { PiscinaExecutor } from '../exec/piscina-executor.js';
 
 /** Where an engine's jobs get their executors, and how many threads there are to share. */
-export interface Runner {
-  executors(): ExecutorSource;
+export interface EngineExecutors {
+  executors(): ExecutorProvider;
   /** Threads a job may use now: 0 holds the queue (a cluster with no worker yet). */
   threads(): number;
   close(): Promise<void>;
 }
 
 /** One executor (the engine's own pool, or the caller's) shared fairly by the running jobs. */
-export function sharedRunner(executor: Executor, owned: boolean): Runner {
+export function sharedExecutors(executor: Executor, owned: boolean): EngineExecutors {
   const share = new FairShare(executor);
   return {
-    executors: () => share.source(),
+    executors: () => share.provider(),
     threads: () => executor.threads,
     close: async () => {
       if (owned) await (executor as PiscinaExecutor).destroy();
@@ -29,10 +29,10 @@ export function sharedRunner(executor: Executor, owned: boolean): Runner {
 }
 
 /**
- * A cluster: each job acquires its own executor from the one source (its own items, cancel and
+ * A cluster: each job acquires its own executor from the one provider (its own items, cancel and
  * clean-up); their items meet in the cluster's queue, where the workers take them in the order
- * added, each job keeping at most two per thread in flight.
+ * added, each job keeping at most IN_FLIGHT_PER_THREAD per thread in flight.
  */
-export function clusterRunner(source: ClusterExecutorSource): Runner {
-  return { executors: () => source, threads: () => source.threads(), close: () => source.close() };
+export function clusterExecutors(provider: ClusterExecutorProvider): EngineExecutors {
+  return { executors: () => provider, threads: () => provider.threads(), close: () => provider.close() };
 }

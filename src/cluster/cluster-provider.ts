@@ -1,9 +1,9 @@
 /**
- * The coordinator's side of a cluster: an ExecutorSource whose executors send chunk tasks to
- * `chunkmill worker` processes as BullMQ jobs and take their replies from a list of its own.
- * One source holds the connections (a command connection and a blocking one for the replies), so
- * a long-lived owner (an engine) connects once and runs many jobs through it; processDataset
- * makes one per job.
+ * The coordinator's side of a cluster: an ExecutorProvider whose executors send chunk requests to
+ * `chunkmill worker` processes as work items (BullMQ jobs) and take their replies from a list of
+ * its own. One provider holds the connections (a command connection and a blocking one for the
+ * replies), so a long-lived owner (an engine) connects once and runs many jobs through it;
+ * processDataset makes one per job.
  *
  * Every TICK_MS it checks what can go wrong outside the replies:
  *   - the connection: lost for longer than reconnectTimeout, the chunks waiting on it fail with
@@ -19,7 +19,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
 import { AbortError, type ChunkmillError, fromData } from '../errors.js';
-import type { Executor, ExecutorSource } from '../exec/executor.js';
+import type { Executor, ExecutorProvider } from '../exec/executor.js';
 import type { ChunkReply } from '../exec/protocol.js';
 import { ClusterExecutor, type ClusterTransport, type ItemEntry } from './cluster-executor.js';
 import {
@@ -60,8 +60,8 @@ interface Pending extends ItemEntry {
   missing: number;
 }
 
-export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
-  /** Names this source's replies list: unique per coordinator process and source. */
+export class ClusterExecutorProvider implements ExecutorProvider, ClusterTransport {
+  /** Names this provider's replies list: unique per coordinator process and provider. */
   readonly id = randomBytes(6).toString('hex');
   private readonly pending = new Map<string, Pending>();
   private readonly queue: Queue;
@@ -97,7 +97,7 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
   }
 
   /** Connects (ERR_CLUSTER_UNREACHABLE within connectTimeout) and reads who is there. */
-  static async connect(options: ResolvedClusterOptions, signal?: AbortSignal): Promise<ClusterExecutorSource> {
+  static async connect(options: ResolvedClusterOptions, signal?: AbortSignal): Promise<ClusterExecutorProvider> {
     const connect = (name: string) =>
       connectRedis(options.redis, { timeout: options.connectTimeout, name: `chunkmill-${name}`, signal });
     const redis = await connect('coordinator');
@@ -115,14 +115,14 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
       blocking.disconnect();
       throw tooOld;
     }
-    const source = new ClusterExecutorSource(options, redis, blocking);
+    const provider = new ClusterExecutorProvider(options, redis, blocking);
     const workers = version === undefined ? undefined : await bounded(listWorkers(redis), options.connectTimeout);
     if (workers === undefined) {
-      await source.close();
+      await provider.close();
       throw silentAfterConnect(options.redis);
     }
-    source.workers = workers;
-    return source;
+    provider.workers = workers;
+    return provider;
   }
 
   /** The threads of the workers of this version; waits up to workerTimeout for one (the tick reads them). */
@@ -157,7 +157,7 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
     return (executor as ClusterExecutor).close();
   }
 
-  /** Ends the source: chunks still waiting are abandoned, connections closed. */
+  /** Ends the provider: chunks still waiting are abandoned, connections closed. */
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.failAll(() => new AbortError());
@@ -184,14 +184,14 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
     });
   }
 
-  /** Tells the workers to drop a job's items and stop its running chunks; removes those still waiting. */
-  async cancel(job: string, ids: readonly string[]): Promise<void> {
+  /** Tells the workers to drop run `runId`'s items and stop its running chunks; removes those still waiting. */
+  async cancel(runId: string, ids: readonly string[]): Promise<void> {
     if (this.connectionError() !== null) return;
     await bounded(
       (async () => {
         // The mark first: a worker taking one of the items right now checks it before running.
-        await this.redis.set(cancelledKey(job), '1', 'PX', CANCELLED_TTL_MS);
-        await this.redis.publish(CANCEL_CHANNEL, job);
+        await this.redis.set(cancelledKey(runId), '1', 'PX', CANCELLED_TTL_MS);
+        await this.redis.publish(CANCEL_CHANNEL, runId);
         await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
       })(),
       CLEANUP_MS,
@@ -199,12 +199,12 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
   }
 
   /**
-   * Waits (bounded) until none of a cancelled job's items is left in Redis: waiting ones were
-   * removed, running ones end as their workers stop them. Then the job's cancel mark goes too;
+   * Waits (bounded) until none of a cancelled run's items is left in Redis: waiting ones were
+   * removed, running ones end as their workers stop them. Then the run's cancel mark goes too;
    * if one is still there (its worker died holding it), the mark stays until it expires, so the
    * worker that takes the item over drops it.
    */
-  async waitGone(job: string, ids: readonly string[]): Promise<void> {
+  async waitGone(runId: string, ids: readonly string[]): Promise<void> {
     const until = performance.now() + CLEANUP_MS;
     let left = [...ids];
     while (left.length > 0 && performance.now() < until && this.connectionError() === null) {
@@ -214,7 +214,7 @@ export class ClusterExecutorSource implements ExecutorSource, ClusterTransport {
       left = left.filter((_, i) => found[i]?.[1] !== 0);
       if (left.length > 0) await new Promise((r) => setTimeout(r, 50));
     }
-    if (left.length === 0) await bounded(this.redis.del(cancelledKey(job)), CLEANUP_MS);
+    if (left.length === 0) await bounded(this.redis.del(cancelledKey(runId)), CLEANUP_MS);
   }
 
   /** Stops waiting for an executor's replies (its job ended); its items may still be in Redis. */

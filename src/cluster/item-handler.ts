@@ -1,6 +1,6 @@
 /**
- * One work item on a worker: the checks (version, cancelled, task module), the chunk task on the
- * local pool, then its ReplyMessages pushed to the coordinator's list. ctx.log / ctx.progress go
+ * One work item on a worker: the checks (version, cancelled, task module), the chunk request on
+ * the local pool, then its ReplyMessages pushed to the coordinator's list. ctx.log / ctx.progress go
  * to the same list as they happen, on the same connection, so they arrive before the reply.
  *
  * The reply is pushed before BullMQ marks the item done: if this process dies in between, the
@@ -8,23 +8,17 @@
  * (its thread died, it timed out) is answered with a failure; retrying it is the coordinator's call.
  */
 import { EventEmitter } from 'node:events';
-import { type Job, WaitingError } from 'bullmq';
+import { type Job as BullJob, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ChunkmillError, messageOf, type ErrorCode, type ErrorData } from '../errors.js';
+import { toErrorData, type ErrorCode, type ErrorData } from '../errors.js';
 import type { ChunkPolicy } from '../exec/executor.js';
 import type { PiscinaExecutor } from '../exec/piscina-executor.js';
-import type { ChunkTask } from '../exec/protocol.js';
+import type { ChunkRequest } from '../exec/protocol.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { decodeBase64, encode } from './codec.js';
 import { cancelledKey, PROTOCOL, REPLIES_TTL_MS, VERSION } from './names.js';
 import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
 import { ModuleResolver } from './task-modules.js';
-
-/**
- * Items a worker takes per thread of its pool: one running, one queued, as the schedulers keep
- * for a local pool, so no thread waits on a round trip to Redis.
- */
-export const IN_FLIGHT = 2;
 
 /** Failures where which machine it happened on is the first thing to know. */
 const ON_HOST = new Set<ErrorCode>([
@@ -44,38 +38,38 @@ const FILE_CODES = new Set<ErrorCode>([
 ]);
 
 /** What happened to one item on this worker, for its log. */
-export interface WorkerChunkEvent {
-  job: string;
-  chunkIndex: number;
-  op: string;
+export interface WorkerChunkEvent extends WorkerItemEvent {
   /** From when this worker took the item. */
   ms: number;
   outcome: 'done' | 'failed' | 'cancelled' | 'dropped' | 'handed back';
 }
 
 interface Active {
-  job: string;
+  runId: string;
   stop: AbortController;
   /** Why the chunk was stopped, if it was. */
   why: 'cancel' | 'handback' | null;
 }
 
-/** Thrown out of run() when an item goes back to the queue instead of being answered. */
+/** Thrown out of handle() when an item goes back to the queue instead of being answered. */
 const HAND_BACK = Symbol('hand back');
 
 /** An item this worker took: `chunk` says how it ended. */
 export interface WorkerItemEvent {
+  /** The run id of the coordinator's executor that sent it (one per job it runs). */
+  runId: string;
+  /** @deprecated The same as `runId`; goes in the next release. */
   job: string;
   chunkIndex: number;
   op: string;
 }
 
-export interface ItemRunnerEvents {
+export interface ItemHandlerEvents {
   item: [event: WorkerItemEvent];
   chunk: [event: WorkerChunkEvent];
 }
 
-export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
+export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
   private readonly active = new Map<string, Active>();
   private readonly modules: ModuleResolver;
   private handingBack = false;
@@ -90,33 +84,31 @@ export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
     this.modules = new ModuleResolver(tasksDir, `${info.name} on ${info.host}`);
   }
 
-  /** BullMQ's processor. Resolves once the item is answered (or dropped); the item is then done. */
-  async run(job: Job<WorkItem>, token: string | undefined): Promise<void> {
-    const item = job.data;
-    const id = job.id!;
+  /**
+   * BullMQ's processor, for one item (a BullMQ job; its data is the WorkItem). Resolves once the
+   * item is answered (or dropped); the item is then done.
+   */
+  async handle(item: BullJob<WorkItem>, token: string | undefined): Promise<void> {
+    const work = item.data;
+    const id = item.id!;
     const started = performance.now();
-    const entry: Active = { job: item.job, stop: new AbortController(), why: this.handingBack ? 'handback' : null };
+    const entry: Active = { runId: work.runId, stop: new AbortController(), why: this.handingBack ? 'handback' : null };
     this.active.set(id, entry);
-    this.emit('item', { job: item.job, chunkIndex: item.chunkIndex, op: job.name });
+    const taken: WorkerItemEvent = { runId: work.runId, job: work.runId, chunkIndex: work.chunkIndex, op: item.name };
+    this.emit('item', taken);
     const done = (outcome: WorkerChunkEvent['outcome']) =>
-      this.emit('chunk', {
-        job: item.job,
-        chunkIndex: item.chunkIndex,
-        op: job.name,
-        ms: performance.now() - started,
-        outcome,
-      });
+      this.emit('chunk', { ...taken, ms: performance.now() - started, outcome });
     try {
-      const message = await this.answer(id, item, job.stalledCounter > 0, entry);
+      const message = await this.answer(id, work, item.stalledCounter > 0, entry);
       if (message === null) {
         done(entry.why === 'cancel' ? 'cancelled' : 'dropped');
         return;
       }
-      await this.push(item, message);
+      await this.push(work, message);
       done(message.t === 'reply' ? 'done' : 'failed');
     } catch (e) {
       if (e !== HAND_BACK) throw e; // the reply could not be pushed: the item fails, its coordinator retries it
-      await job.moveToWait(token);
+      await item.moveToWait(token);
       done('handed back');
       throw new WaitingError();
     } finally {
@@ -124,10 +116,10 @@ export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
     }
   }
 
-  /** Stops the running chunks of a cancelled job; its items not started yet are dropped. */
-  cancel(job: string): void {
+  /** Stops the running chunks of a cancelled run; its items not started yet are dropped. */
+  cancel(runId: string): void {
     for (const entry of this.active.values()) {
-      if (entry.job !== job || entry.why !== null) continue;
+      if (entry.runId !== runId || entry.why !== null) continue;
       entry.why = 'cancel';
       entry.stop.abort();
     }
@@ -142,58 +134,58 @@ export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
     }
   }
 
-  /** The item's last message; null: nobody wants it (the job was cancelled). */
-  private async answer(id: string, item: WorkItem, rerun: boolean, entry: Active): Promise<ReplyMessage | null> {
-    if (item.protocol !== PROTOCOL || item.version !== VERSION)
+  /** The item's last message; null: nobody wants it (its run was cancelled). */
+  private async answer(id: string, work: WorkItem, rerun: boolean, entry: Active): Promise<ReplyMessage | null> {
+    if (work.protocol !== PROTOCOL || work.version !== VERSION)
       return this.failure(id, {
         code: 'ERR_CLUSTER_VERSION',
-        message: `Worker ${this.info.name} on ${this.info.host} runs chunkmill ${VERSION} (protocol ${PROTOCOL}); the chunk came from ${item.version} (protocol ${item.protocol})`,
+        message: `Worker ${this.info.name} on ${this.info.host} runs chunkmill ${VERSION} (protocol ${PROTOCOL}); the chunk came from ${work.version} (protocol ${work.protocol})`,
       });
-    if ((await this.redis.exists(cancelledKey(item.job))) === 1) return null;
+    if ((await this.redis.exists(cancelledKey(work.runId))) === 1) return null;
     if (entry.why === 'handback') throw HAND_BACK;
-    if (rerun) await this.push(item, { t: 'rerun', id, worker: `${this.info.name} on ${this.info.host}` });
-    let task: ChunkTask;
+    if (rerun) await this.push(work, { t: 'rerun', id, worker: `${this.info.name} on ${this.info.host}` });
+    let request: ChunkRequest;
     try {
-      task = await this.taskOf(item);
+      request = await this.requestOf(work);
     } catch (e) {
-      return this.failure(id, errorData(e));
+      return this.failure(id, toErrorData(e));
     }
     const policy: ChunkPolicy = {
       retries: 0, // the coordinator's to decide, as for every other failure
       retryTaskErrors: false,
-      timeout: item.timeout ?? undefined,
+      timeout: work.timeout ?? undefined,
       signal: entry.stop.signal,
       onWarning: () => {},
     };
     try {
-      const control = item.control ? this.channel(item, id) : undefined;
-      const reply = await this.executor.execute(item.chunkIndex, () => task, policy, control);
+      const control = work.control ? this.channel(work, id) : undefined;
+      const reply = await this.executor.execute(work.chunkIndex, () => request, policy, control);
       return { t: 'reply', id, reply: 'error' in reply ? { error: this.located(reply.error) } : reply };
     } catch (e) {
       if (entry.why === 'cancel') return null;
       if (entry.why === 'handback') throw HAND_BACK;
-      return this.failure(id, errorData(e));
+      return this.failure(id, toErrorData(e));
     }
   }
 
   /**
-   * The task as this worker runs it: its module found here (the coordinator's instance key kept:
-   * it hashes the same bytes, params and columns), its bytes in a buffer of their own.
+   * The chunk request as this worker runs it: its module found here (the coordinator's instance
+   * key kept: it hashes the same bytes, params and columns), its bytes in a buffer of their own.
    */
-  private async taskOf(item: WorkItem): Promise<ChunkTask> {
-    let task = decodeBase64<ChunkTask>(item.task, 'a work item');
+  private async requestOf(work: WorkItem): Promise<ChunkRequest> {
+    let request = decodeBase64<ChunkRequest>(work.request, 'a work item');
     // Decoded bytes are a view of the whole message; the pool transfers a chunk's buffer.
-    if (task.op === 'parseBytes') task = { ...task, bytes: task.bytes.slice() };
-    if (item.module !== null && task.op !== 'summarize' && task.computation.kind !== 'aggregate') {
-      const url = await this.modules.resolve(item.module);
-      const { instance } = task.computation;
+    if (request.op === 'parseBytes') request = { ...request, bytes: request.bytes.slice() };
+    if (work.module !== null && request.op !== 'summarize' && request.computation.kind !== 'aggregate') {
+      const url = await this.modules.resolve(work.module);
+      const { instance } = request.computation;
       const key = instance.indexOf('#');
-      task = {
-        ...task,
-        computation: { ...task.computation, url, instance: key < 0 ? url : url + instance.slice(key) },
+      request = {
+        ...request,
+        computation: { ...request.computation, url, instance: key < 0 ? url : url + instance.slice(key) },
       };
     }
-    return task;
+    return request;
   }
 
   private failure(id: string, error: ErrorData): ReplyMessage {
@@ -212,29 +204,25 @@ export class ItemRunner extends EventEmitter<ItemRunnerEvents> {
     return located;
   }
 
-  private channel(item: WorkItem, id: string): ControlChannel {
+  private channel(work: WorkItem, id: string): ControlChannel {
     return {
-      log: (chunkIndex, message) => void this.push(item, { t: 'log', id, chunkIndex, message }).catch(() => {}),
-      progress: (chunkIndex, value) => void this.push(item, { t: 'progress', id, chunkIndex, value }).catch(() => {}),
+      log: (chunkIndex, message) => void this.push(work, { t: 'log', id, chunkIndex, message }).catch(() => {}),
+      progress: (chunkIndex, value) => void this.push(work, { t: 'progress', id, chunkIndex, value }).catch(() => {}),
     };
   }
 
   /** Pushes in call order: commands on one connection go out in the order they are issued. */
-  private async push(item: WorkItem, message: ReplyMessage): Promise<void> {
+  private async push(work: WorkItem, message: ReplyMessage): Promise<void> {
     let bytes = encode(message);
-    if (message.t === 'reply' && bytes.length > item.maxPayload)
+    if (message.t === 'reply' && bytes.length > work.maxPayload)
       bytes = encode(
         this.failure(message.id, {
           code: 'ERR_CLUSTER_PAYLOAD',
-          chunkIndex: item.chunkIndex,
-          message: `Chunk ${item.chunkIndex}'s reply is ${bytes.length} bytes, over cluster.maxPayload (${item.maxPayload} bytes)`,
+          chunkIndex: work.chunkIndex,
+          message: `Chunk ${work.chunkIndex}'s reply is ${bytes.length} bytes, over cluster.maxPayload (${work.maxPayload} bytes)`,
           hint: 'lower chunkSize, or raise cluster.maxPayload',
         }),
       );
-    await this.redis.multi().rpush(item.replyTo, bytes).pexpire(item.replyTo, REPLIES_TTL_MS).exec();
+    await this.redis.multi().rpush(work.replyTo, bytes).pexpire(work.replyTo, REPLIES_TTL_MS).exec();
   }
-}
-
-function errorData(e: unknown): ErrorData {
-  return e instanceof ChunkmillError ? e.toData() : { code: 'ERR_INTERNAL', message: messageOf(e) };
 }
