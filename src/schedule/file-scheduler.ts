@@ -13,20 +13,15 @@
  */
 import type { JobReporter } from '../api/events.js';
 import { BoundaryStitcher } from '../csv/boundary.js';
-import { AbortError, ChunkmillError, describeLocation } from '../errors.js';
-import type { Executor, ExecutorProvider } from '../exec/executor.js';
+import type { ExecutorProvider } from '../exec/executor.js';
 import type { ChunkReply, ChunkRequest, ParseOutcome, ParseRequest } from '../exec/protocol.js';
-import { emptyPartial } from '../kinds/aggregate/partial.js';
 import { chunkRanges, planFile, type ChunkRange, type FilePlan } from '../plan/file-plan.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { Checkpoint, checkpointKey } from './checkpoint.js';
-import { locatedError } from './located-error.js';
+import { locatedError, quoteMismatch, quoteMismatchText } from './located-error.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { Scheduler } from './scheduler.js';
-
-/** The outcome of a chunk that owns no record (a longer record covers it). */
-const EMPTY_CHUNK: ParseOutcome = { next: -1, rows: 0, lines: 0, partial: emptyPartial() };
+import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
 
 /** Runs a job over a file: plans byte-range chunks, then schedules, merges and finishes. */
 export async function scheduleFile(
@@ -69,15 +64,14 @@ export async function scheduleFile(
           opts.checkpoint,
           checkpointKey(opts, path, layout.size, layout.mtimeMs, chunkSize),
         );
-      const executor = executors.acquire(workers);
-      try {
-        const scheduler = new FileScheduler(opts, plan, chunks, executor, signal, reporter, progress, checkpoint);
+      const tracker = progress;
+      await withExecutor(executors, workers, async (executor) => {
+        const run = { opts, signal, reporter, computation, executor, progress: tracker };
+        const scheduler = new FileScheduler(run, plan, chunks, checkpoint);
         await scheduler.execute();
         fallback = scheduler.fallback;
         resumed = scheduler.resumed;
-      } finally {
-        await executors.release(executor);
-      }
+      });
     }
     progress.finish();
     const result = await computation.finish(
@@ -96,52 +90,45 @@ export async function scheduleFile(
   } catch (e) {
     progress?.stop();
     await Promise.all([computation.abandon(), checkpoint?.close(false)]);
-    throw e instanceof AbortError && progress !== null ? e.at(progress.current()) : e;
+    throw endedAt(e, progress);
   }
 }
 
-/** One job's scheduling state. */
-class FileScheduler extends Scheduler {
+/**
+ * One job's scheduling state. A parsed chunk is its outcome, or null for a chunk that owns no
+ * record (a longer record covers it).
+ */
+class FileScheduler extends Scheduler<ParseOutcome | null> {
   fallback = false;
   /** Chunks whose outcome came from the checkpoint journal. */
   resumed = 0;
   private readonly stitcher: BoundaryStitcher;
   /** Exact first record start per chunk (-1: owns nothing), once stitched. */
   private readonly starts: number[] = [];
-  private readonly parsed = new Map<number, ParseOutcome>();
   private readonly parseQueue: number[] = [];
   private nextSummary = 0;
-  private nextMerge = 0;
   /** Where the merged records end: the next chunk must start here. */
   private expected: number;
-  private linesBefore: number;
 
   constructor(
-    private readonly opts: ResolvedOptions,
+    run: SchedulerRun,
     private readonly plan: FilePlan,
     private readonly chunks: ChunkRange[],
-    executor: Executor,
-    signal: AbortSignal,
-    reporter: JobReporter,
-    private readonly progress: ProgressTracker,
     private readonly checkpoint: Checkpoint | undefined,
   ) {
-    super(signal, plan.computation, executor, reporter, opts);
+    super(run, plan.layout.headerLines);
     this.stitcher = new BoundaryStitcher(chunks.length, plan.layout.dataStart);
     this.expected = plan.layout.dataStart;
-    this.linesBefore = plan.layout.headerLines;
   }
 
   execute(): Promise<void> {
-    return this.guarded(async () => {
-      while (this.nextMerge < this.chunks.length && this.failed === null) {
-        const blocked = this.computation.blocked(this.wakeUp);
-        if (!blocked) this.launch();
-        if (this.inFlight === 0 && !blocked)
-          throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Scheduler stalled at chunk ${this.nextMerge}` });
-        await this.sleep();
-      }
-    });
+    return this.loop(
+      () => this.nextMerge >= this.chunks.length,
+      () => {
+        this.launch();
+        return undefined;
+      },
+    );
   }
 
   private launch(): void {
@@ -194,14 +181,13 @@ class FileScheduler extends Scheduler {
   }
 
   private receive(k: number, request: ChunkRequest, reply: ChunkReply): void {
-    if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, k);
     if ('summary' in reply) {
       if (this.fallback) return; // boundaries no longer come from parity
       for (const { index, start } of this.stitcher.add(k, reply.summary)) {
         this.starts[index] = start;
         const journaled = this.checkpoint?.done.get(index);
         if (start < 0) {
-          this.parsed.set(index, EMPTY_CHUNK);
+          this.parsed.set(index, null);
         } else if (journaled !== undefined && journaled.start === start) {
           this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
           this.resumed++;
@@ -209,7 +195,7 @@ class FileScheduler extends Scheduler {
           this.parseQueue.push(index);
         }
       }
-    } else {
+    } else if ('parsed' in reply) {
       // In fallback mode, only the answer to the request asked for last counts.
       if (this.fallback && (k !== this.nextMerge || (request as ParseRequest).start !== this.expected)) return;
       this.parsed.set(k, reply.parsed);
@@ -217,36 +203,23 @@ class FileScheduler extends Scheduler {
     this.mergeReady();
   }
 
-  /** Merges parsed chunks in order, checking each started where the previous one ended. */
-  private mergeReady(): void {
-    // `failed` is re-checked each turn: a 'chunk' listener may cancel the job mid-loop.
-    for (
-      let out = this.parsed.get(this.nextMerge);
-      out !== undefined && this.failed === null;
-      out = this.parsed.get(this.nextMerge)
-    ) {
-      const k = this.nextMerge;
-      const chunk = this.chunks[k]!;
-      const start = this.starts[k]!;
-      const agrees = start < 0 ? this.expected >= chunk.end : start === this.expected;
-      if (!agrees) {
-        this.quoteMismatch(k); // throws, or switches to fallback and schedules chunk k again
-        continue;
-      }
-      this.parsed.delete(k);
-      if (out.error !== undefined) throw locatedError(out.error, this.linesBefore, this.opts.path, k);
-      if (start >= 0) {
-        this.computation.merger.add(out.partial, k); // a chunk that owns no record has no partial
-        if (out.rejects !== undefined) this.computation.report(out.rejects, this.linesBefore);
-        this.checkpoint?.record({ index: k, start, outcome: out });
-        this.expected = out.next;
-        this.linesBefore += out.lines;
-      }
-      this.nextMerge++;
-      this.progress.add(chunk.end - chunk.start, out.rows, 1);
-      this.reporter.emit('chunk', { index: k, start: chunk.start, end: chunk.end, rows: out.rows });
-      if (this.fallback) this.parseNextSequentially();
+  /** Merges chunk k, the next in order, once it agrees it starts where the previous one ended. */
+  protected mergeNext(k: number, out: ParseOutcome | null): void {
+    const chunk = this.chunks[k]!;
+    const start = this.starts[k]!;
+    const agrees = start < 0 ? this.expected >= chunk.end : start === this.expected;
+    if (!agrees) {
+      this.quoteMismatch(k); // throws, or switches to fallback and schedules chunk k again
+      return;
     }
+    this.parsed.delete(k);
+    if (out !== null) {
+      if (out.error !== undefined) throw locatedError(out.error, this.linesBefore, this.opts.path, k);
+      this.checkpoint?.record({ index: k, start, outcome: out });
+      this.expected = out.next;
+    }
+    this.merge(k, out, chunk.start, chunk.end);
+    if (this.fallback) this.parseNextSequentially();
   }
 
   /**
@@ -255,18 +228,12 @@ class FileScheduler extends Scheduler {
    */
   private quoteMismatch(k: number): void {
     const at = { file: this.opts.path, line: this.linesBefore + 1, byteOffset: this.expected, chunkIndex: k };
-    const what = `Quote characters do not pair up before byte ${this.expected}: a quote inside an unquoted field (like 5'11")`;
-    if (this.opts.onQuoteMismatch === 'error') {
-      throw new ChunkmillError({
-        code: 'ERR_CSV_QUOTE_MISMATCH',
-        ...at,
-        message: what + describeLocation(at),
-        hint: 'onQuoteMismatch: "sequential" parses such files sequentially from that point',
-      });
-    }
+    const where = ` before byte ${this.expected}`;
+    if (this.opts.onQuoteMismatch === 'error')
+      throw quoteMismatch(at, where, 'onQuoteMismatch: "sequential" parses such files sequentially from that point');
     this.reporter.emit('warning', {
       code: 'WARN_QUOTE_MISMATCH',
-      message: `${what}; parsing sequentially from line ${at.line}`,
+      message: `${quoteMismatchText(where)}; parsing sequentially from line ${at.line}`,
       byteOffset: at.byteOffset,
       line: at.line,
     });
@@ -285,7 +252,7 @@ class FileScheduler extends Scheduler {
       this.parseQueue.push(k);
     } else {
       this.starts[k] = -1; // the previous record covers this whole chunk
-      this.parsed.set(k, EMPTY_CHUNK);
+      this.parsed.set(k, null);
     }
   }
 }

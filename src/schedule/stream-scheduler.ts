@@ -10,16 +10,16 @@
  */
 import type { JobReporter } from '../api/events.js';
 import { dialectOf } from '../csv/scanner.js';
-import { AbortError, ChunkmillError, describeLocation, type ErrorData } from '../errors.js';
-import type { Executor, ExecutorProvider } from '../exec/executor.js';
+import { ChunkmillError, type ErrorData } from '../errors.js';
+import type { ExecutorProvider } from '../exec/executor.js';
 import type { ParseBytesRequest, ParseOutcome, ParseRowsRequest } from '../exec/protocol.js';
 import type { ChunkSource, SourceChunk, StreamChunk } from '../input/chunk-source.js';
 import { openComputation, type Computation } from '../kinds/computation.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
-import { locatedError } from './located-error.js';
+import { locatedError, quoteMismatch } from './located-error.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { Scheduler } from './scheduler.js';
+import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
 
 export async function scheduleStream(
   opts: ResolvedOptions,
@@ -45,91 +45,69 @@ export async function scheduleStream(
     });
     progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
-    const executor = executors.acquire(workers);
-    let scheduler: StreamScheduler;
-    try {
-      scheduler = new StreamScheduler(
-        opts,
-        source,
-        computation,
-        executor,
-        signal,
-        reporter,
-        progress,
-        head.lines,
-        head.firstChunk,
-      );
+    const run = { opts, signal, reporter, computation, progress };
+    const chunks = await withExecutor(executors, workers, async (executor) => {
+      const scheduler = new StreamScheduler({ ...run, executor }, source, head.lines, head.firstChunk);
       await scheduler.execute();
-    } finally {
-      await executors.release(executor);
-    }
+      return scheduler.chunks;
+    });
     progress.finish();
     return await computation.finish(
-      finalStats(computation.merger, source.bytesRead, scheduler.chunks, workers, progress.elapsedMs(), false),
+      finalStats(computation.merger, source.bytesRead, chunks, workers, progress.elapsedMs(), false),
     );
   } catch (e) {
     progress?.stop();
     await computation?.abandon();
     source.close();
-    throw e instanceof AbortError && progress !== null ? e.at(progress.current()) : e;
+    throw endedAt(e, progress);
   }
 }
 
 /** Pulls the source and hands out chunks cut at record boundaries. */
-class StreamScheduler extends Scheduler {
+class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk }> {
   chunks = 0;
-  private readonly parsed = new Map<number, { out: ParseOutcome; chunk: StreamChunk }>();
-  private nextMerge = 0;
   private exhausted = false;
   /** Ends the read in progress with no chunk (set while one is pending). */
   private abandonRead: (() => void) | null = null;
 
   constructor(
-    private readonly opts: ResolvedOptions,
+    run: SchedulerRun,
     private readonly source: ChunkSource,
-    computation: Computation,
-    executor: Executor,
-    signal: AbortSignal,
-    reporter: JobReporter,
-    private readonly progress: ProgressTracker,
-    private linesBefore: number,
+    linesBefore: number,
     private pendingFirst: SourceChunk | null,
   ) {
-    super(signal, computation, executor, reporter, opts);
+    super(run, linesBefore);
   }
 
-  execute(): Promise<void> {
+  async execute(): Promise<void> {
     const limit = this.inFlightLimit;
     const window = this.mergeWindow;
-    return this.guarded(async () => {
-      while (this.failed === null && !(this.exhausted && this.inFlight === 0)) {
-        const blocked = this.computation.blocked(this.wakeUp);
-        if (!blocked && !this.exhausted && this.inFlight < limit && this.chunks - this.nextMerge < window) {
-          const next = this.pendingFirst ?? (await this.read());
-          this.pendingFirst = null;
-          if (this.failed !== null) break;
-          if (next === null) this.exhausted = true;
-          else this.send(next);
-          continue;
-        }
-        if (this.inFlight === 0 && !blocked && !this.exhausted) {
-          throw new ChunkmillError({ code: 'ERR_INTERNAL', message: `Stream run stalled at chunk ${this.nextMerge}` });
-        }
-        await this.sleep();
-      }
-      // Every chunk read must have been merged: a gap in chunk indexes would be a silent truncation.
-      if (this.failed === null && (this.nextMerge !== this.chunks || this.parsed.size > 0)) {
-        throw new ChunkmillError({
-          code: 'ERR_INTERNAL',
-          message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged`,
-        });
-      }
-    });
+    await this.loop(
+      () => this.exhausted && this.inFlight === 0,
+      () =>
+        !this.exhausted && this.inFlight < limit && this.chunks - this.nextMerge < window ? this.readNext() : undefined,
+    );
+    // Every chunk read must have been merged: a gap in chunk indexes would be a silent truncation.
+    if (this.nextMerge !== this.chunks || this.parsed.size > 0) {
+      throw new ChunkmillError({
+        code: 'ERR_INTERNAL',
+        message: `Stream run ended with ${this.chunks} chunks read and ${this.nextMerge} merged`,
+      });
+    }
   }
 
   /** A failed run does not wait for a read in progress (a failed read itself fails the run too). */
   protected override onFail(): void {
     this.abandonRead?.();
+  }
+
+  /** Reads the next chunk and sends it, or finds the input exhausted. */
+  private async readNext(): Promise<void> {
+    const next = this.pendingFirst ?? (await this.read());
+    this.pendingFirst = null;
+    if (this.failed !== null) return;
+    if (next === null) this.exhausted = true;
+    else this.send(next);
   }
 
   /**
@@ -164,7 +142,6 @@ class StreamScheduler extends Scheduler {
       chunk.index,
       () => ({ ...request }),
       (reply) => {
-        if ('error' in reply) throw locatedError(reply.error, 0, this.opts.path, chunk.index);
         if (!('parsed' in reply))
           throw new ChunkmillError({ code: 'ERR_INTERNAL', message: 'A stream chunk got a summary reply' });
         this.parsed.set(chunk.index, { out: reply.parsed, chunk });
@@ -173,27 +150,10 @@ class StreamScheduler extends Scheduler {
     );
   }
 
-  private mergeReady(): void {
-    for (
-      let entry = this.parsed.get(this.nextMerge);
-      entry !== undefined && this.failed === null;
-      entry = this.parsed.get(this.nextMerge)
-    ) {
-      const { out, chunk } = entry;
-      this.parsed.delete(chunk.index);
-      if (out.error !== undefined) throw this.chunkError(out.error, chunk);
-      this.computation.merger.add(out.partial, chunk.index);
-      if (out.rejects !== undefined) this.computation.report(out.rejects, this.linesBefore);
-      this.linesBefore += out.lines;
-      this.nextMerge++;
-      this.progress.add(chunk.length, out.rows, 1);
-      this.reporter.emit('chunk', {
-        index: chunk.index,
-        start: chunk.offset,
-        end: chunk.offset + chunk.length,
-        rows: out.rows,
-      });
-    }
+  protected mergeNext(k: number, { out, chunk }: { out: ParseOutcome; chunk: StreamChunk }): void {
+    this.parsed.delete(k);
+    if (out.error !== undefined) throw this.chunkError(out.error, chunk);
+    this.merge(k, out, chunk.offset, chunk.offset + chunk.length);
   }
 
   private chunkError(error: ErrorData, chunk: StreamChunk): ChunkmillError {
@@ -208,12 +168,11 @@ class StreamScheduler extends Scheduler {
         byteOffset: shifted.byteOffset ?? chunk.offset,
         chunkIndex: chunk.index,
       };
-      return new ChunkmillError({
-        code: 'ERR_CSV_QUOTE_MISMATCH',
-        ...at,
-        message: `Quote characters do not pair up: a quote inside an unquoted field (like 5'11")${describeLocation(at)}`,
-        hint: 'a stream cannot be re-read: save it to a file, where onQuoteMismatch: "sequential" handles this',
-      });
+      return quoteMismatch(
+        at,
+        '',
+        'a stream cannot be re-read: save it to a file, where onQuoteMismatch: "sequential" handles this',
+      );
     }
     return locatedError(shifted, this.linesBefore, this.opts.path, chunk.index);
   }
