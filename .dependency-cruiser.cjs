@@ -12,8 +12,10 @@
  *                                  └──  queue  <────────────────────┘   (store <- queue <- engine)
  *
  * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
- * server (chunkmill serve) sits beside the CLI: it uses the public index, plus the one reader of
- * a file's columns (input/file-columns.ts) that its file listing needs.
+ * cli and server (chunkmill serve, beside the CLI) use the public index, plus the internal entry
+ * (src/internal.ts: what they need that users do not get, such as the server's reader of a file's
+ * columns); nothing else of src/. The public entries (index.ts, experimental.ts, server/index.ts)
+ * and the internal one import anything: they only re-export.
  *
  * "A <- B": B may import A. Type-only imports follow the same rules, except that anyone may
  * import the worker protocol's types (exec/protocol.ts).
@@ -68,20 +70,29 @@ module.exports = {
     },
     {
       name: 'cli-uses-the-public-api',
-      comment: "the CLI imports the public index (and the server's), like any user of the library",
+      comment:
+        "the CLI imports the public index (and the server's), like any user of the library, and the internal entry",
       severity: 'error',
       from: { path: '^src/cli/' },
-      to: { path: '^src/', pathNot: ['^src/cli/', '^src/index\\.ts$', '^src/server/index\\.ts$'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/cli/', '^src/index\\.ts$', '^src/server/index\\.ts$', '^src/internal\\.ts$'],
+      },
     },
     {
       name: 'server-uses-the-public-api',
-      comment: 'the server imports the public index, errors, and the column reader of its file listing',
+      comment: 'the server imports the public index and the internal entry',
       severity: 'error',
       from: { path: '^src/server/' },
-      to: {
-        path: '^src/',
-        pathNot: ['^src/server/', '^src/index\\.ts$', '^src/errors\\.ts$', '^src/input/file-columns\\.ts$'],
-      },
+      to: { path: '^src/', pathNot: ['^src/server/', '^src/index\\.ts$', '^src/internal\\.ts$'] },
+    },
+    {
+      name: 'only-the-cli-and-server-import-the-internal-entry',
+      comment:
+        'src/internal.ts is the way in for cli/ and server/ alone; the rest of src/ imports what it needs directly',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/cli/', '^src/server/'] },
+      to: { path: '^src/internal\\.ts$' },
     },
     {
       name: 'only-the-cli-imports-the-server',

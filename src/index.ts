@@ -45,13 +45,7 @@ export type {
   TaskModuleRef,
   TaskResultOf,
 } from './api/tasks.js';
-export {
-  statsTask,
-  selectTransform,
-  groupMeasuresTask,
-  DEFAULT_DISTINCT_LIMIT,
-  typedValue,
-} from './kinds/builtin/index.js';
+export { statsTask, selectTransform, groupMeasuresTask } from './kinds/builtin/index.js';
 export type {
   StatsParams,
   StatsResult,
@@ -63,8 +57,7 @@ export type {
   GroupMeasuresParams,
   GroupRow,
 } from './kinds/builtin/index.js';
-export { suggestColumn } from './kinds/unknown-column.js';
-export { openQueue, Queue, ROWS_PER_PAGE } from './queue/queue.js';
+export { openQueue, Queue } from './queue/queue.js';
 export type { AddOptions, RepeatAddOptions, ListOptions, QueueOptions, StoredResult } from './queue/queue.js';
 export type { JobSpec, StoredOutput } from './queue/job-spec.js';
 export type { RepeatOptions } from './queue/repeat.js';
@@ -89,7 +82,6 @@ export type {
   Outcome,
   ListQuery,
 } from './store/records.js';
-export type { Executor, ExecutorProvider, ChunkPolicy } from './exec/executor.js';
 export { startWorker } from './cluster/start-worker.js';
 export type {
   ClusterWorker,
@@ -101,5 +93,7 @@ export type {
 export type { ClusterOptions } from './api/cluster-options.js';
 export { ChunkmillError, AbortError } from './errors.js';
 export type { CancelledAt, ErrorCode, ErrorData, ErrorLocation } from './errors.js';
-// Kept for one release (marked @deprecated where it is defined).
-export type { ExecutorSource } from './deprecated.js';
+// Kept for one release (each is marked @deprecated where it is defined): the Executor seam moved
+// to chunkmill/experimental, and the CLI's helpers to its internal entry (src/internal.ts).
+export type { Executor, ExecutorSource, ChunkPolicy } from './deprecated.js';
+export { suggestColumn, typedValue, DEFAULT_DISTINCT_LIMIT, ROWS_PER_PAGE } from './deprecated.js';

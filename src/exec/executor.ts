@@ -8,6 +8,9 @@
  * An executor's lifetime is its owner's, not a job's: processDataset creates one for a job and
  * destroys it at the end; a long-lived owner keeps one warm across jobs. Jobs reach it through an
  * ExecutorProvider, so a scheduler never creates or destroys one itself.
+ *
+ * Public as an experimental contract (chunkmill/experimental, src/experimental.ts): it may change
+ * in any release.
  */
 import type { JobWarning } from '../api/events.js';
 import type { ControlChannel } from '../kinds/user/context.js';

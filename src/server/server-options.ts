@@ -6,8 +6,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { ChunkmillError, invalidOption } from '../errors.js';
-import type { ClusterOptions } from '../index.js';
+import { ChunkmillError, type ClusterOptions } from '../index.js';
+import { invalidOption } from '../internal.js';
 import { isLoopback } from './access.js';
 
 export interface ServerOptions {

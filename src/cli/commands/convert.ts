@@ -15,7 +15,8 @@ import { transformJob, type OutputFormat } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
 import { withOutput } from '../ui/output.js';
-import { count, processDataset, selectTransform, suggestColumn, type SelectParams } from '../../index.js';
+import { count, processDataset, selectTransform, type SelectParams } from '../../index.js';
+import { suggestColumn } from '../../internal.js';
 
 const TARGETS = ['csv', 'json', 'ndjson'] as const;
 /** --output's extension names the format when --to is left out. */

@@ -17,7 +17,8 @@ import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
 import { shapeRows } from '../ui/results.js';
-import { DEFAULT_DISTINCT_LIMIT, statsTask, type StatsParams, type StatsResult } from '../../index.js';
+import { statsTask, type StatsParams, type StatsResult } from '../../index.js';
+import { DEFAULT_DISTINCT_LIMIT } from '../../internal.js';
 
 export const STATS_COLUMNS = [
   'column',

@@ -4,7 +4,7 @@
  * of first appearance; these are the command line's conveniences over them.
  */
 import { InvalidArgumentError } from 'commander';
-import { typedValue } from '../../index.js';
+import { typedValue } from '../../internal.js';
 import { UsageError } from '../errors.js';
 import type { Cell } from './table.js';
 

@@ -11,7 +11,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { fileColumns } from '../../input/file-columns.js';
+import { fileColumns } from '../../internal.js';
 import { ChunkmillError } from '../../index.js';
 import { DATA_EXTENSIONS } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';

@@ -1,0 +1,13 @@
+/**
+ * The internal entry: what the CLI (src/cli/) and the server (src/server/) need beyond the public
+ * index. It is not in package.json's exports, so no user can import it; cli/ and server/ import
+ * it by relative path, and nothing else that is not public (.dependency-cruiser.cjs). Its names
+ * may change in any release.
+ *
+ * Re-exports only; nothing is defined here.
+ */
+export { invalidOption } from './errors.js';
+export { fileColumns } from './input/file-columns.js';
+export { DEFAULT_DISTINCT_LIMIT, typedValue } from './kinds/builtin/index.js';
+export { suggestColumn } from './kinds/unknown-column.js';
+export { ROWS_PER_PAGE } from './queue/queue.js';
