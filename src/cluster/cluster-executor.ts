@@ -10,9 +10,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AbortError, ChunkmillError } from '../errors.js';
-import type { ChunkPolicy, Executor } from '../exec/executor.js';
+import type { ChunkPolicy } from '../exec/executor.js';
 import type { ChunkReply, ChunkRequest } from '../exec/protocol.js';
-import { withRetries } from '../exec/retries.js';
+import { RetryingExecutor } from '../exec/retries.js';
 import type { ComputationSpec } from '../kinds/computation-spec.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { encodeBase64 } from './codec.js';
@@ -47,7 +47,7 @@ export interface ItemEntry {
   control: ControlChannel | undefined;
 }
 
-export class ClusterExecutor implements Executor {
+export class ClusterExecutor extends RetryingExecutor {
   /** This executor's id for the job it serves, its run id: names its items, and their cancel. */
   readonly runId = randomBytes(5).toString('hex');
   /** Items added and not yet answered: what a cancel has to clear from Redis. */
@@ -62,16 +62,8 @@ export class ClusterExecutor implements Executor {
     private readonly transport: ClusterTransport,
     /** Items in flight are twice this: a fixed share of the cluster's threads, taken at the job's start. */
     readonly threads: number,
-  ) {}
-
-  execute(
-    chunkIndex: number,
-    make: () => ChunkRequest,
-    policy: ChunkPolicy,
-    control?: ControlChannel,
-  ): Promise<ChunkReply> {
-    this.watch(policy);
-    return withRetries(chunkIndex, policy, () => this.once(chunkIndex, make(), policy, control));
+  ) {
+    super();
   }
 
   /** Called by the provider when an item's reply or failure came, or it is gone from Redis. */
@@ -86,12 +78,13 @@ export class ClusterExecutor implements Executor {
     if (ids.length > 0) await this.cancel(ids);
   }
 
-  private async once(
+  protected async attempt(
     chunkIndex: number,
     request: ChunkRequest,
     policy: ChunkPolicy,
     control: ControlChannel | undefined,
   ): Promise<ChunkReply> {
+    this.watch(policy); // before the first await: a cancel from here on reaches the items
     const module = request.op === 'summarize' ? null : await this.moduleOf(request.computation);
     if (policy.signal.aborted) throw new AbortError();
     const encoded = encodeBase64(request);
@@ -129,7 +122,7 @@ export class ClusterExecutor implements Executor {
     return ref;
   }
 
-  /** The run's signal (one per run): its abort cancels the run's items, at once. */
+  /** The run's signal (one per run; each attempt looks): its abort cancels the run's items, at once. */
   private watch(policy: ChunkPolicy): void {
     if (this.watched === policy.signal) return;
     if (this.watched === null) {

@@ -17,9 +17,9 @@ import { Piscina } from 'piscina';
 import { AbortError, ChunkmillError } from '../errors.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { controlPort } from './control-port.js';
-import type { ChunkPolicy, Executor, ExecutorProvider } from './executor.js';
+import type { ChunkPolicy, ExecutorProvider } from './executor.js';
 import type { ChunkReply, ChunkRequest } from './protocol.js';
-import { withRetries } from './retries.js';
+import { RetryingExecutor } from './retries.js';
 
 /** The worker entry, compiled next to this file's folder (Node 20 cannot load .ts workers). */
 export const WORKER_FILE = new URL('../worker/entry.js', import.meta.url).href;
@@ -54,7 +54,7 @@ interface Running {
   timedOut: boolean;
 }
 
-export class PiscinaExecutor implements Executor {
+export class PiscinaExecutor extends RetryingExecutor {
   readonly threads: number;
   private readonly stopOnAbort: boolean;
   private readonly pool: Piscina<ChunkRequest, ChunkReply>;
@@ -66,6 +66,7 @@ export class PiscinaExecutor implements Executor {
   private watchEvery = Infinity;
 
   constructor(options: PiscinaExecutorOptions) {
+    super();
     this.threads = options.threads;
     this.stopOnAbort = options.stopOnAbort ?? false;
     this.pool = new Piscina<ChunkRequest, ChunkReply>({
@@ -97,15 +98,6 @@ export class PiscinaExecutor implements Executor {
     };
   }
 
-  execute(
-    chunkIndex: number,
-    make: () => ChunkRequest,
-    policy: ChunkPolicy,
-    control?: ControlChannel,
-  ): Promise<ChunkReply> {
-    return withRetries(chunkIndex, policy, () => this.once(chunkIndex, make(), policy, control));
-  }
-
   /** Stops every thread; requests still running are abandoned. */
   async destroy(): Promise<void> {
     if (this.watchdog !== null) clearInterval(this.watchdog);
@@ -113,7 +105,7 @@ export class PiscinaExecutor implements Executor {
     await this.pool.destroy();
   }
 
-  private async once(
+  protected async attempt(
     chunkIndex: number,
     request: ChunkRequest,
     policy: ChunkPolicy,

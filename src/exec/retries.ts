@@ -10,8 +10,9 @@
  * would fail again.
  */
 import { AbortError, type ChunkmillError, type ErrorData } from '../errors.js';
-import type { ChunkPolicy } from './executor.js';
-import type { ChunkReply } from './protocol.js';
+import type { ControlChannel } from '../kinds/user/context.js';
+import type { ChunkPolicy, Executor } from './executor.js';
+import type { ChunkReply, ChunkRequest } from './protocol.js';
 
 /**
  * Failures worth another try: the worker died or was stopped, not the data. ERR_CLUSTER_ITEM_LOST:
@@ -65,6 +66,36 @@ export async function withRetries(
       message: `Chunk ${chunkIndex} failed (${why}); retrying (retry ${n + 1} of ${policy.retries})`,
     });
   }
+}
+
+/**
+ * An executor that runs each attempt at a chunk itself (the local pool, a cluster): it says how
+ * to make one attempt, and every chunk goes through withRetries, so the policy is the same
+ * whichever runs it. (A FairShare lane makes no attempts: it hands its chunks to a shared
+ * executor, which retries them.)
+ */
+export abstract class RetryingExecutor implements Executor {
+  abstract readonly threads: number;
+
+  execute(
+    chunkIndex: number,
+    make: () => ChunkRequest,
+    policy: ChunkPolicy,
+    control?: ControlChannel,
+  ): Promise<ChunkReply> {
+    return withRetries(chunkIndex, policy, () => this.attempt(chunkIndex, make(), policy, control));
+  }
+
+  /**
+   * One attempt at chunk `chunkIndex` with its own `request`: its reply, or a rejection with a
+   * ChunkmillError when the chunk did not run to one.
+   */
+  protected abstract attempt(
+    chunkIndex: number,
+    request: ChunkRequest,
+    policy: ChunkPolicy,
+    control: ControlChannel | undefined,
+  ): Promise<ChunkReply>;
 }
 
 /** A reply that reports a failure: an error for the whole request, or a parse that stopped on one. */
