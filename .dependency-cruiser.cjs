@@ -13,7 +13,8 @@
  *
  * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
  * server (chunkmill serve) sits beside the CLI: it uses the public index, plus the one reader of
- * a file's columns (input/file-columns.ts) that its file listing needs.
+ * a file's columns (input/file-columns.ts) that its file listing needs, and the job model
+ * (api/job-model/) from which its job schema is generated.
  *
  * "A <- B": B may import A. Type-only imports follow the same rules, except that anyone may
  * import the worker protocol's types (exec/protocol.ts).
@@ -80,7 +81,13 @@ module.exports = {
       from: { path: '^src/server/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/server/', '^src/index\\.ts$', '^src/errors\\.ts$', '^src/input/file-columns\\.ts$'],
+        pathNot: [
+          '^src/server/',
+          '^src/index\\.ts$',
+          '^src/errors\\.ts$',
+          '^src/input/file-columns\\.ts$',
+          '^src/api/job-model/index\\.ts$',
+        ],
       },
     },
     {

@@ -67,6 +67,7 @@ export { suggestColumn } from './kinds/unknown-column.js';
 export { openQueue, Queue, ROWS_PER_PAGE } from './queue/queue.js';
 export type { AddOptions, RepeatAddOptions, ListOptions, QueueOptions, StoredResult } from './queue/queue.js';
 export type { JobSpec, StoredOutput } from './queue/job-spec.js';
+export type { StoredSpec, HttpSpec } from './api/job-model/index.js';
 export type { RepeatOptions } from './queue/repeat.js';
 export type { WatchOptions } from './queue/watch.js';
 export { createEngine, Engine } from './engine/engine.js';

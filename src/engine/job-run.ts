@@ -13,7 +13,6 @@
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import type { Progress } from '../api/events.js';
-import type { AnyProcessOptions } from '../api/options.js';
 import { ChunkmillError } from '../errors.js';
 import type { ExecutorSource } from '../exec/executor.js';
 import { Job } from '../job/job.js';
@@ -127,7 +126,7 @@ export class JobRun {
    * has, never more; a file job that can resume, and is worth it, gets its journal next to the store.
    */
   private resolve(): ResolvedOptions {
-    const spec = this.claim.job.spec as unknown as AnyProcessOptions & { workers?: number };
+    const spec = this.claim.job.spec;
     const opts = validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) });
     const { input, work } = opts;
     if (

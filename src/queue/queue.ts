@@ -14,6 +14,7 @@ import { JOB_STATES } from '../store/records.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { notifyAdded } from '../store/wake.js';
 import { ChangeFeed } from './change-feed.js';
+import type { StoredSpec } from '../api/job-model/index.js';
 import { normalizeSpec, type JobSpec } from './job-spec.js';
 import { checkRepeat, nextRun, type RepeatOptions } from './repeat.js';
 import { watchAllJobs, watchJob, type WatchOptions } from './watch.js';
@@ -85,10 +86,17 @@ export class Queue {
     this.feed = new ChangeFeed(store, options.watchInterval ?? 50);
   }
 
-  /** Queues a job, or with `repeat`, a schedule that queues one run each time it comes due. */
-  add(spec: JobSpec, options?: AddOptions): Promise<JobRecord>;
-  add(spec: JobSpec, options: RepeatAddOptions): Promise<ScheduleRecord>;
-  async add(spec: JobSpec, options: AddOptions | RepeatAddOptions = {}): Promise<JobRecord | ScheduleRecord> {
+  /**
+   * Queues a job, or with `repeat`, a schedule that queues one run each time it comes due. The
+   * spec is typed (JobSpec) or plain JSON as a store keeps it (StoredSpec, e.g. a request body);
+   * either way it is checked here, and refused with ERR_INVALID_OPTION naming the option.
+   */
+  add(spec: JobSpec | StoredSpec, options?: AddOptions): Promise<JobRecord>;
+  add(spec: JobSpec | StoredSpec, options: RepeatAddOptions): Promise<ScheduleRecord>;
+  async add(
+    spec: JobSpec | StoredSpec,
+    options: AddOptions | RepeatAddOptions = {},
+  ): Promise<JobRecord | ScheduleRecord> {
     const stored = normalizeSpec(spec);
     const name = options.name ?? null;
     if (name !== null && typeof name !== 'string') throw invalidOption('name', 'expected a string');

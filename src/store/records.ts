@@ -10,6 +10,7 @@
  *     └── handed back ───┘   (engine closed, or its lease expired and another engine recovers it)
  */
 import type { ChunkEvent, JobPlan, JobWarning, Progress, TaskLog, TaskProgress } from '../api/events.js';
+import type { StoredSpec } from '../api/job-model/index.js';
 import type { ErrorData } from '../errors.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -23,7 +24,7 @@ export interface JobRecord {
   name: string | null;
   state: JobState;
   /** The job spec as it was queued (JSON, paths absolute). */
-  spec: Record<string, unknown>;
+  spec: StoredSpec;
   /** Higher runs first; equal priorities run oldest first. */
   priority: number;
   createdAt: number;
@@ -62,7 +63,7 @@ export type ResultSummary =
 
 /** A new job for the store to queue. */
 export interface NewJob {
-  spec: Record<string, unknown>;
+  spec: StoredSpec;
   name: string | null;
   priority: number;
   runAt: number;
@@ -106,7 +107,7 @@ export interface StateChange {
 export interface ScheduleRecord {
   id: string;
   name: string | null;
-  spec: Record<string, unknown>;
+  spec: StoredSpec;
   cron: string;
   /** IANA time zone the expression is read in; null: the engine's local time. */
   tz: string | null;

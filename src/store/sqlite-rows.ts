@@ -5,6 +5,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { inspect } from 'node:util';
+import type { StoredSpec } from '../api/job-model/index.js';
 import type { JobEventData, JobEventRecord, JobRecord, JobState, ScheduleRecord } from './records.js';
 
 export interface JobRow {
@@ -33,7 +34,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     id: String(row.id),
     name: row.name,
     state: row.state as JobState,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    spec: JSON.parse(row.spec) as StoredSpec,
     priority: row.priority,
     createdAt: row.created_at,
     runAt: row.run_at,
@@ -86,7 +87,7 @@ export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
   return {
     id: String(row.id),
     name: row.name,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    spec: JSON.parse(row.spec) as StoredSpec,
     cron: row.cron,
     tz: row.tz,
     priority: row.priority,

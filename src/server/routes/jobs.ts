@@ -11,12 +11,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddOptions, JobState } from '../../index.js';
 import { HttpError, jobNotFound } from '../http-error.js';
-import { queueSpec, type RequestSpec } from '../job-request.js';
+import type { HttpSpec } from '../../api/job-model/index.js';
+import { queueSpec } from '../job-request.js';
 import { addJobBody, idParams, listQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 interface AddBody extends AddOptions {
-  spec: RequestSpec;
+  spec: HttpSpec;
 }
 
 export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
