@@ -14,7 +14,8 @@
  * store (the JobStore backend) knows records only: api types and errors, nothing of the pipeline.
  * server (chunkmill serve) sits beside the CLI: it uses the public index, plus the one reader of
  * a file's columns (input/file-columns.ts) that its file listing needs, and the job model
- * (api/job-model/) from which its job schema is generated.
+ * (api/job-model/) from which its job schema is generated, and the wire types (api/wire.ts) it
+ * shares with the dashboard.
  *
  * "A <- B": B may import A. Type-only imports follow the same rules, except that anyone may
  * import the worker protocol's types (exec/protocol.ts).
@@ -87,6 +88,7 @@ module.exports = {
           '^src/errors\\.ts$',
           '^src/input/file-columns\\.ts$',
           '^src/api/job-model/index\\.ts$',
+          '^src/api/wire\\.ts$',
         ],
       },
     },
