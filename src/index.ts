@@ -80,15 +80,21 @@ export type {
   JobEventData,
   StateChange,
   ResultSummary,
-  ScheduleRecord,
+  RepeatRuleRecord,
   JobPage,
   CancelOutcome,
   Claim,
   NewJob,
-  NewSchedule,
+  NewRepeatRule,
   Outcome,
   ListQuery,
 } from './store/records.js';
+export type { Journal } from './api/journal.js';
+import type { NewRepeatRule, RepeatRuleRecord } from './store/records.js';
+/** @deprecated use RepeatRuleRecord (repeat rules were first called schedules). */
+export type ScheduleRecord = RepeatRuleRecord;
+/** @deprecated use NewRepeatRule. */
+export type NewSchedule = NewRepeatRule;
 export type { Executor, ExecutorSource, ChunkPolicy } from './exec/executor.js';
 export { startWorker } from './cluster/start-worker.js';
 export type {

@@ -1,6 +1,7 @@
 /** The options of a job as validate() leaves them: every default filled in, every value checked. */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
+import type { Journal } from '../api/journal.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
 import type { ComputationOptions } from '../kinds/computation.js';
 
@@ -27,7 +28,8 @@ export interface ResolvedOptions extends ComputationOptions {
   retries: number;
   retryTaskErrors: boolean;
   timeout: number | undefined;
-  checkpoint: string | undefined;
+  /** A file path (the `checkpoint` option), or a journal kept elsewhere (an engine's job: its store). */
+  checkpoint: string | Journal | undefined;
   /** undefined: a local pool. */
   cluster: ResolvedClusterOptions | undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * What a job store holds, as plain data: job records, their event log, and repeat schedules.
+ * What a job store holds, as plain data: job records, their event log, and repeat rules.
  * Types only. Times are milliseconds since the epoch (Date.now()); ids are strings, so a backend
  * other than SQLite is free to choose its own.
  *
@@ -27,7 +27,7 @@ export interface JobRecord {
   /** Higher runs first; equal priorities run oldest first. */
   priority: number;
   createdAt: number;
-  /** Not run before this time (a delay, or a repeat's slot). */
+  /** Not run before this time (a delay, or the slot of the repeat rule that queued it). */
   runAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -46,7 +46,7 @@ export interface JobRecord {
   /** The engine holding the job's lease while it runs. */
   owner: string | null;
   leaseExpiresAt: number | null;
-  /** The repeat schedule that made this run, if any. */
+  /** The repeat rule that queued this job, if any (the field keeps its first name: API responses carry it). */
   scheduleId: string | null;
 }
 
@@ -67,6 +67,7 @@ export interface NewJob {
   priority: number;
   runAt: number;
   maxAttempts: number;
+  /** The repeat rule queuing it, if any (JobRecord.scheduleId). */
   scheduleId: string | null;
 }
 
@@ -102,8 +103,8 @@ export interface StateChange {
   reason?: string;
 }
 
-/** A repeating job: each time its cron expression comes due, one job record is queued. */
-export interface ScheduleRecord {
+/** A repeat rule: each time its cron expression comes due it fires, and one job record is queued. */
+export interface RepeatRuleRecord {
   id: string;
   name: string | null;
   spec: Record<string, unknown>;
@@ -113,13 +114,13 @@ export interface ScheduleRecord {
   priority: number;
   maxAttempts: number;
   createdAt: number;
-  /** When the next run is queued. */
+  /** When it fires next (queues the next job). */
   nextRunAt: number;
-  /** The run queued last, if any. */
+  /** The job it queued last, if any. */
   lastJobId: string | null;
 }
 
-export type NewSchedule = Omit<ScheduleRecord, 'id' | 'createdAt' | 'lastJobId'>;
+export type NewRepeatRule = Omit<RepeatRuleRecord, 'id' | 'createdAt' | 'lastJobId'>;
 
 /** A page of list(): newest first; `next` is the cursor of the following page, null at the end. */
 export interface JobPage {
