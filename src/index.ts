@@ -88,13 +88,11 @@ export type {
   NewRepeatRule,
   Outcome,
   ListQuery,
+  // Deprecated aliases of RepeatRuleRecord and NewRepeatRule, for one release.
+  ScheduleRecord,
+  NewSchedule,
 } from './store/records.js';
 export type { Journal } from './api/journal.js';
-import type { NewRepeatRule, RepeatRuleRecord } from './store/records.js';
-/** @deprecated use RepeatRuleRecord (repeat rules were first called schedules). */
-export type ScheduleRecord = RepeatRuleRecord;
-/** @deprecated use NewRepeatRule. */
-export type NewSchedule = NewRepeatRule;
 export type { Executor, ExecutorSource, ChunkPolicy } from './exec/executor.js';
 export { startWorker } from './cluster/start-worker.js';
 export type {

@@ -122,6 +122,11 @@ export interface RepeatRuleRecord {
 
 export type NewRepeatRule = Omit<RepeatRuleRecord, 'id' | 'createdAt' | 'lastJobId'>;
 
+/** @deprecated use RepeatRuleRecord (repeat rules were first called schedules). */
+export type ScheduleRecord = RepeatRuleRecord;
+/** @deprecated use NewRepeatRule. */
+export type NewSchedule = NewRepeatRule;
+
 /** A page of list(): newest first; `next` is the cursor of the following page, null at the end. */
 export interface JobPage {
   jobs: JobRecord[];
