@@ -81,15 +81,19 @@ export type {
   JobEventData,
   StateChange,
   ResultSummary,
-  ScheduleRecord,
+  RepeatRuleRecord,
   JobPage,
   CancelOutcome,
   Claim,
   NewJob,
-  NewSchedule,
+  NewRepeatRule,
   Outcome,
   ListQuery,
+  // Deprecated aliases of RepeatRuleRecord and NewRepeatRule, for one release.
+  ScheduleRecord,
+  NewSchedule,
 } from './store/records.js';
+export type { Journal } from './api/journal.js';
 export type { Executor, ExecutorSource, ChunkPolicy } from './exec/executor.js';
 export { startWorker } from './cluster/start-worker.js';
 export type {

@@ -41,7 +41,7 @@ export interface JobRecord<Spec = StoredSpec> {
   /** Higher runs first; equal priorities run oldest first. */
   priority: number;
   createdAt: number;
-  /** Not run before this time (a delay, or a repeat's slot). */
+  /** Not run before this time (a delay, or the slot of the repeat rule that queued it). */
   runAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -60,7 +60,7 @@ export interface JobRecord<Spec = StoredSpec> {
   /** The engine holding the job's lease while it runs. */
   owner: string | null;
   leaseExpiresAt: number | null;
-  /** The repeat schedule that made this run, if any. */
+  /** The repeat rule that queued this job, if any (the field keeps its first name: API responses carry it). */
   scheduleId: string | null;
 }
 

@@ -6,7 +6,7 @@
  *
  * One loop, every `pollInterval` ms (and at once when a queue in this process adds a job):
  *   - claim due jobs while fewer than `concurrency` run (recovered leases first, then priority,
- *     then age), and queue a run of each repeat schedule that came due;
+ *     then age), and fire each repeat rule that came due (each firing queues a job);
  *   - stop runs whose cancel another process wrote;
  *   - every `leaseMs / 3`, renew the leases; a run whose lease was taken over is stopped;
  *   - every `writeInterval`, write the runs' gathered events and progress in one transaction;
@@ -24,9 +24,8 @@ import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
 import { resolveCluster } from '../plan/cluster-options.js';
 import { openStore } from '../queue/queue.js';
-import { nextRun } from '../queue/repeat.js';
+import { nextSlot } from '../queue/repeat.js';
 import type { JobStore } from '../store/job-store.js';
-import { journaledJobs, removeJournal } from '../store/journals.js';
 import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
@@ -137,7 +136,6 @@ export class Engine extends EventEmitter<EngineEvents> {
               }),
             options.executor === undefined,
           );
-    this.cleanJournals();
     this.ticker = new Ticker(pollInterval, () => this.tick());
     this.unsubscribe = onAdded(this.store.location, () => this.ticker.now());
     this.ticker.now();
@@ -189,9 +187,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       if (this.retention !== undefined && now >= this.nextPurge) {
         this.nextPurge = now + 60_000;
-        for (const id of await store.purge(now - this.retention)) removeJournal(store.location, id);
+        await store.purge(now - this.retention); // their journals go with them, in the store
       }
-      // Schedules fire on time even while the engine is full: their runs then wait as queued jobs.
+      // Repeat rules fire on time even while the engine is full: their jobs then wait queued.
       if (this.closing === null && (await store.due(now))) await this.claim(now);
     } catch (e) {
       this.report(e as Error);
@@ -199,13 +197,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async claim(now: number): Promise<void> {
-    for (const s of await this.store.dueSchedules(now)) {
+    for (const rule of await this.store.dueRepeatRules(now)) {
       try {
-        // The next slot after now: slots missed while no engine ran give one run, not one each.
-        if ((await this.store.fireSchedule(s.id, s.nextRunAt, nextRun(s.cron, s.tz, now), now)) !== null)
-          this.ticker.now();
+        // The next slot after now: slots missed while no engine ran give one job, not one each.
+        const next = nextSlot(rule.cron, rule.tz, now);
+        if ((await this.store.fireRepeatRule(rule.id, rule.nextRunAt, next, now)) !== null) this.ticker.now();
       } catch (e) {
-        this.report(e as Error); // one bad schedule must not hold up the queue's jobs
+        this.report(e as Error); // one bad rule must not hold up the queue's jobs
       }
     }
     while (this.closing === null && this.runs.size < this.concurrency) {
@@ -250,16 +248,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lastReport = { message: error.message, at: now };
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else process.emitWarning(error.message, { code: (error as { code?: string }).code ?? 'ERR_STORE' });
-  }
-
-  /** Journals of jobs that ended (or were removed) while no engine ran: nothing will resume them. */
-  private cleanJournals(): void {
-    void (async () => {
-      for (const id of journaledJobs(this.store.location)) {
-        const job = await this.store.get(id);
-        if (job === null || job.finishedAt !== null) removeJournal(this.store.location, id);
-      }
-    })().catch((e: unknown) => this.report(e as Error));
   }
 }
 

@@ -2,6 +2,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
 import type { ResolvedFields } from '../api/job-model/index.js';
+import type { Journal } from '../api/journal.js';
 import type { ComputationOptions } from '../kinds/computation.js';
 
 /** The input, resolved: `name` is what messages call it (the path, or <stream>, <array>). */
@@ -21,7 +22,8 @@ export interface ResolvedOptions extends Omit<ComputationOptions, keyof Resolved
   chunkSize: number;
   workerResourceLimits: ResourceLimits | undefined;
   signal: AbortSignal | undefined;
-  checkpoint: string | undefined;
+  /** A file path (the `checkpoint` option), or a journal kept elsewhere (an engine's job: its store). */
+  checkpoint: string | Journal | undefined;
   /** undefined: a local pool. */
   cluster: ResolvedClusterOptions | undefined;
 }

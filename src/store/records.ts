@@ -1,5 +1,5 @@
 /**
- * What a job store holds, as plain data: job records, their event log, and repeat schedules.
+ * What a job store holds, as plain data: job records, their event log, and repeat rules.
  * Types only. Times are milliseconds since the epoch (Date.now()); ids are strings, so a backend
  * other than SQLite is free to choose its own. The job record, its states and its events are
  * the API's too, so they live in api/wire.ts (shared with the server and the dashboard).
@@ -26,11 +26,12 @@ export interface NewJob {
   priority: number;
   runAt: number;
   maxAttempts: number;
+  /** The repeat rule queuing it, if any (JobRecord.scheduleId). */
   scheduleId: string | null;
 }
 
-/** A repeating job: each time its cron expression comes due, one job record is queued. */
-export interface ScheduleRecord {
+/** A repeat rule: each time its cron expression comes due it fires, and one job record is queued. */
+export interface RepeatRuleRecord {
   id: string;
   name: string | null;
   spec: StoredSpec;
@@ -40,13 +41,18 @@ export interface ScheduleRecord {
   priority: number;
   maxAttempts: number;
   createdAt: number;
-  /** When the next run is queued. */
+  /** When it fires next (queues the next job). */
   nextRunAt: number;
-  /** The run queued last, if any. */
+  /** The job it queued last, if any. */
   lastJobId: string | null;
 }
 
-export type NewSchedule = Omit<ScheduleRecord, 'id' | 'createdAt' | 'lastJobId'>;
+export type NewRepeatRule = Omit<RepeatRuleRecord, 'id' | 'createdAt' | 'lastJobId'>;
+
+/** @deprecated use RepeatRuleRecord (repeat rules were first called schedules). */
+export type ScheduleRecord = RepeatRuleRecord;
+/** @deprecated use NewRepeatRule. */
+export type NewSchedule = NewRepeatRule;
 
 /** A page of list(): newest first; `next` is the cursor of the following page, null at the end. */
 export interface JobPage {

@@ -6,7 +6,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { inspect } from 'node:util';
 import type { StoredSpec } from '../api/job-model/index.js';
-import type { JobEventData, JobEventRecord, JobRecord, JobState, ScheduleRecord } from './records.js';
+import type { JobEventData, JobEventRecord, JobRecord, JobState, RepeatRuleRecord } from './records.js';
 
 export interface JobRow {
   id: number;
@@ -70,7 +70,8 @@ export function eventFromRow(row: EventRow): JobEventRecord {
   } as JobEventRecord;
 }
 
-export interface ScheduleRow {
+/** A repeat rule's row (its table is still `schedules`, the rules' first name: see sqlite-schema.ts). */
+export interface RepeatRuleRow {
   id: number;
   name: string | null;
   spec: string;
@@ -83,7 +84,7 @@ export interface ScheduleRow {
   last_job_id: number | null;
 }
 
-export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+export function repeatRuleFromRow(row: RepeatRuleRow): RepeatRuleRecord {
   return {
     id: String(row.id),
     name: row.name,
