@@ -216,6 +216,8 @@ function aggregateSpec(spec: unknown): AggregateSpec {
     if (kind !== 'count' && typeof (m as { column?: unknown }).column !== 'string') {
       throw invalidOption(`aggregate.measures.${name}`, `${kind}() needs a column name`);
     }
+    // A field no measure reads ({ kind: 'count', foo: 'bar' }) is a mistake, not something to ignore.
+    knownKeys(`aggregate.measures.${name}`, m as object, kind === 'count' ? ['kind'] : ['kind', 'column']);
     if ((groupBy ?? []).includes(name)) {
       throw invalidOption(
         `aggregate.measures.${name}`,

@@ -100,4 +100,9 @@ test('POST /api/jobs takes the fields on the http surface, with their http bound
   const http = (JOB_FIELDS.chunkSize as unknown as { 'x-http': { minimum: number } })['x-http'];
   expect((await post({ chunkSize: http.minimum - 1 })).body).toMatchObject({ error: { field: 'spec.chunkSize' } });
   expect((await post({ chunkSize: http.minimum })).status).toBe(202);
+  // A measure holds its kind and column and nothing else, over HTTP as from code.
+  const extra = await post({ aggregate: { measures: { n: { kind: 'count', foo: 'bar' } } } });
+  expect(extra.body).toMatchObject({ error: { code: 'ERR_INVALID_REQUEST', field: 'spec.aggregate.measures.n.foo' } });
+  const column = await post({ aggregate: { measures: { n: { kind: 'count', column: 'amount' } } } });
+  expect(column.body).toMatchObject({ error: { code: 'ERR_INVALID_OPTION', option: 'aggregate.measures.n.column' } });
 });
