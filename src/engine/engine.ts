@@ -79,6 +79,9 @@ export interface EngineEvents {
   error: [error: Error];
 }
 
+/** How often an engine tries again the final writes the store refused (a full disk): often enough to go on soon after space returns. */
+const SETTLE_RETRY_MS = 1_000;
+
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
   const cluster = resolveCluster(options.cluster, options);
@@ -102,6 +105,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly store: JobStore;
   private readonly runner: Runner;
   private readonly runs = new Map<string, JobRun>();
+  /** Runs that have ended but whose final writes the store refused: retried every SETTLE_RETRY_MS. */
+  private readonly ended = new Set<JobRun>();
+  private nextSettle = 0;
   private readonly ticker: Ticker;
   private readonly unsubscribe: () => void;
   private writes: Promise<unknown> = Promise.resolve();
@@ -160,6 +166,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (wait > 0) await Promise.race([all(), new Promise((r) => setTimeout(r, wait).unref())]);
     for (const run of this.runs.values()) run.stop('close');
     await all();
+    // One last try for ends the store refused; past it their leases lapse and a later engine
+    // recovers those jobs (from their journals), so a broken store never holds up a close.
+    await this.settleEnded(Date.now()).catch((e: unknown) => this.report(e as Error));
     this.ticker.stop();
     this.unsubscribe();
     await this.writes.catch(() => {});
@@ -178,12 +187,22 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.nextRenew = now + this.leaseMs / 3;
         const ids = [...this.runs.keys()];
         const held = new Set(await this.serial(() => store.renew(this.id, ids, this.leaseMs, now)));
-        for (const [id, run] of this.runs) if (!held.has(id) && run.stopReason === null) run.stop('lost');
+        for (const [id, run] of this.runs) {
+          if (held.has(id)) continue;
+          if (this.ended.has(run))
+            this.end(run); // its end is another engine's to write now
+          else if (run.stopReason === null) run.stop('lost');
+        }
       }
+      if (this.ended.size > 0 && now >= this.nextSettle) await this.settleEnded(now);
       if (now >= this.nextWrite) {
         this.nextWrite = now + this.writeInterval;
         const writes = [...this.runs.values()].map((r) => r.takeWrite()).filter((w) => w !== null);
-        if (writes.length > 0) await this.serial(() => store.write(this.id, writes));
+        if (writes.length > 0)
+          await this.serial(() => store.write(this.id, writes)).catch((e: unknown) => {
+            for (const write of writes) this.runs.get(write.jobId)?.putBack(write);
+            throw e;
+          });
       }
       if (this.retention !== undefined && now >= this.nextPurge) {
         this.nextPurge = now + 60_000;
@@ -221,17 +240,36 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.runs.set(run.id, run);
       this.nextRenew = Math.min(this.nextRenew, now + this.leaseMs / 3);
       this.emit('claimed', claim);
-      void run.done.then(async () => {
-        // The store failed to take its outcome: hand it back (or let its lease lapse) for a rerun.
-        if (!run.settled)
-          await this.serial(() => this.store.handBack(this.id, run.id, 'its outcome could not be stored')).catch(
-            () => {},
-          );
-        this.runs.delete(run.id);
-        this.emit('ended', run.id);
-        this.ticker.now();
+      void run.done.then(() => {
+        // The store refused its final writes (a full disk): it stays this engine's, its lease
+        // renewed, and settleEnded() tries them again until the store takes them.
+        if (run.settled) this.end(run);
+        else this.ended.add(run);
       });
     }
+  }
+
+  /** Tries again the final writes of runs the store refused; at most once a second. */
+  private async settleEnded(now: number): Promise<void> {
+    this.nextSettle = now + SETTLE_RETRY_MS;
+    let failure: unknown = null;
+    for (const run of this.ended) {
+      try {
+        await run.settle();
+        this.end(run);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== null) throw failure;
+  }
+
+  /** A run is over for this engine: its end is written, or it is another engine's job. */
+  private end(run: JobRun): void {
+    this.ended.delete(run);
+    this.runs.delete(run.id);
+    this.emit('ended', run.id);
+    this.ticker.now();
   }
 
   /** Store writes, one after another in the order asked; a failure is reported, and rethrown to its caller. */

@@ -11,6 +11,8 @@
  *   goes back to the queue for the next engine to resume.
  * - the lease was lost (another engine took the job over): the chunks stop and nothing is
  *   written; the job is the other engine's now.
+ * - the store failed (a full disk): the job goes back to the queue with its journal.
+ * Final writes the store refuses are kept and tried again (settle()) until it takes them.
  */
 import { statSync } from 'node:fs';
 import type { JobEvents, JobReporter, Progress } from '../api/events.js';
@@ -21,6 +23,7 @@ import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { scheduleJob } from '../schedule/schedule-job.js';
 import type { JobStore, JobWrite } from '../store/job-store.js';
+import { isStoreFailure } from '../store/store-errors.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
 import { errorData, outcomeOf, writePages } from './job-result.js';
 
@@ -52,10 +55,12 @@ const LOGGED = new Set<keyof JobEvents<unknown>>(['start', 'chunk', 'warning', '
 
 export class JobRun implements JobReporter {
   readonly id: string;
-  /** Settles when the run has ended and its outcome is written (it never rejects). */
+  /** Settles when the run has ended and its final writes were tried once (it never rejects). */
   readonly done: Promise<void>;
-  /** The run's end was written (or it is another engine's job now); false after a store failure. */
+  /** The run's end was written (or it is another engine's job now); false while the store fails it. */
   settled = false;
+  /** The final writes, once the run has ended (retried by settle()). */
+  private ending: (() => Promise<void>) | null = null;
   private readonly controller = new AbortController();
   private stopped: StopReason | null = null;
   private events: JobEventData[] = [];
@@ -66,7 +71,7 @@ export class JobRun implements JobReporter {
     private readonly ctx: RunContext,
   ) {
     this.id = claim.job.id;
-    this.done = this.run().catch(() => {}); // failures to write are the engine's to report (serial)
+    this.done = this.run().catch(() => {}); // failures to write are the engine's to report and retry
   }
 
   /** Stops the run (the first reason counts): its chunks stop, and the scheduler ends with ABORT_ERR. */
@@ -96,6 +101,12 @@ export class JobRun implements JobReporter {
    * The events gathered since the last call, for the engine's next write; the latest progress
    * (throttled by the write interval) goes with them, as the job's progress and as an event.
    */
+  /** A write that the store failed, taken back to go first in the next one: nothing gathered is lost. */
+  putBack(write: JobWrite): void {
+    this.events = [...write.events.filter((e) => e.type !== 'progress'), ...this.events];
+    this.progress ??= write.progress;
+  }
+
   takeWrite(): JobWrite | null {
     if (this.events.length === 0 && this.progress === undefined) return null;
     if (this.progress !== undefined) this.events.push({ type: 'progress', data: this.progress });
@@ -106,8 +117,8 @@ export class JobRun implements JobReporter {
   }
 
   private async run(): Promise<void> {
-    const { store, owner } = this.ctx;
-    let outcome: Outcome;
+    let outcome: Outcome | null = null;
+    let back = '';
     try {
       outcome = await this.execute(this.resolve());
     } catch (e) {
@@ -116,23 +127,43 @@ export class JobRun implements JobReporter {
         this.settled = true;
         return;
       }
-      if (this.stopped === 'close' && aborted) {
-        await this.flush();
-        await this.ctx.serial(() => store.handBack(owner, this.id, 'the engine closed; its checkpoint is kept'));
-        this.settled = true;
-        return;
-      }
-      outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
+      if (this.stopped === 'close' && aborted) back = 'the engine closed; its checkpoint is kept';
+      // The store failed (a full disk, say), not the job: it goes back to the queue with what its
+      // journal kept, for when the store takes writes again.
+      else if (isStoreFailure(e)) back = `${(e as Error).message}; its checkpoint is kept`;
+      else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
     }
+    const final = outcome;
+    this.ending = final === null ? () => this.handBack(back) : () => this.write(final);
+    await this.settle();
+  }
+
+  /**
+   * The run's final writes: its outcome (with its result rows), or its hand-back. Throws when
+   * the store fails them; the engine then keeps the run and calls this again until they are
+   * stored, so a job whose store was full is not left running for good.
+   */
+  async settle(): Promise<void> {
+    if (this.settled || this.ending === null) return;
+    await this.ending();
+    this.settled = true;
+  }
+
+  private async write(outcome: Outcome): Promise<void> {
+    const { store, owner } = this.ctx;
     await this.flush();
     if (outcome.state === 'succeeded' && outcome.rows !== undefined) {
+      // Pages are overwritten by part number, so writing them again after a failure is safe.
       await writePages(outcome.rows, (part, rows) =>
         this.ctx.serial(() => store.writeRows(owner, this.id, part, rows)),
       );
     }
-    const final = outcome;
-    await this.ctx.serial(() => store.finish(owner, this.id, final)); // the journal goes with it
-    this.settled = true;
+    await this.ctx.serial(() => store.finish(owner, this.id, outcome)); // the journal goes with it
+  }
+
+  private async handBack(reason: string): Promise<void> {
+    await this.flush();
+    await this.ctx.serial(() => this.ctx.store.handBack(this.ctx.owner, this.id, reason));
   }
 
   /**
@@ -181,7 +212,12 @@ export class JobRun implements JobReporter {
   private async flush(): Promise<void> {
     const write = this.takeWrite();
     if (write === null) return;
-    await this.ctx.serial(() => this.ctx.store.write(this.ctx.owner, [write]));
+    await this.ctx
+      .serial(() => this.ctx.store.write(this.ctx.owner, [write]))
+      .catch((e: unknown) => {
+        this.putBack(write);
+        throw e;
+      });
   }
 }
 
