@@ -61,6 +61,14 @@ module.exports = {
     layer('queue', ['api', 'plan', 'store']),
     layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue', 'cluster']),
     {
+      name: 'queue-no-file-system',
+      comment:
+        'the queue reaches stored jobs only through the JobStore (a store need not be a file): it never touches the file system',
+      severity: 'error',
+      from: { path: '^src/queue/' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
+    },
+    {
       name: 'worker-entry-is-loaded-by-url',
       comment:
         'the worker entry is loaded by Piscina from its URL; importing it would run thread code on the coordinator',

@@ -45,6 +45,7 @@ export type ErrorCode =
   | 'ERR_STORE_NOT_A_STORE'
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_READ_ONLY'
+  | 'ERR_STORE_FULL'
   | 'ERR_STORE_VERSION'
   | 'ERR_STORE'
   | 'ERR_JOB_NOT_FOUND'

@@ -60,6 +60,7 @@ export type {
 export { openQueue, Queue } from './queue/queue.js';
 export type { AddOptions, RepeatAddOptions, ListOptions, QueueOptions, StoredResult } from './queue/queue.js';
 export type { JobSpec, StoredOutput } from './queue/job-spec.js';
+export type { StoredSpec, HttpSpec } from './api/job-model/index.js';
 export type { RepeatOptions } from './queue/repeat.js';
 export type { WatchOptions } from './queue/watch.js';
 export { createEngine, Engine } from './engine/engine.js';
@@ -73,15 +74,19 @@ export type {
   JobEventData,
   StateChange,
   ResultSummary,
-  ScheduleRecord,
+  RepeatRuleRecord,
   JobPage,
   CancelOutcome,
   Claim,
   NewJob,
-  NewSchedule,
+  NewRepeatRule,
   Outcome,
   ListQuery,
+  // Deprecated aliases of RepeatRuleRecord and NewRepeatRule, for one release.
+  ScheduleRecord,
+  NewSchedule,
 } from './store/records.js';
+export type { Journal } from './api/journal.js';
 export { startWorker } from './cluster/start-worker.js';
 export type {
   ClusterWorker,

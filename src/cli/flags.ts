@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { CommonOptions } from '../index.js';
 import { UsageError } from './errors.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
@@ -220,9 +221,13 @@ export function resolveInput(file: string | undefined): string | Readable {
   return file;
 }
 
-/** The engine options shared by every command; only those the user gave, so defaults stay the engine's. */
+/**
+ * The engine options shared by every command; only those the user gave, so defaults stay the
+ * engine's. Their types are the library's (the job model's): a flag sets an option, it does not
+ * describe it again.
+ */
 export type JobOptions = Pick<
-  CommonFlags,
+  CommonOptions,
   | 'workers'
   | 'chunkSize'
   | 'onBadRow'
@@ -233,10 +238,9 @@ export type JobOptions = Pick<
   | 'where'
   | 'timeout'
   | 'checkpoint'
-> & {
-  csv: { delimiter?: string; quote?: string; header: boolean };
-  cluster?: { redis: string };
-};
+  | 'csv'
+  | 'cluster'
+>;
 
 export function jobOptions(o: CommonFlags): JobOptions {
   const csv: { delimiter?: string; quote?: string; header: boolean } = { header: o.header };

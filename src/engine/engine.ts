@@ -6,7 +6,7 @@
  *
  * One loop, every `pollInterval` ms (and at once when a queue in this process adds a job):
  *   - claim due jobs while fewer than `concurrency` run (recovered leases first, then priority,
- *     then age), and queue a run of each repeat schedule that came due;
+ *     then age), and fire each repeat rule that came due (each firing queues a job);
  *   - stop runs whose cancel another process wrote;
  *   - every `leaseMs / 3`, renew the leases; a run whose lease was taken over is stopped;
  *   - every `writeInterval`, write the runs' gathered events and progress in one transaction;
@@ -24,9 +24,8 @@ import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
 import { resolveCluster } from '../plan/cluster-options.js';
 import { openStore } from '../queue/queue.js';
-import { nextRun } from '../queue/repeat.js';
+import { nextSlot } from '../queue/repeat.js';
 import type { JobStore } from '../store/job-store.js';
-import { journaledJobs, removeJournal } from '../store/journals.js';
 import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
@@ -84,6 +83,9 @@ export interface EngineEvents {
   error: [error: Error];
 }
 
+/** How often an engine tries again the final writes the store refused (a full disk): often enough to go on soon after space returns. */
+const SETTLE_RETRY_MS = 1_000;
+
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
   const cluster = resolveCluster(options.cluster, options);
@@ -107,6 +109,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly store: JobStore;
   private readonly runner: Runner;
   private readonly runs = new Map<string, JobRun>();
+  /** Runs that have ended but whose final writes the store refused: retried every SETTLE_RETRY_MS. */
+  private readonly ended = new Set<JobRun>();
+  private nextSettle = 0;
   private readonly ticker: Ticker;
   private readonly unsubscribe: () => void;
   private writes: Promise<unknown> = Promise.resolve();
@@ -141,7 +146,6 @@ export class Engine extends EventEmitter<EngineEvents> {
               }),
             options.executor === undefined,
           );
-    this.cleanJournals();
     this.ticker = new Ticker(pollInterval, () => this.tick());
     this.unsubscribe = onAdded(this.store.location, () => this.ticker.now());
     this.ticker.now();
@@ -166,6 +170,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (wait > 0) await Promise.race([all(), new Promise((r) => setTimeout(r, wait).unref())]);
     for (const run of this.runs.values()) run.stop('close');
     await all();
+    // One last try for ends the store refused; past it their leases lapse and a later engine
+    // recovers those jobs (from their journals), so a broken store never holds up a close.
+    await this.settleEnded(Date.now()).catch((e: unknown) => this.report(e as Error));
     this.ticker.stop();
     this.unsubscribe();
     await this.writes.catch(() => {});
@@ -184,18 +191,28 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.nextRenew = now + this.leaseMs / 3;
         const ids = [...this.runs.keys()];
         const held = new Set(await this.serial(() => store.renew(this.id, ids, this.leaseMs, now)));
-        for (const [id, run] of this.runs) if (!held.has(id) && run.stopReason === null) run.stop('lost');
+        for (const [id, run] of this.runs) {
+          if (held.has(id)) continue;
+          if (this.ended.has(run))
+            this.end(run); // its end is another engine's to write now
+          else if (run.stopReason === null) run.stop('lost');
+        }
       }
+      if (this.ended.size > 0 && now >= this.nextSettle) await this.settleEnded(now);
       if (now >= this.nextWrite) {
         this.nextWrite = now + this.writeInterval;
         const writes = [...this.runs.values()].map((r) => r.takeWrite()).filter((w) => w !== null);
-        if (writes.length > 0) await this.serial(() => store.write(this.id, writes));
+        if (writes.length > 0)
+          await this.serial(() => store.write(this.id, writes)).catch((e: unknown) => {
+            for (const write of writes) this.runs.get(write.jobId)?.putBack(write);
+            throw e;
+          });
       }
       if (this.retention !== undefined && now >= this.nextPurge) {
         this.nextPurge = now + 60_000;
-        for (const id of await store.purge(now - this.retention)) removeJournal(store.location, id);
+        await store.purge(now - this.retention); // their journals go with them, in the store
       }
-      // Schedules fire on time even while the engine is full: their runs then wait as queued jobs.
+      // Repeat rules fire on time even while the engine is full: their jobs then wait queued.
       if (this.closing === null && (await store.due(now))) await this.claim(now);
     } catch (e) {
       this.report(e as Error);
@@ -203,13 +220,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async claim(now: number): Promise<void> {
-    for (const s of await this.store.dueSchedules(now)) {
+    for (const rule of await this.store.dueRepeatRules(now)) {
       try {
-        // The next slot after now: slots missed while no engine ran give one run, not one each.
-        if ((await this.store.fireSchedule(s.id, s.nextRunAt, nextRun(s.cron, s.tz, now), now)) !== null)
-          this.ticker.now();
+        // The next slot after now: slots missed while no engine ran give one job, not one each.
+        const next = nextSlot(rule.cron, rule.tz, now);
+        if ((await this.store.fireRepeatRule(rule.id, rule.nextRunAt, next, now)) !== null) this.ticker.now();
       } catch (e) {
-        this.report(e as Error); // one bad schedule must not hold up the queue's jobs
+        this.report(e as Error); // one bad rule must not hold up the queue's jobs
       }
     }
     while (this.closing === null && this.runs.size < this.concurrency) {
@@ -227,17 +244,36 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.runs.set(run.id, run);
       this.nextRenew = Math.min(this.nextRenew, now + this.leaseMs / 3);
       this.emit('claimed', claim);
-      void run.done.then(async () => {
-        // The store failed to take its outcome: hand it back (or let its lease lapse) for a rerun.
-        if (!run.settled)
-          await this.serial(() => this.store.handBack(this.id, run.id, 'its outcome could not be stored')).catch(
-            () => {},
-          );
-        this.runs.delete(run.id);
-        this.emit('ended', run.id);
-        this.ticker.now();
+      void run.done.then(() => {
+        // The store refused its final writes (a full disk): it stays this engine's, its lease
+        // renewed, and settleEnded() tries them again until the store takes them.
+        if (run.settled) this.end(run);
+        else this.ended.add(run);
       });
     }
+  }
+
+  /** Tries again the final writes of runs the store refused; at most once a second. */
+  private async settleEnded(now: number): Promise<void> {
+    this.nextSettle = now + SETTLE_RETRY_MS;
+    let failure: unknown = null;
+    for (const run of this.ended) {
+      try {
+        await run.settle();
+        this.end(run);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== null) throw failure;
+  }
+
+  /** A run is over for this engine: its end is written, or it is another engine's job. */
+  private end(run: JobRun): void {
+    this.ended.delete(run);
+    this.runs.delete(run.id);
+    this.emit('ended', run.id);
+    this.ticker.now();
   }
 
   /** Store writes, one after another in the order asked; a failure is reported, and rethrown to its caller. */
@@ -254,16 +290,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lastReport = { message: error.message, at: now };
     if (this.listenerCount('error') > 0) this.emit('error', error);
     else process.emitWarning(error.message, { code: (error as { code?: string }).code ?? 'ERR_STORE' });
-  }
-
-  /** Journals of jobs that ended (or were removed) while no engine ran: nothing will resume them. */
-  private cleanJournals(): void {
-    void (async () => {
-      for (const id of journaledJobs(this.store.location)) {
-        const job = await this.store.get(id);
-        if (job === null || job.finishedAt !== null) removeJournal(this.store.location, id);
-      }
-    })().catch((e: unknown) => this.report(e as Error));
   }
 }
 

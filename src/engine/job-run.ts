@@ -1,34 +1,38 @@
 /**
  * One claimed job, run by an engine: its spec resolved to processDataset's options, the same
- * scheduler as processDataset on the engine's shared executor, its events collected for the
- * engine's throttled writes, and its outcome stored.
+ * scheduler as processDataset on the engine's shared executor, and its outcome stored. The run is
+ * the scheduler's JobReporter itself: the events it is told are gathered for the engine's
+ * throttled writes to the job's log.
  *
  * How a run ends, and what is written:
- * - it succeeds or fails: the result (or the error, as data) is stored; its journal is removed.
+ * - it succeeds or fails: the result (or the error, as data) is stored; the store drops its journal.
  * - a cancel was asked for (queue.cancel from anywhere): the chunks stop, the job is cancelled.
  * - the engine closes: the chunks stop, the checkpoint journal keeps what was merged, and the job
  *   goes back to the queue for the next engine to resume.
  * - the lease was lost (another engine took the job over): the chunks stop and nothing is
  *   written; the job is the other engine's now.
+ * - the store failed (a full disk): the job goes back to the queue with its journal.
+ * Final writes the store refuses are kept and tried again (settle()) until it takes them.
  */
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import type { Progress } from '../api/events.js';
-import type { AnyProcessOptions } from '../api/options.js';
-import { ChunkmillError } from '../errors.js';
-import type { ExecutorProvider as ExecutorSource } from '../exec/executor.js';
-import { Job } from '../job/job.js';
+import { statSync } from 'node:fs';
+import type { JobEvents, JobReporter, Progress } from '../api/events.js';
+import type { Journal } from '../api/journal.js';
+import { AbortError, ChunkmillError } from '../errors.js';
+import type { ExecutorProvider } from '../exec/executor.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { scheduleJob } from '../schedule/schedule-job.js';
 import type { JobStore, JobWrite } from '../store/job-store.js';
-import { journalDir, journalPath } from '../store/journals.js';
+import { isStoreFailure } from '../store/store-errors.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
 import { errorData, outcomeOf, writePages } from './job-result.js';
 
 /**
- * Files of at most this many chunks run without a journal: redoing them after a crash costs less
- * than the journal's two fsyncs per job, which were most of a 1 MB job's latency on a warm
- * engine (bench:jobs: p50 25 ms with, see docs/jobs.md for without).
+ * Files of at most this many chunks run without a journal: redoing them after a crash costs
+ * little. (When journals were files, fsynced per chunk, they were most of a 1 MB job's latency
+ * on a warm engine: p50 25 ms with one. Kept in the store, a journal is a few short
+ * transactions: forced on for that job it measured p50 8.8 ms against 8.5 without; see
+ * docs/jobs.md.)
  */
 const JOURNAL_FROM_CHUNKS = 4;
 
@@ -39,20 +43,25 @@ export type StopReason = 'cancel' | 'close' | 'lost';
 export interface RunContext {
   store: JobStore;
   owner: string;
-  executors: ExecutorSource;
+  executors: ExecutorProvider;
   /** The shared executor's threads: a job uses at most these. */
   threads: number;
   /** Runs store writes one after another, in the order asked (the engine's write queue). */
   serial<T>(write: () => Promise<T>): Promise<T>;
 }
 
-export class JobRun {
+/** The events the job's log keeps, as they come (progress apart: only the latest is written). */
+const LOGGED = new Set<keyof JobEvents<unknown>>(['start', 'chunk', 'warning', 'log', 'taskProgress']);
+
+export class JobRun implements JobReporter {
   readonly id: string;
-  /** Settles when the run has ended and its outcome is written (it never rejects). */
+  /** Settles when the run has ended and its final writes were tried once (it never rejects). */
   readonly done: Promise<void>;
-  /** The run's end was written (or it is another engine's job now); false after a store failure. */
+  /** The run's end was written (or it is another engine's job now); false while the store fails it. */
   settled = false;
-  private job: Job<unknown> | null = null;
+  /** The final writes, once the run has ended (retried by settle()). */
+  private ending: (() => Promise<void>) | null = null;
+  private readonly controller = new AbortController();
   private stopped: StopReason | null = null;
   private events: JobEventData[] = [];
   private progress: Progress | undefined;
@@ -62,23 +71,42 @@ export class JobRun {
     private readonly ctx: RunContext,
   ) {
     this.id = claim.job.id;
-    this.done = this.run().catch(() => {}); // failures to write are the engine's to report (serial)
+    this.done = this.run().catch(() => {}); // failures to write are the engine's to report and retry
   }
 
-  /** Stops the run (the first reason counts). */
+  /** Stops the run (the first reason counts): its chunks stop, and the scheduler ends with ABORT_ERR. */
   stop(reason: StopReason): void {
     this.stopped ??= reason;
-    this.job?.cancel();
+    if (!this.controller.signal.aborted) this.controller.abort(new AbortError());
   }
 
   get stopReason(): StopReason | null {
     return this.stopped;
   }
 
+  /** JobReporter: what the scheduler tells the job, gathered for the log (progress: the latest only). */
+  emit<K extends keyof JobEvents<unknown>>(event: K, ...args: JobEvents<unknown>[K]): boolean {
+    if (event === 'progress') this.progress = args[0] as Progress;
+    else if (LOGGED.has(event)) this.events.push({ type: event, data: args[0] } as JobEventData);
+    else return false;
+    return true;
+  }
+
+  /** JobReporter: the log listens to every event but the end (the outcome is written apart). */
+  listenerCount(event: keyof JobEvents<unknown>): number {
+    return event === 'progress' || LOGGED.has(event) ? 1 : 0;
+  }
+
   /**
    * The events gathered since the last call, for the engine's next write; the latest progress
    * (throttled by the write interval) goes with them, as the job's progress and as an event.
    */
+  /** A write that the store failed, taken back to go first in the next one: nothing gathered is lost. */
+  putBack(write: JobWrite): void {
+    this.events = [...write.events.filter((e) => e.type !== 'progress'), ...this.events];
+    this.progress ??= write.progress;
+  }
+
   takeWrite(): JobWrite | null {
     if (this.events.length === 0 && this.progress === undefined) return null;
     if (this.progress !== undefined) this.events.push({ type: 'progress', data: this.progress });
@@ -89,45 +117,61 @@ export class JobRun {
   }
 
   private async run(): Promise<void> {
-    const { store, owner } = this.ctx;
-    let outcome: Outcome;
-    let journal: string | undefined;
+    let outcome: Outcome | null = null;
+    let back = '';
     try {
-      const opts = this.resolve();
-      journal = opts.checkpoint;
-      outcome = await this.execute(opts);
+      outcome = await this.execute(this.resolve());
     } catch (e) {
       const aborted = (e as { code?: unknown }).code === 'ABORT_ERR';
       if (this.stopped === 'lost') {
         this.settled = true;
         return;
       }
-      if (this.stopped === 'close' && aborted) {
-        await this.flush();
-        await this.ctx.serial(() => store.handBack(owner, this.id, 'the engine closed; its checkpoint is kept'));
-        this.settled = true;
-        return;
-      }
-      outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
+      if (this.stopped === 'close' && aborted) back = 'the engine closed; its checkpoint is kept';
+      // The store failed (a full disk, say), not the job: it goes back to the queue with what its
+      // journal kept, for when the store takes writes again.
+      else if (isStoreFailure(e)) back = `${(e as Error).message}; its checkpoint is kept`;
+      else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
     }
+    const final = outcome;
+    this.ending = final === null ? () => this.handBack(back) : () => this.write(final);
+    await this.settle();
+  }
+
+  /**
+   * The run's final writes: its outcome (with its result rows), or its hand-back. Throws when
+   * the store fails them; the engine then keeps the run and calls this again until they are
+   * stored, so a job whose store was full is not left running for good.
+   */
+  async settle(): Promise<void> {
+    if (this.settled || this.ending === null) return;
+    await this.ending();
+    this.settled = true;
+  }
+
+  private async write(outcome: Outcome): Promise<void> {
+    const { store, owner } = this.ctx;
     await this.flush();
     if (outcome.state === 'succeeded' && outcome.rows !== undefined) {
+      // Pages are overwritten by part number, so writing them again after a failure is safe.
       await writePages(outcome.rows, (part, rows) =>
         this.ctx.serial(() => store.writeRows(owner, this.id, part, rows)),
       );
     }
-    const final = outcome;
-    const finished = await this.ctx.serial(() => store.finish(owner, this.id, final));
-    this.settled = true;
-    if (finished && journal !== undefined) rmSync(journal, { force: true });
+    await this.ctx.serial(() => store.finish(owner, this.id, outcome)); // the journal goes with it
+  }
+
+  private async handBack(reason: string): Promise<void> {
+    await this.flush();
+    await this.ctx.serial(() => this.ctx.store.handBack(this.ctx.owner, this.id, reason));
   }
 
   /**
    * The stored spec as options for the shared executor: a job may ask for fewer threads than it
-   * has, never more; a file job that can resume, and is worth it, gets its journal next to the store.
+   * has, never more; a file job that can resume, and is worth it, gets a journal in the store.
    */
   private resolve(): ResolvedOptions {
-    const spec = this.claim.job.spec as unknown as AnyProcessOptions & { workers?: number };
+    const spec = this.claim.job.spec;
     const opts = validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) });
     const { input, work } = opts;
     if (
@@ -136,10 +180,8 @@ export class JobRun {
       input.format === 'csv' &&
       work.kind !== 'transform' &&
       sizeOf(input.path) > JOURNAL_FROM_CHUNKS * opts.chunkSize
-    ) {
-      mkdirSync(journalDir(this.ctx.store.location), { recursive: true });
-      opts.checkpoint = journalPath(this.ctx.store.location, this.id);
-    }
+    )
+      opts.checkpoint = this.ctx.store.journal(this.ctx.owner, this.id);
     return opts;
   }
 
@@ -150,9 +192,9 @@ export class JobRun {
     } catch (e) {
       // The input changed since an earlier run journaled its chunks: that journal is this
       // engine's own, not the user's, so it starts over rather than failing the job.
-      if (!(e instanceof ChunkmillError && e.code === 'ERR_CHECKPOINT_MISMATCH' && opts.checkpoint) || this.stopped)
-        throw e;
-      rmSync(opts.checkpoint, { force: true });
+      const journal = opts.checkpoint as Journal | undefined;
+      if (!(e instanceof ChunkmillError && e.code === 'ERR_CHECKPOINT_MISMATCH' && journal) || this.stopped) throw e;
+      await journal.remove();
       this.events.push({
         type: 'warning',
         data: { code: 'WARN_CHECKPOINT_DISCARDED', message: `${e.message}; it was discarded and the job starts over` },
@@ -161,27 +203,21 @@ export class JobRun {
     }
   }
 
-  /** The job, as processDataset would run it, on the engine's executor; its events go to the log. */
-  private start(opts: ResolvedOptions): Promise<unknown> {
-    const job = new Job<unknown>((j, signal) => scheduleJob(opts, j, signal, this.ctx.executors));
-    this.job = job;
-    if (this.stopped !== null) job.cancel();
-    job.on('start', (data) => this.events.push({ type: 'start', data }));
-    job.on('progress', (p) => {
-      this.progress = p;
-    });
-    job.on('chunk', (data) => this.events.push({ type: 'chunk', data }));
-    job.on('warning', (data) => this.events.push({ type: 'warning', data }));
-    job.on('log', (data) => this.events.push({ type: 'log', data }));
-    job.on('taskProgress', (data) => this.events.push({ type: 'taskProgress', data }));
-    return job.result;
+  /** The job, as processDataset would run it, on the engine's executor, telling this run its events. */
+  private async start(opts: ResolvedOptions): Promise<unknown> {
+    return scheduleJob(opts, this, this.controller.signal, this.ctx.executors);
   }
 
   /** Writes what is gathered now (the progress as an event too), before the run's final write. */
   private async flush(): Promise<void> {
     const write = this.takeWrite();
     if (write === null) return;
-    await this.ctx.serial(() => this.ctx.store.write(this.ctx.owner, [write]));
+    await this.ctx
+      .serial(() => this.ctx.store.write(this.ctx.owner, [write]))
+      .catch((e: unknown) => {
+        this.putBack(write);
+        throw e;
+      });
   }
 }
 

@@ -2,98 +2,72 @@
  * validate(): every option checked before anything starts, defaults filled in. A bad value fails
  * with ERR_INVALID_OPTION naming the option, the value and what it should be; so does an unknown
  * key at any level (a misspelt csv.delimeter would otherwise be ignored without a word).
+ *
+ * The fields' types, bounds and defaults are the job model's (api/job-model.ts), checked by
+ * check-field.ts; what is here are the rules between fields and the fields whose shape is not
+ * plain JSON (the input, the work, the output).
  */
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CSV_FIELDS,
+  JOB_FIELD_NAMES,
+  JOB_FIELDS,
+  OUTPUT_SCHEMA,
+  PLAIN_FIELDS,
+  type ResolvedFields,
+  type StoredSpec,
+} from '../api/job-model/index.js';
 import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from '../api/measures.js';
-import { DEFAULTS, MAX_RECORD_SIZE, type AnyProcessOptions, type OutputOptions } from '../api/options.js';
+import { DEFAULTS, type AnyProcessOptions, type OutputOptions } from '../api/options.js';
 import type { TaskModuleRef } from '../api/tasks.js';
 import { ChunkmillError, invalidOption } from '../errors.js';
 import type { WorkRequest } from '../kinds/computation.js';
 import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/parse.js';
 import type { ResolvedOutput } from '../kinds/output/writer.js';
+import { checkField, describe } from './check-field.js';
 import { resolveCluster } from './cluster-options.js';
 import type { ResolvedInput, ResolvedOptions } from './resolved-options.js';
 
-const KNOWN = new Set([
-  'input',
-  'format',
-  'gzip',
-  'workers',
-  'chunkSize',
-  'chunkRows',
-  'csv',
-  'aggregate',
-  'task',
-  'transform',
-  'params',
-  'output',
-  'rejects',
-  'onBadRow',
-  'onBadNumber',
-  'onQuoteMismatch',
-  'maxRecordSize',
-  'progressInterval',
-  'workerResourceLimits',
-  'signal',
-  'retries',
-  'retryTaskErrors',
-  'timeout',
-  'checkpoint',
-  'where',
-  'cluster',
-]);
-
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
-export function validate(options: AnyProcessOptions): ResolvedOptions {
+export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     throw invalidOption('options', `expected an object, got ${describe(options)}`);
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw invalidOption(key, `unknown option; the options are ${[...KNOWN].join(', ')}`);
+    if (!(key in JOB_FIELDS)) throw invalidOption(key, `unknown option; the options are ${JOB_FIELD_NAMES.join(', ')}`);
   }
-  const csv = options.csv ?? {};
+  // Every check below reads the options as the library's: a stored spec is one (it was checked
+  // by this function when it was queued, and JSON is a subset of what the library takes).
+  const o = options as AnyProcessOptions;
+  const csv = o.csv ?? {};
   if (csv === null || typeof csv !== 'object') throw invalidOption('csv', `expected an object, got ${describe(csv)}`);
-  knownKeys('csv', csv, ['delimiter', 'quote', 'header']);
-  const input = resolveInput(options);
-  const cluster = resolveCluster(options.cluster, options);
+  knownKeys('csv', csv, Object.keys(CSV_FIELDS));
+  const input = resolveInput(o);
+  const cluster = resolveCluster(o.cluster, o);
+  const work = resolveWork(o);
   const resolved: ResolvedOptions = {
     input,
     path: input.name,
-    work: resolveWork(options),
+    work,
     // A cluster job's default is every thread of the cluster: processDataset caps this once it knows them.
-    workers: positiveInteger('workers', options.workers, cluster ? Number.MAX_SAFE_INTEGER : availableParallelism()),
-    chunkSize: positiveInteger(
-      'chunkSize',
-      options.chunkSize,
-      options.transform !== undefined ? DEFAULTS.transformChunkSize : DEFAULTS.chunkSize,
-    ),
-    chunkRows: positiveInteger('chunkRows', options.chunkRows, DEFAULTS.chunkRows),
-    delimiter: oneAsciiChar('csv.delimiter', csv.delimiter, DEFAULTS.delimiter),
-    quote: oneAsciiChar('csv.quote', csv.quote, DEFAULTS.quote),
-    header: boolean('csv.header', csv.header, DEFAULTS.header),
-    onBadRow: oneOf('onBadRow', options.onBadRow, ['error', 'skip', 'report'], DEFAULTS.onBadRow),
-    rejects: rejectsPath(options.onBadRow, options.rejects),
-    onBadNumber: oneOf('onBadNumber', options.onBadNumber, ['error', 'skip'], DEFAULTS.onBadNumber),
-    onQuoteMismatch: oneOf(
-      'onQuoteMismatch',
-      options.onQuoteMismatch,
-      ['sequential', 'error'],
-      DEFAULTS.onQuoteMismatch,
-    ),
-    maxRecordSize: positiveInteger('maxRecordSize', options.maxRecordSize, DEFAULTS.maxRecordSize, MAX_RECORD_SIZE),
-    progressInterval: nonNegativeNumber('progressInterval', options.progressInterval, DEFAULTS.progressInterval),
-    workerResourceLimits: resourceLimits(options.workerResourceLimits),
-    signal: abortSignal(options.signal),
-    retries: options.retries === undefined ? DEFAULTS.retries : nonNegativeInteger('retries', options.retries),
-    retryTaskErrors: boolean('retryTaskErrors', options.retryTaskErrors, DEFAULTS.retryTaskErrors),
-    timeout: options.timeout === undefined ? undefined : positiveInteger('timeout', options.timeout, 0, 2 ** 31 - 1),
+    workers:
+      (checkField('workers', JOB_FIELDS.workers, o.workers) as number | undefined) ??
+      (cluster ? Number.MAX_SAFE_INTEGER : availableParallelism()),
+    chunkSize:
+      (checkField('chunkSize', JOB_FIELDS.chunkSize, o.chunkSize) as number | undefined) ??
+      (o.transform !== undefined ? DEFAULTS.transformChunkSize : DEFAULTS.chunkSize),
+    ...csvFields(csv),
+    ...plainFields(o),
+    rejects: rejectsPath(o.onBadRow, o.rejects),
+    workerResourceLimits: resourceLimits(o.workerResourceLimits),
+    signal: abortSignal(o.signal),
     checkpoint: undefined,
-    where: where(options.where),
+    where: where(o.where),
     cluster,
   };
-  resolved.checkpoint = checkpointPath(options.checkpoint, resolved);
+  resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
   for (const [name, value] of [
     ['csv.delimiter', resolved.delimiter],
     ['csv.quote', resolved.quote],
@@ -105,10 +79,25 @@ export function validate(options: AnyProcessOptions): ResolvedOptions {
   return resolved;
 }
 
+/** The job model's plain fields, checked in the model's order, defaults filled in. */
+function plainFields(options: AnyProcessOptions): ResolvedFields {
+  const out: Record<string, unknown> = {};
+  const given = options as unknown as Record<string, unknown>;
+  for (const name of PLAIN_FIELDS) out[name] = checkField(name, JOB_FIELDS[name], given[name]);
+  return out as ResolvedFields;
+}
+
+function csvFields(csv: object): { delimiter: string; quote: string; header: boolean } {
+  const given = csv as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(CSV_FIELDS)) out[name] = checkField(`csv.${name}`, field, given[name]);
+  return out as { delimiter: string; quote: string; header: boolean };
+}
+
 function resolveInput(options: AnyProcessOptions): ResolvedInput {
   const { input } = options;
-  const format = oneOf('format', options.format, ['csv', 'ndjson'], undefined);
-  const gzip = options.gzip === undefined ? undefined : boolean('gzip', options.gzip, false);
+  const format = checkField('format', JOB_FIELDS.format, options.format) as 'csv' | 'ndjson' | undefined;
+  const gzip = checkField('gzip', JOB_FIELDS.gzip, options.gzip) as boolean | undefined;
   if (Array.isArray(input)) {
     if (format !== undefined || gzip !== undefined)
       throw invalidOption(format !== undefined ? 'format' : 'gzip', 'does not apply to an in-memory array input');
@@ -199,7 +188,8 @@ function resolveOutput(output: unknown): ResolvedOutput {
     throw invalidOption('output.columns', `expected an array of names, got ${describe(columns)}`);
   const guessed =
     path === undefined ? 'csv' : /\.(ndjson|jsonl)$/i.test(path) ? 'ndjson' : /\.json$/i.test(path) ? 'json' : 'csv';
-  return { path, stream, format: oneOf('output.format', format, ['csv', 'ndjson', 'json'], guessed), columns };
+  const checked = checkField('output.format', OUTPUT_SCHEMA.properties.format, format) as ResolvedOutput['format'];
+  return { path, stream, format: checked ?? guessed, columns };
 }
 
 function aggregateSpec(spec: unknown): AggregateSpec {
@@ -226,6 +216,8 @@ function aggregateSpec(spec: unknown): AggregateSpec {
     if (kind !== 'count' && typeof (m as { column?: unknown }).column !== 'string') {
       throw invalidOption(`aggregate.measures.${name}`, `${kind}() needs a column name`);
     }
+    // A field no measure reads ({ kind: 'count', foo: 'bar' }) is a mistake, not something to ignore.
+    knownKeys(`aggregate.measures.${name}`, m as object, kind === 'count' ? ['kind'] : ['kind', 'column']);
     if ((groupBy ?? []).includes(name)) {
       throw invalidOption(
         `aggregate.measures.${name}`,
@@ -239,10 +231,9 @@ function aggregateSpec(spec: unknown): AggregateSpec {
 /** The where expression, parsed: a syntax error names the option and points at the character. */
 function where(value: unknown): { text: string; expr: WhereExpr } | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string')
-    throw invalidOption('where', `expected an expression as a string, got ${describe(value)}`);
+  const text = checkField('where', JOB_FIELDS.where, value) as string;
   try {
-    return { text: value, expr: parseWhere(value) };
+    return { text, expr: parseWhere(text) };
   } catch (e) {
     if (!(e instanceof WhereSyntaxError)) throw e;
     throw new ChunkmillError({
@@ -253,18 +244,9 @@ function where(value: unknown): { text: string; expr: WhereExpr } | undefined {
   }
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw invalidOption(name, `expected an integer from 1 to ${max}, got ${describe(value)}`);
-  }
-  return value;
-}
-
 function checkpointPath(path: unknown, resolved: ResolvedOptions): string | undefined {
   if (path === undefined) return undefined;
-  if (typeof path !== 'string' || path.length === 0)
-    throw invalidOption('checkpoint', `expected a file path, got ${describe(path)}`);
+  const checked = checkField('checkpoint', JOB_FIELDS.checkpoint, path) as string;
   const { input, work } = resolved;
   if (input.kind !== 'file' || input.gzip || input.format !== 'csv')
     throw invalidOption(
@@ -276,7 +258,7 @@ function checkpointPath(path: unknown, resolved: ResolvedOptions): string | unde
       'checkpoint',
       "applies to aggregates and tasks: a transform's output file would have to be rewound too",
     );
-  return path;
+  return checked;
 }
 
 function rejectsPath(policy: unknown, path: unknown): string | undefined {
@@ -284,15 +266,7 @@ function rejectsPath(policy: unknown, path: unknown): string | undefined {
     throw invalidOption('rejects', 'onBadRow: "report" writes rejected records to a file: give its path in rejects');
   if (path === undefined) return undefined;
   if (policy !== 'report') throw invalidOption('rejects', 'applies to onBadRow: "report" only');
-  if (typeof path !== 'string' || path.length === 0)
-    throw invalidOption('rejects', `expected a file path, got ${describe(path)}`);
-  return path;
-}
-
-function nonNegativeInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw invalidOption(name, `expected an integer >= 0, got ${describe(value)}`);
-  return value;
+  return path as string; // its type is checked with the plain fields
 }
 
 /** A misspelt nested key (csv.delimeter) would otherwise be ignored without a word. */
@@ -301,39 +275,6 @@ function knownKeys(name: string, object: object, known: readonly string[]): void
     if (!known.includes(key))
       throw invalidOption(`${name}.${key}`, `unknown option; the options of ${name} are ${known.join(', ')}`);
   }
-}
-
-function nonNegativeNumber(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))
-    throw invalidOption(name, `expected a number >= 0, got ${describe(value)}`);
-  return value;
-}
-
-function oneAsciiChar(name: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length !== 1 || value.charCodeAt(0) > 127) {
-    throw invalidOption(name, `expected one ASCII character, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function boolean(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw invalidOption(name, `expected true or false, got ${describe(value)}`);
-  return value;
-}
-
-function oneOf<T extends string, F extends T | undefined>(
-  name: string,
-  value: unknown,
-  allowed: readonly T[],
-  fallback: F,
-): T | F {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T))
-    throw invalidOption(name, `expected ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${describe(value)}`);
-  return value as T;
 }
 
 const LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
@@ -353,10 +294,4 @@ function resourceLimits(value: unknown): ResourceLimits | undefined {
 function abortSignal(value: unknown): AbortSignal | undefined {
   if (value === undefined || value instanceof AbortSignal) return value;
   throw invalidOption('signal', `expected an AbortSignal, got ${describe(value)}`);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
 }

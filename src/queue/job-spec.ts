@@ -9,21 +9,14 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { QUEUE_REFUSED, type RefusedField, type StoredSpec } from '../api/job-model/index.js';
 import type { MeasureSpec } from '../api/measures.js';
-import type { AnyProcessOptions, ProcessOptions, TaskOptions, TransformOptions } from '../api/options.js';
+import type { ProcessOptions, TaskOptions, TransformOptions } from '../api/options.js';
 import { invalidOption } from '../errors.js';
 import { validate } from '../plan/validate.js';
 
-/** Options that have no meaning for a queued job, and why. */
-const REFUSED: Record<string, string> = {
-  signal: 'a signal cannot be stored with a job; cancel it with queue.cancel(id)',
-  workerResourceLimits:
-    "applies to a pool's threads, and an engine's pool is shared by its jobs: give it to createEngine()",
-  checkpoint: 'the engine keeps a checkpoint journal for every job itself (next to the store)',
-  cluster: 'a queued job runs where its engine runs: start the engine (or chunkmill serve) with --cluster instead',
-};
-
-type Stored<T> = Omit<T, 'input' | 'signal' | 'workerResourceLimits' | 'checkpoint' | 'cluster'> & {
+/** processDataset's options less those a queued job refuses (the job model's fields not on its `queue` surface). */
+type Stored<T> = Omit<T, 'input' | RefusedField> & {
   /** The input file: a path (relative ones are taken from the working directory of add()) or a file: URL. */
   input: string | URL;
 };
@@ -45,11 +38,11 @@ export type JobSpec<G extends string = string, M extends Record<string, MeasureS
  * Checks a spec and returns it as stored: JSON only, paths absolute, modules as URLs. Throws
  * ERR_INVALID_OPTION naming the option.
  */
-export function normalizeSpec(spec: unknown, cwd = process.cwd()): Record<string, unknown> {
+export function normalizeSpec(spec: unknown, cwd = process.cwd()): StoredSpec {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
     throw invalidOption('spec', 'expected an object of processDataset options');
   const out: Record<string, unknown> = { ...(spec as Record<string, unknown>) };
-  for (const [key, why] of Object.entries(REFUSED)) if (out[key] !== undefined) throw invalidOption(key, why);
+  for (const [key, why] of Object.entries(QUEUE_REFUSED)) if (out[key] !== undefined) throw invalidOption(key, why);
   out.input = inputPath(out.input, cwd);
   for (const key of ['task', 'transform'] as const)
     if (out[key] !== undefined) out[key] = moduleUrl(key, out[key], cwd);
@@ -64,8 +57,10 @@ export function normalizeSpec(spec: unknown, cwd = process.cwd()): Record<string
   }
   if (typeof out.rejects === 'string') out.rejects = resolve(cwd, out.rejects);
   checkJson(out, '');
-  validate(out as unknown as AnyProcessOptions);
-  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+  // checkJson made it JSON: what validate() passes is a stored spec.
+  const stored = out as StoredSpec;
+  validate(stored);
+  return JSON.parse(JSON.stringify(stored)) as StoredSpec;
 }
 
 function inputPath(input: unknown, cwd: string): string {

@@ -8,14 +8,21 @@ import { resolve } from 'node:path';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
 import { ChunkmillError, invalidOption } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
-import { removeJournal } from '../store/journals.js';
-import type { CancelOutcome, JobEventRecord, JobPage, JobRecord, JobState, ScheduleRecord } from '../store/records.js';
+import type {
+  CancelOutcome,
+  JobEventRecord,
+  JobPage,
+  JobRecord,
+  JobState,
+  RepeatRuleRecord,
+} from '../store/records.js';
 import { JOB_STATES } from '../store/records.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { notifyAdded } from '../store/wake.js';
 import { ChangeFeed } from './change-feed.js';
+import type { StoredSpec } from '../api/job-model/index.js';
 import { normalizeSpec, type JobSpec } from './job-spec.js';
-import { checkRepeat, nextRun, type RepeatOptions } from './repeat.js';
+import { checkRepeat, nextSlot, type RepeatOptions } from './repeat.js';
 import { watchAllJobs, watchJob, type WatchOptions } from './watch.js';
 
 /** How a job is queued. */
@@ -34,7 +41,7 @@ export interface AddOptions {
 }
 
 export interface RepeatAddOptions extends Omit<AddOptions, 'delay'> {
-  /** Queue a run each time the cron expression comes due; each run is its own job record. */
+  /** A repeat rule instead of one job: it queues a job (its own record) each time the cron expression comes due. */
   repeat: RepeatOptions;
 }
 
@@ -85,10 +92,17 @@ export class Queue {
     this.feed = new ChangeFeed(store, options.watchInterval ?? 50);
   }
 
-  /** Queues a job, or with `repeat`, a schedule that queues one run each time it comes due. */
-  add(spec: JobSpec, options?: AddOptions): Promise<JobRecord>;
-  add(spec: JobSpec, options: RepeatAddOptions): Promise<ScheduleRecord>;
-  async add(spec: JobSpec, options: AddOptions | RepeatAddOptions = {}): Promise<JobRecord | ScheduleRecord> {
+  /**
+   * Queues a job, or with `repeat`, adds a repeat rule that queues one each time it comes due. The
+   * spec is typed (JobSpec) or plain JSON as a store keeps it (StoredSpec, e.g. a request body);
+   * either way it is checked here, and refused with ERR_INVALID_OPTION naming the option.
+   */
+  add(spec: JobSpec | StoredSpec, options?: AddOptions): Promise<JobRecord>;
+  add(spec: JobSpec | StoredSpec, options: RepeatAddOptions): Promise<RepeatRuleRecord>;
+  async add(
+    spec: JobSpec | StoredSpec,
+    options: AddOptions | RepeatAddOptions = {},
+  ): Promise<JobRecord | RepeatRuleRecord> {
     const stored = normalizeSpec(spec);
     const name = options.name ?? null;
     if (name !== null && typeof name !== 'string') throw invalidOption('name', 'expected a string');
@@ -98,8 +112,8 @@ export class Queue {
     if ('repeat' in options && options.repeat !== undefined) {
       if ((options as AddOptions).delay !== undefined) throw invalidOption('delay', 'does not apply with repeat');
       const { cron, tz } = checkRepeat(options.repeat);
-      const nextRunAt = nextRun(cron, tz ?? null, now)!;
-      const schedule = await this.store.addSchedule({
+      const nextRunAt = nextSlot(cron, tz ?? null, now)!;
+      return this.store.addRepeatRule({
         name,
         spec: stored,
         cron,
@@ -108,7 +122,6 @@ export class Queue {
         maxAttempts,
         nextRunAt,
       });
-      return schedule;
     }
     const delay = integer('delay', (options as AddOptions).delay ?? 0, 0, Number.MAX_SAFE_INTEGER);
     const job = await this.store.add({
@@ -175,7 +188,6 @@ export class Queue {
         message: `Job ${id} is running; cancel it first, then remove it`,
       });
     }
-    if (removed) removeJournal(this.store.location, id);
     return removed;
   }
 
@@ -202,13 +214,24 @@ export class Queue {
     return this.store.counts();
   }
 
-  schedules(): Promise<ScheduleRecord[]> {
-    return this.store.schedules();
+  /** The repeat rules, oldest first. */
+  repeatRules(): Promise<RepeatRuleRecord[]> {
+    return this.store.repeatRules();
   }
 
-  /** Stops a repeat schedule; runs already queued stay. */
+  /** Deletes a repeat rule; the jobs it queued stay. false: no such rule. */
+  removeRepeatRule(id: string): Promise<boolean> {
+    return this.store.removeRepeatRule(id);
+  }
+
+  /** @deprecated use repeatRules() (the same list: repeat rules were first called schedules). */
+  schedules(): Promise<RepeatRuleRecord[]> {
+    return this.repeatRules();
+  }
+
+  /** @deprecated use removeRepeatRule(). */
   removeSchedule(id: string): Promise<boolean> {
-    return this.store.removeSchedule(id);
+    return this.removeRepeatRule(id);
   }
 
   async close(): Promise<void> {

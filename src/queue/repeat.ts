@@ -1,11 +1,11 @@
 /**
- * Repeat schedules: when a cron expression comes due next (cron-parser reads the expression;
+ * Repeat rules: when a rule's cron expression comes due next (cron-parser reads the expression;
  * five fields, or six with seconds first, and @daily-style names).
  */
 import { CronExpressionParser } from 'cron-parser';
 import { invalidOption, messageOf } from '../errors.js';
 
-/** A repeating job's schedule. */
+/** A repeat rule's slots: each time one comes, the rule fires and queues a job. */
 export interface RepeatOptions {
   /** A cron expression: `'0 3 * * *'` (03:00 every day), `'*\/10 * * * * *'` (every 10 s, seconds first). */
   cron: string;
@@ -13,8 +13,8 @@ export interface RepeatOptions {
   tz?: string;
 }
 
-/** The first run strictly after `after`, or null when the expression has none (an end date passed). */
-export function nextRun(cron: string, tz: string | null, after: number): number | null {
+/** The first slot strictly after `after`, or null when the expression has none (an end date passed). */
+export function nextSlot(cron: string, tz: string | null, after: number): number | null {
   const expression = CronExpressionParser.parse(cron, { currentDate: new Date(after), ...(tz ? { tz } : {}) });
   if (!expression.hasNext()) return null;
   return expression.next().getTime();
@@ -33,7 +33,7 @@ export function checkRepeat(repeat: unknown): RepeatOptions {
     ['repeat.tz', tz ?? null],
   ] as const) {
     try {
-      nextRun(cron, zone, Date.now());
+      nextSlot(cron, zone, Date.now());
     } catch (e) {
       throw invalidOption(
         option,

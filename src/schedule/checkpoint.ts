@@ -1,7 +1,11 @@
 /**
  * Checkpoint and resume: each merged chunk's outcome (its partial result, where it ended, its
- * line count) is appended to a journal and synced to disk, so a job killed at any point (kill -9
- * included) resumes without redoing those chunks and returns exactly the uninterrupted result.
+ * line count) is appended to a journal, durably, so a job killed at any point (kill -9 included)
+ * resumes without redoing those chunks and returns exactly the uninterrupted result.
+ *
+ * Where the journal's bytes are kept is the Journal seam's (api/journal.ts): a file for
+ * processDataset's `checkpoint: path` (file-journal.ts), the job store for an engine's jobs. The
+ * bytes are the same either way.
  *
  * The journal's first line is a key over everything the outcomes depend on: the input's
  * identity (absolute path, size, mtime), the chunk plan, the dialect and the work (aggregate
@@ -14,13 +18,14 @@
  * its stitched start takes its outcome from the journal instead of a worker.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import type { Journal } from '../api/journal.js';
 import { ChunkmillError } from '../errors.js';
 import type { ParseOutcome } from '../exec/protocol.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
+import { FileJournal } from './file-journal.js';
 
 const VERSION = 1;
 
@@ -37,17 +42,16 @@ export class Checkpoint {
   private writes: Promise<void> = Promise.resolve();
   private failure: unknown = null;
 
-  private constructor(
-    private readonly path: string,
-    private readonly handle: FileHandle,
-  ) {}
+  private constructor(private readonly journal: Journal) {}
 
-  /** Opens (resuming) or creates the journal for this job. */
-  static async open(path: string, key: string): Promise<Checkpoint> {
+  /** Opens (resuming) or creates the journal for this job: a file path, or a Journal kept elsewhere. */
+  static async open(where: string | Journal, key: string): Promise<Checkpoint> {
+    const journal = typeof where === 'string' ? new FileJournal(where) : where;
     const entries: JournalEntry[] = [];
     // Bytes of the journal to keep: through the last whole line that decodes (0: start afresh).
     let keep = 0;
-    const text = existsSync(path) ? readFileSync(path, 'latin1') : '';
+    const bytes = await journal.read();
+    const text = bytes === null ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     // Only lines ended by "\n" were written whole; a crash may cut the last one (or the key line).
     const lines = text.split('\n').slice(0, -1);
     if (lines.length > 0) {
@@ -55,9 +59,9 @@ export class Checkpoint {
       if (header?.key !== key) {
         throw new ChunkmillError({
           code: 'ERR_CHECKPOINT_MISMATCH',
-          file: path,
+          file: journal.name,
           option: 'checkpoint',
-          message: `The checkpoint ${path} belongs to another job or to another version of the input (${header === null ? 'not a chunkmill journal' : 'input, task module, options or chunk plan differ'})`,
+          message: `The checkpoint ${journal.name} belongs to another job or to another version of the input (${header === null ? 'not a chunkmill journal' : 'input, task module, options or chunk plan differ'})`,
           hint: 'delete it to start over, or give this job its own checkpoint path',
         });
       }
@@ -71,26 +75,17 @@ export class Checkpoint {
         keep += line.length + 1;
       }
     }
-    const handle = await open(path, keep > 0 ? 'a' : 'w').catch((e: unknown) => {
-      throw new ChunkmillError(
-        {
-          code: 'ERR_OUTPUT',
-          file: path,
-          option: 'checkpoint',
-          message: `Cannot write the checkpoint ${path}: ${(e as Error).message}`,
-        },
-        { cause: e },
-      );
-    });
     // Appends go after the last good line: a torn line left in place would swallow the next one.
-    if (keep > 0) await handle.truncate(keep);
-    const checkpoint = new Checkpoint(path, handle);
+    await journal.truncate(keep).catch((e: unknown) => {
+      throw writeError(journal, e);
+    });
+    const checkpoint = new Checkpoint(journal);
     for (const e of entries) checkpoint.done.set(e.index, e);
     if (keep === 0) checkpoint.append(JSON.stringify({ chunkmill: VERSION, key }));
     return checkpoint;
   }
 
-  /** Journals a merged chunk (queued: the merge does not wait for the disk). */
+  /** Journals a merged chunk (queued: the merge does not wait for the journal). */
   record(entry: JournalEntry): void {
     if (this.done.has(entry.index)) return; // it came from the journal
     this.append(serialize(entry).toString('base64'));
@@ -99,31 +94,36 @@ export class Checkpoint {
   /** Waits for every queued write; after success the journal is removed (nothing to resume). */
   async close(success: boolean): Promise<void> {
     await this.writes;
-    await this.handle.close();
+    await this.journal.close();
     if (this.failure !== null && success) throw this.failure;
-    if (success) await rm(this.path, { force: true });
+    if (success) await this.journal.remove();
   }
 
   private append(line: string): void {
-    // Appended and synced in order, off this thread; a crash loses at most the chunks in flight.
+    // Appended in order, off this thread; a crash loses at most the chunks in flight.
     this.writes = this.writes.then(async () => {
       if (this.failure !== null) return;
       try {
-        await this.handle.appendFile(line + '\n');
-        await this.handle.sync();
+        await this.journal.append(Buffer.from(line + '\n', 'latin1'));
       } catch (e) {
-        this.failure = new ChunkmillError(
-          {
-            code: 'ERR_OUTPUT',
-            file: this.path,
-            option: 'checkpoint',
-            message: `Cannot write the checkpoint ${this.path}: ${(e as Error).message}`,
-          },
-          { cause: e },
-        );
+        this.failure = writeError(this.journal, e);
       }
     });
   }
+}
+
+/** A journal that cannot be written: ERR_OUTPUT naming it (a store's own coded error as it is). */
+function writeError(journal: Journal, e: unknown): ChunkmillError {
+  if (e instanceof ChunkmillError) return e;
+  return new ChunkmillError(
+    {
+      code: 'ERR_OUTPUT',
+      file: journal.name,
+      option: 'checkpoint',
+      message: `Cannot write the checkpoint ${journal.name}: ${(e as Error).message}`,
+    },
+    { cause: e },
+  );
 }
 
 function parseHeader(line: string | undefined): { key: string } | null {

@@ -4,6 +4,9 @@
  * header field: `spec.aggregate.groupBy[0]`, `limit`, `Last-Event-ID`), and for data errors the
  * `file`, `line`, `column`, `byteOffset` a job error carries.
  */
+import type { ErrorPlace } from '../internal.js';
+
+export type { ErrorPlace };
 
 /** The server's own error codes; a job's errors keep the engine's codes (ERR_INVALID_OPTION, ERR_CSV_*). */
 export type HttpErrorCode =
@@ -24,20 +27,6 @@ export type HttpErrorCode =
   | 'ERR_UPLOAD_EXISTS'
   | 'ERR_UNAVAILABLE'
   | 'ERR_INTERNAL';
-
-/** Where a problem is; every key is optional and only the known ones reach the client. */
-export interface ErrorPlace {
-  field?: string;
-  file?: string;
-  line?: number;
-  column?: string;
-  columnIndex?: number;
-  byteOffset?: number;
-  option?: string;
-  hint?: string;
-  /** For a 5xx: the id of the request in the server's log, where the details are. */
-  requestId?: string;
-}
 
 export const PLACE_KEYS: readonly (keyof ErrorPlace)[] = [
   'field',

@@ -1,78 +1,20 @@
 /**
  * The JSON schemas of the API's bodies and queries. The job spec is an allow-list: the
  * processDataset options a client may set, each with its type and bounds; anything else is a 400
- * naming it. Options that reach past the data dir or the pool (checkpoint, workerResourceLimits,
- * signal) are not in it, and paths and modules are strings the server resolves itself
- * (data-dir.ts, task-modules.ts). What the schema leaves open (a measure's kind, a column name)
- * the queue's own validation checks, with the same 400.
+ * naming it. It is the job model's `http` surface (api/job-model/fields.ts): options that reach
+ * past the data dir or the pool (checkpoint, workerResourceLimits, signal, cluster) are not on it,
+ * bounds are tighter where a client could ask for too much, and paths and modules are strings the
+ * server resolves itself (data-dir.ts, task-modules.ts). What the schema leaves open (a measure's
+ * kind, a column name) the queue's own validation checks, with the same 400.
  *
- * A new processDataset option is refused here until it is added: the server exposes nothing by
- * accident.
+ * A new option is refused here until the model puts it on the `http` surface: the server exposes
+ * nothing by accident.
  */
+import { specSchemaOn } from '../internal.js';
 import type { JobState } from '../index.js';
 
-const name = { type: 'string', minLength: 1, maxLength: 1024 } as const;
-const columnName = { type: 'string', maxLength: 1024 } as const;
-const columns = { type: 'array', items: columnName, maxItems: 1024 } as const;
-
-/** The smallest chunk a client may ask for: 64 KiB keeps a 1 GB file under ~16k chunks. */
-const MIN_CHUNK = 64 << 10;
-
-const measure = {
-  type: 'object',
-  required: ['kind'],
-  properties: { kind: { type: 'string', maxLength: 64 }, column: columnName },
-  // A measure's other parameters (later kinds have some) are the queue's to check.
-  additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-} as const;
-
-export const specSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['input'],
-  properties: {
-    input: name,
-    format: { enum: ['csv', 'ndjson'] },
-    gzip: { type: 'boolean' },
-    workers: { type: 'integer', minimum: 1, maximum: 1024 },
-    chunkSize: { type: 'integer', minimum: MIN_CHUNK, maximum: 1 << 30 },
-    csv: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        delimiter: { type: 'string', minLength: 1, maxLength: 4 },
-        quote: { type: 'string', minLength: 1, maxLength: 4 },
-        header: { type: 'boolean' },
-      },
-    },
-    aggregate: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['measures'],
-      properties: {
-        groupBy: columns,
-        measures: { type: 'object', maxProperties: 256, additionalProperties: measure },
-      },
-    },
-    task: { type: 'string', minLength: 1, maxLength: 256 },
-    transform: { type: 'string', minLength: 1, maxLength: 256 },
-    params: {},
-    output: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['path'],
-      properties: { path: name, format: { enum: ['csv', 'ndjson', 'json'] }, columns },
-    },
-    onBadRow: { enum: ['error', 'skip', 'report'] },
-    rejects: name,
-    onBadNumber: { enum: ['error', 'skip'] },
-    onQuoteMismatch: { enum: ['sequential', 'error'] },
-    maxRecordSize: { type: 'integer', minimum: 1, maximum: 1 << 30 },
-    progressInterval: { type: 'number', minimum: 0, maximum: 60_000 },
-    retries: { type: 'integer', minimum: 0, maximum: 10 },
-    timeout: { type: 'integer', minimum: 1 },
-  },
-} as const;
+/** The job spec a client may post: generated from the job model's `http` surface (api/job-model/). */
+export const specSchema = specSchemaOn('http');
 
 /** POST /api/jobs: the spec, and how it is queued (queue.add's options). */
 export const addJobBody = {

@@ -10,8 +10,11 @@
  *   (its engine died) makes the job claimable again.
  * - Event ids increase in the order events are appended, across the whole store.
  * - Failures are coded ChunkmillErrors naming the store (ERR_STORE_*), never raw driver errors.
+ * - A job's checkpoint journal is the store's too (`journal`), so whichever engine takes the job
+ *   over resumes it: its bytes go with the job, and leave with it when the job ends or is removed.
  */
 import type { Progress } from '../api/events.js';
+import type { Journal } from '../api/journal.js';
 import type {
   CancelOutcome,
   Claim,
@@ -22,9 +25,9 @@ import type {
   JobState,
   ListQuery,
   NewJob,
-  NewSchedule,
+  NewRepeatRule,
   Outcome,
-  ScheduleRecord,
+  RepeatRuleRecord,
 } from './records.js';
 
 /** What an engine writes for one of its running jobs in a flush. */
@@ -46,7 +49,7 @@ export interface JobStore {
   list(query: ListQuery): Promise<JobPage>;
   /** null: no such job. */
   cancel(id: string): Promise<CancelOutcome | null>;
-  /** Deletes a job that is not running, with its log and rows. 'running': refused. false: no such job. */
+  /** Deletes a job that is not running, with its log, rows and journal. 'running': refused. false: no such job. */
   remove(id: string): Promise<boolean | 'running'>;
   /** The job's log after event id `after`, oldest first, at most `limit`. */
   events(id: string, after: number, limit: number): Promise<JobEventRecord[]>;
@@ -58,16 +61,18 @@ export interface JobStore {
   counts(): Promise<Record<JobState, number>>;
   /** Page `part` (0, 1, ...) of a succeeded aggregate's rows; null past the last page. */
   resultRows(id: string, part: number): Promise<unknown[] | null>;
-  addSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
-  schedules(): Promise<ScheduleRecord[]>;
-  removeSchedule(id: string): Promise<boolean>;
+  /** Adds a repeat rule; it fires first at `nextRunAt`. */
+  addRepeatRule(rule: NewRepeatRule): Promise<RepeatRuleRecord>;
+  repeatRules(): Promise<RepeatRuleRecord[]>;
+  /** Deletes a repeat rule (the jobs it queued stay). false: no such rule. */
+  removeRepeatRule(id: string): Promise<boolean>;
   /** True when anything was written (by any connection) since the last call: a cheap poll. */
   changed(): Promise<boolean>;
 
   // --- engine side ---
   /**
    * Whether a claim would find something now: a queued job that is due, a running job whose
-   * lease expired, or a schedule that is due. Read-only, so an idle engine takes no write lock.
+   * lease expired, or a repeat rule that is due. Read-only, so an idle engine takes no write lock.
    */
   due(now: number): Promise<boolean>;
   /**
@@ -88,19 +93,29 @@ export interface JobStore {
   write(owner: string, writes: readonly JobWrite[]): Promise<void>;
   /** Stores page `part` of a job's result rows (before `finish`; a run that restarts overwrites). */
   writeRows(owner: string, jobId: string, part: number, rows: readonly unknown[]): Promise<void>;
-  /** Ends `owner`'s run: the outcome, its `done`/`error` and final `state` events. false: lease lost. */
-  finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean>;
-  /** Puts `owner`'s running job back in the queue (not counted as an attempt). false: lease lost. */
-  handBack(owner: string, jobId: string, reason: string): Promise<boolean>;
-  /** Schedules whose next run is due. */
-  dueSchedules(now: number): Promise<ScheduleRecord[]>;
   /**
-   * Queues one run of a due schedule and moves its next run to `nextRunAt`, if its next run is
-   * still `expected` (another engine may have fired it first: then null). `nextRunAt` null: the
-   * expression has no later run; the schedule ends.
+   * Ends `owner`'s run: the outcome, its `done`/`error` and final `state` events; the job's journal
+   * is removed with it (nothing will resume the job). false: lease lost.
    */
-  fireSchedule(id: string, expected: number, nextRunAt: number | null, now: number): Promise<JobRecord | null>;
-  /** Deletes finished jobs that finished before `before`; returns their ids. */
+  finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean>;
+  /** Puts `owner`'s running job back in the queue (not counted as an attempt), its journal kept. false: lease lost. */
+  handBack(owner: string, jobId: string, reason: string): Promise<boolean>;
+  /** Repeat rules that are due to fire. */
+  dueRepeatRules(now: number): Promise<RepeatRuleRecord[]>;
+  /**
+   * Fires a due repeat rule: queues its job and moves its next firing to `nextRunAt`, if that is
+   * still `expected` (another engine may have fired it first: then null). `nextRunAt` null: the
+   * expression has no later slot; the rule ends.
+   */
+  fireRepeatRule(id: string, expected: number, nextRunAt: number | null, now: number): Promise<JobRecord | null>;
+  /** Deletes finished jobs that finished before `before`, with their logs, rows and journals; returns their ids. */
   purge(before: number): Promise<string[]>;
+  /**
+   * The checkpoint journal of `owner`'s job `jobId` (no I/O until used). Anyone may read it; only
+   * the lease holder writes it: once the lease is lost, truncate, append and remove do nothing,
+   * so an engine that was taken over never spoils its successor's journal. Appends survive a
+   * kill -9 of the engine once they resolve.
+   */
+  journal(owner: string, jobId: string): Journal;
   close(): Promise<void>;
 }

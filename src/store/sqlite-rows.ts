@@ -5,7 +5,8 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { inspect } from 'node:util';
-import type { JobEventData, JobEventRecord, JobRecord, JobState, ScheduleRecord } from './records.js';
+import type { StoredSpec } from '../api/job-model/index.js';
+import type { JobEventData, JobEventRecord, JobRecord, JobState, RepeatRuleRecord } from './records.js';
 
 export interface JobRow {
   id: number;
@@ -33,7 +34,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     id: String(row.id),
     name: row.name,
     state: row.state as JobState,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    spec: JSON.parse(row.spec) as StoredSpec,
     priority: row.priority,
     createdAt: row.created_at,
     runAt: row.run_at,
@@ -69,7 +70,8 @@ export function eventFromRow(row: EventRow): JobEventRecord {
   } as JobEventRecord;
 }
 
-export interface ScheduleRow {
+/** A repeat rule's row (its table is still `schedules`, the rules' first name: see sqlite-schema.ts). */
+export interface RepeatRuleRow {
   id: number;
   name: string | null;
   spec: string;
@@ -82,11 +84,11 @@ export interface ScheduleRow {
   last_job_id: number | null;
 }
 
-export function scheduleFromRow(row: ScheduleRow): ScheduleRecord {
+export function repeatRuleFromRow(row: RepeatRuleRow): RepeatRuleRecord {
   return {
     id: String(row.id),
     name: row.name,
-    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    spec: JSON.parse(row.spec) as StoredSpec,
     cron: row.cron,
     tz: row.tz,
     priority: row.priority,

@@ -14,7 +14,11 @@ import { newerStore, notAStore, storeError } from './store-errors.js';
 /** "CHML" as a 32-bit integer: the application_id of every chunkmill store. */
 export const APPLICATION_ID = 0x43484d4c;
 
-/** Migration i takes the schema from version i to i + 1. Never edit one that has shipped: add one. */
+/**
+ * Migration i takes the schema from version i to i + 1. Never edit one that has shipped: add one.
+ * (Table `schedules` holds the repeat rules, and `jobs.schedule_id` the rule that queued a job:
+ * their first name, kept rather than renamed by a migration.)
+ */
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE jobs (
@@ -66,6 +70,17 @@ const MIGRATIONS: readonly string[] = [
     next_run_at INTEGER NOT NULL,
     last_job_id INTEGER
   );
+  `,
+  // 1 -> 2: checkpoint journals move into the store (they were files next to it, `<store>.journals/`),
+  // so the store alone holds everything a job needs to resume. One row per append, in order of
+  // id. (A journal file an earlier version left is not imported: its job starts over.)
+  `
+  CREATE TABLE job_journals (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL,
+    bytes BLOB NOT NULL
+  );
+  CREATE INDEX job_journals_job ON job_journals (job_id, id);
   `,
 ];
 

@@ -49,13 +49,18 @@ const SQL = {
   handBack: `UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
              attempts = max(attempts - 1, 0) WHERE id = ? AND lease_owner = ? AND state = 'running'`,
   finishedBefore: 'SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?',
-  insertSchedule: `INSERT INTO schedules (name, spec, cron, tz, priority, max_attempts, created_at, next_run_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  schedule: 'SELECT * FROM schedules WHERE id = ?',
-  schedules: 'SELECT * FROM schedules ORDER BY id',
-  dueSchedules: 'SELECT * FROM schedules WHERE next_run_at <= ? ORDER BY next_run_at',
-  advanceSchedule: 'UPDATE schedules SET next_run_at = ?, last_job_id = ? WHERE id = ?',
-  deleteSchedule: 'DELETE FROM schedules WHERE id = ?',
+  // Repeat rules: their table keeps the name `schedules` (renaming it would take a migration).
+  insertRepeatRule: `INSERT INTO schedules (name, spec, cron, tz, priority, max_attempts, created_at, next_run_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  repeatRule: 'SELECT * FROM schedules WHERE id = ?',
+  repeatRules: 'SELECT * FROM schedules ORDER BY id',
+  dueRepeatRules: 'SELECT * FROM schedules WHERE next_run_at <= ? ORDER BY next_run_at',
+  advanceRepeatRule: 'UPDATE schedules SET next_run_at = ?, last_job_id = ? WHERE id = ?',
+  deleteRepeatRule: 'DELETE FROM schedules WHERE id = ?',
+  // A journal is its appends in order; reading one concatenates them.
+  journalParts: 'SELECT bytes FROM job_journals WHERE job_id = ? ORDER BY id',
+  appendJournal: 'INSERT INTO job_journals (job_id, bytes) VALUES (?, ?)',
+  deleteJournal: 'DELETE FROM job_journals WHERE job_id = ?',
 } as const;
 
 export type Statements = { [K in keyof typeof SQL]: Database.Statement };

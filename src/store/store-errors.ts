@@ -1,7 +1,7 @@
 /**
  * A store that cannot be used is a coded error naming its file, never a bare SQLite exception:
- * not a chunkmill store (another program's file, or not SQLite at all), corrupt, read-only, or
- * written by a newer chunkmill.
+ * not a chunkmill store (another program's file, or not SQLite at all), corrupt, read-only, on a
+ * full disk, or written by a newer chunkmill.
  */
 import { ChunkmillError, messageOf } from '../errors.js';
 
@@ -53,8 +53,25 @@ export function storeError(e: unknown, path: string): ChunkmillError {
       { cause: e },
     );
   }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ChunkmillError(
+      {
+        code: 'ERR_STORE_FULL',
+        file: path,
+        message: `The job store ${path} cannot be written: its disk is full (${message})`,
+        hint: 'free space on its disk: engines keep what they hold and go on once writes succeed again',
+      },
+      { cause: e },
+    );
+  }
   return new ChunkmillError(
     { code: 'ERR_STORE', file: path, message: `The job store ${path} failed: ${message}` },
     { cause: e },
   );
+}
+
+/** A failure of the store itself (not of a job): a job that meets one is handed back, not failed. */
+export function isStoreFailure(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_STORE');
 }

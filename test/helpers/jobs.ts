@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { JobRecord, Queue } from 'chunkmill';
+import type { JobRecord, JobStore, Queue } from 'chunkmill';
 import { settle } from './events.ts';
 
 const ENGINE_CHILD = fileURLToPath(new URL('./engine-child.mjs', import.meta.url));
@@ -58,9 +58,23 @@ export function storeFiles(path: string): string[] {
 
 /** Chunks a checkpoint journal holds so far (its first line is the key). */
 export function journalEntries(journal: string): number {
-  return existsSync(journal)
-    ? readFileSync(journal, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '').length - 1
-    : 0;
+  return existsSync(journal) ? countEntries(readFileSync(journal, 'utf8')) : 0;
+}
+
+/**
+ * Chunks the store's journal of job `id` holds so far, read through the JobStore interface as any
+ * engine would (reading needs no lease: the owner name is only for writes).
+ */
+export async function storedJournalEntries(store: JobStore, id: string): Promise<number> {
+  const bytes = await store.journal('reader', id).read();
+  return bytes === null ? 0 : countEntries(Buffer.from(bytes).toString('latin1'));
+}
+
+/** Whether the store holds a journal for job `id`. */
+export async function hasStoredJournal(store: JobStore, id: string): Promise<boolean> {
+  return (await store.journal('reader', id).read()) !== null;
+}
+
+function countEntries(text: string): number {
+  return text.split('\n').filter((l) => l !== '').length - 1;
 }

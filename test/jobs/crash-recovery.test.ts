@@ -3,12 +3,11 @@
  * next engine on the store resumes the interrupted job from its checkpoint journal and runs the
  * queued ones. Every job completes exactly once, with the result of an uninterrupted run.
  */
-import { existsSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { count, createEngine, openQueue, processSerial, sum, type JobEventRecord, type Queue } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { settle } from '../helpers/events.ts';
-import { journalEntries, startEngineChild, waitForState } from '../helpers/jobs.ts';
+import { hasStoredJournal, startEngineChild, storedJournalEntries, waitForState } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -35,8 +34,7 @@ test('kill -9 mid-job with others queued: a new engine finishes each job once, e
     await queue.add({ input, task, params: { column: 'amount' } }),
   ];
   const engine = await startEngineChild(store, { workers: 2, concurrency: 1, leaseMs: 1_000 });
-  const journal = `${store}.journals/${slow.id}.journal`;
-  while (journalEntries(journal) < 8) {
+  while ((await storedJournalEntries(queue.store, slow.id)) < 8) {
     expect(engine.child.exitCode).toBe(null);
     await settle(10);
   }
@@ -56,7 +54,7 @@ test('kill -9 mid-job with others queued: a new engine finishes each job once, e
   expect(resumed.value).toStrictEqual((await processSerial({ input, task, params: { column: 'amount' } })).value);
   expect(resumed.stats.chunksResumed).toBeGreaterThanOrEqual(7); // a line torn by the kill at most is redone
   expect(await queue.result(waiting[0]!.id)).toMatchObject({ rows: (await processSerial({ input, aggregate })).rows });
-  expect(existsSync(journal)).toBe(false);
+  expect(await hasStoredJournal(queue.store, slow.id)).toBe(false);
 
   const slowLog = await log(queue, slow.id);
   const runs = slowLog.filter((e) => e.type === 'state' && e.data.state === 'running');

@@ -1,17 +1,16 @@
 /**
  * A job's life around its runs: a graceful close hands a running job back with its checkpoint
  * and the next engine resumes it; remove() and retention delete jobs with their journals; a
- * delay holds a job back; a repeat schedule queues one record per run, and slots missed while
- * no engine ran give one run, not one per slot.
+ * delay holds a job back; a repeat rule queues one record each time it fires, and slots missed
+ * while no engine ran give one job, not one per slot.
  */
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { beforeAll, expect, test } from 'vitest';
 import { count, createEngine, openQueue, processSerial } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { settle } from '../helpers/events.ts';
-import { waitForState } from '../helpers/jobs.ts';
+import { hasStoredJournal, waitForState } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -37,7 +36,7 @@ test('close() hands a running job back with its journal; the next engine resumes
   await first.close();
   const handedBack = (await queue.get(job.id))!;
   expect(handedBack).toMatchObject({ state: 'queued', attempts: 0, owner: null });
-  expect(existsSync(`${store}.journals/${job.id}.journal`)).toBe(true);
+  expect(await hasStoredJournal(queue.store, job.id)).toBe(true);
 
   const second = await createEngine({ store, workers: 2 });
   await waitForState(queue, job.id, ['succeeded', 'failed']);
@@ -45,7 +44,7 @@ test('close() hands a running job back with its journal; the next engine resumes
   const result = (await queue.result(job.id)) as { value: unknown; stats: { chunksResumed: number } };
   expect(result.value).toStrictEqual((await processSerial({ input, task, params: { column: 'amount' } })).value);
   expect(result.stats.chunksResumed).toBeGreaterThanOrEqual(8);
-  expect(existsSync(`${store}.journals/${job.id}.journal`)).toBe(false);
+  expect(await hasStoredJournal(queue.store, job.id)).toBe(false);
   const states: string[] = [];
   for await (const e of queue.watch(job.id)) if (e.type === 'state') states.push(e.data.state);
   expect(states).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
@@ -63,7 +62,7 @@ test('remove() refuses a running job, deletes a finished one with its log and ro
   expect(await rejectionOf(queue.remove(slow.id))).toMatchObject({ code: 'ERR_JOB_RUNNING' });
   await queue.cancel(slow.id);
   await waitForState(queue, slow.id, ['cancelled']);
-  expect(existsSync(`${store}.journals/${slow.id}.journal`)).toBe(false); // not resumable: removed
+  expect(await hasStoredJournal(queue.store, slow.id)).toBe(false); // not resumable: removed
   const done = await queue.add({ input, aggregate });
   await waitForState(queue, done.id, ['succeeded']);
   expect(await queue.remove(done.id)).toBe(true);
@@ -81,44 +80,48 @@ test('remove() refuses a running job, deletes a finished one with its log and ro
   await queue.close();
 });
 
-test('delay holds a job back; a repeat queues a record per run', { timeout: 60_000 }, async () => {
+test('delay holds a job back; a repeat rule queues a record each time it fires', { timeout: 60_000 }, async () => {
   const store = `${tmp.dir}/time.db`;
   const queue = openQueue(store);
   const engine = await createEngine({ store, workers: 1 });
   const delayed = await queue.add({ input, aggregate }, { delay: 700 });
-  const schedule = await queue.add({ input, aggregate }, { repeat: { cron: '* * * * * *' }, name: 'every second' });
-  expect(schedule).toMatchObject({ cron: '* * * * * *', name: 'every second', lastJobId: null });
+  const rule = await queue.add({ input, aggregate }, { repeat: { cron: '* * * * * *' }, name: 'every second' });
+  expect(rule).toMatchObject({ cron: '* * * * * *', name: 'every second', lastJobId: null });
+  expect((await queue.repeatRules()).map((r) => r.id)).toEqual([rule.id]);
+  expect((await queue.schedules()).map((r) => r.id)).toEqual([rule.id]); // the deprecated name still answers
   const ran = await waitForState(queue, delayed.id, ['succeeded']);
   expect(ran.startedAt! - ran.createdAt).toBeGreaterThanOrEqual(700);
   await settle(1_600);
-  expect(await queue.removeSchedule(schedule.id)).toBe(true);
+  expect(await queue.removeRepeatRule(rule.id)).toBe(true);
+  expect(await queue.removeRepeatRule(rule.id)).toBe(false);
+  expect(await queue.removeSchedule(rule.id)).toBe(false); // the deprecated name still answers
   await settle(200);
-  const runs = (await queue.list({ limit: 100 })).jobs.filter((j) => j.scheduleId === schedule.id);
-  expect(runs.length).toBeGreaterThanOrEqual(2);
-  expect(new Set(runs.map((r) => r.id)).size).toBe(runs.length);
-  for (const r of runs) expect((await waitForState(queue, r.id, ['succeeded'])).name).toBe('every second');
+  const queued = (await queue.list({ limit: 100 })).jobs.filter((j) => j.scheduleId === rule.id);
+  expect(queued.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(queued.map((j) => j.id)).size).toBe(queued.length);
+  for (const j of queued) expect((await waitForState(queue, j.id, ['succeeded'])).name).toBe('every second');
   await engine.close();
   await queue.close();
 });
 
-test('runs missed while no engine ran: one run when an engine starts, then the next slot', {
+test('slots missed while no engine ran: one job when an engine starts, then the next slot', {
   timeout: 60_000,
 }, async () => {
   const store = `${tmp.dir}/missed.db`;
   const queue = openQueue(store);
-  const schedule = await queue.add({ input, aggregate }, { repeat: { cron: '* * * * *' } }); // each minute
+  const rule = await queue.add({ input, aggregate }, { repeat: { cron: '* * * * *' } }); // each minute
   const db = new Database(store);
-  db.prepare('UPDATE schedules SET next_run_at = ? WHERE id = ?').run(Date.now() - 10 * 60_000, Number(schedule.id));
+  db.prepare('UPDATE schedules SET next_run_at = ? WHERE id = ?').run(Date.now() - 10 * 60_000, Number(rule.id));
   db.close();
   const engine = await createEngine({ store, workers: 1 });
   await settle(500);
   await engine.close();
-  const runs = (await queue.list()).jobs.filter((j) => j.scheduleId === schedule.id);
-  expect(runs).toHaveLength(1);
-  const [after] = await queue.schedules();
+  const queued = (await queue.list()).jobs.filter((j) => j.scheduleId === rule.id);
+  expect(queued).toHaveLength(1);
+  const [after] = await queue.repeatRules();
   expect(after!.nextRunAt).toBeGreaterThan(Date.now());
   expect(after!.nextRunAt % 60_000).toBe(0);
-  expect(after!.lastJobId).toBe(runs[0]!.id);
+  expect(after!.lastJobId).toBe(queued[0]!.id);
   await queue.close();
 });
 

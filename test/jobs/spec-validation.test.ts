@@ -47,7 +47,7 @@ test('add options are checked too: priority, delay, attempts, repeat', async () 
     option: 'repeat.tz',
   });
   expect((await queue.list()).jobs).toEqual([]);
-  expect(await queue.schedules()).toEqual([]);
+  expect(await queue.repeatRules()).toEqual([]);
 });
 
 test('paths are stored absolute (the engine may run elsewhere); modules as file: URLs', async () => {

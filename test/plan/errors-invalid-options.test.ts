@@ -62,6 +62,16 @@ const CASES: Case[] = [
   ['a measure that is not an object', withAggregate({ measures: { m: 'count' } }), 'aggregate.measures.m'],
   ['sum() without a column', withAggregate({ measures: { s: { kind: 'sum' } } }), 'aggregate.measures.s'],
   [
+    'a measure with a field no measure reads',
+    withAggregate({ measures: { n: { kind: 'count', foo: 'bar' } } }),
+    'aggregate.measures.n.foo',
+  ],
+  [
+    'count() with a column it would not read',
+    withAggregate({ measures: { n: { kind: 'count', column: 'amount' } } }),
+    'aggregate.measures.n.column',
+  ],
+  [
     'a measure named like a group-by column',
     withAggregate({ groupBy: ['region'], measures: { region: count() } }),
     'aggregate.measures.region',

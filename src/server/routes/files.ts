@@ -14,21 +14,11 @@ import type { FastifyInstance } from 'fastify';
 import { fileColumns } from '../../internal.js';
 import { ChunkmillError } from '../../index.js';
 import { DATA_EXTENSIONS } from '../schemas.js';
+import type { DataFile } from '../../internal.js';
 import type { ServerContext } from '../server-context.js';
 
 const DEPTH = 4;
 const MAX_FILES = 1000;
-
-export interface DataFile {
-  name: string;
-  bytes: number;
-  modifiedAt: number;
-  format: 'csv' | 'ndjson';
-  gzip: boolean;
-  columns: string[] | null;
-  /** Why the columns could not be read. */
-  error?: { code: string; message: string };
-}
 
 export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const cache = new Map<string, { version: string; file: DataFile }>();

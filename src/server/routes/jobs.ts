@@ -11,12 +11,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddOptions, JobState } from '../../index.js';
 import { HttpError, jobNotFound } from '../http-error.js';
-import { queueSpec, type RequestSpec } from '../job-request.js';
+import type { HttpSpec } from '../../internal.js';
+import { queueSpec } from '../job-request.js';
 import { addJobBody, idParams, listQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 interface AddBody extends AddOptions {
-  spec: RequestSpec;
+  spec: HttpSpec;
 }
 
 export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -33,7 +34,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     // Read before the page: a feed started from it misses nothing written after the page was read.
     const lastEventId = await queue.lastEventId();
     const [page, counts] = await Promise.all([queue.list({ state, limit, cursor }), queue.counts()]);
-    return { ...page, counts, lastEventId };
+    return { ...page, counts, lastEventId }; // a JobList (api/wire.ts) once the presenter has named its paths
   });
 
   app.get('/api/jobs/:id', { schema: { params: idParams } }, async (request) => {

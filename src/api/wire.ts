@@ -1,0 +1,153 @@
+/**
+ * The wire types: what the API sends (job records, their states and events, pages of jobs, data
+ * files) and what a store keeps of a job, shared by the store, the queue, the server and the
+ * dashboard. The dashboard loads the compiled file itself (/assets/wire.js; dashboard/tsconfig.json
+ * maps its `./wire.js` here), so this file has no run-time imports: types, and the two lists of
+ * states.
+ *
+ * A job's life:
+ *
+ *   queued ──claim──> running ──> succeeded | failed | cancelled
+ *     ^                  │
+ *     └── handed back ───┘   (engine closed, or its lease expired and another engine recovers it)
+ */
+import type { ErrorData } from '../errors.js';
+import type { ChunkEvent, JobPlan, JobStats, JobWarning, Progress, TaskLog, TaskProgress } from './events.js';
+import type { HttpSpec, StoredSpec } from './job-model/index.js';
+
+export type { ErrorData, HttpSpec, Progress };
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+/** The states a job never leaves. */
+export type FinalState = 'succeeded' | 'failed' | 'cancelled';
+export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'] satisfies FinalState[];
+
+/** Whether a job in this state has ended for good. */
+export function isFinal(state: JobState): state is FinalState {
+  return FINAL_STATES.includes(state);
+}
+
+/**
+ * A job as the store keeps it (without its result rows: see JobStore.resultRows). The API sends
+ * it with the spec as the client gave it (paths relative to the data dir): JobRecord<HttpSpec>.
+ */
+export interface JobRecord<Spec = StoredSpec> {
+  id: string;
+  name: string | null;
+  state: JobState;
+  /** The job spec as it was queued (JSON, paths absolute). */
+  spec: Spec;
+  /** Higher runs first; equal priorities run oldest first. */
+  priority: number;
+  createdAt: number;
+  /** Not run before this time (a delay, or the slot of the repeat rule that queued it). */
+  runAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Runs started and not handed back (an engine that died counts; a graceful close does not). */
+  attempts: number;
+  /** Runs that may be interrupted by a dying engine before the job fails with ERR_JOB_LOST. */
+  maxAttempts: number;
+  /** The last progress written (throttled), null before the first. */
+  progress: Progress | null;
+  /** For a succeeded job: everything but the rows (see ResultSummary). */
+  result: ResultSummary | null;
+  /** For a failed or cancelled job: the error, as data. */
+  error: ErrorData | null;
+  /** A cancel was asked for while it ran; the engine running it stops it. */
+  cancelRequested: boolean;
+  /** The engine holding the job's lease while it runs. */
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  /** The repeat rule that queued this job, if any (the field keeps its first name: API responses carry it). */
+  scheduleId: string | null;
+}
+
+/**
+ * A succeeded job's result, less an aggregate's rows (stored apart, in pages: a million groups
+ * must not be loaded to list jobs). `value` is a task's value, exactly as the task returned it
+ * (stored with v8 serialization, so Map, BigInt and NaN survive).
+ */
+export type ResultSummary =
+  | { kind: 'aggregate'; rowCount: number; stats: JobStats }
+  | { kind: 'task'; value: unknown; stats: JobStats }
+  | { kind: 'transform'; rowsIn: number; rowsOut: number; bytesWritten: number; output: string; stats: JobStats };
+
+/**
+ * One entry of a job's event log, in the order written; ids increase across the store, so
+ * "everything after id N" is a replay (SSE's Last-Event-ID).
+ */
+export type JobEventRecord = { id: number; jobId: string; at: number } & JobEventData;
+
+/**
+ * What the log holds. Every job's log starts with `state: queued` and ends with a final `state`
+ * (succeeded, failed, cancelled), right after `done` (succeeded) or `error` (failed, cancelled).
+ */
+export type JobEventData =
+  | { type: 'state'; data: StateChange }
+  | { type: 'start'; data: JobPlan }
+  | { type: 'progress'; data: Progress }
+  | { type: 'chunk'; data: ChunkEvent }
+  | { type: 'warning'; data: JobWarning }
+  | { type: 'log'; data: TaskLog }
+  | { type: 'taskProgress'; data: TaskProgress }
+  /** The result summary; a task's `value` is left out (read it with queue.result or get). */
+  | { type: 'done'; data: ResultSummary | { kind: 'task'; stats: JobStats } }
+  | { type: 'error'; data: ErrorData };
+
+export interface StateChange {
+  state: JobState;
+  /** running: the attempt this run is (1 for the first). */
+  attempt?: number;
+  /** running: the engine that claimed it. */
+  owner?: string;
+  /** Why a job went back to the queue, or why it ended without running. */
+  reason?: string;
+}
+
+/** GET /api/jobs: a page of jobs, newest first, with the counts per state and where a feed of new events starts. */
+export interface JobList {
+  jobs: JobRecord<HttpSpec>[];
+  /** The cursor of the next page; null at the end. */
+  next: string | null;
+  counts: Record<JobState, number>;
+  lastEventId: number;
+}
+
+/** GET /api/files: one file of the data dir that a job can read. */
+export interface DataFile {
+  /** Its path in the data dir, as a job's `input` names it. */
+  name: string;
+  bytes: number;
+  modifiedAt: number;
+  format: 'csv' | 'ndjson';
+  gzip: boolean;
+  /** Its header's names; null when they could not be read (see `error`). */
+  columns: string[] | null;
+  /** Why the columns could not be read. */
+  error?: { code: string; message: string };
+}
+
+/** Where a problem is; every key is optional and only the known ones reach the client. */
+export interface ErrorPlace {
+  field?: string;
+  file?: string;
+  line?: number;
+  column?: string;
+  columnIndex?: number;
+  byteOffset?: number;
+  option?: string;
+  hint?: string;
+  /** For a 5xx: the id of the request in the server's log, where the details are. */
+  requestId?: string;
+}
+
+/**
+ * An API error's body, `{ "error": ApiErrorData }`: the server's own codes (HttpErrorCode) or a
+ * job's (ErrorCode), a message, and where the problem is.
+ */
+export interface ApiErrorData extends ErrorPlace {
+  code: string;
+  message: string;
+}
