@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createEngine, ChunkmillError, openQueue, type Engine, type Queue } from '../index.js';
 import { installAccess } from './access.js';
+import { limitConnections, timeoutOptions } from './connection-limits.js';
 import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
@@ -120,7 +121,9 @@ function buildApp(
     bodyLimit: opts.bodyLimit,
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel, stream: process.stderr },
     return503OnClosing: true,
+    ...timeoutOptions(opts),
   });
+  limitConnections(app, opts.maxConnectionsPerClient);
   const ctx: ServerContext = {
     queue,
     dataDir: new DataDir(opts.dataDir, opts.store),
@@ -128,6 +131,7 @@ function buildApp(
     presenter: new Presenter(opts.dataDir, opts.tasksDir),
     streams,
     heartbeatMs: opts.heartbeatMs,
+    idleTimeout: opts.idleTimeout,
     uploadLimit: opts.uploadLimit,
     closing,
   };
