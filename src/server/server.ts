@@ -23,6 +23,7 @@ import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { Presenter } from './presenter.js';
+import { ReadinessCheck } from './readiness.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
@@ -152,7 +153,8 @@ function buildApp(
   resultRoutes(app, ctx);
   uploadRoutes(app, ctx);
   fileRoutes(app, ctx);
-  statusRoutes(app, ctx, engine, metrics);
+  const readiness = new ReadinessCheck(queue, engine, opts.dataDir, closing, app.log);
+  statusRoutes(app, ctx, engine, metrics, readiness);
   dashboardRoutes(app);
   return app;
 }
