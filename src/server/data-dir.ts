@@ -120,7 +120,7 @@ function tooLong(e: NodeJS.ErrnoException, field: string): unknown {
  * The store's real path: realpath of the file, or of its folder plus its name while the file
  * does not exist yet (SQLite names its -wal after the resolved path too).
  */
-export function realStorePath(store: string): string {
+function realStorePath(store: string): string {
   try {
     return realpathSync(store);
   } catch {
