@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ClusterOptions } from '../api/cluster-options.js';
 import type { ClusterExecutorSource } from '../cluster/cluster-source.js';
+import type { ClusterStatus } from '../cluster/registry.js';
 import { invalidOption } from '../errors.js';
 import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
@@ -150,6 +151,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Jobs running now. */
   get running(): number {
     return this.runs.size;
+  }
+
+  /** With `cluster`: its Redis connection, workers and items in flight now; else null. */
+  clusterStatus(): ClusterStatus | null {
+    return this.runner.cluster?.() ?? null;
   }
 
   /**

@@ -4,6 +4,7 @@
  * an executor of its own.
  */
 import type { ClusterExecutorSource } from '../cluster/cluster-source.js';
+import type { ClusterStatus } from '../cluster/registry.js';
 import type { Executor, ExecutorSource } from '../exec/executor.js';
 import { FairShare } from '../exec/fair-share.js';
 import type { PiscinaExecutor } from '../exec/piscina-executor.js';
@@ -13,6 +14,8 @@ export interface Runner {
   executors(): ExecutorSource;
   /** Threads a job may use now: 0 holds the queue (a cluster with no worker yet). */
   threads(): number;
+  /** A cluster's state now; absent for a local pool. */
+  cluster?: () => ClusterStatus;
   close(): Promise<void>;
 }
 
@@ -34,5 +37,10 @@ export function sharedRunner(executor: Executor, owned: boolean): Runner {
  * added, each job keeping at most two per thread in flight.
  */
 export function clusterRunner(source: ClusterExecutorSource): Runner {
-  return { executors: () => source, threads: () => source.threads(), close: () => source.close() };
+  return {
+    executors: () => source,
+    threads: () => source.threads(),
+    cluster: () => source.status(),
+    close: () => source.close(),
+  };
 }

@@ -18,10 +18,12 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createEngine, ChunkmillError, openQueue, type Engine, type Queue } from '../index.js';
 import { installAccess } from './access.js';
+import { limitConnections, timeoutOptions } from './connection-limits.js';
 import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { Presenter } from './presenter.js';
+import { ReadinessCheck } from './readiness.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
@@ -120,7 +122,9 @@ function buildApp(
     bodyLimit: opts.bodyLimit,
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel, stream: process.stderr },
     return503OnClosing: true,
+    ...timeoutOptions(opts),
   });
+  limitConnections(app, opts.maxConnectionsPerClient);
   const ctx: ServerContext = {
     queue,
     dataDir: new DataDir(opts.dataDir, opts.store),
@@ -128,6 +132,7 @@ function buildApp(
     presenter: new Presenter(opts.dataDir, opts.tasksDir),
     streams,
     heartbeatMs: opts.heartbeatMs,
+    idleTimeout: opts.idleTimeout,
     uploadLimit: opts.uploadLimit,
     closing,
   };
@@ -148,7 +153,8 @@ function buildApp(
   resultRoutes(app, ctx);
   uploadRoutes(app, ctx);
   fileRoutes(app, ctx);
-  statusRoutes(app, ctx, engine, metrics);
+  const readiness = new ReadinessCheck(queue, engine, opts.dataDir, closing, app.log);
+  statusRoutes(app, ctx, engine, metrics, readiness);
   dashboardRoutes(app);
   return app;
 }
