@@ -3,8 +3,8 @@
  * its checks is made to fail for real on a real server:
  *   - the thread pool: every libuv thread of this process blocked in an open() of a FIFO with no
  *     writer (what a FIFO in the data dir did to the SRE's server), then released by a writer;
- *   - the store: its disk full (the store on a real 1 MiB tmpfs, filled; skipped where mount is
- *     not allowed), then freed; and its connection closed under the running server.
+ *   - the store: its disk full (the store on a real 1 MiB tmpfs, filled), then freed; and its
+ *     connection closed under the running server.
  * Health keeps answering 200 through the first two: that is the difference.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { mountTmpfs, tmpfsAllowed } from '../helpers/tmpfs.ts';
+import { mountTmpfs } from '../helpers/tmpfs.ts';
 
 const DEADLINE_MS = 20_000;
 
@@ -80,33 +80,27 @@ test('a closed store connection: 503 naming the store, no path or driver text', 
   expect(JSON.stringify(r.body)).not.toContain(t.outside);
 });
 
-if (!tmpfsAllowed) console.warn('readiness.test.ts: mount is not allowed here; the full-disk test is skipped');
-
-test.skipIf(!tmpfsAllowed)(
-  'the store on a full disk: 503 naming the store (health stays 200); space freed, ready again',
-  {
-    timeout: 60_000,
-  },
-  async () => {
-    const mnt = mountTmpfs('1m');
-    const t = await startTestServer({ store: join(mnt, 'jobs.db') });
-    expect((await ready(t)).status).toBe(200);
-    // Fill the disk: the write stops at ENOSPC with what fitted kept.
-    const filler = join(mnt, 'filler');
-    try {
-      writeFileSync(filler, Buffer.alloc(2 << 20));
-    } catch (e) {
-      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    }
-    const r = await readyUntil(t, (r) => r.status === 503);
-    expect(r.body).toMatchObject({
-      ready: false,
-      reasons: [{ check: 'store', code: expect.stringMatching(/^ERR_STORE/) }],
-      checks: { store: 'failed', threadPool: 'ok' },
-    });
-    expect((await t.call('/api/health')).status).toBe(200);
-    rmSync(filler);
-    expect((await readyUntil(t, (r) => r.status === 200)).body.ready).toBe(true);
-    await t.server.close(); // before the tmpfs goes
-  },
-);
+test('the store on a full disk: 503 naming the store (health stays 200); space freed, ready again', {
+  timeout: 60_000,
+}, async () => {
+  const mnt = mountTmpfs('1m');
+  const t = await startTestServer({ store: join(mnt, 'jobs.db') });
+  expect((await ready(t)).status).toBe(200);
+  // Fill the disk: the write stops at ENOSPC with what fitted kept.
+  const filler = join(mnt, 'filler');
+  try {
+    writeFileSync(filler, Buffer.alloc(2 << 20));
+  } catch (e) {
+    expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+  }
+  const r = await readyUntil(t, (r) => r.status === 503);
+  expect(r.body).toMatchObject({
+    ready: false,
+    reasons: [{ check: 'store', code: expect.stringMatching(/^ERR_STORE/) }],
+    checks: { store: 'failed', threadPool: 'ok' },
+  });
+  expect((await t.call('/api/health')).status).toBe(200);
+  rmSync(filler);
+  expect((await readyUntil(t, (r) => r.status === 200)).body.ready).toBe(true);
+  await t.server.close(); // before the tmpfs goes
+});
