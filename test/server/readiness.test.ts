@@ -96,10 +96,16 @@ test('the store on a full disk: 503 naming the store (health stays 200); space f
   const r = await readyUntil(t, (r) => r.status === 503);
   expect(r.body).toMatchObject({
     ready: false,
-    reasons: [{ check: 'store', code: expect.stringMatching(/^ERR_STORE/) }],
+    reasons: [{ check: 'store', code: 'ERR_STORE_FULL' }],
     checks: { store: 'failed', threadPool: 'ok' },
   });
   expect((await t.call('/api/health')).status).toBe(200);
+  // A job cannot be queued on a full store: the client is told the storage is full (507), not a 500.
+  writeFileSync(join(t.data, 'ok.csv'), 'a\n1\n');
+  const post = await t.json('POST', '/api/jobs', {
+    spec: { input: 'ok.csv', aggregate: { measures: { n: { kind: 'count' } } } },
+  });
+  expect(post).toMatchObject({ status: 507, body: { error: { code: 'ERR_NO_SPACE' } } });
   rmSync(filler);
   expect((await readyUntil(t, (r) => r.status === 200)).body.ready).toBe(true);
   await t.server.close(); // before the tmpfs goes
