@@ -66,7 +66,7 @@ test('the line names what was kept (the checkpoint) and removed (--output)', asy
   const out = tmp.dir + '/totals.csv';
   const journal = tmp.dir + '/totals.journal';
   const r = await interrupt(
-    ['aggregate', input, '-g', 'region', '--chunk-size', '512', '-w', '1', '-o', out, '--checkpoint', journal],
+    ['aggregate', input, '-g', 'region', '--chunk-size', '128', '-w', '1', '-o', out, '--checkpoint', journal],
     (_o, e) => /\d+% \|/.test(e),
   );
   expect(r.code).toBe(130);
