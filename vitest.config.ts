@@ -60,6 +60,10 @@ class SlowestFirst extends BaseSequencer {
 
 export default defineConfig({
   test: {
+    // A test's time limit guards against a hang, not a slow machine: vitest's 5 s default failed
+    // CLI tests that start several processes each, on a CI machine busy with three files and more.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     sequence: { sequencer: SlowestFirst },
     projects: [
       {
