@@ -6,6 +6,7 @@
  * items) plus the computation's spec; a reply is a small partial or an error as data, never rows.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Confinement } from '../api/confinement.js';
 import type { ChunkSummary } from '../csv/boundary.js';
 import type { Dialect } from '../csv/scanner.js';
 import type { ErrorData } from '../errors.js';
@@ -19,6 +20,8 @@ export interface InputIdentity {
   path: string;
   size: number;
   mtimeMs: number;
+  /** A confined job's (engine `confine`): the worker's open proves the file is still inside. */
+  confinement?: Confinement;
 }
 
 /** Set by the worker when it starts a task: the executor times chunks from then (timeout). */

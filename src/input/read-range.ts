@@ -6,7 +6,8 @@
  * Reads go into one reused buffer per thread, in blocks: a 2 GB chunk needs no 2 GB buffer, and
  * a record longer than a block grows the buffer until it fits.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import type { Confinement } from '../api/confinement.js';
 import { SummaryBuilder, type ChunkSummary } from '../csv/boundary.js';
 import {
   classTable,
@@ -20,6 +21,7 @@ import {
 import type { ErrorData } from '../errors.js';
 import { slotsFor, type Reject } from '../kinds/bad-rows.js';
 import type { ChunkSink } from '../kinds/sink.js';
+import { openInputSync } from './open-input.js';
 
 /**
  * 1 MiB: large enough that the read syscall is a rounding error per block, small enough to stay
@@ -42,9 +44,12 @@ export interface RangeOutcome {
   rejects?: Reject[];
 }
 
-/** Opens `path`, runs `fn` with the descriptor, and always closes it. */
-export function withFile<T>(path: string, fn: (fd: number) => T): T {
-  const fd = openSync(path, 'r');
+/**
+ * Opens `path`, runs `fn` with the descriptor, and always closes it. A confined job's open
+ * proves the file is still inside its root (open-input.ts): a few microseconds per chunk.
+ */
+export function withFile<T>(path: string, fn: (fd: number) => T, confinement?: Confinement): T {
+  const fd = openInputSync(path, confinement);
   try {
     return fn(fd);
   } finally {

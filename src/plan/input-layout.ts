@@ -9,7 +9,7 @@
  * - a column name used twice: ERR_CSV_HEADER. An empty name is named by its 1-based position,
  *   as without a header ("a,,c" has columns a, 2, c), unless that name is taken (ERR_CSV_HEADER).
  */
-import { open, stat } from 'node:fs/promises';
+import type { Confinement } from '../api/confinement.js';
 import { decodeField, describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
 import {
@@ -22,7 +22,8 @@ import {
   type Dialect,
   type RecordSink,
 } from '../csv/scanner.js';
-import { ChunkmillError, describeLocation, fileError } from '../errors.js';
+import { ChunkmillError, describeLocation } from '../errors.js';
+import { openInputFile } from '../input/open-input.js';
 
 export interface InputLayout {
   size: number;
@@ -60,11 +61,9 @@ export async function inspectInput(
   dialect: Dialect,
   header: boolean,
   maxRecordSize: number,
+  confinement?: Confinement,
 ): Promise<InputLayout> {
-  const info = await statInput(path);
-  const handle = await open(path, 'r').catch((e: unknown) => {
-    throw fileError(e, path);
-  });
+  const { info, handle } = await openInputFile(path, confinement);
   try {
     let buf = Buffer.alloc(Math.min(FIRST_READ, info.size));
     for (let sniffed = false; ; sniffed = true) {
@@ -109,20 +108,6 @@ export async function inspectInput(
   } finally {
     await handle.close();
   }
-}
-
-async function statInput(path: string) {
-  const info = await stat(path).catch((e: unknown) => {
-    throw fileError(e, path);
-  });
-  if (!info.isFile()) {
-    throw new ChunkmillError({
-      code: 'ERR_NOT_A_FILE',
-      file: path,
-      message: `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a CSV file`,
-    });
-  }
-  return info;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The worker thread's entry, loaded by Piscina: phase A (summarize a file range) or phase B
  * (parse a file range, or bytes cut from a stream, or array items, into the chunk's sink).
- * File tasks first check it is the file that was planned. Returns small plain objects; data
+ * File tasks first check it is the file that was planned (and, for a confined job, that the open
+ * is still inside the job's root: input/open-input.ts). Returns small plain objects; data
  * errors come back as data (Piscina would drop their fields).
  */
 import { fstatSync } from 'node:fs';
@@ -21,10 +22,14 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
   const channel = task.op !== 'summarize' && task.port !== undefined ? new RemoteChannel(task.port) : null;
   try {
     if (task.op === 'summarize') {
-      return withFile(task.input.path, (fd) => {
-        checkIdentity(fd, task.input);
-        return { summary: summarizeRange(fd, task.start, task.end, task.quote) };
-      });
+      return withFile(
+        task.input.path,
+        (fd) => {
+          checkIdentity(fd, task.input);
+          return { summary: summarizeRange(fd, task.start, task.end, task.quote) };
+        },
+        task.input.confinement,
+      );
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if (task.op === 'parse' && task.end - task.start >= WARM_UP_MIN_BYTES) warmUp();
@@ -44,10 +49,14 @@ function read(task: ParseChunkTask, sink: ChunkSink): RangeOutcome {
     return parseRecords({ rows: task.rows }, 'rows', columns, task.dialect, task.maxRecordSize, sink);
   if (task.op === 'parseBytes')
     return parseRecords({ bytes: task.bytes }, task.format, columns, task.dialect, task.maxRecordSize, sink);
-  return withFile(task.input.path, (fd) => {
-    checkIdentity(fd, task.input);
-    return parseRange(fd, task.input.size, task.start, task.end, task.dialect, sink, task.maxRecordSize);
-  });
+  return withFile(
+    task.input.path,
+    (fd) => {
+      checkIdentity(fd, task.input);
+      return parseRange(fd, task.input.size, task.start, task.end, task.dialect, sink, task.maxRecordSize);
+    },
+    task.input.confinement,
+  );
 }
 
 /** A data or file error as a reply; anything else is a bug, rethrown for Piscina to carry. */
