@@ -18,7 +18,8 @@ import { badRequest, forbiddenPath, HttpError } from './http-error.js';
 export class DataDir {
   /** The data dir's real path (symlinks resolved). */
   readonly root: string;
-  private readonly protectedPaths: string[];
+  /** The job store and its companion files: never a job's to read or write. */
+  readonly protectedPaths: string[];
 
   /** `root`: the real path of an existing folder; `store`: the job store, kept out of reach. */
   constructor(root: string, store: string) {
