@@ -11,8 +11,9 @@
  *      one swapped after it gives a real path that is not the opened file. Either is refused.
  *
  * Refusals are ERR_PATH_FORBIDDEN naming the path as the job gave it, never where it leads. An
- * unconfined open is a plain open(path, 'r'), as it always was. The cost is three system calls
- * per open (a worker opens once per chunk, not per row): a few microseconds.
+ * unconfined open is a plain open(path, 'r'), as it always was. The full proof is three system
+ * calls (~10 us) per open; the coordinator makes it once per job, and a worker's open of the very
+ * file the coordinator proved (same dev and inode) needs only the fstat it makes anyway.
  */
 import { closeSync, constants, fstatSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
@@ -54,9 +55,26 @@ export async function openInputFile(
   }
 }
 
-/** Opens `path` to read, synchronously (a worker, a stream's file); confined: the checks above. */
-export function openInputSync(path: string, confinement: Confinement | undefined): number {
-  if (confinement === undefined) return openSync(path, 'r');
+/** A file's identity on its host (fstat's dev and inode). */
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Opens `path` to read, synchronously (a worker's chunk, a stream's file); `stats`: the opened
+ * file's, when the open took them (confined). Confined: the checks above, unless the descriptor
+ * is the very file `planned` names, which the coordinator proved inside when it planned the job:
+ * then the one fstat is the whole check, and a worker's open costs no more than before. (A
+ * cluster worker on another host sees other dev numbers, or a copy of the data: it proves the
+ * path again in full.)
+ */
+export function openInputSync(
+  path: string,
+  confinement: Confinement | undefined,
+  planned?: FileId,
+): { fd: number; stats: Stats | undefined } {
+  if (confinement === undefined) return { fd: openSync(path, 'r'), stats: undefined };
   let fd: number;
   try {
     fd = openSync(path, CONFINED_FLAGS);
@@ -65,9 +83,11 @@ export function openInputSync(path: string, confinement: Confinement | undefined
   }
   try {
     const opened = fstatSync(fd);
-    const real = realpathSync.native(path);
-    proveInside(path, opened, real, statSync(real), confinement);
-    return fd;
+    if (planned === undefined || opened.dev !== planned.dev || opened.ino !== planned.ino) {
+      const real = realpathSync.native(path);
+      proveInside(path, opened, real, statSync(real), confinement);
+    }
+    return { fd, stats: opened };
   } catch (e) {
     closeSync(fd);
     throw confinedFailure(e, path);

@@ -32,8 +32,11 @@ export async function planFile(opts: ResolvedOptions, path: string, reporter: Jo
   const computation = await openComputation(opts, layout.columns, reporter).catch((e: unknown) => {
     throw withDelimiterHint(e, layout);
   });
-  // A confined job's workers repeat the open-time checks for every chunk they read.
-  const confined = opts.confinement !== undefined ? { confinement: opts.confinement } : {};
+  // A confined job's workers check every open: the file proven inside here, or a full proof.
+  const confined =
+    opts.confinement !== undefined
+      ? { confinement: opts.confinement, fileId: { dev: layout.dev, ino: layout.ino } }
+      : {};
   return { layout, dialect, computation, input: { path, size: layout.size, mtimeMs: layout.mtimeMs, ...confined } };
 }
 

@@ -28,6 +28,9 @@ import { openInputFile } from '../input/open-input.js';
 export interface InputLayout {
   size: number;
   mtimeMs: number;
+  /** The file's identity on this host (for a confined job's workers: open-input.ts). */
+  dev: number;
+  ino: number;
   /** Column names: the header's, or '1', '2', ... without one. Empty for an empty file. */
   columns: string[];
   /** Offset of the first data byte (after the BOM and header). */
@@ -73,7 +76,7 @@ export async function inspectInput(
       const bom = valid >= 3 && BOM.every((b, i) => buf[i] === b) ? 3 : 0;
       const first = readFirstRecord(buf, bom, valid, valid >= info.size, dialect, path, header);
       if (first !== 'need-more') {
-        const layout = { size: info.size, mtimeMs: info.mtimeMs };
+        const layout = { size: info.size, mtimeMs: info.mtimeMs, dev: info.dev, ino: info.ino };
         if (first === null) return { ...layout, columns: [], dataStart: info.size, headerLines: 0 };
         const likely =
           first.count === 1

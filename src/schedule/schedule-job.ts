@@ -47,6 +47,6 @@ export function openChunkSource(opts: ResolvedOptions, chunkSize: number, chunkR
   const file =
     opts.confinement === undefined
       ? createReadStream(input.path)
-      : createReadStream(input.path, { fd: openInputSync(input.path, opts.confinement) });
+      : createReadStream(input.path, { fd: openInputSync(input.path, opts.confinement).fd });
   return new StreamSource(input.gzip ? file.pipe(createGunzip()) : file, sized);
 }
