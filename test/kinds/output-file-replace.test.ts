@@ -7,6 +7,7 @@
  */
 import { chmodSync, linkSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { expect, test } from 'vitest';
 import { count, processDataset, processSerial } from 'chunkmill';
 import { rejectionOf } from '../helpers/errors.ts';
@@ -47,6 +48,22 @@ test('a job that fails midway: no output made, an existing file (output or rejec
   expect(readdirSync(tmp.dir)).not.toContain('fresh.csv');
   expect(readFileSync(kept, 'utf8')).toBe('precious\n');
   expect(readFileSync(keptRejects, 'utf8')).toBe('precious rejects\n');
+  expect(leftovers()).toEqual([]);
+});
+
+test('processSerial on a stream that breaks after its header: the existing file is kept', {
+  timeout: 30_000,
+}, async () => {
+  const kept = tmp.file('stream-kept.csv', 'precious\n');
+  const input = new Readable({
+    read() {
+      this.push('k,v\n0,a\n');
+      this.destroy(new Error('the pipe broke'));
+    },
+  });
+  const error = await rejectionOf(processSerial({ input, transform, output: { path: kept } }));
+  expect(error.code).toBe('ERR_FILE_UNREADABLE');
+  expect(readFileSync(kept, 'utf8')).toBe('precious\n');
   expect(leftovers()).toEqual([]);
 });
 
