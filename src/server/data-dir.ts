@@ -30,8 +30,8 @@ const NAME_MAX = 255;
 export class DataDir {
   /** The data dir's real path (symlinks resolved). */
   readonly root: string;
-  /** The store's files, by real path: a job may neither read nor write them. */
-  private readonly storeFiles: string[];
+  /** The store's files, by real path and as given (the -wal/-shm/-journal beside it): a job may neither read nor write them. */
+  readonly storeFiles: string[];
 
   /** `root`: the real path of an existing folder; `store`: the job store, kept out of reach. */
   constructor(root: string, store: string) {

@@ -55,6 +55,7 @@ export class ChunkmillServer {
   static async start(options: ServerOptions = {}): Promise<ChunkmillServer> {
     const opts = resolveServerOptions(options);
     const queue = openQueue(opts.store);
+    const dataDir = new DataDir(opts.dataDir, opts.store);
     let engine: Engine | undefined;
     try {
       engine = await createEngine({
@@ -63,9 +64,11 @@ export class ChunkmillServer {
         cluster: opts.cluster,
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
+        // The paths a request names are checked at submit; each job checks them again at open.
+        confine: { root: dataDir.root, protect: dataDir.storeFiles },
       });
       const streams = new Set<SseStream>();
-      const app = buildApp(opts, queue, engine, streams, () => server.closing !== null);
+      const app = buildApp(opts, queue, engine, dataDir, streams, () => server.closing !== null);
       const server = new ChunkmillServer(opts, app, engine, queue, streams);
       engine.on('error', (e) => app.log.error({ err: e }, 'engine error'));
       await app.listen({ host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
@@ -115,6 +118,7 @@ function buildApp(
   opts: ResolvedServerOptions,
   queue: Queue,
   engine: Engine,
+  dataDir: DataDir,
   streams: Set<SseStream>,
   closing: () => boolean,
 ): FastifyInstance {
@@ -127,7 +131,7 @@ function buildApp(
   limitConnections(app, opts.maxConnectionsPerClient);
   const ctx: ServerContext = {
     queue,
-    dataDir: new DataDir(opts.dataDir, opts.store),
+    dataDir,
     modules: new TaskModules(opts.tasksDir),
     presenter: new Presenter(opts.dataDir, opts.tasksDir),
     streams,

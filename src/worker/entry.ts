@@ -1,10 +1,11 @@
 /**
  * The worker thread's entry, loaded by Piscina: phase A (summarize a file range) or phase B
  * (parse a file range, or bytes cut from a stream, or array items, into the chunk's sink).
- * File tasks first check it is the file that was planned. Returns small plain objects; data
+ * File tasks first check it is the file that was planned (and, for a confined job, that the open
+ * is still inside the job's root: input/open-input.ts). Returns small plain objects; data
  * errors come back as data (Piscina would drop their fields).
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { ChunkmillError, fileError } from '../errors.js';
 import type { ChunkReply, ChunkTask, InputIdentity, ParseChunkTask } from '../exec/protocol.js';
@@ -21,10 +22,7 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReply> {
   const channel = task.op !== 'summarize' && task.port !== undefined ? new RemoteChannel(task.port) : null;
   try {
     if (task.op === 'summarize') {
-      return withFile(task.input.path, (fd) => {
-        checkIdentity(fd, task.input);
-        return { summary: summarizeRange(fd, task.start, task.end, task.quote) };
-      });
+      return withInput(task.input, (fd) => ({ summary: summarizeRange(fd, task.start, task.end, task.quote) }));
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if (task.op === 'parse' && task.end - task.start >= WARM_UP_MIN_BYTES) warmUp();
@@ -44,10 +42,22 @@ function read(task: ParseChunkTask, sink: ChunkSink): RangeOutcome {
     return parseRecords({ rows: task.rows }, 'rows', columns, task.dialect, task.maxRecordSize, sink);
   if (task.op === 'parseBytes')
     return parseRecords({ bytes: task.bytes }, task.format, columns, task.dialect, task.maxRecordSize, sink);
-  return withFile(task.input.path, (fd) => {
-    checkIdentity(fd, task.input);
-    return parseRange(fd, task.input.size, task.start, task.end, task.dialect, sink, task.maxRecordSize);
-  });
+  return withInput(task.input, (fd) =>
+    parseRange(fd, task.input.size, task.start, task.end, task.dialect, sink, task.maxRecordSize),
+  );
+}
+
+/** Opens the planned input (checked at open for a confined job), checks it is the planned file, runs `fn`. */
+function withInput<T>(input: InputIdentity, fn: (fd: number) => T): T {
+  return withFile(
+    input.path,
+    (fd, stats) => {
+      checkIdentity(input, stats ?? fstatSync(fd));
+      return fn(fd);
+    },
+    input.confinement,
+    input.fileId,
+  );
 }
 
 /** A data or file error as a reply; anything else is a bug, rethrown for Piscina to carry. */
@@ -59,8 +69,7 @@ function errorReply(e: unknown, path: string): ChunkReply {
   throw e;
 }
 
-function checkIdentity(fd: number, input: InputIdentity): void {
-  const now = fstatSync(fd);
+function checkIdentity(input: InputIdentity, now: Stats): void {
   if (now.size !== input.size || now.mtimeMs !== input.mtimeMs) {
     throw new ChunkmillError({
       code: 'ERR_FILE_CHANGED',
