@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ERR_NOT_A_FILE'
   | 'ERR_FILE_UNREADABLE'
   | 'ERR_FILE_CHANGED'
+  | 'ERR_PATH_FORBIDDEN'
   | 'ERR_UNKNOWN_COLUMN'
   | 'ERR_CSV_NO_HEADER'
   | 'ERR_CSV_UNCLOSED_QUOTE'
@@ -189,6 +190,19 @@ export function fileError(e: unknown, path: string): ChunkmillError {
     { code: 'ERR_FILE_UNREADABLE', file: path, message: `Cannot read ${path}: ${(e as Error).message}` },
     { cause: e },
   );
+}
+
+/**
+ * A confined job (an engine's `confine`, api/confinement.ts) refused to open `path` for `what`
+ * ('read', 'write'): `why` says what was found there, never where a link leads.
+ */
+export function pathForbidden(path: string, what: 'read' | 'write', why: string): ChunkmillError {
+  return new ChunkmillError({
+    code: 'ERR_PATH_FORBIDDEN',
+    file: path,
+    message: `Refused to ${what} ${path}: ${why}`,
+    hint: 'a confined job opens only plain files inside the data dir; the path was checked when the job was queued and has changed since',
+  });
 }
 
 /** The message of anything thrown (a thrown string, say, has none of its own). */

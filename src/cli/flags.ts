@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
 import { UsageError } from './errors.js';
+import { parseRedisUrl, redisUrlHelp } from './redis-url.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
@@ -159,7 +160,8 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
     cmd.option('--checkpoint <path>', 'journal finished chunks there; a rerun after a crash resumes (CSV files only)');
   cmd.option(
     '--cluster <url>',
-    "run the chunks on 'chunkmill worker' processes through this Redis, e.g. redis://10.0.0.5:6379 (the file must be at the same path on every worker)",
+    `run the chunks on 'chunkmill worker' processes through this Redis, e.g. redis://10.0.0.5:6379 ${redisUrlHelp(false)} (the file must be at the same path on every worker)`,
+    parseRedisUrl,
   );
   return cmd;
 }
@@ -168,7 +170,8 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
 export function addEngineClusterOption(cmd: Command): Command {
   return cmd.option(
     '--cluster <url>',
-    "run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool",
+    `run the jobs' chunks on 'chunkmill worker' processes through this Redis instead of a local pool ${redisUrlHelp(true)}`,
+    parseRedisUrl,
   );
 }
 

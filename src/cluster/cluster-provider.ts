@@ -33,8 +33,8 @@ import {
   repliesKey,
 } from './names.js';
 import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
-import { connectRedis } from './redis-connection.js';
-import { compatible, listWorkers } from './registry.js';
+import { connectRedis, redactUrl } from './redis-connection.js';
+import { type ClusterStatus, compatible, listWorkers } from './registry.js';
 import { ReplyReader } from './reply-reader.js';
 import {
   connectionFailed,
@@ -147,6 +147,13 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
   /** Live workers of another version: they take no part (their queue is another). */
   strangers(): WorkerInfo[] {
     return this.workers.filter((w) => !compatible(w));
+  }
+
+  status(): ClusterStatus {
+    const workers = this.workers.map((w) => ({ ...w, compatible: compatible(w) }));
+    const connected = this.redis.status === 'ready';
+    const itemsInFlight = this.pending.size;
+    return { redis: redactUrl(this.options.redis), connected, workers, threads: this.threads(), itemsInFlight };
   }
 
   acquire(threads: number): Executor {

@@ -8,6 +8,20 @@ import type { Redis } from 'ioredis';
 import { HEARTBEAT_MS, PROTOCOL, VERSION, WORKER_TTL_MS, WORKERS_KEY, workerKey } from './names.js';
 import type { WorkerInfo } from './protocol.js';
 
+/** What a coordinator sees of its cluster now (a server's readiness check and metrics). */
+export interface ClusterStatus {
+  /** The Redis URL, its password hidden. */
+  redis: string;
+  /** Whether the connection to Redis is up. */
+  connected: boolean;
+  /** The live workers, every version, as last read (each tick while connected); `compatible`: runs this coordinator's items. */
+  workers: (WorkerInfo & { compatible: boolean })[];
+  /** Threads of the live workers of this version: 0 holds the queue. */
+  threads: number;
+  /** Items sent and not answered yet. */
+  itemsInFlight: number;
+}
+
 /** A worker's side: registered from start() until stop(). */
 export class Registration {
   private timer: NodeJS.Timeout | null = null;

@@ -4,6 +4,7 @@
  * an executor of its own.
  */
 import type { ClusterExecutorProvider } from '../cluster/cluster-provider.js';
+import type { ClusterStatus } from '../cluster/registry.js';
 import type { Executor, ExecutorProvider } from '../exec/executor.js';
 import { FairShare } from '../exec/fair-share.js';
 import type { PiscinaExecutor } from '../exec/piscina-executor.js';
@@ -13,6 +14,8 @@ export interface EngineExecutors {
   executors(): ExecutorProvider;
   /** Threads a job may use now: 0 holds the queue (a cluster with no worker yet). */
   threads(): number;
+  /** A cluster's state now; absent for a local pool. */
+  cluster?: () => ClusterStatus;
   close(): Promise<void>;
 }
 
@@ -34,5 +37,10 @@ export function sharedExecutors(executor: Executor, owned: boolean): EngineExecu
  * added, each job keeping at most IN_FLIGHT_PER_THREAD per thread in flight.
  */
 export function clusterExecutors(provider: ClusterExecutorProvider): EngineExecutors {
-  return { executors: () => provider, threads: () => provider.threads(), close: () => provider.close() };
+  return {
+    executors: () => provider,
+    threads: () => provider.threads(),
+    cluster: () => provider.status(),
+    close: () => provider.close(),
+  };
 }

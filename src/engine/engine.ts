@@ -18,7 +18,9 @@ import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ClusterOptions } from '../api/cluster-options.js';
+import type { Confinement } from '../api/confinement.js';
 import type { ClusterExecutorProvider as ClusterExecutorSource } from '../cluster/cluster-provider.js';
+import type { ClusterStatus } from '../cluster/registry.js';
 import { invalidOption } from '../errors.js';
 import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
@@ -29,6 +31,7 @@ import type { JobStore } from '../store/job-store.js';
 import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
+import { resolveConfinement } from './confine.js';
 import {
   clusterExecutors as clusterRunner,
   type EngineExecutors as Runner,
@@ -71,6 +74,16 @@ export interface EngineOptions {
   cluster?: ClusterOptions;
   /** This engine's name in leases and logs. @default host:pid:random */
   id?: string;
+  /**
+   * Confines every job this engine runs to one folder (chunkmill serve gives its data dir): each
+   * file a job opens, to read its input or to write its output or rejects, is checked at open
+   * time to be a plain file inside `root` (symlinks refused, real paths and descriptors compared,
+   * no writing to a file with other hard links) and none of the `protect` files. A path checked
+   * when the job was queued may be swapped before it runs; a refusal fails the job with
+   * ERR_PATH_FORBIDDEN (docs/server.md#security-model). Not a job spec field: no job can set it.
+   * @default none: jobs open their paths as processDataset does
+   */
+  confine?: Confinement;
 }
 
 /** What an engine tells its listeners. */
@@ -124,6 +137,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly leaseMs: number;
   private readonly writeInterval: number;
   private readonly retention: number | undefined;
+  private readonly confinement: Confinement | undefined;
 
   /** @internal use createEngine() */
   constructor(options: EngineOptions, cluster?: ClusterExecutorSource) {
@@ -134,6 +148,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const pollInterval = positive('pollInterval', options.pollInterval, 20);
     this.retention = options.retention === undefined ? undefined : positive('retention', options.retention, 0);
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.confinement = resolveConfinement(options.confine);
     this.store = openStore(options.store);
     this.runner =
       cluster !== undefined
@@ -154,6 +169,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Jobs running now. */
   get running(): number {
     return this.runs.size;
+  }
+
+  /** With `cluster`: its Redis connection, workers and items in flight now; else null. */
+  clusterStatus(): ClusterStatus | null {
+    return this.runner.cluster?.() ?? null;
   }
 
   /**
@@ -240,6 +260,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         executors: this.runner.executors(),
         threads,
         serial: (write) => this.serial(write),
+        confinement: this.confinement,
       });
       this.runs.set(run.id, run);
       this.nextRenew = Math.min(this.nextRenew, now + this.leaseMs / 3);

@@ -15,6 +15,7 @@
  * Final writes the store refuses are kept and tried again (settle()) until it takes them.
  */
 import { statSync } from 'node:fs';
+import type { Confinement } from '../api/confinement.js';
 import type { JobEvents, JobReporter, Progress } from '../api/events.js';
 import type { Journal } from '../api/journal.js';
 import { AbortError, ChunkmillError } from '../errors.js';
@@ -48,6 +49,8 @@ export interface RunContext {
   threads: number;
   /** Runs store writes one after another, in the order asked (the engine's write queue). */
   serial<T>(write: () => Promise<T>): Promise<T>;
+  /** The engine's `confine`, resolved: every file the job opens is checked against it. */
+  confinement?: Confinement | undefined;
 }
 
 /** The events the job's log keeps, as they come (progress apart: only the latest is written). */
@@ -173,6 +176,7 @@ export class JobRun implements JobReporter {
   private resolve(): ResolvedOptions {
     const spec = this.claim.job.spec;
     const opts = validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) });
+    opts.confinement = this.ctx.confinement;
     const { input, work } = opts;
     if (
       input.kind === 'file' &&

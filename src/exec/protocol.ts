@@ -6,9 +6,11 @@
  * items) plus the computation's spec; a reply is a small partial or an error as data, never rows.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { Confinement } from '../api/confinement.js';
 import type { ChunkSummary } from '../csv/boundary.js';
 import type { Dialect } from '../csv/scanner.js';
 import type { ErrorData } from '../errors.js';
+import type { FileId } from '../input/open-input.js';
 import type { RangeOutcome } from '../input/read-range.js';
 import type { AggregatePartial } from '../kinds/aggregate/partial.js';
 import type { ComputationSpec } from '../kinds/computation-spec.js';
@@ -19,6 +21,10 @@ export interface InputIdentity {
   path: string;
   size: number;
   mtimeMs: number;
+  /** A confined job's (engine `confine`): the worker's open proves the file is still inside. */
+  confinement?: Confinement;
+  /** With `confinement`: the file the coordinator proved inside; a worker that opens it needs no other proof. */
+  fileId?: FileId;
 }
 
 /** Set by the worker when it starts a request: the executor times chunks from then (timeout). */

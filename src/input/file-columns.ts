@@ -5,6 +5,7 @@
  * without paying for its size.
  */
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DEFAULTS } from '../api/options.js';
@@ -21,11 +22,14 @@ export interface ColumnsOptions {
   header?: boolean;
   /** A first record longer than this fails with ERR_CSV_RECORD_TOO_LARGE. @default 1 MiB */
   maxRecordSize?: number;
+  /** Read this open file instead of opening `path` (which then only names it); the caller closes it. */
+  handle?: FileHandle;
 }
 
 /** Reads the columns of `path`; throws the coded error a job on the file would (ERR_FILE_*, ERR_CSV_*, ERR_NDJSON_INVALID). */
 export async function fileColumns(path: string, options: ColumnsOptions): Promise<string[]> {
-  const file = createReadStream(path, { highWaterMark: 64 << 10 });
+  const { handle } = options;
+  const file = createReadStream(path, { highWaterMark: 64 << 10, ...(handle ? { fd: handle, autoClose: false } : {}) });
   const bytes = options.gzip ? pipeline(file, createGunzip(), () => {}) : file;
   const source = new StreamSource(bytes, {
     format: options.format,

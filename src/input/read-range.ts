@@ -6,7 +6,8 @@
  * Reads go into one reused buffer per thread, in blocks: a 2 GB chunk needs no 2 GB buffer, and
  * a record longer than a block grows the buffer until it fits.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync, type Stats } from 'node:fs';
+import type { Confinement } from '../api/confinement.js';
 import { SummaryBuilder, type ChunkSummary } from '../csv/boundary.js';
 import {
   classTable,
@@ -20,6 +21,7 @@ import {
 import type { ErrorData } from '../errors.js';
 import { slotsFor, type Reject } from '../kinds/bad-rows.js';
 import type { ChunkSink } from '../kinds/sink.js';
+import { openInputSync, type FileId } from './open-input.js';
 
 /**
  * 1 MiB: large enough that the read syscall is a rounding error per block, small enough to stay
@@ -42,11 +44,19 @@ export interface RangeOutcome {
   rejects?: Reject[];
 }
 
-/** Opens `path`, runs `fn` with the descriptor, and always closes it. */
-export function withFile<T>(path: string, fn: (fd: number) => T): T {
-  const fd = openSync(path, 'r');
+/**
+ * Opens `path`, runs `fn` with the descriptor (and its stats when the open took them), and always
+ * closes it. A confined job's open proves the file is still inside its root (open-input.ts).
+ */
+export function withFile<T>(
+  path: string,
+  fn: (fd: number, stats: Stats | undefined) => T,
+  confinement?: Confinement,
+  planned?: FileId,
+): T {
+  const { fd, stats } = openInputSync(path, confinement, planned);
   try {
-    return fn(fd);
+    return fn(fd, stats);
   } finally {
     closeSync(fd);
   }

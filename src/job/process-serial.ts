@@ -48,7 +48,12 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
   const head = await source.head();
   const computation = await openComputation(opts, head.columns, null, source.format !== 'csv');
   // At most two chunks: the first record when it was read to learn the columns, then the rest.
-  const chunks = [head.firstChunk, await source.next()].filter((c) => c !== null);
+  // A read that fails lets go of the output opened for the job (its new file is removed).
+  const rest = await source.next().catch(async (e: unknown) => {
+    await computation.abandon();
+    throw e;
+  });
+  const chunks = [head.firstChunk, rest].filter((c) => c !== null);
   return finish(opts, computation, started, source.bytesRead, chunks.length > 0, async (sink) => {
     let linesBefore = head.lines;
     let outcome: RangeOutcome | null = null;

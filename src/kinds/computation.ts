@@ -3,6 +3,7 @@
  * merger that takes chunk results in order, and the final result. One place for the three kinds
  * (built-in aggregate, user task, user transform), so the schedulers need not know which it is.
  */
+import type { Confinement } from '../api/confinement.js';
 import type { JobReporter, JobStats } from '../api/events.js';
 import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
@@ -43,6 +44,11 @@ export interface ComputationOptions {
   rejects: string | undefined;
   /** The where filter, parsed (plan/validate.ts). */
   where: { text: string; expr: WhereExpr } | undefined;
+  /**
+   * Set by an engine with `confine` (never by a job spec): every file the job opens, to read or
+   * to write, is checked against it at open time.
+   */
+  confinement: Confinement | undefined;
 }
 
 /** Takes chunk results, in chunk order. */
@@ -82,10 +88,18 @@ export async function openComputation(
   reporter: JobReporter | null,
   keyedRecords = false,
 ): Promise<Computation> {
-  const computation = withFilter(opts, await openMain(opts, columns, reporter, keyedRecords));
+  const main = await openMain(opts, columns, reporter, keyedRecords);
+  // What is opened is let go if what follows fails: an output file is never left half made.
+  const computation = await orAbandon(main, async () => withFilter(opts, main));
   if (opts.rejects === undefined) return computation;
   // onBadRow: 'report': a CSV of line, fields found, and the record (its fields as one CSV line).
-  const rejects = await OutputWriter.open({ path: opts.rejects, stream: undefined, format: 'csv', columns: undefined });
+  const rejects = await orAbandon(computation, () =>
+    OutputWriter.open(
+      { path: opts.rejects!, stream: undefined, format: 'csv', columns: undefined },
+      opts.confinement,
+      'rejects',
+    ),
+  );
   rejects.write(csvLine(['line', 'fields', 'record'], true));
   return {
     ...computation,
@@ -143,7 +157,7 @@ async function openMain(
   }
   const def = await loadDefinition(instance, 'transform', work.url);
   const outputColumns = declaredColumns(def, ctx, work.output.columns);
-  const writer = await OutputWriter.open(work.output);
+  const writer = await OutputWriter.open(work.output, opts.confinement);
   const merger = new OutputMerger(writer, work.output.format, outputColumns);
   return {
     spec: { ...spec, format: work.output.format, outputColumns },
@@ -159,6 +173,15 @@ async function openMain(
     abandon: () => writer.close(false),
     report: noRejects,
   };
+}
+
+async function orAbandon<T>(opened: Computation, next: () => Promise<T>): Promise<T> {
+  try {
+    return await next();
+  } catch (e) {
+    await opened.abandon();
+    throw e;
+  }
 }
 
 function simple(spec: ComputationSpec, merger: ChunkMerger, finish: Computation['finish']): Computation {

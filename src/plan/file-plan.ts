@@ -27,12 +27,17 @@ export interface ChunkRange {
 
 export async function planFile(opts: ResolvedOptions, path: string, reporter: JobReporter | null): Promise<FilePlan> {
   const dialect = dialectOf(opts);
-  const layout = await inspectInput(path, dialect, opts.header, opts.maxRecordSize);
+  const layout = await inspectInput(path, dialect, opts.header, opts.maxRecordSize, opts.confinement);
   // "a;b;c" read with ',' is one column: an unknown column then gets the likely delimiter as a hint.
   const computation = await openComputation(opts, layout.columns, reporter).catch((e: unknown) => {
     throw withDelimiterHint(e, layout);
   });
-  return { layout, dialect, computation, input: { path, size: layout.size, mtimeMs: layout.mtimeMs } };
+  // A confined job's workers check every open: the file proven inside here, or a full proof.
+  const confined =
+    opts.confinement !== undefined
+      ? { confinement: opts.confinement, fileId: { dev: layout.dev, ino: layout.ino } }
+      : {};
+  return { layout, dialect, computation, input: { path, size: layout.size, mtimeMs: layout.mtimeMs, ...confined } };
 }
 
 /**

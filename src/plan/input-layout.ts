@@ -9,7 +9,7 @@
  * - a column name used twice: ERR_CSV_HEADER. An empty name is named by its 1-based position,
  *   as without a header ("a,,c" has columns a, 2, c), unless that name is taken (ERR_CSV_HEADER).
  */
-import { open, stat } from 'node:fs/promises';
+import type { Confinement } from '../api/confinement.js';
 import { decodeField, describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
 import {
@@ -22,11 +22,15 @@ import {
   type Dialect,
   type RecordSink,
 } from '../csv/scanner.js';
-import { ChunkmillError, describeLocation, fileError } from '../errors.js';
+import { ChunkmillError, describeLocation } from '../errors.js';
+import { openInputFile } from '../input/open-input.js';
 
 export interface InputLayout {
   size: number;
   mtimeMs: number;
+  /** The file's identity on this host (for a confined job's workers: open-input.ts). */
+  dev: number;
+  ino: number;
   /** Column names: the header's, or '1', '2', ... without one. Empty for an empty file. */
   columns: string[];
   /** Offset of the first data byte (after the BOM and header). */
@@ -60,11 +64,9 @@ export async function inspectInput(
   dialect: Dialect,
   header: boolean,
   maxRecordSize: number,
+  confinement?: Confinement,
 ): Promise<InputLayout> {
-  const info = await statInput(path);
-  const handle = await open(path, 'r').catch((e: unknown) => {
-    throw fileError(e, path);
-  });
+  const { info, handle } = await openInputFile(path, confinement);
   try {
     let buf = Buffer.alloc(Math.min(FIRST_READ, info.size));
     for (let sniffed = false; ; sniffed = true) {
@@ -74,7 +76,7 @@ export async function inspectInput(
       const bom = valid >= 3 && BOM.every((b, i) => buf[i] === b) ? 3 : 0;
       const first = readFirstRecord(buf, bom, valid, valid >= info.size, dialect, path, header);
       if (first !== 'need-more') {
-        const layout = { size: info.size, mtimeMs: info.mtimeMs };
+        const layout = { size: info.size, mtimeMs: info.mtimeMs, dev: info.dev, ino: info.ino };
         if (first === null) return { ...layout, columns: [], dataStart: info.size, headerLines: 0 };
         const likely =
           first.count === 1
@@ -109,20 +111,6 @@ export async function inspectInput(
   } finally {
     await handle.close();
   }
-}
-
-async function statInput(path: string) {
-  const info = await stat(path).catch((e: unknown) => {
-    throw fileError(e, path);
-  });
-  if (!info.isFile()) {
-    throw new ChunkmillError({
-      code: 'ERR_NOT_A_FILE',
-      file: path,
-      message: `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a CSV file`,
-    });
-  }
-  return info;
 }
 
 /**

@@ -66,6 +66,7 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
     checkpoint: undefined,
     where: where(o.where),
     cluster,
+    confinement: undefined, // an engine's own (engine/job-run.ts), never an option
   };
   resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
   for (const [name, value] of [

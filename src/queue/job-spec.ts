@@ -88,21 +88,38 @@ function moduleUrl(name: string, value: unknown, cwd: string): string {
   throw invalidOption(name, `expected a module URL or path, got ${typeof value}`);
 }
 
-/** Only what JSON keeps exactly: a Map, a Date, NaN or a function would come back changed or not at all. */
-function checkJson(value: unknown, path: string): void {
-  const fail = (what: string) =>
-    invalidOption(path || 'spec', `${what} cannot be stored with a queued job; use JSON values only`);
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw fail(String(value));
-    return;
+/** Deeper is refused: no real spec nests so far, and every recursive reader (JSON.stringify, the store, a task) would run out of stack long before 10,000 levels. */
+const MAX_DEPTH = 64;
+
+/**
+ * Only what JSON keeps exactly: a Map, a Date, NaN or a function would come back changed or not
+ * at all. Walked with a stack of its own, not recursion, so a value nested too deep (or a cycle)
+ * is an ERR_INVALID_OPTION naming its option, never a RangeError.
+ */
+function checkJson(spec: unknown, root: string): void {
+  const todo: [value: unknown, path: string, depth: number][] = [[spec, root, 0]];
+  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+    const [value, path, depth] = next;
+    const fail = (what: string) =>
+      invalidOption(path || 'spec', `${what} cannot be stored with a queued job; use JSON values only`);
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') continue;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw fail(String(value));
+      continue;
+    }
+    if (typeof value !== 'object') throw fail(`a ${typeof value}`);
+    if (depth >= MAX_DEPTH)
+      throw invalidOption(/^[^.[]*/.exec(path)![0] || 'spec', `nested more than ${MAX_DEPTH} levels deep (or a cycle)`);
+    const children: [unknown, string, number][] = [];
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) children.push([v, `${path}[${i}]`, depth + 1]);
+    } else {
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw fail(`a ${proto?.constructor?.name ?? 'class'} instance`);
+      for (const [k, v] of Object.entries(value))
+        if (v !== undefined) children.push([v, path ? `${path}.${k}` : k, depth + 1]);
+    }
+    // Reversed onto the stack: the first bad value found is the first in the spec's order.
+    for (let i = children.length - 1; i >= 0; i--) todo.push(children[i]!);
   }
-  if (typeof value !== 'object') throw fail(`a ${typeof value}`);
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) checkJson(v, `${path}[${i}]`);
-    return;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw fail(`a ${proto?.constructor?.name ?? 'class'} instance`);
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) checkJson(v, path ? `${path}.${k}` : k);
 }

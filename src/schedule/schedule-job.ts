@@ -8,6 +8,7 @@ import type { JobReporter } from '../api/events.js';
 import type { ExecutorProvider } from '../exec/executor.js';
 import { ArraySource } from '../input/array-source.js';
 import type { ChunkSource } from '../input/chunk-source.js';
+import { openInputSync } from '../input/open-input.js';
 import { StreamSource } from '../input/stream-source.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { scheduleFile } from './file-scheduler.js';
@@ -23,7 +24,13 @@ export function scheduleJob(
   const { input } = opts;
   if (input.kind === 'file' && !input.gzip && input.format === 'csv')
     return scheduleFile(opts, input.path, reporter, signal, executors);
-  return scheduleStream(opts, openChunkSource(opts, opts.chunkSize, opts.chunkRows), reporter, signal, executors);
+  let source: ChunkSource;
+  try {
+    source = openChunkSource(opts, opts.chunkSize, opts.chunkRows);
+  } catch (e) {
+    return Promise.reject(e); // a confined open's refusal fails the job like any other error
+  }
+  return scheduleStream(opts, source, reporter, signal, executors);
 }
 
 /**
@@ -36,6 +43,10 @@ export function openChunkSource(opts: ResolvedOptions, chunkSize: number, chunkR
   if (input.kind === 'array') return new ArraySource(input.rows, chunkRows);
   const sized = { ...opts, format: input.format, chunkSize };
   if (input.kind === 'stream') return new StreamSource(input.stream, sized);
-  const file = createReadStream(input.path);
+  // A confined job's file is opened here, checked (open-input.ts), and read through that descriptor.
+  const file =
+    opts.confinement === undefined
+      ? createReadStream(input.path)
+      : createReadStream(input.path, { fd: openInputSync(input.path, opts.confinement).fd });
   return new StreamSource(input.gzip ? file.pipe(createGunzip()) : file, sized);
 }

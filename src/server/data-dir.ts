@@ -8,22 +8,47 @@
  *   3. the real path must lie inside the data dir's own real path (a prefix check on whole
  *      segments), else 403: a symlink inside that leads out is refused like `..`.
  *
- * A file to be written must not be a symlink itself (it would be followed at open), nor the job
- * store or its journals. Uploads are created with O_EXCL, so one never replaces a file.
+ * A file to be written must not be a symlink itself (it would be followed at open). Uploads are
+ * created with O_EXCL, so one never replaces a file.
+ *
+ * The job store and SQLite's files beside it (-wal, -shm, -journal) are never a job's input nor
+ * its output: they are compared by real path (the store's path resolved through every symlink,
+ * as SQLite itself resolves it to name its -wal) and by identity (device and inode), so neither a
+ * symlinked folder nor a hard link reaches them (403).
  */
+import type { Stats } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { badRequest, forbiddenPath, HttpError } from './http-error.js';
 
+/** SQLite's files beside a database: its write-ahead log, shared memory, rollback journal. */
+const STORE_SIDE_FILES = ['', '-wal', '-shm', '-journal'];
+/** Most file systems (ext4, xfs, tmpfs, btrfs) refuse a path component longer than this many bytes. */
+const NAME_MAX = 255;
+
 export class DataDir {
   /** The data dir's real path (symlinks resolved). */
   readonly root: string;
-  private readonly protectedPaths: string[];
+  /** The store's files, by real path and as given (the -wal/-shm/-journal beside it): a job may neither read nor write them. */
+  readonly storeFiles: string[];
 
   /** `root`: the real path of an existing folder; `store`: the job store, kept out of reach. */
   constructor(root: string, store: string) {
     this.root = root;
-    this.protectedPaths = [store, `${store}-wal`, `${store}-shm`, `${store}-journal`, `${store}.journals`];
+    const real = realStorePath(store);
+    this.storeFiles = [...new Set([real, store].flatMap((s) => STORE_SIDE_FILES.map((x) => s + x)))];
+  }
+
+  /**
+   * True when `path` (a real path), or the file `info` describes, is the store or one of its
+   * side files. Their identities are read now: -wal and -journal come and go with SQLite.
+   */
+  async isStore(path: string, info?: Stats | null): Promise<boolean> {
+    if (this.storeFiles.includes(path)) return true;
+    if (info === undefined || info === null) return false;
+    const stats = await Promise.all(this.storeFiles.map((f) => stat(f).catch(() => null)));
+    return stats.some((s) => s !== null && s.ino === info.ino && s.dev === info.dev);
   }
 
   /** An existing file named by a client: its real path inside the data dir. */
@@ -33,11 +58,12 @@ export class DataDir {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
         throw new HttpError(400, 'ERR_FILE_NOT_FOUND', `${field}: no file ${String(path)} in the data dir`, { field });
       if (e.code === 'ELOOP') throw forbiddenPath(field, `${String(path)} is a loop of symlinks`);
-      throw e;
+      throw tooLong(e, field);
     });
     this.inside(real, field);
     const info = await stat(real);
     if (!info.isFile()) throw badRequest(field, `${String(path)} is not a file`);
+    if (await this.isStore(real, info)) throw forbiddenPath(field, `${String(path)} is the server's job store`);
     return real;
   }
 
@@ -47,19 +73,18 @@ export class DataDir {
     const folder = await realpath(dirname(joined)).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
         throw badRequest(field, `the folder of ${String(path)} does not exist in the data dir`);
-      throw e;
+      throw tooLong(e, field);
     });
     this.inside(folder, field, true);
     const target = join(folder, basename(joined));
     const info = await lstat(target).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return null;
-      throw e;
+      throw tooLong(e, field);
     });
     if (info?.isSymbolicLink())
       throw forbiddenPath(field, `${String(path)} is a symlink; a job writes only plain files`);
     if (info?.isDirectory()) throw badRequest(field, `${String(path)} is a folder`);
-    if (this.protectedPaths.some((p) => target === p || target.startsWith(p + sep)))
-      throw forbiddenPath(field, `${String(path)} is the server's job store`);
+    if (await this.isStore(target, info)) throw forbiddenPath(field, `${String(path)} is the server's job store`);
     return target;
   }
 
@@ -73,12 +98,36 @@ export class DataDir {
     if (path.includes('\0')) throw forbiddenPath(field, 'a path with a NUL byte is refused');
     if (isAbsolute(path) || /^[A-Za-z]:|^[\\/]/.test(path))
       throw forbiddenPath(field, 'an absolute path is refused: give a path relative to the data dir');
-    if (path.split(/[\\/]/).includes('..')) throw forbiddenPath(field, 'a path with ".." is refused');
+    const segments = path.split(/[\\/]/);
+    if (segments.includes('..')) throw forbiddenPath(field, 'a path with ".." is refused');
+    if (segments.some((s) => Buffer.byteLength(s) > NAME_MAX))
+      throw badRequest(field, `a name in the path is longer than ${NAME_MAX} bytes`);
     return join(this.root, path);
   }
 
   private inside(real: string, field: string, folder = false): void {
     const ok = real.startsWith(this.root === sep ? sep : this.root + sep) || (folder && real === this.root);
     if (!ok) throw forbiddenPath(field, 'the path leads outside the data dir (through a symlink)');
+  }
+}
+
+/** A path the system finds too long (ENAMETOOLONG: over PATH_MAX in all) is the client's: 400. */
+function tooLong(e: NodeJS.ErrnoException, field: string): unknown {
+  return e.code === 'ENAMETOOLONG' ? badRequest(field, 'the path is too long') : e;
+}
+
+/**
+ * The store's real path: realpath of the file, or of its folder plus its name while the file
+ * does not exist yet (SQLite names its -wal after the resolved path too).
+ */
+function realStorePath(store: string): string {
+  try {
+    return realpathSync(store);
+  } catch {
+    try {
+      return join(realpathSync(dirname(store)), basename(store));
+    } catch {
+      return store;
+    }
   }
 }

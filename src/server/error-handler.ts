@@ -46,6 +46,9 @@ export function toHttpError(error: unknown, requestId: string): HttpError {
       const message = `${field}: ${error.message.replace(/^Invalid option "[^"]*": /, '')}`;
       return new HttpError(status, error.code, message, { ...data, field });
     }
+    // A full disk under the store is the server's insufficient storage, as for an upload.
+    if (error.code === 'ERR_STORE_FULL')
+      return new HttpError(507, 'ERR_NO_SPACE', `The job store's disk is full (request ${requestId})`, { requestId });
     if (error.code.startsWith('ERR_STORE'))
       return new HttpError(503, 'ERR_UNAVAILABLE', `The job store cannot be used now (request ${requestId})`, {
         requestId,

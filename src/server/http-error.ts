@@ -25,6 +25,7 @@ export type HttpErrorCode =
   | 'ERR_JOB_NOT_DONE'
   | 'ERR_JOB_RUNNING'
   | 'ERR_UPLOAD_EXISTS'
+  | 'ERR_NO_SPACE'
   | 'ERR_UNAVAILABLE'
   | 'ERR_INTERNAL';
 

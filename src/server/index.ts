@@ -12,4 +12,4 @@ export { ChunkmillServer, startServer } from './server.js';
 export type { ServerOptions } from './server-options.js';
 export type { EndReason } from './sse-stream.js';
 export type { HttpErrorCode, ErrorPlace } from './http-error.js';
-export type { DataFile } from '../api/wire.js';
+export type { DataFile } from '../internal.js';

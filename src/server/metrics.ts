@@ -9,6 +9,10 @@
  *   chunkmill_queue_wait_seconds                 histogram: from a job's due time to its first start
  *   chunkmill_sse_clients                        gauge: open event streams
  *   chunkmill_http_requests_total{method,route,status}  counter
+ * with a cluster (`cluster` option) also, as the engine sees it at the scrape:
+ *   chunkmill_cluster_redis_up                   gauge: 1 while the connection to Redis is up, else 0
+ *   chunkmill_cluster_workers{version}           gauge: live cluster workers per chunkmill version
+ *   chunkmill_cluster_items_in_flight            gauge: items sent to the workers and not answered yet
  * and prom-client's process metrics (CPU, memory, event-loop lag) with the same prefix.
  *
  * The work counters count this server's engine's work: at each scrape from the stored progress
@@ -72,6 +76,7 @@ export class Metrics {
         this.set(sseClients());
       },
     });
+    if (engine.clusterStatus() !== null) clusterMetrics(engine, registers, prefix);
     collectDefaultMetrics({ register: this.registry, prefix });
     this.engineId = engine.id;
     // A run's last stretch (all of it, for a run shorter than the scrape interval) when it ends.
@@ -128,4 +133,34 @@ export class Metrics {
     if (p.rowsDone > before.rows) this.rows.inc(p.rowsDone - before.rows);
     this.counted.set(job.id, { bytes: Math.max(p.bytesDone, before.bytes), rows: Math.max(p.rowsDone, before.rows) });
   }
+}
+
+function clusterMetrics(engine: Engine, registers: Registry[], prefix: string): void {
+  const status = () => engine.clusterStatus();
+  new Gauge({
+    name: `${prefix}cluster_redis_up`,
+    help: "1 while the cluster's Redis is connected, else 0",
+    registers,
+    collect() {
+      this.set(status()?.connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${prefix}cluster_workers`,
+    help: 'Live cluster workers, by chunkmill version',
+    labelNames: ['version'],
+    registers,
+    collect() {
+      this.reset(); // a version whose last worker left is gone, not stuck at its last count
+      for (const w of status()?.workers ?? []) this.inc({ version: w.version });
+    },
+  });
+  new Gauge({
+    name: `${prefix}cluster_items_in_flight`,
+    help: 'Items sent to the cluster workers and not answered yet',
+    registers,
+    collect() {
+      this.set(status()?.itemsInFlight ?? 0);
+    },
+  });
 }

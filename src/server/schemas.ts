@@ -51,7 +51,11 @@ export const idParams = {
 export const resultQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { format: { enum: ['json', 'csv', 'ndjson'] } },
+  properties: {
+    format: { enum: ['json', 'csv', 'ndjson'] },
+    /** With format=csv: neutralise cells a spreadsheet would run as a formula (results.ts). */
+    spreadsheetSafe: { type: 'boolean' },
+  },
 } as const;
 
 /** A new upload's name: a plain file name (no folder) of a kind a job reads. */

@@ -13,6 +13,8 @@ export interface ServerContext {
   /** Open SSE streams: ended with `end: shutdown` when the server stops. */
   streams: Set<SseStream>;
   heartbeatMs: number;
+  /** Milliseconds a connection may stay silent both ways (an event stream gets at least twice its heartbeat). */
+  idleTimeout: number;
   /** Largest upload in bytes. */
   uploadLimit: number;
   /** True once close() began: new streams are refused. */

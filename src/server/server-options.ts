@@ -42,6 +42,25 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** Log level of the request and error log (JSON lines on stderr). @default 'warn' */
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** Milliseconds a request's headers may take to arrive; then 408 and the connection closes. @default 10000 */
+  headersTimeout?: number;
+  /**
+   * Milliseconds a whole request, body included (an upload too), may take to arrive; then 408
+   * and the connection closes. At least `headersTimeout`. @default 300000
+   */
+  requestTimeout?: number;
+  /**
+   * Milliseconds a connection may go without a byte either way before it is closed (a request
+   * body that trickles slower than this dies; an event stream gets at least twice its heartbeat). @default 30000
+   */
+  idleTimeout?: number;
+  /** Milliseconds an idle kept-alive connection waits for its next request. @default 10000 */
+  keepAliveTimeout?: number;
+  /**
+   * Connections one client address may hold open at once; one more is closed at once, before it
+   * is read. Behind a reverse proxy every client is the proxy's address: raise it there. @default 100
+   */
+  maxConnectionsPerClient?: number;
 }
 
 export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'tasksDir' | 'workers' | 'cluster'>> & {
@@ -73,6 +92,11 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   }
   const logLevel = options.logLevel ?? 'warn';
   if (!LOG_LEVELS.includes(logLevel)) throw invalidOption('logLevel', `expected one of ${LOG_LEVELS.join(', ')}`);
+  const headersTimeout = integer('headersTimeout', options.headersTimeout, 10_000, 100, 3_600_000);
+  const requestTimeout = integer('requestTimeout', options.requestTimeout, 300_000, 100, 86_400_000);
+  // Node refuses a server whose headers may take longer than its whole request.
+  if (headersTimeout > requestTimeout)
+    throw invalidOption('headersTimeout', `expected at most requestTimeout (${requestTimeout}), got ${headersTimeout}`);
   return {
     store: resolve(nonEmpty('store', options.store ?? 'chunkmill.db')),
     dataDir: folder('dataDir', options.dataDir ?? process.cwd()),
@@ -92,6 +116,11 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     uploadLimit: integer('uploadLimit', options.uploadLimit, 1 << 30, 1, Number.MAX_SAFE_INTEGER),
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 15_000, 10, 3_600_000),
     logLevel,
+    headersTimeout,
+    requestTimeout,
+    idleTimeout: integer('idleTimeout', options.idleTimeout, 30_000, 100, 3_600_000),
+    keepAliveTimeout: integer('keepAliveTimeout', options.keepAliveTimeout, 10_000, 100, 3_600_000),
+    maxConnectionsPerClient: integer('maxConnectionsPerClient', options.maxConnectionsPerClient, 100, 1, 1_000_000),
   };
 }
 

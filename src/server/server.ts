@@ -18,10 +18,12 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createEngine, ChunkmillError, openQueue, type Engine, type Queue } from '../index.js';
 import { installAccess } from './access.js';
+import { limitConnections, timeoutOptions } from './connection-limits.js';
 import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { Presenter } from './presenter.js';
+import { ReadinessCheck } from './readiness.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
@@ -53,6 +55,7 @@ export class ChunkmillServer {
   static async start(options: ServerOptions = {}): Promise<ChunkmillServer> {
     const opts = resolveServerOptions(options);
     const queue = openQueue(opts.store);
+    const dataDir = new DataDir(opts.dataDir, opts.store);
     let engine: Engine | undefined;
     try {
       engine = await createEngine({
@@ -61,9 +64,11 @@ export class ChunkmillServer {
         cluster: opts.cluster,
         concurrency: opts.concurrency,
         leaseMs: opts.leaseMs,
+        // The paths a request names are checked at submit; each job checks them again at open.
+        confine: { root: dataDir.root, protect: dataDir.storeFiles },
       });
       const streams = new Set<SseStream>();
-      const app = buildApp(opts, queue, engine, streams, () => server.closing !== null);
+      const app = buildApp(opts, queue, engine, dataDir, streams, () => server.closing !== null);
       const server = new ChunkmillServer(opts, app, engine, queue, streams);
       engine.on('error', (e) => app.log.error({ err: e }, 'engine error'));
       await app.listen({ host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
@@ -113,6 +118,7 @@ function buildApp(
   opts: ResolvedServerOptions,
   queue: Queue,
   engine: Engine,
+  dataDir: DataDir,
   streams: Set<SseStream>,
   closing: () => boolean,
 ): FastifyInstance {
@@ -120,14 +126,17 @@ function buildApp(
     bodyLimit: opts.bodyLimit,
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel, stream: process.stderr },
     return503OnClosing: true,
+    ...timeoutOptions(opts),
   });
+  limitConnections(app, opts.maxConnectionsPerClient);
   const ctx: ServerContext = {
     queue,
-    dataDir: new DataDir(opts.dataDir, opts.store),
+    dataDir,
     modules: new TaskModules(opts.tasksDir),
     presenter: new Presenter(opts.dataDir, opts.tasksDir),
     streams,
     heartbeatMs: opts.heartbeatMs,
+    idleTimeout: opts.idleTimeout,
     uploadLimit: opts.uploadLimit,
     closing,
   };
@@ -148,7 +157,8 @@ function buildApp(
   resultRoutes(app, ctx);
   uploadRoutes(app, ctx);
   fileRoutes(app, ctx);
-  statusRoutes(app, ctx, engine, metrics);
+  const readiness = new ReadinessCheck(queue, engine, opts.dataDir, closing, app.log);
+  statusRoutes(app, ctx, engine, metrics, readiness);
   dashboardRoutes(app);
   return app;
 }

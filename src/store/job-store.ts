@@ -68,6 +68,11 @@ export interface JobStore {
   removeRepeatRule(id: string): Promise<boolean>;
   /** True when anything was written (by any connection) since the last call: a cheap poll. */
   changed(): Promise<boolean>;
+  /**
+   * A real write that changes nothing, committed: resolves when the store can be written now,
+   * else rejects with its coded error (a server's readiness check).
+   */
+  ping(): Promise<void>;
 
   // --- engine side ---
   /**

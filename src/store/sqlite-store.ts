@@ -123,6 +123,17 @@ export class SqliteStore implements JobStore {
     return this.conn.changed();
   }
 
+  ping(): Promise<void> {
+    const { sql } = this.conn;
+    // Job 0 never exists (ids start at 1). A row written and deleted in one transaction still
+    // dirties its pages, so the commit writes them to the WAL: a full disk, a read-only file or
+    // a closed connection fails here, as the next real write would.
+    return this.conn.tx(() => {
+      sql.appendJournal.run(0, Buffer.alloc(0));
+      sql.deleteJournal.run(0);
+    });
+  }
+
   due(now: number): Promise<boolean> {
     return this.conn.guard(() => (this.conn.sql.due.get(now, now, now) as { due: number }).due !== 0);
   }

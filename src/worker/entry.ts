@@ -1,10 +1,11 @@
 /**
  * The worker thread's entry, loaded by Piscina: phase A (summarize a file range) or phase B
  * (parse a file range, or bytes cut from a stream, or array items, into the chunk's sink).
- * Requests on a file first check it is the file that was planned. Returns small plain objects; data
+ * File tasks first check it is the file that was planned (and, for a confined job, that the open
+ * is still inside the job's root: input/open-input.ts). Returns small plain objects; data
  * errors come back as data (Piscina would drop their fields).
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { ChunkmillError, fileError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, InputIdentity, ParseChunkRequest } from '../exec/protocol.js';
@@ -21,10 +22,9 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
   const channel = request.op !== 'summarize' && request.port !== undefined ? new RemoteChannel(request.port) : null;
   try {
     if (request.op === 'summarize') {
-      return withFile(request.input.path, (fd) => {
-        checkIdentity(fd, request.input);
-        return { summary: summarizeRange(fd, request.start, request.end, request.quote) };
-      });
+      return withInput(request.input, (fd) => ({
+        summary: summarizeRange(fd, request.start, request.end, request.quote),
+      }));
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
@@ -54,10 +54,22 @@ function read(request: ParseChunkRequest, sink: ChunkSink): RangeOutcome {
       request.maxRecordSize,
       sink,
     );
-  return withFile(request.input.path, (fd) => {
-    checkIdentity(fd, request.input);
-    return parseRange(fd, request.input.size, request.start, request.end, request.dialect, sink, request.maxRecordSize);
-  });
+  return withInput(request.input, (fd) =>
+    parseRange(fd, request.input.size, request.start, request.end, request.dialect, sink, request.maxRecordSize),
+  );
+}
+
+/** Opens the planned input (checked at open for a confined job), checks it is the planned file, runs `fn`. */
+function withInput<T>(input: InputIdentity, fn: (fd: number) => T): T {
+  return withFile(
+    input.path,
+    (fd, stats) => {
+      checkIdentity(input, stats ?? fstatSync(fd));
+      return fn(fd);
+    },
+    input.confinement,
+    input.fileId,
+  );
 }
 
 /** A data or file error as a reply; anything else is a bug, rethrown for Piscina to carry. */
@@ -69,8 +81,7 @@ function errorReply(e: unknown, path: string): ChunkReply {
   throw e;
 }
 
-function checkIdentity(fd: number, input: InputIdentity): void {
-  const now = fstatSync(fd);
+function checkIdentity(input: InputIdentity, now: Stats): void {
   if (now.size !== input.size || now.mtimeMs !== input.mtimeMs) {
     throw new ChunkmillError({
       code: 'ERR_FILE_CHANGED',

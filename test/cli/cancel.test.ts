@@ -11,8 +11,12 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir('chunkmill-cli-cancel-');
 let input = '';
-/** Generous for a shared 2-core machine; the uncancelled job takes several times longer. */
-const PROMPT_MS = 2_500;
+/**
+ * Generous for a loaded 2-core machine. The jobs it bounds take several times longer uncancelled
+ * (the 128-byte chunks: ~20 s on such a machine; with 512-byte ones, 4 s to 7 s, too close to a
+ * bound a loaded machine can need), or never end (stdin left open).
+ */
+const PROMPT_MS = 5_000;
 
 beforeAll(async () => {
   input = tmp.dir + '/sales.csv';
@@ -45,9 +49,9 @@ async function interrupt(args: string[], ready: (stdout: string, stderr: string)
 const HOW_FAR = String.raw`cancelled (after [\d,]+ rows, [\d.]+ [kMG]?B of 8\.0 MB|before any rows were done)`;
 
 test('aggregate: exit 130, no result on stdout; stderr says how far it got and that nothing was written', async () => {
-  // 512-byte chunks on one worker: ~16,000 chunks, seconds of work.
+  // 128-byte chunks on one worker: ~60,000 chunks, tens of seconds of work.
   const r = await interrupt(
-    ['aggregate', input, '-g', 'region', '--sum', 'amount', '--chunk-size', '512', '--workers', '1'],
+    ['aggregate', input, '-g', 'region', '--sum', 'amount', '--chunk-size', '128', '--workers', '1'],
     (_o, e) => /[1-9][\d,]* rows/.test(e),
   );
   expect(r.code).toBe(130);
@@ -62,7 +66,7 @@ test('the line names what was kept (the checkpoint) and removed (--output)', asy
   const out = tmp.dir + '/totals.csv';
   const journal = tmp.dir + '/totals.journal';
   const r = await interrupt(
-    ['aggregate', input, '-g', 'region', '--chunk-size', '512', '-w', '1', '-o', out, '--checkpoint', journal],
+    ['aggregate', input, '-g', 'region', '--chunk-size', '128', '-w', '1', '-o', out, '--checkpoint', journal],
     (_o, e) => /\d+% \|/.test(e),
   );
   expect(r.code).toBe(130);
@@ -78,7 +82,7 @@ test('the line names what was kept (the checkpoint) and removed (--output)', asy
 
 test('convert: exit 130, and stdout ends with a whole line', async () => {
   const r = await interrupt(
-    ['convert', input, '--to', 'ndjson', '--chunk-size', '512', '--workers', '1'],
+    ['convert', input, '--to', 'ndjson', '--chunk-size', '128', '--workers', '1'],
     (o) => o.length > 10_000,
   );
   expect(r.code).toBe(130);

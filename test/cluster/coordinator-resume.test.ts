@@ -12,6 +12,7 @@ import { processDataset, processSerial } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { killAll, settledLeftovers, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
 import { settle } from '../helpers/events.ts';
+import { gate } from '../helpers/gate.ts';
 import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -45,7 +46,12 @@ test('kill -9 of the coordinator part-way, then resume: journaled chunks are ski
   timeout: 60_000,
 }, async () => {
   const journal = `${tmp.dir}/sales.journal`;
-  const child = spawn(process.execPath, [CHILD, input, journal, redis.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Held after 8 of its ~28 chunks until the kill: unfinished then, however late this process
+  // sees the journal's sixth entry.
+  const held = gate(`${tmp.dir}/sales.gate`, 8);
+  const child = spawn(process.execPath, [CHILD, input, journal, redis.url, held.path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
@@ -54,9 +60,10 @@ test('kill -9 of the coordinator part-way, then resume: journaled chunks are ski
   expect(await exited).toBe('SIGKILL');
   expect(output).toBe('');
   const before = entries(journal);
+  held.open(); // the dead coordinator's held items end on the worker
 
   const task = new URL('slow-sum.mjs', `file://${TASKS_DIR}`);
-  const params = { column: 'amount', msPerChunk: 60, idle: true };
+  const params = { column: 'amount', msPerChunk: 60, idle: true, gate: held.path }; // the journal's options
   const resumed = await processDataset({
     input,
     task,

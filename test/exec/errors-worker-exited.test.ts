@@ -5,11 +5,10 @@
 import { expect, test } from 'vitest';
 import { count, processDataset } from 'chunkmill';
 import { rejectionOf } from '../helpers/errors.ts';
-import { settle } from '../helpers/events.ts';
+import { messagePorts, waitFor } from '../helpers/threads.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
-const messagePorts = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
 
 test('a worker out of memory fails the job with ERR_WORKER_EXITED and leaves no thread', {
   timeout: 60_000,
@@ -30,8 +29,9 @@ test('a worker out of memory fails the job with ERR_WORKER_EXITED and leaves no 
   expect(error.code).toBe('ERR_WORKER_EXITED');
   expect(error.message).toMatch(/out of memory/);
   expect(error.chunkIndex).toBeTypeOf('number');
-  await settle(500);
-  expect(messagePorts()).toBeLessThanOrEqual(ports);
+  // Waited for (the threads' ports close as they exit), not slept on.
+  const gone = await waitFor(() => messagePorts() <= ports, 5_000);
+  expect(gone, `ports: ${messagePorts()} now, ${ports} before`).toBe(true);
   // The process is fine: the same job without the limit runs.
   const { rows } = await processDataset({ input, workers: 2, aggregate: { measures: { n: count() } } }).result;
   expect(rows).toEqual([{ n: 400_000 }]);

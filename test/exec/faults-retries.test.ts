@@ -83,14 +83,16 @@ test('a chunk stuck past `timeout` is aborted, retried, and fails with ERR_CHUNK
 });
 
 test('a timeout counts from when a chunk starts, not while it waits in the queue', { timeout: 60_000 }, async () => {
-  // One worker, two chunks of 700 ms each, both dispatched at once: the second waits 700 ms, then
-  // runs 700 ms. Timed from dispatch it would pass the 1000 ms timeout; from its start it does not.
-  const params = { at: 'none', slow: ['r0', 'r2999'], slowMs: 700 };
+  // One worker, two chunks of 1500 ms each, both dispatched at once: the second waits 1500 ms,
+  // then runs 1500 ms. Timed from dispatch it would pass the 2500 ms timeout; from its start it
+  // does not, with a second to spare for a cold thread on a loaded machine (at 700 ms of 1000,
+  // the 300 ms to spare was a deadline such a machine could miss).
+  const params = { at: 'none', slow: ['r0', 'r2999'], slowMs: 1500 };
   const job = processDataset({
     input,
     task: module('hang'),
     params,
-    timeout: 1000,
+    timeout: 2500,
     retries: 0,
     workers: 1,
     chunkSize: 20_000,

@@ -22,6 +22,15 @@ export interface TestServer {
   json<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
+/**
+ * What to undo once the test file ends. Registered here, at import: vitest ignores an afterAll
+ * called from inside a test or a beforeAll, where startTestServer is called.
+ */
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
 /** Starts a server (closed after the test file); `token: null` starts one without a token. */
 export async function startTestServer(
   options: Omit<ServerOptions, 'token'> & { token?: string | null } = {},
@@ -38,7 +47,7 @@ export async function startTestServer(
     ...(token === null ? {} : { token }),
     ...rest,
   });
-  afterAll(async () => {
+  cleanups.push(async () => {
     await server.close();
     rmSync(data, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });

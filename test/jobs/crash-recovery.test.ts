@@ -7,6 +7,7 @@ import { expect, test } from 'vitest';
 import { count, createEngine, openQueue, processSerial, sum, type JobEventRecord, type Queue } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { settle } from '../helpers/events.ts';
+import { gate } from '../helpers/gate.ts';
 import { hasStoredJournal, startEngineChild, storedJournalEntries, waitForState } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -26,7 +27,10 @@ test('kill -9 mid-job with others queued: a new engine finishes each job once, e
   await generate(input, 'sales', { rows: 60_000, seed: 7 });
   const store = `${tmp.dir}/jobs.db`;
   const queue = openQueue(store);
-  const params = { column: 'amount', msPerChunk: 60 };
+  // Held after 10 of its ~40 chunks until the kill: still running then, however late this process
+  // sees the journal's eighth entry.
+  const held = gate(`${tmp.dir}/slow.gate`, 10);
+  const params = { column: 'amount', msPerChunk: 20, gate: held.path };
   const aggregate = { groupBy: ['region'], measures: { n: count(), amount: sum('amount') } };
   const slow = await queue.add({ input, task, params, chunkSize: 64 << 10 }, { priority: 1 });
   const waiting = [
@@ -40,6 +44,7 @@ test('kill -9 mid-job with others queued: a new engine finishes each job once, e
   }
   engine.child.kill('SIGKILL');
   expect(await engine.exited).toBe('SIGKILL');
+  held.open();
   const lost = (await queue.get(slow.id))!;
   expect(lost.state).toBe('running'); // as the dead engine left it
   for (const w of waiting) expect((await queue.get(w.id))!.state).toBe('queued');

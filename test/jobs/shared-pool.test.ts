@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, createEngine, openQueue, type Engine, type Queue } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
+import { gate } from '../helpers/gate.ts';
 import { waitForState } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -29,17 +30,31 @@ afterAll(async () => {
 });
 
 test('a small job added behind a huge one finishes while the huge one still runs', { timeout: 60_000 }, async () => {
-  const huge = await queue.add({ input, task, params: { column: 'amount', msPerChunk: 25 }, chunkSize: 8 << 10 });
-  for await (const e of queue.watch(huge.id)) if (e.type === 'chunk') break;
-  const small = await queue.add({ input, aggregate: { measures: { n: count() } }, chunkSize: 256 << 10 });
-  const done = await waitForState(queue, small.id, ['succeeded', 'failed']);
-  expect(done.state).toBe('succeeded');
-  const big = (await queue.get(huge.id))!;
-  expect(big.state).toBe('running');
-  const total = big.progress!.chunksTotal!;
-  expect(big.progress!.chunksDone).toBeLessThan(total / 2); // ~160 chunks; the small one took ~6 turns
-  await queue.cancel(huge.id);
-  await waitForState(queue, huge.id, ['cancelled']);
+  // The huge job (~160 chunks) is held twice by its gate: at chunk 4 until the small one is
+  // planned, so the small one surely queues behind it; and at chunk 40, a quarter of the way,
+  // until the end of the test. The small one's ~6 chunks must therefore get turns between the
+  // huge one's: a pool that served the huge job first would leave them behind its held chunks,
+  // and the small job would never finish. (Timed by a slow task instead, how far the huge job got
+  // depended on how late this process looked.)
+  const held = gate(`${tmp.dir}/huge.gate`, 4);
+  const params = { column: 'amount', msPerChunk: 25, idle: true, gate: held.path };
+  const huge = await queue.add({ input, task, params, chunkSize: 8 << 10 });
+  try {
+    for await (const e of queue.watch(huge.id)) if (e.type === 'chunk') break;
+    const small = await queue.add({ input, aggregate: { measures: { n: count() } }, chunkSize: 256 << 10 });
+    for await (const e of queue.watch(small.id)) if (e.type === 'start') break;
+    held.release(40);
+    const done = await waitForState(queue, small.id, ['succeeded', 'failed'], 30_000);
+    expect(done.state).toBe('succeeded');
+    const big = (await queue.get(huge.id))!;
+    expect(big.state).toBe('running');
+    expect(big.progress!.chunksTotal).toBeGreaterThan(150);
+    expect(big.progress!.chunksDone).toBeLessThanOrEqual(40);
+    await queue.cancel(huge.id);
+    await waitForState(queue, huge.id, ['cancelled']);
+  } finally {
+    held.open(); // its held chunks end and give the threads back
+  }
 });
 
 test('one module, other params or an edited file: each job gets its own setup() state', {

@@ -3,11 +3,11 @@
  * stack trace or a silent overwrite: not SQLite, another program's SQLite database, a store of a
  * newer schema, a corrupt one, a read-only one.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
 import { ChunkmillError, count, openQueue } from 'chunkmill';
+import { isRoot, runAsNobody } from '../helpers/as-nobody.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -85,13 +85,18 @@ test('a read-only store: ERR_STORE_READ_ONLY naming the file', async () => {
   chmodSync(dir, 0o555);
   chmodSync(tmp.dir, 0o755);
   try {
-    // Root writes any file whatever its mode: then the check runs as the unprivileged "nobody".
-    const asRoot = process.getuid?.() === 0;
-    const script = `import { openQueue } from 'chunkmill';
-      try { openQueue(${JSON.stringify(path)}); console.log('opened'); } catch (e) { console.log(JSON.stringify({ code: e.code, file: e.file })); }`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    if (!isRoot) {
+      expect(openError(path)).toMatchObject({ code: 'ERR_STORE_READ_ONLY', file: path });
+      return;
+    }
+    // Root writes any file whatever its mode: then the check runs in a child that becomes nobody,
+    // once it has loaded chunkmill and better-sqlite3's native addon (loaded at the first open).
+    const child = runAsNobody({
+      asRoot: `import { openQueue } from 'chunkmill';
+        import Database from 'better-sqlite3';
+        new Database(':memory:').close();`,
+      asNobody: `try { openQueue(${JSON.stringify(path)}); console.log('opened'); }
+        catch (e) { console.log(JSON.stringify({ code: e.code, file: e.file })); }`,
     });
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual({ code: 'ERR_STORE_READ_ONLY', file: path });

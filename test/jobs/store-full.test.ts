@@ -5,10 +5,9 @@
  * result of an uninterrupted run. Nothing already stored is lost, and closing the engine while
  * the disk is full does not hang: the next engine finishes the job.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   count,
   createEngine,
@@ -24,25 +23,14 @@ import { generate } from '../../support/generate.ts';
 import { settle } from '../helpers/events.ts';
 import { waitForState } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { mountTmpfs } from '../helpers/tmpfs.ts';
 
 const tmp = tempDir();
 const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url).href;
 const input = join(tmp.dir, 'sales.csv');
 const params = { column: 'amount', msPerChunk: 40, idle: true };
-let mounted: string[] = [];
-
-/** A small tmpfs of its own (the tests run as root, as CI does), unmounted after the file. */
-function smallDisk(name: string): string {
-  const dir = join(tmp.dir, name);
-  mkdirSync(dir);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir]);
-  mounted.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of mounted) execFileSync('umount', ['-l', dir]);
-  mounted = [];
-});
+/** A small disk of the store's own (test/helpers/tmpfs.ts: a real tmpfs). */
+const smallDisk = () => mountTmpfs('4m');
 
 /** Fills the disk to the last byte (the write that fails with ENOSPC is the proof). */
 function fill(dir: string): void {
@@ -76,7 +64,7 @@ test('a full disk mid-job: the engine keeps the job, says ERR_STORE_FULL, and go
   timeout: 120_000,
 }, async () => {
   await generate(input, 'sales', { rows: 40_000, seed: 11 });
-  const disk = smallDisk('store-a');
+  const disk = smallDisk();
   const store = join(disk, 'jobs.db');
   const queue = openQueue(store);
   const engine = await createEngine({ store, workers: 2, leaseMs: 2_000 });
@@ -107,7 +95,7 @@ test('a full disk mid-job: the engine keeps the job, says ERR_STORE_FULL, and go
 test('closing the engine while the disk is full does not hang; the next engine finishes the job', {
   timeout: 120_000,
 }, async () => {
-  const disk = smallDisk('store-b');
+  const disk = smallDisk();
   const store = join(disk, 'jobs.db');
   const queue = openQueue(store);
   const first = await createEngine({ store, workers: 2, leaseMs: 1_000 });

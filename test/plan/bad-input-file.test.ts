@@ -8,9 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, symlinkSync, truncateSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { count, processDataset, processSerial, type ProcessOptions } from 'chunkmill';
+import { isRoot, runAsNobody } from '../helpers/as-nobody.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { record, settle } from '../helpers/events.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -18,9 +18,6 @@ import { tempDir } from '../helpers/tmp.ts';
 const tmp = tempDir();
 const TIMEOUT = { timeout: 30_000 };
 const aggregate = { groupBy: ['k'], measures: { n: count() } };
-/** Root reads files whatever their mode. */
-const isRoot = process.getuid?.() === 0;
-const DIST_INDEX = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 async function expectBoth(options: ProcessOptions, code: string, file: string): Promise<void> {
   for (const error of [
@@ -39,19 +36,23 @@ test('a file without read permission: ERR_FILE_UNREADABLE', TIMEOUT, async () =>
     await expectBoth({ input, aggregate }, 'ERR_FILE_UNREADABLE', input);
     return;
   }
-  // Root reads files whatever their mode, so as root the check runs in a child process with the
-  // uid of nobody, which the mode does stop.
+  // As root the check runs in a child process that becomes nobody, whom the mode does stop, once
+  // it has loaded chunkmill. No worker thread starts as nobody (it could not load its file from a
+  // checkout nobody cannot enter): the pool is acquired after the plan, and the plan fails.
   chmodSync(tmp.dir, 0o755);
-  const script = `
-    import { count, processDataset, processSerial } from ${JSON.stringify(DIST_INDEX)};
-    const options = { input: ${JSON.stringify(input)}, aggregate: { groupBy: ['k'], measures: { n: count() } } };
-    const out = [];
-    for (const run of [() => processSerial(options), () => processDataset({ ...options, workers: 2, chunkSize: 4 }).result]) {
-      try { await run(); out.push(null); } catch (e) { out.push({ code: e.code, file: e.file, message: e.message }); }
-    }
-    process.stdout.write(JSON.stringify(out));`;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65_534, gid: 65_534 });
-  const errors = JSON.parse(output.toString()) as { code: string; file: string; message: string }[];
+  const child = runAsNobody({
+    asRoot: `import { count, processDataset, processSerial } from 'chunkmill';`,
+    asNobody: `
+      const options = { input: ${JSON.stringify(input)}, aggregate: { groupBy: ['k'], measures: { n: count() } } };
+      const out = [];
+      for (const run of [() => processSerial(options), () => processDataset({ ...options, workers: 2, chunkSize: 4 }).result]) {
+        try { await run(); out.push(null); } catch (e) { out.push({ code: e.code, file: e.file, message: e.message }); }
+      }
+      process.stdout.write(JSON.stringify(out));`,
+  });
+  expect(child.stderr).toBe('');
+  expect(child.status).toBe(0);
+  const errors = JSON.parse(child.stdout) as { code: string; file: string; message: string }[];
   expect(errors).toHaveLength(2);
   for (const error of errors) {
     expect({ code: error.code, file: error.file }).toEqual({ code: 'ERR_FILE_UNREADABLE', file: input });

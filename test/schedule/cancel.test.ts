@@ -9,7 +9,7 @@ import { beforeAll, expect, test } from 'vitest';
 import { AbortError, ChunkmillError, count, processDataset, sum, type ChunkEvent, type JobPlan } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { payloads, record, settle } from '../helpers/events.ts';
-import { baseline, expectNoWorkersLeft, threadCount } from '../helpers/threads.ts';
+import { baseline, expectNoWorkersLeft, threadCount, waitFor } from '../helpers/threads.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -194,7 +194,10 @@ test('cancelling a job that waits on an idle stream settles promptly and stops t
   stream.write('region,amount\n' + 'x,1\n'.repeat(1000)); // a header and some rows, then nothing more
   const before = baseline();
   const job = processDataset({ input: stream, workers: 2, aggregate });
-  await settle(300);
+  // Started, and all that was written read: it waits for more. Waited for, not slept on, so that a
+  // loaded machine does not turn this into a cancel before the start.
+  await new Promise((resolve) => job.once('start', resolve));
+  expect(await waitFor(() => stream.readableLength === 0, 10_000)).toBe(true);
   const started = Date.now();
   job.cancel();
   expectAbortError(await job.result.catch((e: unknown) => e));

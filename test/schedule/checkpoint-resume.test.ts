@@ -11,6 +11,7 @@ import { count, processDataset, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { settle } from '../helpers/events.ts';
+import { gate } from '../helpers/gate.ts';
 import { journalEntries as entries } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -28,7 +29,12 @@ test('kill -9 part-way, then resume: done chunks are skipped and the result is e
   timeout: 120_000,
 }, async () => {
   const journal = `${tmp.dir}/sales.journal`;
-  const child = spawn(process.execPath, [CHILD, input, journal, '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Held after 10 of its ~40 chunks until the kill: unfinished then, however late this process
+  // sees the journal's eighth entry.
+  const held = gate(`${tmp.dir}/sales.gate`, 10);
+  const child = spawn(process.execPath, [CHILD, input, journal, '20', held.path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
@@ -38,8 +44,10 @@ test('kill -9 part-way, then resume: done chunks are skipped and the result is e
   expect(output).toBe(''); // it did not finish
   const before = entries(journal);
   expect(before).toBeGreaterThanOrEqual(8);
+  expect(before).toBeLessThanOrEqual(10);
 
-  const params = { column: 'amount', msPerChunk: 60 };
+  held.open();
+  const params = { column: 'amount', msPerChunk: 20, gate: held.path }; // the journal's options
   const resumed = await processDataset({ input, task, params, workers: 2, chunkSize: 64 << 10, checkpoint: journal })
     .result;
   const uninterrupted = await processSerial({ input, task, params: { column: 'amount' } });

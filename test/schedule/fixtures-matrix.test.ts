@@ -1,6 +1,7 @@
 /**
  * Serial equals parallel for every fixture, at chunk sizes {1, 2, 3, 7, 64, 4096, whole file} x
- * workers {1, 2, 3}, and (so the matrix cannot pass by being uniformly wrong) serial equals the
+ * workers {1, 2, 3} (a pair that would repeat another run exactly runs once: distinctRuns in
+ * test/helpers/matrix.ts), and (so the matrix cannot pass by being uniformly wrong) serial equals the
  * golden rows.
  */
 import { describe, expect, test } from 'vitest';

@@ -8,7 +8,8 @@ import { PassThrough } from 'node:stream';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processDataset, sum, type JobPlan, type Progress } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
-import { payloads, record, settle } from '../helpers/events.ts';
+import { payloads, record } from '../helpers/events.ts';
+import { waitFor } from '../helpers/threads.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -80,10 +81,17 @@ test('a throttled update is still reported when no merge follows (input that tri
     aggregate: { measures: { n: count() } },
   });
   let merged = 0;
+  let mergedAt = 0;
   let last: Progress | undefined;
-  job.on('chunk', (c) => (merged += c.rows));
+  job.on('chunk', (c) => {
+    merged += c.rows;
+    mergedAt = performance.now();
+  });
   job.on('progress', (p) => (last = p));
-  await settle(1_500);
+  // Until all but the buffered tail is merged and no merge has come for two intervals: waited for,
+  // not slept on (a loaded machine may take longer than any fixed sleep). The trailing event is
+  // due one interval after the last merge, and its timer runs before the one that ends this wait.
+  await waitFor(() => merged > 15_000 && performance.now() - mergedAt > 400, 20_000);
   expect(merged).toBeGreaterThan(15_000); // all but the buffered tail
   expect(last?.rowsDone).toBe(merged);
   stream.end();

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
+import { gate } from '../helpers/gate.ts';
 import { startTestServer, TASKS_DIR, waitForJob, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
@@ -107,24 +108,30 @@ test('a running job: cancel is asked of its engine (202), DELETE is refused (409
   expect(body).toMatchObject({ error: { code: 'ERR_MODULE_FORBIDDEN', field: 'spec.task' } });
   const slow = await startTestServer({ tasksDir: TASKS_DIR });
   await generate(join(slow.data, 'sales.csv'), 'sales', { rows: 20_000, seed: 5 });
+  // Held after 2 chunks until the cancel: still running for every call below, however slow they are.
+  const held = gate(join(slow.outside, 'running.gate'), 2);
   const posted = await slow.json<{ id: string }>('POST', '/api/jobs', {
-    spec: { input: 'sales.csv', task: 'slow-sum', params: { column: 'amount', msPerChunk: 200 }, chunkSize: 65_536 },
+    spec: { input: 'sales.csv', task: 'slow-sum', params: { column: 'amount', gate: held.path }, chunkSize: 65_536 },
   });
   expect(posted.status).toBe(202);
   const id = posted.body.id;
-  await waitForJob(slow, id, ['running']);
-  expect(await slow.json('GET', `/api/jobs/${id}/result`)).toMatchObject({
-    status: 409,
-    body: { error: { code: 'ERR_JOB_NOT_DONE' } },
-  });
-  expect(await slow.json('DELETE', `/api/jobs/${id}`)).toMatchObject({
-    status: 409,
-    body: { error: { code: 'ERR_JOB_RUNNING' } },
-  });
-  const cancel = await slow.json<{ outcome: string }>('POST', `/api/jobs/${id}/cancel`);
-  expect(cancel).toMatchObject({ status: 202, body: { outcome: 'requested' } });
-  const ended = await waitForJob(slow, id, ['cancelled', 'succeeded', 'failed']);
-  expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'ABORT_ERR' } });
+  try {
+    await waitForJob(slow, id, ['running']);
+    expect(await slow.json('GET', `/api/jobs/${id}/result`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'ERR_JOB_NOT_DONE' } },
+    });
+    expect(await slow.json('DELETE', `/api/jobs/${id}`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'ERR_JOB_RUNNING' } },
+    });
+    const cancel = await slow.json<{ outcome: string }>('POST', `/api/jobs/${id}/cancel`);
+    expect(cancel).toMatchObject({ status: 202, body: { outcome: 'requested' } });
+    const ended = await waitForJob(slow, id, ['cancelled', 'succeeded', 'failed']);
+    expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'ABORT_ERR' } });
+  } finally {
+    held.open(); // its held chunks end, and give the server's threads back
+  }
 });
 
 test('GET /api/files lists data files with their columns (CSV, gzip, NDJSON, TSV) and says why a header is unreadable', async () => {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { generate } from '../../support/generate.ts';
 import { startTestServer, TASKS_DIR, waitForJob, type TestServer } from '../helpers/server.ts';
-import { readSse, type SseMessage } from '../helpers/sse.ts';
+import { gate } from '../helpers/gate.ts';
+import { readSse, type SseMessage, type SseRead } from '../helpers/sse.ts';
+import { waitFor } from '../helpers/threads.ts';
 
 let t: TestServer;
 
@@ -20,20 +22,30 @@ beforeAll(async () => {
 const events = (id: string, after?: number) =>
   t.call(`/api/jobs/${id}/events`, after === undefined ? {} : { headers: { 'last-event-id': String(after) } });
 
-const slowJob = async () =>
+const slowJob = async (params: Record<string, unknown> = { column: 'amount', msPerChunk: 30 }) =>
   (
     await t.json<{ id: string }>('POST', '/api/jobs', {
-      spec: { input: 'sales.csv', task: 'slow-sum', params: { column: 'amount', msPerChunk: 30 }, chunkSize: 65_536 },
+      spec: { input: 'sales.csv', task: 'slow-sum', params, chunkSize: 65_536 },
     })
   ).body.id;
 
 test("a job's stream: its whole log with increasing ids, ending with done, the final state and end: finished", {
   timeout: 60_000,
 }, async () => {
-  const id = await slowJob();
+  // Held after 3 chunks until the stream has carried a heartbeat: a job that ended sooner would
+  // leave the stream no time for one.
+  const held = gate(join(t.outside, 'stream.gate'), 3);
+  const id = await slowJob({ column: 'amount', gate: held.path });
   const response = await events(id);
   expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-  const { events: all, comments } = await readSse(response);
+  const read: SseRead = { events: [], comments: [] };
+  const reading = readSse(response, undefined, read);
+  try {
+    expect(await waitFor(() => read.comments.includes('heartbeat'), 20_000)).toBe(true);
+  } finally {
+    held.open();
+  }
+  const { events: all, comments } = await reading;
   const ids = all.filter((e) => e.id !== null).map((e) => e.id!);
   expect(ids).toEqual([...ids].sort((a, b) => a - b));
   expect(new Set(ids).size).toBe(ids.length);

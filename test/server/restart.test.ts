@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { processSerial } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
+import { gate } from '../helpers/gate.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { startServeChild, TASKS_DIR, TOKEN, type ServeChild } from '../helpers/server.ts';
 import { readSse, type SseMessage } from '../helpers/sse.ts';
@@ -33,7 +34,10 @@ test('SIGTERM then kill -9 mid-job: each restart resumes it; a reconnected strea
     events.filter((e) => e.event === 'state').map((e) => (e.data.data as { state: string }).state);
 
   let server = await start();
-  const params = { column: 'amount', msPerChunk: 80 };
+  // Held after chunk 10 while the first server runs it, and after chunk 20 while the second does:
+  // neither can finish the job before the test stops it, however late the test sees its chunks.
+  const held = gate(join(tmp.dir, 'restart.gate'), 10);
+  const params = { column: 'amount', msPerChunk: 20, gate: held.path };
   const posted = await fetch(`${server.url}/api/jobs`, {
     method: 'POST',
     headers: { ...headers(), 'content-type': 'application/json' },
@@ -57,6 +61,7 @@ test('SIGTERM then kill -9 mid-job: each restart resumes it; a reconnected strea
   expect(states(first.events)).toEqual(['queued', 'running', 'queued']);
 
   // 2. A new server resumes it; kill -9 after more chunks: the stream drops without an end.
+  held.release(20);
   server = await start();
   let killed = false;
   const second = await readSse(await stream(server, id, lastId(first.events)), (_e, seen) => {
@@ -72,6 +77,7 @@ test('SIGTERM then kill -9 mid-job: each restart resumes it; a reconnected strea
   expect(states(second.events)).toEqual(['running']);
 
   // 3. The next server takes the job over once its lease expires; the client reconnects and sees the end.
+  held.open();
   server = await start();
   const third = await readSse(await stream(server, id, lastId(second.events)));
   expect(third.events.slice(-3).map((e) => e.event)).toEqual(['done', 'state', 'end']);

@@ -45,6 +45,7 @@ test('every API route and /metrics need the token (401, WWW-Authenticate); the p
     ['POST', '/api/uploads?name=a.csv'],
     ['GET', '/api/files'],
     ['GET', '/api/health'],
+    ['GET', '/api/ready'],
     ['GET', '/api/events'],
     ['GET', '/api/no-such-route'],
     ['GET', '/metrics'],

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { createEngine } from '../../index.js';
 import { addEngineClusterOption, examples, parseWorkers } from '../flags.js';
+import { redisUrl } from '../redis-url.js';
 import { storeOption } from './jobs.js';
 
 export function engineCommand(): Command {
@@ -23,10 +24,11 @@ export function engineCommand(): Command {
       ]),
     )
     .action(async (o: { store: string; workers?: number; concurrency?: number; cluster?: string; quiet?: boolean }) => {
+      const cluster = redisUrl(o.cluster); // --cluster, else CHUNKMILL_REDIS_URL
       const engine = await createEngine({
         store: o.store,
         ...(o.workers ? { workers: o.workers } : {}),
-        ...(o.cluster === undefined ? {} : { cluster: { redis: o.cluster } }),
+        ...(cluster === undefined ? {} : { cluster: { redis: cluster } }),
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       });
       const say = (line: string) => o.quiet || process.stderr.write(`chunkmill: ${line}\n`);

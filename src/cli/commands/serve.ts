@@ -1,13 +1,15 @@
 /**
  * `chunkmill serve`: an engine on the store and the HTTP API with its dashboard (src/server/).
  * The token comes from CHUNKMILL_TOKEN or --token-file, never from the command line (where `ps`
- * would show it). SIGTERM or Ctrl-C stops it gracefully (exit 0: running jobs keep their
+ * would show it); the cluster's Redis URL likewise may come from CHUNKMILL_REDIS_URL or a file
+ * (redis-url.ts). SIGTERM or Ctrl-C stops it gracefully (exit 0: running jobs keep their
  * checkpoints and go back to the queue); a second one exits at once (130).
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { addEngineClusterOption, examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
+import { redisUrl } from '../redis-url.js';
 
 interface ServeFlags {
   port: number;
@@ -73,6 +75,7 @@ export function serveCommand(): Command {
     // Loaded here, not at the top: Fastify, Ajv and prom-client take ~200 ms to import, which
     // every other command would pay at start-up.
     const { startServer } = await import('../../server/index.js');
+    const cluster = redisUrl(o.cluster);
     const server = await startServer({
       store: o.store,
       dataDir: o.dataDir,
@@ -81,7 +84,7 @@ export function serveCommand(): Command {
       host: o.host,
       token: readToken(o.tokenFile),
       workers: o.workers,
-      ...(o.cluster === undefined ? {} : { cluster: { redis: o.cluster } }),
+      ...(cluster === undefined ? {} : { cluster: { redis: cluster } }),
       concurrency: o.concurrency,
       leaseMs: o.leaseMs,
       uploadLimit: o.maxUpload,

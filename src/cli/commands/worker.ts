@@ -8,9 +8,10 @@ import { Command } from 'commander';
 import { startWorker, type WorkerChunkEvent } from '../../index.js';
 import { UsageError } from '../errors.js';
 import { examples, parseMilliseconds, parseWorkers } from '../flags.js';
+import { parseRedisUrl, REDIS_URL_ENV, redisUrl, redisUrlHelp } from '../redis-url.js';
 
 interface WorkerOptions {
-  redis: string;
+  redis?: string;
   workers?: number;
   tasksDir?: string;
   name?: string;
@@ -27,7 +28,11 @@ const NOTABLE = new Set<WorkerChunkEvent['outcome']>(['failed', 'cancelled', 'ha
 export function workerCommand(): Command {
   const cmd = new Command('worker')
     .description('run chunks of cluster jobs from Redis on this machine, until SIGTERM')
-    .requiredOption('--redis <url>', 'the Redis of the cluster, e.g. redis://10.0.0.5:6379')
+    .option(
+      '--redis <url>',
+      `the Redis of the cluster, e.g. redis://10.0.0.5:6379 ${redisUrlHelp(true)}`,
+      parseRedisUrl,
+    )
     .option('-w, --workers <n>', 'threads (default: the number of cores)', parseWorkers)
     .option('--tasks-dir <dir>', 'the only directory task and transform modules are loaded from')
     .option('--name <name>', 'how messages name this worker (default: <host>-<pid>)')
@@ -56,16 +61,23 @@ export function workerCommand(): Command {
     ]),
   );
   cmd.action(async (o: WorkerOptions) => {
-    if (!/^rediss?:\/\//.test(o.redis))
+    const redis = redisUrl(o.redis);
+    if (redis === undefined)
       throw new UsageError(
-        `--redis expects a redis:// URL, got ${JSON.stringify(o.redis)}`,
+        `the Redis of the cluster is needed: --redis <url>, --redis @FILE or ${REDIS_URL_ENV}`,
+        'e.g. --redis redis://127.0.0.1:6379',
+      );
+    if (!/^rediss?:\/\//.test(redis))
+      throw new UsageError(
+        // Named by where it came from, not shown: it may hold a password.
+        `${o.redis === undefined ? REDIS_URL_ENV : '--redis'} expects a redis:// URL`,
         'e.g. --redis redis://127.0.0.1:6379',
       );
     if (o.tasksDir !== undefined && !isDirectory(o.tasksDir))
       throw new UsageError(`--tasks-dir ${o.tasksDir} is not a directory`);
     const say = (line: string) => process.stderr.write(`chunkmill worker: ${line}\n`);
     const worker = await startWorker({
-      redis: o.redis,
+      redis,
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
       ...(o.tasksDir !== undefined ? { tasksDir: o.tasksDir } : {}),
       ...(o.name !== undefined ? { name: o.name } : {}),

@@ -31,10 +31,31 @@ export function roundForTable(v: number): string {
   return String(rounded);
 }
 
-/** A cell's text on one line: line breaks in a value would break the box. */
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (ESC starts the sequences that
+ * recolour, move the cursor, retitle the window or rewrite the screen), DEL and C1 controls
+ * (0x9b is a one-byte CSI), and the bidirectional marks and overrides that reorder what is shown.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** An unsafe character as its escape: \x1b, \x00, \u202e. */
+function escaped(ch: string): string {
+  const code = ch.codePointAt(0)!;
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A cell's text on one line, as text: line breaks (which would break the box) shown as ↵, and
+ * every other control character escaped, so a value (a job's name, a CSV field) never reaches
+ * the terminal as a command.
+ */
 function cellText(v: Cell | undefined): string {
   if (v === null || v === undefined) return '';
-  return typeof v === 'number' ? roundForTable(v) : String(v).replace(/\r?\n|\r/g, '↵');
+  if (typeof v === 'number') return roundForTable(v);
+  return String(v)
+    .replace(/\r?\n|\r/g, '↵')
+    .replace(UNSAFE, escaped);
 }
 
 export interface TableLayout {

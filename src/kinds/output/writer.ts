@@ -1,12 +1,16 @@
 /**
- * The transform's destination, on the coordinator: a file it creates, or a caller's writable
- * stream. Writes whole chunks only, so a failed or cancelled job leaves complete lines behind,
- * and reports backpressure so the scheduler stops dispatching while the destination is full.
+ * A job's destination, on the coordinator (a transform's output, a rejects file): a file, or a
+ * caller's writable stream. A file is written under a new name and takes its own name only when
+ * the job succeeds (output-file.ts): a failed or cancelled job leaves no output, and an existing
+ * file as it was. A caller's stream gets whole chunks only, so a failed job leaves complete
+ * lines in it. Backpressure is reported, so the scheduler stops dispatching while it is full.
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { Confinement } from '../../api/confinement.js';
 import { ChunkmillError } from '../../errors.js';
 import type { OutputFormat } from './encoder.js';
+import { OutputFile } from './output-file.js';
 
 /** Where a transform's rows go, checked (plan/validate.ts): exactly one of path and stream. */
 export interface ResolvedOutput {
@@ -26,6 +30,7 @@ export class OutputWriter {
     private readonly stream: Writable,
     private readonly name: string,
     private readonly owned: boolean,
+    private readonly file: OutputFile | null = null,
   ) {
     stream.on('error', (e) => this.fail(`Cannot write ${name}: ${e.message}`, e));
     stream.on('close', () => {
@@ -35,8 +40,16 @@ export class OutputWriter {
 
   private closing = false;
 
-  /** Opens output.path (created or replaced) or takes output.stream; fails on a closed stream. */
-  static async open(output: ResolvedOutput): Promise<OutputWriter> {
+  /**
+   * Opens output.path (created, or replaced when the job succeeds) or takes output.stream; fails
+   * on a closed stream. `confinement`: an engine's (checked at open, output-file.ts); `option`:
+   * the option that named the path, for errors.
+   */
+  static async open(
+    output: ResolvedOutput,
+    confinement?: Confinement,
+    option: 'output.path' | 'rejects' = 'output.path',
+  ): Promise<OutputWriter> {
     if (output.stream !== undefined) {
       const stream = output.stream as Writable;
       if (stream.destroyed || stream.writableEnded) {
@@ -49,17 +62,17 @@ export class OutputWriter {
       return new OutputWriter(stream, 'the output stream', false);
     }
     const path = output.path!;
+    const cannot = (e: unknown) => (e instanceof ChunkmillError ? e : cannotCreate(path, option, e));
+    const file = await OutputFile.create(path, confinement).catch((e: unknown) => {
+      throw cannot(e);
+    });
+    // The stream owns the handle and closes it when it ends.
+    if (file !== null) return new OutputWriter(file.handle.createWriteStream(), path, true, file);
+    // Not a regular file (a device, a FIFO; unconfined only): written directly, as it always was.
     const stream = createWriteStream(path);
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
-      stream.once('error', (e) =>
-        reject(
-          new ChunkmillError(
-            { code: 'ERR_OUTPUT', file: path, option: 'output.path', message: `Cannot create ${path}: ${e.message}` },
-            { cause: e },
-          ),
-        ),
-      );
+      stream.once('error', (e) => reject(cannot(e)));
     });
     return new OutputWriter(stream, path, true);
   }
@@ -96,8 +109,8 @@ export class OutputWriter {
   private waitingForDrain = false;
 
   /**
-   * Flushes. A file we created is ended and closed; a caller's stream stays open for the caller.
-   * After a failure (`ok` false) the file is still closed, keeping the complete chunks written.
+   * Flushes. A file we created is ended and closed, then takes its name (`ok`) or is removed
+   * (after a failure: `ok` false); a caller's stream stays open for the caller.
    */
   async close(ok: boolean): Promise<void> {
     this.closing = true;
@@ -107,6 +120,7 @@ export class OutputWriter {
         else this.stream.end(() => resolve());
         this.stream.once('error', () => resolve());
       });
+      if (this.file !== null) await this.settle(ok && this.failure === null);
     } else if (ok && this.stream.writableNeedDrain && this.failure === null) {
       await new Promise<void>((resolve) => {
         this.stream.once('drain', resolve);
@@ -117,6 +131,18 @@ export class OutputWriter {
     if (ok && this.failure !== null) throw this.failure;
   }
 
+  /** The new file takes its name, or goes. */
+  private async settle(keep: boolean): Promise<void> {
+    const file = this.file!;
+    if (!keep) return file.discard();
+    try {
+      await file.commit();
+    } catch (e) {
+      await file.discard();
+      throw e instanceof ChunkmillError ? e : cannotCreate(this.name, undefined, e);
+    }
+  }
+
   private fail(message: string, cause?: unknown): void {
     if (this.failure !== null) return;
     this.failure = new ChunkmillError(
@@ -125,4 +151,22 @@ export class OutputWriter {
     );
     this.onFailure?.(this.failure);
   }
+}
+
+/**
+ * ERR_OUTPUT for a file that cannot be made: the system's message names the path as given
+ * (never the new file's name beside it, nor the call that failed on the way).
+ */
+function cannotCreate(path: string, option: string | undefined, e: unknown): ChunkmillError {
+  const err = e as NodeJS.ErrnoException;
+  const reason = err.code !== undefined ? err.message.replace(/, \w+ '.*'$/s, `, open '${path}'`) : String(err.message);
+  return new ChunkmillError(
+    {
+      code: 'ERR_OUTPUT',
+      file: path,
+      ...(option !== undefined ? { option } : {}),
+      message: `Cannot create ${path}: ${reason}`,
+    },
+    { cause: e },
+  );
 }

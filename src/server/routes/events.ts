@@ -75,6 +75,8 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
 function open(ctx: ServerContext, reply: FastifyReply): SseStream {
   if (ctx.closing()) throw new HttpError(503, 'ERR_UNAVAILABLE', 'The server is stopping; reconnect later');
   const stream = new SseStream(reply, ctx.heartbeatMs);
+  // Its heartbeats keep it moving; a client that stops reading is closed after this long.
+  reply.raw.socket?.setTimeout(Math.max(ctx.idleTimeout, 2 * ctx.heartbeatMs));
   ctx.streams.add(stream);
   return stream;
 }

@@ -6,9 +6,15 @@
  * Dot files and folders are skipped, and so is a symlink whose target lies outside the data
  * dir (it is listed nowhere, as it could be opened nowhere). Columns are read once per file
  * version (size and mtime) and kept; a file whose header cannot be read says why instead.
+ *
+ * Only regular files are listed: a FIFO, a socket or a device (or a symlink to one) is skipped
+ * on its stat, never opened. A file is opened with O_NONBLOCK and O_NOFOLLOW and checked again on
+ * its handle before its header is read, so one swapped for a FIFO in between is not read either:
+ * an open() of a FIFO would wait for a writer in libuv's thread pool, and four of those (the
+ * pool's size) would hang every file operation of the server.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { fileColumns } from '../../internal.js';
@@ -24,16 +30,17 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const cache = new Map<string, { version: string; file: DataFile }>();
   app.get('/api/files', async () => {
     const files: DataFile[] = [];
-    for (const path of await walk(ctx.dataDir.root)) {
-      const info = await stat(path).catch(() => null);
-      if (info === null) continue;
+    for (const { path, real } of await walk(ctx.dataDir.root)) {
+      const info = await stat(real).catch(() => null);
+      if (info === null || !info.isFile() || (await ctx.dataDir.isStore(real, info))) continue;
       const version = `${info.size}:${info.mtimeMs}`;
       const known = cache.get(path);
       if (known?.version === version) {
         files.push(known.file);
         continue;
       }
-      const file = await describe(ctx, path, info.size, info.mtimeMs);
+      const file = await describe(ctx, path, real, info.size, info.mtimeMs);
+      if (file === null) continue;
       cache.set(path, { version, file });
       files.push(file);
     }
@@ -41,23 +48,46 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 }
 
-async function describe(ctx: ServerContext, path: string, bytes: number, modifiedAt: number): Promise<DataFile> {
+/** The listing of a data file (`path` as listed, `real` its real path); null when it is no longer a regular file. */
+async function describe(
+  ctx: ServerContext,
+  path: string,
+  real: string,
+  bytes: number,
+  modifiedAt: number,
+): Promise<DataFile | null> {
   const gzip = /\.gz$/i.test(path);
   const format = /\.(ndjson|jsonl)(\.gz)?$/i.test(path) ? 'ndjson' : 'csv';
   const delimiter = /\.tsv(\.gz)?$/i.test(path) ? '\t' : ',';
   const file: DataFile = { name: ctx.dataDir.relative(path), bytes, modifiedAt, format, gzip, columns: null };
+  // Never blocks: O_NONBLOCK makes the open of a FIFO return at once (and it is then skipped).
+  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch(() => null);
+  if (handle === null) return null;
   try {
-    file.columns = await fileColumns(path, { format, gzip, delimiter });
+    if (!(await handle.stat()).isFile()) return null;
+    file.columns = await fileColumns(path, { format, gzip, delimiter, handle });
   } catch (e) {
     const code = e instanceof ChunkmillError ? e.code : 'ERR_FILE_UNREADABLE';
     file.error = { code, message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await handle.close().catch(() => {});
   }
   return file;
 }
 
-/** The data files under `root` (a real path), breadth first; a symlink is followed only to a target inside it. */
-async function walk(root: string): Promise<string[]> {
-  const found: string[] = [];
+interface Found {
+  /** As listed: under the data dir, through any symlink. */
+  path: string;
+  /** Its real path (the same for a file that is not behind a symlink). */
+  real: string;
+}
+
+/**
+ * The regular data files under `root` (a real path), breadth first; a symlink is followed only
+ * to a target inside it, and only to a folder or a regular file.
+ */
+async function walk(root: string): Promise<Found[]> {
+  const found: Found[] = [];
   let level = [root];
   for (let depth = 0; depth <= DEPTH && level.length > 0; depth++) {
     const next: string[] = [];
@@ -66,14 +96,18 @@ async function walk(root: string): Promise<string[]> {
       for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
         if (entry.name.startsWith('.')) continue;
         const path = join(dir, entry.name);
+        let real = path;
         let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
         if (entry.isSymbolicLink()) {
-          const real = await realpath(path).catch(() => null);
-          if (real === null || !real.startsWith(root + sep)) continue;
-          isDir = (await stat(real)).isDirectory();
+          real = (await realpath(path).catch(() => null)) ?? '';
+          if (!real.startsWith(root + sep)) continue;
+          const info = await stat(real).catch(() => null);
+          isDir = info?.isDirectory() ?? false;
+          isFile = info?.isFile() ?? false;
         }
         if (isDir) next.push(path);
-        else if ((entry.isFile() || entry.isSymbolicLink()) && DATA_EXTENSIONS.test(entry.name)) found.push(path);
+        else if (isFile && DATA_EXTENSIONS.test(entry.name)) found.push({ path, real });
         if (found.length >= MAX_FILES) return found;
       }
     }

@@ -7,6 +7,12 @@
  * - transform: `{ rowsIn, rowsOut, bytesWritten, output, stats }`; csv or ndjson sends the output
  *   file itself when it was written in that format.
  * A job that has not succeeded is a 409 that says what it is doing (its error is in its record).
+ *
+ * `&spreadsheetSafe=true` (with format=csv, aggregate and task rows) makes the CSV safe to open in
+ * a spreadsheet (OWASP's CSV injection advice): a text cell, header included, that starts with
+ * = + - @ a tab or a carriage return gets a ' in front, so it is shown as text and never run as a
+ * formula; numbers (-5, and text that is exactly a number) are left as they are. Without it the
+ * bytes are the result's own, as the CLI writes them.
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
@@ -32,15 +38,23 @@ export function resultRoutes(app: FastifyInstance, ctx: ServerContext): void {
     { schema: { params: idParams, querystring: resultQuery } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const format = (request.query as { format?: Format }).format ?? 'json';
+      const query = request.query as { format?: Format; spreadsheetSafe?: boolean };
+      const format = query.format ?? 'json';
+      const safe = query.spreadsheetSafe === true;
+      if (safe && format !== 'csv') throw badRequest('spreadsheetSafe', 'applies to format=csv');
       const job = await ctx.queue.get(id);
       if (job === null) throw jobNotFound(id);
       if (job.state !== 'succeeded' || job.result === null) throw notDone(job);
+      if (safe && job.result.kind === 'transform')
+        throw badRequest(
+          'spreadsheetSafe',
+          "applies to aggregate and task rows; a transform's output is sent as written",
+        );
       void reply.type(CONTENT_TYPES[format]);
       if (format !== 'json') void reply.header('content-disposition', `attachment; filename="job-${job.id}.${format}"`);
       const result = job.result;
-      if (result.kind === 'aggregate') return reply.send(aggregateBody(ctx, job, format));
-      if (result.kind === 'task') return sendTask(ctx, reply, result, format);
+      if (result.kind === 'aggregate') return reply.send(aggregateBody(ctx, job, format, safe));
+      if (result.kind === 'task') return sendTask(ctx, reply, result, format, safe);
       return sendTransform(ctx, reply, job, result, format);
     },
   );
@@ -62,9 +76,9 @@ function columnsOf(job: JobRecord): string[] {
   return [...(aggregate.groupBy ?? []), ...Object.keys(aggregate.measures)];
 }
 
-function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format): Readable {
+function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format, safe: boolean): Readable {
   const pages = ctx.queue.rows(job.id) as AsyncGenerator<Row[]>;
-  if (format === 'csv') return csvStream(columnsOf(job), pages);
+  if (format === 'csv') return csvStream(columnsOf(job), pages, safe);
   const json = (v: unknown) => ctx.presenter.json(v);
   if (format === 'ndjson')
     return Readable.from(
@@ -87,9 +101,9 @@ function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format): Read
   );
 }
 
-function csvStream(columns: string[], pages: AsyncIterable<Row[]> | Iterable<Row[]>): Readable {
+function csvStream(columns: string[], pages: AsyncIterable<Row[]> | Iterable<Row[]>, safe: boolean): Readable {
   const csv = csvFormat<string[], string[]>({
-    headers: columns,
+    headers: safe ? columns.map(neutralised) : columns,
     alwaysWriteHeaders: true,
     includeEndRowDelimiter: true,
   });
@@ -98,11 +112,24 @@ function csvStream(columns: string[], pages: AsyncIterable<Row[]> | Iterable<Row
   void (async () => {
     for await (const page of pages)
       for (const row of page) {
-        if (!csv.write(columns.map((c) => cell(row[c])))) await new Promise((r) => csv.once('drain', r));
+        const cells = columns.map((c) =>
+          safe && typeof row[c] !== 'number' ? neutralised(cell(row[c])) : cell(row[c]),
+        );
+        if (!csv.write(cells)) await new Promise((r) => csv.once('drain', r));
       }
     csv.end();
   })().catch((e: unknown) => out.destroy(e as Error));
   return out;
+}
+
+/** Starts a formula in Excel, LibreOffice or Google Sheets (OWASP: = + - @ tab CR). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A plain number: shown as one, never run. */
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A text cell as a spreadsheet will show it and never run it: a ' in front of a formula's start. */
+function neutralised(text: string): string {
+  return FORMULA_START.test(text) && !NUMBER.test(text) ? `'${text}` : text;
 }
 
 function cell(value: unknown): string {
@@ -115,6 +142,7 @@ function sendTask(
   reply: FastifyReply,
   result: Extract<ResultSummary, { kind: 'task' }>,
   format: Format,
+  safe: boolean,
 ): FastifyReply {
   if (format === 'json') return reply.send(ctx.presenter.json({ value: result.value, stats: result.stats }) + '\n');
   const rows = result.value;
@@ -122,7 +150,7 @@ function sendTask(
     throw badRequest('format', "this task's value is not a list of rows; ask for format=json");
   if (format === 'ndjson') return reply.send(rows.map((r) => ctx.presenter.json(r) + '\n').join(''));
   const columns = [...new Set(rows.flatMap((r: Row) => Object.keys(r)))];
-  return reply.send(csvStream(columns, [rows as Row[]]));
+  return reply.send(csvStream(columns, [rows as Row[]], safe));
 }
 
 async function sendTransform(

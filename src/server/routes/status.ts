@@ -1,19 +1,28 @@
 /**
- * GET /api/health: 200 `{ status: "ok", ... }` while the store answers (503 through the error
- * handler when it does not). GET /metrics: Prometheus text (metrics.ts); it needs the token like
- * the API (Prometheus sends one with `authorization: { credentials_file: ... }`).
+ * GET /api/health: liveness, 200 `{ status: "ok", ... }` while the process answers and its store
+ * can be read (503 through the error handler when it cannot). GET /api/ready: readiness, 200 when
+ * the store can be written, the thread pool answers and (with a cluster) Redis and a worker are
+ * there, else 503 with the reasons (readiness.ts). GET /metrics: Prometheus text (metrics.ts).
+ * All need the token like the API (Prometheus sends one with `authorization: { credentials_file: ... }`).
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../index.js';
 import type { Metrics } from '../metrics.js';
+import type { ReadinessCheck } from '../readiness.js';
 import type { ServerContext } from '../server-context.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-export function statusRoutes(app: FastifyInstance, ctx: ServerContext, engine: Engine, metrics: Metrics): void {
+export function statusRoutes(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  engine: Engine,
+  metrics: Metrics,
+  readiness: ReadinessCheck,
+): void {
   const started = Date.now();
   app.get('/api/health', async () => ({
     status: ctx.closing() ? 'stopping' : 'ok',
@@ -23,6 +32,11 @@ export function statusRoutes(app: FastifyInstance, ctx: ServerContext, engine: E
     jobs: await ctx.queue.counts(),
     tasks: ctx.modules.dir !== null,
   }));
+
+  app.get('/api/ready', async (_request, reply) => {
+    const state = await readiness.check();
+    return reply.code(state.ready ? 200 : 503).send(state);
+  });
 
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
 }

@@ -8,6 +8,8 @@
  * - More than the upload limit is a 413, told at once from Content-Length when it says so, or
  *   when the count passes the limit; the partial file is removed, as after a client that leaves.
  * - A `.gz` name whose bytes are not gzip is a 400 before anything is kept.
+ * - A disk that fills up (ENOSPC, or a quota: EDQUOT) is a 507 `ERR_NO_SPACE` naming the
+ *   upload, and the partial file is removed (which gives its space back).
  */
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,8 +34,8 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw badRequest('name', 'a data file name ends in .csv, .tsv, .txt, .ndjson or .jsonl (and maybe .gz)');
       const declared = Number(request.headers['content-length'] ?? Number.NaN);
       if (declared > ctx.uploadLimit) throw tooLarge(ctx.uploadLimit);
-      await mkdir(join(ctx.dataDir.root, UPLOADS), { recursive: true });
-      const { path, handle } = await create(ctx, name);
+      await mkdir(join(ctx.dataDir.root, UPLOADS), { recursive: true }).catch(noSpace(name));
+      const { path, handle } = await create(ctx, name).catch(noSpace(name));
       try {
         const body = (request.body as Readable | undefined) ?? request.raw;
         const counter = limit(ctx.uploadLimit, name.toLowerCase().endsWith('.gz'));
@@ -43,7 +45,7 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
       } catch (e) {
         await unlink(path).catch(() => {});
         if (e instanceof HttpError && e.status === 413) void reply.header('connection', 'close');
-        throw e;
+        return noSpace(ctx.dataDir.relative(path))(e);
       } finally {
         await handle.close().catch(() => {}); // already closed unless the pipeline never started
       }
@@ -81,6 +83,18 @@ function limit(max: number, gzip: boolean): Transform & { bytes: number } {
   }) as Transform & { bytes: number };
   counter.bytes = 0;
   return counter;
+}
+
+/** A full disk as the client's 507, naming the upload; any other failure as it was. */
+function noSpace(name: string): (e: unknown) => never {
+  return (e) => {
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new HttpError(507, 'ERR_NO_SPACE', `name: no space left in the data dir for the upload ${name}`, {
+        field: 'name',
+      });
+    throw e;
+  };
 }
 
 function tooLarge(max: number): HttpError {
