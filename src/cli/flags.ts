@@ -27,6 +27,7 @@ export interface CommonFlags {
   retryTaskErrors?: boolean;
   where?: string;
   timeout?: number;
+  verify?: 'stat' | 'content';
   checkpoint?: string;
   cluster?: string;
   format?: Format;
@@ -156,6 +157,12 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
       'also re-run a chunk whose task threw (for code that can fail and then succeed); otherwise a throw fails at once',
     );
   cmd.option('--timeout <ms>', 'abort a chunk that runs longer than this many milliseconds', parseMilliseconds);
+  cmd.addOption(
+    new Option(
+      '--verify <mode>',
+      "how workers prove they read this file: by size and modified time, or also by each chunk's bytes (CRC-32) (default: stat)",
+    ).choices(['stat', 'content']),
+  );
   if (applies.checkpoint)
     cmd.option('--checkpoint <path>', 'journal finished chunks there; a rerun after a crash resumes (CSV files only)');
   cmd.option(
@@ -240,6 +247,7 @@ export type JobOptions = Pick<
   | 'retryTaskErrors'
   | 'where'
   | 'timeout'
+  | 'verify'
   | 'checkpoint'
   | 'csv'
   | 'cluster'
@@ -273,6 +281,7 @@ export function jobOptions(o: CommonFlags): JobOptions {
   if (o.retryTaskErrors !== undefined) out.retryTaskErrors = o.retryTaskErrors;
   if (o.where !== undefined) out.where = o.where;
   if (o.timeout !== undefined) out.timeout = o.timeout;
+  if (o.verify !== undefined) out.verify = o.verify;
   if (o.checkpoint !== undefined) out.checkpoint = o.checkpoint;
   if (o.cluster !== undefined) out.cluster = { redis: o.cluster };
   return out;

@@ -64,6 +64,8 @@ export interface ParseRequest extends ParseCommon {
   /** An exact record start. */
   start: number;
   end: number;
+  /** verify: 'content': the chunk's first byte; the reply's `crc` covers [crcFrom, next). */
+  crcFrom?: number;
 }
 
 /** Phase B on bytes cut from a stream at a record boundary (the whole buffer is owned). */

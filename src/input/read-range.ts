@@ -21,6 +21,7 @@ import {
 import type { ErrorData } from '../errors.js';
 import { slotsFor, type Reject } from '../kinds/bad-rows.js';
 import type { ChunkSink } from '../kinds/sink.js';
+import { rangeCrc } from './range-crc.js';
 import { openInputSync, type FileId } from './open-input.js';
 
 /**
@@ -42,6 +43,8 @@ export interface RangeOutcome {
   error?: ErrorData;
   /** Records rejected under onBadRow: 'report', in order. */
   rejects?: Reject[];
+  /** With verify: 'content', the CRC-32 of the bytes from the chunk's first byte to `next`. */
+  crc?: number;
 }
 
 /**
@@ -70,6 +73,11 @@ function readFully(fd: number, buf: Buffer, at: number, length: number, position
     done += n;
   }
   return done;
+}
+
+/** verify: 'content': the CRC-32 of [from, to), read through the thread's buffer. */
+export function crcOfRange(fd: number, from: number, to: number): number {
+  return rangeCrc(fd, from, to, shared);
 }
 
 /** Phase A: the quote-parity summary of [start, end). */

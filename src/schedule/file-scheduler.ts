@@ -19,6 +19,7 @@ import { chunkRanges, planFile, type ChunkRange, type FilePlan } from '../plan/f
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { Checkpoint, checkpointKey } from './checkpoint.js';
+import { ContentCheck } from './content-check.js';
 import { locatedError, quoteMismatch, quoteMismatchText } from './located-error.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
@@ -35,6 +36,7 @@ export async function scheduleFile(
   const { layout, computation } = plan;
   let progress: ProgressTracker | null = null;
   let checkpoint: Checkpoint | undefined;
+  const content = opts.verify === 'content' ? new ContentCheck(plan.input) : null;
   try {
     signal.throwIfAborted();
     const { chunkSize, chunks } = chunkRanges(layout, opts.chunkSize);
@@ -67,7 +69,7 @@ export async function scheduleFile(
       const tracker = progress;
       await withExecutor(executors, workers, async (executor) => {
         const run = { opts, signal, reporter, computation, executor, progress: tracker };
-        const scheduler = new FileScheduler(run, plan, chunks, checkpoint);
+        const scheduler = new FileScheduler(run, plan, chunks, checkpoint, content);
         await scheduler.execute();
         fallback = scheduler.fallback;
         resumed = scheduler.resumed;
@@ -91,6 +93,8 @@ export async function scheduleFile(
     progress?.stop();
     await Promise.all([computation.abandon(), checkpoint?.close(false)]);
     throw endedAt(e, progress);
+  } finally {
+    await content?.close();
   }
 }
 
@@ -115,6 +119,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
     private readonly plan: FilePlan,
     private readonly chunks: ChunkRange[],
     private readonly checkpoint: Checkpoint | undefined,
+    private readonly content: ContentCheck | null,
   ) {
     super(run, plan.layout.headerLines);
     this.stitcher = new BoundaryStitcher(chunks.length, plan.layout.dataStart);
@@ -177,6 +182,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
       dialect,
       computation: computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
+      ...(this.content !== null && { crcFrom: this.chunks[k]!.start }),
     };
   }
 
@@ -196,11 +202,38 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
         }
       }
     } else if ('parsed' in reply) {
-      // In fallback mode, only the answer to the request asked for last counts.
-      if (this.fallback && (k !== this.nextMerge || (request as ParseRequest).start !== this.expected)) return;
+      const { start } = request as ParseRequest;
+      if (this.stale(k, start)) return;
+      if (this.content !== null && reply.parsed.error === undefined) {
+        this.checkContent(k, start, reply.parsed); // merged once its bytes are checked
+        return;
+      }
       this.parsed.set(k, reply.parsed);
     }
     this.mergeReady();
+  }
+
+  /** In fallback mode, only the answer to the request asked for last (chunk k from `start`) counts. */
+  private stale(k: number, start: number): boolean {
+    return this.fallback && (k !== this.nextMerge || start !== this.expected);
+  }
+
+  /** verify: 'content': the chunk waits (counted in flight) until its bytes agree with the coordinator's copy. */
+  private checkContent(k: number, start: number, parsed: ParseOutcome): void {
+    this.inFlight++;
+    this.content!.check(k, this.chunks[k]!.start, parsed.next, parsed.crc).then(
+      () => {
+        this.inFlight--;
+        if (this.failed !== null || this.stale(k, start)) return;
+        this.parsed.set(k, parsed);
+        this.mergeReady();
+        this.wakeUp();
+      },
+      (e: unknown) => {
+        this.inFlight--;
+        this.fail(e);
+      },
+    );
   }
 
   /** Merges chunk k, the next in order, once it agrees it starts where the previous one ended. */

@@ -10,7 +10,7 @@ import { threadId } from 'node:worker_threads';
 import { ChunkmillError, fileError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, InputIdentity, ParseChunkRequest } from '../exec/protocol.js';
 import { parseRecords } from '../input/parse-records.js';
-import { parseRange, summarizeRange, withFile, type RangeOutcome } from '../input/read-range.js';
+import { crcOfRange, parseRange, summarizeRange, withFile, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
@@ -54,9 +54,20 @@ function read(request: ParseChunkRequest, sink: ChunkSink): RangeOutcome {
       request.maxRecordSize,
       sink,
     );
-  return withInput(request.input, (fd) =>
-    parseRange(fd, request.input.size, request.start, request.end, request.dialect, sink, request.maxRecordSize),
-  );
+  return withInput(request.input, (fd) => {
+    const outcome = parseRange(
+      fd,
+      request.input.size,
+      request.start,
+      request.end,
+      request.dialect,
+      sink,
+      request.maxRecordSize,
+    );
+    // verify: 'content': every byte the parse read, from the chunk's first, for the coordinator to compare.
+    if (request.crcFrom !== undefined) outcome.crc = crcOfRange(fd, request.crcFrom, outcome.next);
+    return outcome;
+  });
 }
 
 /** Opens the planned input (checked at open for a confined job), checks it is the planned file, runs `fn`. */

@@ -231,6 +231,19 @@ export const JOB_FIELDS = {
     doc: 'Also retry a chunk whose user code threw, up to `retries` times.',
     default: DEFAULTS.retryTaskErrors,
   }),
+  /**
+   * How a worker proves it reads the file that was planned. 'stat': the file's size and modified
+   * time are the planned ones (a different copy with the same size and mtime goes unnoticed).
+   * 'content': also a CRC-32 of every byte a chunk's parse read, compared with the coordinator's
+   * own copy before the chunk's rows are merged (ERR_FILE_CHANGED otherwise); for cluster workers
+   * with copies of their own (docs/cluster.md). Costs one more pass over each chunk's bytes on both
+   * sides. Streams and .gz inputs are read by the coordinator itself: there is no other copy. @default 'stat'
+   */
+  verify: field(oneOf('stat', 'content'), {
+    on: EVERYWHERE,
+    doc: "How a worker proves it reads the planned file: 'stat' (size, mtime) or 'content' (also a CRC-32 per chunk).",
+    default: 'stat',
+  }),
   /** Milliseconds a chunk may run (from when a worker starts it) before it is aborted. @default none */
   timeout: field(Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }), {
     on: EVERYWHERE,
