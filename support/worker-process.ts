@@ -32,6 +32,12 @@ export interface WorkerArgs {
   verbose?: boolean;
   /** Another build of the CLI (another chunkmill version). */
   cli?: string;
+  /**
+   * A command the worker runs under, its program and arguments before node's: e.g. `unshare
+   * --mount` and a shell that mounts an empty tmpfs over a data folder, then execs node (the
+   * worker keeps the process, so signals reach it).
+   */
+  launcher?: string[];
 }
 
 /** Starts a worker and waits for its "ready" line. */
@@ -45,7 +51,8 @@ export async function startWorker(url: string, args: WorkerArgs): Promise<Worker
   // No progress switch inherited from whoever runs this.
   const env = { ...process.env };
   delete env.CHUNKMILL_PROGRESS;
-  const child = spawn(process.execPath, [args.cli ?? CLI, ...argv], { env });
+  const command = [...(args.launcher ?? []), process.execPath, args.cli ?? CLI, ...argv];
+  const child = spawn(command[0]!, command.slice(1), { env });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let partial = '';
