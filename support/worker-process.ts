@@ -33,10 +33,11 @@ export interface WorkerArgs {
   /** Another build of the CLI (another chunkmill version). */
   cli?: string;
   /**
-   * Files this worker sees in place of others: [source, target] pairs bind-mounted in a mount
-   * namespace of its own (unshare, as root), as a machine with its own copy of the data would.
+   * A command the worker runs under, its program and arguments before node's: e.g. `unshare
+   * --mount` and a shell that mounts an empty tmpfs over a data folder, then execs node (the
+   * worker keeps the process, so signals reach it).
    */
-  binds?: readonly (readonly [string, string])[];
+  launcher?: string[];
 }
 
 /** Starts a worker and waits for its "ready" line. */
@@ -50,25 +51,8 @@ export async function startWorker(url: string, args: WorkerArgs): Promise<Worker
   // No progress switch inherited from whoever runs this.
   const env = { ...process.env };
   delete env.CHUNKMILL_PROGRESS;
-  const command = [args.cli ?? CLI, ...argv];
-  const child =
-    args.binds === undefined
-      ? spawn(process.execPath, command, { env })
-      : spawn(
-          'unshare',
-          [
-            '--mount',
-            '--propagation',
-            'private',
-            'sh',
-            '-c',
-            // exec: the worker keeps this process, so the signals a test sends reach it.
-            `${args.binds.map(([from, to]) => `mount --bind ${JSON.stringify(from)} ${JSON.stringify(to)}`).join(' && ')} && exec "$0" "$@"`,
-            process.execPath,
-            ...command,
-          ],
-          { env },
-        );
+  const command = [...(args.launcher ?? []), process.execPath, args.cli ?? CLI, ...argv];
+  const child = spawn(command[0]!, command.slice(1), { env });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   let partial = '';

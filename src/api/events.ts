@@ -54,7 +54,8 @@ export interface ChunkEvent {
 export interface JobWarning {
   /**
    * WARN_CHUNK_RETRY (a chunk is run again after a fault), WARN_QUOTE_MISMATCH (sequential
-   * fallback), or WARN_CLUSTER_VERSION (workers of another chunkmill version take no part).
+   * fallback), WARN_CLUSTER_VERSION (workers of another chunkmill version take no part), or
+   * WARN_CLUSTER_QUARANTINE (a cluster worker is taken out of rotation).
    */
   code: string;
   message: string;

@@ -9,9 +9,22 @@ import type { WorkerInfo } from './protocol.js';
 import { redactUrl } from './redis-connection.js';
 import { describeWorkers } from './registry.js';
 
-/** No worker of this version: ERR_CLUSTER_VERSION when workers of another one are there. */
-export function noWorkers(options: ResolvedClusterOptions, strangers: readonly WorkerInfo[]): ChunkmillError {
+/**
+ * No worker of this version in rotation: ERR_CLUSTER_VERSION when workers of another one are
+ * there; the message names those out of rotation (quarantined: fleet.ts).
+ */
+export function noWorkers(
+  options: ResolvedClusterOptions,
+  strangers: readonly WorkerInfo[],
+  quarantined: readonly WorkerInfo[] = [],
+): ChunkmillError {
   const url = redactUrl(options.redis);
+  if (quarantined.length > 0)
+    return new ChunkmillError({
+      code: 'ERR_CLUSTER_NO_WORKERS',
+      message: `No chunkmill worker at ${url} takes chunks now (waited ${options.workerTimeout} ms): ${describeWorkers(quarantined)} out of rotation, after chunks failed there by their own fault and ran on other workers`,
+      hint: `check what those workers lack (the input's mount, their --tasks-dir), or start others: chunkmill worker --redis ${url}`,
+    });
   if (strangers.length > 0)
     return new ChunkmillError({
       code: 'ERR_CLUSTER_VERSION',

@@ -5,11 +5,17 @@
  * failure worth another try is sent again as a new item, with the same warnings. The scheduler merges the replies in chunk order, exactly as
  * it does the local pool's, so a cluster run is bit-identical to a local one.
  *
+ * A failure that is the worker's own, not the chunk's (WORKER_OWN: it cannot read the input, it
+ * lacks the task module), runs again on another worker within the same attempt: the new item names
+ * the workers to avoid, and a worker that takes an item it must avoid passes it on. When no worker
+ * in rotation is left to try, the chunk fails with its first failure. A chunk that then ran
+ * elsewhere counts a strike against each worker it failed on (fleet.ts: quarantine).
+ *
  * When the job ends early (a cancel, a failure), its items still in Redis are cancelled: waiting
  * ones removed, running ones stopped by their workers (close() waits, bounded, until none is left).
  */
 import { randomBytes } from 'node:crypto';
-import { AbortError, ChunkmillError } from '../errors.js';
+import { AbortError, ChunkmillError, type ErrorData } from '../errors.js';
 import type { ChunkPolicy } from '../exec/executor.js';
 import type { ChunkReply, ChunkRequest } from '../exec/protocol.js';
 import { RetryingExecutor } from '../exec/retries.js';
@@ -29,8 +35,12 @@ export interface ClusterTransport {
   readonly options: ResolvedClusterOptions;
   /** Live workers of another version. */
   strangers(): WorkerInfo[];
-  /** Adds the item; settles with its reply, or its failure, loss or cancel. */
-  run(id: string, name: string, item: WorkItem, entry: ItemEntry): Promise<ChunkReply>;
+  /** Threads of the workers in rotation but those in `avoid`. */
+  othersThan(avoid: readonly string[]): number;
+  /** Counts a strike against each of `workers`, telling the job of those it takes out of rotation. */
+  strike(workers: readonly string[], last: string, policy: ChunkPolicy): Promise<void>;
+  /** Adds the item; resolves with a worker's answer, rejects when none will come (loss, cancel, NoOtherWorker). */
+  run(id: string, name: string, item: WorkItem, entry: ItemEntry): Promise<Answer>;
   /** Marks the run cancelled for the workers, and removes its items still waiting. */
   cancel(runId: string, ids: readonly string[]): Promise<void>;
   /** Until none of the run's items is left in Redis (bounded); then clears its cancel mark. */
@@ -38,6 +48,25 @@ export interface ClusterTransport {
   /** Stops waiting for this executor's replies. */
   forget(executor: ClusterExecutor, error: () => unknown): void;
 }
+
+/** A worker's answer to an item: its reply, or the failure it pushed; `worker`: its id. */
+export type Answer = { worker: string } & ({ reply: ChunkReply } | { error: ChunkmillError });
+
+/** Why an item was given up: every worker left in rotation is one its chunk must avoid. */
+export class NoOtherWorker extends Error {}
+
+/**
+ * Failures that are the worker's, not the chunk's: another worker may well run it. The file codes
+ * mean the worker does not see the input the coordinator planned (no shared mount, a stale one);
+ * ERR_CLUSTER_TASK_MODULE, that it lacks the task module or has other bytes of it.
+ */
+const WORKER_OWN: ReadonlySet<string> = new Set([
+  'ERR_FILE_NOT_FOUND',
+  'ERR_NOT_A_FILE',
+  'ERR_FILE_UNREADABLE',
+  'ERR_FILE_CHANGED',
+  'ERR_CLUSTER_TASK_MODULE',
+]);
 
 /** An item as its provider keeps it until its reply. */
 export interface ItemEntry {
@@ -107,10 +136,43 @@ export class ClusterExecutor extends RetryingExecutor {
       timeout: policy.timeout ?? null,
       control: control !== undefined && request.op !== 'summarize',
       maxPayload,
+      avoid: [],
     };
-    const id = `${this.runId}-${chunkIndex}-${this.attempts++}`;
+    const entry: ItemEntry = { executor: this, chunkIndex, policy, control };
+    // The worker's own failures go round the workers here, not through `retries`: those are for
+    // faults of the chunk's run, and a cluster may have more bad workers than retries.
+    const failed = new Map<string, string>();
+    let first: Answer | null = null;
+    for (;;) {
+      let answer: Answer;
+      try {
+        answer = await this.send(request.op, item, entry);
+      } catch (e) {
+        if (e instanceof NoOtherWorker && first !== null) return outcomeOf(first);
+        throw e;
+      }
+      const own = ownFailure(answer);
+      if (own === null) {
+        for (const [worker, why] of failed) await this.transport.strike([worker], why, policy);
+        return outcomeOf(answer);
+      }
+      first ??= answer;
+      failed.set(answer.worker, own.message);
+      item.avoid = [...failed.keys()];
+      if (policy.signal.aborted) throw new AbortError();
+      if (this.transport.othersThan(item.avoid) === 0) return outcomeOf(first);
+      policy.onWarning({
+        code: 'WARN_CHUNK_RETRY',
+        message: `Chunk ${chunkIndex} failed (${own.message}); it runs again on another worker`,
+      });
+    }
+  }
+
+  /** One item for one try at the chunk, under an id of its own. */
+  private send(name: string, item: WorkItem, entry: ItemEntry): Promise<Answer> {
+    const id = `${this.runId}-${item.chunkIndex}-${this.attempts++}`;
     this.outstanding.add(id);
-    return this.transport.run(id, request.op, item, { executor: this, chunkIndex, policy, control });
+    return this.transport.run(id, name, { ...item }, entry);
   }
 
   private moduleOf(spec: ComputationSpec): Promise<ModuleRef | null> {
@@ -152,4 +214,19 @@ export class ClusterExecutor extends RetryingExecutor {
     })();
     return this.cancelling;
   }
+}
+
+/** The answer as an attempt ends with it: the reply, or the failure thrown. */
+function outcomeOf(answer: Answer): ChunkReply {
+  if ('reply' in answer) return answer.reply;
+  throw answer.error;
+}
+
+/** The answer's failure when it is the worker's own (WORKER_OWN), else null. */
+function ownFailure(answer: Answer): ErrorData | ChunkmillError | null {
+  let error: ErrorData | ChunkmillError | undefined;
+  if ('error' in answer) error = answer.error;
+  else if ('error' in answer.reply) error = answer.reply.error;
+  else if ('parsed' in answer.reply) error = answer.reply.parsed.error;
+  return error !== undefined && WORKER_OWN.has(error.code) ? error : null;
 }

@@ -8,33 +8,33 @@
  * Every TICK_MS it checks what can go wrong outside the replies:
  *   - the connection: lost for longer than reconnectTimeout, the chunks waiting on it fail with
  *     ERR_CLUSTER_CONNECTION (never a hang);
- *   - the workers: none of this version left for longer than workerTimeout, ERR_CLUSTER_NO_WORKERS;
+ *   - the workers: none of this version in rotation for longer than workerTimeout,
+ *     ERR_CLUSTER_NO_WORKERS; an item whose chunk must avoid every worker left (it failed on
+ *     each by their own fault), the chunk's own failure (cluster-executor.ts);
  *   - each item: gone from Redis (or finished) without a reply on two checks in a row, a restarted
  *     Redis or a worker lost twice took it: ERR_CLUSTER_ITEM_LOST, which the retry policy reruns.
  * A worker that dies mid-chunk needs none of this: BullMQ's stalled-job check gives its item to
- * another worker once its lock expires (cluster-worker.ts).
+ * another worker once its lock expires (cluster-worker.ts). While the connection is down, and
+ * until the workers are read again after it, threads() says 0: an engine claims no job then.
  */
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
 import { AbortError, type ChunkmillError, fromData } from '../errors.js';
-import type { Executor, ExecutorProvider } from '../exec/executor.js';
-import type { ChunkReply } from '../exec/protocol.js';
-import { ClusterExecutor, type ClusterTransport, type ItemEntry } from './cluster-executor.js';
+import type { ChunkPolicy, Executor, ExecutorProvider } from '../exec/executor.js';
 import {
-  CANCEL_CHANNEL,
-  cancelledKey,
-  CANCELLED_TTL_MS,
-  EVENTS_KEPT,
-  itemKey,
-  PREFIX,
-  queueName,
-  repliesKey,
-} from './names.js';
-import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
+  type Answer,
+  ClusterExecutor,
+  type ClusterTransport,
+  type ItemEntry,
+  NoOtherWorker,
+} from './cluster-executor.js';
+import { EVENTS_KEPT, itemKey, PREFIX, queueName, repliesKey } from './names.js';
+import { Fleet } from './fleet.js';
+import type { LiveWorker, ReplyMessage, WorkItem } from './protocol.js';
 import { connectRedis, redactUrl } from './redis-connection.js';
-import { type ClusterStatus, compatible, listWorkers } from './registry.js';
+import type { ClusterStatus } from './registry.js';
 import { ReplyReader } from './reply-reader.js';
 import {
   connectionFailed,
@@ -44,20 +44,21 @@ import {
   silentAfterConnect,
   tooOldRedis,
 } from './cluster-errors.js';
-import { bounded } from './bounded.js';
+import { bounded, CLEANUP_MS } from './bounded.js';
+import { cancelRun, waitGone } from './run-cancel.js';
 
 /** Half a second: a lost connection or a vanished item is noticed within about this. */
 const TICK_MS = 500;
-/** Bounds each clean-up step at the end, so a dead Redis cannot hold a failed job up. */
-const CLEANUP_MS = 2_000;
 
 interface Pending extends ItemEntry {
-  resolve(reply: ChunkReply): void;
+  resolve(answer: Answer): void;
   reject(error: unknown): void;
   /** performance.now() once its item is in Redis; -1 while it is being added. */
   since: number;
   /** Checks in a row that found its item gone, or finished, with no reply come. */
   missing: number;
+  /** The workers its chunk must avoid (its item's `avoid`). */
+  avoid: readonly string[];
 }
 
 export class ClusterExecutorProvider implements ExecutorProvider, ClusterTransport {
@@ -67,7 +68,9 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
   private readonly queue: Queue;
   private readonly reader: ReplyReader;
   private readonly timer: NodeJS.Timeout;
-  private workers: WorkerInfo[] = [];
+  private readonly fleet: Fleet;
+  /** The workers were read since the connection was last (re)made. */
+  private fresh = true;
   private lostSince: number | null = null;
   private noWorkersSince: number | null = null;
   private ticking = false;
@@ -89,8 +92,12 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
       (m) => this.onMessage(m),
       (e) => this.failAll(() => e),
     );
+    this.fleet = new Fleet(redis);
     // When the link dropped, to the moment: the bound on a lost connection counts from there.
-    redis.on('close', () => (this.lostSince ??= performance.now()));
+    redis.on('close', () => {
+      this.lostSince ??= performance.now();
+      this.fresh = false; // who is there is for the next read to say
+    });
     redis.on('ready', () => (this.lostSince = null));
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
@@ -116,12 +123,11 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
       throw tooOld;
     }
     const provider = new ClusterExecutorProvider(options, redis, blocking);
-    const workers = version === undefined ? undefined : await bounded(listWorkers(redis), options.connectTimeout);
-    if (workers === undefined) {
+    const read = version === undefined ? undefined : await bounded(provider.fleet.read(), options.connectTimeout);
+    if (read === undefined) {
       await provider.close();
       throw silentAfterConnect(options.redis);
     }
-    provider.workers = workers;
     return provider;
   }
 
@@ -133,27 +139,36 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
       if (threads > 0) return threads;
       const lost = this.connectionError();
       if (lost !== null) throw lost;
-      if (performance.now() >= until) throw noWorkers(this.options, this.strangers());
+      if (performance.now() >= until) throw this.noWorkers();
       await new Promise((r) => setTimeout(r, 50));
       signal?.throwIfAborted();
     }
   }
 
-  /** Threads of the live workers of this version, as last read. */
+  /** Threads of the live workers of this version in rotation, as last read; 0 while Redis is down. */
   threads(): number {
-    return this.workers.filter(compatible).reduce((n, w) => n + w.threads, 0);
+    return this.redis.status === 'ready' && this.fresh ? this.fleet.threads() : 0;
+  }
+
+  /** Threads of the workers of this version in rotation but those in `avoid`, as last read. */
+  othersThan(avoid: readonly string[]): number {
+    return this.fleet.threads(avoid);
   }
 
   /** Live workers of another version: they take no part (their queue is another). */
-  strangers(): WorkerInfo[] {
-    return this.workers.filter((w) => !compatible(w));
+  strangers(): LiveWorker[] {
+    return this.fleet.strangers();
   }
 
+  /** Counts strikes against workers a chunk failed on by their own fault; tells the job of each taken out. */
+  async strike(workers: readonly string[], last: string, policy: ChunkPolicy): Promise<void> {
+    if (this.redis.status === 'ready') await bounded(this.fleet.strike(workers, last, policy), CLEANUP_MS);
+  }
+
+  /** What readiness and /metrics tell of the cluster (the server's). */
   status(): ClusterStatus {
-    const workers = this.workers.map((w) => ({ ...w, compatible: compatible(w) }));
-    const connected = this.redis.status === 'ready';
-    const itemsInFlight = this.pending.size;
-    return { redis: redactUrl(this.options.redis), connected, workers, threads: this.threads(), itemsInFlight };
+    const { redis, options, pending } = this;
+    return this.fleet.status(redactUrl(options.redis), redis.status === 'ready', this.threads(), pending.size);
   }
 
   acquire(threads: number): Executor {
@@ -176,12 +191,12 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
     this.redis.disconnect();
   }
 
-  /** Adds an item; the promise settles with its reply (or failure, loss, cancel). */
-  run(id: string, name: string, item: WorkItem, entry: ItemEntry): Promise<ChunkReply> {
+  /** Adds an item; resolves with a worker's answer, rejects when none will come (loss, cancel). */
+  run(id: string, name: string, item: WorkItem, entry: ItemEntry): Promise<Answer> {
     const lost = this.connectionError();
     if (lost !== null) return Promise.reject(lost);
-    return new Promise<ChunkReply>((resolve, reject) => {
-      const p: Pending = { ...entry, resolve, reject, since: -1, missing: 0 };
+    return new Promise<Answer>((resolve, reject) => {
+      const p: Pending = { ...entry, resolve, reject, since: -1, missing: 0, avoid: item.avoid };
       this.pending.set(id, p);
       this.queue.add(name, item, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 }).then(
         () => (p.since = performance.now()),
@@ -193,35 +208,12 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
 
   /** Tells the workers to drop run `runId`'s items and stop its running chunks; removes those still waiting. */
   async cancel(runId: string, ids: readonly string[]): Promise<void> {
-    if (this.connectionError() !== null) return;
-    await bounded(
-      (async () => {
-        // The mark first: a worker taking one of the items right now checks it before running.
-        await this.redis.set(cancelledKey(runId), '1', 'PX', CANCELLED_TTL_MS);
-        await this.redis.publish(CANCEL_CHANNEL, runId);
-        await Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0)));
-      })(),
-      CLEANUP_MS,
-    );
+    if (this.connectionError() === null) await cancelRun(this.redis, this.queue, runId, ids);
   }
 
-  /**
-   * Waits (bounded) until none of a cancelled run's items is left in Redis: waiting ones were
-   * removed, running ones end as their workers stop them. Then the run's cancel mark goes too;
-   * if one is still there (its worker died holding it), the mark stays until it expires, so the
-   * worker that takes the item over drops it.
-   */
-  async waitGone(runId: string, ids: readonly string[]): Promise<void> {
-    const until = performance.now() + CLEANUP_MS;
-    let left = [...ids];
-    while (left.length > 0 && performance.now() < until && this.connectionError() === null) {
-      const pipe = this.redis.pipeline();
-      for (const id of left) pipe.exists(itemKey(id));
-      const found = (await bounded(pipe.exec(), CLEANUP_MS)) ?? [];
-      left = left.filter((_, i) => found[i]?.[1] !== 0);
-      if (left.length > 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    if (left.length === 0) await bounded(this.redis.del(cancelledKey(runId)), CLEANUP_MS);
+  /** Until none of a cancelled run's items is left in Redis (bounded); then its cancel mark goes. */
+  waitGone(runId: string, ids: readonly string[]): Promise<void> {
+    return waitGone(this.redis, runId, ids, () => this.connectionError() === null);
   }
 
   /** Stops waiting for an executor's replies (its job ended); its items may still be in Redis. */
@@ -245,16 +237,24 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
         code: 'WARN_CHUNK_RETRY',
         message: `Chunk ${p.chunkIndex}'s worker stopped answering (its lock expired); it runs again on worker ${m.worker}`,
       });
-    else this.settle(m.id, p, m.t === 'reply' ? { reply: m.reply } : { error: fromData(m.error) });
+    else {
+      const answer: Answer =
+        m.t === 'reply' ? { worker: m.worker, reply: m.reply } : { worker: m.worker, error: fromData(m.error) };
+      this.settle(m.id, p, { answer });
+    }
   }
 
   /** The item's end: its reply or failure came (its worker finishes it), or it is gone. */
-  private settle(id: string, p: Pending, outcome: { reply: ChunkReply } | { error: unknown }): void {
+  private settle(id: string, p: Pending, outcome: { answer: Answer } | { error: unknown }): void {
     if (this.pending.get(id) !== p) return;
     this.pending.delete(id);
     p.executor.finished(id);
-    if ('reply' in outcome) p.resolve(outcome.reply);
+    if ('answer' in outcome) p.resolve(outcome.answer);
     else p.reject(outcome.error);
+  }
+
+  private noWorkers(): ChunkmillError {
+    return noWorkers(this.options, this.strangers(), this.fleet.quarantined());
   }
 
   /** Stops waiting for an item that may still be in Redis (its executor cancels it at its close). */
@@ -283,15 +283,17 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
   }
 
   private async check(): Promise<void> {
-    this.workers = await listWorkers(this.redis);
+    await this.fleet.read();
+    this.fresh = true;
+    const now = performance.now();
     if (this.pending.size > 0 && this.threads() === 0) {
-      this.noWorkersSince ??= performance.now();
-      if (performance.now() - this.noWorkersSince > this.options.workerTimeout) {
-        const error = noWorkers(this.options, this.strangers());
+      this.noWorkersSince ??= now;
+      if (now - this.noWorkersSince > this.options.workerTimeout) {
+        const error = this.noWorkers();
         this.failAll(() => error);
       }
     } else this.noWorkersSince = null;
-    const now = performance.now();
+    this.checkStranded();
     const due = [...this.pending].filter(([, p]) => p.since >= 0 && now - p.since >= TICK_MS);
     if (due.length === 0) return;
     const pipe = this.redis.pipeline();
@@ -310,5 +312,16 @@ export class ClusterExecutorProvider implements ExecutorProvider, ClusterTranspo
       if (finishedOn !== null) void this.queue.remove(id).catch(() => 0);
       this.settle(id, p, { error: itemLost(p.chunkIndex) });
     });
+  }
+
+  /**
+   * Items whose chunk must avoid every worker in rotation: they would go from worker to worker for
+   * good. Their executor fails the chunk with its own failure; the item stays its executor's to
+   * cancel at the run's end.
+   */
+  private checkStranded(): void {
+    if (this.threads() === 0) return; // none at all: the check above
+    for (const [id, p] of this.pending)
+      if (p.avoid.length > 0 && this.fleet.threads(p.avoid) === 0) this.drop(id, p, new NoOtherWorker());
   }
 }

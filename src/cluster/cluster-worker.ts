@@ -15,6 +15,9 @@
  *   - SIGTERM (close()): no new items; running ones finish within `grace`, or are handed back to
  *     the queue for another worker.
  *   - Redis goes away: every connection reconnects by itself; nothing is lost but time.
+ *   - chunks keep failing here by this worker's own fault (no shared mount, a missing module) and
+ *     run on other workers: a coordinator takes it out of rotation (fleet.ts); its heartbeat
+ *     reads that, and it takes no items until the quarantine ends (a 'warning' each way).
  */
 import { EventEmitter } from 'node:events';
 import { availableParallelism, hostname } from 'node:os';
@@ -54,7 +57,7 @@ export interface ClusterWorkerEvents {
   item: [event: WorkerItemEvent];
   /** Each item this worker finished with, whatever the outcome. */
   chunk: [event: WorkerChunkEvent];
-  /** Trouble it recovers from by itself: the connection to Redis lost (and found again). */
+  /** Trouble it recovers from by itself: the connection to Redis lost (and found again), a quarantine. */
   warning: [message: string];
 }
 
@@ -62,6 +65,7 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
   /** The Redis it works for, as messages may show it (no password). */
   readonly redis: string;
   private closing: Promise<void> | null = null;
+  private quarantined = false;
 
   private constructor(
     readonly info: WorkerInfo,
@@ -115,8 +119,10 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
       maxStalledCount: 1,
       autorun: false,
     });
-    const registration = new Registration(commands, info);
-    const worker = new ClusterWorker(info, options.redis, connections, executor, handler, bull, registration);
+    // The worker exists once the registration does; its first beat (in start()) may find a quarantine.
+    let worker: ClusterWorker | null = null;
+    const registration = new Registration(commands, info, (ms, why) => worker?.quarantine(ms, why));
+    worker = new ClusterWorker(info, options.redis, connections, executor, handler, bull, registration);
     handler.on('item', (e) => worker.emit('item', e));
     handler.on('chunk', (e) => worker.emit('chunk', e));
     bull.on('error', () => {}); // connection trouble is reported once, below
@@ -138,7 +144,10 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
       await bounded(this.registration.stop(), 2_000);
       // pause(), not close(): it stops fetching and resolves once every item taken is finished in
       // Redis. BullMQ 6.7's close() skips marking items done once it has begun, so an item answered
-      // during a close would stay locked here, then stall and run again elsewhere.
+      // during a close would stay locked here, then stall and run again elsewhere. Paused already
+      // (a quarantine, without waiting), it would not wait: resumed first, whatever it takes in
+      // between is passed on (the handler's quarantine flag stays up).
+      if (this.quarantined) await this.bull.resume();
       const drained = this.bull.pause();
       if (
         (await bounded(
@@ -159,6 +168,21 @@ export class ClusterWorker extends EventEmitter<ClusterWorkerEvents> {
   /** Hands the running items back now (a second SIGTERM during close). */
   handBack(): void {
     this.handler.handBack();
+  }
+
+  /** The heartbeat's news: out of rotation for `ms` more (0: in rotation), and why. */
+  private quarantine(ms: number, why: string): void {
+    const out = ms > 0;
+    if (this.closing !== null || out === this.quarantined) return;
+    this.quarantined = out;
+    this.handler.quarantined = this.quarantined;
+    if (this.quarantined) {
+      void this.bull.pause(true).catch(() => {}); // running items finish; no new ones are taken
+      this.emit('warning', `out of rotation for ${Math.ceil(ms / 1000)} s, by a coordinator: ${why}`);
+    } else {
+      void this.bull.resume().catch(() => {});
+      this.emit('warning', 'back in rotation: taking chunks again');
+    }
   }
 
   private watchConnection(redis: Redis): void {

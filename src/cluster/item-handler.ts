@@ -6,9 +6,13 @@
  * The reply is pushed before BullMQ marks the item done: if this process dies in between, the
  * item runs again elsewhere and its coordinator ignores the second reply. A chunk that failed
  * (its thread died, it timed out) is answered with a failure; retrying it is the coordinator's call.
+ *
+ * An item whose chunk already failed on this worker by its own fault (its `avoid` names this
+ * worker), or any item while this worker is out of rotation, is passed on: it goes back to the
+ * queue, delayed by PASS_ON_MS so that this worker cannot take it straight back, for another.
  */
 import { EventEmitter } from 'node:events';
-import { type Job as BullJob, WaitingError } from 'bullmq';
+import { type Job as BullJob, DelayedError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { toErrorData, type ErrorCode, type ErrorData } from '../errors.js';
 import type { ChunkPolicy } from '../exec/executor.js';
@@ -16,7 +20,7 @@ import type { PiscinaExecutor } from '../exec/piscina-executor.js';
 import type { ChunkRequest } from '../exec/protocol.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { decodeBase64, encode } from './codec.js';
-import { cancelledKey, PROTOCOL, REPLIES_TTL_MS, VERSION } from './names.js';
+import { cancelledKey, PASS_ON_MS, PROTOCOL, REPLIES_TTL_MS, VERSION } from './names.js';
 import type { ReplyMessage, WorkerInfo, WorkItem } from './protocol.js';
 import { ModuleResolver } from './task-modules.js';
 
@@ -42,7 +46,8 @@ const FILE_CODES = new Set<ErrorCode>([
 export interface WorkerChunkEvent extends WorkerItemEvent {
   /** From when this worker took the item. */
   ms: number;
-  outcome: 'done' | 'failed' | 'cancelled' | 'dropped' | 'handed back';
+  /** 'passed on': it went back to the queue for another worker (see `avoid`, quarantine). */
+  outcome: 'done' | 'failed' | 'cancelled' | 'dropped' | 'handed back' | 'passed on';
 }
 
 interface Active {
@@ -52,8 +57,10 @@ interface Active {
   why: 'cancel' | 'handback' | null;
 }
 
-/** Thrown out of handle() when an item goes back to the queue instead of being answered. */
+/** Thrown out of answer() when an item goes back to the queue instead of being answered. */
 const HAND_BACK = Symbol('hand back');
+/** Thrown out of answer() when an item is for another worker. */
+const PASS_ON = Symbol('pass on');
 
 /** An item this worker took: `chunk` says how it ended. */
 export interface WorkerItemEvent {
@@ -74,6 +81,8 @@ export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
   private readonly active = new Map<string, Active>();
   private readonly modules: ModuleResolver;
   private handingBack = false;
+  /** Out of rotation (a coordinator's quarantine, read at the heartbeat): every item is passed on. */
+  quarantined = false;
 
   constructor(
     private readonly redis: Redis,
@@ -108,6 +117,11 @@ export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
       await this.push(work, message);
       done(message.t === 'reply' ? 'done' : 'failed');
     } catch (e) {
+      if (e === PASS_ON) {
+        await item.moveToDelayed(Date.now() + PASS_ON_MS, token);
+        done('passed on');
+        throw new DelayedError();
+      }
       if (e !== HAND_BACK) throw e; // the reply could not be pushed: the item fails, its coordinator retries it
       await item.moveToWait(token);
       done('handed back');
@@ -144,6 +158,7 @@ export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
       });
     if ((await this.redis.exists(cancelledKey(work.runId))) === 1) return null;
     if (entry.why === 'handback') throw HAND_BACK;
+    if (this.quarantined || work.avoid.includes(this.info.id)) throw PASS_ON;
     if (rerun) await this.push(work, { t: 'rerun', id, worker: `${this.info.name} on ${this.info.host}` });
     let request: ChunkRequest;
     try {
@@ -161,7 +176,12 @@ export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
     try {
       const control = work.control ? this.channel(work, id) : undefined;
       const reply = await this.executor.execute(work.chunkIndex, () => request, policy, control);
-      return { t: 'reply', id, reply: 'error' in reply ? { error: this.located(reply.error) } : reply };
+      return {
+        t: 'reply',
+        id,
+        worker: this.info.id,
+        reply: 'error' in reply ? { error: this.located(reply.error) } : reply,
+      };
     } catch (e) {
       if (entry.why === 'cancel') return null;
       if (entry.why === 'handback') throw HAND_BACK;
@@ -190,7 +210,7 @@ export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
   }
 
   private failure(id: string, error: ErrorData): ReplyMessage {
-    return { t: 'failure', id, error: this.located(error) };
+    return { t: 'failure', id, worker: this.info.id, error: this.located(error) };
   }
 
   /** Adds where it happened to a failure for which that matters. */

@@ -7,6 +7,8 @@
  *   PREFIX:worker:<id>            a worker's WorkerInfo (JSON), expiring unless its heartbeat renews it
  *   PREFIX:replies:<provider>     list of a coordinator's ReplyMessages (v8-encoded), popped as they come
  *   PREFIX:cancelled:<run id>     set when a run is cancelled: workers drop its items
+ *   PREFIX:strikes:<worker id>    chunks that failed on that worker by its own fault and ran elsewhere (a count, expiring)
+ *   PREFIX:out:<worker id>        set while that worker is out of rotation (quarantined): why, expiring
  *   channel PREFIX:cancel         a cancelled run's id: workers stop its running chunks
  */
 import { readFileSync } from 'node:fs';
@@ -16,9 +18,9 @@ export const PREFIX = 'chunkmill';
 /**
  * The work item / reply format. A worker refuses items of another protocol; workers of another
  * chunkmill version take items from another queue altogether (queueName). 2: WorkItem's `job` and
- * `task` became `runId` and `request`.
+ * `task` became `runId` and `request`. 3: WorkItem's `avoid`, and the worker's id on replies.
  */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 /** This chunkmill's version, from its package.json (dist/cluster/ -> the package root). */
 export const VERSION: string = (
@@ -48,6 +50,14 @@ export function cancelledKey(runId: string): string {
   return `${PREFIX}:cancelled:${runId}`;
 }
 
+export function strikesKey(workerId: string): string {
+  return `${PREFIX}:strikes:${workerId}`;
+}
+
+export function quarantineKey(workerId: string): string {
+  return `${PREFIX}:out:${workerId}`;
+}
+
 /** A work item's hash (its data, state fields): BullMQ's own layout, PREFIX:<queue>:<id>. */
 export function itemKey(id: string): string {
   return `${PREFIX}:${queueName()}:${id}`;
@@ -71,3 +81,18 @@ export const CANCELLED_TTL_MS = 10 * 60_000;
 
 /** BullMQ's events stream, trimmed to about this many entries: nothing here reads it. */
 export const EVENTS_KEPT = 100;
+
+/**
+ * A worker is taken out of rotation (quarantined) for QUARANTINE_MS once STRIKES chunks failed
+ * on it by its own fault (a file it cannot read, a task module it lacks) and then ran on another
+ * worker, within STRIKE_WINDOW_MS of the first of them.
+ */
+export const STRIKES = 3;
+export const STRIKE_WINDOW_MS = 60_000;
+export const QUARANTINE_MS = 60_000;
+
+/**
+ * How long an item a worker must not run (its chunk failed there) waits before another worker
+ * may take it: a worker that passed it on cannot take it straight back, and spin.
+ */
+export const PASS_ON_MS = 100;

@@ -40,13 +40,21 @@ export interface WorkItem {
   control: boolean;
   /** The largest encoded reply the coordinator accepts. */
   maxPayload: number;
+  /**
+   * Ids of the workers this chunk already failed on by their own fault (a file they cannot read,
+   * a task module they lack): such a worker passes the item on to another one.
+   */
+  avoid: string[];
 }
 
-/** What a worker pushes for an item (`id`: the item's id in BullMQ). The reply or failure is the last. */
+/**
+ * What a worker pushes for an item (`id`: the item's id in BullMQ). The reply or failure is the
+ * last; `worker` is the id of the worker that answered.
+ */
 export type ReplyMessage =
-  | { t: 'reply'; id: string; reply: ChunkReply }
+  | { t: 'reply'; id: string; worker: string; reply: ChunkReply }
   /** The chunk did not run to a reply (its thread died, it timed out, it was refused). */
-  | { t: 'failure'; id: string; error: ErrorData }
+  | { t: 'failure'; id: string; worker: string; error: ErrorData }
   | { t: 'log'; id: string; chunkIndex: number; message: string }
   | { t: 'progress'; id: string; chunkIndex: number; value: unknown }
   /** The item starts again on another worker after its first one stopped answering. */
@@ -65,4 +73,9 @@ export interface WorkerInfo {
   threads: number;
   /** Whether it has a --tasks-dir (without one it runs built-in work only). */
   tasks: boolean;
+}
+
+/** A registered worker as a coordinator reads it: with whether it is out of rotation (quarantined). */
+export interface LiveWorker extends WorkerInfo {
+  quarantined: boolean;
 }

@@ -12,6 +12,8 @@
  *   - every `writeInterval`, write the runs' gathered events and progress in one transaction;
  *   - every minute, with `retention`, remove jobs that finished longer ago.
  * An idle loop does two reads (SQLite's data_version and one indexed EXISTS): a few microseconds.
+ * On a cluster, a run that an outage of it ends goes back to the queue, within `outageBudget`
+ * (outages.ts), and no job is claimed while Redis or every worker is gone.
  */
 import { EventEmitter } from 'node:events';
 import { hostname, availableParallelism } from 'node:os';
@@ -32,6 +34,7 @@ import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
 import { resolveConfinement } from './confine.js';
+import { DEFAULT_OUTAGE_BUDGET, Outages } from './outages.js';
 import {
   clusterExecutors as clusterRunner,
   type EngineExecutors as Runner,
@@ -72,6 +75,14 @@ export interface EngineOptions {
    * caps them). Not with `executor`, `workers` or `workerResourceLimits`: the threads are the workers'.
    */
   cluster?: ClusterOptions;
+  /**
+   * With `cluster`: milliseconds a job may keep meeting an outage of the cluster (Redis lost for
+   * longer than `cluster.reconnectTimeout`, no worker of this version for longer than
+   * `cluster.workerTimeout`) before it fails with ERR_CLUSTER_OUTAGE, counted from its first
+   * hand-back for one. Until then each such run goes back to the queue with its checkpoint, and
+   * the job runs on once Redis and a worker are back. @default 300000 (5 minutes)
+   */
+  outageBudget?: number;
   /** This engine's name in leases and logs. @default host:pid:random */
   id?: string;
   /**
@@ -122,6 +133,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly store: JobStore;
   private readonly runner: Runner;
   private readonly runs = new Map<string, JobRun>();
+  /** On a cluster: the jobs handed back for its outages, and their budgets. */
+  private readonly outages: Outages | null;
   /** Runs that have ended but whose final writes the store refused: retried every SETTLE_RETRY_MS. */
   private readonly ended = new Set<JobRun>();
   private nextSettle = 0;
@@ -149,6 +162,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.retention = options.retention === undefined ? undefined : positive('retention', options.retention, 0);
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.confinement = resolveConfinement(options.confine);
+    if (cluster === undefined && options.outageBudget !== undefined)
+      throw invalidOption('outageBudget', 'applies to an engine on a cluster (the cluster option)');
+    const budget = positive('outageBudget', options.outageBudget, DEFAULT_OUTAGE_BUDGET);
+    this.outages = cluster === undefined ? null : new Outages(budget);
     this.store = openStore(options.store);
     this.runner =
       cluster !== undefined
@@ -251,7 +268,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     while (this.closing === null && this.runs.size < this.concurrency) {
       const threads = this.runner.threads();
-      if (threads === 0) return; // a cluster with no worker: the jobs wait queued, for any engine
+      if (threads === 0) {
+        // A cluster down, or with no worker: the jobs wait queued, but those whose outage budget is spent.
+        const { store, id: owner, leaseMs } = this;
+        await this.outages?.sweep({ store, owner, leaseMs, serial: (write) => this.serial(write) }, now);
+        return;
+      }
       const claim = await this.serial(() => this.store.claim(this.id, this.leaseMs, now));
       if (claim === null) return;
       const run = new JobRun(claim, {
@@ -261,6 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         threads,
         serial: (write) => this.serial(write),
         confinement: this.confinement,
+        ...(this.outages === null ? {} : { outage: this.outages.decide.bind(this.outages, claim.job.id) }),
       });
       this.runs.set(run.id, run);
       this.nextRenew = Math.min(this.nextRenew, now + this.leaseMs / 3);
@@ -291,6 +314,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** A run is over for this engine: its end is written, or it is another engine's job. */
   private end(run: JobRun): void {
+    if (!run.outageBack) this.outages?.forget(run.id);
     this.ended.delete(run);
     this.runs.delete(run.id);
     this.emit('ended', run.id);

@@ -12,6 +12,8 @@
  * - the lease was lost (another engine took the job over): the chunks stop and nothing is
  *   written; the job is the other engine's now.
  * - the store failed (a full disk): the job goes back to the queue with its journal.
+ * - the cluster failed (Redis lost, no worker: outages.ts): the job goes back to the queue with its
+ *   journal, until its outage budget is spent; then it fails with ERR_CLUSTER_OUTAGE.
  * Final writes the store refuses are kept and tried again (settle()) until it takes them.
  */
 import { statSync } from 'node:fs';
@@ -27,6 +29,7 @@ import type { JobStore, JobWrite } from '../store/job-store.js';
 import { isStoreFailure } from '../store/store-errors.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
 import { errorData, outcomeOf, writePages } from './job-result.js';
+import { isClusterOutage, type OutageEnd } from './outages.js';
 
 /**
  * Files of at most this many chunks run without a journal: redoing them after a crash costs
@@ -51,6 +54,8 @@ export interface RunContext {
   serial<T>(write: () => Promise<T>): Promise<T>;
   /** The engine's `confine`, resolved: every file the job opens is checked against it. */
   confinement?: Confinement | undefined;
+  /** On a cluster: how a run that met an outage of it ends (`progressed`: it got chunks merged first). */
+  outage?: (error: ChunkmillError, progressed: boolean) => OutageEnd;
 }
 
 /** The events the job's log keeps, as they come (progress apart: only the latest is written). */
@@ -62,12 +67,16 @@ export class JobRun implements JobReporter {
   readonly done: Promise<void>;
   /** The run's end was written (or it is another engine's job now); false while the store fails it. */
   settled = false;
+  /** It went back to the queue for an outage of the cluster (the engine keeps counting the job's). */
+  outageBack = false;
   /** The final writes, once the run has ended (retried by settle()). */
   private ending: (() => Promise<void>) | null = null;
   private readonly controller = new AbortController();
   private stopped: StopReason | null = null;
   private events: JobEventData[] = [];
   private progress: Progress | undefined;
+  /** Chunks merged in this run: some, and the cluster answered it. */
+  private merged = 0;
 
   constructor(
     private readonly claim: Claim,
@@ -89,6 +98,7 @@ export class JobRun implements JobReporter {
 
   /** JobReporter: what the scheduler tells the job, gathered for the log (progress: the latest only). */
   emit<K extends keyof JobEvents<unknown>>(event: K, ...args: JobEvents<unknown>[K]): boolean {
+    if (event === 'chunk') this.merged++;
     if (event === 'progress') this.progress = args[0] as Progress;
     else if (LOGGED.has(event)) this.events.push({ type: event, data: args[0] } as JobEventData);
     else return false;
@@ -134,7 +144,15 @@ export class JobRun implements JobReporter {
       // The store failed (a full disk, say), not the job: it goes back to the queue with what its
       // journal kept, for when the store takes writes again.
       else if (isStoreFailure(e)) back = `${(e as Error).message}; its checkpoint is kept`;
-      else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
+      // The cluster failed, not the job: back to the queue until the cluster is, within a budget.
+      else if (this.stopped === null && this.ctx.outage !== undefined && isClusterOutage(e)) {
+        const end = this.ctx.outage(e, this.merged > 0);
+        if ('fail' in end) outcome = { state: 'failed', error: errorData(end.fail) };
+        else {
+          back = end.back;
+          this.outageBack = true;
+        }
+      } else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
     }
     const final = outcome;
     this.ending = final === null ? () => this.handBack(back) : () => this.write(final);

@@ -110,6 +110,6 @@ test('an item of another protocol that reaches a worker is refused, not run', { 
   const message = deserialize(bytes) as { t: string; error: { code: string; message: string } };
   expect(message.t).toBe('failure');
   expect(message.error.code).toBe('ERR_CLUSTER_VERSION');
-  expect(message.error.message).toMatch(/runs chunkmill .* \(protocol 2\); the chunk came from .* \(protocol 999\)/);
+  expect(message.error.message).toMatch(/runs chunkmill .* \(protocol 3\); the chunk came from .* \(protocol 999\)/);
   await queue.close();
 });
