@@ -32,8 +32,8 @@
  * U+00FF is held in two bytes a character and counted as one: such keys are underestimated.
  */
 import { getHeapStatistics } from 'node:v8';
+import type { MeasureSpec } from '../../api/measures.js';
 import { ChunkmillError } from '../../errors.js';
-import type { MeasureKind } from './plan.js';
 
 /** The default budget's share of the heap limit. */
 const DEFAULT_SHARE = 1 / 4;
@@ -80,7 +80,7 @@ export class GroupCost {
   private readonly fixed: number;
 
   constructor(
-    kinds: readonly MeasureKind[],
+    kinds: readonly MeasureSpec['kind'][],
     private readonly width: number,
   ) {
     const summed = kinds.filter((k) => k === 'sum' || k === 'mean').length;
