@@ -64,7 +64,7 @@ export type { StoredSpec, HttpSpec } from './api/job-model/index.js';
 export type { RepeatOptions } from './queue/repeat.js';
 export type { WatchOptions } from './queue/watch.js';
 export { createEngine, Engine } from './engine/engine.js';
-export type { EngineOptions, EngineEvents } from './engine/engine.js';
+export type { EngineOptions, EngineEvents } from './engine/engine-options.js';
 export type { Confinement } from './api/confinement.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export type { JobStore, JobWrite } from './store/job-store.js';

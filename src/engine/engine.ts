@@ -18,19 +18,15 @@
 import { EventEmitter } from 'node:events';
 import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { ResourceLimits } from 'node:worker_threads';
-import type { ClusterOptions } from '../api/cluster-options.js';
 import type { Confinement } from '../api/confinement.js';
 import type { ClusterExecutorProvider as ClusterExecutorSource } from '../cluster/cluster-provider.js';
 import type { ClusterStatus } from '../cluster/registry.js';
 import { invalidOption } from '../errors.js';
-import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
 import { resolveCluster } from '../plan/cluster-options.js';
 import { openStore } from '../queue/queue.js';
 import { nextSlot } from '../queue/repeat.js';
 import type { JobStore } from '../store/job-store.js';
-import type { Claim } from '../store/records.js';
 import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
 import { resolveConfinement } from './confine.js';
@@ -40,72 +36,8 @@ import {
   type EngineExecutors as Runner,
   sharedExecutors as sharedRunner,
 } from './engine-executors.js';
+import type { EngineEvents, EngineOptions } from './engine-options.js';
 import { Ticker } from './ticker.js';
-
-export interface EngineOptions {
-  /** The store: a file path (the embedded SQLite store, created if new) or a JobStore. */
-  store: string | JobStore;
-  /** Worker threads of the engine's pool (ignored with `executor`). @default os.availableParallelism() */
-  workers?: number;
-  /** Jobs run at once; their chunks share the pool fairly. @default 2 */
-  concurrency?: number;
-  /**
-   * Milliseconds a claimed job stays this engine's without a renewal; renewed every third of it.
-   * An engine that dies loses its jobs to another engine this long after its last renewal. @default 15000
-   */
-  leaseMs?: number;
-  /** Milliseconds between looks at the store (new jobs from other processes, cancels). @default 20 */
-  pollInterval?: number;
-  /** Milliseconds between writes of a running job's progress and events. @default 250 */
-  writeInterval?: number;
-  /** Remove finished jobs this many milliseconds after they finished. @default none: kept until removed */
-  retention?: number;
-  /** Memory limits of each pool thread (per job they cannot apply: the pool is shared). */
-  workerResourceLimits?: ResourceLimits;
-  /**
-   * An executor to run every job's chunks on instead of a pool of the engine's own (anything
-   * behind the Executor seam, src/exec/executor.ts). The caller owns it: close() does not destroy it.
-   */
-  executor?: Executor;
-  /**
-   * Run every job's chunks on `chunkmill worker` processes through BullMQ on Redis (docs/cluster.md)
-   * instead of a pool of the engine's own. createEngine connects first (ERR_CLUSTER_UNREACHABLE
-   * within `connectTimeout`). Jobs stay queued while no worker of this chunkmill version is
-   * connected, and a job uses the threads of the workers there when it starts (its `workers`
-   * caps them). Not with `executor`, `workers` or `workerResourceLimits`: the threads are the workers'.
-   */
-  cluster?: ClusterOptions;
-  /**
-   * With `cluster`: milliseconds a job may keep meeting an outage of the cluster (Redis lost for
-   * longer than `cluster.reconnectTimeout`, no worker of this version for longer than
-   * `cluster.workerTimeout`) before it fails with ERR_CLUSTER_OUTAGE, counted from its first
-   * hand-back for one. Until then each such run goes back to the queue with its checkpoint, and
-   * the job runs on once Redis and a worker are back. @default 300000 (5 minutes)
-   */
-  outageBudget?: number;
-  /** This engine's name in leases and logs. @default host:pid:random */
-  id?: string;
-  /**
-   * Confines every job this engine runs to one folder (chunkmill serve gives its data dir): each
-   * file a job opens, to read its input or to write its output or rejects, is checked at open
-   * time to be a plain file inside `root` (symlinks refused, real paths and descriptors compared,
-   * no writing to a file with other hard links) and none of the `protect` files. A path checked
-   * when the job was queued may be swapped before it runs; a refusal fails the job with
-   * ERR_PATH_FORBIDDEN (docs/server.md#security-model). Not a job spec field: no job can set it.
-   * @default none: jobs open their paths as processDataset does
-   */
-  confine?: Confinement;
-}
-
-/** What an engine tells its listeners. */
-export interface EngineEvents {
-  /** A job was claimed and starts (or resumes). */
-  claimed: [claim: Claim];
-  /** A run ended: its outcome is stored (or it was handed back, or taken over). */
-  ended: [jobId: string];
-  /** The store could not be read or written; the engine goes on and tries again. */
-  error: [error: Error];
-}
 
 /** How often an engine tries again the final writes the store refused (a full disk): often enough to go on soon after space returns. */
 const SETTLE_RETRY_MS = 1_000;

@@ -25,7 +25,7 @@ export async function openChunkSink(
 ): Promise<PartialSink> {
   const sink: PartialSink =
     spec.kind === 'aggregate'
-      ? new AggregateSink(spec.plan)
+      ? new AggregateSink(spec.plan, chunkIndex)
       : await userSink(spec, new Context(spec.params, spec.columns, threadId, channel), chunkIndex, setupOnce);
   if (spec.filter === undefined) return sink;
   const policies = spec.kind === 'aggregate' ? spec.plan : spec;

@@ -9,6 +9,7 @@ import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
 import { ChunkmillError } from '../errors.js';
+import { resolveBudget } from './aggregate/memory-budget.js';
 import { AggregateMerger } from './aggregate/merge.js';
 import type { AggregatePartial } from './aggregate/partial.js';
 import { compileAggregate } from './aggregate/plan.js';
@@ -49,6 +50,8 @@ export interface ComputationOptions {
    * to write, is checked against it at open time.
    */
   confinement: Confinement | undefined;
+  /** The memoryBudget option: bytes an aggregate's groups may take; undefined: the default (memory-budget.ts). */
+  memoryBudget: number | undefined;
 }
 
 /** Takes chunk results, in chunk order. */
@@ -134,12 +137,20 @@ async function openMain(
       columns.length === 0 ? referenced : keyedRecords ? [...new Set([...columns, ...referenced])] : columns;
     let plan: ReturnType<typeof compileAggregate>;
     try {
-      plan = compileAggregate(work.spec, names, policies, opts.path);
+      plan = { ...compileAggregate(work.spec, names, policies, opts.path), budget: resolveBudget(opts.memoryBudget) };
     } catch (e) {
       throw withSuggestion(e, names);
     }
     const merger = new AggregateMerger(plan);
-    return simple({ kind: 'aggregate', plan }, merger, async (stats) => ({ rows: merger.rows(), stats }));
+    return {
+      ...simple({ kind: 'aggregate', plan }, merger, async (stats) => {
+        // The rows are the caller's now; the columns they were built from go.
+        const rows = merger.rows();
+        merger.release();
+        return { rows, stats };
+      }),
+      abandon: async () => merger.release(),
+    };
   }
   const channel = reporter === null ? null : reporterChannel(reporter);
   const ctx = new Context(work.params, columns, 0, channel);

@@ -159,3 +159,31 @@ test('--on-bad-number skip and --on-bad-row skip reach the engine', async () => 
   expect(failing.code).toBe(1);
   expect(failing.stderr).toMatch(/ragged\.csv:3.*\[ERR_CSV_FIELD_COUNT\]/);
 });
+
+test('--memory-budget: the same output within it; past it, the coded error names the flag', async () => {
+  const within = await runCli(['aggregate', SALES, '-g', 'region', ...MEASURES, '--memory-budget', '512MiB']);
+  expect(within.code).toBe(0);
+  expect(within.stdout).toBe(EXPECTED_CSV);
+
+  const lines = ['id,tag'];
+  for (let i = 0; i < 5_000; i++) lines.push(`${i},t${i % 3}`);
+  const path = tmp.file('ids.csv', `${lines.join('\n')}\n`);
+  const past = await runCli(['aggregate', path, '-g', 'id,tag', '--memory-budget', '1MiB', '-w', '2']);
+  expect(past.code).toBe(1);
+  expect(past.stdout).toBe('');
+  const [first, hint, ...rest] = past.stderr.split('\n');
+  expect(first).toMatch(
+    /^chunkmill: Over the memory budget at chunk 0: that chunk alone has [\d,]+ groups, which need more than 1 MiB, the job's budget \(set by --memory-budget; at most [\d.]+ [MG]iB, half of the [\d.]+ [MG]iB heap limit\) \(.*ids\.csv:\d+, byte \d+\) \[ERR_MEMORY_BUDGET\]$/,
+  );
+  expect(hint).toBe('hint: group by fewer or coarser columns, or raise --memory-budget');
+  expect(rest).toEqual(['']);
+
+  const tooSmall = await runCli(['aggregate', path, '-g', 'id', '--memory-budget', '1KiB']);
+  expect(tooSmall.code).toBe(2);
+  expect(tooSmall.stderr).toMatch(
+    /^chunkmill: --memory-budget: expected an integer from 1048576 to \d+, got 1024 \[ERR_INVALID_OPTION\]/,
+  );
+  const exact = await runCli(['aggregate', path, '-g', 'id', '--median', 'tag', '--memory-budget', '1GiB']);
+  expect(exact.code).toBe(2);
+  expect(exact.stderr).toMatch(/^chunkmill: --memory-budget applies to --count, --sum, --mean, --min and --max/);
+});

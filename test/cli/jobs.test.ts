@@ -32,6 +32,8 @@ test('submit queues the job its command would run; jobs list/show/cancel/rm read
     '--sum',
     'amount',
     '--count',
+    '--memory-budget',
+    '64MiB',
   ]);
   expect(submitted).toMatchObject({ code: 0, stderr: '' });
   const id = submitted.stdout.trim();
@@ -53,6 +55,7 @@ test('submit queues the job its command would run; jobs list/show/cancel/rm read
   expect((await runCli(['submit', '--store', store, 'aggregate', '-'])).stderr).toMatch(/reads a file/);
 
   const queue = openQueue(store);
+  expect((await queue.get(id))?.spec).toMatchObject({ memoryBudget: 64 * 2 ** 20 });
   const engine = await createEngine({ store, workers: 2 });
   await waitForState(queue, id, ['succeeded']);
   await waitForState(queue, converted.stdout.trim(), ['succeeded']);

@@ -187,6 +187,17 @@ export const JOB_FIELDS = {
     doc: 'Longest record accepted, in bytes; guards memory against an unclosed quote.',
     default: DEFAULTS.maxRecordSize,
   }),
+  /**
+   * Bytes an aggregate's groups and its result rows may take on the coordinator (an estimate kept
+   * as groups come). Past it the job fails with ERR_MEMORY_BUDGET, rather than the process with
+   * V8's out-of-memory. Whatever is asked, a job gets at most half of the process's V8 heap limit
+   * (--max-old-space-size), and the process's running aggregates together at most that half too.
+   * Tasks and transforms are not held to it. @default a quarter of the heap limit
+   */
+  memoryBudget: field(Type.Integer({ minimum: 1 << 20, maximum: Number.MAX_SAFE_INTEGER }), {
+    on: EVERYWHERE,
+    doc: "Bytes an aggregate's groups and result may take; by default a quarter of the heap limit, at most half.",
+  }),
   /** Minimum milliseconds between two `progress` events. @default 100 */
   progressInterval: field(Type.Number({ minimum: 0 }), {
     on: EVERYWHERE,

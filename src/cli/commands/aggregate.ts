@@ -9,12 +9,14 @@
  */
 import { Command, Option } from 'commander';
 import {
+  ChunkmillError,
   count,
   groupMeasuresTask,
   max,
   mean,
   min,
   sum,
+  type CommonOptions,
   type GroupMeasure,
   type GroupMeasuresParams,
   type GroupRow,
@@ -28,13 +30,14 @@ import {
   jobOptions,
   examples,
   parseList,
+  parseSize,
   resolveFormat,
   resolveInput,
   tableWidth,
   WHERE_HELP,
   type CommonFlags,
 } from '../flags.js';
-import { aggregateJob, taskJob } from '../jobs.js';
+import { aggregateJob, taskJob, type JobBase } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
@@ -51,6 +54,7 @@ const QUANTILES: Partial<Record<Kind, number>> = { median: 0.5, p90: 0.9 };
 interface AggregateOptions extends CommonFlags {
   groupBy?: string[];
   types?: boolean;
+  memoryBudget?: number;
 }
 
 interface Measure {
@@ -82,6 +86,11 @@ export function aggregateCommand(): Command {
   for (const kind of KINDS) cmd.on(`option:${kind}`, (col?: string) => order.push([kind, col]));
   addResultOptions(cmd);
   cmd.option('--types', 'json/ndjson: group values that are numbers as JSON numbers, empty ones as null');
+  cmd.option(
+    '--memory-budget <size>',
+    "memory the groups and the result may take, e.g. 512MiB; past it the command fails (default: a quarter of node's heap limit, at most half)",
+    parseSize,
+  );
   addInputOptions(cmd, {
     badNumber: 'a value that is not a number in a measure column or a --where comparison',
     checkpoint: true,
@@ -114,18 +123,47 @@ export function aggregateCommand(): Command {
     const format = resolveFormat(o);
     if (o.types && format !== 'json' && format !== 'ndjson')
       throw new UsageError('--types applies to --format json and ndjson', 'add --format json or --format ndjson');
-    const base = { input: resolveInput(file), ...jobOptions(o) };
-    const flags = Object.fromEntries(measures.map((m) => [`aggregate.measures.${m.name}`, `--${m.kind}`]));
+    const builtIn = measures.every((m) => BUILT_IN.has(m.kind));
+    const base: JobBase & Pick<CommonOptions, 'memoryBudget'> = {
+      input: resolveInput(file),
+      ...jobOptions(o),
+      ...budgetOption(o.memoryBudget, builtIn),
+    };
+    const flags = {
+      ...Object.fromEntries(measures.map((m) => [`aggregate.measures.${m.name}`, `--${m.kind}`])),
+      memoryBudget: '--memory-budget',
+    };
     const ui = { ...o, input: base.input, flags };
     await withOutput(o.output, async (stream) => {
-      const rows = measures.every((m) => BUILT_IN.has(m.kind))
-        ? (await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui)).rows
+      const rows = builtIn
+        ? (await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui).catch(withBudgetFlag)).rows
         : (await execute(taskJob<GroupRow[]>(base, groupMeasuresTask.url, groupParams(groupBy, measures)), ui)).value;
       const cells: Cell[][] = rows.map((r) => columns.map((c) => r[c] ?? null));
       await writeRows(stream, format, columns, shapeRows(columns, cells, o), { width: tableWidth(o) });
     });
   });
   return cmd;
+}
+
+/** --memory-budget as the job option (also for `chunkmill submit aggregate`): only the byte-level aggregate has a budget. */
+export function budgetOption(memoryBudget: number | undefined, builtIn: boolean): Pick<CommonOptions, 'memoryBudget'> {
+  if (memoryBudget === undefined) return {};
+  if (!builtIn)
+    throw new UsageError(
+      '--memory-budget applies to --count, --sum, --mean, --min and --max: --distinct, --median and --p90 keep every value, without a budget',
+    );
+  return { memoryBudget };
+}
+
+/** ERR_MEMORY_BUDGET names the option that raises the budget: here, the flag. */
+function withBudgetFlag(error: unknown): never {
+  if (!(error instanceof ChunkmillError) || error.code !== 'ERR_MEMORY_BUDGET') throw error;
+  const flag = (text: string) => text.replaceAll('memoryBudget', '--memory-budget');
+  const data = error.toData();
+  throw new ChunkmillError(
+    { ...data, message: flag(data.message), option: '--memory-budget', ...(data.hint && { hint: flag(data.hint) }) },
+    { cause: error },
+  );
 }
 
 function buildMeasures(order: readonly [Kind, string | undefined][]): Measure[] {

@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { selectTransform, statsTask, type JobSpec, type RepeatAddOptions } from '../../index.js';
 import { UsageError } from '../errors.js';
 import { examples, jobOptions, type CommonFlags } from '../flags.js';
-import { aggregateCommand, aggregateWork, KINDS, type MeasureKind } from './aggregate.js';
+import { aggregateCommand, aggregateWork, budgetOption, KINDS, type MeasureKind } from './aggregate.js';
 import { convertCommand, targetFormat } from './convert.js';
 import { storeOption, withQueue } from './jobs.js';
 import { runCommand, taskUrl } from './run.js';
@@ -62,10 +62,13 @@ export function submitCommand(): Command {
   const order: [MeasureKind, string | undefined][] = [];
   const aggregate = aggregateCommand();
   for (const kind of KINDS) aggregate.on(`option:${kind}`, (col?: string) => order.push([kind, col]));
-  aggregate.action((file: string | undefined, o: CommonFlags & { groupBy?: string[] }, cmd: Command) => {
-    only(o, ['groupBy', ...KINDS]);
-    return queue(cmd, { ...base(file, o), ...aggregateWork(o.groupBy ?? [], order) });
-  });
+  aggregate.action(
+    (file: string | undefined, o: CommonFlags & { groupBy?: string[]; memoryBudget?: number }, cmd: Command) => {
+      only(o, ['groupBy', 'memoryBudget', ...KINDS]);
+      const work = aggregateWork(o.groupBy ?? [], order);
+      return queue(cmd, { ...base(file, o), ...work, ...budgetOption(o.memoryBudget, 'aggregate' in work) });
+    },
+  );
   const convert = convertCommand().action(
     (
       file: string | undefined,

@@ -3,17 +3,23 @@
  * into result rows. Merging in chunk order keeps groups in order of first appearance in the file,
  * and every measure's merge is exact, so the rows do not depend on chunk size or worker count.
  *
- * The merged groups live in columns (group-columns.ts), as in the partials.
+ * The merged groups live in columns (group-columns.ts), as in the partials. Each new group is
+ * charged to the job's memory budget (memory-budget.ts), its result row included: past it the
+ * job fails with ERR_MEMORY_BUDGET and its groups are dropped at once.
  */
 import { exactSumValue, mergePacked } from './exact-sum.js';
 import { GroupColumns } from './group-columns.js';
+import { BudgetMeter, GroupCost } from './memory-budget.js';
 import type { AggregatePartial } from './partial.js';
 import type { AggregatePlan } from './plan.js';
 
 export class AggregateMerger {
   /** A group's id (idOf) to its index. */
-  private readonly index = new Map<string, number>();
-  private readonly groups: GroupColumns;
+  private index = new Map<string, number>();
+  private groups: GroupColumns;
+  /** The running estimate against the budget; null without one. */
+  private readonly meter: BudgetMeter | null;
+  private readonly cost: GroupCost;
   /** Groups [0, indexed) are in `index`; the rest are the first partial's, indexed when a second comes. */
   private indexed = 0;
   rowsUsed = 0;
@@ -21,14 +27,14 @@ export class AggregateMerger {
   valuesSkipped = 0;
 
   constructor(private readonly plan: AggregatePlan) {
-    this.groups = new GroupColumns(
-      plan.measures.map((m) => m.kind),
-      plan.groupBy.length,
-    );
+    const kinds = plan.measures.map((m) => m.kind);
+    this.groups = new GroupColumns(kinds, plan.groupBy.length);
+    this.cost = new GroupCost(kinds, plan.groupBy.length);
+    this.meter = plan.budget === undefined ? null : new BudgetMeter(plan.budget);
   }
 
   /** Adds one chunk's partial. Must be called in chunk order. */
-  add(partial: AggregatePartial): void {
+  add(partial: AggregatePartial, chunkIndex = 0): void {
     this.rowsUsed += partial.rowsUsed;
     this.rowsRejected += partial.rowsRejected;
     this.valuesSkipped += partial.valuesSkipped;
@@ -45,14 +51,17 @@ export class AggregateMerger {
     let v = 0; // read position in sumValues
     for (let g = 0; g < partial.rows.length; g++) {
       let at: number | undefined;
-      if (first) at = groups.add(pk, g * width);
-      else {
+      if (first) {
+        at = groups.add(pk, g * width);
+        this.charge(pk, g * width, chunkIndex);
+      } else {
         const id = this.idOf(pk, g * width);
         at = this.index.get(id);
         if (at === undefined) {
           at = groups.add(pk, g * width);
           this.index.set(id, at);
           this.indexed++;
+          this.charge(pk, g * width, chunkIndex);
         }
       }
       groups.rows[at]! += partial.rows[g]!;
@@ -111,6 +120,29 @@ export class AggregateMerger {
       out[g] = row;
     }
     return out;
+  }
+
+  /**
+   * Gives the groups' memory back (after the result is built, or when the job failed): the
+   * columns and the index are let go, and the budget's share of this process is returned.
+   */
+  release(): void {
+    this.groups = new GroupColumns(
+      this.plan.measures.map((m) => m.kind),
+      this.plan.groupBy.length,
+    );
+    this.index = new Map();
+    this.indexed = 0;
+    this.meter?.release();
+  }
+
+  /** Charges a new group to the budget; past it, drops every group and fails the job. */
+  private charge(keys: readonly string[], from: number, chunkIndex: number): void {
+    if (this.meter === null) return;
+    const error = this.meter.charge(this.cost.of(keys, from), this.groups.size, chunkIndex);
+    if (error === null) return;
+    this.release();
+    throw error;
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { BadNumberPolicy, BadRowPolicy } from '../../api/options.js';
 import type { AggregateSpec, MeasureSpec } from '../../api/measures.js';
 import { ChunkmillError } from '../../errors.js';
+import type { MemoryBudget } from './memory-budget.js';
 
 export type MeasureKind = MeasureSpec['kind'];
 
@@ -20,6 +21,8 @@ export interface AggregatePlan {
   onBadRow: BadRowPolicy;
   onBadNumber: BadNumberPolicy;
   quote: string;
+  /** The job's memory budget (memory-budget.ts), which a chunk's own groups are held to as well; absent: none (warm-up, micro benchmarks). */
+  budget?: MemoryBudget;
 }
 
 export function compileAggregate(

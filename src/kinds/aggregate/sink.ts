@@ -5,7 +5,9 @@
  * Hot path: one record at a time, touching only the bytes of the group and measure columns.
  * Groups are found by their key bytes (group-table.ts); the UTF-8 text is decoded once, when a
  * group first appears. A group's figures live in columns (group-columns.ts), the layout of the
- * partial, which is a copy of their used part.
+ * partial, which is a copy of their used part. A chunk's new groups are held to the job's memory
+ * budget too (memory-budget.ts): a chunk of a huge chunkSize and unique keys could otherwise take
+ * a worker's heap before the coordinator sees any of it.
  */
 import { decodeField, InvalidUtf8Error, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
@@ -15,6 +17,7 @@ import { addExactAt } from './exact-sum.js';
 import { FixedSums } from './fixed-sum.js';
 import { GroupColumns } from './group-columns.js';
 import { GroupTable } from './group-table.js';
+import { GroupCost, overBudget } from './memory-budget.js';
 import type { AggregatePartial } from './partial.js';
 import type { AggregatePlan, MeasureKind } from './plan.js';
 
@@ -49,18 +52,24 @@ export class AggregateSink implements ChunkSink {
   private readonly singleKey: boolean;
   /** The exact sums' fast path, one accumulator per (group, measure): index g * measures + m. */
   private readonly fixed = new FixedSums();
+  /** Bytes of the memory budget the chunk's groups have left (their estimate, as the merger's). */
+  private budgetLeft: number;
+  private readonly cost: GroupCost;
 
-  constructor(private readonly plan: AggregatePlan) {
+  constructor(
+    private readonly plan: AggregatePlan,
+    private readonly chunkIndex = 0,
+  ) {
     this.width = plan.width;
     this.badRows = new BadRows(plan.width, plan.onBadRow, plan.quote);
     this.kinds = Int32Array.from(plan.measures, (m) => KIND_CODES[m.kind]);
     this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
     this.values = new Float64Array(plan.numericColumns.length);
     this.singleKey = plan.groupBy.length === 1;
-    this.groups = new GroupColumns(
-      plan.measures.map((m) => m.kind),
-      plan.groupBy.length,
-    );
+    const kinds = plan.measures.map((m) => m.kind);
+    this.groups = new GroupColumns(kinds, plan.groupBy.length);
+    this.cost = new GroupCost(kinds, plan.groupBy.length);
+    this.budgetLeft = plan.budget?.bytes ?? Infinity;
   }
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
@@ -90,7 +99,7 @@ export class AggregateSink implements ChunkSink {
     }
 
     const g = this.groupFor(buf, slots);
-    if (g < 0) return false; // a key that is not UTF-8: this.error says where
+    if (g < 0) return false; // a key that is not UTF-8, or over the budget: this.error says where
     const groups = this.groups;
     groups.rows[g]!++;
     const kinds = this.kinds;
@@ -152,6 +161,13 @@ export class AggregateSink implements ChunkSink {
     if (g === this.groups.size) {
       const key = this.decodeKey(buf, slots);
       if (key === null) return -1;
+      this.budgetLeft -= this.cost.of(key, 0);
+      if (this.budgetLeft < 0) {
+        // The same estimate as the merger's, of fewer groups: the job would fail at this chunk anyway.
+        const error = overBudget(this.plan.budget!, this.groups.size + 1, this.chunkIndex, true);
+        this.error = { offset: slots.starts[c]!, data: error.toData() };
+        return -1;
+      }
       this.addGroup(key);
     }
     return g;
