@@ -233,6 +233,16 @@ export const JOB_FIELDS = {
     http: { minimum: 0, maximum: 10 },
   }),
   /**
+   * Milliseconds to wait before a failed chunk is run again, doubled at each further retry (200:
+   * 200, 400, 800 ms): room for a flaky service that a task calls (with retryTaskErrors) or a
+   * machine under memory pressure to recover. A cancel cuts the wait short. @default 0
+   */
+  retryDelay: field(Type.Integer({ minimum: 0, maximum: 600_000 }), {
+    on: EVERYWHERE,
+    doc: 'Milliseconds before a failed chunk is run again, doubled at each further retry.',
+    default: 0,
+  }),
+  /**
    * Also retry a chunk whose user code threw (ERR_TASK_FAILED), up to `retries` times: for code
    * that can fail and then succeed (a flaky service it calls). Off, such a throw fails the job at
    * once: a deterministic error would only fail again. @default false
