@@ -22,6 +22,8 @@ export interface ChunkPolicy {
   retries: number;
   /** Also run a chunk again when user code threw (ERR_TASK_FAILED); by default that fails at once. */
   retryTaskErrors: boolean;
+  /** Milliseconds before the first retry, doubled at each further one (0: at once). Optional for implementers. */
+  retryDelay?: number;
   /** Milliseconds a chunk may run, counted from when a worker starts it. */
   timeout: number | undefined;
   /** Aborted when the job no longer wants replies (it was cancelled, failed or ended). */

@@ -61,11 +61,28 @@ export async function withRetries(
       if ('reply' in original) return original.reply;
       throw original.error;
     }
+    const delay = (policy.retryDelay ?? 0) * 2 ** n;
     policy.onWarning({
       code: 'WARN_CHUNK_RETRY',
-      message: `Chunk ${chunkIndex} failed (${why}); retrying (retry ${n + 1} of ${policy.retries})`,
+      message: `Chunk ${chunkIndex} failed (${why}); retrying${delay > 0 ? ` in ${delay} ms` : ''} (retry ${n + 1} of ${policy.retries})`,
     });
+    if (delay > 0) await pause(delay, policy.signal);
   }
+}
+
+/** Waits `ms`, or less if `signal` aborts first (then rejects with an AbortError). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      reject(new AbortError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 /**

@@ -69,6 +69,7 @@ export abstract class Scheduler<P> {
     this.policy = {
       retries: this.opts.retries,
       retryTaskErrors: this.opts.retryTaskErrors,
+      retryDelay: this.opts.retryDelay,
       timeout: this.opts.timeout,
       signal: this.ended.signal,
       onWarning: (w) => this.reporter.emit('warning', w),
