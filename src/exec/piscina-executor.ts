@@ -129,6 +129,9 @@ export class PiscinaExecutor extends RetryingExecutor {
         throw workerFailure(e, chunkIndex);
       });
     }
+    // A signal that fired already never calls a listener added now: such a chunk is not started
+    // at all (a cluster item cancelled between its checks and the pool ran to its end before).
+    if (this.stopOnAbort && policy.signal.aborted) throw new AbortError();
     const controller = new AbortController();
     const stop = () => controller.abort();
     if (this.stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
