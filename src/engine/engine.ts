@@ -19,7 +19,7 @@ import { EventEmitter } from 'node:events';
 import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Confinement } from '../api/confinement.js';
-import type { ClusterExecutorProvider as ClusterExecutorSource } from '../cluster/cluster-provider.js';
+import type { ClusterExecutorProvider } from '../cluster/cluster-provider.js';
 import type { ClusterStatus } from '../cluster/registry.js';
 import { invalidOption } from '../errors.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
@@ -31,11 +31,7 @@ import { onAdded } from '../store/wake.js';
 import { JobRun } from './job-run.js';
 import { resolveConfinement } from './confine.js';
 import { DEFAULT_OUTAGE_BUDGET, Outages } from './outages.js';
-import {
-  clusterExecutors as clusterRunner,
-  type EngineExecutors as Runner,
-  sharedExecutors as sharedRunner,
-} from './engine-executors.js';
+import { clusterExecutors, type EngineExecutors, sharedExecutors } from './engine-executors.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 import { Ticker } from './ticker.js';
 
@@ -50,12 +46,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     if (options[name] !== undefined)
       throw invalidOption(name, "not with cluster: an engine on a cluster runs its jobs on the cluster's workers");
   // Loaded here: BullMQ and ioredis cost every local engine's start-up ~0.3 s.
-  const { ClusterExecutorProvider: ClusterExecutorSource } = await import('../cluster/cluster-provider.js');
-  const source = await ClusterExecutorSource.connect(cluster);
+  const { ClusterExecutorProvider } = await import('../cluster/cluster-provider.js');
+  const provider = await ClusterExecutorProvider.connect(cluster);
   try {
-    return new Engine(options, source);
+    return new Engine(options, provider);
   } catch (e) {
-    await source.close();
+    await provider.close();
     throw e;
   }
 }
@@ -63,7 +59,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 export class Engine extends EventEmitter<EngineEvents> {
   readonly id: string;
   readonly store: JobStore;
-  private readonly runner: Runner;
+  private readonly executors: EngineExecutors;
   private readonly runs = new Map<string, JobRun>();
   /** On a cluster: the jobs handed back for its outages, and their budgets. */
   private readonly outages: Outages | null;
@@ -85,7 +81,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly confinement: Confinement | undefined;
 
   /** @internal use createEngine() */
-  constructor(options: EngineOptions, cluster?: ClusterExecutorSource) {
+  constructor(options: EngineOptions, cluster?: ClusterExecutorProvider) {
     super();
     this.concurrency = positive('concurrency', options.concurrency, 2);
     this.leaseMs = positive('leaseMs', options.leaseMs, 15_000);
@@ -99,10 +95,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const budget = positive('outageBudget', options.outageBudget, DEFAULT_OUTAGE_BUDGET);
     this.outages = cluster === undefined ? null : new Outages(budget);
     this.store = openStore(options.store);
-    this.runner =
+    this.executors =
       cluster !== undefined
-        ? clusterRunner(cluster)
-        : sharedRunner(
+        ? clusterExecutors(cluster)
+        : sharedExecutors(
             options.executor ??
               new PiscinaExecutor({
                 threads: positive('workers', options.workers, availableParallelism()),
@@ -122,7 +118,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** With `cluster`: its Redis connection, workers and items in flight now; else null. */
   clusterStatus(): ClusterStatus | null {
-    return this.runner.cluster?.() ?? null;
+    return this.executors.cluster?.() ?? null;
   }
 
   /**
@@ -145,7 +141,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.ticker.stop();
     this.unsubscribe();
     await this.writes.catch(() => {});
-    await this.runner.close();
+    await this.executors.close();
     await this.store.close();
   }
 
@@ -199,7 +195,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     while (this.closing === null && this.runs.size < this.concurrency) {
-      const threads = this.runner.threads();
+      const threads = this.executors.threads();
       if (threads === 0) {
         // A cluster down, or with no worker: the jobs wait queued, but those whose outage budget is spent.
         const { store, id: owner, leaseMs } = this;
@@ -211,7 +207,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const run = new JobRun(claim, {
         store: this.store,
         owner: this.id,
-        executors: this.runner.executors(),
+        executors: this.executors.executors(),
         threads,
         serial: (write) => this.serial(write),
         confinement: this.confinement,

@@ -43,6 +43,3 @@ export async function writePages(
     await yieldToLoop();
   }
 }
-
-/** Any failure as the data stored with a job: one function for every such use (errors.ts). */
-export { toErrorData as errorData } from '../errors.js';

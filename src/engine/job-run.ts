@@ -20,7 +20,7 @@ import { statSync } from 'node:fs';
 import type { Confinement } from '../api/confinement.js';
 import type { JobEvents, JobReporter, Progress } from '../api/events.js';
 import type { Journal } from '../api/journal.js';
-import { AbortError, ChunkmillError } from '../errors.js';
+import { AbortError, ChunkmillError, toErrorData } from '../errors.js';
 import type { ExecutorProvider } from '../exec/executor.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
@@ -28,7 +28,7 @@ import { scheduleJob } from '../schedule/schedule-job.js';
 import type { JobStore, JobWrite } from '../store/job-store.js';
 import { isStoreFailure } from '../store/store-errors.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
-import { errorData, outcomeOf, writePages } from './job-result.js';
+import { outcomeOf, writePages } from './job-result.js';
 import { isClusterOutage, type OutageEnd } from './outages.js';
 
 /**
@@ -147,12 +147,12 @@ export class JobRun implements JobReporter {
       // The cluster failed, not the job: back to the queue until the cluster is, within a budget.
       else if (this.stopped === null && this.ctx.outage !== undefined && isClusterOutage(e)) {
         const end = this.ctx.outage(e, this.merged > 0);
-        if ('fail' in end) outcome = { state: 'failed', error: errorData(end.fail) };
+        if ('fail' in end) outcome = { state: 'failed', error: toErrorData(end.fail) };
         else {
           back = end.back;
           this.outageBack = true;
         }
-      } else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: errorData(e) };
+      } else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: toErrorData(e) };
     }
     const final = outcome;
     this.ending = final === null ? () => this.handBack(back) : () => this.write(final);
