@@ -28,6 +28,14 @@ export function checkField(name: string, field: Field | TSchema, value: unknown)
   return value;
 }
 
+/** Every field of `fields` in `given` (named `prefix` + its name), in the table's order: their values or defaults. */
+export function checkFields(fields: Record<string, Field>, given: object, prefix: string): Record<string, unknown> {
+  const values = given as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(fields)) out[name] = checkField(prefix + name, field, values[name]);
+  return out;
+}
+
 function fits(schema: JsonSchema, value: unknown): boolean {
   if (schema.enum !== undefined) return schema.enum.includes(value as string);
   if (schema['x-char']) return typeof value === 'string' && value.length === 1 && value.charCodeAt(0) <= 127;

@@ -3,7 +3,7 @@
  * with ERR_INVALID_OPTION naming the option, the value and what it should be; so does an unknown
  * key at any level (a misspelt csv.delimeter would otherwise be ignored without a word).
  *
- * The fields' types, bounds and defaults are the job model's (api/job-model.ts), checked by
+ * The fields' types, bounds and defaults are the job model's (api/job-model/), checked by
  * check-field.ts; what is here are the rules between fields and the fields whose shape is not
  * plain JSON (the input, the work, the output).
  */
@@ -27,7 +27,7 @@ import { ChunkmillError, invalidOption } from '../errors.js';
 import type { WorkRequest } from '../kinds/computation.js';
 import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/parse.js';
 import type { ResolvedOutput } from '../kinds/output/writer.js';
-import { checkField, describe } from './check-field.js';
+import { checkField, checkFields, describe } from './check-field.js';
 import { resolveCluster } from './cluster-options.js';
 import type { ResolvedInput, ResolvedOptions } from './resolved-options.js';
 
@@ -82,17 +82,12 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
 
 /** The job model's plain fields, checked in the model's order, defaults filled in. */
 function plainFields(options: AnyProcessOptions): ResolvedFields {
-  const out: Record<string, unknown> = {};
-  const given = options as unknown as Record<string, unknown>;
-  for (const name of PLAIN_FIELDS) out[name] = checkField(name, JOB_FIELDS[name], given[name]);
-  return out as ResolvedFields;
+  const fields = Object.fromEntries(PLAIN_FIELDS.map((name) => [name, JOB_FIELDS[name]]));
+  return checkFields(fields, options, '') as ResolvedFields;
 }
 
 function csvFields(csv: object): { delimiter: string; quote: string; header: boolean } {
-  const given = csv as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(CSV_FIELDS)) out[name] = checkField(`csv.${name}`, field, given[name]);
-  return out as { delimiter: string; quote: string; header: boolean };
+  return checkFields(CSV_FIELDS, csv, 'csv.') as { delimiter: string; quote: string; header: boolean };
 }
 
 function resolveInput(options: AnyProcessOptions): ResolvedInput {
