@@ -73,6 +73,7 @@ export type { WatchOptions } from './queue/watch.js';
 export { createEngine, Engine } from './engine/engine.js';
 export type { EngineOptions, EngineEvents } from './engine/engine.js';
 export { SqliteStore } from './store/sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export type { JobStore, JobWrite } from './store/job-store.js';
 export type {
   JobRecord,

@@ -24,6 +24,7 @@ import type { Executor } from '../exec/executor.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
 import { resolveCluster } from '../plan/cluster-options.js';
 import { openStore } from '../queue/queue.js';
+import { isPostgresUrl } from '../store/postgres-url.js';
 import { nextSlot } from '../queue/repeat.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Claim } from '../store/records.js';
@@ -33,7 +34,7 @@ import { clusterRunner, type Runner, sharedRunner } from './runner.js';
 import { Ticker } from './ticker.js';
 
 export interface EngineOptions {
-  /** The store: a file path (the embedded SQLite store, created if new) or a JobStore. */
+  /** The store: a file path (the embedded SQLite store, created if new), a postgres:// URL, or a JobStore. */
   store: string | JobStore;
   /** Worker threads of the engine's pool (ignored with `executor`). @default os.availableParallelism() */
   workers?: number;
@@ -81,6 +82,19 @@ export interface EngineEvents {
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
+  if (typeof options.store !== 'string' || !isPostgresUrl(options.store)) return startEngine(options);
+  // A store that connects is opened first: a wrong address, password or database fails here, at once.
+  const store = openStore(options.store);
+  try {
+    await store.ready?.();
+    return await startEngine({ ...options, store });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+async function startEngine(options: EngineOptions): Promise<Engine> {
   const cluster = resolveCluster(options.cluster, options);
   if (cluster === undefined) return new Engine(options);
   for (const name of ['executor', 'workers'] as const)

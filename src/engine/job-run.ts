@@ -11,6 +11,8 @@
  *   goes back to the queue for the next engine to resume.
  * - the lease was lost (another engine took the job over): the chunks stop and nothing is
  *   written; the job is the other engine's now.
+ * - the store could not be reached (ERR_STORE_UNREACHABLE): nothing is written, and the job is
+ *   not failed for it; it goes back to the queue (or its lease lapses) and runs again.
  */
 import { statSync } from 'node:fs';
 import type { JobEvents, JobReporter, Progress } from '../api/events.js';
@@ -116,6 +118,9 @@ export class JobRun implements JobReporter {
         this.settled = true;
         return;
       }
+      // The store could not be reached (its database is gone): no failure of the job's. Nothing
+      // is written; the engine hands the job back, or its lease lapses, and it runs again.
+      if (e instanceof ChunkmillError && e.code === 'ERR_STORE_UNREACHABLE') return;
       if (this.stopped === 'close' && aborted) {
         await this.flush();
         await this.ctx.serial(() => store.handBack(owner, this.id, 'the engine closed; its checkpoint is kept'));

@@ -11,7 +11,7 @@ import type { ClusterOptions } from '../index.js';
 import { isLoopback } from './access.js';
 
 export interface ServerOptions {
-  /** The job store file (the embedded SQLite store), created if new. @default 'chunkmill.db' */
+  /** The job store: a file (the embedded SQLite store, created if new) or a postgres:// URL. @default 'chunkmill.db' */
   store?: string;
   /** The only folder whose files requests may read and write; uploads go to its `uploads/`. @default the working directory */
   dataDir?: string;
@@ -74,7 +74,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   const logLevel = options.logLevel ?? 'warn';
   if (!LOG_LEVELS.includes(logLevel)) throw invalidOption('logLevel', `expected one of ${LOG_LEVELS.join(', ')}`);
   return {
-    store: resolve(nonEmpty('store', options.store ?? 'chunkmill.db')),
+    store: storeName(nonEmpty('store', options.store ?? 'chunkmill.db')),
     dataDir: folder('dataDir', options.dataDir ?? process.cwd()),
     tasksDir: options.tasksDir === undefined ? null : folder('tasksDir', options.tasksDir),
     port: integer('port', options.port, 8080, 0, 65_535),
@@ -93,6 +93,11 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     heartbeatMs: integer('heartbeatMs', options.heartbeatMs, 15_000, 10, 3_600_000),
     logLevel,
   };
+}
+
+/** A store file's absolute path; a postgres:// URL as it is. */
+function storeName(store: string): string {
+  return /^postgres(ql)?:\/\//i.test(store) ? store : resolve(store);
 }
 
 function nonEmpty(name: string, value: unknown): string {

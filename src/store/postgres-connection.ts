@@ -1,0 +1,197 @@
+/**
+ * The PostgreSQL store's pool of connections (pg, loaded on first use: a SQLite user never pays
+ * for it), and the two ways every store method reaches the database:
+ *
+ * - `run`: one statement: a read, or a write that may be repeated (it changes nothing the
+ *   second time: a renewal, an upsert, an insert that skips what is there);
+ * - `tx`: a transaction. It learns its transaction id first, so that when the connection breaks
+ *   during COMMIT (the one moment its outcome is unknown) txid_status() tells whether it was
+ *   committed; it is run again only if it was not. No call is applied twice.
+ *
+ * A failure that passes (the server restarts, fails over, a deadlock) is retried with backoff for
+ * `retryMs`; only then does the call fail, with ERR_STORE_UNREACHABLE. The first connection is
+ * not retried: a wrong host, password or database is a coded error at once (ready()).
+ *
+ * Durability: a transaction that users are told about (a job added, cancelled, removed, its
+ * outcome, a repeat rule fired) commits as the server is configured to, waiting for the disk by
+ * default. An engine's bookkeeping (claims, renewals, events and progress, journal appends,
+ * result pages, hand-backs) commits without waiting for the disk (synchronous_commit off, per
+ * session): the next durable commit flushes it with its own, and a database crash can lose only
+ * what a rerun redoes, a claim its engine then finds gone, or events (see afterServerStart). A
+ * restart (a clean shutdown) loses nothing.
+ */
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isConnectionError, isPassing, postgresError } from './postgres-errors.js';
+import { afterServerStart, migrate } from './postgres-schema.js';
+import type { PostgresTarget } from './postgres-url.js';
+
+export interface ConnectionOptions {
+  /** How long a call waits for a database that went away before ERR_STORE_UNREACHABLE. */
+  retryMs: number;
+  /** Connections in the pool. */
+  poolSize: number;
+}
+
+/** What a transaction is: the user's (durable) or the engine's bookkeeping. */
+export type Durability = 'durable' | 'bookkeeping';
+
+export class PostgresConnection {
+  private pool: Pool | null = null;
+  private readonly prepared = new WeakSet<PoolClient>();
+  private readonly opening: Promise<void>;
+  private closed = false;
+
+  constructor(
+    readonly target: PostgresTarget,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.opening = this.open();
+    this.opening.catch(() => {}); // the error is every call's: see ready()
+  }
+
+  /** Resolves once connected and migrated; rejects with the coded error every call would get. */
+  ready(): Promise<void> {
+    return this.opening;
+  }
+
+  run<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<QueryResult<R>> {
+    return this.retrying(async () => {
+      const client = await this.acquire();
+      try {
+        const result = await client.query<R>(text, values);
+        client.release();
+        return result;
+      } catch (e) {
+        client.release(isConnectionError(e) ? (e as Error) : undefined);
+        throw e;
+      }
+    });
+  }
+
+  tx<T>(durability: Durability, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const begin = `BEGIN; SET LOCAL synchronous_commit TO ${durability === 'durable' ? 'DEFAULT' : 'off'}; SELECT txid_current()::text AS x`;
+    return this.retrying(async () => {
+      const client = await this.acquire();
+      let txid: string | null = null;
+      let committing = false;
+      let result: T;
+      try {
+        const started = (await client.query(begin)) as unknown as QueryResult<{ x: string }>[];
+        txid = started[2]!.rows[0]!.x;
+        result = await fn(client);
+        committing = true;
+        await client.query('COMMIT');
+      } catch (e) {
+        if (!isConnectionError(e)) {
+          await client.query('ROLLBACK').catch(() => {});
+          client.release();
+          throw e;
+        }
+        client.release(e as Error);
+        if (committing && txid !== null && (await this.committed(txid))) return result!;
+        throw e;
+      }
+      client.release();
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.opening.catch(() => {});
+    await this.pool?.end().catch(() => {});
+  }
+
+  private async open(): Promise<void> {
+    const { default: pg } = await import('pg');
+    const { connectionString } = this.target;
+    const int8 = (value: string) => Number(value);
+    this.pool = new pg.Pool({
+      connectionString,
+      max: this.options.poolSize,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      application_name: 'chunkmill',
+      // bigint columns (ids, times) as numbers: they stay far below 2^53.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 ? int8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    // A connection that breaks, idle or in use, is dropped by the pool; the next call makes another.
+    this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      await this.pool.end().catch(() => {});
+      throw postgresError(e, this.target);
+    }
+    try {
+      await migrate(client, this.target);
+      await this.prepare(client);
+      client.release();
+    } catch (e) {
+      client.release(true);
+      await this.pool.end().catch(() => {});
+      throw postgresError(e, this.target);
+    }
+  }
+
+  /** A pooled connection, set up on its first use. */
+  private async acquire(): Promise<PoolClient> {
+    if (this.closed || this.pool === null) throw new Error('Connection terminated: the store is closed');
+    const client = await this.pool.connect();
+    if (this.prepared.has(client)) return client;
+    try {
+      await this.prepare(client);
+    } catch (e) {
+      client.release(e as Error);
+      throw e;
+    }
+    return client;
+  }
+
+  private async prepare(client: PoolClient): Promise<void> {
+    await client.query('SET synchronous_commit TO off'); // bookkeeping's; durable transactions set their own
+    await afterServerStart(client, this.target);
+    this.prepared.add(client);
+  }
+
+  /** Retries fn while its failure passes, for up to retryMs; then the coded error. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    await this.opening;
+    const deadline = Date.now() + this.options.retryMs;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (this.closed || !isPassing(e) || Date.now() + delay > deadline) throw postgresError(e, this.target);
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Whether the transaction whose COMMIT was cut off was committed (asked on another connection). */
+  private async committed(txid: string): Promise<boolean> {
+    for (;;) {
+      const { rows } = await this.run<{ s: string | null }>('SELECT txid_status($1::bigint) AS s', [txid]).catch(
+        (e: { code?: string }) => {
+          // "in the future": the server crashed before the transaction's id was made durable.
+          if (e.code === 'ERR_STORE' && /future/.test(String((e as Error).message))) return { rows: [{ s: null }] };
+          throw e;
+        },
+      );
+      const status = rows[0]?.s ?? null;
+      if (status !== 'in progress') return status === 'committed';
+      await sleep(50); // its backend has not yet seen that the connection is gone
+    }
+  }
+}

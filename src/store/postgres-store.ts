@@ -1,0 +1,301 @@
+/**
+ * The job store on PostgreSQL: one queue for any number of engines, queues and servers on any
+ * number of hosts. Named by a URL wherever a store is named: openQueue('postgres://…'),
+ * createEngine({ store: 'postgres://…' }), `--store postgres://…` (postgres-url.ts reads it).
+ *
+ * The SQLite store's guarantees, across hosts:
+ * - claims lock the job's row with FOR UPDATE SKIP LOCKED: two engines never take one job, and
+ *   neither waits for the other; priority, then age, among jobs whose delay has passed;
+ * - leases, delays and retention count on the database's clock (now()), which all hosts share;
+ * - event ids increase in the order readers can see them (the event lock: postgres-sql.ts);
+ * - checkpoint journals, result pages and everything else of a job are in the database, so a
+ *   job interrupted on one host resumes on another;
+ * - a repeat rule's slot fires once (a compare-and-set on its locked row).
+ *
+ * Wake-ups: LISTEN/NOTIFY (postgres-listener.ts); the engine's and the watchers' frequent looks
+ * (changed, due, cancelRequests) are answered from what it was told (postgres-looks.ts).
+ */
+import type { Journal } from '../api/journal.js';
+import type { ErrorData } from '../errors.js';
+import type { JobStore, JobWrite } from './job-store.js';
+import type {
+  CancelOutcome,
+  Claim,
+  JobPage,
+  JobRecord,
+  JobState,
+  ListQuery,
+  NewJob,
+  NewRepeatRule,
+  Outcome,
+} from './records.js';
+import { JOB_STATES } from './records.js';
+import { PostgresConnection, type Durability } from './postgres-connection.js';
+import { PgSteps, type EventChannel } from './postgres-job-steps.js';
+import { PostgresJournal } from './postgres-journal.js';
+import { PostgresLooks } from './postgres-looks.js';
+import { PostgresRepeatRules } from './postgres-repeat-rules.js';
+import { eventFromPgRow, jobFromPgRow, pgId, type PgEventRow, type PgJobRow } from './postgres-rows.js';
+import { lockKeys } from './postgres-schema.js';
+import { statements, type Sql } from './postgres-sql.js';
+import { parsePostgresUrl } from './postgres-url.js';
+import { pack, unpack } from './sqlite-rows.js';
+
+export interface PostgresStoreOptions {
+  /** The schema of the store's tables (wins over the URL's `?schema=`). @default 'chunkmill' */
+  schema?: string;
+  /** How long a call waits for a database that went away (a restart, a failover) before ERR_STORE_UNREACHABLE. @default 30000 */
+  retryMs?: number;
+  /** Connections in the pool (one more listens). @default 10 */
+  poolSize?: number;
+}
+
+type Row = PgJobRow & Record<string, unknown>;
+
+export class PostgresStore implements JobStore {
+  readonly location: string;
+  private readonly conn: PostgresConnection;
+  private readonly sql: Sql;
+  private readonly log: EventChannel;
+  private readonly looks: PostgresLooks;
+  private readonly rules: PostgresRepeatRules;
+
+  constructor(url: string, options: PostgresStoreOptions = {}) {
+    const target = parsePostgresUrl(url, options.schema);
+    this.location = target.location;
+    this.conn = new PostgresConnection(target, {
+      retryMs: options.retryMs ?? 30_000,
+      poolSize: options.poolSize ?? 10,
+    });
+    this.sql = statements(target.schema);
+    this.log = { lock: lockKeys(target.schema, 'events'), channel: `chunkmill_${target.schema}` };
+    this.looks = new PostgresLooks(this.conn, this.sql, this.log.channel);
+    this.rules = new PostgresRepeatRules(this.conn, this.sql, (fn) => this.tx('durable', fn));
+  }
+
+  ready(): Promise<void> {
+    return this.conn.ready();
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.looks.onChange(listener);
+  }
+
+  add(job: NewJob): Promise<JobRecord> {
+    return this.tx('durable', (s) => s.insertJob(job, job.runAt - Date.now()));
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const { rows } = await this.conn.run<Row>(this.sql.job, [pgId(id)]);
+    return rows[0] === undefined ? null : jobFromPgRow(rows[0]);
+  }
+
+  async list(query: ListQuery): Promise<JobPage> {
+    const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : pgId(query.cursor);
+    const { rows } = await this.conn.run<Row>(this.sql.list, [query.state ?? null, before, query.limit + 1]);
+    const jobs = rows.slice(0, query.limit).map(jobFromPgRow);
+    return { jobs, next: rows.length > query.limit ? jobs[jobs.length - 1]!.id : null };
+  }
+
+  cancel(id: string): Promise<CancelOutcome | null> {
+    return this.tx('durable', async (s) => {
+      const job = await s.jobById(pgId(id), true);
+      if (job === null) return null;
+      if (job.state === 'running') {
+        await s.query(this.sql.requestCancel, [pgId(id)]);
+        s.notify('cancel');
+        return 'requested';
+      }
+      if (job.state !== 'queued') return 'finished';
+      const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled before it ran' };
+      await s.settleJob(pgId(id), 'cancelled', error, 'cancelled while queued');
+      return 'cancelled';
+    });
+  }
+
+  remove(id: string): Promise<boolean | 'running'> {
+    return this.tx('durable', async (s) => {
+      const job = await s.jobById(pgId(id), true);
+      if (job === null) return false;
+      if (job.state === 'running') return 'running';
+      await s.deleteJobs([pgId(id)]);
+      return true;
+    });
+  }
+
+  async events(id: string, after: number, limit: number) {
+    return (
+      await this.conn.run<PgEventRow & Record<string, unknown>>(this.sql.events, [pgId(id), after, limit])
+    ).rows.map(eventFromPgRow);
+  }
+
+  async eventsAfter(after: number, limit: number) {
+    return (await this.conn.run<PgEventRow & Record<string, unknown>>(this.sql.eventsAfter, [after, limit])).rows.map(
+      eventFromPgRow,
+    );
+  }
+
+  async lastEventId(): Promise<number> {
+    return (await this.conn.run<{ id: number }>(this.sql.lastEventId)).rows[0]!.id;
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const row of (await this.conn.run<{ state: JobState; n: number }>(this.sql.counts)).rows)
+      counts[row.state] = row.n;
+    return counts;
+  }
+
+  async resultRows(id: string, part: number): Promise<unknown[] | null> {
+    const { rows } = await this.conn.run<{ rows: Buffer }>(this.sql.rowsPage, [pgId(id), part]);
+    return rows[0] === undefined ? null : (unpack(rows[0].rows) as unknown[]);
+  }
+
+  addRepeatRule(rule: NewRepeatRule) {
+    return this.rules.add(rule);
+  }
+
+  repeatRules() {
+    return this.rules.all();
+  }
+
+  removeRepeatRule(id: string): Promise<boolean> {
+    return this.rules.remove(id);
+  }
+
+  changed(): Promise<boolean> {
+    return this.looks.changed();
+  }
+
+  due(now: number): Promise<boolean> {
+    return this.looks.due(now);
+  }
+
+  claim(owner: string, leaseMs: number, _now: number): Promise<Claim | null> {
+    const lease = Math.max(1, Math.round(leaseMs));
+    return this.tx('bookkeeping', async (s) => {
+      // Leases that expired (their engine died) first; looked for only once one may have.
+      while (Date.now() >= this.looks.leaseExpiresAt) {
+        const expired = (await s.query<Row>(this.sql.expired, [owner])).rows[0];
+        if (expired === undefined) break;
+        if (expired.cancel_requested) {
+          const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled' };
+          await s.settleJob(expired.id, 'cancelled', error, 'its engine died');
+        } else if (expired.attempts >= expired.max_attempts) {
+          const message = `The job was interrupted ${expired.attempts} times (its engine stopped without handing it back each time); it is not run again`;
+          await s.settleJob(expired.id, 'failed', { code: 'ERR_JOB_LOST', message }, 'out of attempts');
+        } else {
+          const taken = (await s.query<Row>(this.sql.take, [expired.id, owner, lease])).rows[0]!;
+          return {
+            job: s.took(taken, owner, `recovered: the lease of ${expired.lease_owner} expired`),
+            recovered: true,
+          };
+        }
+      }
+      const taken = (await s.query<Row>(this.sql.claimQueued, [owner, lease])).rows[0];
+      return taken === undefined ? null : { job: s.took(taken, owner, undefined), recovered: false };
+    });
+  }
+
+  async renew(owner: string, ids: readonly string[], leaseMs: number, _now: number): Promise<string[]> {
+    const lease = Math.max(1, Math.round(leaseMs));
+    const { rows } = await this.conn.run<{ id: number }>(this.sql.renew, [owner, ids.map(pgId), lease]);
+    return rows.map((r) => String(r.id));
+  }
+
+  cancelRequests(owner: string): Promise<string[]> {
+    return this.looks.cancelRequests(owner);
+  }
+
+  write(owner: string, writes: readonly JobWrite[]): Promise<void> {
+    return this.tx('bookkeeping', async (s) => {
+      const ids = writes.map((w) => pgId(w.jobId));
+      const held = new Set((await s.query<{ id: number }>(this.sql.holdsMany, [ids, owner])).rows.map((r) => r.id));
+      const progressIds: number[] = [];
+      const progress: string[] = [];
+      for (const w of writes) {
+        const id = pgId(w.jobId);
+        if (!held.has(id)) continue;
+        for (const event of w.events) s.event(id, event);
+        if (w.progress !== undefined) {
+          progressIds.push(id);
+          progress.push(JSON.stringify(w.progress));
+        }
+      }
+      if (progressIds.length > 0) await s.query(this.sql.setProgress, [progressIds, progress]);
+    });
+  }
+
+  async writeRows(owner: string, jobId: string, part: number, rows: readonly unknown[]): Promise<void> {
+    await this.conn.run(this.sql.putRows, [pgId(jobId), owner, part, pack(rows)]);
+  }
+
+  finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean> {
+    return this.tx('durable', async (s) => {
+      const id = pgId(jobId);
+      if ((await s.query(this.sql.holds, [id, owner])).rows.length === 0) return false;
+      if (outcome.state === 'succeeded') {
+        const pages = outcome.result.kind === 'aggregate' ? (outcome.rows?.length ?? 0) : 0;
+        await s.query(this.sql.dropRowsFrom, [id, pages]); // pages an earlier, interrupted run wrote past the end
+        await s.query(this.sql.succeed, [id, pack(outcome.result)]);
+        await s.query(this.sql.deleteJournal, [id]);
+        // A task's value stays with the record only: it may be large, and need not be JSON.
+        const { result } = outcome;
+        const summary = result.kind === 'task' ? { kind: result.kind, stats: result.stats } : result;
+        s.event(id, { type: 'done', data: summary });
+        s.event(id, { type: 'state', data: { state: 'succeeded' } });
+      } else {
+        await s.query(this.sql.dropRowsFrom, [id, 0]);
+        await s.settleJob(id, outcome.state, outcome.error, undefined);
+      }
+      await s.query(this.sql.compactProgress, [id]);
+      return true;
+    });
+  }
+
+  handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
+    return this.tx('bookkeeping', async (s) => {
+      const id = pgId(jobId);
+      if (((await s.query(this.sql.handBack, [id, owner])).rowCount ?? 0) === 0) return false;
+      s.event(id, { type: 'state', data: { state: 'queued', reason } });
+      s.notify('job');
+      return true;
+    });
+  }
+
+  dueRepeatRules(now: number) {
+    return this.rules.due(now);
+  }
+
+  fireRepeatRule(id: string, expected: number, nextRunAt: number | null, _now: number): Promise<JobRecord | null> {
+    return this.rules.fire(id, expected, nextRunAt);
+  }
+
+  purge(before: number): Promise<string[]> {
+    const age = Math.max(0, Date.now() - before); // an age, so the database's clock decides
+    return this.tx('durable', async (s) => {
+      const ids = (await s.query<{ id: number }>(this.sql.finishedBefore, [age])).rows.map((r) => r.id);
+      await s.deleteJobs(ids);
+      return ids.map(String);
+    });
+  }
+
+  journal(owner: string, jobId: string): Journal {
+    return new PostgresJournal(this.conn, this.sql, owner, jobId);
+  }
+
+  async close(): Promise<void> {
+    await this.looks.close();
+    await this.conn.close();
+  }
+
+  /** fn's steps in one transaction, their events and NOTIFY written last. */
+  private tx<T>(durability: Durability, fn: (s: PgSteps) => Promise<T>): Promise<T> {
+    return this.conn.tx(durability, async (client) => {
+      const s = new PgSteps(client, this.sql, this.log);
+      const result = await fn(s);
+      await s.end();
+      return result;
+    });
+  }
+}
