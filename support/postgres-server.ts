@@ -10,7 +10,7 @@
  * recovers from the WAL), each followed by a start on the same port.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -40,7 +40,11 @@ export interface PostgresServer {
 
 let databases = 0;
 
-export async function startPostgres(settings: Record<string, string> = {}): Promise<PostgresServer> {
+/** `settings`: postgresql.conf settings (-c); `hba`: pg_hba.conf lines put before the trust ones. */
+export async function startPostgres(
+  settings: Record<string, string> = {},
+  hba: string[] = [],
+): Promise<PostgresServer> {
   const bin = binaries();
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? postgresUser() : undefined;
@@ -51,6 +55,10 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
   const run = (tool: string, args: string[]) =>
     execFileSync(join(bin, tool), args, { stdio: 'pipe', ...(user ?? {}), cwd: dir, timeout: 60_000 });
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  if (hba.length > 0) {
+    const file = join(data, 'pg_hba.conf');
+    writeFileSync(file, `${hba.join('\n')}\n${readFileSync(file, 'utf8')}`);
+  }
   const port = await freePort();
   const options = [
     `-p ${port}`,

@@ -116,6 +116,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly store: JobStore;
   private readonly runner: Runner;
   private readonly runs = new Map<string, JobRun>();
+  /** Runs that ended without their end stored (the store failed): handed back once it takes it. */
+  private readonly unsettled = new Set<string>();
   private readonly ticker: Ticker;
   private readonly unsubscribe: () => void;
   private writes: Promise<unknown> = Promise.resolve();
@@ -199,6 +201,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         const writes = [...this.runs.values()].map((r) => r.takeWrite()).filter((w) => w !== null);
         if (writes.length > 0) await this.serial(() => store.write(this.id, writes));
       }
+      if (this.unsettled.size > 0) await this.handBackUnsettled(); // the store may take them now
       if (this.retention !== undefined && now >= this.nextPurge) {
         this.nextPurge = now + 60_000;
         await store.purge(now - this.retention); // their journals go with them, in the store
@@ -237,14 +240,30 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('claimed', claim);
       void run.done.then(async () => {
         // The store failed to take its outcome: hand it back (or let its lease lapse) for a rerun.
-        if (!run.settled)
-          await this.serial(() => this.store.handBack(this.id, run.id, 'its outcome could not be stored')).catch(
-            () => {},
-          );
+        if (!run.settled) {
+          this.unsettled.add(run.id);
+          await this.handBackUnsettled();
+        }
         this.runs.delete(run.id);
         this.emit('ended', run.id);
         this.ticker.now();
       });
+    }
+  }
+
+  /**
+   * Hands back the runs whose end the store could not take, each until it does (or the job is no
+   * longer this engine's: its lease lapsed and another engine took it), so that a store that was
+   * away or read-only for a while gets its jobs back for a rerun, by this engine or any other.
+   */
+  private async handBackUnsettled(): Promise<void> {
+    for (const id of this.unsettled) {
+      try {
+        await this.serial(() => this.store.handBack(this.id, id, 'its outcome could not be stored'));
+      } catch {
+        return; // still failing: the next tick tries again
+      }
+      this.unsettled.delete(id);
     }
   }
 

@@ -12,13 +12,16 @@
  * `retryMs`; only then does the call fail, with ERR_STORE_UNREACHABLE. The first connection is
  * not retried: a wrong host, password or database is a coded error at once (ready()).
  *
- * Durability: a transaction that users are told about (a job added, cancelled, removed, its
- * outcome, a repeat rule fired) commits as the server is configured to, waiting for the disk by
- * default. An engine's bookkeeping (claims, renewals, events and progress, journal appends,
- * result pages, hand-backs) commits without waiting for the disk (synchronous_commit off, per
- * session): the next durable commit flushes it with its own, and a database crash can lose only
- * what a rerun redoes, a claim its engine then finds gone, or events (see afterServerStart). A
- * restart (a clean shutdown) loses nothing.
+ * Durability: every transaction commits without waiting for the disk (synchronous_commit off,
+ * per session), so the event lock it may hold (postgres-sql.ts) is held for well under a
+ * millisecond, never for an fsync. A transaction that users are told about (a job added,
+ * cancelled, removed, its outcome, a repeat rule fired) then waits for a flush before its call
+ * resolves (flushes from many sessions share one fsync). An engine's bookkeeping (claims,
+ * renewals, events and progress, journal appends, result pages, hand-backs) does not wait: the
+ * next flush makes it durable with its own. A database crash can lose only the last bookkeeping,
+ * which a rerun redoes (or a claim its engine then finds gone); a restart (a clean shutdown) loses
+ * nothing. What a crash takes may have been seen by a reader for those milliseconds: the event
+ * ids jump after a restart so that none is reused (afterServerStart, postgres-schema.ts).
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +41,13 @@ export type Durability = 'durable' | 'bookkeeping';
 
 export class PostgresConnection {
   private pool: Pool | null = null;
+  /**
+   * Waits until everything committed so far is on disk: a transaction that writes WAL (setval
+   * always does) and commits as the server is configured to (DEFAULT: not our session's `off`).
+   * Its commit record comes after the transaction it follows, so flushing it flushes that one too,
+   * and flushes from many sessions share one fsync (group commit).
+   */
+  private readonly flush: string;
   private readonly prepared = new WeakSet<PoolClient>();
   private readonly opening: Promise<void>;
   private closed = false;
@@ -46,6 +56,7 @@ export class PostgresConnection {
     readonly target: PostgresTarget,
     private readonly options: ConnectionOptions,
   ) {
+    this.flush = `BEGIN; SET LOCAL synchronous_commit TO DEFAULT; SELECT setval('"${target.schema}".flush_seq', 1); COMMIT`;
     this.opening = this.open();
     this.opening.catch(() => {}); // the error is every call's: see ready()
   }
@@ -73,18 +84,24 @@ export class PostgresConnection {
   }
 
   tx<T>(durability: Durability, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const begin = `BEGIN; SET LOCAL synchronous_commit TO ${durability === 'durable' ? 'DEFAULT' : 'off'}; SELECT txid_current()::text AS x`;
     return this.retrying(async () => {
       const client = await this.acquire();
       let txid: string | null = null;
       let committing = false;
       let result: T;
       try {
-        const started = (await client.query(begin)) as unknown as QueryResult<{ x: string }>[];
-        txid = started[2]!.rows[0]!.x;
+        const begun = (await client.query('BEGIN; SELECT txid_current()::text AS x')) as unknown as QueryResult[];
+        txid = begun[1]!.rows[0]!.x as string;
         result = await fn(client);
         committing = true;
         await client.query('COMMIT');
+        if (durability === 'durable')
+          await client.query(this.flush).catch(async (e: unknown) => {
+            if (isConnectionError(e)) throw e; // whether the commit survived is asked below
+            // Committed, but the flush could not be written (a role that may not write the
+            // sequence): the WAL writer flushes the commit within a fraction of a second anyway.
+            await client.query('ROLLBACK');
+          });
       } catch (e) {
         if (!isConnectionError(e)) {
           await client.query('ROLLBACK').catch(() => {});
@@ -160,7 +177,7 @@ export class PostgresConnection {
   }
 
   private async prepare(client: PoolClient): Promise<void> {
-    await client.query('SET synchronous_commit TO off'); // bookkeeping's; durable transactions set their own
+    await client.query('SET synchronous_commit TO off'); // durable calls then wait for a flush (tx)
     await afterServerStart(client, this.target);
     this.prepared.add(client);
   }
