@@ -137,7 +137,16 @@ describe.each(storeKinds())('$name store', (kind) => {
     const before = await store.lastEventId();
     await store.claim('x', 60_000, Date.now());
     await store.claim('y', 60_000, Date.now());
-    const progress = (n: number) => ({ bytesDone: n, bytesTotal: 10, rowsDone: n, chunksDone: n, elapsedMs: n });
+    const progress = (n: number) => ({
+      bytesDone: n,
+      bytesTotal: 10,
+      rowsDone: n,
+      chunksDone: n,
+      chunksTotal: 10,
+      elapsedMs: n,
+      bytesPerSec: 1,
+      etaMs: null,
+    });
     const chunk = { index: 0, start: 0, end: 10, rows: 1 };
     await store.write('x', [
       {

@@ -45,7 +45,16 @@ test('six writers on six connections, a reader polling after the last id it saw:
     }
   })(queue.store);
 
-  const progress = (n: number) => ({ bytesDone: n, bytesTotal: WRITES, rowsDone: n, chunksDone: n, elapsedMs: n });
+  const progress = (n: number) => ({
+    bytesDone: n,
+    bytesTotal: WRITES,
+    rowsDone: n,
+    chunksDone: n,
+    chunksTotal: WRITES,
+    elapsedMs: n,
+    bytesPerSec: 1,
+    etaMs: null,
+  });
   await Promise.all(
     writers.map(async (w, i) => {
       for (let n = 1; n <= WRITES; n++) {
