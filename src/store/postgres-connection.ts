@@ -83,6 +83,32 @@ export class PostgresConnection {
     });
   }
 
+  /**
+   * One statement that may be run again (see postgres-hot-sql.ts), committed on its own; a
+   * durable one with its flush pipelined behind it: one round trip either way.
+   */
+  statement<R extends Record<string, unknown> = Record<string, unknown>>(
+    durability: Durability,
+    text: string,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
+    if (durability === 'bookkeeping') return this.run<R>(text, values);
+    return this.retrying(async () => {
+      const client = await this.acquire();
+      const [result, flushed] = await Promise.allSettled([client.query<R>(text, values), client.query(this.flush)]);
+      const failure = [result, flushed].find((r) => r.status === 'rejected')?.reason as unknown;
+      if (failure !== undefined && isConnectionError(failure)) {
+        client.release(failure as Error);
+        throw failure;
+      }
+      // A flush that failed otherwise (a role that may not write its sequence) leaves the commit to the WAL writer.
+      if (flushed.status === 'rejected') await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
+  }
+
   tx<T>(durability: Durability, fn: (client: PoolClient) => Promise<T>): Promise<T> {
     return this.retrying(async () => {
       const client = await this.acquire();
@@ -135,6 +161,9 @@ export class PostgresConnection {
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: 'chunkmill',
+      // Queries go out without waiting for the answer to the one before: a statement and its flush
+      // are one round trip.
+      pipeline: true,
       // bigint columns (ids, times) as numbers: they stay far below 2^53.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -9,7 +9,7 @@
  */
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ErrorData } from '../errors.js';
-import type { JobEventData, JobRecord, NewJob } from './records.js';
+import type { Claim, JobEventData, JobRecord, NewJob } from './records.js';
 import { jobFromPgRow, pgId, type PgJobRow } from './postgres-rows.js';
 import type { Sql } from './postgres-sql.js';
 import { eventJson } from './sqlite-rows.js';
@@ -75,6 +75,29 @@ export class PgSteps {
     this.event(rows[0]!.id, { type: 'state', data: { state: 'queued' } });
     this.notify('job');
     return record;
+  }
+
+  /**
+   * Takes over the first job whose lease expired (its engine died) for `owner`, settling on the
+   * way those that must not run again: a cancel was asked for (cancelled), or out of attempts
+   * (failed, ERR_JOB_LOST). null: none expired.
+   */
+  async recoverExpired(owner: string, lease: number): Promise<Claim | null> {
+    for (;;) {
+      const expired = (await this.query<PgJobRow & QueryResultRow>(this.sql.expired, [owner])).rows[0];
+      if (expired === undefined) return null;
+      if (expired.cancel_requested) {
+        const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled' };
+        await this.settleJob(expired.id, 'cancelled', error, 'its engine died');
+      } else if (expired.attempts >= expired.max_attempts) {
+        const message = `The job was interrupted ${expired.attempts} times (its engine stopped without handing it back each time); it is not run again`;
+        await this.settleJob(expired.id, 'failed', { code: 'ERR_JOB_LOST', message }, 'out of attempts');
+      } else {
+        const taken = (await this.query<PgJobRow & QueryResultRow>(this.sql.take, [expired.id, owner, lease])).rows[0]!;
+        const reason = `recovered: the lease of ${expired.lease_owner} expired`;
+        return { job: this.took(taken, owner, reason), recovered: true };
+      }
+    }
   }
 
   /** Logs the `state: running` of a job just taken (its row as the take returned it). */

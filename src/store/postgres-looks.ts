@@ -30,12 +30,16 @@ export class PostgresLooks {
   // Whether something each kind of look cares about may have changed since it last queried.
   private changedSince = true;
   private dueSince = true;
+  /** A job was queued (a notification said so) since due() last looked: a claim will find it. */
+  private queued = false;
   private cancelSince = true;
   private nextChangedLook = 0;
   private nextDueLook = 0;
   private nextCancelLook = 0;
   /** When (on this host's clock) the earliest lease expires, as the last due() saw it. */
   leaseExpiresAt = 0;
+  /** When (on the engine's clock) the next repeat rule comes due, as the last due() saw it. */
+  ruleDueAt = 0;
 
   constructor(
     private readonly conn: PostgresConnection,
@@ -44,7 +48,7 @@ export class PostgresLooks {
   ) {
     this.listener = new PostgresListener(conn.target, channel, {
       notified: (payload) => this.notified(payload.split(',')),
-      reconnected: () => this.notified(['job', 'cancel', 'event']),
+      reconnected: () => this.notified(['rule', 'cancel', 'event']),
     });
   }
 
@@ -69,10 +73,17 @@ export class PostgresLooks {
     this.listen();
     const local = Date.now();
     if (this.listener.up && !this.dueSince && local < this.nextDueLook) return false;
+    if (this.listener.up && this.queued) {
+      // Told of a new job: say so without a query (the claim looks), and look properly next time.
+      this.queued = false;
+      this.nextDueLook = 0;
+      return true;
+    }
     this.dueSince = false; // a notification during the query below makes the next look query again
     const r = (await this.conn.run<DueRow & Record<string, unknown>>(this.sql.due)).rows[0]!;
     const offset = r.now - local; // the database's clock less this host's
     this.leaseExpiresAt = r.next_lease === null ? Number.POSITIVE_INFINITY : r.next_lease - offset;
+    this.ruleDueAt = r.next_rule ?? Number.POSITIVE_INFINITY;
     const due =
       (r.next_job !== null && r.next_job <= r.now) ||
       (r.next_lease !== null && r.next_lease < r.now) ||
@@ -112,6 +123,8 @@ export class PostgresLooks {
     if (kinds.includes('cancel')) this.cancelSince = true;
     if (kinds.includes('job') || kinds.includes('rule')) {
       this.dueSince = true;
+      if (kinds.includes('job')) this.queued = true;
+      if (kinds.includes('rule')) this.ruleDueAt = 0;
       notifyAdded(this.conn.target.location); // this process's engines on the store look at once
     }
     for (const wake of this.wakes) wake();

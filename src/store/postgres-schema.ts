@@ -42,8 +42,11 @@ const MIGRATIONS: readonly ((S: string) => string)[] = [
     cancel_requested boolean NOT NULL DEFAULT false,
     lease_owner text,
     lease_expires_at bigint,
-    repeat_rule_id bigint
+    repeat_rule_id bigint,
+    add_key uuid,
+    write_key uuid
   );
+  CREATE UNIQUE INDEX jobs_add_key ON ${S}.jobs (add_key) WHERE add_key IS NOT NULL;
   CREATE INDEX jobs_queued ON ${S}.jobs (priority DESC, id) WHERE state = 'queued';
   CREATE INDEX jobs_queued_run_at ON ${S}.jobs (run_at) WHERE state = 'queued';
   CREATE INDEX jobs_running ON ${S}.jobs (lease_expires_at) WHERE state = 'running';

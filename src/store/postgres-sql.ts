@@ -15,7 +15,6 @@ export function statements(schema: string) {
   const S = quoted(schema);
   const held = `SELECT 1 FROM ${S}.jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running'`;
   return {
-    now: `SELECT ${NOW} AS now`,
     job: `SELECT * FROM ${S}.jobs WHERE id = $1`,
     jobForUpdate: `SELECT * FROM ${S}.jobs WHERE id = $1 FOR UPDATE`,
     // Newest first; $2 is the cursor (ids below it), $1 an optional state.
@@ -26,8 +25,6 @@ export function statements(schema: string) {
     requestCancel: `UPDATE ${S}.jobs SET cancel_requested = true WHERE id = $1`,
     settle: `UPDATE ${S}.jobs SET state = $2, error = $3, finished_at = ${NOW}, lease_owner = NULL,
              lease_expires_at = NULL, cancel_requested = false WHERE id = $1`,
-    succeed: `UPDATE ${S}.jobs SET state = 'succeeded', result = $2, finished_at = ${NOW}, lease_owner = NULL,
-              lease_expires_at = NULL, cancel_requested = false WHERE id = $1`,
     events: `SELECT * FROM ${S}.job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
     eventsAfter: `SELECT * FROM ${S}.job_events WHERE id > $1 ORDER BY id LIMIT $2`,
     lastEventId: `SELECT coalesce(max(id), 0) AS id FROM ${S}.job_events`,
@@ -52,9 +49,6 @@ export function statements(schema: string) {
                    FROM lock, notify, unnest($3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY AS e(job_id, type, data, n)
                    ORDER BY e.n`,
     notify: `SELECT pg_notify($1, $2)`,
-    // Once a job has ended only its last progress matters; the others would only grow the log.
-    compactProgress: `DELETE FROM ${S}.job_events WHERE job_id = $1 AND type = 'progress'
-                      AND id < (SELECT max(id) FROM ${S}.job_events WHERE job_id = $1 AND type = 'progress')`,
     deleteEvents: `DELETE FROM ${S}.job_events WHERE job_id = ANY($1::bigint[])`,
     deleteRows: `DELETE FROM ${S}.job_rows WHERE job_id = ANY($1::bigint[])`,
     deleteJournals: `DELETE FROM ${S}.job_journals WHERE job_id = ANY($1::bigint[])`,
@@ -76,27 +70,13 @@ export function statements(schema: string) {
     // Not the claimer's own: an engine whose event loop was held past its lease still runs that job.
     expired: `SELECT * FROM ${S}.jobs WHERE state = 'running' AND lease_expires_at < ${NOW}
               AND lease_owner IS DISTINCT FROM $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    /**
-     * The claim: the due queued job of highest priority, oldest first, that no other claim holds
-     * right now (SKIP LOCKED: two engines' claims never wait for each other, nor take one job).
-     */
-    claimQueued: `UPDATE ${S}.jobs SET state = 'running', lease_owner = $1, lease_expires_at = ${NOW} + $2,
-                  attempts = attempts + 1, started_at = coalesce(started_at, ${NOW})
-                  WHERE id = (SELECT id FROM ${S}.jobs WHERE state = 'queued' AND run_at <= ${NOW}
-                              ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                  RETURNING *`,
     take: `UPDATE ${S}.jobs SET state = 'running', lease_owner = $2, lease_expires_at = ${NOW} + $3,
            attempts = attempts + 1, started_at = coalesce(started_at, ${NOW}) WHERE id = $1 RETURNING *`,
     // $2: the ids the engine still runs; a job it no longer runs is left to expire. Returns those held.
     renew: `UPDATE ${S}.jobs SET lease_expires_at = ${NOW} + $3 WHERE lease_owner = $1 AND state = 'running'
             AND id = ANY($2::bigint[]) RETURNING id`,
-    // Locks the rows an engine writes for, so a takeover waits for this write rather than races it.
-    holdsMany: `SELECT id FROM ${S}.jobs WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'running'
-                ORDER BY id FOR UPDATE`,
     holds: `${held} FOR UPDATE`,
     cancelRequests: `SELECT id FROM ${S}.jobs WHERE lease_owner = $1 AND state = 'running' AND cancel_requested`,
-    setProgress: `UPDATE ${S}.jobs AS j SET progress = v.progress FROM unnest($1::bigint[], $2::text[]) AS v(id, progress)
-                  WHERE j.id = v.id`,
     handBack: `UPDATE ${S}.jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
                attempts = greatest(attempts - 1, 0) WHERE id = $1 AND lease_owner = $2 AND state = 'running'`,
     // $1: a time on the engine's clock, as an age: the database's clock decides which jobs are that old.

@@ -15,12 +15,14 @@
  * Wake-ups: LISTEN/NOTIFY (postgres-listener.ts); the engine's and the watchers' frequent looks
  * (changed, due, cancelRequests) are answered from what it was told (postgres-looks.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Journal } from '../api/journal.js';
 import type { ErrorData } from '../errors.js';
 import type { JobStore, JobWrite } from './job-store.js';
 import type {
   CancelOutcome,
   Claim,
+  JobEventData,
   JobPage,
   JobRecord,
   JobState,
@@ -37,9 +39,10 @@ import { PostgresLooks } from './postgres-looks.js';
 import { PostgresRepeatRules } from './postgres-repeat-rules.js';
 import { eventFromPgRow, jobFromPgRow, pgId, type PgEventRow, type PgJobRow } from './postgres-rows.js';
 import { lockKeys } from './postgres-schema.js';
+import { hotStatements, type HotSql } from './postgres-hot-sql.js';
 import { statements, type Sql } from './postgres-sql.js';
 import { parsePostgresUrl } from './postgres-url.js';
-import { pack, unpack } from './sqlite-rows.js';
+import { eventJson, pack, unpack } from './sqlite-rows.js';
 
 export interface PostgresStoreOptions {
   /** The schema of the store's tables (wins over the URL's `?schema=`). @default 'chunkmill' */
@@ -56,6 +59,7 @@ export class PostgresStore implements JobStore {
   readonly location: string;
   private readonly conn: PostgresConnection;
   private readonly sql: Sql;
+  private readonly hot: HotSql;
   private readonly log: EventChannel;
   private readonly looks: PostgresLooks;
   private readonly rules: PostgresRepeatRules;
@@ -68,6 +72,7 @@ export class PostgresStore implements JobStore {
       poolSize: options.poolSize ?? 10,
     });
     this.sql = statements(target.schema);
+    this.hot = hotStatements(target.schema);
     this.log = { lock: lockKeys(target.schema, 'events'), channel: `chunkmill_${target.schema}` };
     this.looks = new PostgresLooks(this.conn, this.sql, this.log.channel);
     this.rules = new PostgresRepeatRules(this.conn, this.sql, (fn) => this.tx('durable', fn));
@@ -81,8 +86,20 @@ export class PostgresStore implements JobStore {
     return this.looks.onChange(listener);
   }
 
-  add(job: NewJob): Promise<JobRecord> {
-    return this.tx('durable', (s) => s.insertJob(job, job.runAt - Date.now()));
+  async add(job: NewJob): Promise<JobRecord> {
+    const delay = Math.max(0, Math.round(job.runAt - Date.now())); // counted on the database's clock
+    const { rows } = await this.conn.statement<Row>('durable', this.hot.add, [
+      job.name,
+      JSON.stringify(job.spec),
+      job.priority,
+      delay,
+      job.maxAttempts,
+      job.scheduleId === null ? null : pgId(job.scheduleId),
+      randomUUID(), // the add's key: run again, it gives back the same job
+      ...this.log.lock,
+      this.log.channel,
+    ]);
+    return jobFromPgRow(rows[0]!);
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -171,30 +188,20 @@ export class PostgresStore implements JobStore {
     return this.looks.due(now);
   }
 
-  claim(owner: string, leaseMs: number, _now: number): Promise<Claim | null> {
+  async claim(owner: string, leaseMs: number, _now: number): Promise<Claim | null> {
     const lease = Math.max(1, Math.round(leaseMs));
-    return this.tx('bookkeeping', async (s) => {
-      // Leases that expired (their engine died) first; looked for only once one may have.
-      while (Date.now() >= this.looks.leaseExpiresAt) {
-        const expired = (await s.query<Row>(this.sql.expired, [owner])).rows[0];
-        if (expired === undefined) break;
-        if (expired.cancel_requested) {
-          const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled' };
-          await s.settleJob(expired.id, 'cancelled', error, 'its engine died');
-        } else if (expired.attempts >= expired.max_attempts) {
-          const message = `The job was interrupted ${expired.attempts} times (its engine stopped without handing it back each time); it is not run again`;
-          await s.settleJob(expired.id, 'failed', { code: 'ERR_JOB_LOST', message }, 'out of attempts');
-        } else {
-          const taken = (await s.query<Row>(this.sql.take, [expired.id, owner, lease])).rows[0]!;
-          return {
-            job: s.took(taken, owner, `recovered: the lease of ${expired.lease_owner} expired`),
-            recovered: true,
-          };
-        }
-      }
-      const taken = (await s.query<Row>(this.sql.claimQueued, [owner, lease])).rows[0];
-      return taken === undefined ? null : { job: s.took(taken, owner, undefined), recovered: false };
-    });
+    // Leases that expired (their engine died) first; looked for only once one may have.
+    if (Date.now() >= this.looks.leaseExpiresAt) {
+      const recovered = await this.tx('bookkeeping', (s) => s.recoverExpired(owner, lease));
+      if (recovered !== null) return recovered;
+    }
+    const { rows } = await this.conn.statement<Row>('bookkeeping', this.hot.claim, [
+      owner,
+      lease,
+      ...this.log.lock,
+      this.log.channel,
+    ]);
+    return rows[0] === undefined ? null : { job: jobFromPgRow(rows[0]), recovered: false };
   }
 
   async renew(owner: string, ids: readonly string[], leaseMs: number, _now: number): Promise<string[]> {
@@ -207,50 +214,56 @@ export class PostgresStore implements JobStore {
     return this.looks.cancelRequests(owner);
   }
 
-  write(owner: string, writes: readonly JobWrite[]): Promise<void> {
-    return this.tx('bookkeeping', async (s) => {
-      const ids = writes.map((w) => pgId(w.jobId));
-      const held = new Set((await s.query<{ id: number }>(this.sql.holdsMany, [ids, owner])).rows.map((r) => r.id));
-      const progressIds: number[] = [];
-      const progress: string[] = [];
-      for (const w of writes) {
-        const id = pgId(w.jobId);
-        if (!held.has(id)) continue;
-        for (const event of w.events) s.event(id, event);
-        if (w.progress !== undefined) {
-          progressIds.push(id);
-          progress.push(JSON.stringify(w.progress));
-        }
+  async write(owner: string, writes: readonly JobWrite[]): Promise<void> {
+    const eventJobs: number[] = [];
+    const types: string[] = [];
+    const data: string[] = [];
+    for (const w of writes)
+      for (const event of w.events) {
+        eventJobs.push(pgId(w.jobId));
+        types.push(event.type);
+        data.push(eventJson(event));
       }
-      if (progressIds.length > 0) await s.query(this.sql.setProgress, [progressIds, progress]);
-    });
+    await this.conn.statement('bookkeeping', this.hot.write, [
+      writes.map((w) => pgId(w.jobId)),
+      owner,
+      randomUUID(), // the write's key: run again, it writes nothing twice
+      writes.map((w) => (w.progress === undefined ? null : JSON.stringify(w.progress))),
+      eventJobs,
+      types,
+      data,
+      ...this.log.lock,
+      this.log.channel,
+    ]);
   }
 
   async writeRows(owner: string, jobId: string, part: number, rows: readonly unknown[]): Promise<void> {
     await this.conn.run(this.sql.putRows, [pgId(jobId), owner, part, pack(rows)]);
   }
 
-  finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean> {
-    return this.tx('durable', async (s) => {
-      const id = pgId(jobId);
-      if ((await s.query(this.sql.holds, [id, owner])).rows.length === 0) return false;
-      if (outcome.state === 'succeeded') {
-        const pages = outcome.result.kind === 'aggregate' ? (outcome.rows?.length ?? 0) : 0;
-        await s.query(this.sql.dropRowsFrom, [id, pages]); // pages an earlier, interrupted run wrote past the end
-        await s.query(this.sql.succeed, [id, pack(outcome.result)]);
-        await s.query(this.sql.deleteJournal, [id]);
-        // A task's value stays with the record only: it may be large, and need not be JSON.
-        const { result } = outcome;
-        const summary = result.kind === 'task' ? { kind: result.kind, stats: result.stats } : result;
-        s.event(id, { type: 'done', data: summary });
-        s.event(id, { type: 'state', data: { state: 'succeeded' } });
-      } else {
-        await s.query(this.sql.dropRowsFrom, [id, 0]);
-        await s.settleJob(id, outcome.state, outcome.error, undefined);
-      }
-      await s.query(this.sql.compactProgress, [id]);
-      return true;
-    });
+  async finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean> {
+    const events: JobEventData[] = [];
+    let pages = 0;
+    if (outcome.state === 'succeeded') {
+      const { result } = outcome;
+      pages = result.kind === 'aggregate' ? (outcome.rows?.length ?? 0) : 0; // pages a longer, earlier run wrote go
+      // A task's value stays with the record only: it may be large, and need not be JSON.
+      events.push({ type: 'done', data: result.kind === 'task' ? { kind: result.kind, stats: result.stats } : result });
+    } else events.push({ type: 'error', data: outcome.error });
+    events.push({ type: 'state', data: { state: outcome.state } });
+    const { rows } = await this.conn.statement<{ ended: number }>('durable', this.hot.finish, [
+      pgId(jobId),
+      owner,
+      pages,
+      outcome.state,
+      outcome.state === 'succeeded' ? pack(outcome.result) : null,
+      outcome.state === 'succeeded' ? null : JSON.stringify(outcome.error),
+      events.map((e) => e.type),
+      events.map(eventJson),
+      ...this.log.lock,
+      this.log.channel,
+    ]);
+    return rows[0]!.ended > 0;
   }
 
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
@@ -263,8 +276,8 @@ export class PostgresStore implements JobStore {
     });
   }
 
-  dueRepeatRules(now: number) {
-    return this.rules.due(now);
+  async dueRepeatRules(now: number) {
+    return now < this.looks.ruleDueAt ? [] : this.rules.due(now); // none due when due() last looked
   }
 
   fireRepeatRule(id: string, expected: number, nextRunAt: number | null, _now: number): Promise<JobRecord | null> {
