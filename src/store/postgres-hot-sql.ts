@@ -76,11 +76,16 @@ export function hotStatements(schema: string) {
     /**
      * The end of `owner`'s run of job $1: $3 the pages of rows to keep, $4 the final state, $5
      * the result (v8), $6 the error (JSON), $7 $8 the events (types, data), $9 $10 the event
-     * lock, $11 the channel. The journal goes; the log keeps its last progress only.
+     * lock, $11 the channel, $12 $13 pages held back until now (postgres-pages.ts). The journal
+     * goes; the log keeps its last progress only.
      */
     finish: `WITH held AS (
                SELECT id FROM ${S}.jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running' FOR UPDATE),
              pages AS (DELETE FROM ${S}.job_rows WHERE job_id IN (SELECT id FROM held) AND part >= $3),
+             kept AS (
+               INSERT INTO ${S}.job_rows (job_id, part, rows)
+               SELECT h.id, p.part, p.rows FROM held h, unnest($12::integer[], $13::bytea[]) AS p(part, rows)
+               ON CONFLICT (job_id, part) DO UPDATE SET rows = excluded.rows),
              ended AS (
                UPDATE ${S}.jobs SET state = $4, result = $5, error = $6, finished_at = ${NOW}, lease_owner = NULL,
                  lease_expires_at = NULL, cancel_requested = false

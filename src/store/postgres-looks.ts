@@ -30,8 +30,12 @@ export class PostgresLooks {
   // Whether something each kind of look cares about may have changed since it last queried.
   private changedSince = true;
   private dueSince = true;
-  /** A job was queued (a notification said so) since due() last looked: a claim will find it. */
-  private queued = false;
+  /**
+   * A claim may find a queued job: a notification said one was added, or due() saw one due. It
+   * holds until a claim finds none (claimed()), so an engine working through a queue claims
+   * job after job without asking due() the database each time.
+   */
+  private claimable = false;
   private cancelSince = true;
   private nextChangedLook = 0;
   private nextDueLook = 0;
@@ -73,12 +77,7 @@ export class PostgresLooks {
     this.listen();
     const local = Date.now();
     if (this.listener.up && !this.dueSince && local < this.nextDueLook) return false;
-    if (this.listener.up && this.queued) {
-      // Told of a new job: say so without a query (the claim looks), and look properly next time.
-      this.queued = false;
-      this.nextDueLook = 0;
-      return true;
-    }
+    if (this.listener.up && this.claimable) return true; // the claim looks (and says when none is left)
     this.dueSince = false; // a notification during the query below makes the next look query again
     const r = (await this.conn.run<DueRow & Record<string, unknown>>(this.sql.due)).rows[0]!;
     const offset = r.now - local; // the database's clock less this host's
@@ -93,7 +92,13 @@ export class PostgresLooks {
     if (r.next_job !== null) times.push(r.next_job - offset);
     if (r.next_rule !== null) times.push(r.next_rule - (now - local));
     this.nextDueLook = due ? 0 : Math.min(...times); // "due" is never kept: the next look asks again
+    if (r.next_job !== null && r.next_job <= r.now) this.claimable = true;
     return due;
+  }
+
+  /** A claim found a queued job (true) or none (false). */
+  claimed(found: boolean): void {
+    if (!found) this.claimable = false;
   }
 
   async cancelRequests(owner: string): Promise<string[]> {
@@ -123,7 +128,7 @@ export class PostgresLooks {
     if (kinds.includes('cancel')) this.cancelSince = true;
     if (kinds.includes('job') || kinds.includes('rule')) {
       this.dueSince = true;
-      if (kinds.includes('job')) this.queued = true;
+      if (kinds.includes('job')) this.claimable = true;
       if (kinds.includes('rule')) this.ruleDueAt = 0;
       notifyAdded(this.conn.target.location); // this process's engines on the store look at once
     }

@@ -36,6 +36,7 @@ import { PostgresConnection, type Durability } from './postgres-connection.js';
 import { PgSteps, type EventChannel } from './postgres-job-steps.js';
 import { PostgresJournal } from './postgres-journal.js';
 import { PostgresLooks } from './postgres-looks.js';
+import { HeldPages } from './postgres-pages.js';
 import { PostgresRepeatRules } from './postgres-repeat-rules.js';
 import { eventFromPgRow, jobFromPgRow, pgId, type PgEventRow, type PgJobRow } from './postgres-rows.js';
 import { lockKeys } from './postgres-schema.js';
@@ -63,6 +64,7 @@ export class PostgresStore implements JobStore {
   private readonly log: EventChannel;
   private readonly looks: PostgresLooks;
   private readonly rules: PostgresRepeatRules;
+  private readonly pages = new HeldPages();
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const target = parsePostgresUrl(url, options.schema);
@@ -201,6 +203,7 @@ export class PostgresStore implements JobStore {
       ...this.log.lock,
       this.log.channel,
     ]);
+    this.looks.claimed(rows[0] !== undefined);
     return rows[0] === undefined ? null : { job: jobFromPgRow(rows[0]), recovered: false };
   }
 
@@ -238,7 +241,10 @@ export class PostgresStore implements JobStore {
   }
 
   async writeRows(owner: string, jobId: string, part: number, rows: readonly unknown[]): Promise<void> {
-    await this.conn.run(this.sql.putRows, [pgId(jobId), owner, part, pack(rows)]);
+    const page = pack(rows);
+    if (this.pages.hold(owner, jobId, part, page)) return; // written by the finish (postgres-pages.ts)
+    for (const [p, held] of [...this.pages.take(owner, jobId), [part, page] as const]) // in order
+      await this.conn.run(this.sql.putRows, [pgId(jobId), owner, p, held]);
   }
 
   async finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean> {
@@ -251,6 +257,7 @@ export class PostgresStore implements JobStore {
       events.push({ type: 'done', data: result.kind === 'task' ? { kind: result.kind, stats: result.stats } : result });
     } else events.push({ type: 'error', data: outcome.error });
     events.push({ type: 'state', data: { state: outcome.state } });
+    const held = this.pages.take(owner, jobId).filter(([part]) => part < pages);
     const { rows } = await this.conn.statement<{ ended: number }>('durable', this.hot.finish, [
       pgId(jobId),
       owner,
@@ -262,11 +269,14 @@ export class PostgresStore implements JobStore {
       events.map(eventJson),
       ...this.log.lock,
       this.log.channel,
+      held.map(([part]) => part),
+      held.map(([, page]) => page),
     ]);
     return rows[0]!.ended > 0;
   }
 
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
+    this.pages.take(owner, jobId);
     return this.tx('bookkeeping', async (s) => {
       const id = pgId(jobId);
       if (((await s.query(this.sql.handBack, [id, owner])).rowCount ?? 0) === 0) return false;
