@@ -27,7 +27,7 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionError, isPassing, postgresError } from './postgres-errors.js';
 import { afterServerStart, migrate } from './postgres-schema.js';
-import type { PostgresTarget } from './postgres-url.js';
+import { connectTimeoutMs, type PostgresTarget } from './postgres-url.js';
 
 export interface ConnectionOptions {
   /** How long a call waits for a database that went away before ERR_STORE_UNREACHABLE. */
@@ -157,7 +157,7 @@ export class PostgresConnection {
       connectionString,
       max: this.options.poolSize,
       idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: connectTimeoutMs(),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: 'chunkmill',

@@ -14,7 +14,7 @@
  */
 import type { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PostgresTarget } from './postgres-url.js';
+import { connectTimeoutMs, type PostgresTarget } from './postgres-url.js';
 
 export interface ListenerHandlers {
   /** A NOTIFY: its payload, the kinds of change it tells, comma-separated. */
@@ -90,7 +90,7 @@ export class PostgresListener {
       connectionString: this.target.connectionString,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: connectTimeoutMs(),
       application_name: 'chunkmill listener',
     });
     const lost = new Promise<void>((resolve) => {

@@ -24,8 +24,8 @@ export class HeldPages {
   hold(owner: string, jobId: string, part: number, page: Buffer): boolean {
     if (page.length > SMALL_PAGE || this.bytes + page.length > MAX_HELD) return false;
     const key = `${owner}\0${jobId}`;
-    let parts = this.runs.get(key);
-    if (parts === undefined) this.runs.set(key, (parts = new Map()));
+    const parts = this.runs.get(key) ?? new Map<number, Buffer>();
+    this.runs.set(key, parts);
     this.bytes += page.length - (parts.get(part)?.length ?? 0);
     parts.set(part, page);
     return true;

@@ -32,6 +32,12 @@ export const DEFAULT_SCHEMA = 'chunkmill';
 /** A plain identifier: PostgreSQL keeps its case when quoted, and it names a NOTIFY channel too. */
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
+/** How long a connection may take to open: PGCONNECT_TIMEOUT (seconds), else 10 s. */
+export function connectTimeoutMs(): number {
+  const seconds = Number(process.env.PGCONNECT_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+
 /** Whether a store name is a PostgreSQL URL (anything else is a SQLite file path). */
 export function isPostgresUrl(name: string): boolean {
   return /^postgres(ql)?:\/\//i.test(name);
