@@ -3,12 +3,12 @@
  * it runs a job (the other finishes it from its checkpoint, exactly once, with the result of an
  * uninterrupted run); and two servers, a job posted to A and followed over SSE on B (B sees every
  * event once, in order, through to `done`), with a password in the store URL that neither
- * server's command line nor its log shows.
+ * server's command line nor its log shows. And a repeat rule under three engines fires once a slot.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
-import { openQueue, processSerial } from 'chunkmill';
+import { count, createEngine, openQueue, processSerial } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { settle } from '../helpers/events.ts';
 import { startEngineChild, storedJournalEntries, waitForState } from '../helpers/jobs.ts';
@@ -119,4 +119,20 @@ test('a job posted to server A, followed over SSE on server B: every event once,
     await Promise.all(servers.map((s) => s.exited));
   }
   for (const s of servers) expect(s.stderr()).not.toContain(password);
+});
+
+test('a repeat rule under three engines fires once per slot', { timeout: 60_000 }, async () => {
+  const url = await pgs.store('rule');
+  const queue = openQueue(url);
+  const engines = await Promise.all([1, 2, 3].map(() => createEngine({ store: url, workers: 1, pollInterval: 5 })));
+  const rule = await queue.add({ input, aggregate: { measures: { n: count() } } }, { repeat: { cron: '* * * * * *' } });
+  await settle(3_500);
+  await queue.removeRepeatRule(rule.id);
+  await Promise.all(engines.map((e) => e.close()));
+  const fired = (await queue.list({ limit: 100 })).jobs.filter((j) => j.scheduleId === rule.id);
+  expect(fired.length).toBeGreaterThanOrEqual(2);
+  expect(fired.length).toBeLessThanOrEqual(5);
+  const seconds = fired.map((j) => Math.floor(j.createdAt / 1000));
+  expect(new Set(seconds).size).toBe(seconds.length); // never two jobs for one slot
+  await queue.close();
 });
