@@ -157,6 +157,8 @@ export class PostgresConnection {
       connectionString,
       max: this.options.poolSize,
       idleTimeoutMillis: 30_000,
+      // Idle connections do not keep a process up: a script that forgot close() still ends.
+      allowExitOnIdle: true,
       connectionTimeoutMillis: connectTimeoutMs(),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
