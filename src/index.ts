@@ -67,6 +67,7 @@ export { createEngine, Engine } from './engine/engine.js';
 export type { EngineOptions, EngineEvents } from './engine/engine-options.js';
 export type { Confinement } from './api/confinement.js';
 export { SqliteStore } from './store/sqlite-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export type { JobStore, JobWrite } from './store/job-store.js';
 export type {
   JobRecord,

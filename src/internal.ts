@@ -14,3 +14,4 @@ export { ROWS_PER_PAGE } from './queue/queue.js';
 export { specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';
 export type { ApiErrorData, DataFile, ErrorPlace, JobList } from './api/wire.js';
+export { isPostgresUrl } from './store/postgres-url.js';

@@ -25,6 +25,7 @@ import { invalidOption } from '../errors.js';
 import { PiscinaExecutor } from '../exec/piscina-executor.js';
 import { resolveCluster } from '../plan/cluster-options.js';
 import { openStore } from '../queue/queue.js';
+import { isPostgresUrl } from '../store/postgres-url.js';
 import { nextSlot } from '../queue/repeat.js';
 import type { JobStore } from '../store/job-store.js';
 import { onAdded } from '../store/wake.js';
@@ -40,6 +41,19 @@ const SETTLE_RETRY_MS = 1_000;
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'expected an object');
+  if (typeof options.store !== 'string' || !isPostgresUrl(options.store)) return startEngine(options);
+  // A store that connects is opened first: a wrong address, password or database fails here, at once.
+  const store = openStore(options.store);
+  try {
+    await store.ready?.();
+    return await startEngine({ ...options, store });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+async function startEngine(options: EngineOptions): Promise<Engine> {
   const cluster = resolveCluster(options.cluster, options);
   if (cluster === undefined) return new Engine(options);
   for (const name of ['executor', 'workers'] as const)

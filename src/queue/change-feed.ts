@@ -2,6 +2,8 @@
  * One poll of the store for all of a queue's watchers: while anyone waits, the store is asked
  * every `interval` ms whether anything was written (SQLite's data_version: a read of a header
  * field), and every waiter is woken when something was. Fifty watchers cost one poll, not fifty.
+ * A store that is told of writes (PostgreSQL's LISTEN/NOTIFY: JobStore.onChange) also wakes the
+ * feed at once, so a watcher follows writes made on another host without waiting for the poll.
  */
 import type { JobStore } from '../store/job-store.js';
 
@@ -9,6 +11,7 @@ export class ChangeFeed {
   private waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private failure: unknown = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly store: JobStore,
@@ -43,12 +46,15 @@ export class ChangeFeed {
     if (this.timer !== null) return;
     // Kept referenced: a script awaiting a watch must not exit while it waits.
     this.timer = setInterval(() => void this.poll(), this.interval);
+    this.unsubscribe = this.store.onChange?.(() => void this.poll()) ?? null;
   }
 
   private async poll(): Promise<void> {
     if (this.waiters.size === 0) {
       if (this.timer !== null) clearInterval(this.timer);
       this.timer = null;
+      this.unsubscribe?.();
+      this.unsubscribe = null;
       return;
     }
     try {

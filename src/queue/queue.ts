@@ -17,6 +17,8 @@ import type {
   RepeatRuleRecord,
 } from '../store/records.js';
 import { JOB_STATES } from '../store/records.js';
+import { isPostgresUrl } from '../store/postgres-url.js';
+import { PostgresStore } from '../store/postgres-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { notifyAdded } from '../store/wake.js';
 import { ChangeFeed } from './change-feed.js';
@@ -64,19 +66,23 @@ const DEFAULT_ATTEMPTS = 3;
 /** Rows per stored page of an aggregate's result: ~1 MB of serialized rows, a short write each. */
 export const ROWS_PER_PAGE = 10_000;
 
-/** Opens a queue on a store file (created if new) or on a JobStore. Throws ERR_STORE_* naming the file. */
+/**
+ * Opens a queue on a store: a file (the embedded SQLite store, created if new), a postgres:// or
+ * postgresql:// URL (PostgresStore), or a JobStore. Throws ERR_STORE_* naming the file; a
+ * PostgreSQL store's connection errors come with its first call.
+ */
 export function openQueue(store: string | JobStore, options: QueueOptions = {}): Queue {
   return new Queue(openStore(store), typeof store === 'string', options);
 }
 
-/** A store file as the embedded SQLite store; a JobStore as it is. */
+/** A postgres:// URL as a PostgresStore, a store file as the embedded SQLite store; a JobStore as it is. */
 export function openStore(store: string | JobStore): JobStore {
   if (typeof store === 'string') {
-    if (store.length === 0) throw invalidOption('store', 'expected the path of a store file');
-    return new SqliteStore(resolve(store));
+    if (store.length === 0) throw invalidOption('store', 'expected the path of a store file or a postgres:// URL');
+    return isPostgresUrl(store) ? new PostgresStore(store) : new SqliteStore(resolve(store));
   }
   if (store === null || typeof store !== 'object' || typeof (store as JobStore).claim !== 'function')
-    throw invalidOption('store', 'expected a file path or a JobStore');
+    throw invalidOption('store', 'expected a file path, a postgres:// URL or a JobStore');
   return store;
 }
 

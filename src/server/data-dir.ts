@@ -21,6 +21,7 @@ import { realpathSync } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { badRequest, forbiddenPath, HttpError } from './http-error.js';
+import { isPostgresUrl } from '../internal.js';
 
 /** SQLite's files beside a database: its write-ahead log, shared memory, rollback journal. */
 const STORE_SIDE_FILES = ['', '-wal', '-shm', '-journal'];
@@ -33,9 +34,13 @@ export class DataDir {
   /** The store's files, by real path and as given (the -wal/-shm/-journal beside it): a job may neither read nor write them. */
   readonly storeFiles: string[];
 
-  /** `root`: the real path of an existing folder; `store`: the job store, kept out of reach. */
+  /** `root`: the real path of an existing folder; `store`: the job store's file, kept out of reach (a PostgreSQL store has none). */
   constructor(root: string, store: string) {
     this.root = root;
+    if (isPostgresUrl(store)) {
+      this.storeFiles = [];
+      return;
+    }
     const real = realStorePath(store);
     this.storeFiles = [...new Set([real, store].flatMap((s) => STORE_SIDE_FILES.map((x) => s + x)))];
   }

@@ -9,9 +9,10 @@ import { resolve } from 'node:path';
 import { ChunkmillError, type ClusterOptions } from '../index.js';
 import { invalidOption } from '../internal.js';
 import { isLoopback } from './access.js';
+import { isPostgresUrl } from '../internal.js';
 
 export interface ServerOptions {
-  /** The job store file (the embedded SQLite store), created if new. @default 'chunkmill.db' */
+  /** The job store: a file (the embedded SQLite store, created if new) or a postgres:// URL. @default 'chunkmill.db' */
   store?: string;
   /** The only folder whose files requests may read and write; uploads go to its `uploads/`. @default the working directory */
   dataDir?: string;
@@ -98,7 +99,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   if (headersTimeout > requestTimeout)
     throw invalidOption('headersTimeout', `expected at most requestTimeout (${requestTimeout}), got ${headersTimeout}`);
   return {
-    store: resolve(nonEmpty('store', options.store ?? 'chunkmill.db')),
+    store: storeName(nonEmpty('store', options.store ?? 'chunkmill.db')),
     dataDir: folder('dataDir', options.dataDir ?? process.cwd()),
     tasksDir: options.tasksDir === undefined ? null : folder('tasksDir', options.tasksDir),
     port: integer('port', options.port, 8080, 0, 65_535),
@@ -122,6 +123,11 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     keepAliveTimeout: integer('keepAliveTimeout', options.keepAliveTimeout, 10_000, 100, 3_600_000),
     maxConnectionsPerClient: integer('maxConnectionsPerClient', options.maxConnectionsPerClient, 100, 1, 1_000_000),
   };
+}
+
+/** A store file's absolute path; a postgres:// URL as it is. */
+function storeName(store: string): string {
+  return isPostgresUrl(store) ? store : resolve(store);
 }
 
 function nonEmpty(name: string, value: unknown): string {

@@ -39,8 +39,21 @@ export interface JobWrite {
 }
 
 export interface JobStore {
-  /** The store's file (or address), for messages. */
+  /** The store's file (or address, without a password), for messages. */
   readonly location: string;
+
+  /**
+   * Resolves once the store can be used (connected, its schema checked and migrated); rejects
+   * with the coded error every call would get. A store that opens in its constructor (SQLite)
+   * leaves it out; createEngine awaits it, so a wrong address fails there, at once.
+   */
+  ready?(): Promise<void>;
+  /**
+   * Calls `listener` whenever another process (on any host) may have written: pollers (a queue's
+   * watchers) look at once instead of at their next poll. Returns the unsubscribe. A store
+   * without notifications (SQLite) leaves it out, and its pollers poll.
+   */
+  onChange?(listener: () => void): () => void;
 
   // --- producer side ---
   /** Queues a job; its log starts with `state: queued`. */

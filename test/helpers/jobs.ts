@@ -14,14 +14,14 @@ export interface EngineChild {
   exited: Promise<NodeJS.Signals | number | null>;
 }
 
-/** Starts an engine in a child process and waits until it polls the store. */
+/** Starts an engine in a child process and waits until it polls the store (pollInterval 0: the default). */
 export async function startEngineChild(
   store: string,
-  { workers = 2, concurrency = 2, leaseMs = 15_000 } = {},
+  { workers = 2, concurrency = 2, leaseMs = 15_000, pollInterval = 0 } = {},
 ): Promise<EngineChild> {
-  const child = spawn(process.execPath, [ENGINE_CHILD, store, String(workers), String(concurrency), String(leaseMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const args = [ENGINE_CHILD, store, String(workers), String(concurrency), String(leaseMs)];
+  if (pollInterval > 0) args.push(String(pollInterval));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let buffer = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {

@@ -1,17 +1,20 @@
 /**
  * Jobs sharing one engine's warm pool: a small job is not starved by a huge one; jobs with the
  * same module but other params, or a module edited between jobs, never see each other's (or a
- * stale) setup() state; two engines on one store never run one job.
+ * stale) setup() state; two engines on one store never run one job (on each store: SQLite,
+ * PostgreSQL).
  */
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { count, createEngine, openQueue, type Engine, type Queue } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { gate } from '../helpers/gate.ts';
 import { waitForState } from '../helpers/jobs.ts';
+import { storeKinds } from '../helpers/stores.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
+const kinds = storeKinds();
 const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url).href;
 let input = '';
 let queue: Queue;
@@ -76,26 +79,28 @@ test('one module, other params or an edited file: each job gets its own setup() 
   expect(await queue.result(edited.id)).toMatchObject({ value: 60_000 });
 });
 
-test('two engines on one store: each job runs once, on one of them', { timeout: 60_000 }, async () => {
-  const store = `${tmp.dir}/two.db`;
-  const q = openQueue(store);
-  const engines = [
-    await createEngine({ store, workers: 1, concurrency: 2 }),
-    await createEngine({ store, workers: 1, concurrency: 2 }),
-  ];
-  const claimedBy = new Map<string, string[]>();
-  for (const e of engines)
-    e.on('claimed', ({ job }) => claimedBy.set(job.id, [...(claimedBy.get(job.id) ?? []), e.id]));
-  const ids: string[] = [];
-  for (let i = 0; i < 40; i++) ids.push((await q.add({ input, aggregate: { measures: { n: count() } } })).id);
-  for (const id of ids) await waitForState(q, id, ['succeeded', 'failed']);
-  await Promise.all(engines.map((e) => e.close()));
-  for (const id of ids) {
-    expect(claimedBy.get(id), `job ${id}`).toHaveLength(1);
-    expect(await q.get(id)).toMatchObject({ state: 'succeeded', attempts: 1 });
-    const runs: string[] = [];
-    for await (const e of q.watch(id)) if (e.type === 'state' && e.data.state === 'running') runs.push(e.data.owner!);
-    expect(runs).toEqual(claimedBy.get(id));
-  }
-  await q.close();
+describe.each(kinds)('$name store', (kind) => {
+  test('two engines on one store: each job runs once, on one of them', { timeout: 60_000 }, async () => {
+    const store = await kind.fresh('two');
+    const q = openQueue(store);
+    const engines = [
+      await createEngine({ store, workers: 1, concurrency: 2 }),
+      await createEngine({ store, workers: 1, concurrency: 2 }),
+    ];
+    const claimedBy = new Map<string, string[]>();
+    for (const e of engines)
+      e.on('claimed', ({ job }) => claimedBy.set(job.id, [...(claimedBy.get(job.id) ?? []), e.id]));
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await q.add({ input, aggregate: { measures: { n: count() } } })).id);
+    for (const id of ids) await waitForState(q, id, ['succeeded', 'failed']);
+    await Promise.all(engines.map((e) => e.close()));
+    for (const id of ids) {
+      expect(claimedBy.get(id), `job ${id}`).toHaveLength(1);
+      expect(await q.get(id)).toMatchObject({ state: 'succeeded', attempts: 1 });
+      const runs: string[] = [];
+      for await (const e of q.watch(id)) if (e.type === 'state' && e.data.state === 'running') runs.push(e.data.owner!);
+      expect(runs).toEqual(claimedBy.get(id));
+    }
+    await q.close();
+  });
 });

@@ -11,7 +11,20 @@ const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as cons
 const LIST_COLUMNS = ['id', 'name', 'state', 'progress', 'rows', 'created', 'finished', 'attempts'] as const;
 
 export function storeOption(cmd: Command): Command {
-  return cmd.requiredOption('--store <file>', 'the job store (a SQLite file)');
+  return cmd
+    .requiredOption('--store <file|url>', 'the job store: a SQLite file, or a postgres:// URL (see docs/jobs.md)')
+    .hook('preAction', (_cmd, action) => hideStorePassword(action.opts().store));
+}
+
+/**
+ * A password in a --store URL is not left for `ps` to show: the process's title (what ps and
+ * /proc/<pid>/cmdline read) becomes the command line without it. PGPASSWORD or ~/.pgpass keep it
+ * off the command line altogether.
+ */
+export function hideStorePassword(store: unknown): void {
+  const withPassword = /(postgres(?:ql)?:\/\/[^/:@\s]*:)[^/@\s]*@/gi;
+  if (typeof store !== 'string' || !withPassword.test(store)) return;
+  process.title = [process.argv0, ...process.argv.slice(1)].map((a) => a.replace(withPassword, '$1***@')).join(' ');
 }
 
 /** Opens the store for one command and closes it after. */

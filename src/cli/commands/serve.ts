@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { addEngineClusterOption, examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
 import { redisUrl } from '../redis-url.js';
+import { hideStorePassword } from './jobs.js';
 
 interface ServeFlags {
   port: number;
@@ -37,7 +38,7 @@ export function serveCommand(): Command {
     .description('run an engine and an HTTP API with live progress and a dashboard')
     .option('-p, --port <n>', 'TCP port; 0 picks a free one', parsePort, 8080)
     .option('--host <address>', 'address to listen on; without a token only a loopback one', '127.0.0.1')
-    .option('--store <file>', 'the job store (created if new)', 'chunkmill.db')
+    .option('--store <file|url>', 'the job store: a SQLite file (created if new) or a postgres:// URL', 'chunkmill.db')
     .option('--data-dir <dir>', 'the only folder requests may read and write (default: the working directory)')
     .option('--tasks-dir <dir>', 'run task and transform modules from here, by name (default: none)')
     .option('-w, --workers <n>', 'worker threads of the pool (default: the number of cores)', parseWorkers)
@@ -72,6 +73,7 @@ export function serveCommand(): Command {
     ]),
   );
   cmd.action(async (o: ServeFlags) => {
+    hideStorePassword(o.store);
     // Loaded here, not at the top: Fastify, Ajv and prom-client take ~200 ms to import, which
     // every other command would pay at start-up.
     const { startServer } = await import('../../server/index.js');

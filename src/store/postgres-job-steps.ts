@@ -1,0 +1,146 @@
+/**
+ * One transaction of the PostgreSQL store, as the steps it is made of: each changes a job's rows
+ * together with the events that go with the change (a job's log always says what happened to
+ * it), as the SQLite store's steps do (sqlite-job-steps.ts).
+ *
+ * Events are gathered as the steps run and written by end(), the transaction's last statement,
+ * in one insert under the store's event lock, with the transaction's NOTIFY: the lock is held
+ * from there to the commit only (see insertEvents in postgres-sql.ts for why there is a lock).
+ */
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import type { ErrorData } from '../errors.js';
+import type { Claim, JobEventData, JobRecord, NewJob } from './records.js';
+import { jobFromPgRow, pgId, type PgJobRow } from './postgres-rows.js';
+import type { Sql } from './postgres-sql.js';
+import { eventJson } from './sqlite-rows.js';
+
+/** What a transaction tells listeners it did (postgres-listener.ts). */
+export type ChangeKind = 'job' | 'event' | 'cancel' | 'rule' | 'removed';
+
+/** Where a store's events are ordered and announced. */
+export interface EventChannel {
+  /** The advisory lock around event inserts (two int4 keys). */
+  lock: [number, number];
+  /** The NOTIFY channel. */
+  channel: string;
+}
+
+export class PgSteps {
+  private readonly jobIds: number[] = [];
+  private readonly types: string[] = [];
+  private readonly data: string[] = [];
+  private readonly kinds = new Set<ChangeKind>();
+
+  constructor(
+    private readonly client: PoolClient,
+    readonly sql: Sql,
+    private readonly log: EventChannel,
+  ) {}
+
+  query<R extends QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    return this.client.query<R>(text, values);
+  }
+
+  /** Adds an event to the job's log (written by end()). */
+  event(jobId: number, event: JobEventData): void {
+    this.jobIds.push(jobId);
+    this.types.push(event.type);
+    this.data.push(eventJson(event));
+    this.kinds.add('event');
+  }
+
+  /** Tells the listeners of every host about a change at commit. */
+  notify(kind: ChangeKind): void {
+    this.kinds.add(kind);
+  }
+
+  async jobById(id: number, forUpdate = false): Promise<JobRecord | null> {
+    const { rows } = await this.query<PgJobRow & QueryResultRow>(forUpdate ? this.sql.jobForUpdate : this.sql.job, [
+      id,
+    ]);
+    return rows[0] === undefined ? null : jobFromPgRow(rows[0]);
+  }
+
+  /** Queues a job `delayMs` from now on the database's clock; its log starts with `state: queued`. */
+  async insertJob(job: NewJob, delayMs: number): Promise<JobRecord> {
+    const { rows } = await this.query<PgJobRow & QueryResultRow>(this.sql.insertJob, [
+      job.name,
+      JSON.stringify(job.spec),
+      job.priority,
+      Math.max(0, Math.round(delayMs)),
+      job.maxAttempts,
+      job.scheduleId === null ? null : pgId(job.scheduleId),
+    ]);
+    const record = jobFromPgRow(rows[0]!);
+    this.event(rows[0]!.id, { type: 'state', data: { state: 'queued' } });
+    this.notify('job');
+    return record;
+  }
+
+  /**
+   * Takes over the first job whose lease expired (its engine died) for `owner`, settling on the
+   * way those that must not run again: a cancel was asked for (cancelled), or out of attempts
+   * (failed, ERR_JOB_LOST). null: none expired.
+   */
+  async recoverExpired(owner: string, lease: number): Promise<Claim | null> {
+    for (;;) {
+      const expired = (await this.query<PgJobRow & QueryResultRow>(this.sql.expired, [owner])).rows[0];
+      if (expired === undefined) return null;
+      if (expired.cancel_requested) {
+        const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled' };
+        await this.settleJob(expired.id, 'cancelled', error, 'its engine died');
+      } else if (expired.attempts >= expired.max_attempts) {
+        const message = `The job was interrupted ${expired.attempts} times (its engine stopped without handing it back each time); it is not run again`;
+        await this.settleJob(expired.id, 'failed', { code: 'ERR_JOB_LOST', message }, 'out of attempts');
+      } else {
+        const taken = (await this.query<PgJobRow & QueryResultRow>(this.sql.take, [expired.id, owner, lease])).rows[0]!;
+        const reason = `recovered: the lease of ${expired.lease_owner} expired`;
+        return { job: this.took(taken, owner, reason), recovered: true };
+      }
+    }
+  }
+
+  /** Logs the `state: running` of a job just taken (its row as the take returned it). */
+  took(row: PgJobRow, owner: string, reason: string | undefined): JobRecord {
+    const job = jobFromPgRow(row);
+    const change = { state: 'running' as const, attempt: job.attempts, owner, ...(reason ? { reason } : {}) };
+    this.event(row.id, { type: 'state', data: change });
+    return job;
+  }
+
+  /** Ends a job that did not succeed: its error, `error` and final `state` events; its journal goes. */
+  async settleJob(
+    id: number,
+    state: 'failed' | 'cancelled',
+    error: ErrorData,
+    reason: string | undefined,
+  ): Promise<void> {
+    await this.query(this.sql.settle, [id, state, JSON.stringify(error)]);
+    await this.query(this.sql.deleteJournal, [id]);
+    this.event(id, { type: 'error', data: error });
+    this.event(id, { type: 'state', data: { state, ...(reason ? { reason } : {}) } });
+  }
+
+  /** Deletes jobs with everything kept for them: their logs, result rows and journals. */
+  async deleteJobs(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const statement of [this.sql.deleteEvents, this.sql.deleteRows, this.sql.deleteJournals, this.sql.deleteJobs])
+      await this.query(statement, [ids]);
+    this.notify('removed'); // a watcher of a removed job ends
+  }
+
+  /** The transaction's last statement: its events, in order, under the event lock, and its NOTIFY. */
+  async end(): Promise<void> {
+    const kinds = [...this.kinds].join(',');
+    if (this.jobIds.length > 0)
+      await this.query(this.sql.insertEvents, [
+        ...this.log.lock,
+        this.jobIds,
+        this.types,
+        this.data,
+        this.log.channel,
+        kinds,
+      ]);
+    else if (kinds !== '') await this.query(this.sql.notify, [this.log.channel, kinds]);
+  }
+}

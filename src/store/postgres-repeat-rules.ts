@@ -1,0 +1,79 @@
+/**
+ * The PostgreSQL store's repeat rules (queue/repeat.ts). Firing is a compare-and-set on the
+ * rule's next slot, its row locked, in the same durable transaction as the job it queues: however
+ * many engines on however many hosts see the rule due, one fires each slot, and the others find
+ * it moved on.
+ */
+import type { JobRecord, NewRepeatRule, RepeatRuleRecord } from './records.js';
+import { pgId, repeatRuleFromPgRow, type PgRepeatRuleRow } from './postgres-rows.js';
+import type { PostgresConnection } from './postgres-connection.js';
+import type { PgSteps } from './postgres-job-steps.js';
+import type { Sql } from './postgres-sql.js';
+
+export class PostgresRepeatRules {
+  constructor(
+    private readonly conn: PostgresConnection,
+    private readonly sql: Sql,
+    private readonly tx: <T>(fn: (s: PgSteps) => Promise<T>) => Promise<T>,
+  ) {}
+
+  add(rule: NewRepeatRule): Promise<RepeatRuleRecord> {
+    return this.tx(async (s) => {
+      const { rows } = await s.query<PgRepeatRuleRow & Record<string, unknown>>(this.sql.insertRepeatRule, [
+        rule.name,
+        JSON.stringify(rule.spec),
+        rule.cron,
+        rule.tz,
+        rule.priority,
+        rule.maxAttempts,
+        rule.nextRunAt,
+      ]);
+      s.notify('rule');
+      return repeatRuleFromPgRow(rows[0]!);
+    });
+  }
+
+  async all(): Promise<RepeatRuleRecord[]> {
+    return (await this.conn.run<PgRepeatRuleRow & Record<string, unknown>>(this.sql.repeatRules)).rows.map(
+      repeatRuleFromPgRow,
+    );
+  }
+
+  remove(id: string): Promise<boolean> {
+    return this.tx(async (s) => ((await s.query(this.sql.deleteRepeatRule, [pgId(id)])).rowCount ?? 0) > 0);
+  }
+
+  async due(now: number): Promise<RepeatRuleRecord[]> {
+    const { rows } = await this.conn.run<PgRepeatRuleRow & Record<string, unknown>>(this.sql.dueRepeatRules, [now]);
+    return rows.map(repeatRuleFromPgRow);
+  }
+
+  /** Queues the rule's job and moves it to `nextRunAt` (null: it ends), if it is still at `expected`. */
+  fire(id: string, expected: number, nextRunAt: number | null): Promise<JobRecord | null> {
+    return this.tx(async (s) => {
+      const { rows } = await s.query<PgRepeatRuleRow & Record<string, unknown>>(this.sql.repeatRuleForUpdate, [
+        pgId(id),
+      ]);
+      const row = rows[0];
+      // Moved on (another engine fired it), or a slot not after the one it is at (an engine whose
+      // clock runs behind): either way this slot is not this engine's to fire.
+      if (row === undefined || row.next_run_at !== expected || (nextRunAt !== null && nextRunAt <= expected))
+        return null;
+      const rule = repeatRuleFromPgRow(row);
+      const job = await s.insertJob(
+        {
+          spec: rule.spec,
+          name: rule.name,
+          priority: rule.priority,
+          runAt: 0,
+          maxAttempts: rule.maxAttempts,
+          scheduleId: rule.id,
+        },
+        0,
+      );
+      if (nextRunAt === null) await s.query(this.sql.deleteRepeatRule, [row.id]);
+      else await s.query(this.sql.advanceRepeatRule, [row.id, nextRunAt, pgId(job.id)]);
+      return job;
+    });
+  }
+}
