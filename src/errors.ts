@@ -83,6 +83,9 @@ export interface ErrorData extends ErrorLocation {
   hint?: string;
 }
 
+/** Marks a ChunkmillError of either build (a registered symbol: the same in both). */
+const BRAND = Symbol.for('chunkmill.ChunkmillError');
+
 export class ChunkmillError extends Error {
   readonly code: ErrorCode;
   declare readonly file?: string;
@@ -96,8 +99,21 @@ export class ChunkmillError extends Error {
   /** A short suggestion for the user, shown by the CLI under the message. */
   declare readonly hint?: string;
 
+  /**
+   * instanceof holds across the ES module and CommonJS builds (support/build-cjs.mjs), which are
+   * two copies of this class in a process that loads both: an error the built-in task modules
+   * throw (ES modules, loaded by either build) is a ChunkmillError to a CommonJS caller too.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class instanceof asks about: a subclass (InvalidUtf8Error) keeps the plain test.
+    // biome-ignore lint/complexity/noThisInStatic: the class on the right of instanceof, not ChunkmillError
+    if (this !== ChunkmillError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   constructor(data: Omit<ErrorData, 'localLine'>, options?: { cause?: unknown }) {
     super(data.message, options);
+    Object.defineProperty(this, BRAND, { value: true });
     this.name = 'ChunkmillError';
     this.code = data.code;
     if (data.file !== undefined) this.file = data.file;

@@ -11,7 +11,9 @@
  * retries on, a copy of the bytes goes and the original stays here, since a worker that dies takes
  * what it was given with it.
  */
-import type { TransferListItem } from 'node:worker_threads';
+// Node's own type, not Piscina's: this file's declarations are public (chunkmill/experimental), and
+// piscina's .d.ts fails a user's exactOptionalPropertyTypes without skipLibCheck.
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import { Piscina } from 'piscina';
 import { AbortError, ChunkmillError } from '../errors.js';
@@ -41,8 +43,6 @@ export interface PiscinaExecutorOptions {
    */
   stopOnAbort?: boolean;
 }
-
-type ResourceLimits = NonNullable<ConstructorParameters<typeof Piscina>[0]>['resourceLimits'];
 
 interface Running {
   /** The start flags this request was given (the executor's may have been replaced since). */
