@@ -13,5 +13,6 @@ export { suggestColumn } from './kinds/unknown-column.js';
 export { ROWS_PER_PAGE } from './queue/queue.js';
 export { specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';
-export type { ApiErrorData, DataFile, ErrorPlace, JobList } from './api/wire.js';
+export type { ApiErrorData, DataFile, ErrorPlace, JobList, StreamEventName } from './api/wire.js';
+export { STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';
 export { isPostgresUrl } from './store/postgres-url.js';
