@@ -20,6 +20,7 @@ import { STREAM_EVENT_NAMES, type StreamEventName, streamEventName } from '../..
 import { badRequest, HttpError, jobNotFound } from '../http-error.js';
 import { eventsQuery, idParams } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
+import { wholeProgress } from '../presenter.js';
 import { SseStream } from '../sse-stream.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -29,7 +30,11 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const toSse = (e: JobEventRecord) => ({
     id: e.id,
     event: streamEventName(e.type),
-    data: ctx.presenter.json({ jobId: e.jobId, at: e.at, data: e.data }),
+    data: ctx.presenter.json({
+      jobId: e.jobId,
+      at: e.at,
+      data: e.type === 'progress' ? wholeProgress(e.data) : e.data,
+    }),
   });
 
   app.get('/api/jobs/:id/events', { schema: { params: idParams } }, async (request, reply) => {
