@@ -98,7 +98,13 @@ test("a failed job's bar is red on its page as in the list; times show the date"
   await page.fill('#token-input', TOKEN);
   await page.click('#token-form button[type=submit]');
   const fillColour = (scope: import('playwright-core').Locator) =>
-    scope.locator('.bar .fill').evaluate((el) => getComputedStyle(el as Element).backgroundColor);
+    scope
+      .locator('.bar .fill')
+      .evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el)
+            .backgroundColor,
+      );
   const row = page.locator(`#jobs tbody tr[data-job="${body.id}"]`);
   await row.locator('.badge.failed').waitFor({ timeout: 30_000 });
   const red = await fillColour(row);
