@@ -9,9 +9,10 @@
 export { invalidOption } from './errors.js';
 export { fileColumns } from './input/file-columns.js';
 export { DEFAULT_DISTINCT_LIMIT, typedValue } from './kinds/builtin/index.js';
-export { suggestColumn } from './kinds/unknown-column.js';
+export { suggestColumn, unknownColumn } from './kinds/unknown-column.js';
 export { ROWS_PER_PAGE } from './queue/queue.js';
 export { specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';
-export type { ApiErrorData, DataFile, ErrorPlace, JobList } from './api/wire.js';
+export type { ApiErrorData, DataFile, ErrorPlace, JobList, StreamEventName } from './api/wire.js';
+export { STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';
 export { isPostgresUrl } from './store/postgres-url.js';

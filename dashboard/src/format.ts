@@ -32,9 +32,14 @@ export function duration(ms: number | null | undefined): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/**
+ * A moment as its local date and time, `2026-12-06 07:15:02`: always with the date (a list of
+ * jobs spans days, and a time alone does not say which), in one order whatever the locale.
+ */
 export function time(at: number | null | undefined): string {
   if (at === null || at === undefined) return '–';
   const d = new Date(at);
-  const sameDay = d.toDateString() === new Date().toDateString();
-  return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  return `${date} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }

@@ -112,7 +112,8 @@ export class JobView {
         h('span', { class: `badge ${job.state}` }, job.state),
       ),
       h('p', {}, h('code', {}, job.spec.input), ' · ', whatItDoes(job.spec)),
-      h('div', { class: 'progress wide' }, bar, h('span', {}, label)),
+      // The state's class colours the bar as the list does (red for a failed job).
+      h('div', { class: `progress wide state-${job.state}` }, bar, h('span', {}, label)),
       h(
         'dl',
         { class: 'facts' },

@@ -2,8 +2,8 @@
  * The wire types: what the API sends (job records, their states and events, pages of jobs, data
  * files) and what a store keeps of a job, shared by the store, the queue, the server and the
  * dashboard. The dashboard loads the compiled file itself (/assets/wire.js; dashboard/tsconfig.json
- * maps its `./wire.js` here), so this file has no run-time imports: types, and the two lists of
- * states.
+ * maps its `./wire.js` here), so this file has no run-time imports: types, the two lists of
+ * states, and the names of events on a stream.
  *
  * A job's life:
  *
@@ -95,6 +95,34 @@ export type JobEventData =
   /** The result summary; a task's `value` is left out (read it with queue.result or get). */
   | { type: 'done'; data: ResultSummary | { kind: 'task'; stats: JobStats } }
   | { type: 'error'; data: ErrorData };
+
+/**
+ * A job event's name on an event stream (the SSE `event:` field): its type, except that a failure
+ * goes as `failed`. `error` is EventSource's own event for a broken connection: a listener for it
+ * would take a job's failure for a lost connection, and the other way round. The log keeps `error`.
+ */
+export type StreamEventName = Exclude<JobEventData['type'], 'error'> | 'failed';
+
+/** Every stored type with its stream name (a Record, so a new type cannot be left out). */
+const STREAM_NAMES: Record<JobEventData['type'], StreamEventName> = {
+  state: 'state',
+  start: 'start',
+  progress: 'progress',
+  chunk: 'chunk',
+  warning: 'warning',
+  log: 'log',
+  taskProgress: 'taskProgress',
+  done: 'done',
+  error: 'failed',
+};
+
+/** The names a stream's events go by, as `GET /api/events?types=` takes them. */
+export const STREAM_EVENT_NAMES: readonly StreamEventName[] = Object.values(STREAM_NAMES);
+
+/** A stored event's name on a stream. */
+export function streamEventName(type: JobEventData['type']): StreamEventName {
+  return STREAM_NAMES[type];
+}
 
 export interface StateChange {
   state: JobState;

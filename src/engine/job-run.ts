@@ -75,6 +75,8 @@ export class JobRun implements JobReporter {
   private stopped: StopReason | null = null;
   private events: JobEventData[] = [];
   private progress: Progress | undefined;
+  /** The last progress the scheduler told (written or not): what a cancel's figures complete. */
+  private lastProgress: Progress | undefined;
   /** Chunks merged in this run: some, and the cluster answered it. */
   private merged = 0;
 
@@ -99,7 +101,7 @@ export class JobRun implements JobReporter {
   /** JobReporter: what the scheduler tells the job, gathered for the log (progress: the latest only). */
   emit<K extends keyof JobEvents<unknown>>(event: K, ...args: JobEvents<unknown>[K]): boolean {
     if (event === 'chunk') this.merged++;
-    if (event === 'progress') this.progress = args[0] as Progress;
+    if (event === 'progress') this.progress = this.lastProgress = args[0] as Progress;
     else if (LOGGED.has(event)) this.events.push({ type: event, data: args[0] } as JobEventData);
     else return false;
     return true;
@@ -152,11 +154,27 @@ export class JobRun implements JobReporter {
           back = end.back;
           this.outageBack = true;
         }
-      } else outcome = { state: this.stopped === 'cancel' && aborted ? 'cancelled' : 'failed', error: toErrorData(e) };
+      } else {
+        const cancelled = this.stopped === 'cancel' && aborted;
+        if (cancelled) this.progressAt(e);
+        outcome = { state: cancelled ? 'cancelled' : 'failed', error: toErrorData(e) };
+      }
     }
     const final = outcome;
     this.ending = final === null ? () => this.handBack(back) : () => this.write(final);
     await this.settle();
+  }
+
+  /**
+   * A cancel's message says how far the job got (AbortError.at: the work merged), and the record
+   * must say the same: the throttle may have held back the progress of the last merges, which
+   * the end would otherwise drop. The counts are the error's; the rest is the last progress told.
+   */
+  private progressAt(e: unknown): void {
+    const at = e instanceof AbortError ? e.progress : undefined;
+    if (at === undefined || this.lastProgress === undefined) return;
+    const { bytesDone, rowsDone, chunksDone } = at;
+    this.progress = this.lastProgress = { ...this.lastProgress, bytesDone, rowsDone, chunksDone };
   }
 
   /**

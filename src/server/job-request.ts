@@ -1,10 +1,12 @@
 /**
  * A client's job spec (schemas.ts has its shape) as the queue's: every path it names resolved
  * inside the data dir, every module it names resolved in the tasks dir, before the queue sees
- * it. The queue then checks the rest (validate(): measures, columns of the options, bounds) and
- * refuses a bad spec with ERR_INVALID_OPTION naming the option.
+ * it. An aggregate's columns are checked against the input's header (column-check.ts). The queue
+ * then checks the rest (validate(): measures, columns of the options, bounds) and refuses a bad
+ * spec with ERR_INVALID_OPTION naming the option.
  */
 import type { HttpSpec, StoredSpec } from '../internal.js';
+import { checkColumns } from './column-check.js';
 import { badRequest } from './http-error.js';
 import type { ServerContext } from './server-context.js';
 
@@ -26,5 +28,6 @@ export async function queueSpec(spec: HttpSpec, ctx: Pick<ServerContext, 'dataDi
     if (path === out.input) throw badRequest(field, "is the job's input: a job must not write over what it reads");
   if (spec.task !== undefined) out.task = await modules.resolve(spec.task, 'spec.task');
   if (spec.transform !== undefined) out.transform = await modules.resolve(spec.transform, 'spec.transform');
+  await checkColumns(spec, out.input);
   return out;
 }

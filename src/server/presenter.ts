@@ -10,6 +10,7 @@
  */
 import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Progress } from '../index.js';
 
 export class Presenter {
   private readonly prefixes: string[];
@@ -49,6 +50,25 @@ export class Presenter {
     for (const prefix of this.prefixes) if (out.includes(prefix)) out = out.replaceAll(prefix, '');
     return out;
   }
+}
+
+/**
+ * A job's progress as the API sends it: its times and rate as whole numbers, as the docs show
+ * them. The engine's tracker measures with performance.now(), so the store keeps fractions (an
+ * etaMs of 569.8731) that no client needs.
+ */
+export function wholeProgress(p: Progress): Progress {
+  return {
+    ...p,
+    elapsedMs: Math.round(p.elapsedMs),
+    bytesPerSec: Math.round(p.bytesPerSec),
+    etaMs: p.etaMs === null ? null : Math.round(p.etaMs),
+  };
+}
+
+/** A job record as the API sends it (its progress in whole numbers). */
+export function presentJob<J extends { progress: Progress | null }>(job: J): J {
+  return job.progress === null ? job : { ...job, progress: wholeProgress(job.progress) };
 }
 
 function escapeRegExp(text: string): string {

@@ -3,7 +3,9 @@
  * page asks for the token once, a file is uploaded through the form, its header's columns are
  * offered for the group-by, the job is started, its bar reaches 100% in the list, and its page
  * shows the result table, equal to processSerial. No script error and no CSP violation on the way.
+ * A failed job's bar is red on its page as in the list, and times show their date.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -83,4 +85,37 @@ test('upload, start a job from the form, watch its bar reach 100%, read its resu
   await table.waitFor();
   expect(await page.locator('#token-dialog[open]').count()).toBe(0);
   expect(problems).toEqual([]);
+});
+
+test("a failed job's bar is red on its page as in the list; times show the date", { timeout: 60_000 }, async () => {
+  writeFileSync(join(t.data, 'open-quote.csv'), '"never closed,a\n');
+  const { body } = await t.json<{ id: string }>('POST', '/api/jobs', {
+    spec: { input: 'open-quote.csv', aggregate: { measures: { n: { kind: 'count' } } } },
+  });
+  const page = await browser.newPage();
+  await page.goto(t.url);
+  await page.locator('#token-dialog[open]').waitFor();
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-form button[type=submit]');
+  const fillColour = (scope: import('playwright-core').Locator) =>
+    scope
+      .locator('.bar .fill')
+      .evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el)
+            .backgroundColor,
+      );
+  const row = page.locator(`#jobs tbody tr[data-job="${body.id}"]`);
+  await row.locator('.badge.failed').waitFor({ timeout: 30_000 });
+  const red = await fillColour(row);
+  expect(red).toBe('rgb(208, 52, 44)'); // --failed
+  // The list's time cell and the page's facts: a date and a time, never a time alone.
+  const stamp = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+  expect(await row.locator('td').last().textContent()).toMatch(stamp);
+
+  await row.locator('td a').first().click();
+  await page.locator('.job-view .badge.failed').waitFor();
+  expect(await fillColour(page.locator('.job-view'))).toBe(red);
+  expect(await page.locator('.facts dt:has-text("Created") + dd').textContent()).toMatch(stamp);
+  await page.close();
 });

@@ -2,7 +2,8 @@
  * The event streams over real HTTP, read with a parser of the SSE format: a job's stream from
  * the start (every event with an increasing id, in the order the log has them, ending with
  * done, the final state and `end: finished`), resumed from Last-Event-ID with exactly what came
- * after, a reconnect after the end, heartbeats, a bad Last-Event-ID, and the all-jobs feed.
+ * after, a reconnect after the end, heartbeats, a bad Last-Event-ID, and the all-jobs feed; a
+ * failure sent as `failed` (not `error`, EventSource's own), and an unknown ?types= name refused.
  */
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
@@ -112,4 +113,43 @@ test('GET /api/events follows every job from lastEventId, only the types asked f
   expect(states(b)).toEqual(['queued', 'running', 'succeeded']);
   expect(read.events[0]!.id!).toBeGreaterThan(body.lastEventId);
   await waitForJob(t, b, ['succeeded']);
+});
+
+test("a failure goes as `failed`, never `error` (EventSource's own event); ?types=failed follows it", {
+  timeout: 60_000,
+}, async () => {
+  const { body } = await t.json<{ lastEventId: number }>('GET', '/api/jobs?limit=1');
+  const after = { headers: { 'last-event-id': String(body.lastEventId) } };
+  const feed = t.call('/api/events?types=failed', after);
+  // The name it had before the rename still asks for the same events, for one release.
+  const old = t.call('/api/events?types=error', after);
+  const id = (
+    await t.json<{ id: string }>('POST', '/api/jobs', {
+      spec: { input: 'sales.csv', task: 'throws', params: { in: 'init' } },
+    })
+  ).body.id;
+  const mine = (e: SseMessage) => e.data.jobId === id;
+  const job = await readSse(await events(id));
+  const types = job.events.map((e) => e.event);
+  expect(types).not.toContain('error');
+  expect(types.slice(-3)).toEqual(['failed', 'state', 'end']);
+  const failed = job.events.at(-3)!;
+  expect(failed.data).toMatchObject({ jobId: id, data: { message: expect.stringContaining('boom in init') } });
+  expect(job.events.at(-2)!.data).toMatchObject({ data: { state: 'failed' } });
+  for (const stream of [await feed, await old]) {
+    const read = await readSse(stream, mine);
+    expect(read.events.filter(mine)).toEqual([failed]);
+  }
+});
+
+test('?types= with a name that is not an event type: 400 naming it and listing the types', async () => {
+  for (const types of ['bogus', 'state,bogus']) {
+    const response = await t.call(`/api/events?types=${types}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const { error } = (await response.json()) as { error: { code: string; field: string; message: string } };
+    expect(error).toMatchObject({ code: 'ERR_INVALID_REQUEST', field: 'types' });
+    expect(error.message).toContain('"bogus"');
+    expect(error.message).toContain('state, start, progress, chunk, warning, log, taskProgress, done, failed');
+  }
 });

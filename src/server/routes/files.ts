@@ -59,7 +59,15 @@ async function describe(
   const gzip = /\.gz$/i.test(path);
   const format = /\.(ndjson|jsonl)(\.gz)?$/i.test(path) ? 'ndjson' : 'csv';
   const delimiter = /\.tsv(\.gz)?$/i.test(path) ? '\t' : ',';
-  const file: DataFile = { name: ctx.dataDir.relative(path), bytes, modifiedAt, format, gzip, columns: null };
+  // mtimeMs has fractions of a millisecond; the API sends whole ones, as the docs show.
+  const file: DataFile = {
+    name: ctx.dataDir.relative(path),
+    bytes,
+    modifiedAt: Math.round(modifiedAt),
+    format,
+    gzip,
+    columns: null,
+  };
   // Never blocks: O_NONBLOCK makes the open of a FIFO return at once (and it is then skipped).
   const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch(() => null);
   if (handle === null) return null;

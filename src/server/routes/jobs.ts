@@ -13,6 +13,7 @@ import type { AddOptions, JobState } from '../../index.js';
 import { HttpError, jobNotFound } from '../http-error.js';
 import type { HttpSpec } from '../../internal.js';
 import { queueSpec } from '../job-request.js';
+import { presentJob } from '../presenter.js';
 import { addJobBody, idParams, listQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -26,7 +27,7 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/api/jobs', { schema: { body: addJobBody } }, async (request, reply) => {
     const { spec, ...options } = request.body as AddBody;
     const job = await queue.add(await queueSpec(spec, ctx), options);
-    return reply.code(202).header('location', `/api/jobs/${job.id}`).send(job);
+    return reply.code(202).header('location', `/api/jobs/${job.id}`).send(presentJob(job));
   });
 
   app.get('/api/jobs', { schema: { querystring: listQuery } }, async (request) => {
@@ -34,28 +35,38 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     // Read before the page: a feed started from it misses nothing written after the page was read.
     const lastEventId = await queue.lastEventId();
     const [page, counts] = await Promise.all([queue.list({ state, limit, cursor }), queue.counts()]);
-    return { ...page, counts, lastEventId }; // a JobList (api/wire.ts) once the presenter has named its paths
+    return { ...page, jobs: page.jobs.map(presentJob), counts, lastEventId }; // a JobList (api/wire.ts) once the presenter has named its paths
   });
 
   app.get('/api/jobs/:id', { schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const job = await queue.get(id);
     if (job === null) throw jobNotFound(id);
-    return job;
+    return presentJob(job);
   });
 
-  app.post('/api/jobs/:id/cancel', { schema: { params: idParams } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const outcome = await queue.cancel(id);
-    const job = await queue.get(id);
-    if (outcome === 'finished')
-      throw new HttpError(409, 'ERR_JOB_FINISHED', `Job ${id} has already ended (${job?.state ?? 'removed'})`);
-    return reply.code(outcome === 'cancelled' ? 200 : 202).send({ outcome, job });
-  });
+  // The routes that take no body, in a scope where an empty JSON body is no body: many clients
+  // send `content-type: application/json` on every call, and Fastify's parser refuses it empty.
+  void app.register(async (scope) => {
+    const json = scope.getDefaultJsonParser('error', 'error');
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+      body.length === 0 ? done(null, undefined) : json(request, String(body), done),
+    );
 
-  app.delete('/api/jobs/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    if (!(await queue.remove(id))) throw jobNotFound(id);
-    return reply.code(204).send();
+    scope.post('/api/jobs/:id/cancel', { schema: { params: idParams } }, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const outcome = await queue.cancel(id);
+      const job = await queue.get(id);
+      if (outcome === 'finished')
+        throw new HttpError(409, 'ERR_JOB_FINISHED', `Job ${id} has already ended (${job?.state ?? 'removed'})`);
+      return reply.code(outcome === 'cancelled' ? 200 : 202).send({ outcome, job: job && presentJob(job) });
+    });
+
+    scope.delete('/api/jobs/:id', { schema: { params: idParams } }, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!(await queue.remove(id))) throw jobNotFound(id);
+      return reply.code(204).send();
+    });
   });
 }
