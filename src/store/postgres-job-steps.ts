@@ -10,9 +10,8 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ErrorData } from '../errors.js';
 import type { Claim, JobEventData, JobRecord, NewJob } from './records.js';
-import { jobFromPgRow, pgId, type PgJobRow } from './postgres-rows.js';
+import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Sql } from './postgres-sql.js';
-import { eventJson } from './sqlite-rows.js';
 
 /** What a transaction tells listeners it did (postgres-listener.ts). */
 export type ChangeKind = 'job' | 'event' | 'cancel' | 'rule' | 'removed';
@@ -55,23 +54,21 @@ export class PgSteps {
   }
 
   async jobById(id: number, forUpdate = false): Promise<JobRecord | null> {
-    const { rows } = await this.query<PgJobRow & QueryResultRow>(forUpdate ? this.sql.jobForUpdate : this.sql.job, [
-      id,
-    ]);
-    return rows[0] === undefined ? null : jobFromPgRow(rows[0]);
+    const { rows } = await this.query<JobRow & QueryResultRow>(forUpdate ? this.sql.jobForUpdate : this.sql.job, [id]);
+    return rows[0] === undefined ? null : jobFromRow(rows[0]);
   }
 
   /** Queues a job `delayMs` from now on the database's clock; its log starts with `state: queued`. */
   async insertJob(job: NewJob, delayMs: number): Promise<JobRecord> {
-    const { rows } = await this.query<PgJobRow & QueryResultRow>(this.sql.insertJob, [
+    const { rows } = await this.query<JobRow & QueryResultRow>(this.sql.insertJob, [
       job.name,
       JSON.stringify(job.spec),
       job.priority,
       Math.max(0, Math.round(delayMs)),
       job.maxAttempts,
-      job.scheduleId === null ? null : pgId(job.scheduleId),
+      job.scheduleId === null ? null : rowId(job.scheduleId),
     ]);
-    const record = jobFromPgRow(rows[0]!);
+    const record = jobFromRow(rows[0]!);
     this.event(rows[0]!.id, { type: 'state', data: { state: 'queued' } });
     this.notify('job');
     return record;
@@ -84,7 +81,7 @@ export class PgSteps {
    */
   async recoverExpired(owner: string, lease: number): Promise<Claim | null> {
     for (;;) {
-      const expired = (await this.query<PgJobRow & QueryResultRow>(this.sql.expired, [owner])).rows[0];
+      const expired = (await this.query<JobRow & QueryResultRow>(this.sql.expired, [owner])).rows[0];
       if (expired === undefined) return null;
       if (expired.cancel_requested) {
         const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled' };
@@ -93,7 +90,7 @@ export class PgSteps {
         const message = `The job was interrupted ${expired.attempts} times (its engine stopped without handing it back each time); it is not run again`;
         await this.settleJob(expired.id, 'failed', { code: 'ERR_JOB_LOST', message }, 'out of attempts');
       } else {
-        const taken = (await this.query<PgJobRow & QueryResultRow>(this.sql.take, [expired.id, owner, lease])).rows[0]!;
+        const taken = (await this.query<JobRow & QueryResultRow>(this.sql.take, [expired.id, owner, lease])).rows[0]!;
         const reason = `recovered: the lease of ${expired.lease_owner} expired`;
         return { job: this.took(taken, owner, reason), recovered: true };
       }
@@ -101,8 +98,8 @@ export class PgSteps {
   }
 
   /** Logs the `state: running` of a job just taken (its row as the take returned it). */
-  took(row: PgJobRow, owner: string, reason: string | undefined): JobRecord {
-    const job = jobFromPgRow(row);
+  took(row: JobRow, owner: string, reason: string | undefined): JobRecord {
+    const job = jobFromRow(row);
     const change = { state: 'running' as const, attempt: job.attempts, owner, ...(reason ? { reason } : {}) };
     this.event(row.id, { type: 'state', data: change });
     return job;

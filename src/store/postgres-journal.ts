@@ -9,7 +9,7 @@
  */
 import type { Journal } from '../api/journal.js';
 import type { PostgresConnection } from './postgres-connection.js';
-import { pgId } from './postgres-rows.js';
+import { rowId } from './rows.js';
 import type { Sql } from './postgres-sql.js';
 
 export class PostgresJournal implements Journal {
@@ -24,7 +24,7 @@ export class PostgresJournal implements Journal {
     private readonly owner: string,
     jobId: string,
   ) {
-    this.id = pgId(jobId);
+    this.id = rowId(jobId);
     this.name = `${conn.target.location} (journal of job ${jobId})`;
   }
 

@@ -5,7 +5,7 @@
  * it moved on.
  */
 import type { JobRecord, NewRepeatRule, RepeatRuleRecord } from './records.js';
-import { pgId, repeatRuleFromPgRow, type PgRepeatRuleRow } from './postgres-rows.js';
+import { rowId, repeatRuleFromRow, type RepeatRuleRow } from './rows.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PgSteps } from './postgres-job-steps.js';
 import type { Sql } from './postgres-sql.js';
@@ -19,7 +19,7 @@ export class PostgresRepeatRules {
 
   add(rule: NewRepeatRule): Promise<RepeatRuleRecord> {
     return this.tx(async (s) => {
-      const { rows } = await s.query<PgRepeatRuleRow & Record<string, unknown>>(this.sql.insertRepeatRule, [
+      const { rows } = await s.query<RepeatRuleRow & Record<string, unknown>>(this.sql.insertRepeatRule, [
         rule.name,
         JSON.stringify(rule.spec),
         rule.cron,
@@ -29,37 +29,37 @@ export class PostgresRepeatRules {
         rule.nextRunAt,
       ]);
       s.notify('rule');
-      return repeatRuleFromPgRow(rows[0]!);
+      return repeatRuleFromRow(rows[0]!);
     });
   }
 
   async all(): Promise<RepeatRuleRecord[]> {
-    return (await this.conn.run<PgRepeatRuleRow & Record<string, unknown>>(this.sql.repeatRules)).rows.map(
-      repeatRuleFromPgRow,
+    return (await this.conn.run<RepeatRuleRow & Record<string, unknown>>(this.sql.repeatRules)).rows.map(
+      repeatRuleFromRow,
     );
   }
 
   remove(id: string): Promise<boolean> {
-    return this.tx(async (s) => ((await s.query(this.sql.deleteRepeatRule, [pgId(id)])).rowCount ?? 0) > 0);
+    return this.tx(async (s) => ((await s.query(this.sql.deleteRepeatRule, [rowId(id)])).rowCount ?? 0) > 0);
   }
 
   async due(now: number): Promise<RepeatRuleRecord[]> {
-    const { rows } = await this.conn.run<PgRepeatRuleRow & Record<string, unknown>>(this.sql.dueRepeatRules, [now]);
-    return rows.map(repeatRuleFromPgRow);
+    const { rows } = await this.conn.run<RepeatRuleRow & Record<string, unknown>>(this.sql.dueRepeatRules, [now]);
+    return rows.map(repeatRuleFromRow);
   }
 
   /** Queues the rule's job and moves it to `nextRunAt` (null: it ends), if it is still at `expected`. */
   fire(id: string, expected: number, nextRunAt: number | null): Promise<JobRecord | null> {
     return this.tx(async (s) => {
-      const { rows } = await s.query<PgRepeatRuleRow & Record<string, unknown>>(this.sql.repeatRuleForUpdate, [
-        pgId(id),
+      const { rows } = await s.query<RepeatRuleRow & Record<string, unknown>>(this.sql.repeatRuleForUpdate, [
+        rowId(id),
       ]);
       const row = rows[0];
       // Moved on (another engine fired it), or a slot not after the one it is at (an engine whose
       // clock runs behind): either way this slot is not this engine's to fire.
       if (row === undefined || row.next_run_at !== expected || (nextRunAt !== null && nextRunAt <= expected))
         return null;
-      const rule = repeatRuleFromPgRow(row);
+      const rule = repeatRuleFromRow(row);
       const job = await s.insertJob(
         {
           spec: rule.spec,
@@ -72,7 +72,7 @@ export class PostgresRepeatRules {
         0,
       );
       if (nextRunAt === null) await s.query(this.sql.deleteRepeatRule, [row.id]);
-      else await s.query(this.sql.advanceRepeatRule, [row.id, nextRunAt, pgId(job.id)]);
+      else await s.query(this.sql.advanceRepeatRule, [row.id, nextRunAt, rowId(job.id)]);
       return job;
     });
   }

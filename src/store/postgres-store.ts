@@ -38,12 +38,11 @@ import { PostgresJournal } from './postgres-journal.js';
 import { PostgresLooks } from './postgres-looks.js';
 import { HeldPages } from './postgres-pages.js';
 import { PostgresRepeatRules } from './postgres-repeat-rules.js';
-import { eventFromPgRow, jobFromPgRow, pgId, type PgEventRow, type PgJobRow } from './postgres-rows.js';
+import { eventFromRow, eventJson, jobFromRow, pack, rowId, unpack, type EventRow, type JobRow } from './rows.js';
 import { lockKeys } from './postgres-schema.js';
 import { hotStatements, type HotSql } from './postgres-hot-sql.js';
 import { statements, type Sql } from './postgres-sql.js';
 import { parsePostgresUrl } from './postgres-url.js';
-import { eventJson, pack, unpack } from './sqlite-rows.js';
 
 export interface PostgresStoreOptions {
   /** The schema of the store's tables (wins over the URL's `?schema=`). @default 'chunkmill' */
@@ -54,7 +53,7 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-type Row = PgJobRow & Record<string, unknown>;
+type Row = JobRow & Record<string, unknown>;
 
 export class PostgresStore implements JobStore {
   readonly location: string;
@@ -96,61 +95,61 @@ export class PostgresStore implements JobStore {
       job.priority,
       delay,
       job.maxAttempts,
-      job.scheduleId === null ? null : pgId(job.scheduleId),
+      job.scheduleId === null ? null : rowId(job.scheduleId),
       randomUUID(), // the add's key: run again, it gives back the same job
       ...this.log.lock,
       this.log.channel,
     ]);
-    return jobFromPgRow(rows[0]!);
+    return jobFromRow(rows[0]!);
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    const { rows } = await this.conn.run<Row>(this.sql.job, [pgId(id)]);
-    return rows[0] === undefined ? null : jobFromPgRow(rows[0]);
+    const { rows } = await this.conn.run<Row>(this.sql.job, [rowId(id)]);
+    return rows[0] === undefined ? null : jobFromRow(rows[0]);
   }
 
   async list(query: ListQuery): Promise<JobPage> {
-    const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : pgId(query.cursor);
+    const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : rowId(query.cursor);
     const { rows } = await this.conn.run<Row>(this.sql.list, [query.state ?? null, before, query.limit + 1]);
-    const jobs = rows.slice(0, query.limit).map(jobFromPgRow);
+    const jobs = rows.slice(0, query.limit).map(jobFromRow);
     return { jobs, next: rows.length > query.limit ? jobs[jobs.length - 1]!.id : null };
   }
 
   cancel(id: string): Promise<CancelOutcome | null> {
     return this.tx('durable', async (s) => {
-      const job = await s.jobById(pgId(id), true);
+      const job = await s.jobById(rowId(id), true);
       if (job === null) return null;
       if (job.state === 'running') {
-        await s.query(this.sql.requestCancel, [pgId(id)]);
+        await s.query(this.sql.requestCancel, [rowId(id)]);
         s.notify('cancel');
         return 'requested';
       }
       if (job.state !== 'queued') return 'finished';
       const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled before it ran' };
-      await s.settleJob(pgId(id), 'cancelled', error, 'cancelled while queued');
+      await s.settleJob(rowId(id), 'cancelled', error, 'cancelled while queued');
       return 'cancelled';
     });
   }
 
   remove(id: string): Promise<boolean | 'running'> {
     return this.tx('durable', async (s) => {
-      const job = await s.jobById(pgId(id), true);
+      const job = await s.jobById(rowId(id), true);
       if (job === null) return false;
       if (job.state === 'running') return 'running';
-      await s.deleteJobs([pgId(id)]);
+      await s.deleteJobs([rowId(id)]);
       return true;
     });
   }
 
   async events(id: string, after: number, limit: number) {
     return (
-      await this.conn.run<PgEventRow & Record<string, unknown>>(this.sql.events, [pgId(id), after, limit])
-    ).rows.map(eventFromPgRow);
+      await this.conn.run<EventRow & Record<string, unknown>>(this.sql.events, [rowId(id), after, limit])
+    ).rows.map(eventFromRow);
   }
 
   async eventsAfter(after: number, limit: number) {
-    return (await this.conn.run<PgEventRow & Record<string, unknown>>(this.sql.eventsAfter, [after, limit])).rows.map(
-      eventFromPgRow,
+    return (await this.conn.run<EventRow & Record<string, unknown>>(this.sql.eventsAfter, [after, limit])).rows.map(
+      eventFromRow,
     );
   }
 
@@ -166,7 +165,7 @@ export class PostgresStore implements JobStore {
   }
 
   async resultRows(id: string, part: number): Promise<unknown[] | null> {
-    const { rows } = await this.conn.run<{ rows: Buffer }>(this.sql.rowsPage, [pgId(id), part]);
+    const { rows } = await this.conn.run<{ rows: Buffer }>(this.sql.rowsPage, [rowId(id), part]);
     return rows[0] === undefined ? null : (unpack(rows[0].rows) as unknown[]);
   }
 
@@ -208,12 +207,12 @@ export class PostgresStore implements JobStore {
       this.log.channel,
     ]);
     this.looks.claimed(rows[0] !== undefined);
-    return rows[0] === undefined ? null : { job: jobFromPgRow(rows[0]), recovered: false };
+    return rows[0] === undefined ? null : { job: jobFromRow(rows[0]), recovered: false };
   }
 
   async renew(owner: string, ids: readonly string[], leaseMs: number, _now: number): Promise<string[]> {
     const lease = Math.max(1, Math.round(leaseMs));
-    const { rows } = await this.conn.run<{ id: number }>(this.sql.renew, [owner, ids.map(pgId), lease]);
+    const { rows } = await this.conn.run<{ id: number }>(this.sql.renew, [owner, ids.map(rowId), lease]);
     return rows.map((r) => String(r.id));
   }
 
@@ -227,12 +226,12 @@ export class PostgresStore implements JobStore {
     const data: string[] = [];
     for (const w of writes)
       for (const event of w.events) {
-        eventJobs.push(pgId(w.jobId));
+        eventJobs.push(rowId(w.jobId));
         types.push(event.type);
         data.push(eventJson(event));
       }
     await this.conn.statement('bookkeeping', this.hot.write, [
-      writes.map((w) => pgId(w.jobId)),
+      writes.map((w) => rowId(w.jobId)),
       owner,
       randomUUID(), // the write's key: run again, it writes nothing twice
       writes.map((w) => (w.progress === undefined ? null : JSON.stringify(w.progress))),
@@ -248,7 +247,7 @@ export class PostgresStore implements JobStore {
     const page = pack(rows);
     if (this.pages.hold(owner, jobId, part, page)) return; // written by the finish (postgres-pages.ts)
     for (const [p, held] of [...this.pages.take(owner, jobId), [part, page] as const]) // in order
-      await this.conn.run(this.sql.putRows, [pgId(jobId), owner, p, held]);
+      await this.conn.run(this.sql.putRows, [rowId(jobId), owner, p, held]);
   }
 
   async finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean> {
@@ -263,7 +262,7 @@ export class PostgresStore implements JobStore {
     events.push({ type: 'state', data: { state: outcome.state } });
     const held = this.pages.take(owner, jobId).filter(([part]) => part < pages);
     const { rows } = await this.conn.statement<{ ended: number }>('durable', this.hot.finish, [
-      pgId(jobId),
+      rowId(jobId),
       owner,
       pages,
       outcome.state,
@@ -282,7 +281,7 @@ export class PostgresStore implements JobStore {
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
     this.pages.take(owner, jobId);
     return this.tx('bookkeeping', async (s) => {
-      const id = pgId(jobId);
+      const id = rowId(jobId);
       if (((await s.query(this.sql.handBack, [id, owner])).rowCount ?? 0) === 0) return false;
       s.event(id, { type: 'state', data: { state: 'queued', reason } });
       s.notify('job');

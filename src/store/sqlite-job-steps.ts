@@ -5,7 +5,7 @@
  */
 import type { ErrorData } from '../errors.js';
 import type { JobEventData, JobRecord, NewJob } from './records.js';
-import { eventJson, jobFromRow, rowId, type JobRow } from './sqlite-rows.js';
+import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Statements } from './sqlite-statements.js';
 
 export function jobById(sql: Statements, id: number): JobRecord | null {

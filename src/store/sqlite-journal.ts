@@ -7,7 +7,7 @@
  */
 import type { Journal } from '../api/journal.js';
 import type { SqliteConnection } from './sqlite-connection.js';
-import { rowId } from './sqlite-rows.js';
+import { rowId } from './rows.js';
 
 export class SqliteJournal implements Journal {
   readonly name: string;

@@ -6,7 +6,7 @@
 import type { JobRecord, NewRepeatRule, RepeatRuleRecord } from './records.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { insertJob } from './sqlite-job-steps.js';
-import { repeatRuleFromRow, rowId, type RepeatRuleRow } from './sqlite-rows.js';
+import { repeatRuleFromRow, rowId, type RepeatRuleRow } from './rows.js';
 
 export class SqliteRepeatRules {
   constructor(private readonly conn: SqliteConnection) {}

@@ -25,7 +25,7 @@ import { SqliteConnection } from './sqlite-connection.js';
 import { appendEvent, deleteJob, insertJob, jobById, settleJob, takeJob } from './sqlite-job-steps.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import { SqliteRepeatRules } from './sqlite-repeat-rules.js';
-import { eventFromRow, eventJson, jobFromRow, pack, rowId, unpack, type EventRow, type JobRow } from './sqlite-rows.js';
+import { eventFromRow, eventJson, jobFromRow, pack, rowId, unpack, type EventRow, type JobRow } from './rows.js';
 
 export class SqliteStore implements JobStore {
   private readonly conn: SqliteConnection;

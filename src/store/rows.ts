@@ -1,7 +1,11 @@
 /**
- * Turning SQLite rows into records and back. Specs, progress, events and errors are JSON (a
- * person can read them with the sqlite3 shell); results and result rows are v8-serialized, so a
- * task's value comes back exactly as it was returned (Map, BigInt, NaN, typed arrays).
+ * Turning the stores' rows into records and back, for SQLite and PostgreSQL alike: their tables
+ * have the same columns (in each database's types: a flag is 0/1 in SQLite and a boolean in
+ * PostgreSQL; the repeat rule a job came from is `schedule_id` in SQLite, whose table kept the
+ * rules' first name, and `repeat_rule_id` in PostgreSQL). Specs, progress, events and errors are
+ * JSON (a person can read them with the database's own shell); results and result rows are
+ * v8-serialized, so a task's value comes back exactly as it was returned (Map, BigInt, NaN, typed
+ * arrays).
  */
 import { deserialize, serialize } from 'node:v8';
 import { inspect } from 'node:util';
@@ -23,13 +27,17 @@ export interface JobRow {
   progress: string | null;
   result: Buffer | null;
   error: string | null;
-  cancel_requested: number;
+  cancel_requested: number | boolean;
   lease_owner: string | null;
   lease_expires_at: number | null;
-  schedule_id: number | null;
+  /** SQLite's name of the column. */
+  schedule_id?: number | null;
+  /** PostgreSQL's name of the column. */
+  repeat_rule_id?: number | null;
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
+  const ruleId = row.repeat_rule_id ?? row.schedule_id ?? null;
   return {
     id: String(row.id),
     name: row.name,
@@ -45,10 +53,10 @@ export function jobFromRow(row: JobRow): JobRecord {
     progress: row.progress === null ? null : JSON.parse(row.progress),
     result: row.result === null ? null : deserialize(row.result),
     error: row.error === null ? null : JSON.parse(row.error),
-    cancelRequested: row.cancel_requested !== 0,
+    cancelRequested: row.cancel_requested === true || row.cancel_requested === 1,
     owner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
-    scheduleId: row.schedule_id === null ? null : String(row.schedule_id),
+    scheduleId: ruleId === null ? null : String(ruleId),
   };
 }
 
@@ -70,7 +78,7 @@ export function eventFromRow(row: EventRow): JobEventRecord {
   } as JobEventRecord;
 }
 
-/** A repeat rule's row (its table is still `schedules`, the rules' first name: see sqlite-schema.ts). */
+/** A repeat rule's row (SQLite's table is still `schedules`, the rules' first name: see sqlite-schema.ts). */
 export interface RepeatRuleRow {
   id: number;
   name: string | null;
@@ -114,7 +122,7 @@ export function eventJson(event: JobEventData): string {
 export const pack = (value: unknown): Buffer => serialize(value);
 export const unpack = (blob: Buffer): unknown => deserialize(blob);
 
-/** A string id as the integer key SQLite uses; -1 (no row has it) for anything that is not one. */
+/** A string id as the integer key of both stores; -1 (no row has it) for anything that is not one. */
 export function rowId(id: string): number {
   return typeof id === 'string' && /^\d{1,15}$/.test(id) ? Number(id) : -1;
 }
