@@ -107,8 +107,8 @@ export class AggregateSink implements ChunkSink {
         this.badNumber(buf, col, s, e);
         return false;
       }
-      // One compare for every ordinary value; only a double beyond 2^53 may need its digits.
-      if (isBeyondSafe(this.values[k]!)) this.noteBig(buf, s, e, k);
+      // An integer beyond 2^53 has 16 digits or more: a field shorter than that costs one compare.
+      if (e - s > 15 && isBeyondSafe(this.values[k]!)) this.noteBig(buf, s, e, k);
     }
 
     const g = this.groupFor(buf, slots);

@@ -103,8 +103,13 @@ function toSketch(values: Iterable<string>): Uint8Array {
 
 /** A value's type rank by the rules above, and its number (0 for text). */
 export function classify(text: string): { kind: number; value: number } {
-  const kind = hasLeadingZero(text) ? STRING : INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+  const kind = kindOf(text);
   return { kind, value: kind === STRING ? 0 : Number(text) };
+}
+
+function kindOf(text: string): number {
+  const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+  return kind !== STRING && hasLeadingZero(text) ? STRING : kind;
 }
 
 /** A numeric value's BigInt if it is an integer beyond the safe range (its double `n` is not exact); else null. */
@@ -147,9 +152,10 @@ export function addValue(c: ColumnAcc, text: string, limit: number): void {
   if (c.strMax === null || text > c.strMax) c.strMax = text;
   // Once a column holds text, its numeric figures are never reported: skip the parsing.
   if (c.type !== STRING) {
-    const { kind, value: n } = classify(text);
+    const kind = kindOf(text);
     if (kind > c.type) c.type = kind;
     if (kind !== STRING) {
+      const n = Number(text);
       const big = bigValueOf(kind, n, text);
       addToRange(c, n, big);
       if (big === null) addExact(c.sum, n);

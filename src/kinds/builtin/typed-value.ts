@@ -21,7 +21,9 @@ const LEADING_ZERO = /^\s*[+-]?0\d/;
  * code, not a quantity, so text, in `convert --types` and in `stats` alike (`0`, `0.5` are numbers).
  */
 export function hasLeadingZero(text: string): boolean {
-  return LEADING_ZERO.test(text);
+  const first = text.charCodeAt(0);
+  // Most numbers start with 1-9: no expression to run (stats asks for every value of a column).
+  return !(first >= 49 && first <= 57) && LEADING_ZERO.test(text);
 }
 /** 15 significant digits always survive a round trip through a double. */
 const EXACT_DIGITS = 15;
