@@ -7,6 +7,7 @@
  * Re-exports only; nothing is defined here.
  */
 export { invalidOption } from './errors.js';
+export { bigIntegerOf } from './csv/big-integer.js';
 export { fileColumns } from './input/file-columns.js';
 export { DEFAULT_DISTINCT_LIMIT, typedValue } from './kinds/builtin/index.js';
 export { suggestColumn, unknownColumn } from './kinds/unknown-column.js';

@@ -1,8 +1,11 @@
 /** What a job's `result` resolves to, per kind of job. Types only. */
 import type { JobStats } from './events.js';
 
-/** A group-by aggregate: one row per group, in order of first appearance in the input. */
-export interface AggregateResult<Row = Record<string, string | number | null>> {
+/**
+ * A group-by aggregate: one row per group, in order of first appearance in the input. A sum, min
+ * or max that is an integer beyond Number.MAX_SAFE_INTEGER comes as a BigInt, exactly.
+ */
+export interface AggregateResult<Row = Record<string, string | number | bigint | null>> {
   rows: Row[];
   stats: JobStats;
 }

@@ -43,12 +43,13 @@ test('cancellation, 0.1s and 2^53 sum exactly at every chunk size x worker count
   const input = tmp.file('exact.csv', 'g,v\n' + lines.join('\n') + '\n');
   const { rows } = await runMatrix(options(input));
   // By hand: a = 1e16 + 1 - 1e16 + 1 + 1 = 3 (naive: 2); b = ten 0.1s = 1 (naive 0.9999999999999999);
-  // c = 0.1 + 0.2 + 0.3 = 0.6 (naive 0.6000000000000001); d = 2^53 + 2 (naive 2^53).
+  // c = 0.1 + 0.2 + 0.3 = 0.6 (naive 0.6000000000000001); d = 2^53 + 2 (naive 2^53), a sum of
+  // integers beyond 2^53 - 1, so exact as a BigInt.
   expect(rows).toStrictEqual([
     { g: 'a', n: 5, s: 3, avg: 3 / 5 },
     { g: 'b', n: 10, s: 1, avg: 1 / 10 },
     { g: 'c', n: 3, s: 0.6, avg: 0.6 / 3 },
-    { g: 'd', n: 3, s: 9007199254740994, avg: 9007199254740994 / 3 },
+    { g: 'd', n: 3, s: 9007199254740994n, avg: 9007199254740994 / 3 },
   ]);
 });
 

@@ -91,12 +91,10 @@ export async function writeRows(
       // One object per line inside the array: valid JSON that is still readable and diffable.
       return write(
         out,
-        rows.length === 0
-          ? '[]\n'
-          : '[\n' + rows.map((r) => JSON.stringify(toObject(columns, r))).join(',\n') + '\n]\n',
+        rows.length === 0 ? '[]\n' : '[\n' + rows.map((r) => jsonRow(toObject(columns, r))).join(',\n') + '\n]\n',
       );
     case 'ndjson':
-      return write(out, rows.map((r) => JSON.stringify(toObject(columns, r)) + '\n').join(''));
+      return write(out, rows.map((r) => jsonRow(toObject(columns, r)) + '\n').join(''));
     case 'csv':
       return writeCsv(out, columns, rows);
   }
@@ -108,6 +106,18 @@ function toObject(columns: readonly string[], row: readonly Cell[]): Record<stri
     o[c] = row[i] ?? null;
   });
   return o;
+}
+
+/**
+ * JSON.stringify(row), except that a bigint (an exact integer beyond 2^53) is written as a JSON
+ * number with all its digits, where JSON.stringify throws: a reader that parses big numbers
+ * exactly (jq 1.7, Python, DuckDB) gets the value in the file.
+ */
+function jsonRow(row: Record<string, Cell>): string {
+  const keys = Object.keys(row);
+  if (!keys.some((k) => typeof row[k] === 'bigint')) return JSON.stringify(row);
+  const value = (v: Cell) => (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${value(row[k]!)}`).join(',')}}`;
 }
 
 /** Rows per CSV write: each batch is one string, so memory stays bounded for a million groups. */

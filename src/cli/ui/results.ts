@@ -4,7 +4,7 @@
  * of first appearance; these are the command line's conveniences over them.
  */
 import { InvalidArgumentError } from 'commander';
-import { typedValue } from '../../internal.js';
+import { bigIntegerOf, typedValue } from '../../internal.js';
 import { UsageError } from '../errors.js';
 import type { Cell } from './table.js';
 
@@ -28,11 +28,16 @@ export function parseSort(text: string): SortKey[] {
 /** The engine's number grammar, for text that sorts as a number (group keys are text). */
 const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
-/** A cell's sort value: numbers, and text that reads as one, compare as numbers. */
-function sortValue(v: Cell): number | string | null {
-  if (v === null || typeof v === 'number') return v;
+/**
+ * A cell's sort value: numbers, and text that reads as one, compare as numbers (an integer beyond
+ * 2^53 as a bigint, exactly: JavaScript compares it with a number exactly). An empty cell is
+ * NULL, whether the engine gave null or the empty text of a group key.
+ */
+function sortValue(v: Cell): number | bigint | string | null {
+  if (v === null || v === '') return null;
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  return NUMERIC.test(v) ? Number(v) : v;
+  return NUMERIC.test(v) ? (bigIntegerOf(v) ?? Number(v)) : v;
 }
 
 /** Code point order (as bytes of UTF-8 sort), not UTF-16 unit order. */
@@ -72,9 +77,9 @@ export function sortRows(columns: readonly string[], rows: Cell[][], keys: reado
       if (a === null) return 1;
       if (b === null) return -1;
       let d: number;
-      if (typeof a === 'number' && typeof b === 'number') d = a < b ? -1 : a > b ? 1 : 0;
-      else if (typeof a === 'number') d = -1;
-      else if (typeof b === 'number') d = 1;
+      if (typeof a !== 'string' && typeof b !== 'string') d = a < b ? -1 : a > b ? 1 : 0;
+      else if (typeof a !== 'string') d = -1;
+      else if (typeof b !== 'string') d = 1;
       else d = compareText(a, b);
       if (d !== 0) return d * at[k]!.sign;
     }

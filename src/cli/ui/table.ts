@@ -14,7 +14,8 @@
  */
 import stringWidth from 'string-width';
 
-export type Cell = string | number | boolean | null;
+/** A bigint: an exact integer beyond 2^53 (a sum, min or max), written with all its digits. */
+export type Cell = string | number | bigint | boolean | null;
 
 /** A column is not cut below this many characters: enough to tell most values apart. */
 const MIN_COLUMN = 8;
@@ -53,6 +54,7 @@ function escaped(ch: string): string {
 function cellText(v: Cell | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return roundForTable(v);
+  if (typeof v === 'bigint') return String(v);
   return String(v)
     .replace(/\r?\n|\r/g, '↵')
     .replace(UNSAFE, escaped);
@@ -68,7 +70,8 @@ export interface TableLayout {
 export function renderTable(columns: readonly string[], rows: readonly Cell[][], layout: TableLayout = {}): string {
   const { width } = layout;
   const numeric = columns.map(
-    (_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'),
+    (_, i) =>
+      rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number' || typeof r[i] === 'bigint'),
   );
   const head = columns.map((c) => cellText(c));
   const body = rows.map((r) => columns.map((_, i) => cellText(r[i])));

@@ -17,14 +17,20 @@
 export interface ExactSum {
   small: number[];
   big: number[];
+  /**
+   * Whether a value beyond the safe range was a double (`1e308`, `9007199254740993.5`), not an
+   * integer: then the sum is a double (DuckDB's DOUBLE sum), never read as an exact integer.
+   */
+  double: boolean;
 }
 
 const BIG = 2 ** 960;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const DOWN = 2 ** -64;
 const UP = 2 ** 64;
 
 export function newExactSum(): ExactSum {
-  return { small: [], big: [] };
+  return { small: [], big: [], double: false };
 }
 
 export function addExact(sum: ExactSum, value: number): void {
@@ -67,14 +73,34 @@ function addPartial(partials: number[], value: number): void {
   }
 }
 
+/**
+ * Adds an integer a double does not hold (big-integer.ts) exactly: as the few doubles whose sum
+ * it is (each step takes the nearest double, the rest is exact as a BigInt), so the partials stay
+ * the one representation of the sum and merge, pack and cross threads as before.
+ */
+export function addBigInt(sum: ExactSum, value: bigint): void {
+  let rest = value;
+  while (rest !== 0n) {
+    const part = Number(rest);
+    addExact(sum, part);
+    rest -= BigInt(part);
+  }
+}
+
 /** Adds packed partials (`small` of them, then `big`, from values[at]) into `into`. */
 export function mergePacked(into: ExactSum, values: Float64Array, at: number, small: number, big: number): void {
   for (let j = 0; j < small; j++) addPartial(into.small, values[at + j]!);
   for (let j = 0; j < big; j++) addPartial(into.big, values[at + small + j]!);
 }
 
+/** Marks the sum a double's if `v` (a value just added) is beyond the safe range; values within it are exact either way. */
+export function noteDouble(sum: ExactSum, v: number): void {
+  if (v > MAX_SAFE || v < -MAX_SAFE) sum.double = true;
+}
+
 /** Adds every partial of `other` into `into` (exact, so the merge is associative). */
 export function mergeExact(into: ExactSum, other: ExactSum): void {
+  if (other.double) into.double = true;
   for (const v of other.small) addPartial(into.small, v);
   for (const v of other.big) addPartial(into.big, v);
 }
@@ -87,6 +113,29 @@ export function exactSumValue(sum: ExactSum): number {
   const scaled = [...sum.big];
   for (const v of sum.small) addPartial(scaled, v * DOWN);
   return roundPartials(scaled) * UP;
+}
+
+/**
+ * The sum as a user reads it: the correctly rounded double (exactSumValue), except that a sum
+ * which is an integer beyond the safe range (|s| > 2^53 - 1) is that integer exactly, a BigInt,
+ * as DuckDB's HUGEINT sum of integers is, unless a double beyond the safe range was added
+ * (`double`). Both depend only on the values, not on chunking.
+ */
+export function exactSumResult(sum: ExactSum): number | bigint {
+  const rounded = exactSumValue(sum);
+  // An integer sum within the safe range rounds to itself; one beyond rounds to beyond (rounding is monotone).
+  if (sum.double || (rounded <= MAX_SAFE && rounded >= -MAX_SAFE)) return rounded;
+  let whole = 0n;
+  const fractions: number[] = [];
+  for (const p of sum.small) {
+    const t = Math.trunc(p);
+    whole += BigInt(t);
+    if (p !== t) addPartial(fractions, p - t);
+  }
+  // Big partials are multiples of 2^844 (values >= 2^960 scaled by 2^-64): integers.
+  for (const p of sum.big) whole += BigInt(p) << 64n;
+  // The fractions' exact sum is 0 exactly when they round to 0 (it is a multiple of 2^-1074).
+  return roundPartials(fractions) === 0 ? whole : rounded;
 }
 
 /** The correctly rounded value of non-overlapping partials (round-half-even across them). */

@@ -21,6 +21,8 @@ export class GroupColumns {
   counts: Float64Array;
   /** Per (group, measure): the min or max so far (+-Infinity until a value comes). */
   extremes: Float64Array;
+  /** Per (group, measure): an extreme's exact value where it is an integer beyond the safe range (exact-extreme.ts); null while none is. */
+  exact: Map<number, bigint> | null = null;
   /** Per (group, measure): the exact sum of a sum or mean measure, else undefined. */
   readonly sums: (ExactSum | undefined)[] = [];
   private readonly start: Float64Array;
@@ -49,6 +51,14 @@ export class GroupColumns {
     return g;
   }
 
+  /** Sets (or, for undefined, clears) the exact value of the extreme at index i. */
+  setExact(i: number, big: bigint | undefined): void {
+    if (big !== undefined) {
+      this.exact ??= new Map();
+      this.exact.set(i, big);
+    } else this.exact?.delete(i);
+  }
+
   /** The used part, copied into a partial's arrays (the exact sums' partials laid end to end). */
   pack(): Omit<AggregatePartial, 'rowsUsed' | 'rowsRejected' | 'valuesSkipped'> {
     const n = this.size * this.start.length;
@@ -60,9 +70,11 @@ export class GroupColumns {
     const sumSizes = new Int32Array(2 * n);
     const sumValues = new Float64Array(values);
     let v = 0;
+    const doubleSums: number[] = [];
     for (let i = 0; i < n; i++) {
       const sum = this.sums[i];
       if (sum === undefined) continue;
+      if (sum.double) doubleSums.push(i);
       sumSizes[2 * i] = sum.small.length;
       sumSizes[2 * i + 1] = sum.big.length;
       sumValues.set(sum.small, v);
@@ -76,6 +88,8 @@ export class GroupColumns {
       extremes: this.extremes.slice(0, n),
       sumSizes,
       sumValues,
+      ...(this.exact !== null && { exactExtremes: new Map(this.exact) }),
+      ...(doubleSums.length > 0 && { doubleSums }),
     };
   }
 

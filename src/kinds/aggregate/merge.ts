@@ -7,7 +7,8 @@
  * charged to the job's memory budget (memory-budget.ts), its result row included: past it the
  * job fails with ERR_MEMORY_BUDGET and its groups are dropped at once.
  */
-import { exactSumValue, mergePacked } from './exact-sum.js';
+import { replacesExtreme } from './exact-extreme.js';
+import { exactSumResult, exactSumValue, mergePacked } from './exact-sum.js';
 import { GroupColumns } from './group-columns.js';
 import { BudgetMeter, GroupCost } from './memory-budget.js';
 import type { AggregatePartial } from './partial.js';
@@ -49,6 +50,8 @@ export class AggregateMerger {
     const first = groups.size === 0;
     if (!first) this.indexUpTo(groups.size);
     let v = 0; // read position in sumValues
+    const exact = partial.exactExtremes;
+    const doubles = partial.doubleSums === undefined ? null : new Set(partial.doubleSums);
     for (let g = 0; g < partial.rows.length; g++) {
       let at: number | undefined;
       if (first) {
@@ -72,7 +75,11 @@ export class AggregateMerger {
         const small = partial.sumSizes[2 * i]!;
         const big = partial.sumSizes[2 * i + 1]!;
         const kind = measures[k]!.kind;
-        if (kind === 'sum' || kind === 'mean') mergePacked(groups.sums[j]!, partial.sumValues, v, small, big);
+        if (kind === 'sum' || kind === 'mean') {
+          mergePacked(groups.sums[j]!, partial.sumValues, v, small, big);
+          if (doubles?.has(i)) groups.sums[j]!.double = true;
+        } else if ((exact !== undefined || groups.exact !== null) && kind !== 'count')
+          this.mergeExtreme(kind, i, j, partial);
         // Strict compares, as in the sink: of tied values (0 and -0) the earlier one stays, so
         // parallel equals serial. (Math.min would prefer -0 wherever it is.)
         else if (kind === 'min') {
@@ -85,8 +92,20 @@ export class AggregateMerger {
     }
   }
 
-  /** One object per group (one global row when there is no group-by, even for no input rows). */
-  rows(): Record<string, string | number | null>[] {
+  /** A min or max where either side may hold an integer beyond the safe range (exact-extreme.ts). */
+  private mergeExtreme(kind: string, i: number, j: number, partial: AggregatePartial): void {
+    const groups = this.groups;
+    const big = partial.exactExtremes?.get(i);
+    if (!replacesExtreme(kind === 'min', partial.extremes[i]!, big, groups.extremes[j]!, groups.exact?.get(j))) return;
+    groups.extremes[j] = partial.extremes[i]!;
+    groups.setExact(j, big);
+  }
+
+  /**
+   * One object per group (one global row when there is no group-by, even for no input rows).
+   * A sum, min or max that is an integer beyond the safe range is a BigInt (exact-sum.ts).
+   */
+  rows(): Record<string, string | number | bigint | null>[] {
     const plan = this.plan;
     const groups = this.groups;
     if (groups.size === 0 && plan.groupBy.length === 0) groups.add([], 0);
@@ -101,20 +120,20 @@ export class AggregateMerger {
       : (row: Record<string, unknown>, name: string, value: unknown) => {
           row[name] = value;
         };
-    const out = new Array<Record<string, string | number | null>>(groups.size);
+    const out = new Array<Record<string, string | number | bigint | null>>(groups.size);
     for (let g = 0; g < groups.size; g++) {
-      const row: Record<string, string | number | null> = {};
+      const row: Record<string, string | number | bigint | null> = {};
       for (let k = 0; k < width; k++) set(row, names[k]!, groups.keys[g * width + k]!);
       for (let k = 0; k < m; k++) {
         const j = g * m + k;
         const n = groups.counts[j]!;
         const measure = plan.measures[k]!;
-        let value: number | null;
+        let value: number | bigint | null;
         if (measure.kind === 'count') value = groups.rows[g]!;
         else if (n === 0) value = null;
-        else if (measure.kind === 'sum') value = exactSumValue(groups.sums[j]!);
+        else if (measure.kind === 'sum') value = exactSumResult(groups.sums[j]!);
         else if (measure.kind === 'mean') value = exactSumValue(groups.sums[j]!) / n;
-        else value = groups.extremes[j]!;
+        else value = groups.exact?.get(j) ?? groups.extremes[j]!;
         set(row, measure.name, value);
       }
       out[g] = row;

@@ -16,6 +16,13 @@ export interface AggregatePartial {
   sumSizes: Int32Array;
   /** Those partials, in the same order. */
   sumValues: Float64Array;
+  /**
+   * Per (group, measure) index: the exact value of a min or max that is an integer beyond the
+   * safe range (`extremes` holds its nearest double); absent when there is none, the usual case.
+   */
+  exactExtremes?: Map<number, bigint>;
+  /** The (group, measure) indexes whose sum had a double beyond the safe range (ExactSum.double); absent when none. */
+  doubleSums?: number[];
   rowsUsed: number;
   rowsRejected: number;
   valuesSkipped: number;

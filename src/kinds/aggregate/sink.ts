@@ -9,11 +9,13 @@
  * budget too (memory-budget.ts): a chunk of a huge chunkSize and unique keys could otherwise take
  * a worker's heap before the coordinator sees any of it.
  */
+import { bigIntegerAt, isBeyondSafe } from '../../csv/big-integer.js';
 import { decodeField, InvalidUtf8Error, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { BadRows } from '../bad-rows.js';
 import type { ChunkSink, SinkError } from '../sink.js';
-import { addExactAt } from './exact-sum.js';
+import { replacesExtreme } from './exact-extreme.js';
+import { addBigInt, addExactAt, noteDouble } from './exact-sum.js';
 import { FixedSums } from './fixed-sum.js';
 import { GroupColumns } from './group-columns.js';
 import { GroupTable } from './group-table.js';
@@ -49,6 +51,10 @@ export class AggregateSink implements ChunkSink {
   /** For each measure, the slot of its column in `values` (-1 for count). */
   private readonly slotOf: Int32Array;
   private readonly values: Float64Array;
+  /** Per numeric column of this record: its BigInt where it is an integer beyond the safe range (csv/big-integer.ts). */
+  private readonly big: (bigint | undefined)[];
+  /** Whether `big` holds a value (of this record, until the next one clears it). */
+  private hadBig = false;
   private readonly singleKey: boolean;
   /** The exact sums' fast path, one accumulator per (group, measure): index g * measures + m. */
   private readonly fixed = new FixedSums();
@@ -65,6 +71,7 @@ export class AggregateSink implements ChunkSink {
     this.kinds = Int32Array.from(plan.measures, (m) => KIND_CODES[m.kind]);
     this.slotOf = Int32Array.from(plan.measures, (m) => plan.numericColumns.indexOf(m.column));
     this.values = new Float64Array(plan.numericColumns.length);
+    this.big = new Array<bigint | undefined>(plan.numericColumns.length).fill(undefined);
     this.singleKey = plan.groupBy.length === 1;
     const kinds = plan.measures.map((m) => m.kind);
     this.groups = new GroupColumns(kinds, plan.groupBy.length);
@@ -79,6 +86,10 @@ export class AggregateSink implements ChunkSink {
 
     // Parse each measure column once per record.
     const numeric = plan.numericColumns;
+    if (this.hadBig) {
+      this.big.fill(undefined);
+      this.hadBig = false;
+    }
     for (let k = 0; k < numeric.length; k++) {
       const col = numeric[k]!;
       const s = slots.starts[col]!;
@@ -96,6 +107,8 @@ export class AggregateSink implements ChunkSink {
         this.badNumber(buf, col, s, e);
         return false;
       }
+      // An integer beyond 2^53 has 16 digits or more: a field shorter than that costs one compare.
+      if (e - s > 15 && isBeyondSafe(this.values[k]!)) this.noteBig(buf, s, e, k);
     }
 
     const g = this.groupFor(buf, slots);
@@ -106,6 +119,8 @@ export class AggregateSink implements ChunkSink {
     const base = g * kinds.length;
     const counts = groups.counts;
     const extremes = groups.extremes;
+    // Exact extremes (a slower compare) only once a value beyond the safe range has been seen.
+    const exact = this.hadBig || groups.exact !== null;
     for (let m = 0; m < kinds.length; m++) {
       const kind = kinds[m]!;
       if (kind === KIND_COUNT) continue;
@@ -117,7 +132,17 @@ export class AggregateSink implements ChunkSink {
       counts[i]!++;
       if (kind === KIND_SUM || kind === KIND_MEAN) {
         const sum = groups.sums[i]!;
-        if (!this.fixed.add(i, this.values, slot, sum)) addExactAt(sum, this.values, slot);
+        if (!this.fixed.add(i, this.values, slot, sum)) {
+          const big = this.hadBig ? this.big[slot] : undefined;
+          if (big === undefined) {
+            addExactAt(sum, this.values, slot);
+            noteDouble(sum, v);
+          } else addBigInt(sum, big);
+        }
+        continue;
+      }
+      if (exact) {
+        this.exactExtreme(kind === KIND_MIN, i, v, slot);
         continue;
       }
       if (kind === KIND_MIN) {
@@ -126,6 +151,23 @@ export class AggregateSink implements ChunkSink {
     }
     this.rowsUsed++;
     return true;
+  }
+
+  /** Keeps the BigInt of numeric column k's value if it is an integer beyond the safe range. */
+  private noteBig(buf: Buffer, s: number, e: number, k: number): void {
+    const big = bigIntegerAt(buf, s, e);
+    if (big === null) return;
+    this.big[k] = big;
+    this.hadBig = true;
+  }
+
+  /** A min (`lower`) or max step where values or extremes may be beyond the safe range. */
+  private exactExtreme(lower: boolean, i: number, v: number, slot: number): void {
+    const groups = this.groups;
+    const big = this.hadBig ? this.big[slot] : undefined;
+    if (!replacesExtreme(lower, v, big, groups.extremes[i]!, groups.exact?.get(i))) return;
+    groups.extremes[i] = v; // the nearest double of `big`, when there is one
+    groups.setExact(i, big);
   }
 
   /** The groups in order of first appearance, packed (the columns' used part, copied). */

@@ -4,7 +4,7 @@
  * a distinct count keeps every distinct value of its group, a quantile every value (8 bytes
  * each), until the end. The other measures (count, sum, mean, min, max) come out exactly as the
  * built-in aggregate computes them: the same number parser, exact sums, NULL for empty fields,
- * and groups in order of first appearance.
+ * integers beyond 2^53 exact (BigInt) in sum, min and max, and groups in order of first appearance.
  *
  * Quantiles interpolate between the two nearest values (R's type 7, DuckDB's quantile_cont):
  * position (n - 1) * q of the sorted values; the median of an even count is the mean of the two
@@ -13,7 +13,18 @@
  * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
  */
 import { defineTask, type Row } from '../../api/tasks.js';
-import { addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
+import { bigIntegerOf, isBeyondSafe } from '../../csv/big-integer.js';
+import { replacesExtreme } from '../aggregate/exact-extreme.js';
+import {
+  addBigInt,
+  addExact,
+  exactSumResult,
+  exactSumValue,
+  mergeExact,
+  newExactSum,
+  noteDouble,
+  type ExactSum,
+} from '../aggregate/exact-sum.js';
 import { unknownColumn } from '../unknown-column.js';
 
 export type GroupMeasureKind = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'quantile';
@@ -39,6 +50,8 @@ interface MeasureAcc {
   n: number;
   sum?: ExactSum;
   extreme?: number;
+  /** min/max: the extreme's BigInt where it is an integer beyond the safe range. */
+  exact?: bigint;
   distinct?: Set<string>;
   /** quantile: the values, in values[0, n). */
   values?: Float64Array;
@@ -56,7 +69,7 @@ export interface GroupMeasuresAcc {
   groups: Map<string, GroupAcc>;
 }
 
-export type GroupRow = Record<string, string | number | null>;
+export type GroupRow = Record<string, string | number | bigint | null>;
 
 function newMeasure(m: GroupMeasure): MeasureAcc {
   switch (m.kind) {
@@ -101,14 +114,23 @@ function add(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
   }
   const v = row.number(m.column!);
   if (v === null) return;
-  if (m.kind === 'sum' || m.kind === 'mean') addExact(acc.sum!, v);
-  // Strict compares, as the aggregate's: of tied values (0 and -0) the first one stays.
-  else if (m.kind === 'min') {
-    if (v < acc.extreme!) acc.extreme = v;
-  } else if (m.kind === 'max') {
-    if (v > acc.extreme!) acc.extreme = v;
-  } else pushValue(acc, v);
+  const big = isBeyondSafe(v) ? bigIntegerOf(row.get(m.column!)) : null;
+  if (m.kind === 'sum' || m.kind === 'mean') {
+    if (big !== null) addBigInt(acc.sum!, big);
+    else {
+      addExact(acc.sum!, v);
+      noteDouble(acc.sum!, v);
+    }
+  } else if (m.kind === 'min' || m.kind === 'max') extreme(acc, m.kind === 'min', v, big ?? undefined);
+  else pushValue(acc, v);
   acc.n++;
+}
+
+/** Strict compares, as the aggregate's: of tied values (0 and -0) the first one stays. */
+function extreme(acc: MeasureAcc, lower: boolean, v: number, big: bigint | undefined): void {
+  if (!replacesExtreme(lower, v, big, acc.extreme!, acc.exact)) return;
+  acc.extreme = v;
+  acc.exact = big;
 }
 
 function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
@@ -118,10 +140,8 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
       mergeExact(into.sum!, from.sum!);
       break;
     case 'min':
-      if (from.extreme! < into.extreme!) into.extreme = from.extreme!;
-      break;
     case 'max':
-      if (from.extreme! > into.extreme!) into.extreme = from.extreme!;
+      extreme(into, m.kind === 'min', from.extreme!, from.exact);
       break;
     case 'distinct':
       for (const v of from.distinct!) into.distinct!.add(v);
@@ -146,20 +166,20 @@ export function quantile(values: Float64Array, n: number, q: number): number | n
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-function value(acc: MeasureAcc, m: GroupMeasure, rows: number): number | null {
+function value(acc: MeasureAcc, m: GroupMeasure, rows: number): number | bigint | null {
   switch (m.kind) {
     case 'count':
       return rows;
     case 'distinct':
       return acc.distinct!.size;
     case 'sum':
-      return acc.n === 0 ? null : exactSumValue(acc.sum!);
+      return acc.n === 0 ? null : exactSumResult(acc.sum!);
     case 'mean':
       return acc.n === 0 ? null : exactSumValue(acc.sum!) / acc.n;
     case 'quantile':
       return quantile(acc.values!, acc.n, m.q!);
     default:
-      return acc.n === 0 ? null : acc.extreme!;
+      return acc.n === 0 ? null : (acc.exact ?? acc.extreme!);
   }
 }
 
@@ -209,7 +229,7 @@ export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
     if (groups.length === 0 && params.groupBy.length === 0) groups.push(newGroup([], params));
     return groups.map((g) => {
       const row: GroupRow = {};
-      const set = (name: string, v: string | number | null): void => {
+      const set = (name: string, v: string | number | bigint | null): void => {
         Object.defineProperty(row, name, { value: v, enumerable: true, writable: true, configurable: true });
       };
       params.groupBy.forEach((c, k) => {

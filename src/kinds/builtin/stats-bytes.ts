@@ -17,10 +17,20 @@
 import { decodeField, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import type { Row } from '../../api/tasks.js';
-import { addExact } from '../aggregate/exact-sum.js';
+import { addBigInt, addExact } from '../aggregate/exact-sum.js';
 import { FixedSums } from '../aggregate/fixed-sum.js';
 import { GroupTable } from '../aggregate/group-table.js';
-import { addValue, classify, newColumn, settleDistinct, type ColumnAcc, type StatsAcc } from './stats.js';
+import {
+  addToRange,
+  addValue,
+  bigValueOf,
+  classify,
+  newColumn,
+  settleDistinct,
+  type ColumnAcc,
+  type StatsAcc,
+} from './stats.js';
+import { hasLeadingZero } from './typed-value.js';
 
 /** Distinct values per column and chunk kept in the table (each: its bytes, its string, 9 bytes). */
 const CACHE_LIMIT = 1 << 16;
@@ -36,6 +46,8 @@ class ColumnCache {
   kinds: Uint8Array = new Uint8Array(64);
   /** Per value id: its number (numeric values). */
   numbers: Float64Array = new Float64Array(64);
+  /** Per value id: its BigInt where it is an integer beyond the safe range (numbers[id] is its nearest double). */
+  readonly bigs = new Map<number, bigint>();
   /** Past CACHE_LIMIT: addValue() per field for the rest of the chunk. */
   off = false;
 }
@@ -84,8 +96,12 @@ export class StatsBytes {
         continue;
       }
       c.count++;
-      if (c.type !== STRING && cache.kinds[id]! !== STRING && !this.fixed.add(i, cache.numbers, id, c.sum))
-        addExact(c.sum, cache.numbers[id]!);
+      if (c.type !== STRING && cache.kinds[id]! !== STRING && !this.fixed.add(i, cache.numbers, id, c.sum)) {
+        // Off the fixed path already (|v| >= 2^32 or a long fraction): the lookup costs little.
+        const big = cache.bigs.size > 0 ? cache.bigs.get(id) : undefined;
+        if (big === undefined) addExact(c.sum, cache.numbers[id]!);
+        else addBigInt(c.sum, big);
+      }
     }
   }
 
@@ -127,6 +143,7 @@ export class StatsBytes {
         const b = buf[j]!;
         if (b === DOT || b === LOWER_E || b === UPPER_E) kind = 2;
       }
+      if (hasLeadingZero(text)) kind = STRING; // as classify(): `00501` is a code
     } else {
       const classified = classify(text);
       kind = classified.kind;
@@ -139,14 +156,13 @@ export class StatsBytes {
     cache.texts.push(text);
     cache.kinds[id] = kind;
     cache.numbers[id] = value;
+    const big = kind === STRING ? null : bigValueOf(kind, value, text);
+    if (big !== null) cache.bigs.set(id, big);
     if (c.strMin === null || text < c.strMin) c.strMin = text;
     if (c.strMax === null || text > c.strMax) c.strMax = text;
     if (c.type !== STRING) {
       if (kind > c.type) c.type = kind;
-      if (kind !== STRING) {
-        if (value < c.numMin) c.numMin = value;
-        if (value > c.numMax) c.numMax = value;
-      }
+      if (kind !== STRING) addToRange(c, value, big);
     }
     return true;
   }

@@ -5,11 +5,13 @@
  * - type: the narrowest of integer < number < string that holds every non-empty value; `empty`
  *   when the column has no values at all. A number is what the engine parses as one (`-12`,
  *   `3.50`, `.5`, `1e-3`, spaces around allowed); integer is a number without '.' or exponent.
+ *   A number with a leading zero (`00501`, a zip code) is text, as `convert --types` reads it.
  * - count: non-empty fields; empty: empty fields (count + empty = rows).
- * - min / max: numeric for integer and number columns, by UTF-16 code unit order for strings.
+ * - min / max: numeric for integer and number columns, by UTF-16 code unit order for strings; an
+ *   integer beyond 2^53 is exact, a BigInt (a double would give a number that is not in the file).
  * - mean: numeric columns only, from an exact sum (so it is the same for every chunk size).
  * - distinct: non-empty values, exact up to `distinctLimit` (default 10,000), above it a
- *   HyperLogLog estimate (~0.8% error) and `distinctExact: false`. Whether a result is exact
+ *   HyperLogLog estimate (~0.8% error, never above `count`) and `distinctExact: false`. Whether a result is exact
  *   depends only on the number of distinct values, never on chunking, so combine stays associative.
  *
  * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
@@ -17,9 +19,12 @@
  * building the same accumulator; reduce() below is that path's definition and reference.
  */
 import { defineTask } from '../../api/tasks.js';
-import { addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
+import { bigIntegerOf, isBeyondSafe } from '../../csv/big-integer.js';
+import { replacesExtreme } from '../aggregate/exact-extreme.js';
+import { addBigInt, addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
 import { addToSketch, estimate, mergeSketches, newSketch } from './hll.js';
 import { DEFAULT_DISTINCT_LIMIT, type StatsParams } from './stats-params.js';
+import { hasLeadingZero } from './typed-value.js';
 
 /** Type ranks: the widest seen wins when values or partials meet. */
 const EMPTY = 0,
@@ -39,6 +44,9 @@ export interface ColumnAcc {
   empty: number;
   numMin: number;
   numMax: number;
+  /** numMin / numMax exactly, where it is an integer beyond the safe range; else null. */
+  bigMin: bigint | null;
+  bigMax: bigint | null;
   sum: ExactSum;
   strMin: string | null;
   strMax: string | null;
@@ -58,8 +66,8 @@ export interface ColumnStats {
   type: ColumnType;
   count: number;
   empty: number;
-  min: number | string | null;
-  max: number | string | null;
+  min: number | bigint | string | null;
+  max: number | bigint | string | null;
   mean: number | null;
   distinct: number;
   distinctExact: boolean;
@@ -77,6 +85,8 @@ export function newColumn(): ColumnAcc {
     empty: 0,
     numMin: Infinity,
     numMax: -Infinity,
+    bigMin: null,
+    bigMax: null,
     sum: newExactSum(),
     strMin: null,
     strMax: null,
@@ -93,8 +103,35 @@ function toSketch(values: Iterable<string>): Uint8Array {
 
 /** A value's type rank by the rules above, and its number (0 for text). */
 export function classify(text: string): { kind: number; value: number } {
-  const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+  const kind = kindOf(text);
   return { kind, value: kind === STRING ? 0 : Number(text) };
+}
+
+function kindOf(text: string): number {
+  const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+  return kind !== STRING && hasLeadingZero(text) ? STRING : kind;
+}
+
+/** A numeric value's BigInt if it is an integer beyond the safe range (its double `n` is not exact); else null. */
+export function bigValueOf(kind: number, n: number, text: string): bigint | null {
+  return kind === INTEGER && isBeyondSafe(n) ? bigIntegerOf(text) : null;
+}
+
+/** A numeric value's step of the column's min and max (strict: of ties the first stays). */
+export function addToRange(c: ColumnAcc, n: number, big: bigint | null): void {
+  if (big === null && c.bigMin === null && c.bigMax === null) {
+    if (n < c.numMin) c.numMin = n;
+    if (n > c.numMax) c.numMax = n;
+    return;
+  }
+  if (replacesExtreme(true, n, big ?? undefined, c.numMin, c.bigMin ?? undefined)) {
+    c.numMin = n;
+    c.bigMin = big;
+  }
+  if (replacesExtreme(false, n, big ?? undefined, c.numMax, c.bigMax ?? undefined)) {
+    c.numMax = n;
+    c.bigMax = big;
+  }
 }
 
 /** Past the limit, the exact set becomes a sketch (of the same values). */
@@ -115,13 +152,14 @@ export function addValue(c: ColumnAcc, text: string, limit: number): void {
   if (c.strMax === null || text > c.strMax) c.strMax = text;
   // Once a column holds text, its numeric figures are never reported: skip the parsing.
   if (c.type !== STRING) {
-    const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
+    const kind = kindOf(text);
     if (kind > c.type) c.type = kind;
     if (kind !== STRING) {
       const n = Number(text);
-      if (n < c.numMin) c.numMin = n;
-      if (n > c.numMax) c.numMax = n;
-      addExact(c.sum, n);
+      const big = bigValueOf(kind, n, text);
+      addToRange(c, n, big);
+      if (big === null) addExact(c.sum, n);
+      else addBigInt(c.sum, big);
     }
   }
   if (c.distinct !== null) {
@@ -134,8 +172,16 @@ export function mergeColumn(a: ColumnAcc, b: ColumnAcc, limit: number): ColumnAc
   a.type = Math.max(a.type, b.type);
   a.count += b.count;
   a.empty += b.empty;
-  a.numMin = Math.min(a.numMin, b.numMin);
-  a.numMax = Math.max(a.numMax, b.numMax);
+  if (a.bigMin === null && b.bigMin === null) a.numMin = Math.min(a.numMin, b.numMin);
+  else if (replacesExtreme(true, b.numMin, b.bigMin ?? undefined, a.numMin, a.bigMin ?? undefined)) {
+    a.numMin = b.numMin;
+    a.bigMin = b.bigMin;
+  }
+  if (a.bigMax === null && b.bigMax === null) a.numMax = Math.max(a.numMax, b.numMax);
+  else if (replacesExtreme(false, b.numMax, b.bigMax ?? undefined, a.numMax, a.bigMax ?? undefined)) {
+    a.numMax = b.numMax;
+    a.bigMax = b.bigMax;
+  }
   mergeExact(a.sum, b.sum);
   if (b.strMin !== null && (a.strMin === null || b.strMin < a.strMin)) a.strMin = b.strMin;
   if (b.strMax !== null && (a.strMax === null || b.strMax > a.strMax)) a.strMax = b.strMax;
@@ -159,10 +205,11 @@ export function columnStats(name: string, c: ColumnAcc): ColumnStats {
     type: TYPE_NAMES[c.type]!,
     count: c.count,
     empty: c.empty,
-    min: c.type === EMPTY ? null : numeric ? c.numMin : c.strMin,
-    max: c.type === EMPTY ? null : numeric ? c.numMax : c.strMax,
+    min: c.type === EMPTY ? null : numeric ? (c.bigMin ?? c.numMin) : c.strMin,
+    max: c.type === EMPTY ? null : numeric ? (c.bigMax ?? c.numMax) : c.strMax,
     mean: numeric && c.count > 0 ? exactSumValue(c.sum) / c.count : null,
-    distinct: c.distinct !== null ? c.distinct.size : estimate(c.sketch!),
+    // An estimate can overshoot; there are never more distinct values than values.
+    distinct: c.distinct !== null ? c.distinct.size : Math.min(estimate(c.sketch!), c.count),
     distinctExact: c.distinct !== null,
   };
 }

@@ -12,13 +12,25 @@
  * So one column may mix numbers and text when its values do; `007` and `7` stay distinct.
  */
 
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** JSON's number grammar but for its leading-zero rule, which hasLeadingZero states for stats too. */
+const JSON_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const LEADING_ZERO = /^\s*[+-]?0\d/;
+
+/**
+ * Whether a number's text starts with a zero followed by a digit (`007`, `00501`, `-01.5`): a
+ * code, not a quantity, so text, in `convert --types` and in `stats` alike (`0`, `0.5` are numbers).
+ */
+export function hasLeadingZero(text: string): boolean {
+  const first = text.charCodeAt(0);
+  // Most numbers start with 1-9: no expression to run (stats asks for every value of a column).
+  return !(first >= 49 && first <= 57) && LEADING_ZERO.test(text);
+}
 /** 15 significant digits always survive a round trip through a double. */
 const EXACT_DIGITS = 15;
 
 export function typedValue(text: string): string | number | null {
   if (text === '') return null;
-  if (text.length > 40 || !JSON_NUMBER.test(text)) return text;
+  if (text.length > 40 || !JSON_NUMBER.test(text) || hasLeadingZero(text)) return text;
   const mantissa = text
     .replace(/[eE].*$/, '')
     .replace(/[-.]/g, '')
