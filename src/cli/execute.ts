@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { AbortError, type Job } from '../index.js';
 import { Interrupted } from './errors.js';
 import { stdoutClosed } from './ui/broken-pipe.js';
-import { inCliTerms } from './ui/hints.js';
+import { droppedLines } from './ui/dropped.js';
+import { inCliTerms, oneColumnHeader } from './ui/hints.js';
 import { formatBytes, ProgressDisplay, summaryLine, wantProgress } from './ui/progress.js';
 
 export interface UiOptions {
@@ -18,6 +19,12 @@ export interface UiOptions {
   /** For hints on failure: the input (a path, or a stream) and the delimiter given. */
   input?: unknown;
   delimiter?: string;
+  /** false: --no-header. */
+  header?: boolean;
+  /** Refuse a header read as one column that holds another delimiter (oneColumnHeader). */
+  checkHeader?: boolean;
+  /** For the line that says how many rows or values were dropped. */
+  onBadRow?: string;
   /** false: the job runs no user code that logs (built-in transforms); do not listen for `log`. */
   taskLogs?: boolean;
   /** For the Ctrl-C line: where the result goes (--output), and the files the job keeps. */
@@ -37,15 +44,23 @@ interface Stats {
   rows: number;
   bytes: number;
   elapsedMs: number;
+  rowsRejected: number;
+  valuesSkipped: number;
 }
 
 export async function execute<R extends { stats: Stats }>(job: Job<R>, ui: UiOptions): Promise<R> {
   const display = wantProgress(ui.progress, ui.quiet) ? new ProgressDisplay() : null;
   const say = (line: string) => (display ? display.log(line) : process.stderr.write(line + '\n'));
   let bytesTotal: number | null = null;
+  let header: string[] | undefined;
+  // Set at the start: the job is cancelled before any chunk, and this error is the command's.
+  let refused: Error | null = null;
   job.on('start', (plan) => {
     bytesTotal = plan.bytesTotal;
-    display?.start(plan.bytesTotal);
+    header = plan.columns;
+    refused = ui.checkHeader ? oneColumnHeader(plan.columns, ui) : null;
+    if (refused !== null) job.cancel();
+    else display?.start(plan.bytesTotal);
   });
   job.on('progress', (p) => display?.update(p));
   if (!ui.quiet) {
@@ -72,14 +87,18 @@ export async function execute<R extends { stats: Stats }>(job: Job<R>, ui: UiOpt
   stdoutClosed.addEventListener('abort', onStdoutClosed);
   try {
     const result = await job.result;
+    if (refused !== null) throw refused;
     // Ctrl-C that raced the last chunk: the user still asked for no output.
     if (interrupted) throw new Interrupted(cancelledLine(undefined, bytesTotal, ui));
+    // Never silent about what the answer leaves out (--on-bad-row / --on-bad-number skip).
+    if (!ui.quiet) for (const line of droppedLines(result.stats, ui)) say(line);
     display?.stop(summaryLine(result.stats.rows, result.stats.bytes, result.stats.elapsedMs));
     return result;
   } catch (e) {
     display?.stop();
+    if (refused !== null) throw refused;
     if (interrupted) throw new Interrupted(cancelledLine(e, bytesTotal, ui));
-    throw await inCliTerms(e, ui);
+    throw await inCliTerms(e, ui, header);
   } finally {
     process.off('SIGINT', onSigint);
     stdoutClosed.removeEventListener('abort', onStdoutClosed);

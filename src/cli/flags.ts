@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
 import { UsageError } from './errors.js';
+import { formatByExtension } from './output-format.js';
 import { parseRedisUrl, redisUrlHelp } from './redis-url.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
@@ -203,7 +204,10 @@ export const WHERE_HELP = [
 /** --format, for commands whose result is a table of rows. */
 export function addFormatOption(cmd: Command): Command {
   return cmd.addOption(
-    new Option('-f, --format <format>', 'output format (default: table on a terminal, csv otherwise)').choices(FORMATS),
+    new Option(
+      '-f, --format <format>',
+      'output format (default: from the --output extension, .csv .json .ndjson .jsonl; else table on a terminal, csv otherwise)',
+    ).choices(FORMATS),
   );
 }
 
@@ -287,10 +291,15 @@ export function jobOptions(o: CommonFlags): JobOptions {
   return out;
 }
 
-/** Table on a terminal (for reading), CSV otherwise (for the next program in the pipe). */
+/**
+ * --format, else the format the --output extension names (as convert's), else table on a
+ * terminal (for reading) and CSV otherwise (for the next program in the pipe, or an --output
+ * whose extension names no format: what it always was).
+ */
 export function resolveFormat(o: CommonFlags): Format {
   if (o.format !== undefined) return o.format;
-  return o.output === undefined && process.stdout.isTTY ? 'table' : 'csv';
+  if (o.output !== undefined) return formatByExtension(o.output) ?? 'csv';
+  return process.stdout.isTTY ? 'table' : 'csv';
 }
 
 /**

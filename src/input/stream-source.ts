@@ -164,6 +164,13 @@ export class StreamSource implements ChunkSource {
       if (read.done) this.done = true;
       else {
         const bytes = typeof read.value === 'string' ? Buffer.from(read.value) : read.value;
+        // As a file's (input-layout.ts): gzip bytes would fail as bad UTF-8, with a wrong hint.
+        if (this.bytesRead === 0 && bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)
+          throw notText(
+            this.opts,
+            'it starts with the gzip signature',
+            'pipe the stream through zlib.createGunzip() first',
+          );
         this.cutter.push(bytes);
         this.bytesRead += bytes.length;
       }
@@ -182,6 +189,18 @@ export class StreamSource implements ChunkSource {
     this.offset += bytes.length;
     return { bytes, chunk };
   }
+}
+
+/** ERR_NOT_CSV for a stream that is plainly not text, at its first byte. */
+function notText(opts: StreamSourceOptions, what: string, hint: string): ChunkmillError {
+  const at = { file: opts.path, line: 1, byteOffset: 0 };
+  const format = opts.format === 'ndjson' ? 'NDJSON' : 'CSV';
+  return new ChunkmillError({
+    code: 'ERR_NOT_CSV',
+    ...at,
+    message: `This does not look like ${format} text: ${what}${describeLocation(at)}`,
+    hint,
+  });
 }
 
 /** The fields of the first record in `buf`, or null when it holds only blank lines. */

@@ -133,7 +133,7 @@ export function aggregateCommand(): Command {
       ...Object.fromEntries(measures.map((m) => [`aggregate.measures.${m.name}`, `--${m.kind}`])),
       memoryBudget: '--memory-budget',
     };
-    const ui = { ...o, input: base.input, flags };
+    const ui = { ...o, input: base.input, flags, checkHeader: true };
     await withOutput(o.output, async (stream) => {
       const rows = builtIn
         ? (await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui).catch(withBudgetFlag)).rows

@@ -1,5 +1,4 @@
 /** `chunkmill convert <file|-> [--to ndjson|json|csv]`: re-encode rows, optionally only some columns or rows. */
-import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import {
   addInputOptions,
@@ -13,19 +12,13 @@ import {
 } from '../flags.js';
 import { transformJob, type OutputFormat } from '../jobs.js';
 import { UsageError } from '../errors.js';
+import { formatByExtension } from '../output-format.js';
 import { execute } from '../execute.js';
 import { withOutput } from '../ui/output.js';
 import { count, processDataset, selectTransform, type SelectParams } from '../../index.js';
 import { suggestColumn } from '../../internal.js';
 
 const TARGETS = ['csv', 'json', 'ndjson'] as const;
-/** --output's extension names the format when --to is left out. */
-const BY_EXTENSION: Record<string, OutputFormat> = {
-  '.csv': 'csv',
-  '.json': 'json',
-  '.ndjson': 'ndjson',
-  '.jsonl': 'ndjson',
-};
 
 interface ConvertOptions extends CommonFlags {
   to?: OutputFormat;
@@ -41,7 +34,7 @@ interface ConvertOptions extends CommonFlags {
 export function targetFormat(o: { to?: OutputFormat; output?: string }): OutputFormat {
   if (o.to !== undefined) return o.to;
   if (o.output === undefined) return 'ndjson';
-  const byExtension = BY_EXTENSION[extname(o.output).toLowerCase()];
+  const byExtension = formatByExtension(o.output);
   if (byExtension === undefined)
     throw new UsageError(
       `no output format: --output ${o.output} has no extension that names one`,
@@ -96,7 +89,14 @@ export function convertCommand(): Command {
       ...(o.select !== undefined ? { select: o.select } : {}),
       ...(o.types ? { types: true } : {}),
     };
-    const ui = { ...o, input: base.input, taskLogs: false, streaming: true, flags: { select: '--select' } };
+    const ui = {
+      ...o,
+      input: base.input,
+      taskLogs: false,
+      streaming: true,
+      checkHeader: true,
+      flags: { select: '--select' },
+    };
     await withOutput(o.output, async (stream) => {
       await execute(transformJob(base, selectTransform, params, stream, to), ui);
     });

@@ -83,6 +83,7 @@ export function statsCommand(): Command {
         ...o,
         input: base.input,
         taskLogs: false,
+        checkHeader: true,
       });
       const rows: Cell[][] = value.columns.map((c) => [
         c.column,

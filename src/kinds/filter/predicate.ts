@@ -10,9 +10,12 @@
  * `not (delay > 60)` both drop the rows with no delay; `is empty` is the way to ask for them.
  *
  * Text compares by bytes, which for UTF-8 is code point order (as DuckDB compares VARCHAR).
+ * A compared field whose bytes are not UTF-8 has no text to compare: it fails the job with the
+ * error a group-by on it gives (ERR_CSV_INVALID_UTF8), never a silent "no match". Checking it
+ * costs an OR over its bytes (ASCII: done); only a field with a byte >= 0x80 is checked fully.
  */
 import type { BadNumberPolicy } from '../../api/options.js';
-import { parseNumberInto } from '../../csv/fields.js';
+import { describeBadBytes, INVALID_UTF8_HINT, invalidUtf8At, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import type { SinkError } from '../sink.js';
 import type { FilterNode, FilterPlan } from './compile.js';
@@ -22,7 +25,7 @@ export const FALSE = 0;
 export const TRUE = 1;
 /** NULL in a comparison. */
 export const UNKNOWN = 2;
-/** A value that is not a number under onBadNumber: 'error': `fail` was called; stop the scan. */
+/** A value that is not a number under onBadNumber: 'error', or text that is not UTF-8: `fail` was called; stop the scan. */
 export const FAILED = 3;
 
 export type Truth = typeof FALSE | typeof TRUE | typeof UNKNOWN | typeof FAILED;
@@ -31,7 +34,7 @@ export type RecordTest = (buf: Uint8Array, slots: FieldSlots) => Truth;
 export interface PredicateHooks {
   onBadNumber: BadNumberPolicy;
   quote: string;
-  /** A value that is not a number, under onBadNumber: 'error'. */
+  /** A value that is not a number, under onBadNumber: 'error'; a compared text that is not UTF-8. */
   fail(error: SinkError): void;
   /** A value that is not a number, under onBadNumber: 'skip' (read as NULL). */
   skipped(): void;
@@ -106,7 +109,8 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
             const s = slots.starts[f]!;
             const e = slots.ends[f]!;
             if (s === e) return UNKNOWN;
-            // Most fields differ in length from the literal: no byte needs looking at.
+            if (notUtf8(buf, s, e, f)) return FAILED;
+            // Most fields differ in length from the literal: no byte needs comparing.
             if (slots.quoted[f] !== 2) return e - s === literal.length && sameBytes(buf, s, literal) ? when : otherwise;
             return compareField(buf, s, e, true, quote, literal) === 0 ? when : otherwise;
           };
@@ -116,12 +120,37 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
           const s = slots.starts[f]!;
           const e = slots.ends[f]!;
           if (s === e) return UNKNOWN;
+          if (notUtf8(buf, s, e, f)) return FAILED;
           return holds(compareField(buf, s, e, slots.quoted[f] === 2, quote, literal)) ? TRUE : FALSE;
         };
       }
     }
   };
+  /** buf[s, e) holds bytes that are not UTF-8: `fail` was called. ASCII (nearly every field) is one pass of ORs. */
+  const notUtf8 = (buf: Uint8Array, s: number, e: number, field: number): boolean => {
+    let high = 0;
+    for (let i = s; i < e; i++) high |= buf[i]!;
+    if (high < 0x80) return false;
+    const bad = invalidUtf8At(buf, s, e);
+    if (bad < 0) return false;
+    hooks.fail(invalidUtf8(buf, bad, e, field, plan));
+    return true;
+  };
   return build(plan.root);
+}
+
+/** The group-by's error for the same bytes (aggregate/sink.ts decodeKey): code, message, hint, column. */
+function invalidUtf8(buf: Uint8Array, at: number, e: number, field: number, plan: FilterPlan): SinkError {
+  return {
+    offset: at,
+    data: {
+      code: 'ERR_CSV_INVALID_UTF8',
+      message: `Invalid UTF-8 (${describeBadBytes(buf, at, e)})`,
+      hint: INVALID_UTF8_HINT,
+      column: plan.columnNames[field]!,
+      columnIndex: field + 1,
+    },
+  };
 }
 
 function numberOp(op: CompareOp): (a: number, b: number) => boolean {
