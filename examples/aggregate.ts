@@ -15,7 +15,8 @@ job.on('progress', (p) => console.error(`${p.bytesDone}/${p.bytesTotal} bytes, e
 
 const { rows, stats } = await job.result;
 // rows:  [{ region: 'north', orders: 10, revenue: 123.4, avg: 12.34, lo: 1.5, hi: 30 }, ...]
-//        typed from the spec: group columns are strings, count() a number, the others number | null
+//        typed from the spec: group columns are strings, count() a number, mean() number | null,
+//        sum/min/max number | bigint | null (a bigint only for integers beyond 2^53, exact)
 // stats: { rows, rowsUsed, rowsRejected, valuesSkipped, bytes, chunks, workers, elapsedMs, ... }
 for (const row of rows) console.log(JSON.stringify(row));
 console.error(`${stats.rows} rows, ${stats.chunks} chunks, ${stats.workers} workers, ${stats.elapsedMs} ms`);

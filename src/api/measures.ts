@@ -37,7 +37,14 @@ export interface AggregateSpec<
   measures: M;
 }
 
-/** The type of one result row: group columns as strings, then one field per measure. */
+/**
+ * The type of one result row: group columns as strings, then one field per measure. A sum, min
+ * or max of integers beyond 2^53 is a bigint, exact (docs/aggregates.md); a mean is a double.
+ */
 export type AggregateRow<G extends string, M extends Record<string, MeasureSpec>> = { [K in G]: string } & {
-  [K in keyof M]: M[K] extends CountSpec ? number : number | null;
+  [K in keyof M]: M[K] extends CountSpec
+    ? number
+    : M[K] extends ColumnMeasureSpec<'mean'>
+      ? number | null
+      : number | bigint | null;
 };
