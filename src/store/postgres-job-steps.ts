@@ -10,6 +10,7 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ErrorData } from '../errors.js';
 import type { Claim, JobEventData, JobRecord, NewJob } from './records.js';
+import { queuedChange } from './records.js';
 import { jobFromPgRow, pgId, type PgJobRow } from './postgres-rows.js';
 import type { Sql } from './postgres-sql.js';
 import { eventJson } from './sqlite-rows.js';
@@ -72,7 +73,7 @@ export class PgSteps {
       job.scheduleId === null ? null : pgId(job.scheduleId),
     ]);
     const record = jobFromPgRow(rows[0]!);
-    this.event(rows[0]!.id, { type: 'state', data: { state: 'queued' } });
+    this.event(rows[0]!.id, { type: 'state', data: queuedChange(job) });
     this.notify('job');
     return record;
   }
