@@ -57,6 +57,7 @@ export type ErrorCode =
   | 'ERR_STORE'
   | 'ERR_JOB_NOT_FOUND'
   | 'ERR_JOB_RUNNING'
+  | 'ERR_JOB_NOT_RETRYABLE'
   | 'ERR_JOB_LOST'
   | 'ABORT_ERR';
 

@@ -1,6 +1,7 @@
 /**
  * One job's page: what it does, where it stands (a live bar), its result as a table with
- * downloads, or its error with file, line and column; its warnings and its task's log lines.
+ * downloads, or its error with file, line and column (and a Retry button, for a failed or
+ * cancelled job, that opens the new job's page); its warnings and its task's log lines.
  * It follows the job's own event stream from the start (a replay gives the warnings and logs
  * written before the page opened) and reads the record and result again when the job ends.
  */
@@ -18,6 +19,8 @@ const SHOWN_ROWS = 1000;
 export class JobView {
   readonly element: HTMLElement;
   private job: JobRecord | null = null;
+  /** The job this one retries: its first event says so (the record has no field for it). */
+  private retryOf: string | null = null;
   private feed: EventFeed | null = null;
   private readonly head = h('div', { class: 'card' });
   private readonly outcome = h('section', { class: 'card', id: 'outcome' });
@@ -85,7 +88,9 @@ export class JobView {
         h('li', {}, h('span', { class: 'muted' }, l.chunkIndex >= 0 ? `chunk ${l.chunkIndex} ` : 'setup '), l.message),
       );
     } else if (e.type === 'state') {
-      job.state = (e.data as { state: JobRecord['state'] }).state;
+      const change = e.data as { state: JobRecord['state']; retryOf?: string };
+      if (change.retryOf !== undefined) this.retryOf = change.retryOf;
+      job.state = change.state;
       this.renderHead();
       if (isFinal(job.state)) void this.reload();
     }
@@ -101,6 +106,7 @@ export class JobView {
     else setProgress(bar, percent, label);
     const p = job.progress;
     const cancellable = job.state === 'queued' || (job.state === 'running' && !job.cancelRequested);
+    const retryable = job.state === 'failed' || job.state === 'cancelled';
     fill(
       this.head,
       h(
@@ -111,6 +117,14 @@ export class JobView {
         ' ',
         h('span', { class: `badge ${job.state}` }, job.state),
       ),
+      this.retryOf === null
+        ? null
+        : h(
+            'p',
+            { class: 'muted' },
+            'Retry of ',
+            h('a', { href: `#/jobs/${encodeURIComponent(this.retryOf)}` }, `job ${this.retryOf}`),
+          ),
       h('p', {}, h('code', {}, job.spec.input), ' · ', whatItDoes(job.spec)),
       // The state's class colours the bar as the list does (red for a failed job).
       h('div', { class: `progress wide state-${job.state}` }, bar, h('span', {}, label)),
@@ -127,6 +141,7 @@ export class JobView {
         ...fact('Attempts', String(job.attempts)),
       ),
       cancellable ? h('button', { class: 'secondary', onclick: () => void this.cancel() }, 'Cancel') : null,
+      retryable ? h('button', { id: 'retry', onclick: () => void this.retry() }, 'Retry') : null,
     );
   }
 
@@ -182,6 +197,17 @@ export class JobView {
       if (!(e instanceof ApiError && e.status === 409)) throw e;
     });
     await this.reload();
+  }
+
+  /** Queues the job again, as a new job (POST …/retry), and opens that job's page. */
+  private async retry(): Promise<void> {
+    try {
+      const job = await this.api.json<JobRecord>('POST', `/api/jobs/${encodeURIComponent(this.id)}/retry`);
+      location.hash = `#/jobs/${encodeURIComponent(job.id)}`;
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      this.head.append(h('p', { class: 'error', role: 'alert' }, e.message)); // removed meanwhile, say
+    }
   }
 }
 

@@ -132,6 +132,8 @@ export interface StateChange {
   owner?: string;
   /** Why a job went back to the queue, or why it ended without running. */
   reason?: string;
+  /** queued, reason 'retried': the failed or cancelled job this one retries (its spec and options copied). */
+  retryOf?: string;
 }
 
 /** GET /api/jobs: a page of jobs, newest first, with the counts per state and where a feed of new events starts. */

@@ -197,6 +197,37 @@ export class Queue {
     return removed;
   }
 
+  /**
+   * Runs a failed or cancelled job again: queues a new job with its spec, name, priority and
+   * attempts (at once, whatever its delay was), whose first event (`state: queued`, reason
+   * 'retried') carries `retryOf`, the original's id. The original stays as it ended, with its
+   * log and error. Throws ERR_JOB_NOT_FOUND for an unknown (or removed) job, and
+   * ERR_JOB_NOT_RETRYABLE for one that is queued, running or succeeded.
+   */
+  async retry(id: string): Promise<JobRecord> {
+    const job = await this.mustGet(id);
+    if (job.state !== 'failed' && job.state !== 'cancelled') {
+      throw new ChunkmillError({
+        code: 'ERR_JOB_NOT_RETRYABLE',
+        message: `Job ${id} is ${job.state}; only a failed or cancelled job can be retried`,
+      });
+    }
+    // Checked again, as add() checks: a spec stored by an older version may not pass today's checks.
+    const spec = normalizeSpec(job.spec);
+    const { name, priority, maxAttempts } = job;
+    const retried = await this.store.add({
+      spec,
+      name,
+      priority,
+      runAt: Date.now(),
+      maxAttempts,
+      scheduleId: null,
+      retryOf: job.id,
+    });
+    notifyAdded(this.store.location);
+    return retried;
+  }
+
   /** The job's events as they are written, replayed from `after`, ending after its final state. */
   watch(id: string, options: WatchOptions = {}): AsyncGenerator<JobEventRecord> {
     return watchJob(this.store, this.feed, id, options, () => notFound(id, this.store.location));

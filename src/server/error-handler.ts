@@ -1,9 +1,10 @@
 /**
  * Every failure of a request as an HttpError: the server's own, a schema violation (400 naming
  * the field), Fastify's body errors (413, 415, bad JSON), a job spec the engine refuses (400
- * naming the option), an unknown job (404), a running job (409), and anything else as a 500 that
- * says only where to look (the request id in the server's log). A client never sees a stack
- * trace, a driver's message or a path the server did not choose to show.
+ * naming the option), an unknown job (404), a running job or one that cannot be retried (409),
+ * and anything else as a 500 that says only where to look (the request id in the server's log).
+ * A client never sees a stack trace, a driver's message or a path the server did not choose to
+ * show.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChunkmillError } from '../index.js';
@@ -24,6 +25,7 @@ const CHUNKMILL_STATUS: Partial<Record<string, number>> = {
   ERR_INVALID_OPTION: 400,
   ERR_JOB_NOT_FOUND: 404,
   ERR_JOB_RUNNING: 409,
+  ERR_JOB_NOT_RETRYABLE: 409,
 };
 
 export function toHttpError(error: unknown, requestId: string): HttpError {

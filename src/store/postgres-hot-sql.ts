@@ -26,14 +26,14 @@ export function hotStatements(schema: string) {
     `INSERT INTO ${S}.job_events (job_id, at, type, data)
      SELECT ${jobId}, ${NOW}, e.type, e.data FROM ${from} ${where} ORDER BY e.n`;
   return {
-    /** $1-$6 the job, $7 its add key, $8 $9 the event lock, $10 the channel. */
+    /** $1-$6 the job, $7 its add key, $8 $9 the event lock, $10 the channel, $11 its first event's data (JSON). */
     add: `WITH new AS (
             INSERT INTO ${S}.jobs (name, spec, state, priority, created_at, run_at, max_attempts, repeat_rule_id, add_key)
             VALUES ($1, $2, 'queued', $3, ${NOW}, ${NOW} + $4, $5, $6, $7)
             ON CONFLICT (add_key) WHERE add_key IS NOT NULL DO NOTHING RETURNING *),
           lock AS (SELECT pg_advisory_xact_lock($8, $9) FROM new),
           ev AS (INSERT INTO ${S}.job_events (job_id, at, type, data)
-                 SELECT new.id, ${NOW}, 'state', '{"state":"queued"}' FROM new, lock),
+                 SELECT new.id, ${NOW}, 'state', $11 FROM new, lock),
           notify AS (SELECT pg_notify($10, 'job,event') FROM new)
           SELECT new.*, (SELECT count(*) FROM notify) AS notified FROM new
           UNION ALL

@@ -10,6 +10,7 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ErrorData } from '../errors.js';
 import type { Claim, JobEventData, JobRecord, NewJob } from './records.js';
+import { queuedChange } from './records.js';
 import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Sql } from './postgres-sql.js';
 
@@ -69,7 +70,7 @@ export class PgSteps {
       job.scheduleId === null ? null : rowId(job.scheduleId),
     ]);
     const record = jobFromRow(rows[0]!);
-    this.event(rows[0]!.id, { type: 'state', data: { state: 'queued' } });
+    this.event(rows[0]!.id, { type: 'state', data: queuedChange(job) });
     this.notify('job');
     return record;
   }

@@ -31,7 +31,7 @@ import type {
   NewRepeatRule,
   Outcome,
 } from './records.js';
-import { JOB_STATES } from './records.js';
+import { JOB_STATES, queuedChange } from './records.js';
 import { PostgresConnection, type Durability } from './postgres-connection.js';
 import { PgSteps, type EventChannel } from './postgres-job-steps.js';
 import { PostgresJournal } from './postgres-journal.js';
@@ -99,6 +99,7 @@ export class PostgresStore implements JobStore {
       randomUUID(), // the add's key: run again, it gives back the same job
       ...this.log.lock,
       this.log.channel,
+      JSON.stringify(queuedChange(job)),
     ]);
     return jobFromRow(rows[0]!);
   }

@@ -1,11 +1,11 @@
 /**
  * What a job store holds, as plain data: job records, their event log, and repeat rules.
- * Types only. Times are milliseconds since the epoch (Date.now()); ids are strings, so a backend
+ * Types, and the first event of a new job (every store writes the same). Times are milliseconds since the epoch (Date.now()); ids are strings, so a backend
  * other than SQLite is free to choose its own. The job record, its states and its events are
  * the API's too, so they live in api/wire.ts (shared with the server and the dashboard).
  */
 import type { StoredSpec } from '../api/job-model/index.js';
-import type { JobRecord, JobState, ResultSummary } from '../api/wire.js';
+import type { JobRecord, JobState, ResultSummary, StateChange } from '../api/wire.js';
 import type { ErrorData } from '../errors.js';
 
 export type {
@@ -28,6 +28,17 @@ export interface NewJob {
   maxAttempts: number;
   /** The repeat rule queuing it, if any (JobRecord.scheduleId). */
   scheduleId: string | null;
+  /**
+   * The failed or cancelled job this one retries (queue.retry): its first event is then
+   * `state: queued` with reason 'retried' and this `retryOf`. A store that leaves it out only
+   * loses the link.
+   */
+  retryOf?: string | undefined;
+}
+
+/** A new job's first event: `state: queued`, and for a retry, which job it retries. */
+export function queuedChange(job: NewJob): StateChange {
+  return job.retryOf === undefined ? { state: 'queued' } : { state: 'queued', reason: 'retried', retryOf: job.retryOf };
 }
 
 /** A repeat rule: each time its cron expression comes due it fires, and one job record is queued. */

@@ -5,6 +5,7 @@
  */
 import type { ErrorData } from '../errors.js';
 import type { JobEventData, JobRecord, NewJob } from './records.js';
+import { queuedChange } from './records.js';
 import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Statements } from './sqlite-statements.js';
 
@@ -13,7 +14,7 @@ export function jobById(sql: Statements, id: number): JobRecord | null {
   return row === undefined ? null : jobFromRow(row);
 }
 
-/** Queues a job; its log starts with `state: queued`. */
+/** Queues a job; its log starts with `state: queued` (saying which job it retries, for a retry). */
 export function insertJob(sql: Statements, job: NewJob, now: number): JobRecord {
   const { lastInsertRowid } = sql.insertJob.run(
     job.name,
@@ -25,7 +26,7 @@ export function insertJob(sql: Statements, job: NewJob, now: number): JobRecord 
     job.scheduleId === null ? null : rowId(job.scheduleId),
   );
   const id = Number(lastInsertRowid);
-  appendEvent(sql, id, { type: 'state', data: { state: 'queued' } });
+  appendEvent(sql, id, { type: 'state', data: queuedChange(job) });
   return jobById(sql, id)!;
 }
 

@@ -3,7 +3,8 @@
  * page asks for the token once, a file is uploaded through the form, its header's columns are
  * offered for the group-by, the job is started, its bar reaches 100% in the list, and its page
  * shows the result table, equal to processSerial. No script error and no CSP violation on the way.
- * A failed job's bar is red on its page as in the list, and times show their date.
+ * A failed job's bar is red on its page as in the list, and times show their date. A failed job's
+ * Retry button queues it again and opens the new job's page.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,5 +118,39 @@ test("a failed job's bar is red on its page as in the list; times show the date"
   await page.locator('.job-view .badge.failed').waitFor();
   expect(await fillColour(page.locator('.job-view'))).toBe(red);
   expect(await page.locator('.facts dt:has-text("Created") + dd').textContent()).toMatch(stamp);
+  await page.close();
+});
+
+test("a failed job's Retry button queues it again and opens the new job's page, which runs", {
+  timeout: 60_000,
+}, async () => {
+  const file = join(t.data, 'retry-me.csv');
+  writeFileSync(file, '"never closed,a\n');
+  const { body } = await t.json<{ id: string }>('POST', '/api/jobs', {
+    spec: { input: 'retry-me.csv', aggregate: { measures: { n: { kind: 'count' } } } },
+  });
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${t.url}/#/jobs/${body.id}`);
+  await page.locator('#token-dialog[open]').waitFor();
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-form button[type=submit]');
+  await page.locator('.job-view .badge.failed').waitFor({ timeout: 30_000 });
+  writeFileSync(file, 'region,amount\nnorth,1\n'); // what made it fail is fixed: the retry succeeds
+
+  await page.click('#retry');
+  await page.waitForURL((url) => url.hash !== `#/jobs/${body.id}`);
+  const retried = /^#\/jobs\/(\d+)$/.exec(new URL(page.url()).hash)?.[1];
+  expect(retried).toBeDefined();
+  await page.locator('.job-view .badge.succeeded').waitFor({ timeout: 30_000 });
+  await page
+    .locator(`.job-view a[href="#/jobs/${body.id}"]`)
+    .filter({ hasText: `job ${body.id}` })
+    .waitFor();
+  expect(await page.locator('#retry').count()).toBe(0); // a succeeded job offers no retry
+  expect((await t.json('GET', `/api/jobs/${body.id}`)).body).toMatchObject({ state: 'failed' });
+  expect((await t.json('GET', `/api/jobs/${retried}`)).body).toMatchObject({ state: 'succeeded' });
+  expect(problems).toEqual([]);
   await page.close();
 });

@@ -41,6 +41,7 @@ test('every API route and /metrics need the token (401, WWW-Authenticate); the p
     ['GET', '/api/jobs/1/events'],
     ['GET', '/api/jobs/1/result'],
     ['POST', '/api/jobs/1/cancel'],
+    ['POST', '/api/jobs/1/retry'],
     ['DELETE', '/api/jobs/1'],
     ['POST', '/api/uploads?name=a.csv'],
     ['GET', '/api/files'],

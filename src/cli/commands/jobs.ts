@@ -1,5 +1,5 @@
 /**
- * `chunkmill jobs list|show|cancel|rm --store F`: a job store seen from any terminal, while an
+ * `chunkmill jobs list|show|cancel|retry|rm --store F`: a job store seen from any terminal, while an
  * engine runs elsewhere. It reads and writes the store only through the queue.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -44,7 +44,7 @@ function parseLimit(text: string): number {
 }
 
 export function jobsCommand(): Command {
-  const jobs = new Command('jobs').description('list, show, cancel and remove the jobs of a store');
+  const jobs = new Command('jobs').description('list, show, cancel, retry and remove the jobs of a store');
   const list = storeOption(new Command('list'))
     .description('jobs, newest first')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(STATES))
@@ -91,6 +91,15 @@ export function jobsCommand(): Command {
         process.stdout.write(said[outcome] + '\n');
       });
     });
+  const retry = storeOption(new Command('retry'))
+    .description('run a failed or cancelled job again, as a new job; prints its id')
+    .argument('<id>')
+    .action(async (id: string, o: { store: string }) => {
+      await withQueue(o.store, async (queue) => {
+        const job = await queue.retry(id);
+        process.stdout.write(`${job.id}\n`); // as submit prints it: scripts capture the id
+      });
+    });
   const rm = storeOption(new Command('rm'))
     .description('remove a job that is not running, with its events and result')
     .argument('<id...>')
@@ -102,13 +111,14 @@ export function jobsCommand(): Command {
         }
       });
     });
-  for (const cmd of [list, show, cancel, rm]) jobs.addCommand(cmd);
+  for (const cmd of [list, show, cancel, retry, rm]) jobs.addCommand(cmd);
   jobs.addHelpText(
     'after',
     examples([
       'chunkmill jobs list --store jobs.db --state running',
       'chunkmill jobs show 12 --store jobs.db',
       'chunkmill jobs cancel 12 --store jobs.db',
+      'chunkmill jobs retry 12 --store jobs.db',
       'chunkmill jobs rm 12 13 --store jobs.db',
     ]),
   );

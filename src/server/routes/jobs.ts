@@ -5,6 +5,7 @@
  *   GET    /api/jobs             200 { jobs, next, counts, lastEventId }: newest first, paged by `cursor`
  *   GET    /api/jobs/:id         200 the record (state, progress, result summary or error)
  *   POST   /api/jobs/:id/cancel  200 cancelled while queued, 202 asked of its engine, 409 already ended
+ *   POST   /api/jobs/:id/retry   201 the new job's record (Location), 409 not failed or cancelled
  *   DELETE /api/jobs/:id         204 removed, 409 running (cancel it first)
  * An unknown job is a 404 on each.
  */
@@ -61,6 +62,13 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (outcome === 'finished')
         throw new HttpError(409, 'ERR_JOB_FINISHED', `Job ${id} has already ended (${job?.state ?? 'removed'})`);
       return reply.code(outcome === 'cancelled' ? 200 : 202).send({ outcome, job: job && presentJob(job) });
+    });
+
+    // A retry is a new job (queue.retry says why), hence 201 and its own Location.
+    scope.post('/api/jobs/:id/retry', { schema: { params: idParams } }, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const job = await queue.retry(id);
+      return reply.code(201).header('location', `/api/jobs/${job.id}`).send(presentJob(job));
     });
 
     scope.delete('/api/jobs/:id', { schema: { params: idParams } }, async (request, reply) => {
