@@ -62,10 +62,10 @@ export const resultQuery = {
 export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const DATA_EXTENSIONS = /\.(csv|tsv|txt|ndjson|jsonl)(\.gz)?$/i;
 
+/** `name` is required for a raw body; a multipart one may take its file part's name (uploads.ts). */
 export const uploadQuery = {
   type: 'object',
   additionalProperties: false,
-  required: ['name'],
   properties: { name: { type: 'string', pattern: UPLOAD_NAME.source } },
 } as const;
 
