@@ -30,8 +30,15 @@ function form(...files: [field: string, body: string, filename: string][]): Form
   return data;
 }
 
-const post = (query: string, body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (query: string, body: RequestInit['body'], headers: Record<string, string> = {}) =>
   t.call(`/api/uploads${query}`, { method: 'POST', body, headers });
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+const errorOf = async (r: Response) => ((await r.json()) as { error: ErrorBody }).error;
 
 /** A multipart body written by hand, sent in small pieces (no Content-Length). */
 function handMade(boundary: string, text: string): RequestInit {
@@ -79,11 +86,11 @@ test('exactly one file part: two, none, a too-long field, an unusable file name 
   const before = uploads();
   const two = await post('?name=two.csv', form(['a', CSV, 'a.csv'], ['b', CSV, 'b.csv']));
   expect(two.status).toBe(400);
-  expect((await two.json()).error).toMatchObject({ code: 'ERR_INVALID_REQUEST', field: 'file' });
+  expect(await errorOf(two)).toMatchObject({ code: 'ERR_INVALID_REQUEST', field: 'file' });
   const fieldsOnly = new FormData();
   fieldsOnly.append('name', 'x.csv');
   const none = await post('?name=none.csv', fieldsOnly);
-  expect((await none.json()).error).toEqual({
+  expect(await errorOf(none)).toEqual({
     code: 'ERR_INVALID_REQUEST',
     field: 'file',
     message: 'file: the form has no file part: send the file as one part, e.g. curl -F file=@sales.csv',
@@ -92,11 +99,11 @@ test('exactly one file part: two, none, a too-long field, an unusable file name 
   long.append('comment', 'x'.repeat(20_000));
   const tooLong = await post('', long);
   expect(tooLong.status).toBe(400);
-  expect((await tooLong.json()).error.field).toBe('comment');
+  expect((await errorOf(tooLong)).field).toBe('comment');
   const noExtension = await post('', form(['file', CSV, 'notes']));
-  expect((await noExtension.json()).error).toMatchObject({ field: 'filename' });
+  expect(await errorOf(noExtension)).toMatchObject({ field: 'filename' });
   const noName = await post('', form(['file', CSV, '...']));
-  expect((await noName.json()).error).toMatchObject({ field: 'filename' });
+  expect(await errorOf(noName)).toMatchObject({ field: 'filename' });
   expect(uploads()).toEqual(before);
 });
 
@@ -104,7 +111,7 @@ test('a malformed or cut multipart body is a 400, a file part over the limit a 4
   const before = uploads();
   const noBoundary = await post('?name=nb.csv', 'k,v\n', { 'content-type': 'multipart/form-data' });
   expect(noBoundary.status).toBe(400);
-  expect((await noBoundary.json()).error.message).toMatch(/^form: the multipart body is not well-formed/);
+  expect((await errorOf(noBoundary)).message).toMatch(/^form: the multipart body is not well-formed/);
   const cut = await t.call(
     '/api/uploads?name=cut.csv',
     handMade('XyZ', '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n\r\nk,v\na,1\n'),
@@ -119,7 +126,7 @@ test('a malformed or cut multipart body is a 400, a file part over the limit a 4
     ),
   );
   expect(big.status).toBe(413);
-  expect((await big.json()).error.code).toBe('ERR_BODY_TOO_LARGE');
+  expect((await errorOf(big)).code).toBe('ERR_BODY_TOO_LARGE');
   // Declared: a FormData's length is known, so it is refused before a byte is read.
   const declared = await post('?name=big2.csv', form(['file', 'z'.repeat(LIMIT * 2), 'b.csv']));
   expect(declared.status).toBe(413);
@@ -133,7 +140,7 @@ test('other content types are 415 naming the type and the accepted ones; the raw
   for (const type of ['application/json', 'image/png', 'multipart/mixed; boundary=x']) {
     const r = await post('?name=t.csv', CSV, { 'content-type': type });
     expect(r.status).toBe(415);
-    const { error } = await r.json();
+    const error = await errorOf(r);
     expect(error).toMatchObject({ code: 'ERR_UNSUPPORTED_MEDIA_TYPE', field: 'content-type' });
     expect(error.message).toContain(`content-type: ${type.split(';')[0]} is not accepted`);
     expect(error.message).toContain('multipart/form-data');
@@ -153,7 +160,7 @@ test('other content types are 415 naming the type and the accepted ones; the raw
   }
   // A raw body still needs its name.
   const unnamed = await post('', CSV, { 'content-type': 'text/csv' });
-  expect((await unnamed.json()).error).toEqual({
+  expect(await errorOf(unnamed)).toEqual({
     code: 'ERR_INVALID_REQUEST',
     field: 'name',
     message: 'name: is required',
