@@ -48,6 +48,9 @@ export const idParams = {
   properties: { id: { type: 'string', maxLength: 64 } },
 } as const;
 
+/** The most rows one page of a result may ask for (`limit`): one or two stored pages to read. */
+export const RESULT_PAGE_MAX = 10_000;
+
 export const resultQuery = {
   type: 'object',
   additionalProperties: false,
@@ -55,6 +58,9 @@ export const resultQuery = {
     format: { enum: ['json', 'csv', 'ndjson'] },
     /** With format=csv: neutralise cells a spreadsheet would run as a formula (results.ts). */
     spreadsheetSafe: { type: 'boolean' },
+    /** A page of the rows: at most `limit` of them, after the first `offset` (results.ts). */
+    limit: { type: 'integer', minimum: 1, maximum: RESULT_PAGE_MAX },
+    offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
   },
 } as const;
 
