@@ -61,3 +61,23 @@ export function setProgress(bar: Element, percent: number | null, label: string)
   }
   bar.setAttribute('aria-label', label);
 }
+
+/** Previous and next buttons around where the reader is; a null action is a disabled button. */
+export function pager(
+  label: string,
+  where: string,
+  previous: (() => void) | null,
+  next: (() => void) | null,
+): HTMLElement {
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': label },
+    h(
+      'button',
+      { class: 'secondary previous', disabled: previous === null, onclick: previous ?? undefined },
+      '← Previous',
+    ),
+    h('span', { class: 'muted small where' }, where),
+    h('button', { class: 'secondary next', disabled: next === null, onclick: next ?? undefined }, 'Next →'),
+  );
+}

@@ -11,10 +11,8 @@ import { fill, h, progressBar, setProgress } from './dom.js';
 import { EventFeed } from './feed.js';
 import * as fmt from './format.js';
 import type { Shell } from './jobs-view.js';
+import { ResultPages, table } from './result-table.js';
 import { isFinal, type ErrorData, type FeedEvent, type JobList, type JobRecord, type Progress } from './types.js';
-
-/** Rows shown in the page; a download has them all. */
-const SHOWN_ROWS = 1000;
 
 export class JobView {
   readonly element: HTMLElement;
@@ -155,8 +153,6 @@ export class JobView {
         h('h3', {}, 'Result'),
         h('p', { class: 'muted' }, 'Not yet: the result comes when the job succeeds.'),
       );
-    const response = await this.api.fetch(`/api/jobs/${encodeURIComponent(job.id)}/result?format=json`);
-    const result = (await response.json()) as { rows?: Record<string, unknown>[]; value?: unknown };
     const downloads = h(
       'p',
       { class: 'downloads' },
@@ -165,15 +161,16 @@ export class JobView {
         h('button', { class: 'secondary', onclick: () => void this.download(f) }, f.toUpperCase()),
       ),
     );
-    if (result.rows !== undefined) {
+    if (job.result?.kind === 'aggregate') {
+      // A page at a time: never the whole result (millions of rows) to show a thousand.
       const columns = [...(job.spec.aggregate?.groupBy ?? []), ...Object.keys(job.spec.aggregate?.measures ?? {})];
-      return fill(
-        this.outcome,
-        h('h3', {}, `Result: ${fmt.count(result.rows.length)} rows`),
-        downloads,
-        table(columns, result.rows),
-      );
+      const pages = new ResultPages(this.api, job.id, columns);
+      await pages.show(0);
+      const heading = h('h3', {}, `Result: ${fmt.count(job.result.rowCount)} rows`);
+      return fill(this.outcome, heading, downloads, pages.element);
     }
+    const response = await this.api.fetch(`/api/jobs/${encodeURIComponent(job.id)}/result?format=json`);
+    const result = (await response.json()) as { value?: unknown };
     const value = result.value;
     if (Array.isArray(value) && value.every((r) => r !== null && typeof r === 'object')) {
       const columns = [...new Set(value.flatMap((r) => Object.keys(r as object)))];
@@ -229,36 +226,4 @@ function errorBox(e: ErrorData): HTMLElement {
     where.length > 0 ? h('p', { class: 'where' }, where.join(' · ')) : null,
     e.hint ? h('p', { class: 'muted' }, `Hint: ${e.hint}`) : null,
   );
-}
-
-function table(columns: string[], rows: Record<string, unknown>[]): HTMLElement {
-  const shown = rows.slice(0, SHOWN_ROWS);
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { class: 'result', id: 'result' },
-      h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', {}, c)))),
-      h(
-        'tbody',
-        {},
-        ...shown.map((r) =>
-          h('tr', {}, ...columns.map((c) => h('td', { class: typeof r[c] === 'number' ? 'num' : '' }, cell(r[c])))),
-        ),
-      ),
-    ),
-    rows.length > SHOWN_ROWS
-      ? h(
-          'p',
-          { class: 'muted' },
-          `Showing ${SHOWN_ROWS} of ${fmt.count(rows.length)} rows; the download has them all.`,
-        )
-      : null,
-  );
-}
-
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

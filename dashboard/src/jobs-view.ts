@@ -5,10 +5,12 @@
  * It reads a page of jobs once, then follows the all-jobs feed from the page's lastEventId, so
  * nothing written after the read is missed: a `progress` event moves a bar in place, a `state`
  * event changes the badge at once and asks for a fresh page (counts, new jobs) soon after.
+ * Older jobs are a page further each: the API's cursor (`next`) leads there, and the cursors of
+ * the newer pages are kept to come back; a fresh read reads the page being shown.
  */
 import { ApiError, type Api } from './api.js';
 import { whatItDoes, figures, percentDone } from './describe.js';
-import { fill, h, progressBar, setProgress } from './dom.js';
+import { fill, h, pager, progressBar, setProgress } from './dom.js';
 import { EventFeed, type FeedStatus } from './feed.js';
 import * as fmt from './format.js';
 import { StartForm } from './start-form.js';
@@ -27,6 +29,10 @@ export class JobsView {
   readonly element: HTMLElement;
   private readonly body = h('tbody', {});
   private readonly more = h('p', { class: 'muted' });
+  private readonly pages = h('div', {});
+  /** The cursor of the page shown (null: the newest), and those of the newer pages before it. */
+  private cursor: string | null = null;
+  private readonly newer: (string | null)[] = [];
   private readonly rows = new Map<string, { job: JobRecord; tr: HTMLTableRowElement }>();
   private feed: EventFeed | null = null;
   private refreshTimer: number | null = null;
@@ -58,6 +64,7 @@ export class JobsView {
           this.body,
         ),
         this.more,
+        this.pages,
       ),
     );
   }
@@ -78,7 +85,8 @@ export class JobsView {
   }
 
   private async load(): Promise<JobList> {
-    const query = `limit=${PAGE}${this.state === null ? '' : `&state=${this.state}`}`;
+    const cursor = this.cursor === null ? '' : `&cursor=${encodeURIComponent(this.cursor)}`;
+    const query = `limit=${PAGE}${this.state === null ? '' : `&state=${this.state}`}${cursor}`;
     const list = await this.api.json<JobList>('GET', `/api/jobs?${query}`);
     this.shell.counts(list.counts);
     const seen = new Set<string>();
@@ -93,9 +101,31 @@ export class JobsView {
       }
     // Newest first, as listed.
     for (const job of list.jobs) this.body.append(this.rows.get(job.id)!.tr);
-    if (list.jobs.length === 0) fill(this.more, 'No jobs yet: start one above.');
-    else fill(this.more, list.next === null ? '' : `Showing the newest ${PAGE}.`);
+    if (list.jobs.length === 0)
+      fill(this.more, this.newer.length === 0 ? 'No jobs yet: start one above.' : 'No older jobs on this page.');
+    else fill(this.more);
+    this.renderPages(list.next);
     return list;
+  }
+
+  /** Newer and older pages of jobs (none while everything fits on the first). */
+  private renderPages(next: string | null): void {
+    if (this.newer.length === 0 && next === null) {
+      fill(this.pages);
+      return;
+    }
+    const back = () => this.turn(this.newer.pop() ?? null);
+    const on = () => {
+      this.newer.push(this.cursor);
+      this.turn(next);
+    };
+    const where = `page ${this.newer.length + 1}, ${PAGE} jobs a page, newest first`;
+    fill(this.pages, pager('Job pages', where, this.newer.length > 0 ? back : null, next === null ? null : on));
+  }
+
+  private turn(cursor: string | null): void {
+    this.cursor = cursor;
+    void this.load().catch(() => this.scheduleRefresh(2_000));
   }
 
   private onEvent(e: FeedEvent): void {

@@ -124,10 +124,12 @@ export class StartForm {
     this.uploadStatus.textContent = `uploading ${file.name}…`;
     try {
       const name = file.name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'upload.csv';
+      // As a form, as any page would send it: the browser's own multipart (the server streams the part).
+      const form = new FormData();
+      form.append('file', file, name);
       const response = await this.api.fetch(`/api/uploads?name=${encodeURIComponent(name)}`, {
         method: 'POST',
-        body: file,
-        headers: { 'content-type': file.type || 'application/octet-stream' },
+        body: form,
       });
       const uploaded = (await response.json()) as { name: string; bytes: number };
       // The file list first: "uploaded" means the form offers the file and its columns.

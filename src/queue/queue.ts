@@ -159,9 +159,12 @@ export class Queue {
     return { rows, stats: r.stats } as AggregateResult;
   }
 
-  /** A succeeded aggregate's rows, a page (ROWS_PER_PAGE rows) at a time: a large result need not be held whole. */
-  async *rows(id: string): AsyncGenerator<unknown[]> {
-    for (let part = 0; ; part++) {
+  /**
+   * A succeeded aggregate's rows, a page (ROWS_PER_PAGE rows) at a time: a large result need not be held whole.
+   * `fromPage` skips the pages before it unread (every page but the last holds ROWS_PER_PAGE rows).
+   */
+  async *rows(id: string, fromPage = 0): AsyncGenerator<unknown[]> {
+    for (let part = fromPage; ; part++) {
       const page = await this.store.resultRows(id, part);
       if (page === null) return;
       yield page;

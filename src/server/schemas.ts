@@ -48,6 +48,9 @@ export const idParams = {
   properties: { id: { type: 'string', maxLength: 64 } },
 } as const;
 
+/** The most rows one page of a result may ask for (`limit`): one or two stored pages to read. */
+export const RESULT_PAGE_MAX = 10_000;
+
 export const resultQuery = {
   type: 'object',
   additionalProperties: false,
@@ -55,6 +58,9 @@ export const resultQuery = {
     format: { enum: ['json', 'csv', 'ndjson'] },
     /** With format=csv: neutralise cells a spreadsheet would run as a formula (results.ts). */
     spreadsheetSafe: { type: 'boolean' },
+    /** A page of the rows: at most `limit` of them, after the first `offset` (results.ts). */
+    limit: { type: 'integer', minimum: 1, maximum: RESULT_PAGE_MAX },
+    offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
   },
 } as const;
 
@@ -62,10 +68,10 @@ export const resultQuery = {
 export const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const DATA_EXTENSIONS = /\.(csv|tsv|txt|ndjson|jsonl)(\.gz)?$/i;
 
+/** `name` is required for a raw body; a multipart one may take its file part's name (uploads.ts). */
 export const uploadQuery = {
   type: 'object',
   additionalProperties: false,
-  required: ['name'],
   properties: { name: { type: 'string', pattern: UPLOAD_NAME.source } },
 } as const;
 

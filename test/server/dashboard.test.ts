@@ -4,15 +4,17 @@
  * offered for the group-by, the job is started, its bar reaches 100% in the list, and its page
  * shows the result table, equal to processSerial. No script error and no CSP violation on the way.
  * A failed job's bar is red on its page as in the list, and times show their date. A failed job's
- * Retry button queues it again and opens the new job's page.
+ * Retry button queues it again and opens the new job's page. The upload is the browser's own
+ * multipart (FormData), stored as the file's bytes. Jobs and a result's rows are paged: older jobs
+ * by the API's cursor, rows by limit and offset, never the whole result.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
-import { startTestServer, TOKEN, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TOKEN, waitForJob, type TestServer } from '../helpers/server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -46,6 +48,8 @@ test('upload, start a job from the form, watch its bar reach 100%, read its resu
   await page.setInputFiles('input[name=upload]', file);
   await page.getByRole('status').filter({ hasText: 'uploaded uploads/orders.csv' }).waitFor();
   expect(await page.locator('select[name=file]').inputValue()).toBe('uploads/orders.csv');
+  // The browser sent a multipart form: what is stored is the file, without boundary or part headers.
+  expect(readFileSync(join(t.data, 'uploads/orders.csv')).equals(readFileSync(file))).toBe(true);
   const offered = await page
     .locator('#group-by input[type=checkbox]')
     .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
@@ -152,5 +156,82 @@ test("a failed job's Retry button queues it again and opens the new job's page, 
   expect((await t.json('GET', `/api/jobs/${body.id}`)).body).toMatchObject({ state: 'failed' });
   expect((await t.json('GET', `/api/jobs/${retried}`)).body).toMatchObject({ state: 'succeeded' });
   expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('pages through older jobs by the cursor, and through a result a page of rows at a time', {
+  timeout: 90_000,
+}, async () => {
+  const lines = ['k,v'];
+  for (let i = 0; i < 2500; i++) lines.push(`${i},${i % 5}`);
+  writeFileSync(join(t.data, 'many-keys.csv'), `${lines.join('\n')}\n`);
+  const { body: big } = await t.json<{ id: string }>('POST', '/api/jobs', {
+    spec: { input: 'many-keys.csv', aggregate: { groupBy: ['k'], measures: { n: { kind: 'count' } } } },
+  });
+  await waitForJob(t, big.id, ['succeeded']);
+  // Held queued (a day's delay), so the list has more than two pages of 50.
+  for (let i = 0; i < 110; i++)
+    await t.json('POST', '/api/jobs', {
+      spec: { input: 'many-keys.csv', aggregate: { measures: { n: { kind: 'count' } } } },
+      delay: 86_400_000,
+    });
+  const { body: all } = await t.json<{ jobs: unknown[]; counts: Record<string, number> }>('GET', '/api/jobs?limit=200');
+  const total = all.jobs.length;
+  expect(total).toBeGreaterThan(100);
+
+  const page = await browser.newPage();
+  const resultCalls: string[] = [];
+  page.on('request', (r) => {
+    if (/\/api\/jobs\/[^/]+\/result/.test(r.url())) resultCalls.push(r.url());
+  });
+  await page.goto(t.url);
+  await page.locator('#token-dialog[open]').waitFor();
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-form button[type=submit]');
+  const ids = () =>
+    page
+      .locator('#jobs tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: { job: string } }).dataset.job));
+  const pager = page.locator('nav[aria-label="Job pages"]');
+  await pager.locator('.where', { hasText: 'page 1' }).waitFor();
+  const first = await ids();
+  expect(first).toHaveLength(50);
+  await pager.locator('button.next').click();
+  await pager.locator('.where', { hasText: 'page 2' }).waitFor();
+  const second = await ids();
+  expect(second).toHaveLength(50);
+  expect(Math.max(...second.map(Number))).toBeLessThan(Math.min(...first.map(Number))); // older, none repeated
+  await pager.locator('button.next').click();
+  await pager.locator('.where', { hasText: 'page 3' }).waitFor();
+  // The pager's text and the rows change in one step: what shows "page 3" shows its rows.
+  expect(await ids()).toHaveLength(total - 100);
+  expect(await pager.locator('button.next').isDisabled()).toBe(true);
+  expect([...first, ...second, ...(await ids())].sort()).toEqual(
+    [...new Set([...first, ...second, ...(await ids())])].sort(),
+  );
+  await pager.locator('button.previous').click();
+  await pager.locator('.where', { hasText: 'page 2' }).waitFor();
+  expect(await ids()).toEqual(second);
+
+  // The result: 2,500 rows, shown 1,000 at a time.
+  await page.goto(`${t.url}/#/jobs/${big.id}`);
+  const rows = page.locator('#result tbody tr');
+  const results = page.locator('nav[aria-label="Result pages"]');
+  await results.locator('.where', { hasText: 'rows 1–1,000 of 2,500' }).waitFor();
+  expect(await rows.count()).toBe(1000);
+  expect(await rows.first().locator('td').first().textContent()).toBe('0');
+  await results.locator('button.next').click();
+  await results.locator('.where', { hasText: 'rows 1,001–2,000 of 2,500' }).waitFor();
+  expect(await rows.first().locator('td').first().textContent()).toBe('1000');
+  await results.locator('button.next').click();
+  await results.locator('.where', { hasText: 'rows 2,001–2,500 of 2,500' }).waitFor();
+  expect(await rows.count()).toBe(500);
+  expect(await rows.last().locator('td').first().textContent()).toBe('2499');
+  expect(await results.locator('button.next').isDisabled()).toBe(true);
+  await results.locator('button.previous').click();
+  await results.locator('.where', { hasText: 'rows 1,001–2,000' }).waitFor();
+  // Every read of the result was a page: the whole of it was never downloaded.
+  expect(resultCalls.length).toBeGreaterThanOrEqual(4);
+  for (const url of resultCalls) expect(url).toMatch(/[?&]limit=1000&offset=\d+$/);
   await page.close();
 });

@@ -8,6 +8,13 @@
  *   file itself when it was written in that format.
  * A job that has not succeeded is a 409 that says what it is doing (its error is in its record).
  *
+ * `&limit=&offset=` (aggregate and task rows, every format) sends one page: at most `limit` rows
+ * (1 to RESULT_PAGE_MAX; RESULT_PAGE_MAX when only `offset` is given) after the first `offset`,
+ * with the whole count in `X-Total-Count` (and json's `total`); csv repeats its header on each
+ * page. An aggregate's page is read from the stored pages it falls in (their size is fixed:
+ * ROWS_PER_PAGE), never the pages before it: the dashboard shows a result page by page without
+ * reading all of it. Without either, the whole result, as before.
+ *
  * `&spreadsheetSafe=true` (with format=csv, aggregate and task rows) makes the CSV safe to open in
  * a spreadsheet (OWASP's CSV injection advice): a text cell, header included, that starts with
  * = + - @ a tab or a carriage return gets a ' in front, so it is shown as text and never run as a
@@ -19,12 +26,15 @@ import { PassThrough, Readable } from 'node:stream';
 import { format as csvFormat } from '@fast-csv/format';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobRecord, ResultSummary } from '../../index.js';
+import { ROWS_PER_PAGE } from '../../internal.js';
 import { badRequest, HttpError, jobNotFound } from '../http-error.js';
-import { idParams, resultQuery } from '../schemas.js';
+import { idParams, RESULT_PAGE_MAX, resultQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
 type Format = 'json' | 'csv' | 'ndjson';
 type Row = Record<string, unknown>;
+/** A page of rows a client asked for; null: the whole result. */
+type Page = { offset: number; limit: number; field: 'limit' | 'offset' } | null;
 
 const CONTENT_TYPES: Record<Format, string> = {
   json: 'application/json; charset=utf-8',
@@ -38,8 +48,16 @@ export function resultRoutes(app: FastifyInstance, ctx: ServerContext): void {
     { schema: { params: idParams, querystring: resultQuery } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const query = request.query as { format?: Format; spreadsheetSafe?: boolean };
+      const query = request.query as { format?: Format; spreadsheetSafe?: boolean; limit?: number; offset?: number };
       const format = query.format ?? 'json';
+      const page: Page =
+        query.limit === undefined && query.offset === undefined
+          ? null
+          : {
+              offset: query.offset ?? 0,
+              limit: query.limit ?? RESULT_PAGE_MAX,
+              field: query.limit === undefined ? 'offset' : 'limit',
+            };
       const safe = query.spreadsheetSafe === true;
       if (safe && format !== 'csv') throw badRequest('spreadsheetSafe', 'applies to format=csv');
       const job = await ctx.queue.get(id);
@@ -50,11 +68,16 @@ export function resultRoutes(app: FastifyInstance, ctx: ServerContext): void {
           'spreadsheetSafe',
           "applies to aggregate and task rows; a transform's output is sent as written",
         );
+      if (page !== null && job.result.kind === 'transform')
+        throw badRequest(page.field, "applies to aggregate and task rows; a transform's output is sent as written");
       void reply.type(CONTENT_TYPES[format]);
       if (format !== 'json') void reply.header('content-disposition', `attachment; filename="job-${job.id}.${format}"`);
       const result = job.result;
-      if (result.kind === 'aggregate') return reply.send(aggregateBody(ctx, job, format, safe));
-      if (result.kind === 'task') return sendTask(ctx, reply, result, format, safe);
+      if (result.kind === 'aggregate') {
+        if (page !== null) void reply.header('x-total-count', String(result.rowCount));
+        return reply.send(aggregateBody(ctx, job, format, safe, page));
+      }
+      if (result.kind === 'task') return sendTask(ctx, reply, result, format, safe, page);
       return sendTransform(ctx, reply, job, result, format);
     },
   );
@@ -76,8 +99,22 @@ function columnsOf(job: JobRecord): string[] {
   return [...(aggregate.groupBy ?? []), ...Object.keys(aggregate.measures)];
 }
 
-function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format, safe: boolean): Readable {
-  const pages = ctx.queue.rows(job.id) as AsyncGenerator<Row[]>;
+/** The rows of `page`, read from the stored pages it falls in, and no further than its end. */
+async function* pageRows(ctx: ServerContext, id: string, page: Page): AsyncGenerator<Row[]> {
+  if (page === null) return yield* ctx.queue.rows(id) as AsyncGenerator<Row[]>;
+  let skip = page.offset % ROWS_PER_PAGE;
+  let left = page.limit;
+  for await (const stored of ctx.queue.rows(id, Math.floor(page.offset / ROWS_PER_PAGE))) {
+    const rows = stored.slice(skip, skip + left) as Row[];
+    skip = 0;
+    left -= rows.length;
+    yield rows;
+    if (left <= 0) return; // ends the store's reads too
+  }
+}
+
+function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format, safe: boolean, wanted: Page): Readable {
+  const pages = pageRows(ctx, job.id, wanted);
   if (format === 'csv') return csvStream(columnsOf(job), pages, safe);
   const json = (v: unknown) => ctx.presenter.json(v);
   if (format === 'ndjson')
@@ -86,7 +123,8 @@ function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format, safe:
         for await (const page of pages) yield page.map((r) => `${json(r)}\n`).join('');
       })(),
     );
-  const stats = (job.result as { stats: unknown }).stats;
+  const { stats, rowCount } = job.result as { stats: unknown; rowCount: number };
+  const paging = wanted === null ? '' : `"total":${rowCount},"offset":${wanted.offset},"limit":${wanted.limit},`;
   return Readable.from(
     (async function* () {
       let first = true;
@@ -96,7 +134,7 @@ function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format, safe:
         yield (first ? '\n' : ',\n') + page.map(json).join(',\n');
         first = false;
       }
-      yield `\n],"stats":${json(stats)}}\n`;
+      yield `\n],${paging}"stats":${json(stats)}}\n`;
     })(),
   );
 }
@@ -143,10 +181,18 @@ function sendTask(
   result: Extract<ResultSummary, { kind: 'task' }>,
   format: Format,
   safe: boolean,
+  page: Page,
 ): FastifyReply {
-  if (format === 'json') return reply.send(ctx.presenter.json({ value: result.value, stats: result.stats }) + '\n');
-  const rows = result.value;
-  if (!Array.isArray(rows) || !rows.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r)))
+  const all = result.value;
+  const isRows = Array.isArray(all) && all.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r));
+  if (page !== null && !Array.isArray(all)) throw badRequest(page.field, "this task's value is not a list to page");
+  const rows = page === null || !Array.isArray(all) ? all : all.slice(page.offset, page.offset + page.limit);
+  if (page !== null) void reply.header('x-total-count', String((all as unknown[]).length));
+  if (format === 'json') {
+    const paging = page === null ? {} : { total: (all as unknown[]).length, offset: page.offset, limit: page.limit };
+    return reply.send(ctx.presenter.json({ value: rows, ...paging, stats: result.stats }) + '\n');
+  }
+  if (!isRows || !Array.isArray(rows))
     throw badRequest('format', "this task's value is not a list of rows; ask for format=json");
   if (format === 'ndjson') return reply.send(rows.map((r) => ctx.presenter.json(r) + '\n').join(''));
   const columns = [...new Set(rows.flatMap((r: Row) => Object.keys(r)))];

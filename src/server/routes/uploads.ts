@@ -1,12 +1,22 @@
 /**
- * POST /api/uploads?name=sales.csv: the request body (a CSV, TSV or NDJSON file, or one of those
- * gzipped as `.gz`) streamed into the data dir's `uploads/` folder, never held in memory. 201
- * `{ name, bytes }`, where `name` is what a job spec's `input` names it by.
+ * POST /api/uploads?name=sales.csv: a data file (CSV, TSV or NDJSON, or one of those gzipped as
+ * `.gz`) streamed into the data dir's `uploads/` folder, never held in memory. 201
+ * `{ name, bytes }`, where `name` is what a job spec's `input` names it by. The file comes as:
+ *
+ * - multipart/form-data (a browser's FormData, `curl -F file=@sales.csv`): exactly one file part
+ *   (upload-form.ts). `?name=` may be left out: the part's file name is then used, made safe the
+ *   way the dashboard makes it (characters other than letters, digits, `.`, `_`, `-` become `_`);
+ * - the raw body (`curl --data-binary @sales.csv`, whose default type is urlencoded, or a
+ *   `fetch` of a File): `?name=` is required. RAW_TYPES lists the types taken as raw bytes, and
+ *   a request with no Content-Type is too.
+ * - Any other type is a 415 naming it and the accepted ones: before multipart was parsed, a
+ *   form was stored as it came, boundary and all, and jobs on it failed later.
  *
  * - The name is a plain file name (no folder) with a data extension; a taken name gets a suffix
  *   (`sales-2.csv`): the file is created with O_EXCL, so an upload never replaces anything.
  * - More than the upload limit is a 413, told at once from Content-Length when it says so, or
  *   when the count passes the limit; the partial file is removed, as after a client that leaves.
+ *   A multipart body may be FORM_OVERHEAD bytes larger than the file it carries.
  * - A `.gz` name whose bytes are not gzip is a 400 before anything is kept.
  * - A disk that fills up (ENOSPC, or a quota: EDQUOT) is a 507 `ERR_NO_SPACE` naming the
  *   upload, and the partial file is removed (which gives its space back).
@@ -15,42 +25,108 @@ import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { badRequest, HttpError } from '../http-error.js';
-import { DATA_EXTENSIONS, uploadQuery } from '../schemas.js';
+import { DATA_EXTENSIONS, UPLOAD_NAME, uploadQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
+import { FORM_OVERHEAD, saveFormFile } from '../upload-form.js';
 
 const UPLOADS = 'uploads';
 const GZIP_MAGIC = [0x1f, 0x8b];
+const FORM = 'multipart/form-data';
+/** The types whose body is the file itself: what curl, fetch(file) and browsers send for data files. */
+export const RAW_TYPES = [
+  'application/octet-stream',
+  'text/csv',
+  'text/plain',
+  'text/tab-separated-values',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/gzip',
+  'application/x-gzip',
+  'application/vnd.ms-excel', // what Windows browsers call a .csv file
+  'application/x-www-form-urlencoded', // curl --data-binary's default
+];
 
 export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  // Its own context: only this route takes a raw body, of any type, as a stream.
+  // Its own context: only this route takes a raw body (as a stream) or a multipart one.
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    // The size is the route's own count (413, the file removed), not the parser's error.
+    await scope.register(multipart, { throwFileSizeLimit: false });
     scope.post('/api/uploads', { schema: { querystring: uploadQuery } }, async (request, reply) => {
-      const { name } = request.query as { name: string };
-      if (!DATA_EXTENSIONS.test(name))
-        throw badRequest('name', 'a data file name ends in .csv, .tsv, .txt, .ndjson or .jsonl (and maybe .gz)');
+      const type = mediaType(request.headers['content-type']);
+      if (type !== FORM && type !== '' && !RAW_TYPES.includes(type)) throw unsupported(type);
+      const { name } = request.query as { name?: string };
+      if (name === undefined && type !== FORM) throw badRequest('name', 'is required');
+      if (name !== undefined) checkExtension(name, 'name');
       const declared = Number(request.headers['content-length'] ?? Number.NaN);
-      if (declared > ctx.uploadLimit) throw tooLarge(ctx.uploadLimit);
-      await mkdir(join(ctx.dataDir.root, UPLOADS), { recursive: true }).catch(noSpace(name));
-      const { path, handle } = await create(ctx, name).catch(noSpace(name));
-      try {
-        const body = (request.body as Readable | undefined) ?? request.raw;
-        const counter = limit(ctx.uploadLimit, name.toLowerCase().endsWith('.gz'));
-        // The write stream owns the handle from here and closes it when done.
-        await pipeline(body, counter, handle.createWriteStream());
-        return reply.code(201).send({ name: ctx.dataDir.relative(path), bytes: counter.bytes });
-      } catch (e) {
-        await unlink(path).catch(() => {});
-        if (e instanceof HttpError && e.status === 413) void reply.header('connection', 'close');
-        return noSpace(ctx.dataDir.relative(path))(e);
-      } finally {
-        await handle.close().catch(() => {}); // already closed unless the pipeline never started
-      }
+      if (declared > ctx.uploadLimit + (type === FORM ? FORM_OVERHEAD : 0)) throw tooLarge(ctx.uploadLimit);
+      await mkdir(join(ctx.dataDir.root, UPLOADS), { recursive: true }).catch(noSpace(name ?? 'upload'));
+      const saved =
+        type === FORM
+          ? await saveFormFile(
+              request,
+              ctx.uploadLimit,
+              (part) => write(ctx, reply, name ?? fromFilename(part.filename), part.file),
+              (file) => unlink(file.path).catch(() => {}),
+            ).catch((e: unknown) => {
+              // A refusal before the body's end: close rather than read the rest to throw it away.
+              if (!request.raw.readableEnded) void reply.header('connection', 'close');
+              throw e;
+            })
+          : await write(ctx, reply, name!, (request.body as Readable | undefined) ?? request.raw);
+      return reply.code(201).send({ name: ctx.dataDir.relative(saved.path), bytes: saved.bytes });
     });
   });
+}
+
+/** Streams `source` into a new `uploads/<name>` (or a numbered variant); removes it on any failure. */
+async function write(ctx: ServerContext, reply: FastifyReply, name: string, source: Readable) {
+  const { path, handle } = await create(ctx, name).catch(noSpace(name));
+  try {
+    const counter = limit(ctx.uploadLimit, name.toLowerCase().endsWith('.gz'));
+    // The write stream owns the handle from here and closes it when done.
+    await pipeline(source, counter, handle.createWriteStream());
+    return { path, bytes: counter.bytes };
+  } catch (e) {
+    await unlink(path).catch(() => {});
+    if (e instanceof HttpError && e.status === 413) void reply.header('connection', 'close');
+    return noSpace(ctx.dataDir.relative(path))(e);
+  } finally {
+    await handle.close().catch(() => {}); // already closed unless the pipeline never started
+  }
+}
+
+/** "Text/CSV; charset=utf-8" -> "text/csv"; '' when there is none. */
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function unsupported(type: string): HttpError {
+  return new HttpError(
+    415,
+    'ERR_UNSUPPORTED_MEDIA_TYPE',
+    `content-type: ${type} is not accepted for an upload: send ${FORM} (one file part) or the file's bytes as one of ${RAW_TYPES.join(', ')}`,
+    { field: 'content-type' },
+  );
+}
+
+function checkExtension(name: string, field: string): void {
+  if (!DATA_EXTENSIONS.test(name))
+    throw badRequest(field, 'a data file name ends in .csv, .tsv, .txt, .ndjson or .jsonl (and maybe .gz)');
+}
+
+/** The name of an upload without `?name=`: the file part's own name (its last segment), made safe. */
+function fromFilename(filename: string): string {
+  const last = filename.split(/[\\/]/).pop() ?? '';
+  const name = last.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');
+  if (name === '') throw badRequest('filename', 'the file part has no usable file name: give one with ?name=');
+  if (!UPLOAD_NAME.test(name)) throw badRequest('filename', `${name} is too long: give a shorter name with ?name=`);
+  checkExtension(name, 'filename');
+  return name;
 }
 
 /** Creates `uploads/<name>`, or `uploads/<stem>-2<ext>`, ... when taken; never replaces a file. */
