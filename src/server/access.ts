@@ -8,13 +8,20 @@
  * - Without one, the server listens on loopback only (server-options.ts), and a protected
  *   request's Host must name a loopback address: a page elsewhere that points a DNS name at
  *   127.0.0.1 (DNS rebinding) is refused (403).
+ * - With a token, a link token (`?access=`, links.ts) stands in for it on GET of its own job's
+ *   record, events and result, and nowhere else; a request that sends a bearer header is judged
+ *   by the header alone. The `access` parameter is taken off those routes' query once checked, so
+ *   their schemas never see it (and the request log redacts it, server.ts).
  * - Either way, a browser request that says it comes from another site (Origin, or
  *   Sec-Fetch-Site: cross-site) is refused (403): a page on another origin cannot drive the API
- *   with its visitor's network position.
+ *   with its visitor's network position. Only an origin on the `corsOrigins` allow-list
+ *   (cors.ts) passes: the operator named it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { corsAllows } from './cors.js';
 import { HttpError } from './http-error.js';
+import { LINK_ROUTES, type LinkSigner } from './links.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,14 +32,47 @@ declare module 'fastify' {
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
-export function installAccess(app: FastifyInstance, token: string | undefined): void {
+export interface AccessOptions {
+  /** Checks link tokens; null: none are accepted (nor needed, on a server without a token). */
+  links?: LinkSigner | null;
+  /** Origins whose browser requests are not refused as cross-site (cors.ts). */
+  corsOrigins?: readonly string[];
+}
+
+export function installAccess(app: FastifyInstance, token: string | undefined, options: AccessOptions = {}): void {
   const expected = token === undefined ? null : digest(token);
+  const { links = null, corsOrigins = [] } = options;
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public === true) return;
-    crossSite(request);
+    if (!corsAllows(corsOrigins, request.headers.origin)) crossSite(request);
+    const query = request.query as Record<string, unknown> | undefined;
+    const access = query?.access;
     if (expected === null) loopbackHost(request);
+    else if (access !== undefined && links !== null && request.headers.authorization === undefined)
+      linkToken(request, links, access);
     else bearer(request, expected);
+    if (access !== undefined && LINK_ROUTES.has(request.routeOptions.url ?? '')) delete query!.access;
   });
+}
+
+const unauthorized = (code: string, message: string): HttpError =>
+  new HttpError(401, code, message, { field: 'access' }, { 'www-authenticate': 'Bearer realm="chunkmill"' });
+
+function linkToken(request: FastifyRequest, links: LinkSigner, access: unknown): void {
+  const route = request.routeOptions.url ?? '';
+  if (!LINK_ROUTES.has(route) || (request.method !== 'GET' && request.method !== 'HEAD'))
+    throw unauthorized(
+      'ERR_UNAUTHORIZED',
+      'A link token reads only its own job (GET /api/jobs/:id, its /events and /result); this request needs Authorization: Bearer <token>',
+    );
+  const id = (request.params as { id?: string }).id ?? '';
+  const check = typeof access === 'string' ? links.check(id, access) : 'invalid';
+  if (check === 'expired')
+    throw unauthorized(
+      'ERR_LINK_EXPIRED',
+      `The link has expired: GET /api/jobs/${id}/links with the token mints a fresh one`,
+    );
+  if (check !== 'ok') throw unauthorized('ERR_UNAUTHORIZED', 'The link token is not valid for this job');
 }
 
 function bearer(request: FastifyRequest, expected: Buffer): void {

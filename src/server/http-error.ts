@@ -11,6 +11,7 @@ export type { ErrorPlace };
 /** The server's own error codes; a job's errors keep the engine's codes (ERR_INVALID_OPTION, ERR_CSV_*). */
 export type HttpErrorCode =
   | 'ERR_UNAUTHORIZED'
+  | 'ERR_LINK_EXPIRED'
   | 'ERR_CROSS_ORIGIN'
   | 'ERR_HOST_NOT_ALLOWED'
   | 'ERR_PATH_FORBIDDEN'

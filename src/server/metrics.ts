@@ -18,7 +18,9 @@
  * The work counters count this server's engine's work: at each scrape from the stored progress
  * of its running jobs (so they move while a long job runs), and when a run ends from its final
  * progress. Like every Prometheus counter they start again at 0 with the process; a resumed job
- * counts the chunks its checkpoint gave it too.
+ * counts the chunks its checkpoint gave it too. An API-only replica (no engine) counts no work:
+ * the engines that run the jobs are elsewhere; its job gauges and request counts are the store's
+ * and its own as usual.
  */
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -32,13 +34,14 @@ export class Metrics {
   private readonly throughput: Gauge;
   private readonly wait: Histogram;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly engineId: string;
+  /** Null without an engine: no running job is this server's. */
+  private readonly engineId: string | null;
   /** Progress already counted, per running job of this engine. */
   private readonly counted = new Map<string, { bytes: number; rows: number }>();
 
   constructor(
     private readonly queue: Queue,
-    engine: Engine,
+    engine: Engine | null,
     sseClients: () => number,
   ) {
     const registers = [this.registry];
@@ -76,9 +79,10 @@ export class Metrics {
         this.set(sseClients());
       },
     });
-    if (engine.clusterStatus() !== null) clusterMetrics(engine, registers, prefix);
     collectDefaultMetrics({ register: this.registry, prefix });
-    this.engineId = engine.id;
+    this.engineId = engine?.id ?? null;
+    if (engine === null) return;
+    if (engine.clusterStatus() !== null) clusterMetrics(engine, registers, prefix);
     // A run's last stretch (all of it, for a run shorter than the scrape interval) when it ends.
     engine.on('ended', (id) => {
       void this.queue
@@ -111,7 +115,7 @@ export class Metrics {
     for (let cursor: string | undefined, page = 0; page < 10; page++) {
       const { jobs, next } = await this.queue.list({ state: 'running', limit: 100, cursor });
       for (const job of jobs) {
-        if (job.owner === this.engineId) this.count(job);
+        if (this.engineId !== null && job.owner === this.engineId) this.count(job);
         rate += job.progress?.bytesPerSec ?? 0;
       }
       if (next === null) break;

@@ -11,6 +11,8 @@
  *   - with a cluster: Redis is connected, and a worker of this chunkmill version is registered
  *     (without one, jobs stay queued);
  *   - the server is not stopping.
+ * An API-only replica (no engine) checks its own store connection and thread pool only: the
+ * engines and their cluster are other processes, each with its own readiness.
  *
  * A failed check is a reason: its check, a code and a message that names no server path and no
  * driver text (the server log has those).
@@ -49,7 +51,7 @@ export class ReadinessCheck {
 
   constructor(
     private readonly queue: Queue,
-    private readonly engine: Engine,
+    private readonly engine: Engine | null,
     private readonly dataDir: string,
     private readonly closing: () => boolean,
     private readonly log: FastifyBaseLogger,
@@ -70,7 +72,7 @@ export class ReadinessCheck {
       store: store === null ? 'ok' : 'failed',
       threadPool: pool ? 'ok' : 'blocked',
     };
-    const cluster = this.engine.clusterStatus();
+    const cluster = this.engine?.clusterStatus() ?? null;
     if (cluster !== null) {
       const compatible = cluster.workers.filter((w) => w.compatible).length;
       checks.redis = cluster.connected ? 'up' : 'down';
@@ -94,7 +96,7 @@ export class ReadinessCheck {
   private async store(): Promise<ReadyReason | null> {
     try {
       await this.queue.store.ping();
-      await this.engine.store.ping();
+      await this.engine?.store.ping();
       return null;
     } catch (e) {
       this.log.warn({ err: e }, 'readiness: the job store failed');

@@ -1,6 +1,7 @@
 /** What the routes share: the queue, the confinement of paths and modules, and the open streams. */
 import type { Queue } from '../index.js';
 import type { DataDir } from './data-dir.js';
+import type { LinkSigner } from './links.js';
 import type { Presenter } from './presenter.js';
 import type { SseStream } from './sse-stream.js';
 import type { TaskModules } from './task-modules.js';
@@ -19,4 +20,6 @@ export interface ServerContext {
   uploadLimit: number;
   /** True once close() began: new streams are refused. */
   closing: () => boolean;
+  /** Mints and checks link tokens (links.ts); null on a server without a token, where none are needed. */
+  links: LinkSigner | null;
 }

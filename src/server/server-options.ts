@@ -9,9 +9,11 @@ import { resolve } from 'node:path';
 import { ChunkmillError, type ClusterOptions } from '../index.js';
 import { invalidOption } from '../internal.js';
 import { isLoopback } from './access.js';
+import { resolveAccessOptions, type AccessServerOptions } from './access-options.js';
 import { isPostgresUrl } from '../internal.js';
 
-export interface ServerOptions {
+/** With `corsOrigins`, `linkTtlMs` and `engine` from access-options.ts. */
+export interface ServerOptions extends AccessServerOptions {
   /** The job store: a file (the embedded SQLite store, created if new) or a postgres:// URL. @default 'chunkmill.db' */
   store?: string;
   /** The only folder whose files requests may read and write; uploads go to its `uploads/`. @default the working directory */
@@ -122,6 +124,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     idleTimeout: integer('idleTimeout', options.idleTimeout, 30_000, 100, 3_600_000),
     keepAliveTimeout: integer('keepAliveTimeout', options.keepAliveTimeout, 10_000, 100, 3_600_000),
     maxConnectionsPerClient: integer('maxConnectionsPerClient', options.maxConnectionsPerClient, 100, 1, 1_000_000),
+    ...resolveAccessOptions(options, token),
   };
 }
 

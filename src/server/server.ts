@@ -13,14 +13,20 @@
  *   3. give the event streams a moment to forward those state changes, then end each with
  *      `end: shutdown` (a client reconnects later with Last-Event-ID and misses nothing);
  *   4. close the queue's store connection.
+ *
+ * With `engine: false` (`serve --no-engine`) it is an API-only replica: no engine and no worker
+ * pool here; jobs are queued in the store and run by engines on other hosts, and the event
+ * streams, which read the store's event log, follow them all the same.
  */
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createEngine, ChunkmillError, openQueue, type Engine, type Queue } from '../index.js';
 import { installAccess } from './access.js';
+import { installCors } from './cors.js';
 import { limitConnections, timeoutOptions } from './connection-limits.js';
 import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
+import { LinkSigner, redactAccess } from './links.js';
 import { Metrics } from './metrics.js';
 import { Presenter } from './presenter.js';
 import { ReadinessCheck } from './readiness.js';
@@ -46,7 +52,8 @@ export class ChunkmillServer {
   private constructor(
     readonly options: ResolvedServerOptions,
     readonly app: FastifyInstance,
-    readonly engine: Engine,
+    /** Null on an API-only replica (`engine: false`). */
+    readonly engine: Engine | null,
     readonly queue: Queue,
     private readonly streams: Set<SseStream>,
   ) {}
@@ -56,21 +63,22 @@ export class ChunkmillServer {
     const opts = resolveServerOptions(options);
     const queue = openQueue(opts.store);
     const dataDir = new DataDir(opts.dataDir, opts.store);
-    let engine: Engine | undefined;
+    let engine: Engine | null = null;
     try {
-      engine = await createEngine({
-        store: opts.store,
-        workers: opts.workers,
-        cluster: opts.cluster,
-        concurrency: opts.concurrency,
-        leaseMs: opts.leaseMs,
-        // The paths a request names are checked at submit; each job checks them again at open.
-        confine: { root: dataDir.root, protect: dataDir.storeFiles },
-      });
+      if (opts.engine)
+        engine = await createEngine({
+          store: opts.store,
+          workers: opts.workers,
+          cluster: opts.cluster,
+          concurrency: opts.concurrency,
+          leaseMs: opts.leaseMs,
+          // The paths a request names are checked at submit; each job checks them again at open.
+          confine: { root: dataDir.root, protect: dataDir.storeFiles },
+        });
       const streams = new Set<SseStream>();
       const app = buildApp(opts, queue, engine, dataDir, streams, () => server.closing !== null);
       const server = new ChunkmillServer(opts, app, engine, queue, streams);
-      engine.on('error', (e) => app.log.error({ err: e }, 'engine error'));
+      engine?.on('error', (e) => app.log.error({ err: e }, 'engine error'));
       await app.listen({ host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
         throw new ChunkmillError({
           code: 'ERR_INVALID_OPTION',
@@ -100,7 +108,7 @@ export class ChunkmillServer {
 
   private async shutdown(): Promise<void> {
     const stopped = this.app.close();
-    await this.engine.close();
+    await this.engine?.close();
     await new Promise((r) => setTimeout(r, STREAM_FLUSH_MS));
     for (const stream of this.streams)
       stream.end('shutdown', 'The server is stopping; reconnect with Last-Event-ID to go on');
@@ -117,14 +125,30 @@ export function startServer(options: ServerOptions = {}): Promise<ChunkmillServe
 function buildApp(
   opts: ResolvedServerOptions,
   queue: Queue,
-  engine: Engine,
+  engine: Engine | null,
   dataDir: DataDir,
   streams: Set<SseStream>,
   closing: () => boolean,
 ): FastifyInstance {
   const app = Fastify({
     bodyLimit: opts.bodyLimit,
-    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel, stream: process.stderr },
+    logger:
+      opts.logLevel === 'silent'
+        ? false
+        : {
+            level: opts.logLevel,
+            stream: process.stderr,
+            // Fastify's own request serializer, but a link token in a URL is not written to the log.
+            serializers: {
+              req: (request: FastifyRequest) => ({
+                method: request.method,
+                url: redactAccess(request.url),
+                host: request.host,
+                remoteAddress: request.ip,
+                remotePort: request.socket?.remotePort,
+              }),
+            },
+          },
     return503OnClosing: true,
     ...timeoutOptions(opts),
   });
@@ -139,6 +163,7 @@ function buildApp(
     idleTimeout: opts.idleTimeout,
     uploadLimit: opts.uploadLimit,
     closing,
+    links: opts.token === undefined ? null : new LinkSigner(opts.token, opts.linkTtlMs),
   };
   // JSON bodies only (and the upload route's raw stream): text/plain would let a cross-site
   // form post reach a route without a CORS preflight.
@@ -149,7 +174,8 @@ function buildApp(
   });
   installValidation(app);
   installErrorHandler(app);
-  installAccess(app, opts.token);
+  installCors(app, opts.corsOrigins);
+  installAccess(app, opts.token, { links: ctx.links, corsOrigins: opts.corsOrigins });
   const metrics = new Metrics(queue, engine, () => streams.size);
   metrics.install(app);
   jobRoutes(app, ctx);

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { addEngineClusterOption, examples, parseMilliseconds, parseSize, parseWorkers } from '../flags.js';
 import { redisUrl } from '../redis-url.js';
@@ -25,6 +26,9 @@ interface ServeFlags {
   leaseMs?: number;
   maxUpload?: number;
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  corsOrigin?: string[];
+  linkTtl?: number;
+  engine: boolean;
 }
 
 function parsePort(text: string): number {
@@ -50,6 +54,13 @@ export function serveCommand(): Command {
       parseMilliseconds,
     )
     .option('--max-upload <size>', 'largest upload, e.g. 500MiB (default: 1GiB)', parseSize)
+    .option(
+      '--cors-origin <origin>',
+      'let a browser page on this origin call the API (repeatable; * for any, with a token)',
+      (value: string, list: string[] = []) => [...list, value],
+    )
+    .option('--link-ttl <duration>', "how long a job's link tokens stay valid, e.g. 1h (default: 24h)", parseDuration)
+    .option('--no-engine', 'API only: run no engine here; engines on other hosts run the jobs')
     .addOption(
       new Option('--log-level <level>', 'request and error log on stderr (default: warn)').choices([
         'silent',
@@ -91,9 +102,13 @@ export function serveCommand(): Command {
       leaseMs: o.leaseMs,
       uploadLimit: o.maxUpload,
       logLevel: o.logLevel,
+      corsOrigins: o.corsOrigin,
+      linkTtlMs: o.linkTtl,
+      ...(o.engine ? {} : { engine: false }),
     });
     const auth = server.options.token === undefined ? 'no token: loopback only' : 'token required';
-    process.stderr.write(`chunkmill serve: listening on ${server.url} (${auth}); dashboard at ${server.url}/\n`);
+    const role = server.engine === null ? '; API only, no engine' : '';
+    process.stderr.write(`chunkmill serve: listening on ${server.url} (${auth}${role}); dashboard at ${server.url}/\n`);
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {

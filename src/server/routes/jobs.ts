@@ -1,11 +1,13 @@
 /**
  * The job routes: each validates (schemas.ts), calls the queue, and sends what it answers.
  *
- *   POST   /api/jobs             202 the queued job's record (Location: /api/jobs/:id)
+ *   POST   /api/jobs             202 the queued job's record (Location: /api/jobs/:id) and its `links`
  *   GET    /api/jobs             200 { jobs, next, counts, lastEventId }: newest first, paged by `cursor`
  *   GET    /api/jobs/:id         200 the record (state, progress, result summary or error)
+ *   GET    /api/jobs/:id/links   200 fresh `links` (links.ts): URLs of its record, events and result
+ *                                that carry a read-only link token, for a browser without the token
  *   POST   /api/jobs/:id/cancel  200 cancelled while queued, 202 asked of its engine, 409 already ended
- *   POST   /api/jobs/:id/retry   201 the new job's record (Location), 409 not failed or cancelled
+ *   POST   /api/jobs/:id/retry   201 the new job's record (Location) and links, 409 not failed or cancelled
  *   DELETE /api/jobs/:id         204 removed, 409 running (cancel it first)
  * An unknown job is a 404 on each.
  */
@@ -14,6 +16,7 @@ import type { AddOptions, JobState } from '../../index.js';
 import { HttpError, jobNotFound } from '../http-error.js';
 import type { HttpSpec } from '../../internal.js';
 import { queueSpec } from '../job-request.js';
+import { jobLinks } from '../links.js';
 import { presentJob } from '../presenter.js';
 import { addJobBody, idParams, listQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
@@ -28,7 +31,10 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/api/jobs', { schema: { body: addJobBody } }, async (request, reply) => {
     const { spec, ...options } = request.body as AddBody;
     const job = await queue.add(await queueSpec(spec, ctx), options);
-    return reply.code(202).header('location', `/api/jobs/${job.id}`).send(presentJob(job));
+    return reply
+      .code(202)
+      .header('location', `/api/jobs/${job.id}`)
+      .send({ ...presentJob(job), links: jobLinks(job.id, ctx.links) });
   });
 
   app.get('/api/jobs', { schema: { querystring: listQuery } }, async (request) => {
@@ -44,6 +50,13 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const job = await queue.get(id);
     if (job === null) throw jobNotFound(id);
     return presentJob(job);
+  });
+
+  // Needs the main token: a link token is not accepted here (access.ts), so no link outlives its expiry.
+  app.get('/api/jobs/:id/links', { schema: { params: idParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    if ((await queue.get(id)) === null) throw jobNotFound(id);
+    return jobLinks(id, ctx.links);
   });
 
   // The routes that take no body, in a scope where an empty JSON body is no body: many clients
@@ -68,7 +81,10 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     scope.post('/api/jobs/:id/retry', { schema: { params: idParams } }, async (request, reply) => {
       const { id } = request.params as { id: string };
       const job = await queue.retry(id);
-      return reply.code(201).header('location', `/api/jobs/${job.id}`).send(presentJob(job));
+      return reply
+        .code(201)
+        .header('location', `/api/jobs/${job.id}`)
+        .send({ ...presentJob(job), links: jobLinks(job.id, ctx.links) });
     });
 
     scope.delete('/api/jobs/:id', { schema: { params: idParams } }, async (request, reply) => {

@@ -3,7 +3,7 @@
  * can be read (503 through the error handler when it cannot). GET /api/ready: readiness, 200 when
  * the store can be written, the thread pool answers and (with a cluster) Redis and a worker are
  * there, else 503 with the reasons (readiness.ts). GET /metrics: Prometheus text (metrics.ts).
- * All need the token like the API (Prometheus sends one with `authorization: { credentials_file: ... }`).
+ * On an API-only replica `engine` is null in /api/health. All need the token like the API (Prometheus sends one with `authorization: { credentials_file: ... }`).
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +19,7 @@ const VERSION = (
 export function statusRoutes(
   app: FastifyInstance,
   ctx: ServerContext,
-  engine: Engine,
+  engine: Engine | null,
   metrics: Metrics,
   readiness: ReadinessCheck,
 ): void {
@@ -28,7 +28,7 @@ export function statusRoutes(
     status: ctx.closing() ? 'stopping' : 'ok',
     version: VERSION,
     uptimeSeconds: Math.round((Date.now() - started) / 1000),
-    engine: { id: engine.id, running: engine.running },
+    engine: engine === null ? null : { id: engine.id, running: engine.running },
     jobs: await ctx.queue.counts(),
     tasks: ctx.modules.dir !== null,
   }));
