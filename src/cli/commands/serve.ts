@@ -25,6 +25,7 @@ interface ServeFlags {
   leaseMs?: number;
   maxUpload?: number;
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  webhook?: string[];
 }
 
 function parsePort(text: string): number {
@@ -50,6 +51,11 @@ export function serveCommand(): Command {
       parseMilliseconds,
     )
     .option('--max-upload <size>', 'largest upload, e.g. 500MiB (default: 1GiB)', parseSize)
+    .option(
+      '--webhook <url>',
+      "POST each job's end here, signed with $CHUNKMILL_WEBHOOK_SECRET (repeatable)",
+      (url, all: string[] = []) => [...all, url],
+    )
     .addOption(
       new Option('--log-level <level>', 'request and error log on stderr (default: warn)').choices([
         'silent',
@@ -91,6 +97,7 @@ export function serveCommand(): Command {
       leaseMs: o.leaseMs,
       uploadLimit: o.maxUpload,
       logLevel: o.logLevel,
+      ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),
     });
     const auth = server.options.token === undefined ? 'no token: loopback only' : 'token required';
     process.stderr.write(`chunkmill serve: listening on ${server.url} (${auth}); dashboard at ${server.url}/\n`);
