@@ -145,7 +145,9 @@ test('a receiver that never answers: each attempt times out, is retried, and the
   open.push(queue);
   const job = await queue.add({ input: `${tmp.dir}/missing.csv`, aggregate }); // fails: no such file
   await waitForState(queue, job.id, ['failed']);
-  const hooks = await webhookEvents(engine, job.id, (h) => h.some((e) => e.data.outcome === 'abandoned'));
+  const hooks = await webhookEvents(engine, job.id, (h) =>
+    h.some((e) => e.type === 'webhook' && e.data.outcome === 'abandoned'),
+  );
   expect(hooks.map((e) => e.data)).toMatchObject([
     { attempt: 1, error: 'no answer within 300 ms', outcome: 'retrying', event: 'job.failed' },
     { attempt: 2, error: 'no answer within 300 ms', outcome: 'retrying' },
