@@ -65,6 +65,8 @@ export type { RepeatOptions } from './queue/repeat.js';
 export type { WatchOptions } from './queue/watch.js';
 export { createEngine, Engine } from './engine/engine.js';
 export type { EngineOptions, EngineEvents } from './engine/engine-options.js';
+export type { WebhookRetry, WebhookTarget } from './engine/webhooks.js';
+export type { JobOutcome, WebhookPayload } from './engine/webhook-payload.js';
 export type { Confinement } from './api/confinement.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';

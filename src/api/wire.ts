@@ -82,7 +82,8 @@ export type JobEventRecord = { id: number; jobId: string; at: number } & JobEven
 
 /**
  * What the log holds. Every job's log starts with `state: queued` and ends with a final `state`
- * (succeeded, failed, cancelled), right after `done` (succeeded) or `error` (failed, cancelled).
+ * (succeeded, failed, cancelled), right after `done` (succeeded) or `error` (failed, cancelled);
+ * only `webhook` events (deliveries of the end) may follow it.
  */
 export type JobEventData =
   | { type: 'state'; data: StateChange }
@@ -94,7 +95,25 @@ export type JobEventData =
   | { type: 'taskProgress'; data: TaskProgress }
   /** The result summary; a task's `value` is left out (read it with queue.result or get). */
   | { type: 'done'; data: ResultSummary | { kind: 'task'; stats: JobStats } }
-  | { type: 'error'; data: ErrorData };
+  | { type: 'error'; data: ErrorData }
+  /** After the end: one attempt to deliver the job's end to a webhook (docs/server.md#webhooks). */
+  | { type: 'webhook'; data: WebhookDelivery };
+
+/** One delivery attempt of a job's end to a webhook, as its log keeps it. */
+export interface WebhookDelivery {
+  /** The webhook's URL, without credentials, query or fragment (they may hold secrets). */
+  url: string;
+  /** The payload's event: job.succeeded, job.failed or job.cancelled. */
+  event: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The receiver's HTTP status, when it answered. */
+  status?: number;
+  /** Why the attempt failed without an answer (a timeout, a refused connection). */
+  error?: string;
+  /** delivered: a 2xx; retrying: another attempt follows; abandoned: no more attempts (out of them, or the engine closed). */
+  outcome: 'delivered' | 'retrying' | 'abandoned';
+}
 
 /**
  * A job event's name on an event stream (the SSE `event:` field): its type, except that a failure
@@ -114,6 +133,7 @@ const STREAM_NAMES: Record<JobEventData['type'], StreamEventName> = {
   taskProgress: 'taskProgress',
   done: 'done',
   error: 'failed',
+  webhook: 'webhook',
 };
 
 /** The names a stream's events go by, as `GET /api/events?types=` takes them. */

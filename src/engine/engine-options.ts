@@ -8,6 +8,8 @@ import type { Confinement } from '../api/confinement.js';
 import type { Executor } from '../exec/executor.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Claim } from '../store/records.js';
+import type { JobOutcome } from './webhook-payload.js';
+import type { WebhookRetry, WebhookTarget } from './webhooks.js';
 
 export interface EngineOptions {
   /** The store: a file path (the embedded SQLite store, created if new) or a JobStore. */
@@ -62,14 +64,27 @@ export interface EngineOptions {
    * @default none: jobs open their paths as processDataset does
    */
   confine?: Confinement;
+  /**
+   * POST each job's end that this engine writes (succeeded, failed, cancelled) to these URLs, as
+   * signed JSON (docs/server.md#webhooks): a URL, or `{ url, secret }`. The secret defaults to
+   * CHUNKMILL_WEBHOOK_SECRET; without one deliveries go unsigned (a warning says so once). Not a
+   * job spec field: no request can name a URL. Failed deliveries are retried (`webhookRetry`) in
+   * memory: a process that exits drops those pending. @default none
+   */
+  webhooks?: readonly (string | WebhookTarget)[];
+  /** How webhook deliveries are timed out and retried. @default 10 s per attempt, 12 attempts, backoff from 1 s doubling to 15 min */
+  webhookRetry?: WebhookRetry;
 }
 
 /** What an engine tells its listeners. */
 export interface EngineEvents {
   /** A job was claimed and starts (or resumes). */
   claimed: [claim: Claim];
-  /** A run ended: its outcome is stored (or it was handed back, or taken over). */
-  ended: [jobId: string];
+  /**
+   * A run ended: its outcome is stored (or it was handed back, or taken over). `outcome`: how the
+   * job ended, when this run wrote its end; null when it went back to the queue or to another engine.
+   */
+  ended: [jobId: string, outcome: JobOutcome | null];
   /** The store could not be read or written; the engine goes on and tries again. */
   error: [error: Error];
 }

@@ -35,6 +35,7 @@ import { DEFAULT_OUTAGE_BUDGET, Outages } from './outages.js';
 import { clusterExecutors, type EngineExecutors, sharedExecutors } from './engine-executors.js';
 import type { EngineEvents, EngineOptions } from './engine-options.js';
 import { Ticker } from './ticker.js';
+import { Webhooks } from './webhooks.js';
 
 /** How often an engine tries again the final writes the store refused (a full disk): often enough to go on soon after space returns. */
 const SETTLE_RETRY_MS = 1_000;
@@ -93,6 +94,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly writeInterval: number;
   private readonly retention: number | undefined;
   private readonly confinement: Confinement | undefined;
+  private readonly webhooks: Webhooks | null;
 
   /** @internal use createEngine() */
   constructor(options: EngineOptions, cluster?: ClusterExecutorProvider) {
@@ -108,6 +110,16 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw invalidOption('outageBudget', 'applies to an engine on a cluster (the cluster option)');
     const budget = positive('outageBudget', options.outageBudget, DEFAULT_OUTAGE_BUDGET);
     this.outages = cluster === undefined ? null : new Outages(budget);
+    // Checked before the store opens, like every option; it writes to the store only after a job's end.
+    this.webhooks =
+      options.webhooks === undefined
+        ? null
+        : new Webhooks(
+            options.webhooks,
+            options.webhookRetry ?? {},
+            () => this.store,
+            (e) => this.report(e),
+          );
     this.store = openStore(options.store);
     this.executors =
       cluster !== undefined
@@ -152,6 +164,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // One last try for ends the store refused; past it their leases lapse and a later engine
     // recovers those jobs (from their journals), so a broken store never holds up a close.
     await this.settleEnded(Date.now()).catch((e: unknown) => this.report(e as Error));
+    await this.webhooks?.close(); // bounded: no more retries, a few seconds for attempts in flight
     this.ticker.stop();
     this.unsubscribe();
     await this.writes.catch(() => {});
@@ -259,7 +272,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!run.outageBack) this.outages?.forget(run.id);
     this.ended.delete(run);
     this.runs.delete(run.id);
-    this.emit('ended', run.id);
+    if (run.outcome !== null) this.webhooks?.ended(run.id, run.outcome);
+    this.emit('ended', run.id, run.outcome);
     this.ticker.now();
   }
 

@@ -30,6 +30,7 @@ import { isStoreFailure } from '../store/store-errors.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
 import { outcomeOf, writePages } from './job-result.js';
 import { isClusterOutage, type OutageEnd } from './outages.js';
+import type { JobOutcome } from './webhook-payload.js';
 
 /**
  * Files of at most this many chunks run without a journal: redoing them after a crash costs
@@ -67,6 +68,8 @@ export class JobRun implements JobReporter {
   readonly done: Promise<void>;
   /** The run's end was written (or it is another engine's job now); false while the store fails it. */
   settled = false;
+  /** How the job ended, once this run's end is written (null: not yet, or it went back to the queue). */
+  outcome: JobOutcome | null = null;
   /** It went back to the queue for an outage of the cluster (the engine keeps counting the job's). */
   outageBack = false;
   /** The final writes, once the run has ended (retried by settle()). */
@@ -197,7 +200,9 @@ export class JobRun implements JobReporter {
         this.ctx.serial(() => store.writeRows(owner, this.id, part, rows)),
       );
     }
-    await this.ctx.serial(() => store.finish(owner, this.id, outcome)); // the journal goes with it
+    // The journal goes with it. false: the lease was lost, and the end is another engine's.
+    if (await this.ctx.serial(() => store.finish(owner, this.id, outcome)))
+      this.outcome = outcome.state === 'succeeded' ? { state: outcome.state, result: outcome.result } : outcome;
   }
 
   private async handBack(reason: string): Promise<void> {

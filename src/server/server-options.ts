@@ -6,7 +6,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { ChunkmillError, type ClusterOptions } from '../index.js';
+import { ChunkmillError, type ClusterOptions, type WebhookTarget } from '../index.js';
 import { invalidOption } from '../internal.js';
 import { isLoopback } from './access.js';
 import { resolveAccessOptions, type AccessServerOptions } from './access-options.js';
@@ -64,6 +64,11 @@ export interface ServerOptions extends AccessServerOptions {
    * is read. Behind a reverse proxy every client is the proxy's address: raise it there. @default 100
    */
   maxConnectionsPerClient?: number;
+  /**
+   * POST each job's end to these URLs, signed (docs/server.md#webhooks): the engine's `webhooks`.
+   * Set by the operator only: no request can name a URL. @default none
+   */
+  webhooks?: readonly (string | WebhookTarget)[];
 }
 
 export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'tasksDir' | 'workers' | 'cluster'>> & {
@@ -125,6 +130,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     keepAliveTimeout: integer('keepAliveTimeout', options.keepAliveTimeout, 10_000, 100, 3_600_000),
     maxConnectionsPerClient: integer('maxConnectionsPerClient', options.maxConnectionsPerClient, 100, 1, 1_000_000),
     ...resolveAccessOptions(options, token),
+    webhooks: options.webhooks ?? [], // checked by createEngine
   };
 }
 

@@ -72,6 +72,7 @@ export class ChunkmillServer {
           cluster: opts.cluster,
           concurrency: opts.concurrency,
           leaseMs: opts.leaseMs,
+          webhooks: opts.webhooks,
           // The paths a request names are checked at submit; each job checks them again at open.
           confine: { root: dataDir.root, protect: dataDir.storeFiles },
         });

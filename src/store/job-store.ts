@@ -28,7 +28,10 @@ import type {
   NewRepeatRule,
   Outcome,
   RepeatRuleRecord,
+  WebhookDelivery,
 } from './records.js';
+
+export type { WebhookDelivery };
 
 /** What an engine writes for one of its running jobs in a flush. */
 export interface JobWrite {
@@ -118,6 +121,12 @@ export interface JobStore {
   finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean>;
   /** Puts `owner`'s running job back in the queue (not counted as an attempt), its journal kept. false: lease lost. */
   handBack(owner: string, jobId: string, reason: string): Promise<boolean>;
+  /**
+   * Appends a `webhook` event (one delivery attempt of the job's end: engine/webhooks.ts) to the
+   * log of an ended job, after its final state. Anyone may: an ended job has no owner. false: no
+   * such job, or it has not ended.
+   */
+  recordWebhook(jobId: string, delivery: WebhookDelivery): Promise<boolean>;
   /** Repeat rules that are due to fire. */
   dueRepeatRules(now: number): Promise<RepeatRuleRecord[]>;
   /**

@@ -9,7 +9,8 @@
  */
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ErrorData } from '../errors.js';
-import type { Claim, JobEventData, JobRecord, NewJob } from './records.js';
+import { isFinal } from '../api/wire.js';
+import type { Claim, JobEventData, JobRecord, JobState, NewJob, WebhookDelivery } from './records.js';
 import { queuedChange } from './records.js';
 import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Sql } from './postgres-sql.js';
@@ -117,6 +118,14 @@ export class PgSteps {
     await this.query(this.sql.deleteJournal, [id]);
     this.event(id, { type: 'error', data: error });
     this.event(id, { type: 'state', data: { state, ...(reason ? { reason } : {}) } });
+  }
+
+  /** Logs a delivery of an ended job's end to a webhook (anyone's to write: the job has no owner any more). */
+  async recordWebhook(id: number, delivery: WebhookDelivery): Promise<boolean> {
+    const { rows } = await this.query<{ state: JobState } & QueryResultRow>(this.sql.stateOf, [id]);
+    if (rows[0] === undefined || !isFinal(rows[0].state)) return false;
+    this.event(id, { type: 'webhook', data: delivery });
+    return true;
   }
 
   /** Deletes jobs with everything kept for them: their logs, result rows and journals. */

@@ -16,6 +16,7 @@ export function statements(schema: string) {
   const held = `SELECT 1 FROM ${S}.jobs WHERE id = $1 AND lease_owner = $2 AND state = 'running'`;
   return {
     job: `SELECT * FROM ${S}.jobs WHERE id = $1`,
+    stateOf: `SELECT state FROM ${S}.jobs WHERE id = $1 FOR SHARE`,
     jobForUpdate: `SELECT * FROM ${S}.jobs WHERE id = $1 FOR UPDATE`,
     // Newest first; $2 is the cursor (ids below it), $1 an optional state.
     list: `SELECT * FROM ${S}.jobs WHERE ($1::text IS NULL OR state = $1) AND id < $2 ORDER BY id DESC LIMIT $3`,

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Journal } from '../api/journal.js';
 import type { ErrorData } from '../errors.js';
-import type { JobStore, JobWrite } from './job-store.js';
+import type { JobStore, JobWrite, WebhookDelivery } from './job-store.js';
 import type {
   CancelOutcome,
   Claim,
@@ -54,6 +54,7 @@ export interface PostgresStoreOptions {
 }
 
 type Row = JobRow & Record<string, unknown>;
+type Event = EventRow & Record<string, unknown>;
 
 export class PostgresStore implements JobStore {
   readonly location: string;
@@ -143,15 +144,11 @@ export class PostgresStore implements JobStore {
   }
 
   async events(id: string, after: number, limit: number) {
-    return (
-      await this.conn.run<EventRow & Record<string, unknown>>(this.sql.events, [rowId(id), after, limit])
-    ).rows.map(eventFromRow);
+    return (await this.conn.run<Event>(this.sql.events, [rowId(id), after, limit])).rows.map(eventFromRow);
   }
 
   async eventsAfter(after: number, limit: number) {
-    return (await this.conn.run<EventRow & Record<string, unknown>>(this.sql.eventsAfter, [after, limit])).rows.map(
-      eventFromRow,
-    );
+    return (await this.conn.run<Event>(this.sql.eventsAfter, [after, limit])).rows.map(eventFromRow);
   }
 
   async lastEventId(): Promise<number> {
@@ -314,6 +311,10 @@ export class PostgresStore implements JobStore {
   async close(): Promise<void> {
     await this.looks.close();
     await this.conn.close();
+  }
+
+  recordWebhook(jobId: string, delivery: WebhookDelivery): Promise<boolean> {
+    return this.tx('bookkeeping', (s) => s.recordWebhook(rowId(jobId), delivery));
   }
 
   /** fn's steps in one transaction, their events and NOTIFY written last. */

@@ -16,6 +16,7 @@ export type {
   JobState,
   ResultSummary,
   StateChange,
+  WebhookDelivery,
 } from '../api/wire.js';
 export { FINAL_STATES, JOB_STATES } from '../api/wire.js';
 

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 
 const SQL = {
   job: 'SELECT * FROM jobs WHERE id = ?',
+  stateOf: 'SELECT state FROM jobs WHERE id = ?',
   // Newest first; @before is the cursor (ids below it), @state an optional state.
   list: 'SELECT * FROM jobs WHERE (@state IS NULL OR state = @state) AND id < @before ORDER BY id DESC LIMIT @limit',
   insertJob: `INSERT INTO jobs (name, spec, state, priority, created_at, run_at, max_attempts, schedule_id)

@@ -19,7 +19,9 @@ import type {
   NewRepeatRule,
   Outcome,
   RepeatRuleRecord,
+  WebhookDelivery,
 } from './records.js';
+import { isFinal } from '../api/wire.js';
 import { JOB_STATES } from './records.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { appendEvent, deleteJob, insertJob, jobById, settleJob, takeJob } from './sqlite-job-steps.js';
@@ -217,6 +219,17 @@ export class SqliteStore implements JobStore {
         settleJob(sql, id, outcome.state, outcome.error, undefined);
       }
       sql.compactProgress.run(id, id);
+      return true;
+    });
+  }
+
+  recordWebhook(jobId: string, delivery: WebhookDelivery): Promise<boolean> {
+    const { sql } = this.conn;
+    return this.conn.tx(() => {
+      const id = rowId(jobId);
+      const row = sql.stateOf.get(id) as { state: JobState } | undefined;
+      if (row === undefined || !isFinal(row.state)) return false;
+      appendEvent(sql, id, { type: 'webhook', data: delivery });
       return true;
     });
   }

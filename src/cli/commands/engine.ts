@@ -9,12 +9,26 @@ import { addEngineClusterOption, examples, parseWorkers } from '../flags.js';
 import { redisUrl } from '../redis-url.js';
 import { storeOption } from './jobs.js';
 
+interface EngineFlags {
+  store: string;
+  workers?: number;
+  concurrency?: number;
+  cluster?: string;
+  quiet?: boolean;
+  webhook?: string[];
+}
+
 export function engineCommand(): Command {
   return addEngineClusterOption(storeOption(new Command('engine')))
     .description("run the store's jobs until Ctrl-C: a long-lived engine with a warm pool")
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
     .option('-c, --concurrency <n>', 'jobs at once (default: 2)', parseWorkers)
     .option('-q, --quiet', 'print nothing per job')
+    .option(
+      '--webhook <url>',
+      "POST each job's end here, signed with $CHUNKMILL_WEBHOOK_SECRET (repeatable)",
+      (url, all: string[] = []) => [...all, url],
+    )
     .addHelpText(
       'after',
       examples([
@@ -23,13 +37,14 @@ export function engineCommand(): Command {
         'chunkmill submit --store jobs.db aggregate sales.csv -g region --sum amount   # from another terminal',
       ]),
     )
-    .action(async (o: { store: string; workers?: number; concurrency?: number; cluster?: string; quiet?: boolean }) => {
+    .action(async (o: EngineFlags) => {
       const cluster = redisUrl(o.cluster); // --cluster, else CHUNKMILL_REDIS_URL
       const engine = await createEngine({
         store: o.store,
         ...(o.workers ? { workers: o.workers } : {}),
         ...(cluster === undefined ? {} : { cluster: { redis: cluster } }),
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),
       });
       const say = (line: string) => o.quiet || process.stderr.write(`chunkmill: ${line}\n`);
       engine.on('error', (e) => process.stderr.write(`chunkmill: ${e.message}\n`));

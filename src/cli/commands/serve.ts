@@ -29,6 +29,7 @@ interface ServeFlags {
   corsOrigin?: string[];
   linkTtl?: number;
   engine: boolean;
+  webhook?: string[];
 }
 
 function parsePort(text: string): number {
@@ -61,6 +62,11 @@ export function serveCommand(): Command {
     )
     .option('--link-ttl <duration>', "how long a job's link tokens stay valid, e.g. 1h (default: 24h)", parseDuration)
     .option('--no-engine', 'API only: run no engine here; engines on other hosts run the jobs')
+    .option(
+      '--webhook <url>',
+      "POST each job's end here, signed with $CHUNKMILL_WEBHOOK_SECRET (repeatable)",
+      (url, all: string[] = []) => [...all, url],
+    )
     .addOption(
       new Option('--log-level <level>', 'request and error log on stderr (default: warn)').choices([
         'silent',
@@ -105,6 +111,7 @@ export function serveCommand(): Command {
       corsOrigins: o.corsOrigin,
       linkTtlMs: o.linkTtl,
       ...(o.engine ? {} : { engine: false }),
+      ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),
     });
     const auth = server.options.token === undefined ? 'no token: loopback only' : 'token required';
     const role = server.engine === null ? '; API only, no engine' : '';
