@@ -130,7 +130,7 @@ function modeOf(rows: readonly string[][]): { columns: number; consistent: numbe
 }
 
 /** The candidate for one delimiter: under the quote given, else the quote in use (`"` first), else `"`. */
-function candidateFor(text: string, delimiter: string, given: Given, complete: boolean): Candidate | null {
+function candidateFor(text: string, delimiter: string, given: Given, complete: boolean): Candidate {
   const make = (quote: string, quoteHow: How, p: Parsed): Candidate => ({
     delimiter,
     quote,
@@ -139,8 +139,7 @@ function candidateFor(text: string, delimiter: string, given: Given, complete: b
     ...modeOf(p.rows),
   });
   if (given.quote !== undefined) {
-    const p = parseSample(text, delimiter, given.quote, complete);
-    return p.broken ? null : make(given.quote, 'given', p);
+    return make(given.quote, 'given', parseSample(text, delimiter, given.quote, complete));
   }
   const parsed = QUOTES.map((q) => ({ q, p: parseSample(text, delimiter, q, complete) }));
   const inUse = parsed.filter(({ p }) => p.quoted && !p.broken).map(({ q, p }) => make(q, 'detected', p));
@@ -150,20 +149,15 @@ function candidateFor(text: string, delimiter: string, given: Given, complete: b
     return top.length > 1 ? { ...top[0]!, quoteTie: top } : top[0]!;
   }
   if (inUse.length === 1) return inUse[0]!;
-  // No quote in use: keep the default; where a field opens with `"` and breaks, the other reads it as text.
-  const plain = parsed.find(({ p }) => !p.broken);
-  if (plain === undefined) return null;
-  return make(plain.q, plain.q === '"' ? 'default' : 'detected', plain.p);
+  // No quote in use: the default, also where a `"` never closes: the engine reports that where it is.
+  return make('"', 'default', parsed[0]!.p);
 }
 
 export function sniffDialect(sample: string, complete: boolean, given: Given = {}): SniffResult {
   const text = sample.charCodeAt(0) === 0xfeff ? sample.slice(1) : sample;
   const delimiters = given.delimiter !== undefined ? [given.delimiter] : DELIMITERS;
   const candidates: Candidate[] = [];
-  for (const d of delimiters) {
-    const c = candidateFor(text, d, given, complete);
-    if (c !== null) candidates.push(c);
-  }
+  for (const d of delimiters) candidates.push(candidateFor(text, d, given, complete));
   let chosen: Candidate | undefined;
   let delimiterHow: How = 'given';
   if (given.delimiter !== undefined) chosen = candidates[0];
