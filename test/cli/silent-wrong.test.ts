@@ -119,6 +119,12 @@ test('hints in CLI terms: --no-header for a duplicate name, gunzip for a gzip st
   // --no-sniff: sniffing would read the file with ';' (sniff.test.ts); the hint is for when it is off.
   const fromStream = await runCli(['run', '-', '--task', task, '--no-sniff'], { input: decimal });
   expect(fromStream.stderr).toMatch(hint);
-  const fromFile = await runCli(['aggregate', tmp.file('decimal.csv', decimal), '--count', '--no-header', '--no-sniff']);
+  const fromFile = await runCli([
+    'aggregate',
+    tmp.file('decimal.csv', decimal),
+    '--count',
+    '--no-header',
+    '--no-sniff',
+  ]);
   expect(fromFile.stderr).toMatch(hint);
 });

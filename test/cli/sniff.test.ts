@@ -63,7 +63,9 @@ test('quoted fields holding the other delimiters do not sway the choice', async 
   const path = tmp.file('quoted.csv', 'name,amount\n"a;b|c",1\n"d\te;f",2\n"g|h;i",3\n');
   const r = await runCli(['convert', path, '--to', 'ndjson', '--verbose']);
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe('{"name":"a;b|c","amount":"1"}\n{"name":"d\\te;f","amount":"2"}\n{"name":"g|h;i","amount":"3"}\n');
+  expect(r.stdout).toBe(
+    '{"name":"a;b|c","amount":"1"}\n{"name":"d\\te;f","amount":"2"}\n{"name":"g|h;i","amount":"3"}\n',
+  );
   expect(r.stderr).toContain(`delimiter ',' (detected), quote '"' (detected), a header (detected)`);
   const [sniffed] = await duck.run(`SELECT Delimiter AS d, Quote AS q FROM sniff_csv('${path}')`);
   expect([sniffed!.d, sniffed!.q]).toEqual([',', '"']);
