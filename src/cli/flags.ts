@@ -9,6 +9,7 @@ import type { CommonOptions } from '../index.js';
 import { UsageError } from './errors.js';
 import { formatByExtension } from './output-format.js';
 import { parseRedisUrl, redisUrlHelp } from './redis-url.js';
+import { addSniffOptions, sniffedStdin } from './sniff-flags.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
@@ -171,7 +172,7 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
     `run the chunks on 'chunkmill worker' processes through this Redis, e.g. redis://10.0.0.5:6379 ${redisUrlHelp(false)} (the file must be at the same path on every worker)`,
     parseRedisUrl,
   );
-  return cmd;
+  return addSniffOptions(cmd);
 }
 
 /** --cluster on the commands that run an engine (engine, serve): every job's chunks on the cluster. */
@@ -230,7 +231,7 @@ export function resolveInput(file: string | undefined): string | Readable {
         "name a file, or pipe data in and use '-' to read stdin",
       );
     }
-    return process.stdin;
+    return sniffedStdin() ?? process.stdin;
   }
   return file;
 }
