@@ -134,3 +134,16 @@ test('stdin: the sniffed bytes are read again by the job, also past the 64 KiB s
   const small = await runCli(['convert', '-', '--to', 'ndjson'], { input: 'a|b\n1|2\n' });
   expect([small.code, small.stdout]).toEqual([0, '{"a":"1","b":"2"}\n']);
 });
+
+test('submit sniffs the file it names and queues the detected dialect with the job', async () => {
+  const semi = file('queued-semi.csv', ';');
+  const store = `${tmp.dir}/jobs.db`;
+  const submitted = await runCli(['submit', '--store', store, 'aggregate', semi, '-g', 'city', '--sum', 'amount']);
+  expect(submitted).toMatchObject({ code: 0, stderr: '' });
+  const shown = await runCli(['jobs', 'show', submitted.stdout.trim(), '--store', store]);
+  expect(JSON.parse(shown.stdout).spec.csv).toMatchObject({ delimiter: ';', header: true });
+  const off = await runCli(['submit', '--store', store, 'aggregate', semi, '--no-sniff', '--count']);
+  expect(off).toMatchObject({ code: 0 });
+  const plain = await runCli(['jobs', 'show', off.stdout.trim(), '--store', store]);
+  expect(JSON.parse(plain.stdout).spec.csv?.delimiter).toBeUndefined();
+});

@@ -34,6 +34,9 @@ const SHARED = [
   'checkpoint',
   'where',
   'debug',
+  // The dialect is sniffed here, from the file as it is at submit, and queued as if given.
+  'sniff',
+  'verbose',
 ];
 
 interface SubmitFlags {
