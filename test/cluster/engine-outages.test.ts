@@ -111,10 +111,19 @@ test('Redis down for longer than reconnectTimeout mid-job, two jobs queued meanw
   expect(resumed.chunksResumed).toBeGreaterThanOrEqual(3); // from its journal, not from the start
   for (const id of during) {
     await succeededWithExpected(queue, id);
-    // They never ran while Redis was down: their first run started after it came back.
-    const running = (await states(engine, id)).filter((e) => e.data.state === 'running');
-    expect(running.length).toBe(1);
-    expect(running[0]!.at).toBeGreaterThanOrEqual(restartedAt);
+    // They never ran while Redis was down: every run of theirs started after it came back. (On a
+    // loaded machine the restarted Redis can be slow to answer for longer than the 1 s
+    // reconnectTimeout: a run then goes back to the queue for that outage and runs again, which
+    // its log says; seen once in a full CI run at load 5.)
+    const log = await states(engine, id);
+    const running = log.filter((e) => e.data.state === 'running');
+    expect(running.length, JSON.stringify(log)).toBeGreaterThanOrEqual(1);
+    for (const run of running) expect(run.at, JSON.stringify(log)).toBeGreaterThanOrEqual(restartedAt);
+    // queued, running, then only (queued for a cluster outage, running) pairs, then succeeded.
+    const shape = log.map((e) =>
+      e.data.state === 'queued' && /\[ERR_CLUSTER_/.test(String(e.data.reason)) ? 'back' : e.data.state,
+    );
+    expect(shape.join(' '), JSON.stringify(log)).toMatch(/^queued running( back running)* succeeded$/);
   }
   expect((await states(engine, first)).map((e) => e.data.state)).toEqual([
     'queued',
