@@ -4,7 +4,7 @@
  * `<t>.<body>` under the secret. The timestamp is inside what is signed, so a receiver that
  * refuses old timestamps refuses a replayed delivery too.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { ErrorData } from '../errors.js';
 import type { FinalState, JobRecord, ResultSummary } from '../store/records.js';
 
@@ -62,7 +62,12 @@ export function signature(secret: string, seconds: number, body: string): string
   return `t=${seconds},v1=${hex}`;
 }
 
-/** A URL as logs and events show it: no credentials, query or fragment (any may hold a secret). */
+/**
+ * A URL as logs and events show it: its origin, and its path only as a short hash. Credentials,
+ * the query and the fragment may hold a secret, and so may the path (Slack's and Discord's
+ * webhook URLs carry their token there): events are readable by any client of the job.
+ */
 export function shownUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
+  if (url.pathname === '/' || url.pathname === '') return url.origin;
+  return `${url.origin}/…#${createHash('sha256').update(url.pathname).digest('hex').slice(0, 8)}`;
 }

@@ -43,6 +43,8 @@ interface Resolved {
 
 /** How long close() lets attempts in flight finish before it aborts them. */
 const CLOSE_GRACE_MS = 5_000;
+/** Deliveries (with their bodies and timers) held at once, all jobs and receivers together. */
+const MAX_PENDING = 10_000;
 
 export class Webhooks {
   private readonly targets: Resolved[];
@@ -64,10 +66,11 @@ export class Webhooks {
   ) {
     if (!Array.isArray(targets)) throw invalidOption('webhooks', 'expected an array of URLs or { url, secret }');
     this.targets = targets.map(resolve);
-    this.timeoutMs = count('timeoutMs', retry.timeoutMs, 10_000);
-    this.attempts = count('attempts', retry.attempts, 12);
-    this.backoffMs = count('backoffMs', retry.backoffMs, 1_000);
-    this.maxBackoffMs = count('maxBackoffMs', retry.maxBackoffMs, 900_000);
+    // Bounded: a timer past 2^31 - 1 ms fires at once in Node, which would retry without a pause.
+    this.timeoutMs = count('timeoutMs', retry.timeoutMs, 10_000, 600_000);
+    this.attempts = count('attempts', retry.attempts, 12, 100);
+    this.backoffMs = count('backoffMs', retry.backoffMs, 1_000, 3_600_000);
+    this.maxBackoffMs = count('maxBackoffMs', retry.maxBackoffMs, 900_000, 86_400_000);
     const unsigned = this.targets.filter((t) => t.secret === undefined).map((t) => t.shown);
     if (unsigned.length > 0)
       process.emitWarning(
@@ -102,7 +105,16 @@ export class Webhooks {
     if (job === null || !isFinal(job.state)) return; // removed already
     const payload = payloadOf(job, outcome);
     const body = JSON.stringify(payload);
-    for (const target of this.targets) this.track(this.deliver(target, jobId, payload.event, body));
+    for (const target of this.targets) {
+      // A receiver that is down while thousands of jobs end must not hold thousands of bodies,
+      // sockets and timers: past the bound a delivery is given up at once, and its log says so.
+      if (this.pending.size >= MAX_PENDING) {
+        const error = `not sent: ${MAX_PENDING} deliveries are pending already`;
+        this.track(
+          this.record(jobId, { url: target.shown, event: payload.event, attempt: 0, error, outcome: 'abandoned' }),
+        );
+      } else this.track(this.deliver(target, jobId, payload.event, body));
+    }
   }
 
   private async deliver(target: Resolved, jobId: string, event: string, body: string): Promise<void> {
@@ -175,7 +187,12 @@ function resolve(target: string | WebhookTarget): Resolved {
     throw invalidOption('webhooks', `expected an http:// or https:// URL, got ${url.protocol}`);
   const headers: Record<string, string> = {};
   if (url.username !== '' || url.password !== '') {
-    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    let user: string;
+    try {
+      user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    } catch {
+      throw invalidOption('webhooks', 'expected the user and password of a URL to be percent-encoded (%25 for a %)');
+    }
     headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;
     url.username = '';
     url.password = '';
@@ -186,9 +203,9 @@ function resolve(target: string | WebhookTarget): Resolved {
   return { url, shown: shownUrl(url), headers, secret };
 }
 
-function count(name: string, value: unknown, fallback: number): number {
+function count(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    throw invalidOption(`webhookRetry.${name}`, `expected an integer >= 1, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max)
+    throw invalidOption(`webhookRetry.${name}`, `expected an integer from 1 to ${max}, got ${String(value)}`);
   return value;
 }

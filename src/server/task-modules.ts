@@ -7,7 +7,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { badRequest, HttpError } from './http-error.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -43,6 +43,25 @@ export class TaskModules {
     throw badRequest(
       field,
       `no module ${JSON.stringify(name)} in the tasks dir${known.length > 0 ? ` (there are: ${known.join(', ')})` : ''}`,
+    );
+  }
+
+  /**
+   * Refuses (403) a stored module that this server would not run if a request named it now: not a
+   * file: URL, or a file outside the tasks dir. For a retry, whose spec may have been queued by
+   * another client of the store (the library, `chunkmill submit`) or before the file moved.
+   */
+  async check(url: string, field: string): Promise<void> {
+    const path = url.startsWith('file:') ? fileURLToPath(url) : null;
+    const real = path === null ? null : await realpath(path).catch(() => null);
+    if (this.dir !== null && real?.startsWith(this.dir + sep)) return;
+    throw new HttpError(
+      403,
+      'ERR_MODULE_FORBIDDEN',
+      this.dir === null
+        ? `${field}: this server runs no task modules (it was started without --tasks-dir)`
+        : `${field}: the job's module is not in this server's tasks dir`,
+      { field },
     );
   }
 

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
 import { openQueue, type JobEventRecord } from 'chunkmill';
 import { startTestServer, TASKS_DIR, waitForJob, type TestServer } from '../helpers/server.ts';
@@ -99,4 +100,31 @@ test('it needs the token (401) and refuses another site (403), as every job rout
   expect(foreign.status).toBe(403);
   expect(((await foreign.json()) as Failure).error.code).toBe('ERR_CROSS_ORIGIN');
   expect(await jobs()).toBe(before); // nothing was queued by them
+});
+
+test('a stored job whose module is outside the tasks dir (queued by another client of the store) is not retried: 403', {
+  timeout: 60_000,
+}, async () => {
+  // Queued straight into the server's store, as `chunkmill submit` or the library may, with a
+  // module the server would never run for a request; cancelled before any engine took it.
+  const outsideModule = join(t.outside, 'elsewhere.mjs');
+  writeFileSync(outsideModule, 'export default { init: () => 0, reduce: (a) => a, combine: (a, b) => a + b };\n');
+  const queue = openQueue(join(t.outside, 'jobs.db'));
+  try {
+    const input = join(t.data, 'small.csv');
+    const jobsBefore = (await queue.list({ limit: 100 })).jobs.length;
+    const spec = { input, task: pathToFileURL(outsideModule).href };
+    const job = await queue.add(spec, { delay: 3_600_000 });
+    expect(await queue.cancel(job.id)).toBe('cancelled');
+    const refused = await retry(job.id);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as Failure).error).toMatchObject({ code: 'ERR_MODULE_FORBIDDEN' });
+    const dataUrl = `data:text/javascript,${encodeURIComponent('export default {}')}`;
+    const inline = await queue.add({ input, task: dataUrl }, { delay: 3_600_000 });
+    await queue.cancel(inline.id);
+    expect((await retry(inline.id)).status).toBe(403);
+    expect((await queue.list({ limit: 100 })).jobs.length).toBe(jobsBefore + 2); // neither retry queued a job
+  } finally {
+    await queue.close();
+  }
 });

@@ -80,6 +80,10 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
     // A retry is a new job (queue.retry says why), hence 201 and its own Location.
     scope.post('/api/jobs/:id/retry', { schema: { params: idParams } }, async (request, reply) => {
       const { id } = request.params as { id: string };
+      // The stored spec runs again: its module must be one this server would run if asked now.
+      const spec = (await queue.get(id))?.spec;
+      if (spec?.task !== undefined) await ctx.modules.check(spec.task, 'task');
+      if (spec?.transform !== undefined) await ctx.modules.check(spec.transform, 'transform');
       const job = await queue.retry(id);
       return reply
         .code(201)

@@ -22,7 +22,7 @@
  * bytes are the result's own, as the CLI writes them.
  */
 import { createReadStream } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { format as csvFormat } from '@fast-csv/format';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobRecord, ResultSummary } from '../../index.js';
@@ -100,8 +100,9 @@ function columnsOf(job: JobRecord): string[] {
 }
 
 /** The rows of `page`, read from the stored pages it falls in, and no further than its end. */
-async function* pageRows(ctx: ServerContext, id: string, page: Page): AsyncGenerator<Row[]> {
+async function* pageRows(ctx: ServerContext, id: string, page: Page, total: number): AsyncGenerator<Row[]> {
   if (page === null) return yield* ctx.queue.rows(id) as AsyncGenerator<Row[]>;
+  if (page.offset >= total) return; // past the end: no store read (a huge offset is no page number)
   let skip = page.offset % ROWS_PER_PAGE;
   let left = page.limit;
   for await (const stored of ctx.queue.rows(id, Math.floor(page.offset / ROWS_PER_PAGE))) {
@@ -114,7 +115,7 @@ async function* pageRows(ctx: ServerContext, id: string, page: Page): AsyncGener
 }
 
 function aggregateBody(ctx: ServerContext, job: JobRecord, format: Format, safe: boolean, wanted: Page): Readable {
-  const pages = pageRows(ctx, job.id, wanted);
+  const pages = pageRows(ctx, job.id, wanted, (job.result as { rowCount: number }).rowCount);
   if (format === 'csv') return csvStream(columnsOf(job), pages, safe);
   const json = (v: unknown) => ctx.presenter.json(v);
   if (format === 'ndjson')
@@ -145,19 +146,16 @@ function csvStream(columns: string[], pages: AsyncIterable<Row[]> | Iterable<Row
     alwaysWriteHeaders: true,
     includeEndRowDelimiter: true,
   });
-  const out = new PassThrough();
-  csv.pipe(out);
-  void (async () => {
-    for await (const page of pages)
-      for (const row of page) {
-        const cells = columns.map((c) =>
-          safe && typeof row[c] !== 'number' ? neutralised(cell(row[c])) : cell(row[c]),
-        );
-        if (!csv.write(cells)) await new Promise((r) => csv.once('drain', r));
-      }
-    csv.end();
-  })().catch((e: unknown) => out.destroy(e as Error));
-  return out;
+  const cells = Readable.from(
+    (async function* () {
+      for await (const page of pages)
+        for (const row of page)
+          yield columns.map((c) => (safe && typeof row[c] !== 'number' ? neutralised(cell(row[c])) : cell(row[c])));
+    })(),
+  );
+  // pipeline: a client that goes away destroys csv, and with it the rows' generator and the
+  // store reads it holds (a pipe alone left them waiting for a drain that never came).
+  return pipeline(cells, csv, () => {});
 }
 
 /** Starts a formula in Excel, LibreOffice or Google Sheets (OWASP: = + - @ tab CR). */
