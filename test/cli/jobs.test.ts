@@ -3,7 +3,7 @@
  * would run (same flags) and prints the id; `jobs list|show|cancel|rm` see and change the store
  * from another process while an engine runs; `engine` runs a store's jobs until SIGTERM.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { createEngine, openQueue, processSerial, sum, count } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
@@ -115,5 +115,32 @@ test('engine runs the store until SIGTERM, then hands running jobs back', { time
   expect(result.code).toBe(0);
   expect(result.stderr).toMatch(new RegExp(`job ${job.id} started\\n[^]*job ${job.id} succeeded`));
   expect(await queue.result(job.id)).toMatchObject({ rows: [{ n: 5_000 }] });
+  await queue.close();
+});
+
+test('engine --data-dir: a job may open files only inside it, checked when it opens them; the store is out of reach', {
+  timeout: 60_000,
+}, async () => {
+  const data = `${tmp.dir}/data`;
+  mkdirSync(data, { recursive: true });
+  writeFileSync(`${data}/in.csv`, 'region,amount\nnorth,1\nsouth,2\n');
+  writeFileSync(`${tmp.dir}/outside.csv`, 'region,amount\nnorth,1\n');
+  const store = `${data}/confined.db`; // inside the data dir, yet no job may open it
+  const queue = openQueue(store);
+  const aggregate = { measures: { n: count() } };
+  const inside = await queue.add({ input: `${data}/in.csv`, aggregate });
+  const outside = await queue.add({ input: `${tmp.dir}/outside.csv`, aggregate });
+  const theStore = await queue.add({ input: store, aggregate });
+  const child = startCli(['engine', '--store', store, '--workers', '1', '--data-dir', data]);
+  const done = collect(child);
+  try {
+    for (const job of [inside, outside, theStore]) await waitForState(queue, job.id, ['succeeded', 'failed'], 30_000);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect((await done).code).toBe(0);
+  expect(await queue.result(inside.id)).toMatchObject({ rows: [{ n: 2 }] });
+  expect((await queue.get(outside.id))!.error).toMatchObject({ code: 'ERR_PATH_FORBIDDEN' });
+  expect((await queue.get(theStore.id))!.error).toMatchObject({ code: 'ERR_PATH_FORBIDDEN' });
   await queue.close();
 });

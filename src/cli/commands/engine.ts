@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { createEngine } from '../../index.js';
+import { isPostgresUrl } from '../../internal.js';
 import { addEngineClusterOption, examples, parseWorkers } from '../flags.js';
 import { redisUrl } from '../redis-url.js';
 import { storeOption } from './jobs.js';
@@ -16,6 +17,7 @@ interface EngineFlags {
   cluster?: string;
   quiet?: boolean;
   webhook?: string[];
+  dataDir?: string;
 }
 
 export function engineCommand(): Command {
@@ -24,6 +26,10 @@ export function engineCommand(): Command {
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', parseWorkers)
     .option('-c, --concurrency <n>', 'jobs at once (default: 2)', parseWorkers)
     .option('-q, --quiet', 'print nothing per job')
+    .option(
+      '--data-dir <dir>',
+      "the only folder jobs may read and write, checked when a job opens a file (as serve's; default: anywhere)",
+    )
     .option(
       '--webhook <url>',
       "POST each job's end here, signed with $CHUNKMILL_WEBHOOK_SECRET (repeatable)",
@@ -34,6 +40,7 @@ export function engineCommand(): Command {
       examples([
         'chunkmill engine --store jobs.db --workers 8 --concurrency 2',
         'chunkmill engine --store jobs.db --cluster redis://10.0.0.5:6379   # chunks on chunkmill worker processes',
+        'chunkmill engine --store postgres://db/app --data-dir /mnt/data   # beside API-only `serve --no-engine` replicas',
         'chunkmill submit --store jobs.db aggregate sales.csv -g region --sum amount   # from another terminal',
       ]),
     )
@@ -45,6 +52,7 @@ export function engineCommand(): Command {
         ...(cluster === undefined ? {} : { cluster: { redis: cluster } }),
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
         ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),
+        ...(o.dataDir === undefined ? {} : { confine: { root: o.dataDir, protect: storeFiles(o.store) } }),
       });
       const say = (line: string) => o.quiet || process.stderr.write(`chunkmill: ${line}\n`);
       engine.on('error', (e) => process.stderr.write(`chunkmill: ${e.message}\n`));
@@ -65,4 +73,12 @@ export function engineCommand(): Command {
         process.on('SIGINT', stop).on('SIGTERM', stop);
       });
     });
+}
+
+/**
+ * The store's files, which no job may read or write even inside the data dir: a SQLite store and
+ * the files SQLite keeps beside it (a PostgreSQL store has none).
+ */
+function storeFiles(store: string): string[] {
+  return isPostgresUrl(store) ? [] : ['', '-wal', '-shm', '-journal'].map((side) => store + side);
 }
