@@ -3,26 +3,13 @@
  * empty group under --sort (#5), and stats' leading zeros and distinct estimate (#7). DuckDB
  * (a devDependency) is the reference where it answers the same question.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { useDuckDb } from '../helpers/duckdb.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
-let duck: { run(sql: string): Promise<Record<string, unknown>[]>; close(): void };
-
-beforeAll(async () => {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const connection = await instance.connect();
-  duck = {
-    run: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
-    close: () => {
-      connection.closeSync();
-      instance.closeSync();
-    },
-  };
-});
-afterAll(() => duck.close());
+const duck = useDuckDb();
 
 async function cli(args: string[]): Promise<string> {
   const r = await runCli(args);

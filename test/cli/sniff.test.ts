@@ -4,26 +4,13 @@
  * reads with today's defaults, stdin keeps the bytes the sniffer read, and the answers agree with
  * DuckDB's read_csv auto-detection on the same files.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { useDuckDb } from '../helpers/duckdb.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
-let duck: { run(sql: string): Promise<Record<string, unknown>[]>; close(): void };
-
-beforeAll(async () => {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const connection = await instance.connect();
-  duck = {
-    run: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
-    close: () => {
-      connection.closeSync();
-      instance.closeSync();
-    },
-  };
-});
-afterAll(() => duck.close());
+const duck = useDuckDb();
 
 const ROWS = [
   ['Anna', '10', 'Koeln'],
