@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { ChunkmillError } from '../index.js';
+import { formatOfName } from '../internal.js';
 import { type Dialect, type Given, sniffDialect } from './sniff.js';
 import { spellChar as spellDelimiter } from './ui/hints.js';
 
@@ -108,14 +109,12 @@ function toSample(bytes: Buffer, complete: boolean): Sample {
   return { text, complete, rows: complete && !text.endsWith('\n') ? lines + 1 : lines };
 }
 
-/** The NDJSON names the engine reads as such: nothing to sniff. */
-const NOT_CSV = /\.(ndjson|jsonl)(\.gz)?$/i;
-
 /** The first bytes of a file (decompressed for a .gz name); null where it cannot be read: the job says why. */
 async function fileSample(path: string): Promise<Sample | null> {
-  if (NOT_CSV.test(path)) return null;
+  const named = formatOfName(path);
+  if (named.format !== 'csv') return null; // the engine reads NDJSON names as such: nothing to sniff
   try {
-    if (/\.gz$/i.test(path)) return await gzipSample(path);
+    if (named.gzip) return await gzipSample(path);
     const file = await open(path, 'r');
     try {
       const { buffer, bytesRead } = await file.read(Buffer.alloc(SAMPLE_BYTES + 1), 0, SAMPLE_BYTES + 1, 0);

@@ -116,15 +116,19 @@ function resolveInput(options: AnyProcessOptions): ResolvedInput {
       `expected a file path, a file: URL, a readable stream or an array of records, got ${describe(input)}`,
     );
   }
-  const compressed = /\.gz$/i.test(path);
-  const plain = compressed ? path.slice(0, -3) : path;
-  return {
-    kind: 'file',
-    name: path,
-    path,
-    format: format ?? (/\.(ndjson|jsonl)$/i.test(plain) ? 'ndjson' : 'csv'),
-    gzip: gzip ?? compressed,
-  };
+  const named = formatOfName(path);
+  return { kind: 'file', name: path, path, format: format ?? named.format, gzip: gzip ?? named.gzip };
+}
+
+/**
+ * What a file's name says of its contents, where the options do not: gzip for a `.gz` name, and
+ * NDJSON for `.ndjson` or `.jsonl` (before the `.gz`), else CSV. The one rule of the engine, the
+ * server's listing and submit checks, and the CLI's sniffing.
+ */
+export function formatOfName(path: string): { format: 'csv' | 'ndjson'; gzip: boolean } {
+  const gzip = /\.gz$/i.test(path);
+  const plain = gzip ? path.slice(0, -3) : path;
+  return { format: /\.(ndjson|jsonl)$/i.test(plain) ? 'ndjson' : 'csv', gzip };
 }
 
 /** Exactly one of aggregate, task and transform says what to compute. */

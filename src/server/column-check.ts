@@ -11,7 +11,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { fileColumns, type HttpSpec, unknownColumn } from '../internal.js';
+import { fileColumns, formatOfName, type HttpSpec, unknownColumn } from '../internal.js';
 import { HttpError } from './http-error.js';
 
 /** Throws a 400 ERR_UNKNOWN_COLUMN naming the first field whose column `real` (the input's real path) lacks. */
@@ -45,10 +45,10 @@ async function headerOf(spec: HttpSpec, real: string): Promise<string[] | null> 
   if (handle === null) return null;
   try {
     if (!(await handle.stat()).isFile()) return null;
-    // The engine's rules (plan/validate.ts): the format and gzip from the name unless given.
-    const gzip = spec.gzip ?? /\.gz$/i.test(real);
-    const plain = real.replace(/\.gz$/i, '');
-    const format = spec.format ?? (/\.(ndjson|jsonl)$/i.test(plain) ? 'ndjson' : 'csv');
+    // The engine's rule: the format and gzip from the name unless given.
+    const named = formatOfName(real);
+    const gzip = spec.gzip ?? named.gzip;
+    const format = spec.format ?? named.format;
     const { delimiter, quote, header } = spec.csv ?? {};
     return await fileColumns(real, {
       format,

@@ -17,7 +17,7 @@ import { constants, type Dirent } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { fileColumns } from '../../internal.js';
+import { fileColumns, formatOfName } from '../../internal.js';
 import { ChunkmillError } from '../../index.js';
 import { DATA_EXTENSIONS } from '../schemas.js';
 import type { DataFile } from '../../internal.js';
@@ -56,8 +56,7 @@ async function describe(
   bytes: number,
   modifiedAt: number,
 ): Promise<DataFile | null> {
-  const gzip = /\.gz$/i.test(path);
-  const format = /\.(ndjson|jsonl)(\.gz)?$/i.test(path) ? 'ndjson' : 'csv';
+  const { gzip, format } = formatOfName(path);
   const delimiter = /\.tsv(\.gz)?$/i.test(path) ? '\t' : ',';
   // mtimeMs has fractions of a millisecond; the API sends whole ones, as the docs show.
   const file: DataFile = {
