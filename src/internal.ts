@@ -15,6 +15,6 @@ export { ROWS_PER_PAGE } from './queue/queue.js';
 export { specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';
 export type { ApiErrorData, DataFile, ErrorPlace, JobList, StreamEventName } from './api/wire.js';
-export { STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';
+export { safeUploadName, STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';
 export { isPostgresUrl } from './store/postgres-url.js';
 export { formatOfName } from './plan/validate.js';

@@ -7,6 +7,7 @@ import { ApiError, type Api } from './api.js';
 import { fill, h } from './dom.js';
 import * as fmt from './format.js';
 import type { DataFile, JobRecord, Measure } from './types.js';
+import { safeUploadName } from './wire.js';
 
 const KINDS = ['count', 'sum', 'mean', 'min', 'max'] as const;
 
@@ -123,7 +124,7 @@ export class StartForm {
     if (file === undefined) return;
     this.uploadStatus.textContent = `uploading ${file.name}…`;
     try {
-      const name = file.name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'upload.csv';
+      const name = safeUploadName(file.name) || 'upload.csv';
       // As a form, as any page would send it: the browser's own multipart (the server streams the part).
       const form = new FormData();
       form.append('file', file, name);

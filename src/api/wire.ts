@@ -3,7 +3,7 @@
  * files) and what a store keeps of a job, shared by the store, the queue, the server and the
  * dashboard. The dashboard loads the compiled file itself (/assets/wire.js; dashboard/tsconfig.json
  * maps its `./wire.js` here), so this file has no run-time imports: types, the two lists of
- * states, and the names of events on a stream.
+ * states, the names of events on a stream, and the rule that makes an upload's file name safe.
  *
  * A job's life:
  *
@@ -200,4 +200,15 @@ export interface ErrorPlace {
 export interface ApiErrorData extends ErrorPlace {
   code: string;
   message: string;
+}
+
+/**
+ * A file's own name made safe for the data dir's uploads/: its last path segment, every character
+ * but ASCII letters, digits, `.`, `_` and `-` as `_`, and no leading `.`, `_` or `-`. '' when
+ * nothing usable is left. The server applies it to a multipart part's file name; the dashboard
+ * to a picked file's, before it sends it.
+ */
+export function safeUploadName(fileName: string): string {
+  const last = fileName.split(/[\\/]/).pop() ?? '';
+  return last.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');
 }

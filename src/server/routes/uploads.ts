@@ -27,6 +27,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { safeUploadName } from '../../internal.js';
 import { badRequest, HttpError } from '../http-error.js';
 import { DATA_EXTENSIONS, UPLOAD_NAME, uploadQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
@@ -121,8 +122,7 @@ function checkExtension(name: string, field: string): void {
 
 /** The name of an upload without `?name=`: the file part's own name (its last segment), made safe. */
 function fromFilename(filename: string): string {
-  const last = filename.split(/[\\/]/).pop() ?? '';
-  const name = last.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');
+  const name = safeUploadName(filename);
   if (name === '') throw badRequest('filename', 'the file part has no usable file name: give one with ?name=');
   if (!UPLOAD_NAME.test(name)) throw badRequest('filename', `${name} is too long: give a shorter name with ?name=`);
   checkExtension(name, 'filename');
