@@ -1,6 +1,6 @@
 /**
  * An object's identity (ObjectInfo) from one request, for S3 and HTTP alike: a GET of its first
- * byte (`Range: bytes=0-0`). A HEAD would do for the size and ETag, but a HEAD answer has no
+ * bytes (`Range: bytes=0-1`: s3rver 3.7 reads `bytes=0-0` as the whole object). A HEAD would do for the size and ETag, but a HEAD answer has no
  * body, and S3 says in the body whether a 403 is a bad key (ERR_OBJECT_AUTH) or a denied read
  * (ERR_OBJECT_FORBIDDEN); and only a ranged GET shows whether an HTTP server honours ranges
  * (Accept-Ranges is advice, not a promise). An empty object answers 416; a HEAD then gives it.
@@ -16,7 +16,7 @@ export async function statObject(url: string, settings?: RemoteSettings): Promis
   const target = parseObjectUrl(url);
   const isS3 = target.kind === 's3';
   const first = await send(
-    { url: target.url, method: 'GET', headers: { range: 'bytes=0-0' } },
+    { url: target.url, method: 'GET', headers: { range: 'bytes=0-1' } },
     settings,
     async (response): Promise<ObjectInfo | null> => {
       await response.body?.cancel();
