@@ -72,6 +72,11 @@ export class ObjectUploadStream extends Writable {
     this.part = Buffer.allocUnsafe(this.partSize);
   }
 
+  /** Parts sent so far (0: the object went, or will go, as one PutObject). */
+  get parts(): number {
+    return this.etags.length;
+  }
+
   /** Stops the upload and removes what was sent; resolves once the server was told. */
   abort(): Promise<void> {
     return new Promise((resolve) => {

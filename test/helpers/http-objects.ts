@@ -39,7 +39,7 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
   let cuts = 0;
   const fixed = new Map<string, { status: number; code?: string }>();
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     log.push(`${req.method} ${path}${req.headers.range ? ` ${req.headers.range.replace('bytes=', '')}` : ''}`);
     if (resets > 0) {
@@ -138,10 +138,10 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
 }
 
 /** An answer with an S3-style XML error body (a plain server's body would be text: both are read). */
-function errorAnswer(res: ServerResponse, status: number, code: string, message: string): void {
+function errorAnswer(res: ServerResponse, status: number, code: string, message: string): ServerResponse {
   res.statusCode = status;
   res.setHeader('content-type', 'application/xml');
-  res.end(
+  return res.end(
     code === ''
       ? message
       : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,

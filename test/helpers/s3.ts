@@ -9,8 +9,9 @@
  * process's, as a real server's would.
  *
  * s3rver knows one account, S3RVER/S3RVER, and answers any other key id with 403
- * InvalidAccessKeyId (and a wrong secret with 403 SignatureDoesNotMatch). It enforces no bucket
- * policies (no AccessDenied) and has no AbortMultipartUpload (405).
+ * InvalidAccessKeyId. It does not check SigV4 signatures (a wrong secret passes), enforces no
+ * bucket policies (no AccessDenied), ignores If-Match, and has no AbortMultipartUpload (405):
+ * test/helpers/http-objects.ts stands in as an S3 endpoint for those answers.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
