@@ -8,6 +8,11 @@ import type { ComputationOptions } from '../kinds/computation.js';
 /** The input, resolved: `name` is what messages call it (the path, or <stream>, <array>). */
 export type ResolvedInput =
   | { kind: 'file'; name: string; path: string; format: 'csv' | 'ndjson'; gzip: boolean }
+  /**
+   * Several files, a glob, or objects (s3://, http(s)://): expanded when the job is planned
+   * (plan/dataset.ts). `format` and `gzip` are the options', if given; else each source's name says.
+   */
+  | { kind: 'dataset'; name: string; patterns: string[]; format?: 'csv' | 'ndjson'; gzip?: boolean }
   | { kind: 'stream'; name: string; stream: AsyncIterable<Uint8Array>; format: 'csv' | 'ndjson' }
   | { kind: 'array'; name: string; rows: readonly unknown[] };
 

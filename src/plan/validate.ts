@@ -7,9 +7,11 @@
  * check-field.ts; what is here are the rules between fields and the fields whose shape is not
  * plain JSON (the input, the work, the output).
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
+import { isDynamicPattern } from 'tinyglobby';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CSV_FIELDS,
@@ -24,6 +26,7 @@ import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from '../api/meas
 import { DEFAULTS, type AnyProcessOptions, type OutputOptions } from '../api/options.js';
 import type { TaskModuleRef } from '../api/tasks.js';
 import { ChunkmillError, invalidOption } from '../errors.js';
+import { isObjectUrl } from '../remote/object-url.js';
 import type { WorkRequest } from '../kinds/computation.js';
 import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/parse.js';
 import type { ResolvedOutput } from '../kinds/output/writer.js';
@@ -94,6 +97,11 @@ function resolveInput(options: AnyProcessOptions): ResolvedInput {
   const { input } = options;
   const format = checkField('format', JOB_FIELDS.format, options.format) as 'csv' | 'ndjson' | undefined;
   const gzip = checkField('gzip', JOB_FIELDS.gzip, options.gzip) as boolean | undefined;
+  const dataset = datasetPatterns(input);
+  if (dataset !== null) {
+    const given = { ...(format !== undefined && { format }), ...(gzip !== undefined && { gzip }) };
+    return { kind: 'dataset', name: dataset.join(', '), patterns: dataset, ...given };
+  }
   if (Array.isArray(input)) {
     if (format !== undefined || gzip !== undefined)
       throw invalidOption(format !== undefined ? 'format' : 'gzip', 'does not apply to an in-memory array input');
@@ -106,18 +114,38 @@ function resolveInput(options: AnyProcessOptions): ResolvedInput {
   let path: string;
   if (input instanceof URL) {
     if (input.protocol !== 'file:')
-      throw invalidOption('input', `only file: URLs are supported, got ${input.protocol}`);
+      throw invalidOption('input', `only file:, s3:, http: and https: URLs are supported, got ${input.protocol}`);
     path = fileURLToPath(input);
   } else if (typeof input === 'string' && input.length > 0) {
     path = input.startsWith('file:') ? fileURLToPath(input) : input;
   } else {
     throw invalidOption(
       'input',
-      `expected a file path, a file: URL, a readable stream or an array of records, got ${describe(input)}`,
+      `expected a file path, a glob, an s3:// or http(s):// URL, a list of those, a readable stream or an array of records, got ${describe(input)}`,
     );
   }
   const named = formatOfName(path);
   return { kind: 'file', name: path, path, format: format ?? named.format, gzip: gzip ?? named.gzip };
+}
+
+/**
+ * The patterns of an input that is a dataset (plan/dataset.ts), or null: a non-empty list of
+ * strings (an array of records holds objects or arrays, never strings), or one string that is
+ * an object URL or a glob. A path that exists as it is written is a file, even with a `*` in it.
+ */
+function datasetPatterns(input: unknown): string[] | null {
+  if (Array.isArray(input)) {
+    if (input.length === 0 || !input.every((p) => typeof p === 'string')) return null;
+    input.forEach((p: string, i) => {
+      if (p.length === 0) throw invalidOption(`input[${i}]`, 'expected a file path, glob or URL, got ""');
+    });
+    return input.map((p: string) => (p.startsWith('file:') ? fileURLToPath(p) : p));
+  }
+  if (typeof input !== 'string' && !(input instanceof URL)) return null;
+  const text = String(input);
+  if (isObjectUrl(text)) return [text];
+  if (typeof input === 'string' && isDynamicPattern(input) && !existsSync(input)) return [input];
+  return null;
 }
 
 /**
@@ -251,7 +279,9 @@ function checkpointPath(path: unknown, resolved: ResolvedOptions): string | unde
   if (input.kind !== 'file' || input.gzip || input.format !== 'csv')
     throw invalidOption(
       'checkpoint',
-      'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk',
+      input.kind === 'dataset'
+        ? 'applies to one plain CSV file, not yet to several files or objects'
+        : 'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk',
     );
   if (work.kind === 'transform')
     throw invalidOption(

@@ -67,6 +67,8 @@ export async function scheduleStream(
 class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk }> {
   chunks = 0;
   private exhausted = false;
+  /** The file whose chunks are merged now: the input's name, or a dataset's file. */
+  private file: string;
   /** Ends the read in progress with no chunk (set while one is pending). */
   private abandonRead: (() => void) | null = null;
 
@@ -77,6 +79,7 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
     private pendingFirst: SourceChunk | null,
   ) {
     super(run, linesBefore);
+    this.file = run.opts.path;
   }
 
   async execute(): Promise<void> {
@@ -152,6 +155,11 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
 
   protected mergeNext(k: number, { out, chunk }: { out: ParseOutcome; chunk: StreamChunk }): void {
     this.parsed.delete(k);
+    if (chunk.file !== undefined) {
+      // A dataset's next file: its lines count from its own header.
+      this.file = chunk.file.name;
+      this.linesBefore = chunk.file.lines;
+    }
     if (out.error !== undefined) throw this.chunkError(out.error, chunk);
     this.merge(k, out, chunk.offset, chunk.offset + chunk.length);
   }
@@ -163,7 +171,7 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
     };
     if (error.code === 'ERR_CSV_UNCLOSED_QUOTE' && !chunk.last) {
       const at = {
-        file: this.opts.path,
+        file: this.file,
         line: this.linesBefore + (error.localLine ?? 0) + 1,
         byteOffset: shifted.byteOffset ?? chunk.offset,
         chunkIndex: chunk.index,
@@ -174,6 +182,6 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
         'a stream cannot be re-read: save it to a file, where onQuoteMismatch: "sequential" handles this',
       );
     }
-    return locatedError(shifted, this.linesBefore, this.opts.path, chunk.index);
+    return locatedError(shifted, this.linesBefore, this.file, chunk.index);
   }
 }
