@@ -1,6 +1,7 @@
 /** The options of a job as validate() leaves them: every default filled in, every value checked. */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
+import type { S3Settings } from '../api/s3-settings.js';
 import type { ResolvedFields } from '../api/job-model/index.js';
 import type { Journal } from '../api/journal.js';
 import type { ComputationOptions } from '../kinds/computation.js';
@@ -29,6 +30,8 @@ export interface ResolvedOptions extends Omit<ComputationOptions, keyof Resolved
   signal: AbortSignal | undefined;
   /** A file path (the `checkpoint` option), or a journal kept elsewhere (an engine's job: its store). */
   checkpoint: string | Journal | undefined;
+  /** The `s3` option, checked (undefined: the environment's AWS configuration). */
+  s3: S3Settings | undefined;
   /** undefined: a local pool. */
   cluster: ResolvedClusterOptions | undefined;
 }

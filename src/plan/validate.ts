@@ -7,12 +7,10 @@
  * check-field.ts; what is here are the rules between fields and the fields whose shape is not
  * plain JSON (the input, the work, the output).
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
-import { isDynamicPattern } from 'tinyglobby';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import {
   CSV_FIELDS,
   JOB_FIELD_NAMES,
@@ -24,15 +22,16 @@ import {
 } from '../api/job-model/index.js';
 import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from '../api/measures.js';
 import { DEFAULTS, type AnyProcessOptions, type OutputOptions } from '../api/options.js';
+import type { S3Settings } from '../api/s3-settings.js';
 import type { TaskModuleRef } from '../api/tasks.js';
 import { ChunkmillError, invalidOption } from '../errors.js';
-import { isObjectUrl } from '../remote/object-url.js';
 import type { WorkRequest } from '../kinds/computation.js';
 import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/parse.js';
 import type { ResolvedOutput } from '../kinds/output/writer.js';
 import { checkField, checkFields, describe } from './check-field.js';
 import { resolveCluster } from './cluster-options.js';
-import type { ResolvedInput, ResolvedOptions } from './resolved-options.js';
+import { resolveInput } from './resolve-input.js';
+import type { ResolvedOptions } from './resolved-options.js';
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
 export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptions {
@@ -69,6 +68,7 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
     checkpoint: undefined,
     where: where(o.where),
     cluster,
+    s3: s3Settings(o.s3),
     confinement: undefined, // an engine's own (engine/job-run.ts), never an option
   };
   resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
@@ -91,72 +91,6 @@ function plainFields(options: AnyProcessOptions): ResolvedFields {
 
 function csvFields(csv: object): { delimiter: string; quote: string; header: boolean } {
   return checkFields(CSV_FIELDS, csv, 'csv.') as { delimiter: string; quote: string; header: boolean };
-}
-
-function resolveInput(options: AnyProcessOptions): ResolvedInput {
-  const { input } = options;
-  const format = checkField('format', JOB_FIELDS.format, options.format) as 'csv' | 'ndjson' | undefined;
-  const gzip = checkField('gzip', JOB_FIELDS.gzip, options.gzip) as boolean | undefined;
-  const dataset = datasetPatterns(input);
-  if (dataset !== null) {
-    const given = { ...(format !== undefined && { format }), ...(gzip !== undefined && { gzip }) };
-    return { kind: 'dataset', name: dataset.join(', '), patterns: dataset, ...given };
-  }
-  if (Array.isArray(input)) {
-    if (format !== undefined || gzip !== undefined)
-      throw invalidOption(format !== undefined ? 'format' : 'gzip', 'does not apply to an in-memory array input');
-    return { kind: 'array', name: '<array>', rows: input };
-  }
-  if (input !== null && typeof input === 'object' && !(input instanceof URL) && Symbol.asyncIterator in input) {
-    if (gzip) throw invalidOption('gzip', 'applies to files; pipe a stream through zlib.createGunzip() instead');
-    return { kind: 'stream', name: '<stream>', stream: input as AsyncIterable<Uint8Array>, format: format ?? 'csv' };
-  }
-  let path: string;
-  if (input instanceof URL) {
-    if (input.protocol !== 'file:')
-      throw invalidOption('input', `only file:, s3:, http: and https: URLs are supported, got ${input.protocol}`);
-    path = fileURLToPath(input);
-  } else if (typeof input === 'string' && input.length > 0) {
-    path = input.startsWith('file:') ? fileURLToPath(input) : input;
-  } else {
-    throw invalidOption(
-      'input',
-      `expected a file path, a glob, an s3:// or http(s):// URL, a list of those, a readable stream or an array of records, got ${describe(input)}`,
-    );
-  }
-  const named = formatOfName(path);
-  return { kind: 'file', name: path, path, format: format ?? named.format, gzip: gzip ?? named.gzip };
-}
-
-/**
- * The patterns of an input that is a dataset (plan/dataset.ts), or null: a non-empty list of
- * strings (an array of records holds objects or arrays, never strings), or one string that is
- * an object URL or a glob. A path that exists as it is written is a file, even with a `*` in it.
- */
-function datasetPatterns(input: unknown): string[] | null {
-  if (Array.isArray(input)) {
-    if (input.length === 0 || !input.every((p) => typeof p === 'string')) return null;
-    input.forEach((p: string, i) => {
-      if (p.length === 0) throw invalidOption(`input[${i}]`, 'expected a file path, glob or URL, got ""');
-    });
-    return input.map((p: string) => (p.startsWith('file:') ? fileURLToPath(p) : p));
-  }
-  if (typeof input !== 'string' && !(input instanceof URL)) return null;
-  const text = String(input);
-  if (isObjectUrl(text)) return [text];
-  if (typeof input === 'string' && isDynamicPattern(input) && !existsSync(input)) return [input];
-  return null;
-}
-
-/**
- * What a file's name says of its contents, where the options do not: gzip for a `.gz` name, and
- * NDJSON for `.ndjson` or `.jsonl` (before the `.gz`), else CSV. The one rule of the engine, the
- * server's listing and submit checks, and the CLI's sniffing.
- */
-export function formatOfName(path: string): { format: 'csv' | 'ndjson'; gzip: boolean } {
-  const gzip = /\.gz$/i.test(path);
-  const plain = gzip ? path.slice(0, -3) : path;
-  return { format: /\.(ndjson|jsonl)$/i.test(plain) ? 'ndjson' : 'csv', gzip };
 }
 
 /** Exactly one of aggregate, task and transform says what to compute. */
@@ -319,6 +253,33 @@ function resourceLimits(value: unknown): ResourceLimits | undefined {
       throw invalidOption(`workerResourceLimits.${key}`, `expected a number of MB > 0, got ${describe(limit)}`);
   }
   return value as ResourceLimits;
+}
+
+/** The `s3` option: known keys of the right types; a secret is never shown in a message. */
+function s3Settings(value: unknown): S3Settings | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object')
+    throw invalidOption('s3', `expected an object, got ${describe(value)}`);
+  knownKeys('s3', value, ['endpoint', 'region', 'credentials', 'forcePathStyle']);
+  const { endpoint, region, credentials, forcePathStyle } = value as Record<string, unknown>;
+  for (const [name, v] of [
+    ['endpoint', endpoint],
+    ['region', region],
+  ] as const)
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw invalidOption(`s3.${name}`, `expected a non-empty string, got ${describe(v)}`);
+  if (forcePathStyle !== undefined && typeof forcePathStyle !== 'boolean')
+    throw invalidOption('s3.forcePathStyle', `expected true or false, got ${describe(forcePathStyle)}`);
+  if (credentials !== undefined) {
+    if (credentials === null || typeof credentials !== 'object')
+      throw invalidOption('s3.credentials', 'expected { accessKeyId, secretAccessKey, sessionToken? }');
+    knownKeys('s3.credentials', credentials, ['accessKeyId', 'secretAccessKey', 'sessionToken']);
+    const c = credentials as Record<string, unknown>;
+    for (const key of ['accessKeyId', 'secretAccessKey', 'sessionToken'])
+      if ((c[key] !== undefined || key !== 'sessionToken') && (typeof c[key] !== 'string' || c[key] === ''))
+        throw invalidOption(`s3.credentials.${key}`, 'expected a non-empty string'); // never the value: it may be a secret
+  }
+  return value as S3Settings;
 }
 
 function abortSignal(value: unknown): AbortSignal | undefined {

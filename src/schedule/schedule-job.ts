@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { JobReporter } from '../api/events.js';
+import type { JobReporter, JobWarning } from '../api/events.js';
 import type { ExecutorProvider } from '../exec/executor.js';
 import { ArraySource } from '../input/array-source.js';
 import type { ChunkSource } from '../input/chunk-source.js';
@@ -15,7 +15,7 @@ import { StreamSource } from '../input/stream-source.js';
 import type { DatasetSource } from '../input/dataset-source.js';
 import { expandDataset } from '../plan/dataset.js';
 import type { ResolvedInput, ResolvedOptions } from '../plan/resolved-options.js';
-import { formatOfName } from '../plan/validate.js';
+import { formatOfName } from '../plan/resolve-input.js';
 import { invalidOption } from '../errors.js';
 import { scheduleFile } from './file-scheduler.js';
 import { scheduleStream } from './stream-scheduler.js';
@@ -54,7 +54,7 @@ async function scheduleDataset(
   const reading = await readingOf(opts, input, opts.chunkSize);
   return 'byRange' in reading
     ? scheduleFile(opts, reading.byRange, reporter, signal, executors)
-    : scheduleStream(opts, reading.stream, reporter, signal, executors);
+    : scheduleStream(opts, reading.stream, reporter, signal, executors, reading.warnings);
 }
 
 /** How a dataset is read: its sources by range, or one chunk source over all of them as streams. */
@@ -62,7 +62,7 @@ export async function readingOf(
   opts: ResolvedOptions,
   input: Extract<ResolvedInput, { kind: 'dataset' }>,
   chunkSize: number,
-): Promise<{ byRange: DatasetSource[] } | { stream: ChunkSource }> {
+): Promise<{ byRange: DatasetSource[] } | { stream: ChunkSource; warnings: JobWarning[] }> {
   const sources = await expandDataset(input.patterns, opts.s3, opts.confinement);
   const kinds = sources.map((s) => sourceKind(s, input));
   if (kinds.every((k) => k.format === 'csv' && !k.gzip && k.ranges)) return { byRange: sources };
@@ -70,8 +70,17 @@ export async function readingOf(
   if (kinds.some((k) => k.format !== format))
     throw invalidOption('input', 'mixes CSV and NDJSON files; the files of a dataset have one format');
   const sized = { ...opts, format, chunkSize };
+  // A server that ignores Range is read whole, once, by the coordinator: correct, but not spread
+  // over the workers' own reads. Say so, as DuckDB's httpfs does.
+  const warnings = sources
+    .filter((_, i) => !kinds[i]!.ranges && !kinds[i]!.gzip && kinds[i]!.format === 'csv')
+    .map((s) => ({
+      code: 'WARN_NO_RANGES',
+      message: `${s.name} is read as one stream: its server does not answer Range requests, so its chunks cannot be read by the workers themselves`,
+    }));
   return {
     stream: new DatasetStreamSource(sources, sized, (s) => openSourceStream(s, sourceKind(s, input).gzip, opts)),
+    warnings,
   };
 }
 

@@ -8,7 +8,7 @@
  * last and ends inside a quoted field was cut inside a record (a bare quote in an unquoted field,
  * like 5'11"): the job fails with ERR_CSV_QUOTE_MISMATCH instead of a silently wrong answer.
  */
-import type { JobReporter } from '../api/events.js';
+import type { JobReporter, JobWarning } from '../api/events.js';
 import { dialectOf } from '../csv/scanner.js';
 import { ChunkmillError, type ErrorData } from '../errors.js';
 import type { ExecutorProvider } from '../exec/executor.js';
@@ -27,6 +27,8 @@ export async function scheduleStream(
   reporter: JobReporter,
   signal: AbortSignal,
   executors: ExecutorProvider,
+  /** Said right after `start`: what the job's reading found (a server without Range support). */
+  warnings: readonly JobWarning[] = [],
 ): Promise<unknown> {
   let computation: Computation | null = null;
   let progress: ProgressTracker | null = null;
@@ -43,6 +45,7 @@ export async function scheduleStream(
       workers,
       columns: head.columns,
     });
+    for (const w of warnings) reporter.emit('warning', w);
     progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
     const run = { opts, signal, reporter, computation, progress };
