@@ -92,7 +92,11 @@ describe('objects give the answer of the local file', () => {
 
   test('a list mixing local files and objects', { timeout: 60_000 }, async () => {
     const local = parts.map((p, i) => tmp.file(`local-${i}.csv`, p));
-    await expectLikeWhole({ input: [local[0]!, 's3://data/parts/day-1.csv', http.url('/local-2.csv'), local[3]!], s3: s3.settings }, [64], [2]);
+    await expectLikeWhole(
+      { input: [local[0]!, 's3://data/parts/day-1.csv', http.url('/local-2.csv'), local[3]!], s3: s3.settings },
+      [64],
+      [2],
+    );
   });
 });
 
@@ -128,7 +132,8 @@ describe('faults name the URL', () => {
 
   test('a storm of 503s is retried and the answer is still right', { timeout: 60_000 }, async () => {
     http.slowDown(3);
-    const result = await processDataset({ input: http.url('/whole.csv'), aggregate, workers: 2, chunkSize: 500 }).result;
+    const result = await processDataset({ input: http.url('/whole.csv'), aggregate, workers: 2, chunkSize: 500 })
+      .result;
     expect(result.rows).toStrictEqual(reference.rows);
     expect(readFileSync(whole, 'utf8')).toBe(wholeText);
   });
