@@ -18,3 +18,6 @@ export type { ApiErrorData, DataFile, ErrorPlace, JobList, StreamEventName } fro
 export { safeUploadName, STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';
 export { isPostgresUrl } from './store/postgres-url.js';
 export { formatOfName } from './plan/resolve-input.js';
+export { isObjectUrl } from './remote/object-url.js';
+export { readObjectRange } from './remote/object-range.js';
+export { statObject } from './remote/object-stat.js';

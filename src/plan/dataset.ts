@@ -6,7 +6,7 @@
  * sorted by name (code point order, as `ls` in the C locale and DuckDB do), the list in the order
  * given. The answer is the serial parse of the sources concatenated, headers not repeated.
  */
-import { resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { confinementBreach, type Confinement } from '../api/confinement.js';
 import { ChunkmillError, pathForbidden } from '../errors.js';
@@ -55,6 +55,8 @@ async function expandOne(
     expandDirectories: false,
     dot: false,
     followSymbolicLinks: confinement === undefined,
+    // Matches in the form the pattern was written in: absolute, or relative to the working folder.
+    absolute: isAbsolute(pattern),
   });
   if (matches.length === 0) {
     throw new ChunkmillError({
@@ -64,8 +66,7 @@ async function expandOne(
       hint: 'quote a glob in the shell, so that chunkmill expands it and sees the pattern',
     });
   }
-  // tinyglobby answers paths relative to the working folder for a relative pattern: keep that form.
-  return byName(matches.map((name) => ({ name: pattern.startsWith(sep) ? resolve(name) : name })));
+  return byName(matches.map((name) => ({ name })));
 }
 
 /** An object as a source: messages name it without what its URL may hide (a password, a signed query). */
