@@ -26,6 +26,7 @@ import { installCors } from './cors.js';
 import { limitConnections, timeoutOptions } from './connection-limits.js';
 import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
+import { InputAllowList } from './input-allow.js';
 import { LinkSigner, redactAccess } from './links.js';
 import { Metrics } from './metrics.js';
 import { Presenter } from './presenter.js';
@@ -158,6 +159,7 @@ function buildApp(
     queue,
     dataDir,
     modules: new TaskModules(opts.tasksDir),
+    allowInput: new InputAllowList(opts.allowInput),
     presenter: new Presenter(opts.dataDir, opts.tasksDir),
     streams,
     heartbeatMs: opts.heartbeatMs,
