@@ -69,9 +69,24 @@ export interface ServerOptions extends AccessServerOptions {
    * Set by the operator only: no request can name a URL. @default none
    */
   webhooks?: readonly (string | WebhookTarget)[];
+  /**
+   * Bytes one aggregate job's groups and result may take in this process: the default of a job
+   * that sets no memoryBudget and the most one that sets a larger one gets (the engine's
+   * memoryBudget). Past it the job fails with ERR_MEMORY_BUDGET naming it. @default 256 MiB
+   */
+  memoryBudget?: number;
+  /**
+   * Milliseconds after which finished jobs (with their results and event logs) and files in the
+   * data dir's `uploads/` are removed: jobs by the engine (by age since they finished), uploads
+   * by this server (by age since last modified), each checked once a minute. @default none: kept
+   */
+  retention?: number;
 }
 
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'tasksDir' | 'workers' | 'cluster'>> & {
+export type ResolvedServerOptions = Required<
+  Omit<ServerOptions, 'token' | 'tasksDir' | 'workers' | 'cluster' | 'retention'>
+> & {
+  retention: number | undefined;
   token: string | undefined;
   tasksDir: string | null;
   /** Undefined with a cluster: the threads are its workers'. */
@@ -81,6 +96,12 @@ export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token' | 'task
 
 /** 16 characters: a token short enough to guess has no place on an exposed server. */
 const MIN_TOKEN = 16;
+/**
+ * 256 MiB of groups (about 1.2 million of one short key, counted): the server's own memory stays
+ * near 450 MiB while such a job runs, where the heap-share default (a quarter of a 4 GiB heap)
+ * let one job of 3 million groups take it to 1.6 GiB.
+ */
+const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
 const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
@@ -131,6 +152,17 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxConnectionsPerClient: integer('maxConnectionsPerClient', options.maxConnectionsPerClient, 100, 1, 1_000_000),
     ...resolveAccessOptions(options, token),
     webhooks: options.webhooks ?? [], // checked by createEngine
+    memoryBudget: integer(
+      'memoryBudget',
+      options.memoryBudget,
+      DEFAULT_MEMORY_BUDGET,
+      1 << 20,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    retention:
+      options.retention === undefined
+        ? undefined
+        : integer('retention', options.retention, 0, 1_000, Number.MAX_SAFE_INTEGER),
   };
 }
 
