@@ -77,7 +77,7 @@ export interface EngineOptions {
   /**
    * Bytes an aggregate job's groups and result may take in this process (memory-budget.ts): the
    * default of a job that sets no memoryBudget, and the most one that sets a larger one gets, so
-   * one job of millions of groups cannot take a server's memory. `chunkmill serve` gives 256 MiB.
+   * one job of millions of groups cannot take a server's memory. `chunkmill serve` gives 128 MiB.
    * @default none: a quarter of the heap limit, a job may ask for half
    */
   memoryBudget?: number;

@@ -72,7 +72,7 @@ export interface ServerOptions extends AccessServerOptions {
   /**
    * Bytes one aggregate job's groups and result may take in this process: the default of a job
    * that sets no memoryBudget and the most one that sets a larger one gets (the engine's
-   * memoryBudget). Past it the job fails with ERR_MEMORY_BUDGET naming it. @default 256 MiB
+   * memoryBudget). Past it the job fails with ERR_MEMORY_BUDGET naming it. @default 128 MiB
    */
   memoryBudget?: number;
   /**
@@ -97,11 +97,12 @@ export type ResolvedServerOptions = Required<
 /** 16 characters: a token short enough to guess has no place on an exposed server. */
 const MIN_TOKEN = 16;
 /**
- * 256 MiB of groups (about 1.2 million of one short key, counted): the server's own memory stays
- * near 450 MiB while such a job runs, where the heap-share default (a quarter of a 4 GiB heap)
- * let one job of 3 million groups take it to 1.6 GiB.
+ * 128 MiB of groups (estimated: about 600,000 groups of one short key and a count, 200,000 with
+ * an exact sum too). A job's worker threads hold a chunk's groups to it as well, so a job of 3
+ * million groups takes a server with 2 threads to about 500 MiB RSS before it fails, where the
+ * heap-share default (a quarter of a 4 GiB heap) let it take 1.6 GiB; 256 MiB took it to 940 MiB.
  */
-const DEFAULT_MEMORY_BUDGET = 256 * 2 ** 20;
+const DEFAULT_MEMORY_BUDGET = 128 * 2 ** 20;
 const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {

@@ -66,7 +66,7 @@ export function serveCommand(): Command {
     .option('--no-engine', 'API only: run no engine here; engines on other hosts run the jobs')
     .option(
       '--memory-budget <size>',
-      "most memory one job's groups may take here, e.g. 512MiB; also the default of jobs that set none (default: 256MiB)",
+      "most memory one job's groups may take here, e.g. 512MiB; also the default of jobs that set none (default: 128MiB)",
       parseSize,
     )
     .option(

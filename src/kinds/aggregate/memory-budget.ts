@@ -54,27 +54,32 @@ export interface MemoryBudget {
 /**
  * The budget for a job that asked for `requested` bytes (undefined: the default). `engineLimit`:
  * the engine's memoryBudget option (`chunkmill serve --memory-budget`), both the default of its
- * jobs and the most one of them gets, so a client cannot take a server's memory with one job.
+ * jobs and the most one of them gets, so a client cannot take a server's memory with one job;
+ * where the heap's own rule gives less, that rule holds.
  */
 export function resolveBudget(
   requested: number | undefined,
   heapLimit = getHeapStatistics().heap_size_limit,
   engineLimit?: number,
 ): MemoryBudget {
+  const budget = heapBudget(requested, heapLimit);
+  if (engineLimit === undefined || engineLimit >= budget.bytes) return budget;
+  const limit = humanBytes(engineLimit);
+  return {
+    bytes: engineLimit,
+    why:
+      requested === undefined
+        ? `the engine's memoryBudget option, ${limit}`
+        : `memoryBudget asked for ${humanBytes(requested)}; this engine gives a job at most ${limit}, its memoryBudget option`,
+    atCap: true,
+    raise: "raise the engine's memoryBudget (chunkmill serve or engine --memory-budget)",
+  };
+}
+
+/** The budget by this process's heap alone: see the top of this file. */
+function heapBudget(requested: number | undefined, heapLimit: number): MemoryBudget {
   const cap = Math.floor(heapLimit * CAP_SHARE);
   const heap = `the ${humanBytes(heapLimit)} heap limit`;
-  if (engineLimit !== undefined && engineLimit < cap && (requested === undefined || requested >= engineLimit)) {
-    const limit = humanBytes(engineLimit);
-    return {
-      bytes: engineLimit,
-      why:
-        requested === undefined
-          ? `the engine's memoryBudget option, ${limit}`
-          : `memoryBudget asked for ${humanBytes(requested)}; this engine gives a job at most ${limit}, its memoryBudget option`,
-      atCap: true,
-      raise: "raise the engine's memoryBudget (chunkmill serve or engine --memory-budget)",
-    };
-  }
   if (requested === undefined)
     return {
       bytes: Math.floor(heapLimit * DEFAULT_SHARE),
