@@ -54,13 +54,14 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
   app.delete('/api/files/*', async (request, reply) => {
     const name = (request.params as { '*': string })['*'];
-    if (!DATA_EXTENSIONS.test(name) || name.split('/').some((s) => s.startsWith('.')))
-      throw badRequest('name', `${name} is not a data file of the listing (GET /api/files)`);
     const gone = () =>
       new HttpError(404, 'ERR_FILE_NOT_FOUND', `name: no file ${name} in the data dir`, { field: 'name' });
+    // Confinement first: a path out of the data dir is a 403 whatever its name.
     const real = await ctx.dataDir.existing(name, 'name').catch((e: unknown) => {
       throw e instanceof HttpError && e.code === 'ERR_FILE_NOT_FOUND' ? gone() : e;
     });
+    if (!DATA_EXTENSIONS.test(name) || name.split('/').some((s) => s.startsWith('.')))
+      throw badRequest('name', `${name} is not a data file of the listing (GET /api/files)`);
     await unlink(real).catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'ENOENT' ? gone() : e;
     });
