@@ -63,19 +63,19 @@ test('under /jobs: upload with progress, a job to its end, remove the file', { t
   await page.locator('select[name=file]').waitFor();
 
   // What the upload's status says as it goes, and the progress bar's values.
-  await page.evaluate(() => {
-    const seen: string[] = [];
-    (window as unknown as { seen: string[] }).seen = seen;
-    const status = document.querySelector('.start-form [role=status]')!;
-    const bar = document.querySelector('.start-form progress')!;
-    new MutationObserver(() => seen.push(`${status.textContent} @${bar.getAttribute('value')}`)).observe(
-      document.querySelector('.start-form')!,
+  // (As the page's own script text: the tests are compiled without the DOM's types.)
+  await page.evaluate(`{
+    window.seen = [];
+    const status = document.querySelector('.start-form [role=status]');
+    const bar = document.querySelector('.start-form progress');
+    new MutationObserver(() => window.seen.push(status.textContent + ' @' + bar.getAttribute('value'))).observe(
+      document.querySelector('.start-form'),
       { subtree: true, childList: true, characterData: true, attributes: true },
     );
-  });
+  }`);
   await page.setInputFiles('input[name=upload]', file);
   await page.getByRole('status').filter({ hasText: 'uploaded uploads/big.csv' }).waitFor({ timeout: 60_000 });
-  const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+  const seen = (await page.evaluate('window.seen')) as string[];
   const progress = seen.filter((s) => /^uploading big\.csv: [\d.]+ [KM]?B of 20\.0 MB @/.test(s));
   expect(progress.length, seen.join('\n')).toBeGreaterThan(0);
   expect(existsSync(join(data, 'uploads/big.csv'))).toBe(true);
