@@ -5,7 +5,8 @@
  * for both: the app's own routes untouched by chunkmill's token check; the dashboard's page and
  * assets under the path (and /jobs redirected to /jobs/, which its relative URLs need); a
  * multipart upload, a job whose Location and link token name the mounted path, its SSE stream
- * followed through the link to the end, its result; confinement; file removal; a clean close.
+ * followed through the link to the end, its result; confinement; file removal; a close that
+ * ends an open event stream with `end: shutdown` (else the app would wait on it for ever).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +32,16 @@ function folders() {
 }
 
 const CSV = 'region,amount\nnorth,1\nsouth,2\nnorth,3\n';
+
+/**
+ * An event stream of every job, open while the app closes: closing ends it with `end: shutdown`
+ * (the app would otherwise wait for the connection forever). Resolves with what it received.
+ */
+async function openStream(base: string): Promise<{ text: Promise<string> }> {
+  const response = await fetch(`${base}/jobs/api/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(response.status).toBe(200);
+  return { text: response.text() }; // wrapped: an async function would wait for a promise it returns
+}
 
 /** What both mounts must do; `base` is the app's URL, chunkmill under `${base}/jobs`. */
 async function exercise(base: string): Promise<void> {
@@ -104,11 +115,15 @@ test('chunkmillPlugin in a Fastify app, under /jobs', { timeout: 60_000 }, async
   app.get('/hello', async () => 'hello');
   await app.register(chunkmillPlugin, { prefix: '/jobs', ...folders(), token: TOKEN, workers: 1 });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  let stream: { text: Promise<string> } | undefined;
   try {
-    await exercise(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+    await exercise(base);
+    stream = await openStream(base);
   } finally {
     await app.close();
   }
+  expect(await stream?.text).toMatch(/event: end\ndata: \{"reason":"shutdown"/);
 });
 
 test('chunkmillMiddleware in an Express 5 app, under /jobs', { timeout: 60_000 }, async () => {
@@ -121,13 +136,17 @@ test('chunkmillMiddleware in an Express 5 app, under /jobs', { timeout: 60_000 }
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let stream: { text: Promise<string> } | undefined;
   try {
     await jobs.ready();
-    await exercise(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await exercise(base);
+    stream = await openStream(base);
   } finally {
     await jobs.close();
     await new Promise((resolve) => server.close(resolve));
   }
+  expect(await stream?.text).toMatch(/event: end\ndata: \{"reason":"shutdown"/);
 });
 
 test('a bad option is refused at the call, naming it; a listener option is the app’s', () => {
