@@ -59,7 +59,7 @@ module.exports = {
     layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'cluster', 'remote']),
     layer('store', ['api']),
     layer('remote', ['api']),
-    layer('queue', ['api', 'plan', 'store']),
+    layer('queue', ['api', 'plan', 'store', 'remote']),
     layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue', 'cluster']),
     {
       name: 'queue-no-file-system',
