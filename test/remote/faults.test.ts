@@ -138,7 +138,7 @@ describe('HTTP faults', () => {
     // the same through the S3 path
     http.slowDown(2);
     const asS3 = { ...s3.settings, endpoint: http.base, ...fast };
-    expect((await statObject('s3://bucket/a.csv', asS3).catch((x: ChunkmillError) => x)).code).toBe(
+    expect(await statObject('s3://bucket/a.csv', asS3).catch((x: ChunkmillError) => x.code)).toBe(
       'ERR_OBJECT_NOT_FOUND', // retried past the 503s to the real answer: no such file
     );
   });
