@@ -49,7 +49,7 @@ const s3 = await startS3();
 try {
   await s3.createBucket('bench');
   const url = 's3://bench/data.bin';
-  let t = performance.now();
+  const t = performance.now();
   await pipeline(
     Readable.from(
       (function* () {
@@ -70,7 +70,10 @@ try {
     closeSync(fd);
     return performance.now() - start;
   };
+  /** CPU seconds this process (the reader's side, not s3rver's) spent per setting. */
+  const cpu = new Map<string, number[]>();
   const remote = async (pieceSize: number, inFlight: number): Promise<number> => {
+    const used = process.cpuUsage();
     const start = performance.now();
     const reader = new ObjectReader(info, 0, size, { pieceSize, inFlight, settings: s3.settings });
     for (let at = 0; at < size; ) {
@@ -79,6 +82,9 @@ try {
       at += n;
     }
     reader.close();
+    const { user, system } = process.cpuUsage(used);
+    const name = `ObjectReader ${pieceSize / MiB} MiB x ${inFlight}`;
+    cpu.set(name, [...(cpu.get(name) ?? []), (user + system) / 1e6]);
     return performance.now() - start;
   };
 
@@ -97,7 +103,8 @@ try {
   for (const [name, ms] of times) {
     const m = median(ms);
     console.log(
-      `${name.padEnd(26)} ${mbps(m).toFixed(0).padStart(6)} MB/s  ${(m / 1000).toFixed(2)} s  ${(m / base).toFixed(1)}x local`,
+      `${name.padEnd(26)} ${mbps(m).toFixed(0).padStart(6)} MB/s  ${(m / 1000).toFixed(2)} s  ${(m / base).toFixed(1)}x local` +
+        (cpu.has(name) ? `  reader CPU ${median(cpu.get(name)!).toFixed(2)} s` : ''),
     );
   }
 } finally {

@@ -19,7 +19,7 @@ export async function statObject(url: string, settings?: RemoteSettings): Promis
     { url: target.url, method: 'GET', headers: { range: 'bytes=0-1' } },
     settings,
     async (response): Promise<ObjectInfo | null> => {
-      await response.body?.cancel();
+      response.cancel();
       if (response.status === 416) return null;
       checkContentEncoding(target.url, response.headers);
       const partial = response.status === 206;
