@@ -28,6 +28,8 @@ export interface HttpObjects {
   cutBody(n: number): void;
   /** Every request for `path` answers `status` (with an S3 error body of `code` if given). */
   status(path: string, status: number, code?: string): void;
+  /** Every request for `path` is redirected (302) to `to`. */
+  redirect(path: string, to: string): void;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
   let resets = 0;
   let cuts = 0;
   const fixed = new Map<string, { status: number; code?: string }>();
+  const redirects = new Map<string, string>();
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -50,6 +53,11 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
     if (slow > 0) {
       slow--;
       return errorAnswer(res, 503, 'SlowDown', 'Please reduce your request rate.');
+    }
+    const to = redirects.get(path);
+    if (to !== undefined) {
+      res.writeHead(302, { location: to, 'content-length': 0 });
+      return res.end();
     }
     const forced = fixed.get(path);
     if (forced !== undefined) return errorAnswer(res, forced.status, forced.code ?? '', 'forced by the test');
@@ -128,6 +136,9 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
     },
     status: (path, status, code) => {
       fixed.set(path.startsWith('/') ? path : `/${path}`, code === undefined ? { status } : { status, code });
+    },
+    redirect: (path, to) => {
+      redirects.set(path.startsWith('/') ? path : `/${path}`, to);
     },
     stop: () =>
       new Promise<void>((resolve) => {

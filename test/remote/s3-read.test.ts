@@ -100,6 +100,14 @@ describe('s3 objects on s3rver', () => {
     await expect(reader.read(buf, 0, 10, 15)).rejects.toThrow(/after close/);
   });
 
+  test('an object stored with a Content-Encoding is refused, not decoded into other bytes', async () => {
+    await s3.putObject('data', 'encoded.csv', 'not really gzip', { 'content-encoding': 'gzip' });
+    await expect(statObject('s3://data/encoded.csv', s3.settings)).rejects.toMatchObject({
+      code: 'ERR_RANGE_UNSUPPORTED',
+      message: expect.stringContaining('Content-Encoding: gzip'),
+    });
+  });
+
   test('openObjectStream gives the whole object', async () => {
     const info = await statObject(URL, s3.settings);
     for (const source of [info, URL]) {
