@@ -8,7 +8,7 @@
  * machine's noise falls on all of them alike. The object is written with createObjectUpload
  * (a multipart upload), whose rate is shown too.
  *
- *   npx tsx bench/object-read.ts [--mb 200] [--runs 3]
+ *   npx tsx bench/object-read.ts [--mb 200] [--runs 3] [--settings 1x3,4x1,4x2,4x3,4x4,8x3,16x3]
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,21 +24,21 @@ import { startS3 } from '../test/helpers/s3.ts';
 import { median } from './util.ts';
 
 const { values } = parseArgs({
-  options: { mb: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' } },
+  options: {
+    mb: { type: 'string', default: '200' },
+    runs: { type: 'string', default: '3' },
+    /** Reader settings to compare, as MiB x inFlight: "4x3,8x3". */
+    settings: { type: 'string', default: '1x3,4x1,4x2,4x3,4x4,8x3,16x3' },
+  },
 });
 const size = Number(values.mb) * 1e6;
 const runs = Number(values.runs);
 const BLOCK = 1 << 20;
 const MiB = 1 << 20;
-const SETTINGS: [pieceSize: number, inFlight: number][] = [
-  [1 * MiB, 3],
-  [4 * MiB, 1],
-  [4 * MiB, 2],
-  [4 * MiB, 3],
-  [4 * MiB, 4],
-  [8 * MiB, 3],
-  [16 * MiB, 3],
-];
+const SETTINGS = values.settings.split(',').map((pair) => {
+  const [mib, inFlight] = pair.split('x').map(Number);
+  return [mib! * MiB, inFlight!] as const;
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'chunkmill-bench-object-'));
 const path = join(dir, 'data.bin');

@@ -67,7 +67,7 @@ export class Answer {
         }
         got += chunk.length;
       });
-      message.once('error', reject);
+      message.on('error', reject);
       message.once('end', () => {
         if (!message.complete || (known && got < announced))
           return reject(Object.assign(new Error(`the body ended after ${got} bytes`), { code: 'ECONNRESET' }));
@@ -111,7 +111,7 @@ export function transmit(out: Outgoing): Promise<Answer> {
     const req = send(url, { method: out.method, headers, agent, signal: out.signal }, (message) => {
       resolve(new Answer(message));
     });
-    req.once('error', reject);
+    req.on('error', reject); // after the answer came, a no-op: the body's reader sees the failure
     req.end(out.body ?? undefined);
   });
 }

@@ -35,11 +35,14 @@ export async function statObject(url: string, settings?: RemoteSettings): Promis
     },
   );
   if (first !== null) return first;
-  return send({ url: target.url, method: 'HEAD' }, settings, async (response) => ({
-    url: target.url,
-    size: Number(response.headers.get('content-length') ?? 0),
-    etag: response.headers.get('etag'),
-    lastModified: response.headers.get('last-modified'),
-    ranges: isS3 || response.headers.get('accept-ranges') === 'bytes',
-  }));
+  return send({ url: target.url, method: 'HEAD' }, settings, async (response) => {
+    response.cancel(); // no body, but read to its end frees the connection for the next request
+    return {
+      url: target.url,
+      size: Number(response.headers.get('content-length') ?? 0),
+      etag: response.headers.get('etag'),
+      lastModified: response.headers.get('last-modified'),
+      ranges: isS3 || response.headers.get('accept-ranges') === 'bytes',
+    };
+  });
 }

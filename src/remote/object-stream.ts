@@ -37,6 +37,9 @@ export async function openObjectStream(
   });
   // Silence longer than a try's limit ends the stream (the socket's idle timer: no byte in that long).
   const idleMs = settings?.timeoutMs ?? 30_000;
+  // A failure before the consumer's first read is kept by the stream and thrown by its reader;
+  // without a listener it would be an uncaught 'error' event.
+  body.on('error', () => {});
   body.setTimeout(idleMs, () => body.destroy(new Error(`no data for ${idleMs} ms`)));
   return Readable.from(chunks(url, body, info?.size ?? -1), { objectMode: false });
 }
