@@ -7,12 +7,14 @@
  * Fault modes, each for the next N requests: 503 SlowDown (an S3 error body), a connection reset
  * before any answer, a body cut off midway. `status` answers a path with a fixed status (403,
  * 401, 404, or an S3 error code in the body), so that it can also stand in as an S3 endpoint
- * (path style: GET /bucket/key serves root/bucket/key) for the faults s3rver cannot make.
+ * (path style: GET /bucket/key serves root/bucket/key) for the faults s3rver cannot make, and,
+ * with `s3Credentials`, check signatures as S3 does (s3rver does not).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { checkSigV4 } from './sigv4.ts';
 
 export interface HttpObjects {
   /** http://127.0.0.1:port */
@@ -33,7 +35,14 @@ export interface HttpObjects {
   stop(): Promise<void>;
 }
 
-export async function startHttpObjects(root: string, options: { ranges?: boolean } = {}): Promise<HttpObjects> {
+export interface HttpObjectsOptions {
+  /** false: ignore Range, always send the whole file. */
+  ranges?: boolean;
+  /** Check each request's SigV4 signature (sigv4.ts) as S3 does: 403 InvalidAccessKeyId / SignatureDoesNotMatch. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export async function startHttpObjects(root: string, options: HttpObjectsOptions = {}): Promise<HttpObjects> {
   const ranges = options.ranges ?? true;
   const log: string[] = [];
   let slow = 0;
@@ -54,6 +63,10 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
       slow--;
       return errorAnswer(res, 503, 'SlowDown', 'Please reduce your request rate.');
     }
+    const creds = options.s3Credentials;
+    const signature = creds === undefined ? 'ok' : checkSigV4(req, creds.accessKeyId, creds.secretAccessKey);
+    if (signature === 'other key id') return errorAnswer(res, 403, 'InvalidAccessKeyId', 'No such key id');
+    if (signature !== 'ok') return errorAnswer(res, 403, 'SignatureDoesNotMatch', signature);
     const to = redirects.get(path);
     if (to !== undefined) {
       res.writeHead(302, { location: to, 'content-length': 0 });

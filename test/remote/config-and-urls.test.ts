@@ -3,9 +3,11 @@
  * standard AWS configuration: explicit settings over AWS_* variables over the shared files, a
  * named profile's keys over the variables' (as the AWS SDK v3), path style for an endpoint.
  */
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, test } from 'vitest';
 import { displayUrl, isObjectUrl, parseObjectUrl } from '../../src/remote/object-url.ts';
 import { requireCredentials, resolveS3Settings, s3HttpUrl } from '../../src/remote/s3-config.ts';
+import { checkSigV4 } from '../helpers/sigv4.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const { file } = tempDir('chunkmill-aws-');
@@ -115,5 +117,31 @@ describe('S3 settings', () => {
     expect(() => resolveS3Settings({ endpoint: 'ftp://x' }, {})).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 's3.endpoint' }),
     );
+  });
+});
+
+describe('the signature check of the test server (test/helpers/sigv4.ts)', () => {
+  test("passes AWS's own example (S3 docs, GET Object with Range) and fails it with one byte changed", () => {
+    const req = {
+      method: 'GET',
+      url: '/test.txt',
+      headers: {
+        host: 'examplebucket.s3.amazonaws.com',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+        range: 'bytes=0-9',
+        'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        'x-amz-date': '20130524T000000Z',
+      },
+    } as unknown as IncomingMessage;
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    expect(checkSigV4(req, 'AKIAIOSFODNN7EXAMPLE', secret)).toBe('ok');
+    expect(
+      checkSigV4(
+        { ...req, headers: { ...req.headers, range: 'bytes=0-8' } } as IncomingMessage,
+        'AKIAIOSFODNN7EXAMPLE',
+        secret,
+      ),
+    ).toBe('mismatch');
   });
 });
