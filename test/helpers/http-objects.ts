@@ -10,7 +10,7 @@
  * (path style: GET /bucket/key serves root/bucket/key) for the faults s3rver cannot make, and,
  * with `s3Credentials`, check signatures as S3 does (s3rver does not).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -72,6 +72,8 @@ export async function startHttpObjects(root: string, options: HttpObjectsOptions
       res.writeHead(302, { location: to, 'content-length': 0 });
       return res.end();
     }
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (query.get('list-type') === '2') return listing(res, root, path, query);
     const forced = fixed.get(path);
     if (forced !== undefined) return errorAnswer(res, forced.status, forced.code ?? '', 'forced by the test');
     let size: number;
@@ -159,6 +161,38 @@ export async function startHttpObjects(root: string, options: HttpObjectsOptions
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * ListObjectsV2 of the files under root/bucket, enough for the client: prefix, max-keys, and a
+ * continuation token that is the last key in base64 (so it holds the `+`, `/` and `=` that a
+ * query must encode right to be signed right).
+ */
+function listing(res: ServerResponse, root: string, path: string, query: URLSearchParams): ServerResponse {
+  const bucket = path.split('/')[1] ?? '';
+  const prefix = query.get('prefix') ?? '';
+  const max = Number(query.get('max-keys') ?? 1000);
+  const after = Buffer.from(query.get('continuation-token') ?? '', 'base64').toString('utf8');
+  const keys = (readdirSync(join(root, bucket), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(join(root, bucket).length + 1))
+    .filter((k) => k.startsWith(prefix) && k > after)
+    .sort();
+  const page = keys.slice(0, max);
+  const truncated = keys.length > max;
+  const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const contents = page.map((k) => {
+    const st = statSync(join(root, bucket, k));
+    const etag = `"${st.size.toString(16)}-${Math.floor(st.mtime.getTime()).toString(16)}"`;
+    return `<Contents><Key>${esc(k)}</Key><Size>${st.size}</Size><ETag>${esc(etag)}</ETag></Contents>`;
+  });
+  const token = truncated
+    ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64')}</NextContinuationToken>`
+    : '';
+  res.setHeader('content-type', 'application/xml');
+  return res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><IsTruncated>${truncated}</IsTruncated>${contents.join('')}${token}</ListBucketResult>`,
+  );
 }
 
 /** An answer with an S3-style XML error body (a plain server's body would be text: both are read). */

@@ -189,6 +189,10 @@ describe('signatures (checked by the test server as S3 does; s3rver checks none)
       const info = await statObject(`s3://bkt/${k}`, settings);
       expect((await readObjectRange(info, 0, info.size, settings)).toString(), k).toBe(`key ${k}\n`);
     }
+    // a listing: its query (a prefix with odd characters, continuation tokens in base64) is signed too
+    const listed = await listObjects('s3://bkt/**/*.csv', settings, { pageSize: 1 });
+    expect(listed.map((o) => o.url)).toEqual(keys.map((k) => `s3://bkt/${k}`).sort());
+    expect(await listObjects("s3://bkt/odd/ü é,;=&$@'*", settings, { pageSize: 1 })).toHaveLength(1);
     const wrong = { ...settings, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-it' } };
     await expect(statObject('s3://bkt/plain.csv', wrong)).rejects.toMatchObject({
       code: 'ERR_OBJECT_AUTH',
