@@ -58,6 +58,7 @@ module.exports = {
     layer('cluster', ['api', 'csv', 'kinds', 'input', 'exec']),
     layer('job', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'cluster']),
     layer('store', ['api']),
+    layer('remote', []),
     layer('queue', ['api', 'plan', 'store']),
     layer('engine', ['api', 'csv', 'kinds', 'input', 'plan', 'exec', 'schedule', 'job', 'store', 'queue', 'cluster']),
     {
