@@ -196,7 +196,7 @@ export class Queue {
    * jobs that are not running are deleted with their logs and results. Refused
    * (ERR_INVALID_OPTION): cancelling finished jobs, removing running ones.
    */
-  bulk(action: BulkAction, state: JobState): Promise<BulkOutcome> {
+  async bulk(action: BulkAction, state: JobState): Promise<BulkOutcome> {
     checkBulk(action, state);
     return this.store.bulk(action, state);
   }
