@@ -146,6 +146,12 @@ export interface JobStore {
    * such job, or it has not ended.
    */
   recordWebhook(jobId: string, delivery: WebhookDelivery): Promise<boolean>;
+  /**
+   * Takes up to `limit` ends written outside an engine's run (a job cancelled while queued, one
+   * a lease recovery cancelled or failed), each once: an engine with webhooks delivers them, as
+   * it delivers the ends of its own runs.
+   */
+  takeOwedEnds(limit: number): Promise<JobRecord[]>;
   /** Repeat rules that are due to fire. */
   dueRepeatRules(now: number): Promise<RepeatRuleRecord[]>;
   /**

@@ -125,14 +125,17 @@ export class PgSteps {
     return job;
   }
 
-  /** Ends a job that did not succeed: its error, `error` and final `state` events; its journal goes. */
+  /**
+   * Ends a job that did not succeed: its error, `error` and final `state` events; its journal
+   * goes. An end with a `reason` is written outside an engine's run: its webhook is owed.
+   */
   async settleJob(
     id: number,
     state: 'failed' | 'cancelled',
     error: ErrorData,
     reason: string | undefined,
   ): Promise<void> {
-    await this.query(this.sql.settle, [id, state, JSON.stringify(error)]);
+    await this.query(this.sql.settle, [id, state, JSON.stringify(error), reason !== undefined]);
     await this.query(this.sql.deleteJournal, [id]);
     this.event(id, { type: 'error', data: error });
     this.event(id, { type: 'state', data: { state, ...(reason ? { reason } : {}) } });

@@ -31,7 +31,11 @@ export function statements(schema: string) {
                  WHERE id = $1 AND lease_owner = $2 AND state = 'running'`,
     requestCancel: `UPDATE ${S}.jobs SET cancel_requested = true WHERE id = $1`,
     settle: `UPDATE ${S}.jobs SET state = $2, error = $3, finished_at = ${NOW}, lease_owner = NULL,
-             lease_expires_at = NULL, cancel_requested = false WHERE id = $1`,
+             lease_expires_at = NULL, cancel_requested = false, webhook_owed = $4 WHERE id = $1`,
+    // Ends whose webhook is owed, taken once: two engines never both deliver one.
+    takeOwedEnds: `UPDATE ${S}.jobs SET webhook_owed = false WHERE id IN (
+                     SELECT id FROM ${S}.jobs WHERE webhook_owed ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   RETURNING *`,
     events: `SELECT * FROM ${S}.job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
     eventsAfter: `SELECT * FROM ${S}.job_events WHERE id > $1 ORDER BY id LIMIT $2`,
     lastEventId: `SELECT coalesce(max(id), 0) AS id FROM ${S}.job_events`,

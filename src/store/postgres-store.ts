@@ -259,6 +259,10 @@ export class PostgresStore implements JobStore {
     });
   }
 
+  async takeOwedEnds(limit: number): Promise<JobRecord[]> {
+    return (await this.conn.run<Row>(this.sql.takeOwedEnds, [limit])).rows.map(jobFromRow);
+  }
+
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
     this.pages.take(owner, jobId);
     return this.tx('bookkeeping', async (s) => {

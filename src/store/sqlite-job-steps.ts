@@ -52,7 +52,8 @@ export function takeJob(
 
 /**
  * Ends a job that did not succeed: its error, an `error` event and the final `state` event. Its
- * journal goes: nothing will resume it.
+ * journal goes: nothing will resume it. An end with a `reason` is written outside an engine's
+ * run (a cancel while queued, a lease recovery): its webhook is owed (JobStore.takeOwedEnds).
  */
 export function settleJob(
   sql: Statements,
@@ -61,7 +62,7 @@ export function settleJob(
   error: ErrorData,
   reason: string | undefined,
 ): void {
-  sql.settle.run(state, JSON.stringify(error), Date.now(), id);
+  sql.settle.run(state, JSON.stringify(error), Date.now(), reason === undefined ? 0 : 1, id);
   sql.deleteJournal.run(id);
   appendEvent(sql, id, { type: 'error', data: error });
   appendEvent(sql, id, { type: 'state', data: { state, ...(reason ? { reason } : {}) } });

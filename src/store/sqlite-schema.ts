@@ -83,10 +83,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX job_journals_job ON job_journals (job_id, id);
   `,
   // 2 -> 3: a job's labels (meta, with job_meta: one row per label, so a list by label is an
-  // index range, not a scan of the specs) and its backoff; the queue's pause flag (one row).
+  // index range, not a scan of the specs) and its backoff; the queue's pause flag (one row); and
+  // webhook_owed: an end written outside an engine's run (a cancel while queued, a lease
+  // recovery), which an engine with webhooks takes and delivers.
   `
   ALTER TABLE jobs ADD COLUMN meta TEXT;
   ALTER TABLE jobs ADD COLUMN backoff TEXT;
+  ALTER TABLE jobs ADD COLUMN webhook_owed INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX jobs_webhook_owed ON jobs (id) WHERE webhook_owed = 1;
   CREATE TABLE job_meta (
     key TEXT NOT NULL,
     value TEXT NOT NULL,

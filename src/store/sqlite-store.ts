@@ -264,6 +264,17 @@ export class SqliteStore implements JobStore {
     });
   }
 
+  async takeOwedEnds(limit: number): Promise<JobRecord[]> {
+    const { sql } = this.conn;
+    // A read first: an engine looks after every change, and most looks find none (no write lock then).
+    if ((await this.conn.guard(() => sql.owedEnds.get(1))) === undefined) return [];
+    return this.conn.tx(() => {
+      const jobs = (sql.owedEnds.all(limit) as JobRow[]).map(jobFromRow);
+      for (const job of jobs) sql.paidEnd.run(rowId(job.id));
+      return jobs;
+    });
+  }
+
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
     const { sql } = this.conn;
     return this.conn.tx(() => {
