@@ -71,11 +71,8 @@ export interface JobRecord<Spec = StoredSpec> {
   backoff: Backoff | null;
 }
 
-/** A job's labels: string keys to string values (bounds: META_LIMITS). */
+/** A job's labels: string keys to string values (bounds: META_LIMITS, api/job-model/queueing.ts). */
 export type JobMeta = Record<string, string>;
-
-/** The bounds of a job's `meta`, checked wherever a job is queued (queue.add, POST /api/jobs). */
-export const META_LIMITS = { keys: 16, keyLength: 64, valueLength: 256 } as const;
 
 /** The wait before the next run after a transient fault: `delayMs` each time, or doubled at each further attempt. */
 export interface Backoff {

@@ -3,8 +3,8 @@
  * refused with ERR_INVALID_OPTION naming the option, so a script gets the same answer a request
  * to the server gets as a 400.
  */
-import { MAX_BACKOFF_MS, META_KEY } from '../api/job-model/index.js';
-import { type Backoff, type BulkAction, type JobMeta, type JobState, JOB_STATES, META_LIMITS } from '../api/wire.js';
+import { MAX_BACKOFF_MS, META_KEY, META_LIMITS } from '../api/job-model/index.js';
+import { type Backoff, type BulkAction, type JobMeta, type JobState, JOB_STATES } from '../api/wire.js';
 import { invalidOption } from '../errors.js';
 import { MAX_META_FILTERS } from '../store/list-sql.js';
 

@@ -4,7 +4,8 @@
  * is described here once, with its bounds: the JSON schema the server checks a request with, and
  * the bounds queue.add checks (queue/add-options.ts) with coded errors that name the option.
  */
-import { META_LIMITS } from '../wire.js';
+/** The bounds of a job's `meta`, checked wherever a job is queued (queue.add, POST /api/jobs). */
+export const META_LIMITS = { keys: 16, keyLength: 64, valueLength: 256 } as const;
 
 /** A label's key: a word a URL query can carry as `meta.<key>` without escaping. */
 export const META_KEY = /^[A-Za-z0-9_-]{1,64}$/;
