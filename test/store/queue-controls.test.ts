@@ -2,8 +2,11 @@
  * The queue's controls, against both stores: labels (meta) stored, returned and filtered on (one
  * label, two, with the name and the state), copied by a retry; bulk cancel and remove by state,
  * and the combinations refused; pause and resume seen by every connection: a paused store claims
- * nothing and says nothing is due, and a running job is not disturbed.
+ * nothing and says nothing is due, and a running job is not disturbed; a store of the schema
+ * before them (SQLite 2, PostgreSQL 1) holding a job is migrated, and the job has no labels.
  */
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { count, openQueue, type Queue } from 'chunkmill';
 import { settle } from '../helpers/events.ts';
@@ -16,7 +19,42 @@ async function ids(queue: Queue, options: Parameters<Queue['list']>[0]): Promise
   return (await queue.list(options)).jobs.map((j) => j.id);
 }
 
+/** Takes a store back to the schema before labels, backoff, owed webhooks and the pause flag. */
+async function downgrade(kind: 'sqlite' | 'postgres', store: string): Promise<void> {
+  if (kind === 'sqlite') {
+    const db = new Database(store);
+    db.exec(`DROP TABLE job_meta; DROP TABLE queue_state; DROP INDEX jobs_webhook_owed;
+             ALTER TABLE jobs DROP COLUMN meta; ALTER TABLE jobs DROP COLUMN backoff; ALTER TABLE jobs DROP COLUMN webhook_owed;`);
+    db.pragma('user_version = 2');
+    db.close();
+    return;
+  }
+  const url = new URL(store);
+  const S = `"${url.searchParams.get('schema')}"`;
+  url.search = '';
+  const client = new pg.Client(url.href);
+  await client.connect();
+  await client.query(`DROP TABLE ${S}.job_meta; ALTER TABLE ${S}.jobs DROP COLUMN meta, DROP COLUMN backoff,
+                      DROP COLUMN webhook_owed; ALTER TABLE ${S}.chunkmill_store DROP COLUMN paused;
+                      UPDATE ${S}.chunkmill_store SET version = 1`);
+  await client.end();
+}
+
 describe.each(storeKinds())('$name store', (kind) => {
+  test('a store of the schema before labels and pausing, holding a job, is migrated', async () => {
+    const name = await kind.fresh('migrate');
+    const before = openQueue(name);
+    const old = await before.add(spec, { name: 'old' });
+    await before.close();
+    await downgrade(kind.name, name);
+    const queue = openQueue(name);
+    expect(await queue.get(old.id)).toMatchObject({ name: 'old', state: 'queued', meta: {}, backoff: null });
+    expect(await queue.isPaused()).toBe(false);
+    const labelled = await queue.add(spec, { meta: { userId: 'u-7' } });
+    expect(await ids(queue, { meta: { userId: 'u-7' } })).toEqual([labelled.id]);
+    await queue.close();
+  });
+
   test('labels are stored, returned, filtered on (with name and state) and kept by a retry', async () => {
     const name = await kind.fresh('meta');
     const queue = openQueue(name);
