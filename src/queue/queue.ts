@@ -55,7 +55,8 @@ export interface AddOptions {
   meta?: JobMeta;
 }
 
-export interface RepeatAddOptions extends Omit<AddOptions, 'delay'> {
+/** A repeat rule's jobs take no delay, labels or backoff (a rule does not keep them). */
+export interface RepeatAddOptions extends Omit<AddOptions, 'delay' | 'meta' | 'backoff'> {
   /** A repeat rule instead of one job: it queues a job (its own record) each time the cron expression comes due. */
   repeat: RepeatOptions;
 }
@@ -120,34 +121,24 @@ export class Queue {
     if (name !== null && typeof name !== 'string') throw invalidOption('name', 'expected a string');
     const priority = integer('priority', options.priority ?? 0, -(2 ** 31), 2 ** 31 - 1);
     const maxAttempts = integer('attempts', options.attempts ?? DEFAULT_ATTEMPTS, 1, 1000);
-    const meta = checkMeta(options.meta);
-    const backoff = checkBackoff(options.backoff);
     const now = Date.now();
     if ('repeat' in options && options.repeat !== undefined) {
       for (const key of ['delay', 'meta', 'backoff'] as const)
         if ((options as AddOptions)[key] !== undefined) throw invalidOption(key, 'does not apply with repeat');
       const { cron, tz } = checkRepeat(options.repeat);
       const nextRunAt = nextSlot(cron, tz ?? null, now)!;
-      return this.store.addRepeatRule({
-        name,
-        spec: stored,
-        cron,
-        tz: tz ?? null,
-        priority,
-        maxAttempts,
-        nextRunAt,
-      });
+      return this.store.addRepeatRule({ name, spec: stored, cron, tz: tz ?? null, priority, maxAttempts, nextRunAt });
     }
-    const delay = integer('delay', (options as AddOptions).delay ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const { delay = 0, meta, backoff } = options as AddOptions;
     const job = await this.store.add({
       spec: stored,
       name,
       priority,
-      runAt: now + delay,
+      runAt: now + integer('delay', delay, 0, Number.MAX_SAFE_INTEGER),
       maxAttempts,
       scheduleId: null,
-      meta,
-      backoff,
+      meta: checkMeta(meta),
+      backoff: checkBackoff(backoff),
     });
     notifyAdded(this.store.location);
     return job;
@@ -213,7 +204,9 @@ export class Queue {
   }
 
   /** Whether the queue is paused. */
-  isPaused = (): Promise<boolean> => this.store.paused();
+  isPaused(): Promise<boolean> {
+    return this.store.paused();
+  }
 
   /**
    * Cancels a job: a queued one at once ('cancelled'); a running one is stopped by its engine

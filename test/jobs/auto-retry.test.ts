@@ -95,7 +95,7 @@ describe.each(kinds)('$name store', (kind) => {
   });
 });
 
-test('a backoff is checked where the job is queued: coded errors that name the option', async () => {
+test('a backoff is checked where the job is queued, and refused with a repeat rule: coded errors naming the option', async () => {
   const queue = openQueue(`${tmp.dir}/checks.db`);
   const spec = { input: '/data/x.csv', aggregate: { measures: { n: count() } } };
   const bad = [
@@ -105,5 +105,15 @@ test('a backoff is checked where the job is queued: coded errors that name the o
   ] as const;
   for (const [options, option] of bad)
     await expect(queue.add(spec, options as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', option });
+  // A repeat rule keeps no backoff or labels for its jobs: refused, not dropped.
+  const backoff = { type: 'fixed', delayMs: 1 };
+  for (const [extra, option] of [
+    [{ backoff }, 'backoff'],
+    [{ meta: { a: 'b' } }, 'meta'],
+  ] as const)
+    await expect(queue.add(spec, { repeat: { cron: '0 3 * * *' }, ...extra } as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      option,
+    });
   await queue.close();
 });

@@ -170,9 +170,9 @@ async function queue(cmd: Command, spec: JobSpec): Promise<void> {
     const extras = { ...(s.backoff ? { backoff: s.backoff } : {}), ...(s.meta ? { meta: s.meta } : {}) };
     if (s.cron !== undefined) {
       if (s.delay !== undefined) throw new UsageError('--delay and --cron exclude each other');
+      if (Object.keys(extras).length > 0) throw new UsageError('--meta and --backoff do not apply with --cron');
       const options: RepeatAddOptions = {
         ...common,
-        ...extras,
         repeat: { cron: s.cron, ...(s.tz ? { tz: s.tz } : {}) },
       };
       const schedule = await q.add(spec, options);
