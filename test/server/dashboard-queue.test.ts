@@ -4,20 +4,21 @@
  * once); the search finds jobs by a label (`userId=u-1`), by name, and by state; the pause toggle
  * pauses and resumes the store's queue; "Cancel all queued" cancels all 300 (after a confirm);
  * a cancelled job's Retry runs it again to success; a row's Remove removes one job, and "Remove
- * all cancelled" the rest. No script error on the way.
+ * all cancelled" the rest. No script error on the way. A job whose worker thread dies once,
+ * posted with a backoff, succeeds on its second attempt, and its page lists the failed one.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startTestServer, TOKEN, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TASKS_DIR, TOKEN, waitForJob, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let browser: Browser;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ tasksDir: TASKS_DIR });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   writeFileSync(join(t.data, 'small.csv'), 'region,amount\nnorth,1\nsouth,2\n');
   const spec = { input: 'small.csv', aggregate: { measures: { n: { kind: 'count' } } } };
@@ -133,5 +134,30 @@ test('300 jobs: page through them all, search by label, name and state, pause, c
   await page.locator('#counts [data-state=cancelled] b').filter({ hasText: /^0$/ }).waitFor();
   expect(await rows(page, 1)).toHaveLength(1); // the retried job, succeeded
   expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('a job retried after a transient fault: its page lists the failed attempt and its labels', {
+  timeout: 60_000,
+}, async () => {
+  const spec = {
+    input: 'small.csv',
+    task: 'crash-once',
+    params: { at: 'south', marker: join(t.outside, 'crashed') },
+    retries: 0,
+  };
+  const backoff = { type: 'fixed', delayMs: 100 };
+  const { body } = await t.json<{ id: string }>('POST', '/api/jobs', { spec, backoff, meta: { userId: 'u-9' } });
+  expect(await waitForJob(t, body.id, ['succeeded', 'failed'])).toMatchObject({ state: 'succeeded', attempts: 2 });
+  const page = await browser.newPage();
+  await page.goto(`${t.url}/#/jobs/${body.id}`);
+  await page.locator('#token-dialog[open]').waitFor();
+  await page.fill('#token-input', TOKEN);
+  await page.click('#token-form button[type=submit]');
+  await page.locator('.job-view .badge.succeeded').waitFor();
+  const attempt = page.locator('.job-view ul.attempts li');
+  await attempt.waitFor();
+  expect(await attempt.textContent()).toMatch(/^Attempt 1 failed: ERR_WORKER_EXITED .+; retried at \d{4}-\d{2}-\d{2} /);
+  expect(await page.locator('.facts dt:has-text("Labels") + dd').textContent()).toBe('userId=u-9');
   await page.close();
 });
