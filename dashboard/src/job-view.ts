@@ -151,7 +151,12 @@ export class JobView {
         ...fact('Attempts', String(job.attempts)),
         ...(Object.keys(job.meta ?? {}).length === 0
           ? []
-          : fact('Labels', Object.entries(job.meta).map(([k, v]) => `${k}=${v}`).join(' '))),
+          : fact(
+              'Labels',
+              Object.entries(job.meta)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+            )),
       ),
       this.failures.length === 0
         ? null
