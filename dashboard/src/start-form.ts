@@ -22,6 +22,12 @@ export class StartForm {
     'aria-label': 'Upload a file',
   });
   private readonly uploadStatus = h('span', { class: 'muted', role: 'status' });
+  private readonly uploadProgress = h('progress', { class: 'upload-progress', max: 1, value: 0, hidden: true });
+  private readonly removeButton = h(
+    'button',
+    { type: 'button', class: 'secondary', id: 'remove-file', onclick: () => void this.removeFile() },
+    'Remove file',
+  );
   private readonly groupBy = h('div', { class: 'choices', id: 'group-by' });
   private readonly measures = h('div', { class: 'measures', id: 'measures' });
   private readonly nameInput = h('input', { name: 'name', placeholder: 'optional', maxlength: 200 });
@@ -41,7 +47,9 @@ export class StartForm {
         'div',
         { class: 'row' },
         h('label', {}, 'File ', this.fileSelect),
+        this.removeButton,
         h('label', { class: 'upload' }, 'or upload ', this.upload),
+        this.uploadProgress,
         this.uploadStatus,
       ),
       h('fieldset', {}, h('legend', {}, 'Group by'), this.groupBy),
@@ -70,7 +78,22 @@ export class StartForm {
         h('option', { value: f.name, selected: f.name === current }, `${f.name} (${fmt.bytes(f.bytes)})`),
       ),
     );
+    this.removeButton.disabled = files.length === 0;
     this.showColumns();
+  }
+
+  /** DELETE /api/files/<name> of the chosen file, once the user confirms; then the list again. */
+  private async removeFile(): Promise<void> {
+    const name = this.fileSelect.value;
+    if (name === '' || !confirm(`Remove ${name} from the server's data dir?`)) return;
+    this.error.textContent = '';
+    try {
+      await this.api.fetch(`/api/files/${name.split('/').map(encodeURIComponent).join('/')}`, { method: 'DELETE' });
+      this.uploadStatus.textContent = `removed ${name}`;
+      await this.refresh();
+    } catch (e) {
+      this.error.textContent = e instanceof Error ? e.message : String(e);
+    }
   }
 
   private get file(): DataFile | undefined {
@@ -128,9 +151,11 @@ export class StartForm {
       // As a form, as any page would send it: the browser's own multipart (the server streams the part).
       const form = new FormData();
       form.append('file', file, name);
-      const response = await this.api.fetch(`/api/uploads?name=${encodeURIComponent(name)}`, {
-        method: 'POST',
-        body: form,
+      this.uploadProgress.hidden = false;
+      this.uploadProgress.value = 0;
+      const response = await this.api.upload(`/api/uploads?name=${encodeURIComponent(name)}`, form, (sent, total) => {
+        this.uploadProgress.value = total > 0 ? sent / total : 0;
+        this.uploadStatus.textContent = `uploading ${file.name}: ${fmt.bytes(sent)} of ${fmt.bytes(total)}`;
       });
       const uploaded = (await response.json()) as { name: string; bytes: number };
       // The file list first: "uploaded" means the form offers the file and its columns.
@@ -141,6 +166,7 @@ export class StartForm {
       this.error.textContent = e instanceof Error ? e.message : String(e);
     } finally {
       this.upload.value = '';
+      this.uploadProgress.hidden = true;
     }
   }
 

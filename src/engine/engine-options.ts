@@ -74,6 +74,13 @@ export interface EngineOptions {
   webhooks?: readonly (string | WebhookTarget)[];
   /** How webhook deliveries are timed out and retried. @default 10 s per attempt, 12 attempts, backoff from 1 s doubling to 15 min */
   webhookRetry?: WebhookRetry;
+  /**
+   * Bytes an aggregate job's groups and result may take in this process (memory-budget.ts): the
+   * default of a job that sets no memoryBudget, and the most one that sets a larger one gets, so
+   * one job of millions of groups cannot take a server's memory. `chunkmill serve` gives 128 MiB.
+   * @default none: a quarter of the heap limit, a job may ask for half
+   */
+  memoryBudget?: number;
 }
 
 /** What an engine tells its listeners. */

@@ -94,6 +94,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly writeInterval: number;
   private readonly retention: number | undefined;
   private readonly confinement: Confinement | undefined;
+  private readonly memoryLimit: number | undefined;
   private readonly webhooks: Webhooks | null;
 
   /** @internal use createEngine() */
@@ -106,6 +107,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.retention = options.retention === undefined ? undefined : positive('retention', options.retention, 0);
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.confinement = resolveConfinement(options.confine);
+    this.memoryLimit =
+      options.memoryBudget === undefined ? undefined : positive('memoryBudget', options.memoryBudget, 0);
     if (cluster === undefined && options.outageBudget !== undefined)
       throw invalidOption('outageBudget', 'applies to an engine on a cluster (the cluster option)');
     const budget = positive('outageBudget', options.outageBudget, DEFAULT_OUTAGE_BUDGET);
@@ -243,6 +246,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         threads,
         serial: (write) => this.serial(write),
         confinement: this.confinement,
+        memoryLimit: this.memoryLimit,
         ...(this.outages === null ? {} : { outage: this.outages.decide.bind(this.outages, claim.job.id) }),
       });
       this.runs.set(run.id, run);

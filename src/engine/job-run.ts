@@ -56,6 +56,8 @@ export interface RunContext {
   serial<T>(write: () => Promise<T>): Promise<T>;
   /** The engine's `confine`, resolved: every file the job opens is checked against it. */
   confinement?: Confinement | undefined;
+  /** The engine's memoryBudget: its jobs' default budget and the most one gets. */
+  memoryLimit?: number | undefined;
   /** On a cluster: how a run that met an outage of it ends (`progressed`: it got chunks merged first). */
   outage?: (error: ChunkmillError, progressed: boolean) => OutageEnd;
 }
@@ -240,6 +242,7 @@ export class JobRun implements JobReporter {
     const spec = this.claim.job.spec;
     const opts = validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) });
     opts.confinement = this.ctx.confinement;
+    opts.memoryLimit = this.ctx.memoryLimit;
     const { input, work } = opts;
     if (
       input.kind === 'file' &&

@@ -52,6 +52,11 @@ export interface ComputationOptions {
   confinement: Confinement | undefined;
   /** The memoryBudget option: bytes an aggregate's groups may take; undefined: the default (memory-budget.ts). */
   memoryBudget: number | undefined;
+  /**
+   * Set by an engine with a memoryBudget of its own (never by a job spec): its jobs' default
+   * budget, and the most one of them gets.
+   */
+  memoryLimit?: number | undefined;
 }
 
 /** Takes chunk results, in chunk order. */
@@ -137,7 +142,10 @@ async function openMain(
       columns.length === 0 ? referenced : keyedRecords ? [...new Set([...columns, ...referenced])] : columns;
     let plan: ReturnType<typeof compileAggregate>;
     try {
-      plan = { ...compileAggregate(work.spec, names, policies, opts.path), budget: resolveBudget(opts.memoryBudget) };
+      plan = {
+        ...compileAggregate(work.spec, names, policies, opts.path),
+        budget: resolveBudget(opts.memoryBudget, undefined, opts.memoryLimit),
+      };
     } catch (e) {
       throw withSuggestion(e, names);
     }

@@ -31,7 +31,7 @@ export interface ResolvedAccessOptions {
 }
 
 /** The options that only an engine uses: refused on an API-only replica, where they would do nothing. */
-const ENGINE_ONLY = ['workers', 'cluster', 'concurrency', 'leaseMs', 'webhooks'] as const;
+const ENGINE_ONLY = ['workers', 'cluster', 'concurrency', 'leaseMs', 'webhooks', 'memoryBudget'] as const;
 
 export function resolveAccessOptions(
   options: AccessServerOptions & Partial<Record<(typeof ENGINE_ONLY)[number], unknown>>,

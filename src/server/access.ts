@@ -42,6 +42,8 @@ export interface AccessOptions {
 export function installAccess(app: FastifyInstance, token: string | undefined, options: AccessOptions = {}): void {
   const expected = token === undefined ? null : digest(token);
   const { links = null, corsOrigins = [] } = options;
+  // Mounted under a prefix (the Fastify plugin), a route's url starts with it: the link routes are named without.
+  const route = (request: FastifyRequest) => (request.routeOptions.url ?? '').slice(app.prefix.length);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public === true) return;
     if (!corsAllows(corsOrigins, request.headers.origin)) crossSite(request);
@@ -49,17 +51,16 @@ export function installAccess(app: FastifyInstance, token: string | undefined, o
     const access = query?.access;
     if (expected === null) loopbackHost(request);
     else if (access !== undefined && links !== null && request.headers.authorization === undefined)
-      linkToken(request, links, access);
+      linkToken(request, route(request), links, access);
     else bearer(request, expected);
-    if (access !== undefined && LINK_ROUTES.has(request.routeOptions.url ?? '')) delete query!.access;
+    if (access !== undefined && LINK_ROUTES.has(route(request))) delete query!.access;
   });
 }
 
 const unauthorized = (code: string, message: string): HttpError =>
   new HttpError(401, code, message, { field: 'access' }, { 'www-authenticate': 'Bearer realm="chunkmill"' });
 
-function linkToken(request: FastifyRequest, links: LinkSigner, access: unknown): void {
-  const route = request.routeOptions.url ?? '';
+function linkToken(request: FastifyRequest, route: string, links: LinkSigner, access: unknown): void {
   if (!LINK_ROUTES.has(route) || (request.method !== 'GET' && request.method !== 'HEAD'))
     throw unauthorized(
       'ERR_UNAUTHORIZED',

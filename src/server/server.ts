@@ -13,38 +13,20 @@
  *   3. give the event streams a moment to forward those state changes, then end each with
  *      `end: shutdown` (a client reconnects later with Last-Event-ID and misses nothing);
  *   4. close the queue's store connection.
+ * (mount.ts: the same parts and routes, which the Fastify plugin and the Express middleware mount
+ * in an app of one's own.)
  *
  * With `engine: false` (`serve --no-engine`) it is an API-only replica: no engine and no worker
  * pool here; jobs are queued in the store and run by engines on other hosts, and the event
  * streams, which read the store's event log, follow them all the same.
  */
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { createEngine, ChunkmillError, openQueue, type Engine, type Queue } from '../index.js';
-import { installAccess } from './access.js';
-import { installCors } from './cors.js';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { ChunkmillError, type Engine, type Queue } from '../index.js';
 import { limitConnections, timeoutOptions } from './connection-limits.js';
-import { DataDir } from './data-dir.js';
-import { installErrorHandler } from './error-handler.js';
-import { LinkSigner, redactAccess } from './links.js';
-import { Metrics } from './metrics.js';
-import { Presenter } from './presenter.js';
-import { ReadinessCheck } from './readiness.js';
-import { dashboardRoutes } from './routes/dashboard.js';
-import { eventRoutes } from './routes/events.js';
-import { fileRoutes } from './routes/files.js';
-import { jobRoutes } from './routes/jobs.js';
-import { resultRoutes } from './routes/results.js';
-import { statusRoutes } from './routes/status.js';
-import { uploadRoutes } from './routes/uploads.js';
-import type { ServerContext } from './server-context.js';
+import { redactAccess } from './links.js';
+import { mountChunkmill, openParts, type ServerParts, stopParts } from './mount.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './server-options.js';
-import type { SseStream } from './sse-stream.js';
-import { TaskModules } from './task-modules.js';
-import { installValidation } from './validation.js';
-
-/** How long the streams get to forward the engine's last writes: a few of the queue's 50 ms polls. */
-const STREAM_FLUSH_MS = 200;
 
 export class ChunkmillServer {
   private closing: Promise<void> | null = null;
@@ -52,34 +34,28 @@ export class ChunkmillServer {
   private constructor(
     readonly options: ResolvedServerOptions,
     readonly app: FastifyInstance,
-    /** Null on an API-only replica (`engine: false`). */
-    readonly engine: Engine | null,
-    readonly queue: Queue,
-    private readonly streams: Set<SseStream>,
+    private readonly parts: ServerParts,
   ) {}
+
+  /** Null on an API-only replica (`engine: false`). */
+  get engine(): Engine | null {
+    return this.parts.engine;
+  }
+
+  get queue(): Queue {
+    return this.parts.queue;
+  }
 
   /** Opens the store, starts the engine and listens. Throws ERR_INVALID_OPTION naming a bad option. */
   static async start(options: ServerOptions = {}): Promise<ChunkmillServer> {
     const opts = resolveServerOptions(options);
-    const queue = openQueue(opts.store);
-    const dataDir = new DataDir(opts.dataDir, opts.store);
-    let engine: Engine | null = null;
+    let server: ChunkmillServer | null = null;
+    const parts = await openParts(opts, (e) => server?.app.log.error({ err: e }, 'engine error'));
     try {
-      if (opts.engine)
-        engine = await createEngine({
-          store: opts.store,
-          workers: opts.workers,
-          cluster: opts.cluster,
-          concurrency: opts.concurrency,
-          leaseMs: opts.leaseMs,
-          webhooks: opts.webhooks,
-          // The paths a request names are checked at submit; each job checks them again at open.
-          confine: { root: dataDir.root, protect: dataDir.storeFiles },
-        });
-      const streams = new Set<SseStream>();
-      const app = buildApp(opts, queue, engine, dataDir, streams, () => server.closing !== null);
-      const server = new ChunkmillServer(opts, app, engine, queue, streams);
-      engine?.on('error', (e) => app.log.error({ err: e }, 'engine error'));
+      const app = buildApp(opts);
+      server = new ChunkmillServer(opts, app, parts);
+      const self = server;
+      mountChunkmill(app, opts, parts, () => self.closing !== null);
       await app.listen({ host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
         throw new ChunkmillError({
           code: 'ERR_INVALID_OPTION',
@@ -89,8 +65,9 @@ export class ChunkmillServer {
       });
       return server;
     } catch (e) {
-      await engine?.close();
-      await queue.close();
+      parts.uploads?.stop();
+      await parts.engine?.close();
+      await parts.queue.close();
       throw e;
     }
   }
@@ -109,12 +86,9 @@ export class ChunkmillServer {
 
   private async shutdown(): Promise<void> {
     const stopped = this.app.close();
-    await this.engine?.close();
-    await new Promise((r) => setTimeout(r, STREAM_FLUSH_MS));
-    for (const stream of this.streams)
-      stream.end('shutdown', 'The server is stopping; reconnect with Last-Event-ID to go on');
+    await stopParts(this.parts);
     await stopped;
-    await this.queue.close();
+    await this.parts.queue.close();
   }
 }
 
@@ -123,69 +97,33 @@ export function startServer(options: ServerOptions = {}): Promise<ChunkmillServe
   return ChunkmillServer.start(options);
 }
 
-function buildApp(
-  opts: ResolvedServerOptions,
-  queue: Queue,
-  engine: Engine | null,
-  dataDir: DataDir,
-  streams: Set<SseStream>,
-  closing: () => boolean,
-): FastifyInstance {
+/** The server's own Fastify: its body limit, request log, timeouts and per-client connection limit. */
+function buildApp(opts: ResolvedServerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: opts.bodyLimit,
-    logger:
-      opts.logLevel === 'silent'
-        ? false
-        : {
-            level: opts.logLevel,
-            stream: process.stderr,
-            // Fastify's own request serializer, but a link token in a URL is not written to the log.
-            serializers: {
-              req: (request: FastifyRequest) => ({
-                method: request.method,
-                url: redactAccess(request.url),
-                host: request.host,
-                remoteAddress: request.ip,
-                remotePort: request.socket?.remotePort,
-              }),
-            },
-          },
+    logger: loggerOptions(opts.logLevel),
     return503OnClosing: true,
     ...timeoutOptions(opts),
   });
   limitConnections(app, opts.maxConnectionsPerClient);
-  const ctx: ServerContext = {
-    queue,
-    dataDir,
-    modules: new TaskModules(opts.tasksDir),
-    presenter: new Presenter(opts.dataDir, opts.tasksDir),
-    streams,
-    heartbeatMs: opts.heartbeatMs,
-    idleTimeout: opts.idleTimeout,
-    uploadLimit: opts.uploadLimit,
-    closing,
-    links: opts.token === undefined ? null : new LinkSigner(opts.token, opts.linkTtlMs),
-  };
-  // JSON bodies only (and the upload route's raw stream): text/plain would let a cross-site
-  // form post reach a route without a CORS preflight.
-  app.removeContentTypeParser('text/plain');
-  app.setReplySerializer((payload) => ctx.presenter.json(payload));
-  app.addHook('onSend', async (_request, reply) => {
-    void reply.header('x-content-type-options', 'nosniff');
-  });
-  installValidation(app);
-  installErrorHandler(app);
-  installCors(app, opts.corsOrigins);
-  installAccess(app, opts.token, { links: ctx.links, corsOrigins: opts.corsOrigins });
-  const metrics = new Metrics(queue, engine, () => streams.size);
-  metrics.install(app);
-  jobRoutes(app, ctx);
-  eventRoutes(app, ctx);
-  resultRoutes(app, ctx);
-  uploadRoutes(app, ctx);
-  fileRoutes(app, ctx);
-  const readiness = new ReadinessCheck(queue, engine, opts.dataDir, closing, app.log);
-  statusRoutes(app, ctx, engine, metrics, readiness);
-  dashboardRoutes(app);
   return app;
+}
+
+/** The request and error log: JSON lines on stderr, with any link token in a URL hidden. */
+export function loggerOptions(level: ResolvedServerOptions['logLevel']): FastifyServerOptions['logger'] {
+  if (level === 'silent') return false;
+  return {
+    level,
+    stream: process.stderr,
+    // Fastify's own request serializer, but a link token in a URL is not written to the log.
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactAccess(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
+  };
 }

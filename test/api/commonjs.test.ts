@@ -89,7 +89,7 @@ test('require("chunkmill") runs the durable queue on a warm engine; the server a
     'queue.js',
     `'use strict';
 const { openQueue, createEngine, count } = require('chunkmill');
-const { startServer } = require('chunkmill/server');
+const { startServer, chunkmillPlugin, chunkmillMiddleware } = require('chunkmill/server');
 const experimental = require('chunkmill/experimental'); // types only: an empty module
 (async () => {
   const queue = openQueue('jobs.db');
@@ -100,11 +100,19 @@ const experimental = require('chunkmill/experimental'); // types only: an empty 
   const result = await queue.result(job.id);
   await engine.close();
   await queue.close();
-  console.log(JSON.stringify({ state, rows: result.rows, startServer: typeof startServer, experimental: typeof experimental }));
+  console.log(JSON.stringify({ state, rows: result.rows, startServer: typeof startServer, experimental: typeof experimental, embed: [typeof chunkmillPlugin, typeof chunkmillMiddleware] }));
 })();
 `,
   );
-  expect(out).toEqual([{ state: 'succeeded', rows: [{ n: 20_000 }], startServer: 'function', experimental: 'object' }]);
+  expect(out).toEqual([
+    {
+      state: 'succeeded',
+      rows: [{ n: 20_000 }],
+      startServer: 'function',
+      experimental: 'object',
+      embed: ['function', 'function'],
+    },
+  ]);
 });
 
 test('TypeScript, module node16, in the CommonJS project: strict, exactOptionalPropertyTypes, no skipLibCheck', {
@@ -113,7 +121,7 @@ test('TypeScript, module node16, in the CommonJS project: strict, exactOptionalP
   writeFileSync(
     join(app, 'app.ts'),
     `import { processDataset, count, sum, ChunkmillError, openQueue, type Job } from 'chunkmill';
-import { startServer } from 'chunkmill/server';
+import { startServer, chunkmillPlugin, chunkmillMiddleware, type ChunkmillMiddleware } from 'chunkmill/server';
 import type { Executor } from 'chunkmill/experimental';
 
 export async function byRegion(input: string): Promise<number> {
@@ -124,6 +132,8 @@ export async function byRegion(input: string): Promise<number> {
 export const error: Error = new ChunkmillError({ code: 'ERR_INVALID_OPTION', message: 'x' });
 export const open: typeof openQueue = openQueue;
 export const serve: typeof startServer = startServer;
+export const plugin: typeof chunkmillPlugin = chunkmillPlugin;
+export const middleware: ChunkmillMiddleware = chunkmillMiddleware({ store: 'jobs.db', dataDir: '.', memoryBudget: 64 << 20, retention: 86_400_000 });
 export type SomeExecutor = Executor;
 `,
   );

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum } from 'chunkmill';
 import { AggregateMerger } from '../../src/kinds/aggregate/merge.ts';
-import { BudgetMeter, resolveBudget } from '../../src/kinds/aggregate/memory-budget.ts';
+import { BudgetMeter, overBudget, resolveBudget } from '../../src/kinds/aggregate/memory-budget.ts';
 import { compileAggregate } from '../../src/kinds/aggregate/plan.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { runMatrix } from '../helpers/matrix.ts';
@@ -75,6 +75,31 @@ test('the budget: a quarter of the heap limit by default; a request is held to h
     why: 'memoryBudget asked for 1 TiB; a job gets at most half of the 400 MiB heap limit',
     atCap: true,
   });
+});
+
+test("an engine's memoryBudget: its jobs' default and the most one gets, unless the heap's rule gives less", () => {
+  const heap = 400 * MiB;
+  const raise = "raise the engine's memoryBudget (chunkmill serve or engine --memory-budget)";
+  expect(resolveBudget(undefined, heap, 64 * MiB)).toStrictEqual({
+    bytes: 64 * MiB,
+    why: "the engine's memoryBudget option, 64 MiB",
+    atCap: true,
+    raise,
+  });
+  expect(resolveBudget(2 ** 40, heap, 64 * MiB)).toStrictEqual({
+    bytes: 64 * MiB,
+    why: 'memoryBudget asked for 1 TiB; this engine gives a job at most 64 MiB, its memoryBudget option',
+    atCap: true,
+    raise,
+  });
+  expect(resolveBudget(32 * MiB, heap, 64 * MiB)).toMatchObject({ bytes: 32 * MiB, atCap: false });
+  // Above the heap's own rule, the heap's rule holds: a quarter by default, half at most.
+  expect(resolveBudget(undefined, heap, 300 * MiB)).toStrictEqual(resolveBudget(undefined, heap));
+  expect(resolveBudget(2 ** 40, heap, 300 * MiB)).toStrictEqual(resolveBudget(2 ** 40, heap));
+  // The hint names what raises it.
+  expect(overBudget(resolveBudget(undefined, heap, 64 * MiB), 10, 0, false).hint).toBe(
+    `group by fewer or coarser columns, or ${raise}`,
+  );
 });
 
 test("the process's running jobs together hold at most half the heap; a released job gives its share back", () => {

@@ -6,7 +6,8 @@
 import { Command } from 'commander';
 import { createEngine } from '../../index.js';
 import { isPostgresUrl } from '../../internal.js';
-import { addEngineClusterOption, examples, parseWorkers } from '../flags.js';
+import { parseDuration } from '../duration.js';
+import { addEngineClusterOption, examples, parseSize, parseWorkers } from '../flags.js';
 import { redisUrl } from '../redis-url.js';
 import { storeOption } from './jobs.js';
 
@@ -18,6 +19,8 @@ interface EngineFlags {
   quiet?: boolean;
   webhook?: string[];
   dataDir?: string;
+  memoryBudget?: number;
+  retention?: number;
 }
 
 export function engineCommand(): Command {
@@ -34,6 +37,16 @@ export function engineCommand(): Command {
       '--webhook <url>',
       "POST each job's end here, signed with $CHUNKMILL_WEBHOOK_SECRET (repeatable)",
       (url, all: string[] = []) => [...all, url],
+    )
+    .option(
+      '--memory-budget <size>',
+      "most memory one job's groups may take here, e.g. 512MiB; also the default of jobs that set none (default: a quarter of the heap)",
+      parseSize,
+    )
+    .option(
+      '--retention <duration>',
+      'remove finished jobs (with their results) this old, and with --data-dir its uploads/ too, e.g. 7d (default: kept)',
+      parseDuration,
     )
     .addHelpText(
       'after',
@@ -53,7 +66,16 @@ export function engineCommand(): Command {
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
         ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),
         ...(o.dataDir === undefined ? {} : { confine: { root: o.dataDir, protect: storeFiles(o.store) } }),
+        ...(o.memoryBudget === undefined ? {} : { memoryBudget: o.memoryBudget }),
+        ...(o.retention === undefined ? {} : { retention: o.retention }),
       });
+      // Uploads are the data dir's files: serve's uploads/ folder, removed by age as serve removes them.
+      const uploads =
+        o.retention === undefined || o.dataDir === undefined
+          ? null
+          : (await import('../../server/index.js')).startUploadRetention(o.dataDir, o.retention, (e) =>
+              process.stderr.write(`chunkmill: removing old uploads: ${e instanceof Error ? e.message : String(e)}\n`),
+            );
       const say = (line: string) => o.quiet || process.stderr.write(`chunkmill: ${line}\n`);
       engine.on('error', (e) => process.stderr.write(`chunkmill: ${e.message}\n`));
       engine.on('claimed', ({ job, recovered }) => say(`job ${job.id} ${recovered ? 'resumed' : 'started'}`));
@@ -68,6 +90,7 @@ export function engineCommand(): Command {
         const stop = () => {
           process.off('SIGINT', stop).off('SIGTERM', stop);
           say('closing: running jobs keep their checkpoints and go back to the queue');
+          uploads?.stop();
           void engine.close().then(resolve);
         };
         process.on('SIGINT', stop).on('SIGTERM', stop);

@@ -30,6 +30,8 @@ interface ServeFlags {
   linkTtl?: number;
   engine: boolean;
   webhook?: string[];
+  memoryBudget?: number;
+  retention?: number;
 }
 
 function parsePort(text: string): number {
@@ -62,6 +64,16 @@ export function serveCommand(): Command {
     )
     .option('--link-ttl <duration>', "how long a job's link tokens stay valid, e.g. 1h (default: 24h)", parseDuration)
     .option('--no-engine', 'API only: run no engine here; engines on other hosts run the jobs')
+    .option(
+      '--memory-budget <size>',
+      "most memory one job's groups may take here, e.g. 512MiB; also the default of jobs that set none (default: 128MiB)",
+      parseSize,
+    )
+    .option(
+      '--retention <duration>',
+      'remove finished jobs (with their results) and uploads this old, e.g. 7d (default: kept)',
+      parseDuration,
+    )
     .option(
       '--webhook <url>',
       "POST each job's end here, signed with $CHUNKMILL_WEBHOOK_SECRET (repeatable)",
@@ -112,6 +124,8 @@ export function serveCommand(): Command {
       linkTtlMs: o.linkTtl,
       ...(o.engine ? {} : { engine: false }),
       ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),
+      ...(o.memoryBudget === undefined ? {} : { memoryBudget: o.memoryBudget }),
+      ...(o.retention === undefined ? {} : { retention: o.retention }),
     });
     const auth = server.options.token === undefined ? 'no token: loopback only' : 'token required';
     const role = server.engine === null ? '; API only, no engine' : '';

@@ -47,13 +47,37 @@ export interface MemoryBudget {
   why: string;
   /** The budget is as high as this process lets a job go: only a larger heap raises it. */
   atCap: boolean;
+  /** What raises it, for the hint, when that is not the job's memoryBudget: the engine's limit. */
+  raise?: string;
 }
 
-/** The budget for a job that asked for `requested` bytes (undefined: the default). */
+/**
+ * The budget for a job that asked for `requested` bytes (undefined: the default). `engineLimit`:
+ * the engine's memoryBudget option (`chunkmill serve --memory-budget`), both the default of its
+ * jobs and the most one of them gets, so a client cannot take a server's memory with one job;
+ * where the heap's own rule gives less, that rule holds.
+ */
 export function resolveBudget(
   requested: number | undefined,
   heapLimit = getHeapStatistics().heap_size_limit,
+  engineLimit?: number,
 ): MemoryBudget {
+  const budget = heapBudget(requested, heapLimit);
+  if (engineLimit === undefined || engineLimit >= budget.bytes) return budget;
+  const limit = humanBytes(engineLimit);
+  return {
+    bytes: engineLimit,
+    why:
+      requested === undefined
+        ? `the engine's memoryBudget option, ${limit}`
+        : `memoryBudget asked for ${humanBytes(requested)}; this engine gives a job at most ${limit}, its memoryBudget option`,
+    atCap: true,
+    raise: "raise the engine's memoryBudget (chunkmill serve or engine --memory-budget)",
+  };
+}
+
+/** The budget by this process's heap alone: see the top of this file. */
+function heapBudget(requested: number | undefined, heapLimit: number): MemoryBudget {
   const cap = Math.floor(heapLimit * CAP_SHARE);
   const heap = `the ${humanBytes(heapLimit)} heap limit`;
   if (requested === undefined)
@@ -165,7 +189,7 @@ export function overBudget(budget: MemoryBudget, groups: number, chunkIndex: num
     option: 'memoryBudget',
     chunkIndex,
     message: `Over the memory budget at chunk ${chunkIndex}: ${what} more than ${humanBytes(budget.bytes)}, the job's budget (${budget.why})`,
-    hint: `group by fewer or coarser columns, or ${budget.atCap ? 'give node a larger --max-old-space-size' : 'raise memoryBudget'}`,
+    hint: `group by fewer or coarser columns, or ${budget.raise ?? (budget.atCap ? 'give node a larger --max-old-space-size' : 'raise memoryBudget')}`,
   });
 }
 

@@ -2,7 +2,8 @@
  * GET / and GET /assets/:file: the dashboard, a static page and its compiled scripts (built by
  * `npm run build` from dashboard/ into dist/dashboard/, shipped in the package, read into memory
  * once). These routes are public: they hold no data; the page asks for the token and sends it
- * with every API call. The Content-Security-Policy lets the page run only its own scripts and
+ * with every API call. Every URL of the page is relative to it, so it works mounted under a path
+ * (the Fastify plugin, the Express middleware) as at the root. The Content-Security-Policy lets the page run only its own scripts and
  * talk only to this server, so a value in a CSV can never become markup or code in it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -36,7 +37,15 @@ export function dashboardRoutes(app: FastifyInstance): void {
       .send(asset.body);
   };
   const config = { public: true };
-  app.get('/', { config }, async (_request, reply) => send(reply, 'index.html'));
+  app.get('/', { config }, async (request, reply) => {
+    // Mounted under a path (/jobs), the page must be at /jobs/, not /jobs: its asset and API URLs
+    // are relative to it. Express keeps the path the browser asked for in originalUrl.
+    const asked = (request.raw as { originalUrl?: unknown }).originalUrl;
+    const [path = '', query] = (typeof asked === 'string' ? asked : request.url).split('?');
+    if (!path.endsWith('/'))
+      return reply.redirect(`${path.slice(path.lastIndexOf('/') + 1)}/${query === undefined ? '' : `?${query}`}`);
+    return send(reply, 'index.html');
+  });
   app.get('/assets/:file', { config }, async (request, reply) =>
     send(reply, (request.params as { file: string }).file),
   );

@@ -12,13 +12,19 @@
  * its handle before its header is read, so one swapped for a FIFO in between is not read either:
  * an open() of a FIFO would wait for a writer in libuv's thread pool, and four of those (the
  * pool's size) would hang every file operation of the server.
+ *
+ * DELETE /api/files/<name>: removes one data file of the listing (an upload, most often), 204.
+ * The name is checked as a job's input is (data-dir.ts: confined, never the store), must be one
+ * the listing could show (a data extension, no dot file or folder), and a name that is not there
+ * is a 404. A job that is queued on the file will fail when it opens it.
  */
 import { constants, type Dirent } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { fileColumns, formatOfName } from '../../internal.js';
 import { ChunkmillError } from '../../index.js';
+import { badRequest, HttpError } from '../http-error.js';
 import { DATA_EXTENSIONS } from '../schemas.js';
 import type { DataFile } from '../../internal.js';
 import type { ServerContext } from '../server-context.js';
@@ -45,6 +51,22 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
       files.push(file);
     }
     return { files, tasks: await ctx.modules.names() };
+  });
+  app.delete('/api/files/*', async (request, reply) => {
+    const name = (request.params as { '*': string })['*'];
+    const gone = () =>
+      new HttpError(404, 'ERR_FILE_NOT_FOUND', `name: no file ${name} in the data dir`, { field: 'name' });
+    // Confinement first: a path out of the data dir is a 403 whatever its name.
+    const real = await ctx.dataDir.existing(name, 'name').catch((e: unknown) => {
+      throw e instanceof HttpError && e.code === 'ERR_FILE_NOT_FOUND' ? gone() : e;
+    });
+    if (!DATA_EXTENSIONS.test(name) || name.split('/').some((s) => s.startsWith('.')))
+      throw badRequest('name', `${name} is not a data file of the listing (GET /api/files)`);
+    await unlink(real).catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'ENOENT' ? gone() : e;
+    });
+    cache.delete(ctx.dataDir.root + sep + name.split('/').join(sep));
+    return reply.code(204).send();
   });
 }
 

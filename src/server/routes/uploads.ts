@@ -28,12 +28,12 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { safeUploadName } from '../../internal.js';
+import { UPLOADS } from '../retention.js';
 import { badRequest, HttpError } from '../http-error.js';
 import { DATA_EXTENSIONS, UPLOAD_NAME, uploadQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 import { FORM_OVERHEAD, saveFormFile } from '../upload-form.js';
 
-const UPLOADS = 'uploads';
 const GZIP_MAGIC = [0x1f, 0x8b];
 const FORM = 'multipart/form-data';
 /** The types whose body is the file itself: what curl, fetch(file) and browsers send for data files. */
