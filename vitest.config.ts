@@ -23,7 +23,13 @@ import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-const ALONE = ['test/cli/install.test.ts', 'test/server/dashboard.test.ts', 'test/exec/faults-retries.test.ts'];
+const ALONE = [
+  'test/cli/install.test.ts',
+  'test/server/dashboard.test.ts',
+  // A real Chromium too, on 300 jobs: beside three other files it would wait on the CPU, not on the page.
+  'test/server/dashboard-queue.test.ts',
+  'test/exec/faults-retries.test.ts',
+];
 
 /** The slowest files, slowest first (a full CI run, three files at a time, 2-core machine at load 4 to 6). */
 const SLOWEST = [

@@ -86,6 +86,10 @@ export type {
   NewRepeatRule,
   Outcome,
   ListQuery,
+  Backoff,
+  BulkAction,
+  BulkOutcome,
+  JobMeta,
   // Deprecated aliases of RepeatRuleRecord and NewRepeatRule, for one release.
   ScheduleRecord,
   NewSchedule,
@@ -106,3 +110,4 @@ export type { CancelledAt, ErrorCode, ErrorData, ErrorLocation } from './errors.
 // to chunkmill/experimental, and the CLI's helpers to its internal entry (src/internal.ts).
 export type { Executor, ExecutorSource, ChunkPolicy } from './deprecated.js';
 export { suggestColumn, typedValue, DEFAULT_DISTINCT_LIMIT, ROWS_PER_PAGE } from './deprecated.js';
+export { TRANSIENT_CODES } from './api/wire.js';

@@ -12,7 +12,7 @@ export { fileColumns } from './input/file-columns.js';
 export { DEFAULT_DISTINCT_LIMIT, typedValue } from './kinds/builtin/index.js';
 export { suggestColumn, unknownColumn } from './kinds/unknown-column.js';
 export { ROWS_PER_PAGE } from './queue/queue.js';
-export { specSchemaOn } from './api/job-model/index.js';
+export { META_KEY, QUEUEING_SCHEMAS, specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';
 export type { ApiErrorData, DataFile, ErrorPlace, JobList, StreamEventName } from './api/wire.js';
 export { safeUploadName, STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';

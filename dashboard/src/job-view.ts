@@ -12,13 +12,23 @@ import { EventFeed } from './feed.js';
 import * as fmt from './format.js';
 import type { Shell } from './jobs-view.js';
 import { ResultPages, table } from './result-table.js';
-import { isFinal, type ErrorData, type FeedEvent, type JobList, type JobRecord, type Progress } from './types.js';
+import {
+  isFinal,
+  type ErrorData,
+  type FeedEvent,
+  type JobList,
+  type JobRecord,
+  type Progress,
+  type StateChange,
+} from './types.js';
 
 export class JobView {
   readonly element: HTMLElement;
   private job: JobRecord | null = null;
   /** The job this one retries: its first event says so (the record has no field for it). */
   private retryOf: string | null = null;
+  /** The attempts that failed and were retried (their `state: queued` events). */
+  private readonly failures: StateChange[] = [];
   private feed: EventFeed | null = null;
   private readonly head = h('div', { class: 'card' });
   private readonly outcome = h('section', { class: 'card', id: 'outcome' });
@@ -86,8 +96,10 @@ export class JobView {
         h('li', {}, h('span', { class: 'muted' }, l.chunkIndex >= 0 ? `chunk ${l.chunkIndex} ` : 'setup '), l.message),
       );
     } else if (e.type === 'state') {
-      const change = e.data as { state: JobRecord['state']; retryOf?: string };
+      const change = e.data as StateChange;
       if (change.retryOf !== undefined) this.retryOf = change.retryOf;
+      // A run that failed with a transient fault and waits for its backoff: its attempt is listed.
+      if (change.reason === 'attempt failed' && change.error !== undefined) this.failures.push(change);
       job.state = change.state;
       this.renderHead();
       if (isFinal(job.state)) void this.reload();
@@ -137,7 +149,30 @@ export class JobView {
         ...fact('Started', fmt.time(job.startedAt)),
         ...fact('Finished', fmt.time(job.finishedAt)),
         ...fact('Attempts', String(job.attempts)),
+        ...(Object.keys(job.meta ?? {}).length === 0
+          ? []
+          : fact(
+              'Labels',
+              Object.entries(job.meta)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+            )),
       ),
+      this.failures.length === 0
+        ? null
+        : h(
+            'ul',
+            { class: 'attempts small' },
+            ...this.failures.map((f) =>
+              h(
+                'li',
+                {},
+                `Attempt ${f.attempt} failed: `,
+                h('code', {}, f.error!.code),
+                ` ${f.error!.message}; retried at ${fmt.time(f.retryAt ?? null)}`,
+              ),
+            ),
+          ),
       cancellable ? h('button', { class: 'secondary', onclick: () => void this.cancel() }, 'Cancel') : null,
       retryable ? h('button', { id: 'retry', onclick: () => void this.retry() }, 'Retry') : null,
     );

@@ -1,6 +1,7 @@
 /**
- * The front page: the start form, then every job (newest first) with its state, a live progress
- * bar, rows, MB/s and ETA, and a cancel button while it can be cancelled.
+ * The front page: the start form, the queue bar (search, pause, bulk actions: queue-bar.ts), then
+ * the jobs (newest first) with their state and labels, a live progress bar, rows, MB/s and ETA,
+ * and a cancel button while a job can be cancelled, a remove button once it has ended.
  *
  * It reads a page of jobs once, then follows the all-jobs feed from the page's lastEventId, so
  * nothing written after the read is missed: a `progress` event moves a bar in place, a `state`
@@ -13,6 +14,7 @@ import { whatItDoes, figures, percentDone } from './describe.js';
 import { fill, h, pager, progressBar, setProgress } from './dom.js';
 import { EventFeed, type FeedStatus } from './feed.js';
 import * as fmt from './format.js';
+import { filterQuery, type JobFilter, QueueBar } from './queue-bar.js';
 import { StartForm } from './start-form.js';
 import type { FeedEvent, JobList, JobRecord, JobState, Progress } from './types.js';
 
@@ -37,13 +39,26 @@ export class JobsView {
   private feed: EventFeed | null = null;
   private refreshTimer: number | null = null;
   private readonly form: StartForm;
+  private readonly bar: QueueBar;
+  private filter: JobFilter;
 
   constructor(
     private readonly api: Api,
     private readonly shell: Shell,
-    private readonly state: JobState | null,
+    state: JobState | null,
   ) {
     this.form = new StartForm(api, () => this.scheduleRefresh(0));
+    this.filter = { name: '', meta: {}, state };
+    this.bar = new QueueBar(
+      api,
+      state,
+      (filter) => {
+        this.filter = filter;
+        this.newer.length = 0; // a new search starts at its newest page
+        this.turn(null);
+      },
+      () => this.scheduleRefresh(0),
+    );
     const title = state === null ? 'Jobs' : `Jobs: ${state}`;
     this.element = h(
       'div',
@@ -53,13 +68,18 @@ export class JobsView {
         'section',
         { class: 'card' },
         h('h2', {}, title, state === null ? null : h('a', { href: '#/', class: 'small' }, ' (all)')),
+        this.bar.element,
         h(
           'table',
           { class: 'jobs', id: 'jobs' },
           h(
             'thead',
             {},
-            h('tr', {}, ...['#', 'Job', 'State', 'Progress', 'Rows', 'Speed', 'ETA', ''].map((t) => h('th', {}, t))),
+            h(
+              'tr',
+              {},
+              ...['#', 'Job', 'State', 'Progress', 'Rows', 'Speed', 'ETA', '', ''].map((t) => h('th', {}, t)),
+            ),
           ),
           this.body,
         ),
@@ -86,9 +106,10 @@ export class JobsView {
 
   private async load(): Promise<JobList> {
     const cursor = this.cursor === null ? '' : `&cursor=${encodeURIComponent(this.cursor)}`;
-    const query = `limit=${PAGE}${this.state === null ? '' : `&state=${this.state}`}${cursor}`;
+    const query = `limit=${PAGE}${filterQuery(this.filter)}${cursor}`;
     const list = await this.api.json<JobList>('GET', `/api/jobs?${query}`);
     this.shell.counts(list.counts);
+    this.bar.setPaused(list.paused);
     const seen = new Set<string>();
     for (const job of list.jobs) {
       seen.add(job.id);
@@ -101,8 +122,16 @@ export class JobsView {
       }
     // Newest first, as listed.
     for (const job of list.jobs) this.body.append(this.rows.get(job.id)!.tr);
+    const filtered = this.filter.name !== '' || Object.keys(this.filter.meta).length > 0 || this.filter.state !== null;
     if (list.jobs.length === 0)
-      fill(this.more, this.newer.length === 0 ? 'No jobs yet: start one above.' : 'No older jobs on this page.');
+      fill(
+        this.more,
+        this.newer.length > 0
+          ? 'No older jobs on this page.'
+          : filtered
+            ? 'No job matches.'
+            : 'No jobs yet: start one above.',
+      );
     else fill(this.more);
     this.renderPages(list.next);
     return list;
@@ -179,6 +208,7 @@ export class JobsView {
         { class: 'what' },
         h('a', { href: `#/jobs/${job.id}` }, job.name ?? job.spec.input),
         h('div', { class: 'muted small' }, `${job.spec.input} · ${whatItDoes(job.spec)}`),
+        ...Object.entries(job.meta ?? {}).map(([k, v]) => h('span', { class: 'label small' }, `${k}=${v}`)),
       ),
       h(
         'td',
@@ -200,12 +230,24 @@ export class JobsView {
       h('td', { class: 'num' }, f.eta),
       h(
         'td',
-        {},
+        { class: 'actions' },
         cancellable
           ? h('button', { class: 'secondary cancel', onclick: () => void this.cancel(job) }, 'Cancel')
-          : fmt.time(job.finishedAt ?? job.createdAt),
+          : job.state === 'running'
+            ? null
+            : h('button', { class: 'secondary remove', onclick: () => void this.remove(job) }, 'Remove'),
       ),
+      h('td', { class: 'small' }, fmt.time(job.finishedAt ?? job.createdAt)),
     );
+  }
+
+  private async remove(job: JobRecord): Promise<void> {
+    try {
+      await this.api.json('DELETE', `/api/jobs/${job.id}`);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+    this.scheduleRefresh(0);
   }
 
   private async cancel(job: JobRecord): Promise<void> {

@@ -8,6 +8,7 @@ export type {
   HttpSpec as JobSpec,
   JobState,
   Progress,
+  StateChange,
 } from './wire.js';
 export { isFinal, JOB_STATES as STATES } from './wire.js';
 import type { HttpSpec, JobRecord as StoredJob, JobList as WireJobList } from './wire.js';

@@ -62,6 +62,45 @@ export interface JobRecord<Spec = StoredSpec> {
   leaseExpiresAt: number | null;
   /** The repeat rule that queued this job, if any (the field keeps its first name: API responses carry it). */
   scheduleId: string | null;
+  /** The caller's own labels ({ userId: 'u-7' }): a few short strings, filterable (list's `meta`); {} for none. */
+  meta: JobMeta;
+  /**
+   * How a run that failed with a transient fault (TRANSIENT_CODES) is retried, while `attempts`
+   * is below `maxAttempts`; null: such a failure fails the job, as any other.
+   */
+  backoff: Backoff | null;
+}
+
+/** A job's labels: string keys to string values (bounds: META_LIMITS, api/job-model/queueing.ts). */
+export type JobMeta = Record<string, string>;
+
+/** The wait before the next run after a transient fault: `delayMs` each time, or doubled at each further attempt. */
+export interface Backoff {
+  type: 'fixed' | 'exponential';
+  delayMs: number;
+}
+
+/**
+ * The failures a run is retried for (with a backoff): the machine or the network failed, not the
+ * data or the job's own code. A worker thread that crashed or ran out of memory, an object or a
+ * store that could not be read. A data error (ERR_CSV_*, a bad option) would fail again.
+ */
+export const TRANSIENT_CODES: readonly string[] = [
+  'ERR_WORKER_EXITED',
+  'ERR_OBJECT_UNAVAILABLE',
+  'ERR_OBJECT_UNREACHABLE',
+  'ERR_STORE_UNREACHABLE',
+  'ERR_CLUSTER_ITEM_LOST',
+];
+
+/** Whether a failure with this code is one a backoff retries (any ERR_WORKER_*: a thread's own failure). */
+export function isTransient(code: string): boolean {
+  return TRANSIENT_CODES.includes(code) || code.startsWith('ERR_WORKER_');
+}
+
+/** The wait before attempt `next` (2 for the first retry). */
+export function backoffDelay(backoff: Backoff, next: number): number {
+  return backoff.type === 'fixed' ? backoff.delayMs : backoff.delayMs * 2 ** Math.max(0, next - 2);
 }
 
 /**
@@ -154,6 +193,21 @@ export interface StateChange {
   reason?: string;
   /** queued, reason 'retried': the failed or cancelled job this one retries (its spec and options copied). */
   retryOf?: string;
+  /** queued, reason 'attempt failed': the failure's code and message (attempt: the run that failed). */
+  error?: ErrorData;
+  /** queued, reason 'attempt failed': when the next attempt may run (its backoff). */
+  retryAt?: number;
+}
+
+/** What a queue, the API and the CLI do to many jobs at once, by state (Queue.bulk). */
+export type BulkAction = 'cancel' | 'remove';
+
+/** What a bulk action did: the ids it cancelled or removed, and the running jobs whose engines were asked to stop them. */
+export interface BulkOutcome {
+  action: BulkAction;
+  state: JobState;
+  done: string[];
+  requested: string[];
 }
 
 /** GET /api/jobs: a page of jobs, newest first, with the counts per state and where a feed of new events starts. */
@@ -163,6 +217,8 @@ export interface JobList {
   next: string | null;
   counts: Record<JobState, number>;
   lastEventId: number;
+  /** The queue is paused (Queue.pause): engines claim nothing until it is resumed. */
+  paused: boolean;
 }
 
 /** GET /api/files: one file of the data dir that a job can read. */

@@ -65,6 +65,13 @@ const WORKER_OWN: ReadonlySet<string> = new Set([
   'ERR_NOT_A_FILE',
   'ERR_FILE_UNREADABLE',
   'ERR_FILE_CHANGED',
+  // An object the coordinator could read: a worker that cannot takes its own credentials,
+  // endpoint and network (they never travel in a work item), and another worker may have them.
+  'ERR_OBJECT_NOT_FOUND',
+  'ERR_OBJECT_FORBIDDEN',
+  'ERR_OBJECT_AUTH',
+  'ERR_OBJECT_UNREACHABLE',
+  'ERR_OBJECT_UNAVAILABLE',
   'ERR_CLUSTER_TASK_MODULE',
 ]);
 

@@ -182,6 +182,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       const changed = await store.changed();
       if (changed && this.runs.size > 0)
         for (const id of await store.cancelRequests(this.id)) this.runs.get(id)?.stop('cancel');
+      // Ends written outside a run (a cancel while queued, a lease recovery) get their webhooks too.
+      if (changed && this.webhooks !== null)
+        for (const job of await store.takeOwedEnds(100))
+          if (job.error !== null)
+            this.webhooks.ended(job.id, { state: job.state as 'failed' | 'cancelled', error: job.error });
       if (this.runs.size > 0 && now >= this.nextRenew) {
         this.nextRenew = now + this.leaseMs / 3;
         const ids = [...this.runs.keys()];

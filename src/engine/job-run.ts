@@ -20,7 +20,8 @@ import { statSync } from 'node:fs';
 import type { Confinement } from '../api/confinement.js';
 import type { JobEvents, JobReporter, Progress } from '../api/events.js';
 import type { Journal } from '../api/journal.js';
-import { AbortError, ChunkmillError, toErrorData } from '../errors.js';
+import { AbortError, ChunkmillError, type ErrorData, toErrorData } from '../errors.js';
+import { backoffDelay, isTransient } from '../api/wire.js';
 import type { ExecutorProvider } from '../exec/executor.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
@@ -166,8 +167,29 @@ export class JobRun implements JobReporter {
       }
     }
     const final = outcome;
-    this.ending = final === null ? () => this.handBack(back) : () => this.write(final);
+    const retryAt = final?.state === 'failed' ? this.retryAt(final.error) : null;
+    if (final?.state === 'failed' && retryAt !== null) this.ending = () => this.retryLater(retryAt, final.error);
+    else this.ending = final === null ? () => this.handBack(back) : () => this.write(final);
     await this.settle();
+  }
+
+  /**
+   * When a failed run is tried again: for a job with a backoff whose failure is transient (the
+   * machine's or the network's, not the data's) and that has attempts left; else null.
+   */
+  private retryAt(error: ErrorData): number | null {
+    const { backoff, attempts, maxAttempts } = this.claim.job;
+    if (backoff === null || !isTransient(error.code) || attempts >= maxAttempts) return null;
+    return Date.now() + backoffDelay(backoff, attempts + 1);
+  }
+
+  /** Back to the queue until `retryAt`, the failed attempt in the log (its journal kept: what it merged stays good). */
+  private async retryLater(retryAt: number, error: ErrorData): Promise<void> {
+    await this.flush();
+    const { code, message } = error;
+    const attempt = this.claim.job.attempts;
+    const change = { state: 'queued' as const, reason: 'attempt failed', attempt, error: { code, message }, retryAt };
+    await this.ctx.serial(() => this.ctx.store.retryLater(this.ctx.owner, this.id, retryAt, change));
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { ErrorData } from '../errors.js';
-import type { FinalState, JobRecord, ResultSummary } from '../store/records.js';
+import type { FinalState, JobMeta, JobRecord, ResultSummary } from '../store/records.js';
 
 /** How a job ended, as an engine's `ended` event and a webhook tell it (an aggregate's rows left out). */
 export type JobOutcome =
@@ -21,8 +21,8 @@ export interface WebhookPayload {
   id: string;
   name: string | null;
   state: FinalState;
-  /** The job's metadata, when its record has some. */
-  meta?: unknown;
+  /** The job's labels (its `meta`), when it has some. */
+  meta?: JobMeta;
   /**
    * succeeded: the result summary (an aggregate's rowCount and stats; a task's stats, its value
    * left out: read it from the API; a transform's counts); failed or cancelled: the error's code and message.
@@ -33,7 +33,7 @@ export interface WebhookPayload {
 }
 
 export function payloadOf(job: JobRecord, outcome: JobOutcome): WebhookPayload {
-  const meta = (job as { meta?: unknown }).meta;
+  const { meta } = job;
   const summary: Record<string, unknown> =
     outcome.state === 'succeeded'
       ? withoutValue(outcome.result)
@@ -43,7 +43,7 @@ export function payloadOf(job: JobRecord, outcome: JobOutcome): WebhookPayload {
     id: job.id,
     name: job.name,
     state: outcome.state,
-    ...(meta === undefined || meta === null ? {} : { meta }),
+    ...(meta === undefined || Object.keys(meta).length === 0 ? {} : { meta }),
     summary,
     finishedAt: job.finishedAt,
   };

@@ -4,12 +4,15 @@
  * does goes through the JobStore interface, so it works the same from a web request handler, a
  * script or the CLI, while an engine runs elsewhere.
  */
-import { resolve } from 'node:path';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
 import { ChunkmillError, invalidOption } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
 import type {
+  Backoff,
+  BulkAction,
+  BulkOutcome,
   CancelOutcome,
+  JobMeta,
   JobEventRecord,
   JobPage,
   JobRecord,
@@ -17,15 +20,15 @@ import type {
   RepeatRuleRecord,
 } from '../store/records.js';
 import { JOB_STATES } from '../store/records.js';
-import { isPostgresUrl } from '../store/postgres-url.js';
-import { PostgresStore } from '../store/postgres-store.js';
-import { SqliteStore } from '../store/sqlite-store.js';
 import { notifyAdded } from '../store/wake.js';
+import { checkBackoff, checkBulk, checkListFilters, checkMeta, integer } from './add-options.js';
+import { openStore } from './open-store.js';
 import { ChangeFeed } from './change-feed.js';
 import type { StoredSpec } from '../api/job-model/index.js';
 import { normalizeSpec, type JobSpec } from './job-spec.js';
 import { checkRepeat, nextSlot, type RepeatOptions } from './repeat.js';
 import { watchAllJobs, watchJob, type WatchOptions } from './watch.js';
+export { openStore } from './open-store.js';
 
 /** How a job is queued. */
 export interface AddOptions {
@@ -36,13 +39,24 @@ export interface AddOptions {
   /** Milliseconds to wait before the job may run. @default 0 */
   delay?: number;
   /**
-   * Times the job may be started and lost with its engine (killed, crashed) before it fails
-   * with ERR_JOB_LOST; a graceful engine close hands it back without counting. @default 3
+   * Runs the job may take. A run lost with its engine (killed, crashed) counts: past them the job
+   * fails with ERR_JOB_LOST; a graceful engine close hands it back without counting. With
+   * `backoff`, a run that fails with a transient fault counts too, and is retried. @default 3
    */
   attempts?: number;
+  /**
+   * Retry a run that failed with a transient fault (a worker thread that crashed or ran out of
+   * memory, an object or store that could not be read: TRANSIENT_CODES) after this wait, while
+   * attempts are left; each failed attempt is logged (`state: queued`, reason 'attempt failed').
+   * A data error fails the job at once. @default none: any failure fails the job
+   */
+  backoff?: Backoff;
+  /** The caller's labels, { userId: 'u-7' }: up to 16 keys, short strings; list() filters on them. */
+  meta?: JobMeta;
 }
 
-export interface RepeatAddOptions extends Omit<AddOptions, 'delay'> {
+/** A repeat rule's jobs take no delay, labels or backoff (a rule does not keep them). */
+export interface RepeatAddOptions extends Omit<AddOptions, 'delay' | 'meta' | 'backoff'> {
   /** A repeat rule instead of one job: it queues a job (its own record) each time the cron expression comes due. */
   repeat: RepeatOptions;
 }
@@ -54,6 +68,10 @@ export interface QueueOptions {
 
 export interface ListOptions {
   state?: JobState;
+  /** Only jobs with each of these labels. */
+  meta?: JobMeta;
+  /** Only jobs whose name contains this text (case-insensitive). */
+  name?: string;
   /** @default 50 */
   limit?: number;
   /** The `next` of the previous page. */
@@ -73,17 +91,6 @@ export const ROWS_PER_PAGE = 10_000;
  */
 export function openQueue(store: string | JobStore, options: QueueOptions = {}): Queue {
   return new Queue(openStore(store), typeof store === 'string', options);
-}
-
-/** A postgres:// URL as a PostgresStore, a store file as the embedded SQLite store; a JobStore as it is. */
-export function openStore(store: string | JobStore): JobStore {
-  if (typeof store === 'string') {
-    if (store.length === 0) throw invalidOption('store', 'expected the path of a store file or a postgres:// URL');
-    return isPostgresUrl(store) ? new PostgresStore(store) : new SqliteStore(resolve(store));
-  }
-  if (store === null || typeof store !== 'object' || typeof (store as JobStore).claim !== 'function')
-    throw invalidOption('store', 'expected a file path, a postgres:// URL or a JobStore');
-  return store;
 }
 
 export class Queue {
@@ -116,27 +123,22 @@ export class Queue {
     const maxAttempts = integer('attempts', options.attempts ?? DEFAULT_ATTEMPTS, 1, 1000);
     const now = Date.now();
     if ('repeat' in options && options.repeat !== undefined) {
-      if ((options as AddOptions).delay !== undefined) throw invalidOption('delay', 'does not apply with repeat');
+      for (const key of ['delay', 'meta', 'backoff'] as const)
+        if ((options as AddOptions)[key] !== undefined) throw invalidOption(key, 'does not apply with repeat');
       const { cron, tz } = checkRepeat(options.repeat);
       const nextRunAt = nextSlot(cron, tz ?? null, now)!;
-      return this.store.addRepeatRule({
-        name,
-        spec: stored,
-        cron,
-        tz: tz ?? null,
-        priority,
-        maxAttempts,
-        nextRunAt,
-      });
+      return this.store.addRepeatRule({ name, spec: stored, cron, tz: tz ?? null, priority, maxAttempts, nextRunAt });
     }
-    const delay = integer('delay', (options as AddOptions).delay ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const { delay = 0, meta, backoff } = options as AddOptions;
     const job = await this.store.add({
       spec: stored,
       name,
       priority,
-      runAt: now + delay,
+      runAt: now + integer('delay', delay, 0, Number.MAX_SAFE_INTEGER),
       maxAttempts,
       scheduleId: null,
+      meta: checkMeta(meta),
+      backoff: checkBackoff(backoff),
     });
     notifyAdded(this.store.location);
     return job;
@@ -175,7 +177,35 @@ export class Queue {
     if (options.state !== undefined && !JOB_STATES.includes(options.state))
       throw invalidOption('state', `expected one of ${JOB_STATES.join(', ')}`);
     const limit = integer('limit', options.limit ?? 50, 1, 10_000);
-    return this.store.list({ state: options.state, limit, cursor: options.cursor });
+    const { meta, name } = checkListFilters(options.meta, options.name);
+    return this.store.list({ state: options.state, limit, cursor: options.cursor, meta, name });
+  }
+
+  /**
+   * Cancels or removes every job in a state at once, in one transaction. cancel: queued jobs are
+   * cancelled (`done`), the engines of running ones asked to stop them (`requested`); remove:
+   * jobs that are not running are deleted with their logs and results. Refused
+   * (ERR_INVALID_OPTION): cancelling finished jobs, removing running ones.
+   */
+  async bulk(action: BulkAction, state: JobState): Promise<BulkOutcome> {
+    checkBulk(action, state);
+    return this.store.bulk(action, state);
+  }
+
+  /** Pauses the queue for every engine on its store: none claims a job until resume(); running jobs finish. */
+  pause(): Promise<void> {
+    return this.store.setPaused(true);
+  }
+
+  /** Resumes a paused queue: engines claim again (on PostgreSQL at once, on SQLite at their next poll). */
+  async resume(): Promise<void> {
+    await this.store.setPaused(false);
+    notifyAdded(this.store.location); // this process's engines look at once
+  }
+
+  /** Whether the queue is paused. */
+  isPaused(): Promise<boolean> {
+    return this.store.paused();
   }
 
   /**
@@ -201,8 +231,8 @@ export class Queue {
   }
 
   /**
-   * Runs a failed or cancelled job again: queues a new job with its spec, name, priority and
-   * attempts (at once, whatever its delay was), whose first event (`state: queued`, reason
+   * Runs a failed or cancelled job again: queues a new job with its spec, name, priority,
+   * attempts, backoff, meta (at once, whatever its delay was), whose first event (`state: queued`, reason
    * 'retried') carries `retryOf`, the original's id. The original stays as it ended, with its
    * log and error. Throws ERR_JOB_NOT_FOUND for an unknown (or removed) job, and
    * ERR_JOB_NOT_RETRYABLE for one that is queued, running or succeeded.
@@ -217,7 +247,7 @@ export class Queue {
     }
     // Checked again, as add() checks: a spec stored by an older version may not pass today's checks.
     const spec = normalizeSpec(job.spec);
-    const { name, priority, maxAttempts } = job;
+    const { name, priority, maxAttempts, meta, backoff } = job;
     const retried = await this.store.add({
       spec,
       name,
@@ -226,6 +256,8 @@ export class Queue {
       maxAttempts,
       scheduleId: null,
       retryOf: job.id,
+      meta,
+      backoff,
     });
     notifyAdded(this.store.location);
     return retried;
@@ -287,10 +319,4 @@ export class Queue {
 
 export function notFound(id: string, location: string): ChunkmillError {
   return new ChunkmillError({ code: 'ERR_JOB_NOT_FOUND', file: location, message: `No job ${id} in ${location}` });
-}
-
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
-    throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${String(value)}`);
-  return value;
 }

@@ -35,11 +35,11 @@ export async function readObjectRange(
   else if (info.lastModified !== null) headers['if-unmodified-since'] = info.lastModified;
   return send({ url: info.url, method: 'GET', headers, signal }, settings, async (response) => {
     if (response.status === 416) {
-      await response.body?.cancel();
+      response.cancel();
       throw objectChanged(info.url, `it no longer has bytes ${start} to ${stop - 1}`);
     }
     if (response.status !== 206) {
-      await response.body?.cancel();
+      response.cancel();
       throw rangeUnsupported(info.url, `asked for bytes ${start}-${last}, it answered ${response.status}`);
     }
     checkContentEncoding(info.url, response.headers);
@@ -47,13 +47,13 @@ export async function readObjectRange(
     // The answer must start where asked and cover the range; more (a server's rounding) is cut.
     const span = spanOf(response.headers.get('content-range'));
     if (span === null || span[0] !== start || span[1] < stop - 1) {
-      await response.body?.cancel();
+      response.cancel();
       throw rangeUnsupported(
         info.url,
         `asked for bytes ${start}-${last}, it sent ${response.headers.get('content-range') ?? 'no Content-Range'}`,
       );
     }
-    const body = Buffer.from(await response.arrayBuffer());
+    const body = await response.buffer();
     // A body cut short is a dropped connection (retried), never a short chunk.
     if (body.length !== span[1] - span[0] + 1) throw shortBody(body.length, span[1] - span[0] + 1);
     return body.length === stop - start ? body : body.subarray(0, stop - start);

@@ -19,7 +19,7 @@ export async function statObject(url: string, settings?: RemoteSettings): Promis
     { url: target.url, method: 'GET', headers: { range: 'bytes=0-1' } },
     settings,
     async (response): Promise<ObjectInfo | null> => {
-      await response.body?.cancel();
+      response.cancel();
       if (response.status === 416) return null;
       checkContentEncoding(target.url, response.headers);
       const partial = response.status === 206;
@@ -35,11 +35,14 @@ export async function statObject(url: string, settings?: RemoteSettings): Promis
     },
   );
   if (first !== null) return first;
-  return send({ url: target.url, method: 'HEAD' }, settings, async (response) => ({
-    url: target.url,
-    size: Number(response.headers.get('content-length') ?? 0),
-    etag: response.headers.get('etag'),
-    lastModified: response.headers.get('last-modified'),
-    ranges: isS3 || response.headers.get('accept-ranges') === 'bytes',
-  }));
+  return send({ url: target.url, method: 'HEAD' }, settings, async (response) => {
+    response.cancel(); // no body, but read to its end frees the connection for the next request
+    return {
+      url: target.url,
+      size: Number(response.headers.get('content-length') ?? 0),
+      etag: response.headers.get('etag'),
+      lastModified: response.headers.get('last-modified'),
+      ranges: isS3 || response.headers.get('accept-ranges') === 'bytes',
+    };
+  });
 }

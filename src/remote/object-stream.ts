@@ -5,11 +5,11 @@
  * the planned size is ERR_FILE_CHANGED rather than a dataset cut short.
  *
  * Only the start is retried: once bytes have been handed on, a failure cannot be undone by
- * sending them again, so it ends the stream with a coded error naming the URL. Between bytes,
- * Node's fetch gives up after 300 s of silence (undici's body timeout).
+ * sending them again, so it ends the stream with a coded error naming the URL. The try's time
+ * limit covers the answer's headers; the body may take as long as it needs, but not pause as long.
  */
 import { Readable } from 'node:stream';
-import type { ReadableStreamReadResult } from 'node:stream/web';
+import type { IncomingMessage } from 'node:http';
 import { ChunkmillError, messageOf } from '../errors.js';
 import { checkIdentity, strongEtag, type ObjectInfo } from './object-info.js';
 import { checkContentEncoding } from './object-range.js';
@@ -33,44 +33,41 @@ export async function openObjectStream(
     checkContentEncoding(url, response.headers);
     if (info !== null) checkIdentity(info, response.headers);
     disarm();
-    return response.body;
+    return response.stream;
   });
+  // Silence longer than a try's limit ends the stream (the socket's idle timer: no byte in that long).
+  const idleMs = settings?.timeoutMs ?? 30_000;
+  // A failure before the consumer's first read is kept by the stream and thrown by its reader;
+  // without a listener it would be an uncaught 'error' event.
+  body.on('error', () => {});
+  body.setTimeout(idleMs, () => body.destroy(new Error(`no data for ${idleMs} ms`)));
   return Readable.from(chunks(url, body, info?.size ?? -1), { objectMode: false });
 }
 
-async function* chunks(url: string, body: ReadableStream<Uint8Array> | null, size: number): AsyncGenerator<Buffer> {
+async function* chunks(url: string, body: IncomingMessage, size: number): AsyncGenerator<Buffer> {
   let got = 0;
-  if (body !== null) {
-    const reader = body.getReader();
-    try {
-      while (true) {
-        let step: ReadableStreamReadResult<Uint8Array>;
-        try {
-          step = await reader.read();
-        } catch (e) {
-          throw cutOff(url, got, e);
-        }
-        if (step.done) break;
-        got += step.value.length;
-        yield Buffer.from(step.value.buffer, step.value.byteOffset, step.value.length);
-      }
-    } finally {
-      // An early end (the consumer stopped, an error) releases the connection.
-      reader.cancel().catch(() => {});
+  try {
+    for await (const chunk of body) {
+      got += (chunk as Buffer).length;
+      yield chunk as Buffer;
     }
+  } catch (e) {
+    throw cutOff(url, got, e);
+  } finally {
+    // An early end (the consumer stopped, an error) releases the connection.
+    body.destroy();
   }
+  if (!body.complete) throw cutOff(url, got, new Error('the connection closed'));
   if (size >= 0 && got !== size) throw objectChanged(url, `it sent ${got} bytes, the job planned with ${size}`);
 }
 
 function cutOff(url: string, got: number, e: unknown): ChunkmillError {
   const shown = displayUrl(url);
-  const cause = (e as { cause?: unknown }).cause;
-  const why = cause !== undefined ? messageOf(cause) : messageOf(e);
   return new ChunkmillError(
     {
       code: 'ERR_OBJECT_UNAVAILABLE',
       file: shown,
-      message: `The download of ${shown} broke off after ${got} bytes (${why})`,
+      message: `The download of ${shown} broke off after ${got} bytes (${messageOf(e)})`,
       hint: 'the connection failed mid-stream; run the job again',
     },
     { cause: e },

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { ChunkmillError } from '../errors.js';
 import { parseObjectUrl, displayUrl } from './object-url.js';
 import { answerError } from './remote-errors.js';
-import { parseXml, readAnswer, send, type RemoteSettings } from './request.js';
+import { type Answer, errorOf, parseXml, send, type RemoteSettings } from './request.js';
 
 export const DEFAULT_PART_SIZE = 8 << 20;
 /** S3's smallest part but the last. */
@@ -125,7 +125,7 @@ export class ObjectUploadStream extends Writable {
     this.filled = 0;
     const query = `partNumber=${number}&uploadId=${encodeURIComponent(this.uploadId)}`;
     const sent = send({ url: this.url, method: 'PUT', query, body }, this.settings, async (r) => {
-      await r.body?.cancel();
+      r.cancel();
       this.etags[number - 1] = r.headers.get('etag') ?? '';
     }).catch((e: unknown) => {
       this.failure ??= e;
@@ -159,10 +159,9 @@ export class ObjectUploadStream extends Writable {
     await send({ url: this.url, method: 'POST', query, body }, this.settings, async (r) => {
       // S3 may answer 200 and still fail: the error is then in the body.
       const text = await r.text();
-      if (text.includes('<Error>')) {
-        const answer = await readAnswer(new Response(text, { status: 500 }));
-        throw answerError(this.url, { ...answer, status: 400 });
-      }
+      const error = errorOf(text);
+      if (error.code !== undefined)
+        throw answerError(this.url, { status: 400, code: error.code, message: error.message ?? '' });
     });
     this.completed = true;
   }
@@ -202,8 +201,8 @@ export async function deleteObject(url: string, settings?: RemoteSettings): Prom
   await send({ url: target.url, method: 'DELETE' }, settings, drain);
 }
 
-async function drain(r: Response): Promise<void> {
-  await r.body?.cancel();
+async function drain(r: Answer): Promise<void> {
+  r.cancel();
 }
 
 function xmlText(s: string): string {

@@ -13,6 +13,8 @@ export interface ServerAnswer {
   code: string;
   /** S3's `<Message>` or the status text. */
   message: string;
+  /** S3's x-amz-bucket-region, sent when a request went to the wrong region. */
+  region?: string;
 }
 
 /** S3 codes that mean "who you are" is wrong rather than "what you may do". */
@@ -42,7 +44,10 @@ export function answerError(url: string, answer: ServerAnswer): ChunkmillError {
       code: 'ERR_OBJECT_AUTH',
       file: shown,
       message: `The server refused the credentials for ${shown} (${said})`,
-      hint: 'check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile, or the s3.credentials option), and the region',
+      hint:
+        answer.region !== undefined && answer.code === 'AuthorizationHeaderMalformed'
+          ? `the bucket is in region ${answer.region}: set AWS_REGION=${answer.region} (or the s3.region option)`
+          : 'check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile, or the s3.credentials option), and the region',
     });
   if (answer.status === 403)
     return new ChunkmillError({
@@ -56,6 +61,9 @@ export function answerError(url: string, answer: ServerAnswer): ChunkmillError {
     code: 'ERR_OBJECT_UNAVAILABLE',
     file: shown,
     message: `The server refused a request for ${shown} (${said})`,
+    ...(answer.region !== undefined
+      ? { hint: `the bucket is in region ${answer.region}: set AWS_REGION=${answer.region} (or the s3.region option)` }
+      : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * One request to an object store or HTTP server, with what every caller needs: SigV4 signing
- * for s3:// (aws4fetch over Node's fetch), a time limit per try, retries of transient faults
+ * for s3:// (aws4fetch's signer; the request goes over node:http, http-transport.ts says why),
+ * a time limit per try, retries of transient faults
  * (5xx, 429, 503 SlowDown, a reset connection, a timeout) with exponential backoff and full
  * jitter up to a bound, and every other failure as a coded error naming the URL.
  *
@@ -10,6 +11,7 @@
 import { AwsV4Signer } from 'aws4fetch';
 import { XMLParser } from 'fast-xml-parser';
 import { ChunkmillError } from '../errors.js';
+import { type Answer, transmit } from './http-transport.js';
 import { parseObjectUrl } from './object-url.js';
 import { answerError, describe, unavailable, unreachable, type ServerAnswer } from './remote-errors.js';
 import { requireCredentials, resolveS3Settings, s3HttpUrl, type S3Config, type S3Settings } from './s3-config.js';
@@ -26,7 +28,11 @@ export interface RetryOptions {
 /** Settings of every object call: the `s3` option's fields, plus retries and time limits. */
 export interface RemoteSettings extends S3Settings {
   retry?: RetryOptions;
-  /** The limit of one try, headers and body (default 30 s: a 4 MiB piece over a slow link fits). */
+  /**
+   * The limit of one try, headers and body (default 30 s: a 4 MiB piece fits at 140 KB/s). A
+   * request that sends a body gets 1 ms more per 256 bytes of it (an 8 MiB part: 33 s more), so
+   * that an upload over a slow link (256 KB/s) is not cut off and sent again forever.
+   */
   timeoutMs?: number;
   /** Aborts the request (and its retries) at once. */
   signal?: AbortSignal;
@@ -50,30 +56,35 @@ export interface ObjectRequest {
  * called: a stream of a whole object may take longer than any one limit (it keeps its own idle
  * limit instead).
  */
-export type Accept<T> = (response: Response, disarm: () => void) => Promise<T>;
+export type Accept<T> = (response: Answer, disarm: () => void) => Promise<T>;
+
+export type { Answer } from './http-transport.js';
 
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false });
 
-/** Resolved S3 configurations, one per settings object (resolving reads ~/.aws files). */
-const configs = new WeakMap<S3Settings, S3Config>();
-let envConfig: { key: string; config: S3Config } | null = null;
+/**
+ * Resolved S3 configurations by what they were resolved from: resolving reads the ~/.aws files,
+ * and a worker thread gets its settings as a fresh copy with every chunk request.
+ */
+const configs = new Map<string, S3Config>();
 
-/** The S3 configuration for `settings`, resolved once per settings object. */
+/** The S3 configuration for `settings` (and this process's AWS_* environment), resolved once. */
 export function s3ConfigFor(settings: RemoteSettings | undefined): S3Config {
-  if (settings !== undefined) {
-    let config = configs.get(settings);
-    if (config === undefined) {
-      config = resolveS3Settings(settings);
-      configs.set(settings, config);
-    }
-    return config;
+  const s3: S3Settings = {
+    endpoint: settings?.endpoint,
+    region: settings?.region,
+    credentials: settings?.credentials,
+    forcePathStyle: settings?.forcePathStyle,
+  };
+  const env = Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') || k === 'HOME');
+  const key = JSON.stringify([s3, env]);
+  let config = configs.get(key);
+  if (config === undefined) {
+    if (configs.size >= 16) configs.clear(); // a handful in any real process; never a leak
+    config = resolveS3Settings(s3);
+    configs.set(key, config);
   }
-  // Without settings, resolve from the environment, again only when the environment changed.
-  const key = Object.entries(process.env)
-    .filter(([k]) => k.startsWith('AWS_') || k === 'HOME')
-    .join('\n');
-  if (envConfig?.key !== key) envConfig = { key, config: resolveS3Settings() };
-  return envConfig.config;
+  return config;
 }
 
 /** Sends `req` with retries and returns what `accept` made of the answer. */
@@ -81,7 +92,7 @@ export async function send<T>(req: ObjectRequest, settings: RemoteSettings | und
   const tries = Math.max(1, settings?.retry?.tries ?? 6);
   const base = settings?.retry?.baseDelayMs ?? 200;
   const max = settings?.retry?.maxDelayMs ?? 4000;
-  const timeoutMs = settings?.timeoutMs ?? 30_000;
+  const timeoutMs = (settings?.timeoutMs ?? 30_000) + Math.ceil((req.body?.length ?? 0) / 256);
   let last = '';
   for (let attempt = 1; ; attempt++) {
     const stop = joinSignals(settings?.signal, req.signal);
@@ -91,8 +102,7 @@ export async function send<T>(req: ObjectRequest, settings: RemoteSettings | und
     const disarm = (): void => clearTimeout(timer);
     const signal = stop === undefined ? timeout.signal : AbortSignal.any([timeout.signal, stop]);
     try {
-      const request = await buildRequest(req, settings);
-      const response = await fetch(request, { signal });
+      const response = await exchange(req, settings, signal);
       if (isTransientStatus(response.status)) {
         last = describe(await readAnswer(response));
       } else if (response.status >= 300 && !(response.status === 416 || response.status === 304)) {
@@ -118,7 +128,7 @@ export async function send<T>(req: ObjectRequest, settings: RemoteSettings | und
 }
 
 /** The status, S3 code and message of an error answer (its body read and released). */
-export async function readAnswer(response: Response): Promise<ServerAnswer> {
+export async function readAnswer(response: Answer): Promise<ServerAnswer> {
   let text = '';
   try {
     text = await response.text();
@@ -126,16 +136,23 @@ export async function readAnswer(response: Response): Promise<ServerAnswer> {
     // a body cut off: the status alone says enough
   }
   const answer: ServerAnswer = { status: response.status, code: '', message: response.statusText };
-  if (text.includes('<Error')) {
-    try {
-      const err = (xml.parse(text) as { Error?: { Code?: unknown; Message?: unknown } }).Error;
-      if (typeof err?.Code === 'string') answer.code = err.Code;
-      if (typeof err?.Message === 'string') answer.message = err.Message;
-    } catch {
-      // not XML after all
-    }
+  const region = response.headers.get('x-amz-bucket-region');
+  if (region !== null && region !== '') answer.region = region;
+  return { ...answer, ...errorOf(text) };
+}
+
+/** S3's `<Error><Code>` and `<Message>` in a body, if it holds them. */
+export function errorOf(text: string): { code?: string; message?: string } {
+  if (!text.includes('<Error')) return {};
+  try {
+    const err = (xml.parse(text) as { Error?: { Code?: unknown; Message?: unknown } }).Error;
+    return {
+      ...(typeof err?.Code === 'string' ? { code: err.Code } : {}),
+      ...(typeof err?.Message === 'string' ? { message: err.Message } : {}),
+    };
+  } catch {
+    return {}; // not XML after all
   }
-  return answer;
 }
 
 /** Parses an S3 XML answer body. */
@@ -148,40 +165,56 @@ function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
 
+/** Redirects followed for an http(s) object (a download link that leads to a CDN, say). */
+const MAX_REDIRECTS = 5;
+
 /**
- * The fetch Request: for s3, signed (the payload marked UNSIGNED-PAYLOAD: TLS protects it, and
- * hashing a 8 MiB part first would cost a pass over it); for http(s), a user:password in the URL
- * becomes a Basic Authorization header (fetch refuses URLs with credentials).
+ * Sends the request: for s3, signed (the payload marked UNSIGNED-PAYLOAD: TLS protects it, and
+ * hashing an 8 MiB part first would cost a pass over it); for http(s), a user:password in the
+ * URL becomes a Basic Authorization header, and redirects of a GET or HEAD are followed.
  */
-async function buildRequest(req: ObjectRequest, settings: RemoteSettings | undefined): Promise<Request> {
+async function exchange(
+  req: ObjectRequest,
+  settings: RemoteSettings | undefined,
+  signal: AbortSignal,
+): Promise<Answer> {
   const target = parseObjectUrl(req.url, { allowEmptyKey: true });
-  // identity: fetch would otherwise ask for gzip and decode it, and byte ranges are of the raw object.
+  // identity: byte ranges are of the stored bytes, never of a compressed transfer.
   const headers: Record<string, string> = { 'accept-encoding': 'identity', ...req.headers };
-  const body = req.body === undefined ? null : req.body;
-  if (target.kind === 'http') {
-    const u = new URL(target.url);
-    if (u.username !== '' || u.password !== '') {
-      const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
-      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
-      u.username = '';
-      u.password = '';
-    }
-    return new Request(u.href, { method: req.method, headers, body, redirect: 'follow' });
+  const body = req.body ?? null;
+  if (target.kind === 's3') {
+    const config = s3ConfigFor(settings);
+    const credentials = requireCredentials(config, req.url);
+    const url = s3HttpUrl(config, target.bucket, req.key ?? target.key, req.query ?? '');
+    const signer = new AwsV4Signer({
+      method: req.method,
+      url,
+      headers,
+      ...credentials,
+      service: 's3',
+      region: config.region,
+    });
+    const signed = await signer.sign();
+    return transmit({ method: req.method, url: signed.url.href, headers: signed.headers, body, signal });
   }
-  const config = s3ConfigFor(settings);
-  const credentials = requireCredentials(config, req.url);
-  const url = s3HttpUrl(config, target.bucket, req.key ?? target.key, req.query ?? '');
-  const signer = new AwsV4Signer({
-    method: req.method,
-    url,
-    headers,
-    body,
-    ...credentials,
-    service: 's3',
-    region: config.region,
-  });
-  const signed = await signer.sign();
-  return new Request(signed.url, { method: signed.method, headers: signed.headers, body, redirect: 'manual' });
+  let url = new URL(target.url);
+  for (let hop = 0; ; hop++) {
+    const sent = { ...headers };
+    if (url.username !== '' || url.password !== '') {
+      const pair = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      sent.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    const answer = await transmit({ method: req.method, url: url.href, headers: sent, body, signal });
+    const location = answer.headers.get('location');
+    const redirect = [301, 302, 303, 307, 308].includes(answer.status) && location !== null;
+    if (!redirect || hop >= MAX_REDIRECTS || (req.method !== 'GET' && req.method !== 'HEAD')) return answer;
+    answer.cancel();
+    const next = new URL(location, url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return answer;
+    url = next; // a password in the first URL is not sent on: `next` has none
+  }
 }
 
 /** A network failure: `fatal` (no use retrying) or `transient` (what to name if all tries fail). */

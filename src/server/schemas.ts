@@ -10,33 +10,46 @@
  * A new option is refused here until the model puts it on the `http` surface: the server exposes
  * nothing by accident.
  */
-import { specSchemaOn } from '../internal.js';
+import { META_KEY, QUEUEING_SCHEMAS, specSchemaOn } from '../internal.js';
 import type { JobState } from '../index.js';
+
+const JOB_STATE_NAMES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly JobState[];
 
 /** The job spec a client may post: generated from the job model's `http` surface (api/job-model/). */
 export const specSchema = specSchemaOn('http');
 
-/** POST /api/jobs: the spec, and how it is queued (queue.add's options). */
+/** POST /api/jobs: the spec, and how it is queued (queue.add's options, from the job model: api/job-model/queueing.ts). */
 export const addJobBody = {
   type: 'object',
   additionalProperties: false,
   required: ['spec'],
-  properties: {
-    spec: specSchema,
-    name: { type: 'string', maxLength: 200 },
-    priority: { type: 'integer', minimum: -1000, maximum: 1000 },
-    delay: { type: 'integer', minimum: 0, maximum: 366 * 86_400_000 },
-    attempts: { type: 'integer', minimum: 1, maximum: 100 },
-  },
+  properties: { spec: specSchema, ...QUEUEING_SCHEMAS },
 } as const;
 
-const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly JobState[];
+/** POST /api/jobs/bulk: what to do to every job in a state. */
+export const bulkBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['action', 'state'],
+  properties: { action: { enum: ['cancel', 'remove'] }, state: { enum: JOB_STATE_NAMES } },
+} as const;
 
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
+  // meta.<key>=<value>: only jobs with that label (up to 8 of them: list-sql.ts).
+  patternProperties: { [`^meta\\.${META_KEY.source.slice(1, -1)}$`]: { type: 'string', maxLength: 256 } },
+  maxProperties: 12,
   properties: {
-    state: { enum: STATES },
+    state: { enum: JOB_STATE_NAMES },
+    /** Only jobs whose name holds this text (case-insensitive): the dashboard's search. */
+    name: { type: 'string', maxLength: 200 },
     limit: { type: 'integer', minimum: 1, maximum: 200 },
     cursor: { type: 'string', pattern: '^[0-9A-Za-z_-]{1,64}$' },
   },

@@ -16,6 +16,8 @@
 import type { Progress } from '../api/events.js';
 import type { Journal } from '../api/journal.js';
 import type {
+  BulkAction,
+  BulkOutcome,
   CancelOutcome,
   Claim,
   JobEventData,
@@ -28,6 +30,7 @@ import type {
   NewRepeatRule,
   Outcome,
   RepeatRuleRecord,
+  StateChange,
   WebhookDelivery,
 } from './records.js';
 
@@ -67,6 +70,16 @@ export interface JobStore {
   cancel(id: string): Promise<CancelOutcome | null>;
   /** Deletes a job that is not running, with its log, rows and journal. 'running': refused. false: no such job. */
   remove(id: string): Promise<boolean | 'running'>;
+  /**
+   * Cancels or removes every job in `state`, in one transaction: cancel settles queued jobs and
+   * asks the engines of running ones to stop them (`requested`); remove deletes jobs that are
+   * not running (the queue refuses `running`). Finished jobs have nothing to cancel.
+   */
+  bulk(action: BulkAction, state: JobState): Promise<BulkOutcome>;
+  /** Whether the queue is paused: claim() takes nothing (running jobs go on) until it is resumed. */
+  paused(): Promise<boolean>;
+  /** Pauses or resumes the queue, for every engine on the store (on any host). */
+  setPaused(paused: boolean): Promise<void>;
   /** The job's log after event id `after`, oldest first, at most `limit`. */
   events(id: string, after: number, limit: number): Promise<JobEventRecord[]>;
   /** Every job's log after event id `after`, oldest first, at most `limit` (a dashboard's one feed). */
@@ -93,11 +106,11 @@ export interface JobStore {
   // --- engine side ---
   /**
    * Whether a claim would find something now: a queued job that is due, a running job whose
-   * lease expired, or a repeat rule that is due. Read-only, so an idle engine takes no write lock.
+   * lease expired (neither while the queue is paused), or a repeat rule that is due. Read-only, so an idle engine takes no write lock.
    */
   due(now: number): Promise<boolean>;
   /**
-   * Takes the next job for `owner`: a running job of another owner whose lease expired first (it
+   * Takes the next job for `owner` (none while the queue is paused): a running job of another owner whose lease expired first (it
    * was started earlier), else the queued job that is due with the highest priority, oldest first. On the
    * way it settles jobs that must not run: recovered ones whose cancel was asked for (cancelled)
    * or that ran out of attempts (failed, ERR_JOB_LOST).
@@ -119,6 +132,12 @@ export interface JobStore {
    * is removed with it (nothing will resume the job). false: lease lost.
    */
   finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean>;
+  /**
+   * Puts `owner`'s running job back in the queue after a run that failed with a transient fault:
+   * counted as an attempt, due again at `retryAt`, its journal kept, its log given `change`
+   * (`state: queued`, reason 'attempt failed'). false: lease lost.
+   */
+  retryLater(owner: string, jobId: string, retryAt: number, change: StateChange): Promise<boolean>;
   /** Puts `owner`'s running job back in the queue (not counted as an attempt), its journal kept. false: lease lost. */
   handBack(owner: string, jobId: string, reason: string): Promise<boolean>;
   /**
@@ -127,6 +146,12 @@ export interface JobStore {
    * such job, or it has not ended.
    */
   recordWebhook(jobId: string, delivery: WebhookDelivery): Promise<boolean>;
+  /**
+   * Takes up to `limit` ends written outside an engine's run (a job cancelled while queued, one
+   * a lease recovery cancelled or failed), each once: an engine with webhooks delivers them, as
+   * it delivers the ends of its own runs.
+   */
+  takeOwedEnds(limit: number): Promise<JobRecord[]>;
   /** Repeat rules that are due to fire. */
   dueRepeatRules(now: number): Promise<RepeatRuleRecord[]>;
   /**

@@ -26,11 +26,17 @@ export function hotStatements(schema: string) {
     `INSERT INTO ${S}.job_events (job_id, at, type, data)
      SELECT ${jobId}, ${NOW}, e.type, e.data FROM ${from} ${where} ORDER BY e.n`;
   return {
-    /** $1-$6 the job, $7 its add key, $8 $9 the event lock, $10 the channel, $11 its first event's data (JSON). */
+    /**
+     * $1-$6 the job, $7 its add key, $8 $9 the event lock, $10 the channel, $11 its first event's
+     * data (JSON), $12 $13 its meta and backoff (JSON), $14 $15 its labels' keys and values.
+     */
     add: `WITH new AS (
-            INSERT INTO ${S}.jobs (name, spec, state, priority, created_at, run_at, max_attempts, repeat_rule_id, add_key)
-            VALUES ($1, $2, 'queued', $3, ${NOW}, ${NOW} + $4, $5, $6, $7)
+            INSERT INTO ${S}.jobs (name, spec, state, priority, created_at, run_at, max_attempts, repeat_rule_id, add_key,
+              meta, backoff)
+            VALUES ($1, $2, 'queued', $3, ${NOW}, ${NOW} + $4, $5, $6, $7, $12, $13)
             ON CONFLICT (add_key) WHERE add_key IS NOT NULL DO NOTHING RETURNING *),
+          labels AS (INSERT INTO ${S}.job_meta (key, value, job_id)
+                     SELECT m.k, m.v, new.id FROM new, unnest($14::text[], $15::text[]) AS m(k, v)),
           lock AS (SELECT pg_advisory_xact_lock($8, $9) FROM new),
           ev AS (INSERT INTO ${S}.job_events (job_id, at, type, data)
                  SELECT new.id, ${NOW}, 'state', $11 FROM new, lock),
@@ -43,6 +49,7 @@ export function hotStatements(schema: string) {
               UPDATE ${S}.jobs SET state = 'running', lease_owner = $1, lease_expires_at = ${NOW} + $2,
                 attempts = attempts + 1, started_at = coalesce(started_at, ${NOW})
               WHERE id = (SELECT id FROM ${S}.jobs WHERE state = 'queued' AND run_at <= ${NOW}
+                          AND NOT (SELECT paused FROM ${S}.chunkmill_store)
                           ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)
               RETURNING *),
             lock AS (SELECT pg_advisory_xact_lock($3, $4) FROM taken),

@@ -10,9 +10,18 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { ErrorData } from '../errors.js';
 import { isFinal } from '../api/wire.js';
-import type { Claim, JobEventData, JobRecord, JobState, NewJob, WebhookDelivery } from './records.js';
-import { queuedChange } from './records.js';
-import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
+import type {
+  BulkAction,
+  BulkOutcome,
+  Claim,
+  JobEventData,
+  JobRecord,
+  JobState,
+  NewJob,
+  WebhookDelivery,
+} from './records.js';
+import { CANCELLED_QUEUED, queuedChange } from './records.js';
+import { eventJson, extrasOf, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Sql } from './postgres-sql.js';
 
 /** What a transaction tells listeners it did (postgres-listener.ts). */
@@ -62,6 +71,7 @@ export class PgSteps {
 
   /** Queues a job `delayMs` from now on the database's clock; its log starts with `state: queued`. */
   async insertJob(job: NewJob, delayMs: number): Promise<JobRecord> {
+    const extras = extrasOf(job);
     const { rows } = await this.query<JobRow & QueryResultRow>(this.sql.insertJob, [
       job.name,
       JSON.stringify(job.spec),
@@ -69,8 +79,16 @@ export class PgSteps {
       Math.max(0, Math.round(delayMs)),
       job.maxAttempts,
       job.scheduleId === null ? null : rowId(job.scheduleId),
+      extras.meta,
+      extras.backoff,
     ]);
     const record = jobFromRow(rows[0]!);
+    if (extras.pairs.length > 0)
+      await this.query(this.sql.insertMeta, [
+        extras.pairs.map((p) => p[0]),
+        extras.pairs.map((p) => p[1]),
+        rows[0]!.id,
+      ]);
     this.event(rows[0]!.id, { type: 'state', data: queuedChange(job) });
     this.notify('job');
     return record;
@@ -107,17 +125,39 @@ export class PgSteps {
     return job;
   }
 
-  /** Ends a job that did not succeed: its error, `error` and final `state` events; its journal goes. */
+  /**
+   * Ends a job that did not succeed: its error, `error` and final `state` events; its journal
+   * goes. An end with a `reason` is written outside an engine's run: its webhook is owed.
+   */
   async settleJob(
     id: number,
     state: 'failed' | 'cancelled',
     error: ErrorData,
     reason: string | undefined,
   ): Promise<void> {
-    await this.query(this.sql.settle, [id, state, JSON.stringify(error)]);
+    await this.query(this.sql.settle, [id, state, JSON.stringify(error), reason !== undefined]);
     await this.query(this.sql.deleteJournal, [id]);
     this.event(id, { type: 'error', data: error });
     this.event(id, { type: 'state', data: { state, ...(reason ? { reason } : {}) } });
+  }
+
+  /** A bulk action on every job in `state` (JobStore.bulk), its rows locked. */
+  async bulk(action: BulkAction, state: JobState): Promise<BulkOutcome> {
+    const ids = (await this.query<{ id: number }>(this.sql.idsInState, [state])).rows.map((r) => r.id);
+    const out: BulkOutcome = { action, state, done: [], requested: [] };
+    if (action === 'remove') {
+      if (state === 'running') return out;
+      await this.deleteJobs(ids);
+      out.done = ids.map(String);
+    } else if (state === 'running') {
+      for (const id of ids) await this.query(this.sql.requestCancel, [id]);
+      if (ids.length > 0) this.notify('cancel');
+      out.requested = ids.map(String);
+    } else if (state === 'queued') {
+      for (const id of ids) await this.settleJob(id, 'cancelled', CANCELLED_QUEUED, 'cancelled while queued');
+      out.done = ids.map(String);
+    }
+    return out;
   }
 
   /** Logs a delivery of an ended job's end to a webhook (anyone's to write: the job has no owner any more). */
@@ -131,7 +171,8 @@ export class PgSteps {
   /** Deletes jobs with everything kept for them: their logs, result rows and journals. */
   async deleteJobs(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    for (const statement of [this.sql.deleteEvents, this.sql.deleteRows, this.sql.deleteJournals, this.sql.deleteJobs])
+    const { deleteEvents, deleteRows, deleteJournals, deleteMeta, deleteJobs } = this.sql;
+    for (const statement of [deleteEvents, deleteRows, deleteJournals, deleteMeta, deleteJobs])
       await this.query(statement, [ids]);
     this.notify('removed'); // a watcher of a removed job ends
   }

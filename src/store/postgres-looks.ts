@@ -19,6 +19,7 @@ const SAFETY_MS = 5_000;
 
 interface DueRow {
   now: number;
+  paused: boolean;
   next_job: number | null;
   next_lease: number | null;
   next_rule: number | null;
@@ -83,16 +84,20 @@ export class PostgresLooks {
     const offset = r.now - local; // the database's clock less this host's
     this.leaseExpiresAt = r.next_lease === null ? Number.POSITIVE_INFINITY : r.next_lease - offset;
     this.ruleDueAt = r.next_rule ?? Number.POSITIVE_INFINITY;
+    // A paused queue has no job or lease to claim (its resume notifies); repeat rules still fire.
+    const nextJob = r.paused ? null : r.next_job;
+    const nextLease = r.paused ? null : r.next_lease;
     const due =
-      (r.next_job !== null && r.next_job <= r.now) ||
-      (r.next_lease !== null && r.next_lease < r.now) ||
+      (nextJob !== null && nextJob <= r.now) ||
+      (nextLease !== null && nextLease < r.now) ||
       (r.next_rule !== null && r.next_rule <= now);
     // Without a notification, look again when the next of them comes due, or after SAFETY_MS.
-    const times = [local + SAFETY_MS, this.leaseExpiresAt + 1];
-    if (r.next_job !== null) times.push(r.next_job - offset);
+    const times = [local + SAFETY_MS];
+    if (nextLease !== null) times.push(this.leaseExpiresAt + 1);
+    if (nextJob !== null) times.push(nextJob - offset);
     if (r.next_rule !== null) times.push(r.next_rule - (now - local));
     this.nextDueLook = due ? 0 : Math.min(...times); // "due" is never kept: the next look asks again
-    if (r.next_job !== null && r.next_job <= r.now) this.claimable = true;
+    this.claimable = nextJob !== null && nextJob <= r.now;
     return due;
   }
 

@@ -87,6 +87,23 @@ const MIGRATIONS: readonly ((S: string) => string)[] = [
   );
   CREATE INDEX repeat_rules_next ON ${S}.repeat_rules (next_run_at);
   `,
+  // 1 -> 2: a job's labels (meta, with job_meta: one row per label, so a list by label is an
+  // index range, not a scan of the specs) and its backoff; the queue's pause flag; and
+  // webhook_owed: an end written outside an engine's run (a cancel while queued, a lease
+  // recovery), which an engine with webhooks takes and delivers.
+  (S) => `
+  ALTER TABLE ${S}.jobs ADD COLUMN meta text, ADD COLUMN backoff text,
+    ADD COLUMN webhook_owed boolean NOT NULL DEFAULT false;
+  CREATE INDEX jobs_webhook_owed ON ${S}.jobs (id) WHERE webhook_owed;
+  CREATE TABLE ${S}.job_meta (
+    key text NOT NULL,
+    value text NOT NULL,
+    job_id bigint NOT NULL,
+    PRIMARY KEY (key, value, job_id)
+  );
+  CREATE INDEX job_meta_job ON ${S}.job_meta (job_id);
+  ALTER TABLE ${S}.chunkmill_store ADD COLUMN paused boolean NOT NULL DEFAULT false;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,14 +18,24 @@ export function statements(schema: string) {
     job: `SELECT * FROM ${S}.jobs WHERE id = $1`,
     stateOf: `SELECT state FROM ${S}.jobs WHERE id = $1 FOR SHARE`,
     jobForUpdate: `SELECT * FROM ${S}.jobs WHERE id = $1 FOR UPDATE`,
-    // Newest first; $2 is the cursor (ids below it), $1 an optional state.
-    list: `SELECT * FROM ${S}.jobs WHERE ($1::text IS NULL OR state = $1) AND id < $2 ORDER BY id DESC LIMIT $3`,
     // $4: the delay, counted on the database's clock from now.
-    insertJob: `INSERT INTO ${S}.jobs (name, spec, state, priority, created_at, run_at, max_attempts, repeat_rule_id)
-                VALUES ($1, $2, 'queued', $3, ${NOW}, ${NOW} + $4, $5, $6) RETURNING *`,
+    insertJob: `INSERT INTO ${S}.jobs (name, spec, state, priority, created_at, run_at, max_attempts, repeat_rule_id,
+                meta, backoff) VALUES ($1, $2, 'queued', $3, ${NOW}, ${NOW} + $4, $5, $6, $7, $8) RETURNING *`,
+    insertMeta: `INSERT INTO ${S}.job_meta (key, value, job_id) SELECT k, v, $3 FROM unnest($1::text[], $2::text[]) AS m(k, v)
+                 ON CONFLICT DO NOTHING`,
+    idsInState: `SELECT id FROM ${S}.jobs WHERE state = $1 ORDER BY id FOR UPDATE`,
+    paused: `SELECT paused FROM ${S}.chunkmill_store`,
+    setPaused: `UPDATE ${S}.chunkmill_store SET paused = $1`,
+    // A run that failed with a transient fault waits for its backoff ($3 ms, on the database's clock).
+    retryLater: `UPDATE ${S}.jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = ${NOW} + $3
+                 WHERE id = $1 AND lease_owner = $2 AND state = 'running'`,
     requestCancel: `UPDATE ${S}.jobs SET cancel_requested = true WHERE id = $1`,
     settle: `UPDATE ${S}.jobs SET state = $2, error = $3, finished_at = ${NOW}, lease_owner = NULL,
-             lease_expires_at = NULL, cancel_requested = false WHERE id = $1`,
+             lease_expires_at = NULL, cancel_requested = false, webhook_owed = $4 WHERE id = $1`,
+    // Ends whose webhook is owed, taken once: two engines never both deliver one.
+    takeOwedEnds: `UPDATE ${S}.jobs SET webhook_owed = false WHERE id IN (
+                     SELECT id FROM ${S}.jobs WHERE webhook_owed ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                   RETURNING *`,
     events: `SELECT * FROM ${S}.job_events WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
     eventsAfter: `SELECT * FROM ${S}.job_events WHERE id > $1 ORDER BY id LIMIT $2`,
     lastEventId: `SELECT coalesce(max(id), 0) AS id FROM ${S}.job_events`,
@@ -56,6 +66,7 @@ export function statements(schema: string) {
     deleteEvents: `DELETE FROM ${S}.job_events WHERE job_id = ANY($1::bigint[])`,
     deleteRows: `DELETE FROM ${S}.job_rows WHERE job_id = ANY($1::bigint[])`,
     deleteJournals: `DELETE FROM ${S}.job_journals WHERE job_id = ANY($1::bigint[])`,
+    deleteMeta: `DELETE FROM ${S}.job_meta WHERE job_id = ANY($1::bigint[])`,
     deleteJobs: `DELETE FROM ${S}.jobs WHERE id = ANY($1::bigint[])`,
     rowsPage: `SELECT rows FROM ${S}.job_rows WHERE job_id = $1 AND part = $2`,
     // Only the lease holder's; FOR SHARE keeps a takeover from slipping in before this commits.
@@ -67,13 +78,15 @@ export function statements(schema: string) {
      * earliest lease to expire (both on the database's clock), the next repeat rule (on the
      * engine's: $1, the clock its cron slots are read on). Each is one index probe.
      */
-    due: `SELECT ${NOW} AS now,
+    due: `SELECT ${NOW} AS now, (SELECT paused FROM ${S}.chunkmill_store) AS paused,
             (SELECT min(run_at) FROM ${S}.jobs WHERE state = 'queued') AS next_job,
             (SELECT min(lease_expires_at) FROM ${S}.jobs WHERE state = 'running') AS next_lease,
             (SELECT min(next_run_at) FROM ${S}.repeat_rules) AS next_rule`,
     // Not the claimer's own: an engine whose event loop was held past its lease still runs that job.
+    // None while the queue is paused: a takeover is a claim too.
     expired: `SELECT * FROM ${S}.jobs WHERE state = 'running' AND lease_expires_at < ${NOW}
-              AND lease_owner IS DISTINCT FROM $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+              AND lease_owner IS DISTINCT FROM $1 AND NOT (SELECT paused FROM ${S}.chunkmill_store)
+              ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
     take: `UPDATE ${S}.jobs SET state = 'running', lease_owner = $2, lease_expires_at = ${NOW} + $3,
            attempts = attempts + 1, started_at = coalesce(started_at, ${NOW}) WHERE id = $1 RETURNING *`,
     // $2: the ids the engine still runs; a job it no longer runs is left to expire. Returns those held.

@@ -15,14 +15,13 @@
  * Wake-ups: LISTEN/NOTIFY (postgres-listener.ts); the engine's and the watchers' frequent looks
  * (changed, due, cancelRequests) are answered from what it was told (postgres-looks.ts).
  */
-import { randomUUID } from 'node:crypto';
 import type { Journal } from '../api/journal.js';
-import type { ErrorData } from '../errors.js';
 import type { JobStore, JobWrite, WebhookDelivery } from './job-store.js';
 import type {
+  BulkAction,
+  BulkOutcome,
   CancelOutcome,
   Claim,
-  JobEventData,
   JobPage,
   JobRecord,
   JobState,
@@ -30,16 +29,19 @@ import type {
   NewJob,
   NewRepeatRule,
   Outcome,
+  StateChange,
 } from './records.js';
-import { JOB_STATES, queuedChange } from './records.js';
+import { CANCELLED_QUEUED, JOB_STATES } from './records.js';
+import { listSql } from './list-sql.js';
+import { addValues, finishValues, writeValues } from './postgres-hot-values.js';
 import { PostgresConnection, type Durability } from './postgres-connection.js';
 import { PgSteps, type EventChannel } from './postgres-job-steps.js';
 import { PostgresJournal } from './postgres-journal.js';
 import { PostgresLooks } from './postgres-looks.js';
 import { HeldPages } from './postgres-pages.js';
 import { PostgresRepeatRules } from './postgres-repeat-rules.js';
-import { eventFromRow, eventJson, jobFromRow, pack, rowId, unpack, type EventRow, type JobRow } from './rows.js';
-import { lockKeys } from './postgres-schema.js';
+import { eventFromRow, jobFromRow, pack, rowId, unpack, type EventRow, type JobRow } from './rows.js';
+import { lockKeys, quoted } from './postgres-schema.js';
 import { hotStatements, type HotSql } from './postgres-hot-sql.js';
 import { statements, type Sql } from './postgres-sql.js';
 import { parsePostgresUrl } from './postgres-url.js';
@@ -89,19 +91,7 @@ export class PostgresStore implements JobStore {
   }
 
   async add(job: NewJob): Promise<JobRecord> {
-    const delay = Math.max(0, Math.round(job.runAt - Date.now())); // counted on the database's clock
-    const { rows } = await this.conn.statement<Row>('durable', this.hot.add, [
-      job.name,
-      JSON.stringify(job.spec),
-      job.priority,
-      delay,
-      job.maxAttempts,
-      job.scheduleId === null ? null : rowId(job.scheduleId),
-      randomUUID(), // the add's key: run again, it gives back the same job
-      ...this.log.lock,
-      this.log.channel,
-      JSON.stringify(queuedChange(job)),
-    ]);
+    const { rows } = await this.conn.statement<Row>('durable', this.hot.add, addValues(job, this.log));
     return jobFromRow(rows[0]!);
   }
 
@@ -111,10 +101,32 @@ export class PostgresStore implements JobStore {
   }
 
   async list(query: ListQuery): Promise<JobPage> {
-    const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : rowId(query.cursor);
-    const { rows } = await this.conn.run<Row>(this.sql.list, [query.state ?? null, before, query.limit + 1]);
+    const S = quoted(this.conn.target.schema);
+    const { text, values } = listSql(
+      query,
+      `${S}.jobs`,
+      `${S}.job_meta`,
+      (n) => `$${n}`,
+      (a, b) => `position(${b} in ${a}) > 0`,
+    );
+    const { rows } = await this.conn.run<Row>(text, values);
     const jobs = rows.slice(0, query.limit).map(jobFromRow);
     return { jobs, next: rows.length > query.limit ? jobs[jobs.length - 1]!.id : null };
+  }
+
+  bulk(action: BulkAction, state: JobState): Promise<BulkOutcome> {
+    return this.tx('durable', (s) => s.bulk(action, state));
+  }
+
+  async paused(): Promise<boolean> {
+    return (await this.conn.run<{ paused: boolean }>(this.sql.paused)).rows[0]!.paused;
+  }
+
+  setPaused(paused: boolean): Promise<void> {
+    return this.tx('durable', async (s) => {
+      await s.query(this.sql.setPaused, [paused]);
+      s.notify('job'); // every engine's looks ask due() again: a resumed queue is claimed from at once
+    });
   }
 
   cancel(id: string): Promise<CancelOutcome | null> {
@@ -127,8 +139,7 @@ export class PostgresStore implements JobStore {
         return 'requested';
       }
       if (job.state !== 'queued') return 'finished';
-      const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled before it ran' };
-      await s.settleJob(rowId(id), 'cancelled', error, 'cancelled while queued');
+      await s.settleJob(rowId(id), 'cancelled', CANCELLED_QUEUED, 'cancelled while queued');
       return 'cancelled';
     });
   }
@@ -219,26 +230,7 @@ export class PostgresStore implements JobStore {
   }
 
   async write(owner: string, writes: readonly JobWrite[]): Promise<void> {
-    const eventJobs: number[] = [];
-    const types: string[] = [];
-    const data: string[] = [];
-    for (const w of writes)
-      for (const event of w.events) {
-        eventJobs.push(rowId(w.jobId));
-        types.push(event.type);
-        data.push(eventJson(event));
-      }
-    await this.conn.statement('bookkeeping', this.hot.write, [
-      writes.map((w) => rowId(w.jobId)),
-      owner,
-      randomUUID(), // the write's key: run again, it writes nothing twice
-      writes.map((w) => (w.progress === undefined ? null : JSON.stringify(w.progress))),
-      eventJobs,
-      types,
-      data,
-      ...this.log.lock,
-      this.log.channel,
-    ]);
+    await this.conn.statement('bookkeeping', this.hot.write, writeValues(owner, writes, this.log));
   }
 
   async writeRows(owner: string, jobId: string, part: number, rows: readonly unknown[]): Promise<void> {
@@ -249,31 +241,26 @@ export class PostgresStore implements JobStore {
   }
 
   async finish(owner: string, jobId: string, outcome: Outcome): Promise<boolean> {
-    const events: JobEventData[] = [];
-    let pages = 0;
-    if (outcome.state === 'succeeded') {
-      const { result } = outcome;
-      pages = result.kind === 'aggregate' ? (outcome.rows?.length ?? 0) : 0; // pages a longer, earlier run wrote go
-      // A task's value stays with the record only: it may be large, and need not be JSON.
-      events.push({ type: 'done', data: result.kind === 'task' ? { kind: result.kind, stats: result.stats } : result });
-    } else events.push({ type: 'error', data: outcome.error });
-    events.push({ type: 'state', data: { state: outcome.state } });
-    const held = this.pages.take(owner, jobId).filter(([part]) => part < pages);
-    const { rows } = await this.conn.statement<{ ended: number }>('durable', this.hot.finish, [
-      rowId(jobId),
-      owner,
-      pages,
-      outcome.state,
-      outcome.state === 'succeeded' ? pack(outcome.result) : null,
-      outcome.state === 'succeeded' ? null : JSON.stringify(outcome.error),
-      events.map((e) => e.type),
-      events.map(eventJson),
-      ...this.log.lock,
-      this.log.channel,
-      held.map(([part]) => part),
-      held.map(([, page]) => page),
-    ]);
+    const held = (pages: number) => this.pages.take(owner, jobId).filter(([part]) => part < pages);
+    const values = finishValues(owner, jobId, outcome, this.log, held);
+    const { rows } = await this.conn.statement<{ ended: number }>('durable', this.hot.finish, values);
     return rows[0]!.ended > 0;
+  }
+
+  retryLater(owner: string, jobId: string, retryAt: number, change: StateChange): Promise<boolean> {
+    this.pages.take(owner, jobId);
+    return this.tx('bookkeeping', async (s) => {
+      const id = rowId(jobId);
+      const delay = Math.max(0, Math.round(retryAt - Date.now())); // counted on the database's clock
+      if (((await s.query(this.sql.retryLater, [id, owner, delay])).rowCount ?? 0) === 0) return false;
+      s.event(id, { type: 'state', data: change });
+      s.notify('job');
+      return true;
+    });
+  }
+
+  async takeOwedEnds(limit: number): Promise<JobRecord[]> {
+    return (await this.conn.run<Row>(this.sql.takeOwedEnds, [limit])).rows.map(jobFromRow);
   }
 
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {

@@ -5,11 +5,15 @@
  * the API's too, so they live in api/wire.ts (shared with the server and the dashboard).
  */
 import type { StoredSpec } from '../api/job-model/index.js';
-import type { JobRecord, JobState, ResultSummary, StateChange } from '../api/wire.js';
+import type { Backoff, JobMeta, JobRecord, JobState, ResultSummary, StateChange } from '../api/wire.js';
 import type { ErrorData } from '../errors.js';
 
 export type {
+  Backoff,
+  BulkAction,
+  BulkOutcome,
   FinalState,
+  JobMeta,
   JobEventData,
   JobEventRecord,
   JobRecord,
@@ -35,12 +39,19 @@ export interface NewJob {
    * loses the link.
    */
   retryOf?: string | undefined;
+  /** The caller's labels (checked by the queue: META_LIMITS); none: {}. */
+  meta?: JobMeta | undefined;
+  /** How a transient fault is retried; none: it fails the job. */
+  backoff?: Backoff | null | undefined;
 }
 
 /** A new job's first event: `state: queued`, and for a retry, which job it retries. */
 export function queuedChange(job: NewJob): StateChange {
   return job.retryOf === undefined ? { state: 'queued' } : { state: 'queued', reason: 'retried', retryOf: job.retryOf };
 }
+
+/** The error of a job cancelled before it ran. */
+export const CANCELLED_QUEUED: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled before it ran' };
 
 /** A repeat rule: each time its cron expression comes due it fires, and one job record is queued. */
 export interface RepeatRuleRecord {
@@ -77,6 +88,10 @@ export interface ListQuery {
   limit: number;
   /** From a previous page's `next`. */
   cursor?: string | undefined;
+  /** Only jobs with each of these labels (key and value equal). */
+  meta?: JobMeta | undefined;
+  /** Only jobs whose name contains this text (case-insensitive, ASCII). */
+  name?: string | undefined;
 }
 
 /** What cancel() did: cancelled a queued job, asked a running one's engine to stop it, or nothing. */

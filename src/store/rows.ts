@@ -10,7 +10,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { inspect } from 'node:util';
 import type { StoredSpec } from '../api/job-model/index.js';
-import type { JobEventData, JobEventRecord, JobRecord, JobState, RepeatRuleRecord } from './records.js';
+import type { JobEventData, JobEventRecord, JobRecord, JobState, NewJob, RepeatRuleRecord } from './records.js';
 
 export interface JobRow {
   id: number;
@@ -34,6 +34,10 @@ export interface JobRow {
   schedule_id?: number | null;
   /** PostgreSQL's name of the column. */
   repeat_rule_id?: number | null;
+  /** JSON: the job's labels (null: none). */
+  meta: string | null;
+  /** JSON: its Backoff (null: none). */
+  backoff: string | null;
 }
 
 export function jobFromRow(row: JobRow): JobRecord {
@@ -57,6 +61,8 @@ export function jobFromRow(row: JobRow): JobRecord {
     owner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
     scheduleId: ruleId === null ? null : String(ruleId),
+    meta: row.meta === null ? {} : JSON.parse(row.meta),
+    backoff: row.backoff === null ? null : JSON.parse(row.backoff),
   };
 }
 
@@ -117,6 +123,16 @@ export function eventJson(event: JobEventData): string {
   } catch {
     return JSON.stringify({ ...event.data, value: inspect((event.data as { value?: unknown }).value) });
   }
+}
+
+/** A new job's labels and backoff as their columns, and its labels as the (key, value) rows list() filters on. */
+export function extrasOf(job: NewJob): { meta: string | null; backoff: string | null; pairs: [string, string][] } {
+  const pairs = Object.entries(job.meta ?? {});
+  return {
+    meta: pairs.length === 0 ? null : JSON.stringify(job.meta),
+    backoff: job.backoff == null ? null : JSON.stringify(job.backoff),
+    pairs,
+  };
 }
 
 export const pack = (value: unknown): Buffer => serialize(value);

@@ -16,6 +16,7 @@ import { storeError } from './store-errors.js';
 export class SqliteConnection {
   readonly sql: Statements;
   private readonly db: Database.Database;
+  private readonly adhoc = new Map<string, Database.Statement>();
   private dataVersion = -1;
   /** Writes through this connection since changed() last looked: data_version counts only others'. */
   private ownWrites = 0;
@@ -28,6 +29,16 @@ export class SqliteConnection {
       this.db.close();
       throw storeError(e, location);
     }
+  }
+
+  /** A statement built at run time (list()'s filters), prepared once per text. */
+  prepare(text: string): Database.Statement {
+    let statement = this.adhoc.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text);
+      this.adhoc.set(text, statement);
+    }
+    return statement;
   }
 
   /** fn's value, or its failure as a coded store error naming the file. */

@@ -4,9 +4,9 @@
  * inside a transaction (SqliteConnection.tx), so a step is never seen half done.
  */
 import type { ErrorData } from '../errors.js';
-import type { JobEventData, JobRecord, NewJob } from './records.js';
-import { queuedChange } from './records.js';
-import { eventJson, jobFromRow, rowId, type JobRow } from './rows.js';
+import type { BulkAction, BulkOutcome, JobEventData, JobRecord, JobState, NewJob } from './records.js';
+import { CANCELLED_QUEUED, queuedChange } from './records.js';
+import { eventJson, extrasOf, jobFromRow, rowId, type JobRow } from './rows.js';
 import type { Statements } from './sqlite-statements.js';
 
 export function jobById(sql: Statements, id: number): JobRecord | null {
@@ -16,6 +16,7 @@ export function jobById(sql: Statements, id: number): JobRecord | null {
 
 /** Queues a job; its log starts with `state: queued` (saying which job it retries, for a retry). */
 export function insertJob(sql: Statements, job: NewJob, now: number): JobRecord {
+  const extras = extrasOf(job);
   const { lastInsertRowid } = sql.insertJob.run(
     job.name,
     JSON.stringify(job.spec),
@@ -24,8 +25,11 @@ export function insertJob(sql: Statements, job: NewJob, now: number): JobRecord 
     job.runAt,
     job.maxAttempts,
     job.scheduleId === null ? null : rowId(job.scheduleId),
+    extras.meta,
+    extras.backoff,
   );
   const id = Number(lastInsertRowid);
+  for (const [key, value] of extras.pairs) sql.insertMeta.run(key, value, id);
   appendEvent(sql, id, { type: 'state', data: queuedChange(job) });
   return jobById(sql, id)!;
 }
@@ -48,7 +52,8 @@ export function takeJob(
 
 /**
  * Ends a job that did not succeed: its error, an `error` event and the final `state` event. Its
- * journal goes: nothing will resume it.
+ * journal goes: nothing will resume it. An end with a `reason` is written outside an engine's
+ * run (a cancel while queued, a lease recovery): its webhook is owed (JobStore.takeOwedEnds).
  */
 export function settleJob(
   sql: Statements,
@@ -57,7 +62,7 @@ export function settleJob(
   error: ErrorData,
   reason: string | undefined,
 ): void {
-  sql.settle.run(state, JSON.stringify(error), Date.now(), id);
+  sql.settle.run(state, JSON.stringify(error), Date.now(), reason === undefined ? 0 : 1, id);
   sql.deleteJournal.run(id);
   appendEvent(sql, id, { type: 'error', data: error });
   appendEvent(sql, id, { type: 'state', data: { state, ...(reason ? { reason } : {}) } });
@@ -72,5 +77,29 @@ export function deleteJob(sql: Statements, id: number): void {
   sql.deleteEvents.run(id);
   sql.dropRowsFrom.run(id, 0);
   sql.deleteJournal.run(id);
+  sql.deleteMeta.run(id);
   sql.deleteJob.run(id);
+}
+
+/**
+ * A bulk action on the jobs `ids` (all in `state`): cancel settles queued ones and asks the
+ * engines of running ones to stop them; remove deletes them (never running ones: the queue
+ * refuses that). Finished jobs have nothing to cancel.
+ */
+export function bulkSteps(sql: Statements, action: BulkAction, state: JobState, ids: number[]): BulkOutcome {
+  const out: BulkOutcome = { action, state, done: [], requested: [] };
+  for (const id of ids) {
+    if (action === 'remove') {
+      if (state === 'running') break;
+      deleteJob(sql, id);
+      out.done.push(String(id));
+    } else if (state === 'running') {
+      sql.requestCancel.run(id);
+      out.requested.push(String(id));
+    } else if (state === 'queued') {
+      settleJob(sql, id, 'cancelled', CANCELLED_QUEUED, 'cancelled while queued');
+      out.done.push(String(id));
+    }
+  }
+  return out;
 }

@@ -82,6 +82,25 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX job_journals_job ON job_journals (job_id, id);
   `,
+  // 2 -> 3: a job's labels (meta, with job_meta: one row per label, so a list by label is an
+  // index range, not a scan of the specs) and its backoff; the queue's pause flag (one row); and
+  // webhook_owed: an end written outside an engine's run (a cancel while queued, a lease
+  // recovery), which an engine with webhooks takes and delivers.
+  `
+  ALTER TABLE jobs ADD COLUMN meta TEXT;
+  ALTER TABLE jobs ADD COLUMN backoff TEXT;
+  ALTER TABLE jobs ADD COLUMN webhook_owed INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX jobs_webhook_owed ON jobs (id) WHERE webhook_owed = 1;
+  CREATE TABLE job_meta (
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    job_id INTEGER NOT NULL,
+    PRIMARY KEY (key, value, job_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX job_meta_job ON job_meta (job_id);
+  CREATE TABLE queue_state (one INTEGER PRIMARY KEY CHECK (one = 1), paused INTEGER NOT NULL);
+  INSERT INTO queue_state (one, paused) VALUES (1, 0);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

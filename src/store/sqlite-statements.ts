@@ -7,13 +7,19 @@ import type Database from 'better-sqlite3';
 const SQL = {
   job: 'SELECT * FROM jobs WHERE id = ?',
   stateOf: 'SELECT state FROM jobs WHERE id = ?',
-  // Newest first; @before is the cursor (ids below it), @state an optional state.
-  list: 'SELECT * FROM jobs WHERE (@state IS NULL OR state = @state) AND id < @before ORDER BY id DESC LIMIT @limit',
-  insertJob: `INSERT INTO jobs (name, spec, state, priority, created_at, run_at, max_attempts, schedule_id)
-              VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
+  insertJob: `INSERT INTO jobs (name, spec, state, priority, created_at, run_at, max_attempts, schedule_id, meta, backoff)
+              VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+  insertMeta: 'INSERT OR IGNORE INTO job_meta (key, value, job_id) VALUES (?, ?, ?)',
+  deleteMeta: 'DELETE FROM job_meta WHERE job_id = ?',
+  // Bulk actions: a range of the jobs_queue index (state first).
+  idsInState: 'SELECT id FROM jobs WHERE state = ? ORDER BY id',
+  paused: 'SELECT paused FROM queue_state',
+  setPaused: 'UPDATE queue_state SET paused = ?',
   requestCancel: 'UPDATE jobs SET cancel_requested = 1 WHERE id = ?',
   settle: `UPDATE jobs SET state = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL,
-           cancel_requested = 0 WHERE id = ?`,
+           cancel_requested = 0, webhook_owed = ? WHERE id = ?`,
+  owedEnds: 'SELECT * FROM jobs WHERE webhook_owed = 1 ORDER BY id LIMIT ?',
+  paidEnd: 'UPDATE jobs SET webhook_owed = 0 WHERE id = ?',
   succeed: `UPDATE jobs SET state = 'succeeded', result = ?, finished_at = ?, lease_owner = NULL,
             lease_expires_at = NULL, cancel_requested = 0 WHERE id = ?`,
   events: 'SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?',
@@ -30,8 +36,10 @@ const SQL = {
   rowsPage: 'SELECT rows FROM job_rows WHERE job_id = ? AND part = ?',
   putRows: 'INSERT OR REPLACE INTO job_rows (job_id, part, rows) VALUES (?, ?, ?)',
   dropRowsFrom: 'DELETE FROM job_rows WHERE job_id = ? AND part >= ?',
-  due: `SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= ?)
-            OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)
+  // A paused queue has nothing to claim; its repeat rules still fire (their jobs wait queued).
+  due: `SELECT ((SELECT paused FROM queue_state) = 0
+              AND (EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= ?)
+                   OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?)))
             OR EXISTS (SELECT 1 FROM schedules WHERE next_run_at <= ?) AS due`,
   // Not the claimer's own: an engine whose event loop was held past its lease still runs that job.
   expired: `SELECT * FROM jobs WHERE state = 'running' AND lease_expires_at < ? AND lease_owner IS NOT ?
@@ -49,6 +57,9 @@ const SQL = {
   setProgress: 'UPDATE jobs SET progress = ? WHERE id = ?',
   handBack: `UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL,
              attempts = max(attempts - 1, 0) WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+  // A run that failed with a transient fault waits for its backoff; its attempt stays counted.
+  retryLater: `UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_at = ?
+               WHERE id = ? AND lease_owner = ? AND state = 'running'`,
   finishedBefore: 'SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?',
   // Repeat rules: their table keeps the name `schedules` (renaming it would take a migration).
   insertRepeatRule: `INSERT INTO schedules (name, spec, cron, tz, priority, max_attempts, created_at, next_run_at)

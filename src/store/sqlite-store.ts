@@ -11,20 +11,26 @@ import type { Journal } from '../api/journal.js';
 import type { ErrorData } from '../errors.js';
 import type { JobStore, JobWrite } from './job-store.js';
 import type {
+  BulkAction,
+  BulkOutcome,
   CancelOutcome,
   Claim,
+  JobPage,
   JobRecord,
   JobState,
+  ListQuery,
   NewJob,
   NewRepeatRule,
   Outcome,
   RepeatRuleRecord,
+  StateChange,
   WebhookDelivery,
 } from './records.js';
 import { isFinal } from '../api/wire.js';
-import { JOB_STATES } from './records.js';
+import { CANCELLED_QUEUED, JOB_STATES } from './records.js';
 import { SqliteConnection } from './sqlite-connection.js';
-import { appendEvent, deleteJob, insertJob, jobById, settleJob, takeJob } from './sqlite-job-steps.js';
+import { appendEvent, bulkSteps, deleteJob, insertJob, jobById, settleJob, takeJob } from './sqlite-job-steps.js';
+import { listSql } from './list-sql.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import { SqliteRepeatRules } from './sqlite-repeat-rules.js';
 import { eventFromRow, eventJson, jobFromRow, pack, rowId, unpack, type EventRow, type JobRow } from './rows.js';
@@ -46,10 +52,16 @@ export class SqliteStore implements JobStore {
     return this.conn.guard(() => jobById(this.conn.sql, rowId(id)));
   }
 
-  list(query: { state?: string | undefined; limit: number; cursor?: string | undefined }) {
+  list(query: ListQuery): Promise<JobPage> {
     return this.conn.guard(() => {
-      const before = query.cursor === undefined ? Number.MAX_SAFE_INTEGER : rowId(query.cursor);
-      const rows = this.conn.sql.list.all({ state: query.state ?? null, before, limit: query.limit + 1 }) as JobRow[];
+      const { text, values } = listSql(
+        query,
+        'jobs',
+        'job_meta',
+        () => '?',
+        (a, b) => `instr(${a}, ${b}) > 0`,
+      );
+      const rows = this.conn.prepare(text).all(...values) as JobRow[];
       const more = rows.length > query.limit;
       const jobs = rows.slice(0, query.limit).map(jobFromRow);
       return { jobs, next: more ? jobs[jobs.length - 1]!.id : null };
@@ -66,9 +78,26 @@ export class SqliteStore implements JobStore {
         return 'requested';
       }
       if (job.state !== 'queued') return 'finished';
-      const error: ErrorData = { code: 'ABORT_ERR', message: 'The job was cancelled before it ran' };
-      settleJob(sql, rowId(id), 'cancelled', error, 'cancelled while queued');
+      settleJob(sql, rowId(id), 'cancelled', CANCELLED_QUEUED, 'cancelled while queued');
       return 'cancelled';
+    });
+  }
+
+  bulk(action: BulkAction, state: JobState): Promise<BulkOutcome> {
+    const { sql } = this.conn;
+    return this.conn.tx(() => {
+      const ids = (sql.idsInState.all(state) as { id: number }[]).map((r) => r.id);
+      return bulkSteps(sql, action, state, ids);
+    });
+  }
+
+  paused(): Promise<boolean> {
+    return this.conn.guard(() => (this.conn.sql.paused.get() as { paused: number }).paused !== 0);
+  }
+
+  setPaused(paused: boolean): Promise<void> {
+    return this.conn.tx(() => {
+      this.conn.sql.setPaused.run(paused ? 1 : 0);
     });
   }
 
@@ -143,6 +172,7 @@ export class SqliteStore implements JobStore {
   claim(owner: string, leaseMs: number, now: number): Promise<Claim | null> {
     const { sql } = this.conn;
     return this.conn.tx(() => {
+      if ((sql.paused.get() as { paused: number }).paused !== 0) return null; // running jobs go on; nothing new starts
       for (;;) {
         const expired = sql.expired.get(now, owner) as JobRow | undefined;
         if (expired === undefined) break;
@@ -234,12 +264,33 @@ export class SqliteStore implements JobStore {
     });
   }
 
+  async takeOwedEnds(limit: number): Promise<JobRecord[]> {
+    const { sql } = this.conn;
+    // A read first: an engine looks after every change, and most looks find none (no write lock then).
+    if ((await this.conn.guard(() => sql.owedEnds.get(1))) === undefined) return [];
+    return this.conn.tx(() => {
+      const jobs = (sql.owedEnds.all(limit) as JobRow[]).map(jobFromRow);
+      for (const job of jobs) sql.paidEnd.run(rowId(job.id));
+      return jobs;
+    });
+  }
+
   handBack(owner: string, jobId: string, reason: string): Promise<boolean> {
     const { sql } = this.conn;
     return this.conn.tx(() => {
       const id = rowId(jobId);
       if (sql.handBack.run(id, owner).changes === 0) return false;
       appendEvent(sql, id, { type: 'state', data: { state: 'queued', reason } });
+      return true;
+    });
+  }
+
+  retryLater(owner: string, jobId: string, retryAt: number, change: StateChange): Promise<boolean> {
+    const { sql } = this.conn;
+    return this.conn.tx(() => {
+      const id = rowId(jobId);
+      if (sql.retryLater.run(retryAt, id, owner).changes === 0) return false;
+      appendEvent(sql, id, { type: 'state', data: change });
       return true;
     });
   }

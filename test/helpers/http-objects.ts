@@ -7,12 +7,14 @@
  * Fault modes, each for the next N requests: 503 SlowDown (an S3 error body), a connection reset
  * before any answer, a body cut off midway. `status` answers a path with a fixed status (403,
  * 401, 404, or an S3 error code in the body), so that it can also stand in as an S3 endpoint
- * (path style: GET /bucket/key serves root/bucket/key) for the faults s3rver cannot make.
+ * (path style: GET /bucket/key serves root/bucket/key) for the faults s3rver cannot make, and,
+ * with `s3Credentials`, check signatures as S3 does (s3rver does not).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { checkSigV4 } from './sigv4.ts';
 
 export interface HttpObjects {
   /** http://127.0.0.1:port */
@@ -28,16 +30,26 @@ export interface HttpObjects {
   cutBody(n: number): void;
   /** Every request for `path` answers `status` (with an S3 error body of `code` if given). */
   status(path: string, status: number, code?: string): void;
+  /** Every request for `path` is redirected (302) to `to`. */
+  redirect(path: string, to: string): void;
   stop(): Promise<void>;
 }
 
-export async function startHttpObjects(root: string, options: { ranges?: boolean } = {}): Promise<HttpObjects> {
+export interface HttpObjectsOptions {
+  /** false: ignore Range, always send the whole file. */
+  ranges?: boolean;
+  /** Check each request's SigV4 signature (sigv4.ts) as S3 does: 403 InvalidAccessKeyId / SignatureDoesNotMatch. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export async function startHttpObjects(root: string, options: HttpObjectsOptions = {}): Promise<HttpObjects> {
   const ranges = options.ranges ?? true;
   const log: string[] = [];
   let slow = 0;
   let resets = 0;
   let cuts = 0;
   const fixed = new Map<string, { status: number; code?: string }>();
+  const redirects = new Map<string, string>();
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -51,6 +63,17 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
       slow--;
       return errorAnswer(res, 503, 'SlowDown', 'Please reduce your request rate.');
     }
+    const creds = options.s3Credentials;
+    const signature = creds === undefined ? 'ok' : checkSigV4(req, creds.accessKeyId, creds.secretAccessKey);
+    if (signature === 'other key id') return errorAnswer(res, 403, 'InvalidAccessKeyId', 'No such key id');
+    if (signature !== 'ok') return errorAnswer(res, 403, 'SignatureDoesNotMatch', signature);
+    const to = redirects.get(path);
+    if (to !== undefined) {
+      res.writeHead(302, { location: to, 'content-length': 0 });
+      return res.end();
+    }
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (query.get('list-type') === '2') return listing(res, root, path, query);
     const forced = fixed.get(path);
     if (forced !== undefined) return errorAnswer(res, forced.status, forced.code ?? '', 'forced by the test');
     let size: number;
@@ -129,12 +152,47 @@ export async function startHttpObjects(root: string, options: { ranges?: boolean
     status: (path, status, code) => {
       fixed.set(path.startsWith('/') ? path : `/${path}`, code === undefined ? { status } : { status, code });
     },
+    redirect: (path, to) => {
+      redirects.set(path.startsWith('/') ? path : `/${path}`, to);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * ListObjectsV2 of the files under root/bucket, enough for the client: prefix, max-keys, and a
+ * continuation token that is the last key in base64 (so it holds the `+`, `/` and `=` that a
+ * query must encode right to be signed right).
+ */
+function listing(res: ServerResponse, root: string, path: string, query: URLSearchParams): ServerResponse {
+  const bucket = path.split('/')[1] ?? '';
+  const prefix = query.get('prefix') ?? '';
+  const max = Number(query.get('max-keys') ?? 1000);
+  const after = Buffer.from(query.get('continuation-token') ?? '', 'base64').toString('utf8');
+  const keys = (readdirSync(join(root, bucket), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(join(root, bucket).length + 1))
+    .filter((k) => k.startsWith(prefix) && k > after)
+    .sort();
+  const page = keys.slice(0, max);
+  const truncated = keys.length > max;
+  const esc = (x: string) => x.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const contents = page.map((k) => {
+    const st = statSync(join(root, bucket, k));
+    const etag = `"${st.size.toString(16)}-${Math.floor(st.mtime.getTime()).toString(16)}"`;
+    return `<Contents><Key>${esc(k)}</Key><Size>${st.size}</Size><ETag>${esc(etag)}</ETag></Contents>`;
+  });
+  const token = truncated
+    ? `<NextContinuationToken>${Buffer.from(page.at(-1)!).toString('base64')}</NextContinuationToken>`
+    : '';
+  res.setHeader('content-type', 'application/xml');
+  return res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><IsTruncated>${truncated}</IsTruncated>${contents.join('')}${token}</ListBucketResult>`,
+  );
 }
 
 /** An answer with an S3-style XML error body (a plain server's body would be text: both are read). */

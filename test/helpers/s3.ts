@@ -46,7 +46,7 @@ export interface TestS3 {
 export async function startS3(): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 'chunkmill-s3rver-'));
   const child = spawn(process.execPath, ['--openssl-legacy-provider', CHILD, directory], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const address = await new Promise<{ port: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));

@@ -138,7 +138,7 @@ describe('HTTP faults', () => {
     // the same through the S3 path
     http.slowDown(2);
     const asS3 = { ...s3.settings, endpoint: http.base, ...fast };
-    expect((await statObject('s3://bucket/a.csv', asS3).catch((x: ChunkmillError) => x)).code).toBe(
+    expect(await statObject('s3://bucket/a.csv', asS3).catch((x: ChunkmillError) => x.code)).toBe(
       'ERR_OBJECT_NOT_FOUND', // retried past the 503s to the real answer: no such file
     );
   });
@@ -177,7 +177,10 @@ describe('the network', () => {
   let silent: Server;
   const sockets: Socket[] = [];
   beforeAll(async () => {
-    silent = createServer((s) => sockets.push(s)); // accepts, never answers
+    silent = createServer((s) => {
+      s.resume(); // reads what comes (and sees the end), never answers
+      sockets.push(s);
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   });
   afterAll(() => {
@@ -207,6 +210,21 @@ describe('the network', () => {
     expect((await failure(statObject('s3://data/a.csv', s3Down), 's3://data/a.csv')).code).toBe(
       'ERR_OBJECT_UNREACHABLE',
     );
+  });
+
+  test('ObjectReader.close() aborts the requests in flight at once', async () => {
+    const port = (silent.address() as { port: number }).port;
+    const info = { url: `http://127.0.0.1:${port}/a.csv`, size: 100, etag: null, lastModified: null, ranges: true };
+    const reader = new ObjectReader(info, 0, 100, { pieceSize: 10, inFlight: 3 });
+    const before = sockets.length;
+    const pending = reader.read(Buffer.alloc(10), 0, 10, 0);
+    while (sockets.length < before + 3) await new Promise((r) => setTimeout(r, 10)); // three requests out
+    const started = Date.now();
+    reader.close();
+    await expect(pending).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1000); // not the 30 s time limit
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sockets.slice(before).every((s) => s.destroyed || s.readableEnded)).toBe(true);
   });
 
   test('a server that never answers: each try times out, then ERR_OBJECT_UNAVAILABLE', async () => {

@@ -76,6 +76,23 @@ describe('a server with Range support', () => {
   });
 });
 
+describe('redirects and streams', () => {
+  test('a redirect is followed, for the identity and for ranges', async () => {
+    ranged.redirect('/moved.bin', '/data.bin');
+    const info = await statObject(ranged.url('moved.bin'));
+    expect(info).toMatchObject({ url: ranged.url('moved.bin'), size: data.length, ranges: true });
+    expect((await readObjectRange(info, 5, 50)).equals(data.subarray(5, 50))).toBe(true);
+  });
+
+  test('a stream whose connection breaks midway fails with ERR_OBJECT_UNAVAILABLE naming the URL', async () => {
+    const info = await statObject(ranged.url('data.bin'));
+    ranged.cutBody(1);
+    const e = await readAll(await openObjectStream(info)).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'ERR_OBJECT_UNAVAILABLE', file: ranged.url('data.bin') });
+    expect((e as Error).message).toMatch(/broke off after \d+ bytes/);
+  });
+});
+
 describe('a server that ignores Range', () => {
   test('statObject says ranges: false', async () => {
     expect(await statObject(plain.url('data.bin'))).toMatchObject({ size: data.length, ranges: false });

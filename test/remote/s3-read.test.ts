@@ -4,6 +4,8 @@
  * local file, for many ranges; globs expand across listing pages, sorted by key.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ChunkmillError } from '../../src/errors.ts';
 import { listObjects, listPrefix } from '../../src/remote/object-list.ts';
@@ -11,7 +13,9 @@ import { readObjectRange } from '../../src/remote/object-range.ts';
 import { ObjectReader } from '../../src/remote/object-reader.ts';
 import { statObject } from '../../src/remote/object-stat.ts';
 import { openObjectStream } from '../../src/remote/object-stream.ts';
+import { startHttpObjects, type HttpObjects } from '../helpers/http-objects.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 let s3: TestS3;
 /** 1 MiB + 123 bytes: pieces of 64 KiB end nowhere near the object's end. */
@@ -100,6 +104,14 @@ describe('s3 objects on s3rver', () => {
     await expect(reader.read(buf, 0, 10, 15)).rejects.toThrow(/after close/);
   });
 
+  test('an object stored with a Content-Encoding is refused, not decoded into other bytes', async () => {
+    await s3.putObject('data', 'encoded.csv', 'not really gzip', { 'content-encoding': 'gzip' });
+    await expect(statObject('s3://data/encoded.csv', s3.settings)).rejects.toMatchObject({
+      code: 'ERR_RANGE_UNSUPPORTED',
+      message: expect.stringContaining('Content-Encoding: gzip'),
+    });
+  });
+
   test('openObjectStream gives the whole object', async () => {
     const info = await statObject(URL, s3.settings);
     for (const source of [info, URL]) {
@@ -150,5 +162,41 @@ describe('listing', () => {
     expect(e).toBeInstanceOf(ChunkmillError);
     expect(e).toMatchObject({ code: 'ERR_OBJECT_NOT_FOUND', file: 's3://logs/exports/1999-*.csv' });
     expect((e as Error).message).toContain('s3://logs/exports/1999-*.csv');
+  });
+});
+
+describe('signatures (checked by the test server as S3 does; s3rver checks none)', () => {
+  const { dir } = tempDir('chunkmill-sig-');
+  const keys = ['plain.csv', 'with space+plus (1)!.csv', "odd/ü é,;=&$@'*~.csv", 'deep/a/b/c%41.csv'];
+  let server: HttpObjects;
+  beforeAll(async () => {
+    for (const k of keys) {
+      mkdirSync(dirname(join(dir, 'bkt', k)), { recursive: true });
+      writeFileSync(join(dir, 'bkt', k), `key ${k}\n`);
+    }
+    server = await startHttpObjects(dir, { s3Credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'sig-secret' } });
+  });
+  afterAll(() => server?.stop());
+
+  test('keys with spaces, +, unicode and reserved characters sign right, with Range and If-Match', async () => {
+    const settings = {
+      endpoint: server.base,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'sig-secret', sessionToken: 'tok/en+=' },
+      retry: { tries: 1 },
+    };
+    for (const k of keys) {
+      const info = await statObject(`s3://bkt/${k}`, settings);
+      expect((await readObjectRange(info, 0, info.size, settings)).toString(), k).toBe(`key ${k}\n`);
+    }
+    // a listing: its query (a prefix with odd characters, continuation tokens in base64) is signed too
+    const listed = await listObjects('s3://bkt/**/*.csv', settings, { pageSize: 1 });
+    expect(listed.map((o) => o.url)).toEqual(keys.map((k) => `s3://bkt/${k}`).sort());
+    expect(await listObjects("s3://bkt/odd/ü é,;=&$@'*", settings, { pageSize: 1 })).toHaveLength(1);
+    const wrong = { ...settings, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-it' } };
+    await expect(statObject('s3://bkt/plain.csv', wrong)).rejects.toMatchObject({
+      code: 'ERR_OBJECT_AUTH',
+      message: expect.stringContaining('SignatureDoesNotMatch'),
+    });
   });
 });

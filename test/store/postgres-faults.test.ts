@@ -171,5 +171,5 @@ test('six processes open a new store at once: one migrates, all of them work, on
   const schema = new URL(url).searchParams.get('schema')!;
   const server = await pgs.server();
   const meta = await server.sql(`SELECT version FROM "${schema}".chunkmill_store`, 'chunkmill_test');
-  expect(meta.rows).toEqual([{ version: 1 }]);
+  expect(meta.rows).toEqual([{ version: 2 }]);
 });

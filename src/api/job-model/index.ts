@@ -6,3 +6,4 @@ export type { Bounds, Field, Surface } from './field.js';
 export { CSV_FIELDS, HTTP_MAX_WORKERS, HTTP_MIN_CHUNK, JOB_FIELDS, OUTPUT_SCHEMA } from './fields.js';
 export * from './derived.js';
 export { specSchemaOn } from './json-schema.js';
+export { MAX_BACKOFF_MS, META_KEY, META_LIMITS, QUEUEING_SCHEMAS } from './queueing.js';

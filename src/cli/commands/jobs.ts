@@ -3,9 +3,11 @@
  * engine runs elsewhere. It reads and writes the store only through the queue.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ChunkmillError, openQueue, type JobRecord, type JobState, type Queue } from '../../index.js';
+import { ChunkmillError, openQueue, type BulkAction, type JobRecord, type JobState, type Queue } from '../../index.js';
+import { UsageError } from '../errors.js';
 import { examples, FORMATS, resolveFormat, type Format } from '../flags.js';
 import { writeRows, type Cell } from '../ui/output.js';
+import { parseLabel } from './labels.js';
 
 const STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const LIST_COLUMNS = ['id', 'name', 'state', 'progress', 'rows', 'created', 'finished', 'attempts'] as const;
@@ -44,21 +46,25 @@ function parseLimit(text: string): number {
 }
 
 export function jobsCommand(): Command {
-  const jobs = new Command('jobs').description('list, show, cancel, retry and remove the jobs of a store');
+  const jobs = new Command('jobs').description('list, show, cancel, retry and remove the jobs of a store; pause it');
   const list = storeOption(new Command('list'))
     .description('jobs, newest first')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(STATES))
     .option('--limit <n>', 'jobs per page (default: 50)', parseLimit)
     .option('--cursor <id>', 'the page after this job id (printed on stderr under a full page)')
+    .option('--meta <key=value>', 'only jobs with this label (repeat for more)', parseLabel)
+    .option('--name <text>', 'only jobs whose name contains this text')
     .addOption(
       new Option('-f, --format <format>', 'output format (default: table on a terminal, csv otherwise)').choices(
         FORMATS,
       ),
     )
-    .action(async (o: { store: string; state?: JobState; limit?: number; cursor?: string; format?: Format }) => {
+    .action(async (o: ListFlags) => {
       await withQueue(o.store, async (queue) => {
         const page = await queue.list({
           ...(o.state ? { state: o.state } : {}),
+          ...(o.meta ? { meta: o.meta } : {}),
+          ...(o.name !== undefined ? { name: o.name } : {}),
           ...(o.limit ? { limit: o.limit } : {}),
           ...(o.cursor ? { cursor: o.cursor } : {}),
         });
@@ -78,11 +84,13 @@ export function jobsCommand(): Command {
       });
     });
   const cancel = storeOption(new Command('cancel'))
-    .description('cancel a queued job, or ask the engine running one to stop it')
-    .argument('<id>')
-    .action(async (id: string, o: { store: string }) => {
+    .description('cancel a queued job, or ask the engine running one to stop it; --state: every such job')
+    .argument('[id]')
+    .addOption(new Option('--state <state>', 'cancel every job in this state').choices(['queued', 'running']))
+    .action(async (id: string | undefined, o: { store: string; state?: JobState }) => {
       await withQueue(o.store, async (queue) => {
-        const outcome = await queue.cancel(id);
+        if (byState(id, o.state)) return bulk(queue, 'cancel', o.state);
+        const outcome = await queue.cancel(id as string); // byState: an id was given
         const said = {
           cancelled: `job ${id} cancelled`,
           requested: `job ${id} is running: its engine stops it`,
@@ -101,17 +109,34 @@ export function jobsCommand(): Command {
       });
     });
   const rm = storeOption(new Command('rm'))
-    .description('remove a job that is not running, with its events and result')
-    .argument('<id...>')
-    .action(async (ids: string[], o: { store: string }) => {
+    .alias('remove')
+    .description('remove a job that is not running, with its events and result; --state: every such job')
+    .argument('[id...]')
+    .addOption(
+      new Option('--state <state>', 'remove every job in this state').choices(STATES.filter((s) => s !== 'running')),
+    )
+    .action(async (ids: string[], o: { store: string; state?: JobState }) => {
       await withQueue(o.store, async (queue) => {
+        if (byState(ids[0], o.state)) return bulk(queue, 'remove', o.state);
         for (const id of ids) {
           if (!(await queue.remove(id))) throw notFound(id, queue);
           process.stdout.write(`job ${id} removed\n`);
         }
       });
     });
-  for (const cmd of [list, show, cancel, retry, rm]) jobs.addCommand(cmd);
+  const pause = storeOption(new Command('pause'))
+    .description('pause the queue: no engine on the store starts a job until resume; running jobs finish')
+    .action(async (o: { store: string }) => {
+      await withQueue(o.store, (queue) => queue.pause());
+      process.stdout.write('queue paused\n');
+    });
+  const resume = storeOption(new Command('resume'))
+    .description('resume a paused queue')
+    .action(async (o: { store: string }) => {
+      await withQueue(o.store, (queue) => queue.resume());
+      process.stdout.write('queue resumed\n');
+    });
+  for (const cmd of [list, show, cancel, retry, rm, pause, resume]) jobs.addCommand(cmd);
   jobs.addHelpText(
     'after',
     examples([
@@ -120,9 +145,39 @@ export function jobsCommand(): Command {
       'chunkmill jobs cancel 12 --store jobs.db',
       'chunkmill jobs retry 12 --store jobs.db',
       'chunkmill jobs rm 12 13 --store jobs.db',
+      'chunkmill jobs list --store jobs.db --meta userId=u-7',
+      'chunkmill jobs cancel --state queued --store jobs.db',
+      'chunkmill jobs remove --state failed --store jobs.db',
+      'chunkmill jobs pause --store jobs.db',
     ]),
   );
   return jobs;
+}
+
+interface ListFlags {
+  store: string;
+  state?: JobState;
+  limit?: number;
+  cursor?: string;
+  format?: Format;
+  meta?: Record<string, string>;
+  name?: string;
+}
+
+/** An id or --state, never both nor neither: says whether it is --state. */
+function byState(id: string | undefined, state: JobState | undefined): state is JobState {
+  if (id !== undefined && state !== undefined) throw new UsageError('give a job id or --state, not both');
+  if (id === undefined && state === undefined)
+    throw new UsageError('give a job id, or --state for every job in a state');
+  return state !== undefined;
+}
+
+/** A bulk action, and what it did, one line. */
+async function bulk(queue: Queue, action: BulkAction, state: JobState): Promise<void> {
+  const out = await queue.bulk(action, state);
+  const verb = action === 'cancel' ? 'cancelled' : 'removed';
+  const asked = out.requested.length > 0 ? `; ${out.requested.length} running: their engines stop them` : '';
+  process.stdout.write(`${out.done.length} ${state} job${out.done.length === 1 ? '' : 's'} ${verb}${asked}\n`);
 }
 
 function notFound(id: string, queue: Queue): ChunkmillError {

@@ -9,12 +9,13 @@
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { selectTransform, statsTask, type JobSpec, type RepeatAddOptions } from '../../index.js';
+import { selectTransform, statsTask, type Backoff, type JobSpec, type RepeatAddOptions } from '../../index.js';
 import { UsageError } from '../errors.js';
 import { examples, jobOptions, type CommonFlags } from '../flags.js';
 import { aggregateCommand, aggregateWork, budgetOption, KINDS, type MeasureKind } from './aggregate.js';
 import { convertCommand, targetFormat } from './convert.js';
 import { storeOption, withQueue } from './jobs.js';
+import { parseLabel } from './labels.js';
 import { runCommand, taskUrl } from './run.js';
 import { statsCommand } from './stats.js';
 
@@ -46,6 +47,16 @@ interface SubmitFlags {
   delay?: number;
   cron?: string;
   tz?: string;
+  attempts?: number;
+  backoff?: Backoff;
+  meta?: Record<string, string>;
+}
+
+/** `--backoff exponential:1000` or `fixed:500`: the type and the delay in ms. */
+function parseBackoff(text: string): Backoff {
+  const m = /^(fixed|exponential):(\d+)$/.exec(text.trim());
+  if (m === null) throw new InvalidArgumentError("expected fixed:<ms> or exponential:<ms>, e.g. 'exponential:1000'");
+  return { type: m[1] as Backoff['type'], delayMs: Number(m[2]) };
 }
 
 function parseInteger(text: string): number {
@@ -60,6 +71,21 @@ export function submitCommand(): Command {
     .option('--name <name>', 'a name to show in lists')
     .option('--priority <n>', 'higher runs first (default: 0)', parseInteger)
     .option('--delay <ms>', 'run no sooner than this many milliseconds from now', parseInteger)
+    .option(
+      '--attempts <n>',
+      'runs the job may take: lost with its engine, or failed with a transient fault with --backoff (default: 3)',
+      parseInteger,
+    )
+    .option(
+      '--backoff <type:ms>',
+      "retry a run that failed with a transient fault after this wait: 'fixed:500', 'exponential:1000'",
+      parseBackoff,
+    )
+    .option(
+      '--meta <key=value>',
+      'a label, e.g. userId=u-7 (repeat for more); jobs list --meta filters on it',
+      parseLabel,
+    )
     .option('--cron <expression>', "queue a run each time the cron expression comes due, e.g. '0 3 * * *'")
     .option('--tz <zone>', 'with --cron: the IANA time zone to read it in');
   const order: [MeasureKind, string | undefined][] = [];
@@ -139,16 +165,22 @@ async function queue(cmd: Command, spec: JobSpec): Promise<void> {
     const common = {
       ...(s.name ? { name: s.name } : {}),
       ...(s.priority !== undefined ? { priority: s.priority } : {}),
+      ...(s.attempts !== undefined ? { attempts: s.attempts } : {}),
     };
+    const extras = { ...(s.backoff ? { backoff: s.backoff } : {}), ...(s.meta ? { meta: s.meta } : {}) };
     if (s.cron !== undefined) {
       if (s.delay !== undefined) throw new UsageError('--delay and --cron exclude each other');
-      const options: RepeatAddOptions = { ...common, repeat: { cron: s.cron, ...(s.tz ? { tz: s.tz } : {}) } };
+      if (Object.keys(extras).length > 0) throw new UsageError('--meta and --backoff do not apply with --cron');
+      const options: RepeatAddOptions = {
+        ...common,
+        repeat: { cron: s.cron, ...(s.tz ? { tz: s.tz } : {}) },
+      };
       const schedule = await q.add(spec, options);
       process.stdout.write(`schedule ${schedule.id}, next run ${new Date(schedule.nextRunAt).toISOString()}\n`);
       return;
     }
     if (s.tz !== undefined) throw new UsageError('--tz applies with --cron');
-    const job = await q.add(spec, { ...common, ...(s.delay !== undefined ? { delay: s.delay } : {}) });
+    const job = await q.add(spec, { ...common, ...extras, ...(s.delay !== undefined ? { delay: s.delay } : {}) });
     process.stdout.write(`${job.id}\n`);
   });
 }

@@ -2,20 +2,22 @@
  * The job routes: each validates (schemas.ts), calls the queue, and sends what it answers.
  *
  *   POST   /api/jobs             202 the queued job's record (Location: /api/jobs/:id) and its `links`
- *   GET    /api/jobs             200 { jobs, next, counts, lastEventId }: newest first, paged by `cursor`
+ *   GET    /api/jobs             200 { jobs, next, counts, lastEventId, paused }: newest first, paged by
+ *                                `cursor`; filtered by `state`, `name` (contains) and labels (`meta.userId=u-7`)
  *   GET    /api/jobs/:id         200 the record (state, progress, result summary or error)
  *   GET    /api/jobs/:id/links   200 fresh `links` (links.ts): URLs of its record, events and result
  *                                that carry a read-only link token, for a browser without the token
  *   POST   /api/jobs/:id/cancel  200 cancelled while queued, 202 asked of its engine, 409 already ended
  *   POST   /api/jobs/:id/retry   201 the new job's record (Location) and links, 409 not failed or cancelled
  *   DELETE /api/jobs/:id         204 removed, 409 running (cancel it first)
- * An unknown job is a 404 on each.
+ * An unknown job is a 404 on each. The queue's own routes (pause, resume, bulk) are in queue.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AddOptions, JobState } from '../../index.js';
 import { HttpError, jobNotFound } from '../http-error.js';
 import type { HttpSpec } from '../../internal.js';
 import { queueSpec } from '../job-request.js';
+import { queueRoutes } from './queue.js';
 import { jobLinks } from '../links.js';
 import { presentJob } from '../presenter.js';
 import { addJobBody, idParams, listQuery } from '../schemas.js';
@@ -38,11 +40,24 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.get('/api/jobs', { schema: { querystring: listQuery } }, async (request) => {
-    const { state, limit, cursor } = request.query as { state?: JobState; limit?: number; cursor?: string };
+    const query = request.query as Record<string, string | number | undefined>;
+    const { state, limit, cursor, name } = query as {
+      state?: JobState;
+      limit?: number;
+      cursor?: string;
+      name?: string;
+    };
+    // meta.userId=u-7: the label filters (the schema allows only such keys besides the named ones).
+    const labels = Object.entries(query).filter(([key]) => key.startsWith('meta.'));
+    const meta = labels.length === 0 ? undefined : Object.fromEntries(labels.map(([k, v]) => [k.slice(5), String(v)]));
     // Read before the page: a feed started from it misses nothing written after the page was read.
     const lastEventId = await queue.lastEventId();
-    const [page, counts] = await Promise.all([queue.list({ state, limit, cursor }), queue.counts()]);
-    return { ...page, jobs: page.jobs.map(presentJob), counts, lastEventId }; // a JobList (api/wire.ts) once the presenter has named its paths
+    const [page, counts, paused] = await Promise.all([
+      queue.list({ state, limit, cursor, ...(meta && { meta }), ...(name !== undefined && { name }) }),
+      queue.counts(),
+      queue.isPaused(),
+    ]);
+    return { ...page, jobs: page.jobs.map(presentJob), counts, lastEventId, paused }; // a JobList (api/wire.ts) once the presenter has named its paths
   });
 
   app.get('/api/jobs/:id', { schema: { params: idParams } }, async (request) => {
@@ -90,6 +105,8 @@ export function jobRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .header('location', `/api/jobs/${job.id}`)
         .send({ ...presentJob(job), links: jobLinks(job.id, ctx.links) });
     });
+
+    queueRoutes(scope, ctx);
 
     scope.delete('/api/jobs/:id', { schema: { params: idParams } }, async (request, reply) => {
       const { id } = request.params as { id: string };
