@@ -54,6 +54,8 @@ export interface MicroResult {
   samplesMs: number[];
   medianMs: number;
   mbps: number;
+  /** Bytes over the process's CPU time per run (one thread runs the task): speed per core on a busy machine. */
+  cpuMbps: number;
 }
 
 class CountSink implements RecordSink {
@@ -190,12 +192,24 @@ async function runTask(task: TaskName, path: string, rows: number, scanner: Scan
     throws: true,
   });
   bench.add(task, fn);
+  const cpuBefore = process.cpuUsage();
   const [t] = await bench.run();
+  const cpu = process.cpuUsage(cpuBefore);
   const r = t!.result;
   if (!('latency' in r)) throw new Error(`${task}: tinybench ended in state ${r.state}`);
   const samplesMs = [...(r.latency.samples ?? [])];
   const medianMs = median(samplesMs);
-  return { task, description, bytes: buf.length, samplesMs, medianMs, mbps: buf.length / 1e3 / medianMs };
+  // CPU time per run: every run, the 3 warm-up runs included, over the process's CPU time.
+  const cpuMsPerRun = (cpu.user + cpu.system) / 1e3 / (samplesMs.length + 3);
+  return {
+    task,
+    description,
+    bytes: buf.length,
+    samplesMs,
+    medianMs,
+    mbps: buf.length / 1e3 / medianMs,
+    cpuMbps: buf.length / 1e3 / cpuMsPerRun,
+  };
 }
 
 type Scanner = 'js' | 'wasm';
@@ -239,7 +253,7 @@ export async function runMicro({
       scanner,
     ]);
     log(
-      `  ${task.padEnd(22)} ${formatNumber(r.mbps).padStart(7)} MB/s  (${formatBytes(r.bytes)} in memory, median of ${r.samplesMs.length})`,
+      `  ${task.padEnd(22)} ${formatNumber(r.mbps).padStart(7)} MB/s  (${formatBytes(r.bytes)} in memory, median of ${r.samplesMs.length}; ${formatNumber(r.cpuMbps)} MB/s of CPU time)`,
     );
     results.push(r);
   }
