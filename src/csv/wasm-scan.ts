@@ -152,9 +152,17 @@ export function blockBuffer(size: number): Buffer {
 export function growBlock(buf: Buffer, from: number, to: number): Buffer {
   const scan = indexFor(buf);
   if (scan !== null) {
-    const bigger = scan.buffer(buf.length * 2);
-    bigger.copyWithin(0, from, to);
-    return bigger;
+    let bigger: Buffer | null = null;
+    try {
+      bigger = scan.buffer(buf.length * 2);
+    } catch {
+      // The memory cannot grow (its reservation or a ulimit): this thread goes on in a plain
+      // Buffer, which the JavaScript scanner reads. The block's bytes are still in `buf`.
+    }
+    if (bigger !== null) {
+      bigger.copyWithin(0, from, to);
+      return bigger;
+    }
   }
   const bigger = Buffer.allocUnsafe(buf.length * 2);
   buf.copy(bigger, 0, from, to);
