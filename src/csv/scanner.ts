@@ -4,7 +4,9 @@
  * Pure: no I/O, no threads, no exceptions in the loop. It walks a byte buffer record by record,
  * writes each record's field offsets into preallocated typed arrays (no object or string per
  * field), hands the record to a sink, and returns a status that tells the driver what to do next
- * (read more bytes, stop, report an error).
+ * (read more bytes, stop, report an error). On the thread's read block, which lives in
+ * WebAssembly memory, most records are taken from the SIMD structural index instead
+ * (plain-run-indexed.ts); this file's state machine stays the reference for every rule below.
  *
  * Grammar (RFC 4180, lenient where common files are): records end at LF or CRLF; a field that
  * starts with the quote byte is quoted and may hold delimiters, CR, LF and doubled quotes; a quote
