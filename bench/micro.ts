@@ -11,15 +11,21 @@
  *   ref-indexof   not engine code: counting quote bytes with Buffer.indexOf (memchr), the speed a
  *                 phase-A scan for sparse quotes could approach. A yardstick for `boundary`.
  *
+ * The bytes sit in the thread's read buffer (src/csv/wasm-scan.ts), as the engine's are: the
+ * scan-* tasks measure the WebAssembly SIMD index where it runs; `--scanner js` measures the
+ * JavaScript scanner alone (CHUNKMILL_SCANNER=js), for an A/B of the two.
+ *
  * Each task runs in its own process: V8 specialises scanRecords for the sink classes it has seen,
  * and in one process a second sink class would slow the first (the engine's workers only ever
- * see one). Standalone: `npx tsx bench/micro.ts [--size 32MB] [--seed 42] [--data-dir DIR]`.
+ * see one). Standalone: `npx tsx bench/micro.ts [--size 32MB] [--seed 42] [--data-dir DIR]
+ * [--scanner js|wasm] [--only TASK,...]`.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { BoundaryStitcher, SummaryBuilder } from '../src/csv/boundary.ts';
+import { blockBuffer, wasmScan } from '../src/csv/wasm-scan.ts';
 import { classTable, FieldSlots, ScanResult, ScanStatus, scanRecords, type RecordSink } from '../src/csv/scanner.ts';
 import { AggregateSink } from '../src/kinds/aggregate/sink.ts';
 import { compileAggregate } from '../src/kinds/aggregate/plan.ts';
@@ -48,6 +54,8 @@ export interface MicroResult {
   samplesMs: number[];
   medianMs: number;
   mbps: number;
+  /** Bytes over the process's CPU time per run (one thread runs the task): speed per core on a busy machine. */
+  cpuMbps: number;
 }
 
 class CountSink implements RecordSink {
@@ -168,8 +176,12 @@ function taskFor(task: TaskName, buf: Buffer, rows: number): { description: stri
 }
 
 /** Child mode: one task, measured with tinybench, reported over IPC. */
-async function runTask(task: TaskName, path: string, rows: number): Promise<MicroResult> {
-  const buf = readFileSync(path);
+async function runTask(task: TaskName, path: string, rows: number, scanner: Scanner): Promise<MicroResult> {
+  if (scanner === 'js') process.env.CHUNKMILL_SCANNER = 'js';
+  if ((wasmScan() !== null) !== (scanner === 'wasm')) throw new Error(`--scanner ${scanner} cannot run here`);
+  const file = readFileSync(path);
+  const buf = blockBuffer(file.length);
+  file.copy(buf);
   const { description, fn } = taskFor(task, buf, rows);
   const bench = new Bench({
     iterations: 7,
@@ -180,33 +192,68 @@ async function runTask(task: TaskName, path: string, rows: number): Promise<Micr
     throws: true,
   });
   bench.add(task, fn);
+  const cpuBefore = process.cpuUsage();
   const [t] = await bench.run();
+  const cpu = process.cpuUsage(cpuBefore);
   const r = t!.result;
   if (!('latency' in r)) throw new Error(`${task}: tinybench ended in state ${r.state}`);
   const samplesMs = [...(r.latency.samples ?? [])];
   const medianMs = median(samplesMs);
-  return { task, description, bytes: buf.length, samplesMs, medianMs, mbps: buf.length / 1e3 / medianMs };
+  // CPU time per run: every run, the 3 warm-up runs included, over the process's CPU time.
+  const cpuMsPerRun = (cpu.user + cpu.system) / 1e3 / (samplesMs.length + 3);
+  return {
+    task,
+    description,
+    bytes: buf.length,
+    samplesMs,
+    medianMs,
+    mbps: buf.length / 1e3 / medianMs,
+    cpuMbps: buf.length / 1e3 / cpuMsPerRun,
+  };
 }
+
+type Scanner = 'js' | 'wasm';
 
 export interface MicroOptions {
   bytes: number;
+  /** Which scanner the scan-* tasks run (default: wasm, the engine's where WebAssembly SIMD runs). */
+  scanner?: Scanner;
+  /** Only these tasks (default: all). */
+  only?: string[];
   seed: number;
   dataDir: string;
   log: (line: string) => void;
 }
 
 /** Runs every task, each in a fresh process, on cached datasets of `bytes`. */
-export async function runMicro({ bytes, seed, dataDir, log }: MicroOptions): Promise<MicroResult[]> {
+export async function runMicro({
+  bytes,
+  seed,
+  dataDir,
+  log,
+  scanner = 'wasm',
+  only,
+}: MicroOptions): Promise<MicroResult[]> {
   const data = {
     sales: await ensureDataset(dataDir, 'sales', bytes, seed, log),
     wide: await ensureDataset(dataDir, 'wide', bytes, seed, log),
   };
   const results: MicroResult[] = [];
   for (const task of TASKS) {
+    if (only !== undefined && !only.includes(task)) continue;
     const d = task.includes('wide') ? data.wide : data.sales;
-    const r = await runModule<MicroResult>('./micro.ts', ['--task', task, '--file', d.path, '--rows', String(d.rows)]);
+    const r = await runModule<MicroResult>('./micro.ts', [
+      '--task',
+      task,
+      '--file',
+      d.path,
+      '--rows',
+      String(d.rows),
+      '--scanner',
+      scanner,
+    ]);
     log(
-      `  ${task.padEnd(22)} ${formatNumber(r.mbps).padStart(7)} MB/s  (${formatBytes(r.bytes)} in memory, median of ${r.samplesMs.length})`,
+      `  ${task.padEnd(22)} ${formatNumber(r.mbps).padStart(7)} MB/s  (${formatBytes(r.bytes)} in memory, median of ${r.samplesMs.length}; ${formatNumber(r.cpuMbps)} MB/s of CPU time)`,
     );
     results.push(r);
   }
@@ -222,20 +269,26 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       size: { type: 'string', default: '32MB' },
       seed: { type: 'string', default: '42' },
       'data-dir': { type: 'string', default: defaultDataDir() },
+      scanner: { type: 'string', default: 'wasm' },
+      only: { type: 'string' },
     },
   });
+  if (values.scanner !== 'js' && values.scanner !== 'wasm') throw new Error('--scanner: js or wasm');
+  const scanner: Scanner = values.scanner;
   if (values.task !== undefined) {
     if (!TASKS.includes(values.task as TaskName)) throw new Error(`--task: one of ${TASKS.join(', ')}`);
     try {
-      const result = await runTask(values.task as TaskName, values.file!, Number(values.rows));
+      const result = await runTask(values.task as TaskName, values.file!, Number(values.rows), scanner);
       process.send!({ result }, () => process.disconnect());
     } catch (e) {
       process.send!({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }, () => process.disconnect());
       process.exitCode = 1;
     }
   } else {
-    console.log('chunkmill microbenchmarks (MB/s on bytes in memory, median)');
+    console.log(`chunkmill microbenchmarks (MB/s on bytes in memory, median; ${scanner} scanner)`);
     await runMicro({
+      scanner,
+      ...(values.only !== undefined && { only: values.only.split(',') }),
       bytes: parseSize(values.size, 'size'),
       seed: Number(values.seed),
       dataDir: values['data-dir'],

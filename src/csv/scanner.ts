@@ -4,7 +4,9 @@
  * Pure: no I/O, no threads, no exceptions in the loop. It walks a byte buffer record by record,
  * writes each record's field offsets into preallocated typed arrays (no object or string per
  * field), hands the record to a sink, and returns a status that tells the driver what to do next
- * (read more bytes, stop, report an error).
+ * (read more bytes, stop, report an error). On the thread's read block, which lives in
+ * WebAssembly memory, most records are taken from the SIMD structural index instead
+ * (plain-run-indexed.ts); this file's state machine stays the reference for every rule below.
  *
  * Grammar (RFC 4180, lenient where common files are): records end at LF or CRLF; a field that
  * starts with the quote byte is quoted and may hold delimiters, CR, LF and doubled quotes; a quote
@@ -15,7 +17,9 @@
 import type { Dialect } from './dialect.js';
 import type { FieldSlots, RecordSink } from './field-slots.js';
 import { plainRun, plainRunWords, RUN_DONE, RUN_STOPPED, RUN_TOO_LARGE, wordsOf } from './plain-run.js';
+import { plainRunIndexed } from './plain-run-indexed.js';
 import { type ScanResult, ScanStatus } from './scan-result.js';
+import { indexFor } from './wasm-scan.js';
 
 // The scanner's vocabulary, one file each, re-exported: its users import it from here.
 export { dialectOf, type Dialect } from './dialect.js';
@@ -65,8 +69,11 @@ export function scanRecords(
   // Native search (memchr speed) bounded to the valid bytes: the buffer may hold stale bytes past `limit`.
   const valid = buf.subarray(0, limit) as Buffer;
   let nextQuote = -1; // the next quote byte at or after `pos`, or `limit` if none
-  // The word-at-a-time fast path needs 4-byte aligned words covering the whole buffer.
-  const words = wordsOf(buf);
+  // The thread's block in WebAssembly memory is read through the SIMD index (wasm-scan.ts); other
+  // buffers word by word where they are 4-byte aligned words, else byte by byte.
+  const ix = indexFor(buf);
+  if (ix !== null) ix.reset(pos);
+  const words = ix === null ? wordsOf(buf) : null;
   let lines = 0;
   let rows = 0;
 
@@ -74,17 +81,20 @@ export function scanRecords(
     if (pos >= ownedEnd) return finish(out, ScanStatus.Done, pos, lines, rows);
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
-    // ---- Fast path: the records before the next quote byte (found natively, memchr speed) ----
-    if (nextQuote < pos) {
+    // ---- Fast path: the records before the next quote byte (found natively, memchr speed), or
+    // through the SIMD index every record it can take (plain-run-indexed.ts) ----
+    if (ix === null && nextQuote < pos) {
       nextQuote = valid.indexOf(quote, pos);
       if (nextQuote < 0) nextQuote = limit;
     }
     out.lines = lines;
     out.rows = rows;
     const run =
-      words !== null
-        ? plainRunWords(buf, words, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out)
-        : plainRun(buf, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out);
+      ix !== null
+        ? plainRunIndexed(buf, ix, pos, limit, ownedEnd, delimiter, quote, maxRecordSize, slots, sink, out)
+        : words !== null
+          ? plainRunWords(buf, words, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out)
+          : plainRun(buf, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out);
     lines = out.lines;
     rows = out.rows;
     if (run === RUN_DONE) return finish(out, ScanStatus.Done, out.pos, lines, rows);
@@ -95,7 +105,8 @@ export function scanRecords(
     const linesAtRecordStart = lines;
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
-    // ---- General path: one record that holds a quote byte or runs to the end of the buffer ----
+    // ---- General path: one record that holds a quote byte (that the index could not take) or
+    // runs to the end of the buffer ----
     let i = pos;
     let field = 0;
     let recordEnd = pos; // where the record's terminator starts

@@ -18,6 +18,7 @@ import {
   scanRecords,
   type Dialect,
 } from '../csv/scanner.js';
+import { blockBuffer, growBlock } from '../csv/wasm-scan.js';
 import type { ErrorData } from '../errors.js';
 import { slotsFor, type Reject } from '../kinds/bad-rows.js';
 import type { ChunkSink } from '../kinds/sink.js';
@@ -30,7 +31,8 @@ import type { BlockReader } from './byte-source.js';
  */
 export const BLOCK_SIZE = 1 << 20;
 
-let shared = Buffer.allocUnsafe(BLOCK_SIZE);
+// In WebAssembly memory where the SIMD scanner runs (csv/wasm-scan.ts): files are read straight into it.
+let shared = blockBuffer(BLOCK_SIZE);
 
 export interface RangeOutcome {
   /** Where the last owned record ended: the next record start at or after `end`, or EOF. */
@@ -114,13 +116,8 @@ export async function parseRange(
         // `keep` may be the whole record plus its CR (its LF is in the next block): only past
         // that is it surely too long; otherwise the scanner's exact per-record check decides.
         if (keep > maxRecordSize + 1) return recordTooLarge(base + result.pos, keep, rows, lines, maxRecordSize);
-        if (keep === shared.length) {
-          const bigger = Buffer.allocUnsafe(shared.length * 2);
-          shared.copy(bigger, 0, result.pos, valid);
-          shared = bigger;
-        } else {
-          shared.copyWithin(0, result.pos, valid);
-        }
+        if (keep === shared.length) shared = growBlock(shared, result.pos, valid);
+        else shared.copyWithin(0, result.pos, valid);
         base += result.pos;
         pos = 0;
         const more = reader.read(shared, keep, Math.min(shared.length - keep, size - base - keep), base + keep);

@@ -16,6 +16,7 @@ import {
   type RecordSink,
 } from '../../src/csv/scanner.ts';
 import { decodeField } from '../../src/csv/fields.ts';
+import { blockBuffer, wasmScan } from '../../src/csv/wasm-scan.ts';
 import { fastCsvRecords } from '../helpers/fastcsv.ts';
 import { randomCsv, rng } from '../helpers/random-csv.ts';
 
@@ -59,10 +60,12 @@ interface ScanOptions {
 }
 
 /**
- * The two buffer layouts the scanner treats differently: 4-byte aligned offset and length (the
- * word-at-a-time path, as the engine's read buffer has) and unaligned (the byte loop).
+ * The three buffer layouts the scanner treats differently, so every test here runs on both
+ * scanners: the thread's block in WebAssembly memory (the SIMD index, as the engine's read buffer
+ * is where WebAssembly SIMD runs), 4-byte aligned offset and length (the JavaScript reference,
+ * word at a time) and unaligned (the JavaScript byte loop).
  */
-const LAYOUTS = ['aligned', 'unaligned'] as const;
+const LAYOUTS = ['wasm', 'aligned', 'unaligned'] as const;
 type Layout = (typeof LAYOUTS)[number];
 /** Stale bytes after the valid ones: quotes, line breaks, delimiters the scanner must never read. */
 const STALE = Buffer.from('"\n,"\r\n""x\n;\'');
@@ -71,12 +74,16 @@ const STALE = Buffer.from('"\n,"\r\n""x\n;\'');
 function place(text: Buffer, layout: Layout): Buffer {
   const total = text.length + STALE.length;
   const buf =
-    layout === 'aligned'
-      ? Buffer.from(new ArrayBuffer((total + 3) & ~3))
-      : Buffer.from(new ArrayBuffer(total + 2), 1, total + ((total & 3) === 0 ? 1 : 0));
+    layout === 'wasm'
+      ? blockBuffer(total)
+      : layout === 'aligned'
+        ? Buffer.from(new ArrayBuffer((total + 3) & ~3))
+        : Buffer.from(new ArrayBuffer(total + 2), 1, total + ((total & 3) === 0 ? 1 : 0));
   for (let i = text.length; i < buf.length; i++) buf[i] = STALE[(i - text.length) % STALE.length]!;
   text.copy(buf, 0);
-  if (layout === 'aligned') expect((buf.byteOffset | buf.length) & 3).toBe(0);
+  // The index runs only on the thread's block: a missing or unloadable scan.wasm fails here.
+  if (layout === 'wasm') expect(wasmScan()?.owns(buf)).toBe(true);
+  else if (layout === 'aligned') expect((buf.byteOffset | buf.length) & 3).toBe(0);
   else expect(buf.byteOffset & 3).not.toBe(0);
   return buf;
 }
@@ -114,8 +121,9 @@ function scanOnce(buf: Buffer, limit: number, o: ScanOptions) {
 function scan(input: string, o: ScanOptions = {}) {
   const text = Buffer.from(input);
   const limit = o.limit ?? text.length;
-  const [aligned, unaligned] = LAYOUTS.map((layout) => scanOnce(place(text, layout), limit, o));
+  const [wasm, aligned, unaligned] = LAYOUTS.map((layout) => scanOnce(place(text, layout), limit, o));
   expect(aligned, 'aligned and unaligned buffers disagree').toEqual(unaligned);
+  expect(wasm, 'the WebAssembly index and the JavaScript scanner disagree').toEqual(aligned);
   return aligned!;
 }
 
@@ -363,4 +371,63 @@ describe('against @fast-csv/parse on random text', () => {
       }
     },
   );
+});
+
+describe('the WebAssembly index at its edges (64-byte windows, segments, blocks)', () => {
+  // Quoted fields holding each thing the index masks or counts, and the records the index leaves to the state machine.
+  const RECORDS = [
+    '"a,b",c',
+    '"x\ny",z',
+    '"p\r\nq",r',
+    '"say ""hi""",s',
+    '"",""',
+    '"""",t',
+    'u,"v"',
+    '"w"\r',
+    'x"y,z',
+    '"e"f,g',
+  ];
+
+  test('a record of each kind straddles every offset around a 64-byte window and a segment edge', () => {
+    // The first segment after a reset is 4 KiB (wasm-scan.ts): offsets around 64, 128 and 4096.
+    for (const edge of [64, 128, 4096]) {
+      for (const record of RECORDS) {
+        for (let shift = -12; shift <= 4; shift++) {
+          // Plain records of 9 bytes, then one of `pad` bytes, so `record` starts at edge + shift.
+          const at = edge + shift;
+          const filler = 'k,vvvvvv\n'.repeat(Math.floor(at / 9) - 1);
+          const pad = at - filler.length - 1;
+          const text = `${filler}${'m'.repeat(pad)}\n${record}\nlast,1\n`;
+          const label = `${JSON.stringify(record)} at ${at}`;
+          const { result, records } = scan(text); // every layout agrees
+          if (record.startsWith('"e"f')) {
+            expect(result.status, label).toBe(ScanStatus.InvalidClosingQuote);
+            continue;
+          }
+          expect(result.status, label).toBe(ScanStatus.Eof);
+          expect(records.at(-1), label).toEqual(['last', '1']);
+          expect(records.length, label).toBe(Math.floor(at / 9) + 2);
+        }
+      }
+    }
+  });
+
+  test('a quoted field across a block edge: NeedMore at its record, then the whole of it', () => {
+    // The read driver in miniature (scanInPieces) with steps that cut inside and after the quotes.
+    const text = Buffer.from(`${'a,b\n'.repeat(30)}"q,\r\n""${'x'.repeat(100)}",2\r\n${'c,d\n'.repeat(30)}`);
+    const reference = scan(text.toString()).records;
+    for (const step of [61, 64, 97, 128, 130]) {
+      const pieces = scanInPieces(text, step, 'wasm');
+      expect(pieces.status).toBe(ScanStatus.Eof);
+      expect(pieces.records).toEqual(reference);
+      expect(pieces.lines).toBe(countLines(text, 0, text.length));
+    }
+  });
+
+  test('bare quotes in many records: each is taken by the state machine, the rest still by the index', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `5'11",${i}` : `"n,${i}",${i}`));
+    const { result, records } = scan(`${rows.join('\n')}\n`);
+    expect(result.status).toBe(ScanStatus.Eof);
+    expect(records).toEqual(rows.map((_, i) => (i % 3 === 0 ? [`5'11"`, String(i)] : [`n,${i}`, String(i)])));
+  });
 });
