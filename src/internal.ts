@@ -17,4 +17,7 @@ export type { HttpSpec, StoredSpec } from './api/job-model/index.js';
 export type { ApiErrorData, DataFile, ErrorPlace, JobList, StreamEventName } from './api/wire.js';
 export { safeUploadName, STREAM_EVENT_NAMES, streamEventName } from './api/wire.js';
 export { isPostgresUrl } from './store/postgres-url.js';
-export { formatOfName } from './plan/validate.js';
+export { formatOfName } from './plan/resolve-input.js';
+export { isObjectUrl } from './remote/object-url.js';
+export { readObjectRange } from './remote/object-range.js';
+export { statObject } from './remote/object-stat.js';

@@ -54,7 +54,7 @@ export interface ChunkEvent {
 export interface JobWarning {
   /**
    * WARN_CHUNK_RETRY (a chunk is run again after a fault), WARN_QUOTE_MISMATCH (sequential
-   * fallback), WARN_CLUSTER_VERSION (workers of another chunkmill version take no part), or
+   * fallback), WARN_NO_RANGES (an HTTP object read as one stream), WARN_CLUSTER_VERSION (workers of another chunkmill version take no part), or
    * WARN_CLUSTER_QUARANTINE (a cluster worker is taken out of rotation).
    */
   code: string;

@@ -222,7 +222,14 @@ export function addOutputOptions(cmd: Command): Command {
 }
 
 /** `-` or no file: standard input. */
-export function resolveInput(file: string | undefined): string | Readable {
+export function resolveInput(files: string | readonly string[] | undefined): string | string[] | Readable {
+  // Several arguments are one dataset (files, globs, s3:// or https:// URLs), read in the order given.
+  const list = typeof files === 'string' ? [files] : (files ?? []);
+  if (list.length > 1) {
+    if (list.includes('-')) throw new UsageError("'-' (stdin) cannot be one of several inputs", 'name files only');
+    return [...list];
+  }
+  const file = list[0];
   if (file === undefined || file === '-') {
     if (file === undefined && process.stdin.isTTY) {
       // Waiting for typed CSV is almost never what someone who forgot the file name wants.

@@ -10,7 +10,8 @@ import {
   type TransformResult,
 } from '../index.js';
 
-export type Input = string | Readable;
+/** A file, glob or URL; several of them as one dataset; or stdin. */
+export type Input = string | string[] | Readable;
 
 export interface JobBase extends JobOptions {
   input: Input;

@@ -6,13 +6,15 @@
  * first bytes, which the job then reads again through a stream that replays them (sniffedStdin).
  * The library is untouched: processDataset reads with the options it is given.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import { ChunkmillError } from '../index.js';
-import { formatOfName } from '../internal.js';
+import { formatOfName, isObjectUrl, readObjectRange, statObject } from '../internal.js';
 import { type Dialect, type Given, sniffDialect } from './sniff.js';
 import { spellChar as spellDelimiter } from './ui/hints.js';
 
@@ -64,8 +66,14 @@ async function sniff(cmd: Command): Promise<void> {
     header: cmd.getOptionValueSource('header') === 'cli' ? o.header : undefined,
   };
   if (given.delimiter !== undefined && given.quote !== undefined && given.header !== undefined) return;
-  const file = cmd.args[0] as string | undefined;
-  const sample = file === undefined || file === '-' ? await stdinSample(file) : await fileSample(file);
+  // Several files or a glob: the first file of the dataset speaks for all (they share a header).
+  const file = await firstSource(cmd.args[0] as string | undefined);
+  const sample =
+    file === undefined || file === '-'
+      ? await stdinSample(file)
+      : isObjectUrl(file)
+        ? await objectSample(file)
+        : await fileSample(file);
   if (sample === null) return;
   const result = sniffDialect(sample.text, sample.complete, given);
   const name = file === undefined || file === '-' ? '<stdin>' : file;
@@ -107,6 +115,27 @@ function toSample(bytes: Buffer, complete: boolean): Sample {
   const text = bytes.toString('utf8');
   const lines = text.split('\n').length - 1;
   return { text, complete, rows: complete && !text.endsWith('\n') ? lines + 1 : lines };
+}
+
+/** The dataset's first source: a glob's first match by name (undefined or '-': stdin). */
+async function firstSource(arg: string | undefined): Promise<string | undefined> {
+  if (arg === undefined || arg === '-' || isObjectUrl(arg) || !isDynamicPattern(arg) || existsSync(arg)) return arg;
+  const matches = await glob([arg], { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(arg) }).catch(
+    () => [],
+  );
+  return matches.sort()[0] ?? arg;
+}
+
+/** The first bytes of an object (one ranged GET; a glob of objects or a compressed one is not sniffed). */
+async function objectSample(url: string): Promise<Sample | null> {
+  if (formatOfName(url.split('?')[0]!).gzip || formatOfName(url).format !== 'csv' || url.includes('*')) return null;
+  try {
+    const info = await statObject(url);
+    const bytes = await readObjectRange(info, 0, SAMPLE_BYTES + 1);
+    return toSample(bytes.subarray(0, SAMPLE_BYTES), bytes.length <= SAMPLE_BYTES);
+  } catch {
+    return null; // the job says why
+  }
 }
 
 /** The first bytes of a file (decompressed for a .gz name); null where it cannot be read: the job says why. */

@@ -123,7 +123,7 @@ export class ClusterExecutor extends RetryingExecutor {
     this.watch(policy); // before the first await: a cancel from here on reaches the items
     const module = request.op === 'summarize' ? null : await this.moduleOf(request.computation);
     if (policy.signal.aborted) throw new AbortError();
-    const encoded = encodeBase64(request);
+    const encoded = encodeBase64(withoutSecrets(request));
     const { maxPayload } = this.transport.options;
     if (encoded.length > maxPayload)
       throw new ChunkmillError({
@@ -236,4 +236,15 @@ function ownFailure(answer: Answer): ErrorData | ChunkmillError | null {
   else if ('error' in answer.reply) error = answer.reply.error;
   else if ('parsed' in answer.reply) error = answer.reply.parsed.error;
   return error !== undefined && WORKER_OWN.has(error.code) ? error : null;
+}
+
+/**
+ * A request as it may leave this process: an object input's S3 credentials (given from code) are
+ * never put in Redis. A cluster worker reads its own (AWS_* variables, its profile); the endpoint,
+ * region and path style, which are no secret, travel so that it reads the same store.
+ */
+function withoutSecrets(request: ChunkRequest): ChunkRequest {
+  if (!('input' in request) || request.input.s3?.credentials === undefined) return request;
+  const { credentials: _, ...s3 } = request.input.s3;
+  return { ...request, input: { ...request.input, s3 } };
 }

@@ -226,7 +226,8 @@ export class ItemHandler extends EventEmitter<ItemHandlerEvents> {
       message: `${error.message} (on worker ${this.info.name}, host ${this.info.host})`,
     };
     if (FILE_CODES.has(error.code) && error.hint === undefined)
-      located.hint = 'every worker must see the input at the same path as the coordinator (a shared mount)';
+      located.hint =
+        'every worker must see the input at the same path as the coordinator (a shared mount), or read it from S3 or HTTP (s3:// or https:// input: docs/inputs.md)';
     return located;
   }
 

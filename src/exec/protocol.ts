@@ -14,13 +14,24 @@ import type { FileId } from '../input/open-input.js';
 import type { RangeOutcome } from '../input/read-range.js';
 import type { AggregatePartial } from '../kinds/aggregate/partial.js';
 import type { ComputationSpec } from '../kinds/computation-spec.js';
+import type { ObjectInfo } from '../remote/object-info.js';
+import type { S3Settings } from '../api/s3-settings.js';
 import type { UserPartial } from '../kinds/user/sinks.js';
 
 /** The identity of the input as planned; a worker refuses a file that no longer matches. */
 export interface InputIdentity {
+  /** The input as messages name it: a file's path, or an object's URL (never with a secret in it). */
   path: string;
   size: number;
+  /** A file's modified time (0 for an object: its `object` identity says more). */
   mtimeMs: number;
+  /** An object in S3 or on an HTTP server, read by ranged GETs checked against this identity. */
+  object?: ObjectInfo;
+  /**
+   * S3 settings given from code (the `s3` option) for this process's threads. Never sent to a
+   * cluster worker (cluster/codec.ts): those take their credentials from their own environment.
+   */
+  s3?: S3Settings;
   /** A confined job's (engine `confine`): the worker's open proves the file is still inside. */
   confinement?: Confinement;
   /** With `confinement`: the file the coordinator proved inside; a worker that opens it needs no other proof. */

@@ -11,7 +11,13 @@ export interface StreamChunk {
   offset: number;
   /** Bytes, or records for an array. */
   length: number;
+  /** The last chunk of its stream (of its file, in a dataset read as streams). */
   last: boolean;
+  /**
+   * A dataset's chunk that starts another file (input/dataset-stream.ts): its name, and the lines
+   * of its header. `offset` counts from that file's first byte.
+   */
+  file?: { name: string; lines: number };
 }
 
 /** One chunk of input: bytes cut at a record boundary, or a slice of an array. */

@@ -1,13 +1,13 @@
 /**
  * Reading a byte range of a file and feeding it to the phase-A summary or the phase-B scanner.
  * Shared by the worker (one chunk per task) and the serial path (the whole file as one range),
- * so both run exactly the same code on the same bytes.
+ * so both run exactly the same code on the same bytes, read through a BlockReader: a local file
+ * or an object (input/byte-source.ts). A file's reads are synchronous and awaited not at all; an
+ * object's arrive as promises, one per block.
  *
  * Reads go into one reused buffer per thread, in blocks: a 2 GB chunk needs no 2 GB buffer, and
  * a record longer than a block grows the buffer until it fits.
  */
-import { closeSync, readSync, type Stats } from 'node:fs';
-import type { Confinement } from '../api/confinement.js';
 import { SummaryBuilder, type ChunkSummary } from '../csv/boundary.js';
 import {
   classTable,
@@ -23,7 +23,7 @@ import type { ErrorData } from '../errors.js';
 import { slotsFor, type Reject } from '../kinds/bad-rows.js';
 import type { ChunkSink } from '../kinds/sink.js';
 import { rangeCrc } from './range-crc.js';
-import { openInputSync, type FileId } from './open-input.js';
+import type { BlockReader } from './byte-source.js';
 
 /**
  * 1 MiB: large enough that the read syscall is a rounding error per block, small enough to stay
@@ -49,44 +49,22 @@ export interface RangeOutcome {
   crc?: number;
 }
 
-/**
- * Opens `path`, runs `fn` with the descriptor (and its stats when the open took them), and always
- * closes it. A confined job's open proves the file is still inside its root (open-input.ts).
- */
-export function withFile<T>(
-  path: string,
-  fn: (fd: number, stats: Stats | undefined) => T,
-  confinement?: Confinement,
-  planned?: FileId,
-): T {
-  const { fd, stats } = openInputSync(path, confinement, planned);
-  try {
-    return fn(fd, stats);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function readFully(fd: number, buf: Buffer, at: number, length: number, position: number): number {
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, at + done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
 /** verify: 'content': the CRC-32 of [from, to), read through the thread's buffer. */
 export function crcOfRange(fd: number, from: number, to: number): number {
   return rangeCrc(fd, from, to, shared);
 }
 
 /** Phase A: the quote-parity summary of [start, end). */
-export function summarizeRange(fd: number, start: number, end: number, quote: number): ChunkSummary {
+export async function summarizeRange(
+  reader: BlockReader,
+  start: number,
+  end: number,
+  quote: number,
+): Promise<ChunkSummary> {
   const builder = new SummaryBuilder(start, end, quote);
   for (let at = Math.max(0, start - 1); at < end; ) {
-    const n = readFully(fd, shared, 0, Math.min(shared.length, end - at), at);
+    const read = reader.read(shared, 0, Math.min(shared.length, end - at), at);
+    const n = typeof read === 'number' ? read : await read;
     if (n === 0) break;
     builder.feed(shared, n, at);
     at += n;
@@ -98,20 +76,21 @@ export function summarizeRange(fd: number, start: number, end: number, quote: nu
  * Phase B: scan the records that start in [start, end); `start` must be a record start.
  * `size` is the input's size (reading stops there even if the file has grown).
  */
-export function parseRange(
-  fd: number,
+export async function parseRange(
+  reader: BlockReader,
   size: number,
   start: number,
   end: number,
   dialect: Dialect,
   sink: ChunkSink,
   maxRecordSize: number,
-): RangeOutcome {
+): Promise<RangeOutcome> {
   const classes = classTable(dialect);
   const slots = new FieldSlots(slotsFor(sink.width, sink.badRows.policy));
   const result = new ScanResult();
   let base = start; // file offset of shared[0]
-  let valid = readFully(fd, shared, 0, Math.min(shared.length, size - start), start);
+  const first = reader.read(shared, 0, Math.min(shared.length, size - start), start);
+  let valid = typeof first === 'number' ? first : await first;
   let pos = 0;
   let rows = 0;
   let lines = 0;
@@ -141,7 +120,8 @@ export function parseRange(
         else shared.copyWithin(0, result.pos, valid);
         base += result.pos;
         pos = 0;
-        const n = readFully(fd, shared, keep, Math.min(shared.length - keep, size - base - keep), base + keep);
+        const more = reader.read(shared, keep, Math.min(shared.length - keep, size - base - keep), base + keep);
+        const n = typeof more === 'number' ? more : await more;
         if (n === 0) {
           return {
             next: base,

@@ -10,16 +10,21 @@ import type { AggregateResult, TaskResult, TransformResult } from '../api/result
 import { dialectOf } from '../csv/scanner.js';
 import { signalAborted } from '../errors.js';
 import { parseRecords } from '../input/parse-records.js';
-import { parseRange, withFile, type RangeOutcome } from '../input/read-range.js';
+import type { InputIdentity } from '../exec/protocol.js';
+import { FileReader, type BlockReader } from '../input/byte-source.js';
+import type { ChunkSource } from '../input/chunk-source.js';
+import { openObjectReader } from '../input/object-source.js';
+import { parseRange, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink, type PartialSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import { openComputation, type Computation } from '../kinds/computation.js';
+import type { DatasetSource } from '../input/dataset-source.js';
 import { planFile } from '../plan/file-plan.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { locatedError } from '../schedule/located-error.js';
-import { openChunkSource } from '../schedule/schedule-job.js';
+import { openChunkSource, readingOf } from '../schedule/schedule-job.js';
 
 export function processSerial<G extends string, M extends Record<string, MeasureSpec>>(
   options: ProcessOptions<G, M>,
@@ -32,68 +37,121 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
   // The parse below blocks this thread, so a signal is honoured before it starts, not during.
   if (opts.signal?.aborted) throw signalAborted(opts.signal);
   const { input } = opts;
-  if (input.kind === 'file' && !input.gzip && input.format === 'csv') {
-    const { layout, computation } = await planFile(opts, input.path, null);
-    return finish(opts, computation, started, layout.size, layout.dataStart < layout.size, async (sink) => {
-      if (layout.dataStart >= layout.size) return null;
-      const outcome = withFile(input.path, (fd) =>
-        parseRange(fd, layout.size, layout.dataStart, layout.size, dialectOf(opts), sink, opts.maxRecordSize),
-      );
-      if (outcome.rejects !== undefined) computation.report(outcome.rejects, layout.headerLines);
-      return { outcome, linesBefore: layout.headerLines };
-    });
+  let byRange: DatasetSource[] | null =
+    input.kind === 'file' && !input.gzip && input.format === 'csv' ? [{ name: input.path }] : null;
+  let stream: ChunkSource | null = null;
+  if (input.kind === 'dataset') {
+    const reading = await readingOf(opts, input, Infinity);
+    if ('byRange' in reading) byRange = reading.byRange;
+    else stream = reading.stream;
   }
-  // Anything else is read whole, as one chunk: the oracle needs no cut at all.
-  const source = openChunkSource(opts, Infinity, Infinity);
+  if (byRange !== null) return serialByRange(opts, byRange, started);
+  return serialStream(opts, stream ?? openChunkSource(opts, Infinity, Infinity), started);
+}
+
+/** Files or objects read by range: each source's data as one range, in dataset order, into one sink. */
+async function serialByRange(opts: ResolvedOptions, sources: DatasetSource[], started: number): Promise<unknown> {
+  const plan = await planFile(opts, sources, null);
+  const { computation } = plan;
+  return finish(
+    computation,
+    started,
+    () => plan.size,
+    async (sink) => {
+      let last: Parsed | null = null;
+      for (const { layout, input } of plan.sources) {
+        if (layout.dataStart >= layout.size) continue;
+        const reader = await openReader(input);
+        try {
+          const outcome = await parseRange(
+            reader,
+            layout.size,
+            layout.dataStart,
+            layout.size,
+            plan.dialect,
+            sink,
+            opts.maxRecordSize,
+          );
+          if (outcome.rejects !== undefined) computation.report(outcome.rejects, layout.headerLines);
+          last = { outcome, linesBefore: layout.headerLines, file: input.path };
+          if (outcome.error !== undefined) break;
+        } finally {
+          await reader.close();
+        }
+      }
+      return last;
+    },
+  );
+}
+
+/** A local file's reader, or an object's that reads it whole. */
+async function openReader(input: InputIdentity): Promise<BlockReader> {
+  if (input.object !== undefined) return openObjectReader(input, 0, input.size);
+  return FileReader.open(input.path, input.confinement, input.fileId).reader;
+}
+
+/** Anything else is read whole, as one chunk per file: the oracle needs no cut at all. */
+async function serialStream(opts: ResolvedOptions, source: ChunkSource, started: number): Promise<unknown> {
   const head = await source.head();
   const computation = await openComputation(opts, head.columns, null, source.format !== 'csv');
-  // At most two chunks: the first record when it was read to learn the columns, then the rest.
-  // A read that fails lets go of the output opened for the job (its new file is removed).
-  const rest = await source.next().catch(async (e: unknown) => {
-    await computation.abandon();
-    throw e;
-  });
-  const chunks = [head.firstChunk, rest].filter((c) => c !== null);
-  return finish(opts, computation, started, source.bytesRead, chunks.length > 0, async (sink) => {
-    let linesBefore = head.lines;
-    let outcome: RangeOutcome | null = null;
-    for (const chunk of chunks) {
-      outcome = parseRecords(
-        chunk,
-        source.format,
-        columnsOf(computation.spec),
-        dialectOf(opts),
-        opts.maxRecordSize,
-        sink,
-      );
-      if (outcome.rejects !== undefined) computation.report(outcome.rejects, linesBefore);
-      if (outcome.error !== undefined) {
-        if (outcome.error.byteOffset !== undefined && chunk.bytes !== undefined)
-          outcome.error.byteOffset += chunk.chunk.offset;
-        break;
+  // A read that fails lets go of the output opened for the job (its new file is removed): finish() does.
+  return finish(
+    computation,
+    started,
+    () => source.bytesRead,
+    async (sink) => {
+      let linesBefore = head.lines;
+      let file = opts.path;
+      let last: Parsed | null = null;
+      // At most two chunks per file: the first record when it was read to learn the columns, then the rest.
+      for (let chunk = head.firstChunk ?? (await source.next()); chunk !== null; chunk = await source.next()) {
+        if (chunk.chunk.file !== undefined) {
+          file = chunk.chunk.file.name;
+          linesBefore = chunk.chunk.file.lines;
+        }
+        const outcome = parseRecords(
+          chunk,
+          source.format,
+          columnsOf(computation.spec),
+          dialectOf(opts),
+          opts.maxRecordSize,
+          sink,
+        );
+        if (outcome.rejects !== undefined) computation.report(outcome.rejects, linesBefore);
+        last = { outcome, linesBefore, file };
+        if (outcome.error !== undefined) {
+          if (outcome.error.byteOffset !== undefined && chunk.bytes !== undefined)
+            outcome.error.byteOffset += chunk.chunk.offset;
+          break;
+        }
+        linesBefore += outcome.lines;
       }
-      linesBefore += outcome.lines;
-    }
-    return outcome === null ? null : { outcome, linesBefore };
-  });
+      return last;
+    },
+  );
+}
+
+/** What the one parse gave: the last outcome, and where its lines and file are. */
+interface Parsed {
+  outcome: RangeOutcome;
+  linesBefore: number;
+  file: string;
 }
 
 /** Runs the one chunk through the job's sink and merger, and builds the result. */
 async function finish(
-  opts: ResolvedOptions,
   computation: Computation,
   started: number,
-  bytes: number,
-  hasData: boolean,
-  parse: (sink: PartialSink) => Promise<{ outcome: RangeOutcome; linesBefore: number } | null>,
+  bytes: () => number,
+  parse: (sink: PartialSink) => Promise<Parsed | null>,
 ): Promise<unknown> {
   try {
     const sink = await openChunkSink(computation.spec, null, 0, 0, false);
     const parsed = await parse(sink);
-    if (parsed?.outcome.error !== undefined) throw locatedError(parsed.outcome.error, parsed.linesBefore, opts.path);
+    if (parsed?.outcome.error !== undefined) throw locatedError(parsed.outcome.error, parsed.linesBefore, parsed.file);
     if (parsed !== null) computation.merger.add(sink.partial(), 0);
     return await computation.finish(
-      finalStats(computation.merger, bytes, hasData ? 1 : 0, 0, performance.now() - started, false),
+      finalStats(computation.merger, bytes(), parsed !== null ? 1 : 0, 0, performance.now() - started, false),
     );
   } catch (e) {
     await computation.abandon();

@@ -23,7 +23,9 @@ import {
   type RecordSink,
 } from '../csv/scanner.js';
 import { ChunkmillError, describeLocation } from '../errors.js';
-import { openInputFile } from '../input/open-input.js';
+import { openHead } from './source-head.js';
+import type { S3Settings } from '../api/s3-settings.js';
+import type { DatasetSource } from '../input/dataset-source.js';
 
 export interface InputLayout {
   size: number;
@@ -60,18 +62,19 @@ const SNIFF_BYTES = FIRST_READ;
 const LIKELY_DELIMITERS = [',', ';', '\t', '|'];
 
 export async function inspectInput(
-  path: string,
+  source: DatasetSource,
   dialect: Dialect,
   header: boolean,
   maxRecordSize: number,
   confinement?: Confinement,
+  s3?: S3Settings,
 ): Promise<InputLayout> {
-  const { info, handle } = await openInputFile(path, confinement);
+  const path = source.name;
+  const { info, head } = await openHead(source, confinement, s3);
   try {
     let buf = Buffer.alloc(Math.min(FIRST_READ, info.size));
     for (let sniffed = false; ; sniffed = true) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      const valid = bytesRead;
+      const valid = await head.read(buf, buf.length);
       if (!sniffed) sniffBinary(buf, Math.min(valid, SNIFF_BYTES), path);
       const bom = valid >= 3 && BOM.every((b, i) => buf[i] === b) ? 3 : 0;
       const first = readFirstRecord(buf, bom, valid, valid >= info.size, dialect, path, header);
@@ -109,7 +112,7 @@ export async function inspectInput(
       buf = Buffer.alloc(Math.min(buf.length * 2, info.size, maxRecordSize));
     }
   } finally {
-    await handle.close();
+    await head.close();
   }
 }
 

@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import {
   CSV_FIELDS,
   JOB_FIELD_NAMES,
@@ -22,6 +22,7 @@ import {
 } from '../api/job-model/index.js';
 import { MEASURE_KINDS, type AggregateSpec, type MeasureSpec } from '../api/measures.js';
 import { DEFAULTS, type AnyProcessOptions, type OutputOptions } from '../api/options.js';
+import type { S3Settings } from '../api/s3-settings.js';
 import type { TaskModuleRef } from '../api/tasks.js';
 import { ChunkmillError, invalidOption } from '../errors.js';
 import type { WorkRequest } from '../kinds/computation.js';
@@ -29,7 +30,8 @@ import { parseWhere, WhereSyntaxError, type WhereExpr } from '../kinds/filter/pa
 import type { ResolvedOutput } from '../kinds/output/writer.js';
 import { checkField, checkFields, describe } from './check-field.js';
 import { resolveCluster } from './cluster-options.js';
-import type { ResolvedInput, ResolvedOptions } from './resolved-options.js';
+import { resolveInput } from './resolve-input.js';
+import type { ResolvedOptions } from './resolved-options.js';
 
 /** Checks every option and fills in defaults. Throws ERR_INVALID_OPTION naming the option. */
 export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptions {
@@ -66,6 +68,7 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
     checkpoint: undefined,
     where: where(o.where),
     cluster,
+    s3: s3Settings(o.s3),
     confinement: undefined, // an engine's own (engine/job-run.ts), never an option
   };
   resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
@@ -88,47 +91,6 @@ function plainFields(options: AnyProcessOptions): ResolvedFields {
 
 function csvFields(csv: object): { delimiter: string; quote: string; header: boolean } {
   return checkFields(CSV_FIELDS, csv, 'csv.') as { delimiter: string; quote: string; header: boolean };
-}
-
-function resolveInput(options: AnyProcessOptions): ResolvedInput {
-  const { input } = options;
-  const format = checkField('format', JOB_FIELDS.format, options.format) as 'csv' | 'ndjson' | undefined;
-  const gzip = checkField('gzip', JOB_FIELDS.gzip, options.gzip) as boolean | undefined;
-  if (Array.isArray(input)) {
-    if (format !== undefined || gzip !== undefined)
-      throw invalidOption(format !== undefined ? 'format' : 'gzip', 'does not apply to an in-memory array input');
-    return { kind: 'array', name: '<array>', rows: input };
-  }
-  if (input !== null && typeof input === 'object' && !(input instanceof URL) && Symbol.asyncIterator in input) {
-    if (gzip) throw invalidOption('gzip', 'applies to files; pipe a stream through zlib.createGunzip() instead');
-    return { kind: 'stream', name: '<stream>', stream: input as AsyncIterable<Uint8Array>, format: format ?? 'csv' };
-  }
-  let path: string;
-  if (input instanceof URL) {
-    if (input.protocol !== 'file:')
-      throw invalidOption('input', `only file: URLs are supported, got ${input.protocol}`);
-    path = fileURLToPath(input);
-  } else if (typeof input === 'string' && input.length > 0) {
-    path = input.startsWith('file:') ? fileURLToPath(input) : input;
-  } else {
-    throw invalidOption(
-      'input',
-      `expected a file path, a file: URL, a readable stream or an array of records, got ${describe(input)}`,
-    );
-  }
-  const named = formatOfName(path);
-  return { kind: 'file', name: path, path, format: format ?? named.format, gzip: gzip ?? named.gzip };
-}
-
-/**
- * What a file's name says of its contents, where the options do not: gzip for a `.gz` name, and
- * NDJSON for `.ndjson` or `.jsonl` (before the `.gz`), else CSV. The one rule of the engine, the
- * server's listing and submit checks, and the CLI's sniffing.
- */
-export function formatOfName(path: string): { format: 'csv' | 'ndjson'; gzip: boolean } {
-  const gzip = /\.gz$/i.test(path);
-  const plain = gzip ? path.slice(0, -3) : path;
-  return { format: /\.(ndjson|jsonl)$/i.test(plain) ? 'ndjson' : 'csv', gzip };
 }
 
 /** Exactly one of aggregate, task and transform says what to compute. */
@@ -251,7 +213,9 @@ function checkpointPath(path: unknown, resolved: ResolvedOptions): string | unde
   if (input.kind !== 'file' || input.gzip || input.format !== 'csv')
     throw invalidOption(
       'checkpoint',
-      'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk',
+      input.kind === 'dataset'
+        ? 'applies to one plain CSV file, not yet to several files or objects'
+        : 'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk',
     );
   if (work.kind === 'transform')
     throw invalidOption(
@@ -289,6 +253,33 @@ function resourceLimits(value: unknown): ResourceLimits | undefined {
       throw invalidOption(`workerResourceLimits.${key}`, `expected a number of MB > 0, got ${describe(limit)}`);
   }
   return value as ResourceLimits;
+}
+
+/** The `s3` option: known keys of the right types; a secret is never shown in a message. */
+function s3Settings(value: unknown): S3Settings | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object')
+    throw invalidOption('s3', `expected an object, got ${describe(value)}`);
+  knownKeys('s3', value, ['endpoint', 'region', 'credentials', 'forcePathStyle']);
+  const { endpoint, region, credentials, forcePathStyle } = value as Record<string, unknown>;
+  for (const [name, v] of [
+    ['endpoint', endpoint],
+    ['region', region],
+  ] as const)
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw invalidOption(`s3.${name}`, `expected a non-empty string, got ${describe(v)}`);
+  if (forcePathStyle !== undefined && typeof forcePathStyle !== 'boolean')
+    throw invalidOption('s3.forcePathStyle', `expected true or false, got ${describe(forcePathStyle)}`);
+  if (credentials !== undefined) {
+    if (credentials === null || typeof credentials !== 'object')
+      throw invalidOption('s3.credentials', 'expected { accessKeyId, secretAccessKey, sessionToken? }');
+    knownKeys('s3.credentials', credentials, ['accessKeyId', 'secretAccessKey', 'sessionToken']);
+    const c = credentials as Record<string, unknown>;
+    for (const key of ['accessKeyId', 'secretAccessKey', 'sessionToken'])
+      if ((c[key] !== undefined || key !== 'sessionToken') && (typeof c[key] !== 'string' || c[key] === ''))
+        throw invalidOption(`s3.credentials.${key}`, 'expected a non-empty string'); // never the value: it may be a secret
+  }
+  return value as S3Settings;
 }
 
 function abortSignal(value: unknown): AbortSignal | undefined {

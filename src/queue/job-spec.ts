@@ -14,6 +14,7 @@ import type { MeasureSpec } from '../api/measures.js';
 import type { ProcessOptions, TaskOptions, TransformOptions } from '../api/options.js';
 import { invalidOption } from '../errors.js';
 import { validate } from '../plan/validate.js';
+import { isObjectUrl } from '../remote/object-url.js';
 
 /** processDataset's options less those a queued job refuses (the job model's fields not on its `queue` surface). */
 type Stored<T> = Omit<T, 'input' | RefusedField> & {
@@ -63,17 +64,19 @@ export function normalizeSpec(spec: unknown, cwd = process.cwd()): StoredSpec {
   return JSON.parse(JSON.stringify(stored)) as StoredSpec;
 }
 
+/** A file's path (or a glob) made absolute; an object URL (s3://, https://) as it is: the engine's host reads it. */
 function inputPath(input: unknown, cwd: string): string {
   if (input instanceof URL) {
+    if (isObjectUrl(input.href)) return input.href;
     if (input.protocol !== 'file:')
-      throw invalidOption('input', `only file: URLs are supported, got ${input.protocol}`);
+      throw invalidOption('input', `only file:, s3:, http: and https: URLs are supported, got ${input.protocol}`);
     return fileURLToPath(input);
   }
   if (typeof input === 'string' && input.length > 0)
-    return input.startsWith('file:') ? fileURLToPath(input) : resolve(cwd, input);
+    return isObjectUrl(input) ? input : input.startsWith('file:') ? fileURLToPath(input) : resolve(cwd, input);
   throw invalidOption(
     'input',
-    `a queued job reads a file: expected a path or a file: URL, got ${Array.isArray(input) ? 'an array' : typeof input === 'object' && input !== null ? 'an object (a stream?)' : String(input)}`,
+    `a queued job reads files or objects: expected a path, a glob or a URL, got ${Array.isArray(input) ? 'an array' : typeof input === 'object' && input !== null ? 'an object (a stream?)' : String(input)}`,
   );
 }
 

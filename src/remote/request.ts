@@ -12,7 +12,7 @@ import { AwsV4Signer } from 'aws4fetch';
 import { XMLParser } from 'fast-xml-parser';
 import { ChunkmillError } from '../errors.js';
 import { type Answer, transmit } from './http-transport.js';
-import { parseObjectUrl } from './object-url.js';
+import { displayUrl, parseObjectUrl } from './object-url.js';
 import { answerError, describe, unavailable, unreachable, type ServerAnswer } from './remote-errors.js';
 import { requireCredentials, resolveS3Settings, s3HttpUrl, type S3Config, type S3Settings } from './s3-config.js';
 
@@ -165,7 +165,7 @@ function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
 
-/** Redirects followed for an http(s) object (a download link that leads to a CDN, say). */
+/** Redirects followed for an http(s) object, within its origin (a moved path, a trailing slash). */
 const MAX_REDIRECTS = 5;
 
 /**
@@ -212,7 +212,15 @@ async function exchange(
     if (!redirect || hop >= MAX_REDIRECTS || (req.method !== 'GET' && req.method !== 'HEAD')) return answer;
     answer.cancel();
     const next = new URL(location, url);
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') return answer;
+    // Only within the origin the job named: a redirect elsewhere could lead a server's job to an
+    // address no request may name (the cloud's metadata endpoint, a loopback service: SSRF).
+    if (next.origin !== url.origin)
+      throw new ChunkmillError({
+        code: 'ERR_OBJECT_FORBIDDEN',
+        file: displayUrl(req.url),
+        message: `${displayUrl(req.url)} redirects to another host (${next.origin}); chunkmill follows redirects only within the URL's own scheme, host and port`,
+        hint: 'name the final URL',
+      });
     url = next; // a password in the first URL is not sent on: `next` has none
   }
 }

@@ -10,23 +10,10 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseIni } from 'ini';
+import type { S3Credentials, S3Settings } from '../api/s3-settings.js';
 import { ChunkmillError } from '../errors.js';
 
-export interface S3Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-/** The `s3` option: each field left out comes from the AWS configuration. */
-export interface S3Settings {
-  /** An S3-compatible server (MinIO, R2, Ceph, s3rver): `http://127.0.0.1:9000`. */
-  endpoint?: string;
-  region?: string;
-  credentials?: S3Credentials;
-  /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`; default: true with an endpoint. */
-  forcePathStyle?: boolean;
-}
+export type { S3Credentials, S3Settings } from '../api/s3-settings.js';
 
 /** Settings resolved: every field known (credentials are checked when a request needs them). */
 export interface S3Config {

@@ -12,50 +12,61 @@
  * chunk ahead.
  */
 import type { JobReporter } from '../api/events.js';
-import { BoundaryStitcher } from '../csv/boundary.js';
+import { invalidOption } from '../errors.js';
 import type { ExecutorProvider } from '../exec/executor.js';
 import type { ChunkReply, ChunkRequest, ParseOutcome, ParseRequest } from '../exec/protocol.js';
+import type { DatasetSource } from '../input/dataset-source.js';
 import { chunkRanges, planFile, type ChunkRange, type FilePlan } from '../plan/file-plan.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { Checkpoint, checkpointKey } from './checkpoint.js';
 import { ContentCheck } from './content-check.js';
+import { DatasetChunks } from './dataset-chunks.js';
 import { locatedError, quoteMismatch, quoteMismatchText } from './located-error.js';
 import { ProgressTracker } from './progress-tracker.js';
 import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
 
-/** Runs a job over a file: plans byte-range chunks, then schedules, merges and finishes. */
+/**
+ * Runs a job over CSV files or objects read by range (one, or a dataset of many): plans
+ * byte-range chunks, then schedules, merges and finishes.
+ */
 export async function scheduleFile(
   opts: ResolvedOptions,
-  path: string,
+  dataset: readonly DatasetSource[],
   reporter: JobReporter,
   signal: AbortSignal,
   executors: ExecutorProvider,
 ): Promise<unknown> {
-  const plan = await planFile(opts, path, reporter);
-  const { layout, computation } = plan;
+  if (opts.verify === 'content' && (dataset.length !== 1 || dataset[0]!.object !== undefined))
+    throw invalidOption(
+      'verify',
+      "'content' applies to one local file (an object's reads are checked against its ETag)",
+    );
+  const plan = await planFile(opts, dataset, reporter);
+  const { computation } = plan;
+  const first = plan.sources[0]!;
   let progress: ProgressTracker | null = null;
   let checkpoint: Checkpoint | undefined;
-  const content = opts.verify === 'content' ? new ContentCheck(plan.input) : null;
+  const content = opts.verify === 'content' ? new ContentCheck(first.input) : null;
   try {
     signal.throwIfAborted();
-    const { chunkSize, chunks } = chunkRanges(layout, opts.chunkSize);
+    const { chunkSize, chunks } = chunkRanges(plan, opts.chunkSize);
     const workers = Math.max(1, Math.min(opts.workers, chunks.length));
     reporter.emit('start', {
-      input: path,
-      bytesTotal: layout.size,
+      input: opts.path,
+      bytesTotal: plan.size,
       chunksTotal: chunks.length,
       chunkSize,
       workers,
-      columns: layout.columns,
+      columns: plan.columns,
     });
     progress = new ProgressTracker(
       (p) => reporter.emit('progress', p),
-      layout.size,
+      plan.size,
       chunks.length,
       opts.progressInterval,
     );
-    progress.add(layout.dataStart, 0, 0);
+    for (const { layout } of plan.sources) progress.add(layout.dataStart, 0, 0); // the headers
     let fallback = false;
     let resumed = 0;
     if (chunks.length === 0) {
@@ -64,7 +75,7 @@ export async function scheduleFile(
       if (opts.checkpoint !== undefined)
         checkpoint = await Checkpoint.open(
           opts.checkpoint,
-          checkpointKey(opts, path, layout.size, layout.mtimeMs, chunkSize),
+          checkpointKey(opts, first.input.path, first.layout.size, first.layout.mtimeMs, chunkSize),
         );
       const tracker = progress;
       await withExecutor(executors, workers, async (executor) => {
@@ -79,7 +90,7 @@ export async function scheduleFile(
     const result = await computation.finish(
       finalStats(
         computation.merger,
-        layout.size,
+        plan.size,
         chunks.length,
         chunks.length === 0 ? 0 : workers,
         progress.elapsedMs(),
@@ -106,7 +117,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
   fallback = false;
   /** Chunks whose outcome came from the checkpoint journal. */
   resumed = 0;
-  private readonly stitcher: BoundaryStitcher;
+  private readonly chunks: DatasetChunks;
   /** Exact first record start per chunk (-1: owns nothing), once stitched. */
   private readonly starts: number[] = [];
   private readonly parseQueue: number[] = [];
@@ -117,13 +128,13 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
   constructor(
     run: SchedulerRun,
     private readonly plan: FilePlan,
-    private readonly chunks: ChunkRange[],
+    ranges: ChunkRange[],
     private readonly checkpoint: Checkpoint | undefined,
     private readonly content: ContentCheck | null,
   ) {
-    super(run, plan.layout.headerLines);
-    this.stitcher = new BoundaryStitcher(chunks.length, plan.layout.dataStart);
-    this.expected = plan.layout.dataStart;
+    super(run, plan.sources[0]!.layout.headerLines);
+    this.chunks = new DatasetChunks(plan, ranges);
+    this.expected = plan.sources[0]!.layout.dataStart;
   }
 
   execute(): Promise<void> {
@@ -156,10 +167,12 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
         );
       } else if (!this.fallback && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
+        const { start, end } = this.chunks.range(k);
         const summary: ChunkRequest = {
           op: 'summarize',
-          input: this.plan.input,
-          ...this.chunks[k]!,
+          input: this.chunks.sourceOf(k).input,
+          start,
+          end,
           quote: this.plan.dialect.quote,
         };
         this.dispatch(
@@ -171,25 +184,37 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
     }
   }
 
+  /**
+   * Queues chunk k for parsing, keeping the queue in chunk order: the sources of a dataset resolve
+   * their boundaries independently, so a later file's chunks may be ready first, and launch() only
+   * looks at the head (a later chunk there, outside the merge window, would block an earlier one).
+   */
+  private queueParse(k: number): void {
+    const queue = this.parseQueue;
+    let at = queue.length;
+    while (at > 0 && queue[at - 1]! > k) at--;
+    queue.splice(at, 0, k);
+  }
+
   private parseRequest(k: number, start: number): ParseRequest {
-    const { input, dialect, computation } = this.plan;
+    const { dialect, computation } = this.plan;
     return {
       op: 'parse',
       chunkIndex: k,
-      input,
+      input: this.chunks.sourceOf(k).input,
       start,
-      end: this.chunks[k]!.end,
+      end: this.chunks.range(k).end,
       dialect,
       computation: computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
-      ...(this.content !== null && { crcFrom: this.chunks[k]!.start }),
+      ...(this.content !== null && { crcFrom: this.chunks.range(k).start }),
     };
   }
 
   private receive(k: number, request: ChunkRequest, reply: ChunkReply): void {
     if ('summary' in reply) {
       if (this.fallback) return; // boundaries no longer come from parity
-      for (const { index, start } of this.stitcher.add(k, reply.summary)) {
+      for (const { index, start } of this.chunks.stitch(k, reply.summary)) {
         this.starts[index] = start;
         const journaled = this.checkpoint?.done.get(index);
         if (start < 0) {
@@ -198,7 +223,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
           this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
           this.resumed++;
         } else {
-          this.parseQueue.push(index);
+          this.queueParse(index);
         }
       }
     } else if ('parsed' in reply) {
@@ -221,7 +246,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
   /** verify: 'content': the chunk waits (counted in flight) until its bytes agree with the coordinator's copy. */
   private checkContent(k: number, start: number, parsed: ParseOutcome): void {
     this.inFlight++;
-    this.content!.check(k, this.chunks[k]!.start, parsed.next, parsed.crc).then(
+    this.content!.check(k, this.chunks.range(k).start, parsed.next, parsed.crc).then(
       () => {
         this.inFlight--;
         if (this.failed !== null || this.stale(k, start)) return;
@@ -238,7 +263,13 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
 
   /** Merges chunk k, the next in order, once it agrees it starts where the previous one ended. */
   protected mergeNext(k: number, out: ParseOutcome | null): void {
-    const chunk = this.chunks[k]!;
+    const chunk = this.chunks.range(k);
+    if (this.chunks.startsSource(k)) {
+      // A new file: its records start at its own first data byte, its lines count from its header.
+      const { layout } = this.chunks.sourceOf(k);
+      this.expected = layout.dataStart;
+      this.linesBefore = layout.headerLines;
+    }
     const start = this.starts[k]!;
     const agrees = start < 0 ? this.expected >= chunk.end : start === this.expected;
     if (!agrees) {
@@ -247,7 +278,8 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
     }
     this.parsed.delete(k);
     if (out !== null) {
-      if (out.error !== undefined) throw locatedError(out.error, this.linesBefore, this.opts.path, k);
+      if (out.error !== undefined)
+        throw locatedError(out.error, this.linesBefore, this.chunks.sourceOf(k).input.path, k);
       this.checkpoint?.record({ index: k, start, outcome: out });
       this.expected = out.next;
     }
@@ -260,7 +292,12 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
    * an unquoted field. Boundaries from here on cannot be trusted.
    */
   private quoteMismatch(k: number): void {
-    const at = { file: this.opts.path, line: this.linesBefore + 1, byteOffset: this.expected, chunkIndex: k };
+    const at = {
+      file: this.chunks.sourceOf(k).input.path,
+      line: this.linesBefore + 1,
+      byteOffset: this.expected,
+      chunkIndex: k,
+    };
     const where = ` before byte ${this.expected}`;
     if (this.opts.onQuoteMismatch === 'error')
       throw quoteMismatch(at, where, 'onQuoteMismatch: "sequential" parses such files sequentially from that point');
@@ -280,8 +317,9 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
   private parseNextSequentially(): void {
     const k = this.nextMerge;
     if (k >= this.chunks.length) return;
-    if (this.expected < this.chunks[k]!.end) {
-      this.starts[k] = this.expected;
+    const from = this.chunks.startsSource(k) ? this.chunks.sourceOf(k).layout.dataStart : this.expected;
+    if (from < this.chunks.range(k).end) {
+      this.starts[k] = from;
       this.parseQueue.push(k);
     } else {
       this.starts[k] = -1; // the previous record covers this whole chunk

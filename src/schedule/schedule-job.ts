@@ -3,14 +3,20 @@
  * the input is read for everything else (streams, .gz files, NDJSON, arrays).
  */
 import { createReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { JobReporter } from '../api/events.js';
+import type { JobReporter, JobWarning } from '../api/events.js';
 import type { ExecutorProvider } from '../exec/executor.js';
 import { ArraySource } from '../input/array-source.js';
 import type { ChunkSource } from '../input/chunk-source.js';
 import { openInputSync } from '../input/open-input.js';
+import { DatasetStreamSource } from '../input/dataset-stream.js';
 import { StreamSource } from '../input/stream-source.js';
-import type { ResolvedOptions } from '../plan/resolved-options.js';
+import type { DatasetSource } from '../input/dataset-source.js';
+import { expandDataset } from '../plan/dataset.js';
+import type { ResolvedInput, ResolvedOptions } from '../plan/resolved-options.js';
+import { formatOfName } from '../plan/resolve-input.js';
+import { invalidOption } from '../errors.js';
 import { scheduleFile } from './file-scheduler.js';
 import { scheduleStream } from './stream-scheduler.js';
 
@@ -23,7 +29,8 @@ export function scheduleJob(
 ): Promise<unknown> {
   const { input } = opts;
   if (input.kind === 'file' && !input.gzip && input.format === 'csv')
-    return scheduleFile(opts, input.path, reporter, signal, executors);
+    return scheduleFile(opts, [{ name: input.path }], reporter, signal, executors);
+  if (input.kind === 'dataset') return scheduleDataset(opts, input, reporter, signal, executors);
   let source: ChunkSource;
   try {
     source = openChunkSource(opts, opts.chunkSize, opts.chunkRows);
@@ -34,6 +41,86 @@ export function scheduleJob(
 }
 
 /**
+ * A dataset (files, a glob, objects): expanded, then read by range when every source can be
+ * (plain CSV, and an HTTP server that answers Range requests), else as streams, one after another.
+ */
+async function scheduleDataset(
+  opts: ResolvedOptions,
+  input: Extract<ResolvedInput, { kind: 'dataset' }>,
+  reporter: JobReporter,
+  signal: AbortSignal,
+  executors: ExecutorProvider,
+): Promise<unknown> {
+  const reading = await readingOf(opts, input, opts.chunkSize);
+  return 'byRange' in reading
+    ? scheduleFile(opts, reading.byRange, reporter, signal, executors)
+    : scheduleStream(opts, reading.stream, reporter, signal, executors, reading.warnings);
+}
+
+/** How a dataset is read: its sources by range, or one chunk source over all of them as streams. */
+export async function readingOf(
+  opts: ResolvedOptions,
+  input: Extract<ResolvedInput, { kind: 'dataset' }>,
+  chunkSize: number,
+): Promise<{ byRange: DatasetSource[] } | { stream: ChunkSource; warnings: JobWarning[] }> {
+  const sources = await expandDataset(input.patterns, opts.s3, opts.confinement);
+  const kinds = sources.map((s) => sourceKind(s, input));
+  if (kinds.every((k) => k.format === 'csv' && !k.gzip && k.ranges)) return { byRange: sources };
+  const format = kinds[0]!.format;
+  if (kinds.some((k) => k.format !== format))
+    throw invalidOption('input', 'mixes CSV and NDJSON files; the files of a dataset have one format');
+  const sized = { ...opts, format, chunkSize };
+  // A server that ignores Range is read whole, once, by the coordinator: correct, but not spread
+  // over the workers' own reads. Say so, as DuckDB's httpfs does.
+  const warnings = sources
+    .filter((_, i) => !kinds[i]!.ranges && !kinds[i]!.gzip && kinds[i]!.format === 'csv')
+    .map((s) => ({
+      code: 'WARN_NO_RANGES',
+      message: `${s.name} is read as one stream: its server does not answer Range requests, so its chunks cannot be read by the workers themselves`,
+    }));
+  return {
+    stream: new DatasetStreamSource(sources, sized, (s) => openSourceStream(s, sourceKind(s, input).gzip, opts)),
+    warnings,
+  };
+}
+
+/** How one source of a dataset is read: its format and compression (the options', else its name's). */
+function sourceKind(
+  source: DatasetSource,
+  input: Extract<ResolvedInput, { kind: 'dataset' }>,
+): { format: 'csv' | 'ndjson'; gzip: boolean; ranges: boolean } {
+  const named = formatOfName(source.name.split('?')[0]!);
+  return {
+    format: input.format ?? named.format,
+    gzip: input.gzip ?? named.gzip,
+    ranges: source.object === undefined || source.object.ranges,
+  };
+}
+
+/** A dataset source's bytes as a stream, gunzipped when it is compressed. */
+async function openSourceStream(
+  source: DatasetSource,
+  gzip: boolean,
+  opts: ResolvedOptions,
+): Promise<AsyncIterable<Uint8Array>> {
+  let bytes: Readable;
+  if (source.object !== undefined) {
+    const { openObjectStream } = await import('../remote/object-stream.js');
+    bytes = await openObjectStream(source.object, opts.s3);
+  } else {
+    bytes =
+      opts.confinement === undefined
+        ? createReadStream(source.name)
+        : createReadStream(source.name, { fd: openInputSync(source.name, opts.confinement).fd });
+  }
+  if (!gzip) return bytes;
+  const gunzip = createGunzip();
+  // A failure of either end destroys the other, so the reader sees it (pipe() would not).
+  pipeline(bytes, gunzip, () => {});
+  return gunzip;
+}
+
+/**
  * The chunk source for input that is not a plain CSV file. NDJSON files go through it too:
  * without quoting every LF is a record boundary, so the coordinator can cut them as it reads
  * (indexOf only) and no boundary phase is needed.
@@ -41,6 +128,7 @@ export function scheduleJob(
 export function openChunkSource(opts: ResolvedOptions, chunkSize: number, chunkRows: number): ChunkSource {
   const { input } = opts;
   if (input.kind === 'array') return new ArraySource(input.rows, chunkRows);
+  if (input.kind === 'dataset') throw new Error('A dataset is read through readingOf()');
   const sized = { ...opts, format: input.format, chunkSize };
   if (input.kind === 'stream') return new StreamSource(input.stream, sized);
   // A confined job's file is opened here, checked (open-input.ts), and read through that descriptor.

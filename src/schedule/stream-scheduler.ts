@@ -8,7 +8,7 @@
  * last and ends inside a quoted field was cut inside a record (a bare quote in an unquoted field,
  * like 5'11"): the job fails with ERR_CSV_QUOTE_MISMATCH instead of a silently wrong answer.
  */
-import type { JobReporter } from '../api/events.js';
+import type { JobReporter, JobWarning } from '../api/events.js';
 import { dialectOf } from '../csv/scanner.js';
 import { ChunkmillError, type ErrorData } from '../errors.js';
 import type { ExecutorProvider } from '../exec/executor.js';
@@ -27,6 +27,8 @@ export async function scheduleStream(
   reporter: JobReporter,
   signal: AbortSignal,
   executors: ExecutorProvider,
+  /** Said right after `start`: what the job's reading found (a server without Range support). */
+  warnings: readonly JobWarning[] = [],
 ): Promise<unknown> {
   let computation: Computation | null = null;
   let progress: ProgressTracker | null = null;
@@ -43,6 +45,7 @@ export async function scheduleStream(
       workers,
       columns: head.columns,
     });
+    for (const w of warnings) reporter.emit('warning', w);
     progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
     const run = { opts, signal, reporter, computation, progress };
@@ -67,6 +70,8 @@ export async function scheduleStream(
 class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk }> {
   chunks = 0;
   private exhausted = false;
+  /** The file whose chunks are merged now: the input's name, or a dataset's file. */
+  private file: string;
   /** Ends the read in progress with no chunk (set while one is pending). */
   private abandonRead: (() => void) | null = null;
 
@@ -77,6 +82,7 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
     private pendingFirst: SourceChunk | null,
   ) {
     super(run, linesBefore);
+    this.file = run.opts.path;
   }
 
   async execute(): Promise<void> {
@@ -152,6 +158,11 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
 
   protected mergeNext(k: number, { out, chunk }: { out: ParseOutcome; chunk: StreamChunk }): void {
     this.parsed.delete(k);
+    if (chunk.file !== undefined) {
+      // A dataset's next file: its lines count from its own header.
+      this.file = chunk.file.name;
+      this.linesBefore = chunk.file.lines;
+    }
     if (out.error !== undefined) throw this.chunkError(out.error, chunk);
     this.merge(k, out, chunk.offset, chunk.offset + chunk.length);
   }
@@ -163,7 +174,7 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
     };
     if (error.code === 'ERR_CSV_UNCLOSED_QUOTE' && !chunk.last) {
       const at = {
-        file: this.opts.path,
+        file: this.file,
         line: this.linesBefore + (error.localLine ?? 0) + 1,
         byteOffset: shifted.byteOffset ?? chunk.offset,
         chunkIndex: chunk.index,
@@ -174,6 +185,6 @@ class StreamScheduler extends Scheduler<{ out: ParseOutcome; chunk: StreamChunk 
         'a stream cannot be re-read: save it to a file, where onQuoteMismatch: "sequential" handles this',
       );
     }
-    return locatedError(shifted, this.linesBefore, this.opts.path, chunk.index);
+    return locatedError(shifted, this.linesBefore, this.file, chunk.index);
   }
 }

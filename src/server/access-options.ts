@@ -6,6 +6,7 @@
 import { ChunkmillError } from '../index.js';
 import { invalidOption } from '../internal.js';
 import { isOrigin } from './cors.js';
+import { InputAllowList } from './input-allow.js';
 
 export interface AccessServerOptions {
   /**
@@ -22,9 +23,16 @@ export interface AccessServerOptions {
    * (`chunkmill engine`, or `serve` on other hosts). @default true
    */
   engine?: boolean;
+  /**
+   * Object URL prefixes (`https://data.example.com/exports/`, `s3://bucket/prefix/`) a request may
+   * name as a job's input. The server never fetches an address a request chose otherwise: a URL
+   * outside them is refused with 403 (input-allow.ts). @default none: files in the data dir only
+   */
+  allowInput?: string[];
 }
 
 export interface ResolvedAccessOptions {
+  allowInput: string[];
   corsOrigins: string[];
   linkTtlMs: number;
   engine: boolean;
@@ -61,5 +69,8 @@ export function resolveAccessOptions(
     for (const name of ENGINE_ONLY)
       if (options[name] !== undefined)
         throw invalidOption(name, 'applies to an engine; this server runs none (engine: false)');
-  return { corsOrigins: [...new Set(origins)], linkTtlMs: ttl, engine };
+  const allowInput = options.allowInput ?? [];
+  if (!Array.isArray(allowInput)) throw invalidOption('allowInput', 'expected an array of URL prefixes');
+  new InputAllowList(allowInput); // each one checked now, at start, not at the first request
+  return { allowInput, corsOrigins: [...new Set(origins)], linkTtlMs: ttl, engine };
 }

@@ -20,8 +20,10 @@ import type { Stats } from 'node:fs';
 import { realpathSync } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { isDynamicPattern } from 'tinyglobby';
 import { badRequest, forbiddenPath, HttpError } from './http-error.js';
-import { isPostgresUrl } from '../internal.js';
+import { isObjectUrl, isPostgresUrl } from '../internal.js';
+import type { InputAllowList } from './input-allow.js';
 
 /** SQLite's files beside a database: its write-ahead log, shared memory, rollback journal. */
 const STORE_SIDE_FILES = ['', '-wal', '-shm', '-journal'];
@@ -54,6 +56,33 @@ export class DataDir {
     if (info === undefined || info === null) return false;
     const stats = await Promise.all(this.storeFiles.map((f) => stat(f).catch(() => null)));
     return stats.some((s) => s !== null && s.ino === info.ino && s.dev === info.dev);
+  }
+
+  /**
+   * A job's input as a client names it: an existing file (its real path, as `existing`), a glob
+   * of files in the data dir (made absolute; its fixed part must resolve inside, and the engine
+   * checks every match again when it opens it), or an object URL the operator allows (403 else).
+   */
+  async input(path: unknown, field: string, allowed: InputAllowList): Promise<string> {
+    if (typeof path === 'string' && isObjectUrl(path)) {
+      if (!allowed.allows(path))
+        throw forbiddenPath(
+          field,
+          allowed.empty
+            ? 'a URL is refused: this server reads only files in its data dir'
+            : 'this URL is outside the prefixes the server allows (--allow-input)',
+        );
+      return path;
+    }
+    if (typeof path !== 'string' || !isDynamicPattern(path)) return this.existing(path, field);
+    const joined = this.join(path, field);
+    const fixed = joined.split(/[*?[\]{}()!+@]/, 1)[0]!;
+    const folder = fixed.endsWith(sep) ? fixed : dirname(fixed);
+    const real = await realpath(folder).catch(() => {
+      throw new HttpError(400, 'ERR_FILE_NOT_FOUND', `${field}: no folder for ${path} in the data dir`, { field });
+    });
+    this.inside(real, field, true);
+    return join(real, relative(folder, joined));
   }
 
   /** An existing file named by a client: its real path inside the data dir. */

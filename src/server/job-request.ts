@@ -5,15 +5,19 @@
  * then checks the rest (validate(): measures, columns of the options, bounds) and refuses a bad
  * spec with ERR_INVALID_OPTION naming the option.
  */
-import type { HttpSpec, StoredSpec } from '../internal.js';
+import { isDynamicPattern } from 'tinyglobby';
+import { type HttpSpec, isObjectUrl, type StoredSpec } from '../internal.js';
 import { checkColumns } from './column-check.js';
 import { badRequest } from './http-error.js';
 import type { ServerContext } from './server-context.js';
 
 /** A client's spec (the job model's `http` surface) as the queue's (its `queue` surface): the same fields, paths resolved. */
-export async function queueSpec(spec: HttpSpec, ctx: Pick<ServerContext, 'dataDir' | 'modules'>): Promise<StoredSpec> {
+export async function queueSpec(
+  spec: HttpSpec,
+  ctx: Pick<ServerContext, 'dataDir' | 'modules' | 'allowInput'>,
+): Promise<StoredSpec> {
   const { dataDir, modules } = ctx;
-  const out: StoredSpec = { ...spec, input: await dataDir.existing(spec.input, 'spec.input') };
+  const out: StoredSpec = { ...spec, input: await dataDir.input(spec.input, 'spec.input', ctx.allowInput) };
   const written: [string, string][] = [];
   if (spec.output !== undefined) {
     const path = await dataDir.writable(spec.output.path, 'spec.output.path');
@@ -28,6 +32,7 @@ export async function queueSpec(spec: HttpSpec, ctx: Pick<ServerContext, 'dataDi
     if (path === out.input) throw badRequest(field, "is the job's input: a job must not write over what it reads");
   if (spec.task !== undefined) out.task = await modules.resolve(spec.task, 'spec.task');
   if (spec.transform !== undefined) out.transform = await modules.resolve(spec.transform, 'spec.transform');
-  await checkColumns(spec, out.input);
+  // A file's header is read here; a glob's or an object's when the job is planned.
+  if (!isObjectUrl(out.input) && !isDynamicPattern(spec.input)) await checkColumns(spec, out.input);
   return out;
 }

@@ -12,6 +12,7 @@ import { installAccess } from './access.js';
 import { installCors } from './cors.js';
 import { DataDir } from './data-dir.js';
 import { installErrorHandler } from './error-handler.js';
+import { InputAllowList } from './input-allow.js';
 import { LinkSigner } from './links.js';
 import { Metrics } from './metrics.js';
 import { Presenter } from './presenter.js';
@@ -102,6 +103,7 @@ export function mountChunkmill(
     queue,
     dataDir,
     modules: new TaskModules(opts.tasksDir),
+    allowInput: new InputAllowList(opts.allowInput),
     presenter: new Presenter(opts.dataDir, opts.tasksDir),
     streams,
     heartbeatMs: opts.heartbeatMs,

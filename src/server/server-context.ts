@@ -1,6 +1,7 @@
 /** What the routes share: the queue, the confinement of paths and modules, and the open streams. */
 import type { Queue } from '../index.js';
 import type { DataDir } from './data-dir.js';
+import type { InputAllowList } from './input-allow.js';
 import type { LinkSigner } from './links.js';
 import type { Presenter } from './presenter.js';
 import type { SseStream } from './sse-stream.js';
@@ -10,6 +11,8 @@ export interface ServerContext {
   queue: Queue;
   dataDir: DataDir;
   modules: TaskModules;
+  /** The object URL prefixes a request may name as an input (none: files in the data dir only). */
+  allowInput: InputAllowList;
   presenter: Presenter;
   /** Open SSE streams: ended with `end: shutdown` when the server stops. */
   streams: Set<SseStream>;

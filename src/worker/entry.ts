@@ -1,7 +1,7 @@
 /**
  * The worker thread's entry, loaded by Piscina: phase A (summarize a file range) or phase B
  * (parse a file range, or bytes cut from a stream, or array items, into the chunk's sink).
- * File tasks first check it is the file that was planned (and, for a confined job, that the open
+ * Range tasks read a local file or an object (input/byte-source.ts). File tasks first check it is the file that was planned (and, for a confined job, that the open
  * is still inside the job's root: input/open-input.ts). Returns small plain objects; data
  * errors come back as data (Piscina would drop their fields).
  */
@@ -10,7 +10,9 @@ import { threadId } from 'node:worker_threads';
 import { ChunkmillError, fileError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, InputIdentity, ParseChunkRequest } from '../exec/protocol.js';
 import { parseRecords } from '../input/parse-records.js';
-import { crcOfRange, parseRange, summarizeRange, withFile, type RangeOutcome } from '../input/read-range.js';
+import { FileReader, type BlockReader } from '../input/byte-source.js';
+import { openObjectReader } from '../input/object-source.js';
+import { crcOfRange, parseRange, summarizeRange, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
@@ -22,14 +24,14 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
   const channel = request.op !== 'summarize' && request.port !== undefined ? new RemoteChannel(request.port) : null;
   try {
     if (request.op === 'summarize') {
-      return withInput(request.input, (fd) => ({
-        summary: summarizeRange(fd, request.start, request.end, request.quote),
+      return await withInput(request.input, request.start - 1, request.end, async (reader) => ({
+        summary: await summarizeRange(reader, request.start, request.end, request.quote),
       }));
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
     const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true);
-    return { parsed: { ...read(request, sink), partial: sink.partial() } };
+    return { parsed: { ...(await read(request, sink)), partial: sink.partial() } };
   } catch (e) {
     return errorReply(
       e,
@@ -41,7 +43,7 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
 }
 
 /** Reads the chunk's records into the sink. */
-function read(request: ParseChunkRequest, sink: ChunkSink): RangeOutcome {
+async function read(request: ParseChunkRequest, sink: ChunkSink): Promise<RangeOutcome> {
   const columns = columnsOf(request.computation);
   if (request.op === 'parseRows')
     return parseRecords({ rows: request.rows }, 'rows', columns, request.dialect, request.maxRecordSize, sink);
@@ -54,9 +56,9 @@ function read(request: ParseChunkRequest, sink: ChunkSink): RangeOutcome {
       request.maxRecordSize,
       sink,
     );
-  return withInput(request.input, (fd) => {
-    const outcome = parseRange(
-      fd,
+  return withInput(request.input, request.start, request.end, async (reader) => {
+    const outcome = await parseRange(
+      reader,
       request.input.size,
       request.start,
       request.end,
@@ -65,22 +67,41 @@ function read(request: ParseChunkRequest, sink: ChunkSink): RangeOutcome {
       request.maxRecordSize,
     );
     // verify: 'content': every byte the parse read, from the chunk's first, for the coordinator to compare.
-    if (request.crcFrom !== undefined) outcome.crc = crcOfRange(fd, request.crcFrom, outcome.next);
+    if (request.crcFrom !== undefined && reader instanceof FileReader)
+      outcome.crc = crcOfRange(reader.fd, request.crcFrom, outcome.next);
     return outcome;
   });
 }
 
-/** Opens the planned input (checked at open for a confined job), checks it is the planned file, runs `fn`. */
-function withInput<T>(input: InputIdentity, fn: (fd: number) => T): T {
-  return withFile(
-    input.path,
-    (fd, stats) => {
-      checkIdentity(input, stats ?? fstatSync(fd));
-      return fn(fd);
-    },
-    input.confinement,
-    input.fileId,
-  );
+/**
+ * Opens the planned input, runs `fn` with its reader, and always closes it. A file is checked at
+ * open for a confined job and must be the planned file; an object's reads (from `from`, read ahead
+ * up to `to`) are checked against its planned identity on every ranged GET.
+ */
+async function withInput<T>(
+  input: InputIdentity,
+  from: number,
+  to: number,
+  fn: (reader: BlockReader) => Promise<T>,
+): Promise<T> {
+  let reader: BlockReader;
+  if (input.object !== undefined) {
+    reader = await openObjectReader(input, Math.max(0, from), to);
+  } else {
+    const opened = FileReader.open(input.path, input.confinement, input.fileId);
+    reader = opened.reader;
+    try {
+      checkIdentity(input, opened.stats ?? fstatSync(opened.reader.fd));
+    } catch (e) {
+      reader.close();
+      throw e;
+    }
+  }
+  try {
+    return await fn(reader);
+  } finally {
+    await reader.close();
+  }
 }
 
 /** A data or file error as a reply; anything else is a bug, rethrown for Piscina to carry. */

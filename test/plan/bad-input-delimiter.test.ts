@@ -15,7 +15,7 @@ const COMMA = { delimiter: 44, quote: 34 };
 const SEMICOLON = { delimiter: 59, quote: 34 };
 
 const hintFor = async (text: string, dialect = COMMA, header = true) =>
-  (await inspectInput(tmp.file('h.csv', text), dialect, header, 1 << 20)).likelyDelimiter;
+  (await inspectInput({ name: tmp.file('h.csv', text) }, dialect, header, 1 << 20)).likelyDelimiter;
 
 test('a one-column header holding ; tab or | suggests that delimiter', async () => {
   expect(await hintFor('region;product;amount\nn;w;1\n')).toBe(';');

@@ -23,7 +23,7 @@ const CASES: Case[] = [
   ['input missing', { aggregate: base.aggregate }, 'input'],
   ['input a number', { ...base, input: 42 }, 'input'],
   ['input empty', { ...base, input: '' }, 'input'],
-  ['input an http: URL', { ...base, input: new URL('https://example.com/x.csv') }, 'input'],
+  ['input a URL of another scheme', { ...base, input: new URL('ftp://example.com/x.csv') }, 'input'],
   ['workers 0', { ...base, workers: 0 }, 'workers'],
   ['workers negative', { ...base, workers: -2 }, 'workers'],
   ['workers fractional', { ...base, workers: 1.5 }, 'workers'],

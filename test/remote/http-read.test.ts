@@ -84,6 +84,15 @@ describe('redirects and streams', () => {
     expect((await readObjectRange(info, 5, 50)).equals(data.subarray(5, 50))).toBe(true);
   });
 
+  test('a redirect to another origin is refused, never followed (no SSRF through a redirect)', async () => {
+    ranged.redirect('/away.bin', plain.url('data.bin'));
+    const before = plain.log.length;
+    const e = await statObject(ranged.url('away.bin')).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'ERR_OBJECT_FORBIDDEN', file: ranged.url('away.bin') });
+    expect((e as Error).message).toContain('redirects to another host');
+    expect(plain.log.length).toBe(before); // the other server was never asked
+  });
+
   test('a stream whose connection breaks midway fails with ERR_OBJECT_UNAVAILABLE naming the URL', async () => {
     const info = await statObject(ranged.url('data.bin'));
     ranged.cutBody(1);

@@ -34,6 +34,7 @@ const RESOLVED_APART = [
   'checkpoint',
   'where',
   'cluster',
+  's3',
 ] as const satisfies readonly (keyof JobFields)[];
 type SpecialField = (typeof RESOLVED_APART)[number];
 

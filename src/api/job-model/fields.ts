@@ -305,4 +305,16 @@ export const JOB_FIELDS = {
     doc: "Run the chunks on 'chunkmill worker' processes through this Redis (docs/cluster.md).",
     refused: 'a queued job runs where its engine runs: start the engine (or chunkmill serve) with --cluster instead',
   }),
+  /**
+   * S3 settings for s3:// inputs: `{ endpoint, region, credentials, forcePathStyle }`, each over
+   * the standard AWS configuration (AWS_* variables, AWS_PROFILE and the shared files) that is used
+   * without it. Kept in this process: cluster workers use their own environment (docs/inputs.md).
+   * @default the AWS configuration of the environment
+   */
+  s3: field(live<import('../s3-settings.js').S3Settings>(), {
+    on: OPTIONS_ONLY,
+    doc: 'S3 endpoint, region, credentials and path style for s3:// inputs (docs/inputs.md).',
+    refused:
+      'credentials are never stored with a job: the engine reads S3 settings from its environment (AWS_* variables)',
+  }),
 } satisfies FieldTable;

@@ -69,7 +69,7 @@ export function aggregateCommand(): Command {
   const order: [Kind, string | undefined][] = [];
   const cmd = new Command('aggregate')
     .description('group rows and compute count, sum, mean, min, max, distinct, median and p90 columns')
-    .argument('[file]', "CSV file; '-' or nothing reads stdin")
+    .argument('[files...]', "CSV files, globs or s3:// and https:// URLs, as one dataset; '-' or nothing reads stdin")
     .option(
       '-g, --group-by <cols>',
       'comma-separated group-by columns (default: one row for the whole file)',
@@ -116,7 +116,7 @@ export function aggregateCommand(): Command {
       ...WHERE_HELP,
     ]),
   );
-  cmd.action(async (file: string | undefined, o: AggregateOptions) => {
+  cmd.action(async (file: string[], o: AggregateOptions) => {
     const groupBy = o.groupBy ?? [];
     const measures = buildMeasures(order.length > 0 ? order : [['count', undefined]]);
     const columns = [...groupBy, ...measures.map((m) => m.name)];

@@ -46,7 +46,7 @@ export function targetFormat(o: { to?: OutputFormat; output?: string }): OutputF
 export function convertCommand(): Command {
   const cmd = new Command('convert')
     .description('re-encode rows as NDJSON, JSON or CSV, in input order, optionally only some columns or rows')
-    .argument('[file]', "CSV file; '-' or nothing reads stdin")
+    .argument('[files...]', "CSV files, globs or s3:// and https:// URLs, as one dataset; '-' or nothing reads stdin")
     .addOption(
       new Option('-t, --to <format>', 'output format (default: from the --output extension, else ndjson)').choices(
         TARGETS,
@@ -78,7 +78,7 @@ export function convertCommand(): Command {
       ...WHERE_HELP,
     ]),
   );
-  cmd.action(async (file: string | undefined, o: ConvertOptions) => {
+  cmd.action(async (file: string[], o: ConvertOptions) => {
     const base = { input: resolveInput(file), ...jobOptions(o) };
     // A bad --select column is found (and reported) by the job before it writes anything; the
     // format is decided after that, so an unknown column is never hidden behind a format error.

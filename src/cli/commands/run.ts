@@ -40,7 +40,7 @@ export function runCommand(): Command {
     .description(
       'run a task module (default export: defineTask({ init, reduce, combine, finalize? })) and print its result as JSON',
     )
-    .argument('[file]', "CSV file; '-' or nothing reads stdin")
+    .argument('[files...]', "CSV files, globs or s3:// and https:// URLs, as one dataset; '-' or nothing reads stdin")
     .requiredOption('--task <module>', 'path (relative to the current directory) or file: URL of the task module')
     .option('--params <json>', 'JSON value handed to the task as ctx.params', parseParams)
     .option('--pretty', 'indent the JSON result');
@@ -69,7 +69,7 @@ export function runCommand(): Command {
       ...WHERE_HELP,
     ]),
   );
-  cmd.action(async (file: string | undefined, o: RunOptions) => {
+  cmd.action(async (file: string[], o: RunOptions) => {
     const base = { input: resolveInput(file), ...jobOptions(o) };
     await withOutput(o.output, async (stream) => {
       const { value } = await execute(taskJob<unknown>(base, taskUrl(o.task), o.params), { ...o, input: base.input });

@@ -27,6 +27,7 @@ interface ServeFlags {
   maxUpload?: number;
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   corsOrigin?: string[];
+  allowInput?: string[];
   linkTtl?: number;
   engine: boolean;
   webhook?: string[];
@@ -61,6 +62,11 @@ export function serveCommand(): Command {
       '--cors-origin <origin>',
       'let a browser page on this origin call the API (repeatable; * for any, with a token)',
       (value: string, list: string[] = []) => [...list, value],
+    )
+    .option(
+      '--allow-input <prefix>',
+      'a URL prefix (https://host/path/ or s3://bucket/prefix/) requests may name as an input; repeatable (default: none, files in the data dir only)',
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--link-ttl <duration>', "how long a job's link tokens stay valid, e.g. 1h (default: 24h)", parseDuration)
     .option('--no-engine', 'API only: run no engine here; engines on other hosts run the jobs')
@@ -121,6 +127,7 @@ export function serveCommand(): Command {
       uploadLimit: o.maxUpload,
       logLevel: o.logLevel,
       corsOrigins: o.corsOrigin,
+      ...(o.allowInput !== undefined && { allowInput: o.allowInput }),
       linkTtlMs: o.linkTtl,
       ...(o.engine ? {} : { engine: false }),
       ...(o.webhook === undefined ? {} : { webhooks: o.webhook }),

@@ -45,7 +45,7 @@ function parseLimit(text: string): number {
 export function statsCommand(): Command {
   const cmd = new Command('stats')
     .description('per column: type, count, empty, min, max, mean and distinct count')
-    .argument('[file]', "CSV file; '-' or nothing reads stdin")
+    .argument('[files...]', "CSV files, globs or s3:// and https:// URLs, as one dataset; '-' or nothing reads stdin")
     .option(
       '--distinct-limit <n>',
       `count distinct values exactly up to n, estimate above (default: ${DEFAULT_DISTINCT_LIMIT})`,
@@ -74,7 +74,7 @@ export function statsCommand(): Command {
       ...WHERE_HELP,
     ]),
   );
-  cmd.action(async (file: string | undefined, o: StatsOptions) => {
+  cmd.action(async (file: string[], o: StatsOptions) => {
     const format = resolveFormat(o);
     const base = { input: resolveInput(file), ...jobOptions(o) };
     const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
