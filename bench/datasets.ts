@@ -49,7 +49,10 @@ function split(n: number): string {
       for (let j = start; j < end; j++) if (bytes[j] === 0x22) quotes++;
       if (quotes % 2 === 0) break;
     }
-    writeFileSync(join(partsDir, `part-${String(i).padStart(4, '0')}.csv`), Buffer.concat([header, bytes.subarray(start, end)]));
+    writeFileSync(
+      join(partsDir, `part-${String(i).padStart(4, '0')}.csv`),
+      Buffer.concat([header, bytes.subarray(start, end)]),
+    );
     start = end;
   }
   writeFileSync(join(partsDir, 'done'), '');
@@ -65,7 +68,8 @@ const aggregate = SALES_QUERY;
 const variants: Record<string, () => Promise<{ rows: unknown[] }>> = {
   'local file': () => processDataset({ input: data.path, aggregate, workers }).result,
   'S3 object': () => processDataset({ input: 's3://bench/sales.csv', s3: s3.settings, aggregate, workers }).result,
-  [`${fileCount} local files`]: () => processDataset({ input: join(partsDir, 'part-*.csv'), aggregate, workers }).result,
+  [`${fileCount} local files`]: () =>
+    processDataset({ input: join(partsDir, 'part-*.csv'), aggregate, workers }).result,
 };
 const names = Object.keys(variants);
 const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -82,9 +86,13 @@ for (let round = 0; round < runs; round++) {
   }
 }
 await s3.stop();
-console.log(`${describeMachine(machine())}; ${data.bytes.toLocaleString('en-US')} bytes, ${workers} workers, ${runs} interleaved runs`);
+console.log(
+  `${describeMachine(machine())}; ${data.bytes.toLocaleString('en-US')} bytes, ${workers} workers, ${runs} interleaved runs`,
+);
 const base = median(times['local file']!);
 for (const name of names) {
   const m = median(times[name]!);
-  console.log(`${name.padEnd(18)} median ${(m / 1000).toFixed(2)} s  ${((data.bytes / 1e6) / (m / 1000)).toFixed(0)} MB/s  ${(m / base).toFixed(2)}x the local file`);
+  console.log(
+    `${name.padEnd(18)} median ${(m / 1000).toFixed(2)} s  ${(data.bytes / 1e6 / (m / 1000)).toFixed(0)} MB/s  ${(m / base).toFixed(2)}x the local file`,
+  );
 }
