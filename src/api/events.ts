@@ -55,7 +55,8 @@ export interface JobWarning {
   /**
    * WARN_CHUNK_RETRY (a chunk is run again after a fault), WARN_QUOTE_MISMATCH (sequential
    * fallback), WARN_CLUSTER_VERSION (workers of another chunkmill version take no part), or
-   * WARN_CLUSTER_QUARANTINE (a cluster worker is taken out of rotation).
+   * WARN_CLUSTER_QUARANTINE (a cluster worker is taken out of rotation), or WARN_HEADER_RENAMED
+   * (empty or repeated header names renamed as DuckDB renames them, headerNames: 'rename').
    */
   code: string;
   message: string;

@@ -9,6 +9,7 @@ import type { CommonOptions } from '../index.js';
 import { UsageError } from './errors.js';
 import { formatByExtension } from './output-format.js';
 import { parseRedisUrl, redisUrlHelp } from './redis-url.js';
+import { addFormatInputOptions, formatJobOptions, type FormatFlags } from './format-flags.js';
 import { addSniffOptions, sniffedStdin } from './sniff-flags.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
@@ -16,7 +17,7 @@ export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What commander hands every action after parsing the common options. */
-export interface CommonFlags {
+export interface CommonFlags extends FormatFlags {
   workers?: number;
   chunkSize?: number;
   delimiter?: string;
@@ -172,7 +173,7 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
     `run the chunks on 'chunkmill worker' processes through this Redis, e.g. redis://10.0.0.5:6379 ${redisUrlHelp(false)} (the file must be at the same path on every worker)`,
     parseRedisUrl,
   );
-  return addSniffOptions(cmd);
+  return addSniffOptions(addFormatInputOptions(cmd));
 }
 
 /** --cluster on the commands that run an engine (engine, serve): every job's chunks on the cluster. */
@@ -256,6 +257,7 @@ export type JobOptions = Pick<
   | 'checkpoint'
   | 'csv'
   | 'cluster'
+  | 'headerNames'
 >;
 
 export function jobOptions(o: CommonFlags): JobOptions {
@@ -271,7 +273,7 @@ export function jobOptions(o: CommonFlags): JobOptions {
   if (csv.delimiter === undefined && csv.quote === ',') {
     throw new UsageError('the quote character "," is also the default delimiter', 'choose a different --delimiter');
   }
-  const out: JobOptions = { csv };
+  const out: JobOptions = { csv, ...formatJobOptions(o) };
   if (o.workers !== undefined) out.workers = o.workers;
   if (o.chunkSize !== undefined) out.chunkSize = o.chunkSize;
   if (o.onBadRow !== undefined) out.onBadRow = o.onBadRow;

@@ -8,6 +8,7 @@ import type { JobReporter, JobStats } from '../api/events.js';
 import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
+import { checkHeaderNames, type HeaderNamePolicy } from '../csv/header-names.js';
 import { ChunkmillError } from '../errors.js';
 import { resolveBudget } from './aggregate/memory-budget.js';
 import { AggregateMerger } from './aggregate/merge.js';
@@ -52,6 +53,8 @@ export interface ComputationOptions {
   confinement: Confinement | undefined;
   /** The memoryBudget option: bytes an aggregate's groups may take; undefined: the default (memory-budget.ts). */
   memoryBudget: number | undefined;
+  /** Empty or repeated header names: renamed with a warning, or an error (csv/header-names.ts). */
+  headerNames: HeaderNamePolicy;
 }
 
 /** Takes chunk results, in chunk order. */
@@ -91,6 +94,10 @@ export async function openComputation(
   reporter: JobReporter | null,
   keyedRecords = false,
 ): Promise<Computation> {
+  // Both input kinds (files, streams) name their columns by headerNames(); the policy is applied
+  // here, where every job passes with its reporter, before any worker starts.
+  const renamed = checkHeaderNames(columns, opts.headerNames);
+  if (renamed !== null) reporter?.emit('warning', renamed);
   const main = await openMain(opts, columns, reporter, keyedRecords);
   // What is opened is let go if what follows fails: an output file is never left half made.
   const computation = await orAbandon(main, async () => withFilter(opts, main));

@@ -181,6 +181,16 @@ export const JOB_FIELDS = {
     doc: 'A bare quote that breaks the parallel quote parity: re-parse sequentially, or fail.',
     default: DEFAULTS.onQuoteMismatch,
   }),
+  /**
+   * An empty or repeated header name: rename it as DuckDB does (an empty one `column0`-style by
+   * its 0-based position, a repeated one `val_1`, `val_2`) and give WARN_HEADER_RENAMED, or fail
+   * with ERR_CSV_HEADER naming the column ('error'). @default 'rename'
+   */
+  headerNames: field(oneOf('rename', 'error'), {
+    on: EVERYWHERE,
+    doc: 'An empty or repeated header name: rename it as DuckDB does (with a warning), or fail.',
+    default: 'rename',
+  }),
   /** Longest record accepted, in bytes; guards memory against an unclosed quote. @default 64 MiB */
   maxRecordSize: field(Type.Integer({ minimum: 1, maximum: MAX_RECORD_SIZE }), {
     on: EVERYWHERE,

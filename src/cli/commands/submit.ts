@@ -33,6 +33,7 @@ const SHARED = [
   'timeout',
   'checkpoint',
   'where',
+  'headerNames',
   'debug',
   // The dialect is sniffed here, from the file as it is at submit, and queued as if given.
   'sniff',

@@ -1,0 +1,24 @@
+/**
+ * The flags for messy files beside the dialect: how empty or repeated header names are taken
+ * (--header-names). Kept apart from flags.ts, which holds the flags every command has had.
+ */
+import { type Command, Option } from 'commander';
+import type { CommonOptions } from '../index.js';
+
+export interface FormatFlags {
+  headerNames?: 'rename' | 'error';
+}
+
+export function addFormatInputOptions(cmd: Command): Command {
+  return cmd.addOption(
+    new Option(
+      '--header-names <policy>',
+      'an empty or repeated header name: rename it as DuckDB does (column0, val_1) with a warning, or fail (default: rename)',
+    ).choices(['rename', 'error']),
+  );
+}
+
+/** The engine options of these flags, only those given. */
+export function formatJobOptions(o: FormatFlags): Pick<CommonOptions, 'headerNames'> {
+  return o.headerNames !== undefined ? { headerNames: o.headerNames } : {};
+}
