@@ -64,7 +64,7 @@ const AGGREGATE = Type.Object(
 export const OUTPUT_SCHEMA = Type.Object(
   {
     path: Type.String({ minLength: 1, 'x-http': { minLength: 1, maxLength: NAME_MAX } }),
-    format: Type.Optional(oneOf('csv', 'ndjson', 'json')),
+    format: Type.Optional(oneOf('csv', 'tsv', 'ndjson', 'json')),
     columns: Type.Optional(COLUMNS),
   },
   { additionalProperties: false },
