@@ -49,3 +49,91 @@ test('empty and repeated header names: the names DuckDB gives, a warning, and --
   const clean = await runCli(['convert', tmp.file('clean.csv', 'a,A\n1,2\n'), '--to', 'csv']);
   expect([clean.stdout, clean.stderr]).toEqual(['a,A\n1,2\n', '']);
 });
+
+test('convert --to tsv (and -o x.tsv): DuckDB reads back every value, quotes, tabs and line breaks included', async () => {
+  const text = 'id,name,note\n1,"a\tb","say ""hi"""\n2,Köln,"two\nlines"\n3,,plain\n';
+  const file = tmp.file('tsv-src.csv', text);
+  const out = `${tmp.dir}/out.tsv`;
+  const r = await runCli(['convert', file, '-o', out]);
+  expect(r.code).toBe(0);
+  const piped = await runCli(['convert', file, '--to', 'tsv']);
+  expect(piped.stdout).toBe('id\tname\tnote\n1\t"a\tb"\t"say ""hi"""\n2\tKöln\t"two\nlines"\n3\t\tplain\n');
+  // The byte path (select) and the general path (a --select reorders nothing; --where keeps all) agree.
+  const selected = await runCli(['convert', file, '--to', 'tsv', '--select', 'note,id']);
+  expect(selected.stdout.split('\n')[0]).toBe('note\tid');
+  const read = (sql: string) => duck.run(sql);
+  const fromTsv = await read(`SELECT * FROM read_csv('${out}', delim='\t', header=true, all_varchar=true) ORDER BY id`);
+  const fromCsv = await read(`SELECT * FROM read_csv('${file}', header=true, all_varchar=true) ORDER BY id`);
+  expect(fromTsv).toEqual(fromCsv);
+  expect(fromTsv[1]).toEqual({ id: '2', name: 'Köln', note: 'two\nlines' });
+  // --types is for JSON only.
+  const typed = await runCli(['convert', file, '--to', 'tsv', '--types']);
+  expect([typed.code, typed.stderr]).toEqual([
+    2,
+    expect.stringMatching(/--types applies to json and ndjson output \(TSV is text\)/),
+  ]);
+});
+
+test('convert --to parquet: types from the data, row groups in order, the values DuckDB reads from the CSV', async () => {
+  const lines = ['id,amount,city,at,day,zip,big,empty'];
+  for (let i = 0; i < 2500; i++) {
+    const at = `2024-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:3${i % 6}:0${i % 10}${i % 3 === 0 ? '.125' : ''}`;
+    const amount = i % 7 === 0 ? '' : `${(i * 1.25).toFixed(2)}`;
+    lines.push(
+      `${i},${amount},${i % 2 ? 'Köln' : '"a, b"'},${at},2023-12-${10 + (i % 20)},0${i % 9}12,${9007199254740993n + BigInt(i)},`,
+    );
+  }
+  const file = tmp.file('typed.csv', lines.join('\n') + '\n');
+  const out = `${tmp.dir}/typed.parquet`;
+  const r = await runCli(['convert', file, '-o', out, '--chunk-size', '4096']);
+  expect([r.code, r.stderr]).toEqual([0, '']);
+  const types = await duck.run(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '${out}')`);
+  expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toEqual({
+    id: 'BIGINT',
+    amount: 'DOUBLE',
+    city: 'VARCHAR',
+    at: 'TIMESTAMP',
+    day: 'DATE',
+    zip: 'VARCHAR',
+    big: 'BIGINT',
+    empty: 'VARCHAR',
+  });
+  // Every value, in file order, as DuckDB reads the CSV itself (zip as text: it has leading zeros).
+  const fromParquet = await duck.run(`SELECT * FROM '${out}'`);
+  const fromCsv = await duck.run(
+    `SELECT * REPLACE (CAST(amount AS DOUBLE) AS amount, CAST(empty AS VARCHAR) AS empty) FROM read_csv('${file}', types={'zip': 'VARCHAR'})`,
+  );
+  expect(fromParquet.length).toBe(2500);
+  expect(fromParquet).toEqual(fromCsv);
+  // A timestamp-looking column (least and greatest are) with one value that is not: text, written again.
+  const mixed = tmp.file('mixed.csv', 't\n2024-01-02 00:00:00\n2024-13-02 00:00:00\n2024-12-31 23:59:59\n');
+  const mixedOut = `${tmp.dir}/mixed.parquet`;
+  expect((await runCli(['convert', mixed, '-o', mixedOut])).code).toBe(0);
+  expect(await duck.run(`SELECT typeof(t) AS ty, t FROM '${mixedOut}'`)).toEqual([
+    { ty: 'VARCHAR', t: '2024-01-02 00:00:00' },
+    { ty: 'VARCHAR', t: '2024-13-02 00:00:00' },
+    { ty: 'VARCHAR', t: '2024-12-31 23:59:59' },
+  ]);
+  // Stdin cannot be read twice; Parquet needs -o.
+  const stdin = await runCli(['convert', '-', '--to', 'parquet', '-o', out], { input: 'a\n1\n' });
+  expect([stdin.code, stdin.stderr]).toEqual([2, expect.stringMatching(/reads its input twice/)]);
+  const noOut = await runCli(['convert', file, '--to', 'parquet']);
+  expect([noOut.code, noOut.stderr]).toEqual([2, expect.stringMatching(/give --output/)]);
+});
+
+test('convert --to parquet writes a row group per 122,880 rows, in input order', { timeout: 120_000 }, async () => {
+  const n = 300_000;
+  const file = tmp.file('many.csv', `n\n${Array.from({ length: n }, (_, i) => i).join('\n')}\n`);
+  const out = `${tmp.dir}/many.parquet`;
+  expect((await runCli(['convert', file, '-o', out, '--chunk-size', '64KiB'])).code).toBe(0);
+  const groups = await duck.run(
+    `SELECT row_group_id AS g, row_group_num_rows AS rows, stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata('${out}') ORDER BY g`,
+  );
+  expect(groups.map((g) => [Number(g.rows), g.lo, g.hi])).toEqual([
+    [122_880, '0', '122879'],
+    [122_880, '122880', '245759'],
+    [54_240, '245760', '299999'],
+  ]);
+  const check = await duck.run(`SELECT count(*) AS c, sum(n) AS s FROM '${out}'`);
+  expect([Number(check[0]!.c), BigInt(check[0]!.s as bigint)]).toEqual([n, BigInt((n * (n - 1)) / 2)]);
+});

@@ -1,0 +1,169 @@
+/**
+ * Rows to a Parquet file, a row group at a time, with hyparquet-writer (pure JavaScript, no
+ * WebAssembly blob, maintained by Hyperparam, SNAPPY pages by default). Its ParquetWriter takes
+ * one row group per write() and calls the byte writer's flush() after each: the bytes of that
+ * row group go to the destination stream there, and the buffer starts again from its beginning.
+ * Memory is so bounded by one row group (its values as JavaScript values, and its encoded bytes),
+ * whatever the size of the input; the footer (the row groups' metadata) comes at the end.
+ *
+ * The input is the NDJSON that convert's select transform writes (one object per row, every
+ * value its field text), in input order: row groups are written in input order. Each column has
+ * a type decided before the first row (kinds of the whole input, from a first pass):
+ *
+ *   int64      BIGINT, each value by BigInt (exact to 2^63 - 1)
+ *   double     DOUBLE, each value by Number (the double nearest the text)
+ *   timestamp  TIMESTAMP (microseconds, not adjusted to UTC), for `YYYY-MM-DD[T ]HH:MM:SS[.ffffff]`
+ *   date       DATE (days since 1970), for `YYYY-MM-DD`, as DuckDB's read_csv types such a column
+ *   string     VARCHAR (UTF-8)
+ *
+ * An empty field is NULL in every type, as DuckDB's read_csv reads it. A timestamp or date column
+ * is decided from its least and greatest values alone; a value in it that is not one sets
+ * `demoted` and fails the write: the caller writes the file again with that column as a string
+ * (never a wrong value, at the cost of a second write in that rare case).
+ */
+import { Writable } from 'node:stream';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ChunkmillError } from '../index.js';
+
+export type ParquetType = 'int64' | 'double' | 'timestamp' | 'date' | 'string';
+
+/** DuckDB's row group size: 122,880 rows (its default for COPY ... (FORMAT parquet)). */
+export const ROW_GROUP_ROWS = 122_880;
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+
+/** Microseconds since 1970 of an ISO timestamp without a zone, or null if `text` is not one. */
+export function timestampMicros(text: string): bigint | null {
+  const m = TIMESTAMP.exec(text);
+  if (m === null) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (y < 100 || h > 23 || mi > 59 || s > 59) return null; // Date.UTC reads years below 100 as 19xx
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
+  const date = new Date(ms);
+  // 2023-02-30 would roll over to March: not a date.
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  return BigInt(ms) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0'));
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** Days since 1970 of an ISO date, or null if `text` is not one. */
+export function dateDays(text: string): number | null {
+  const m = DATE.exec(text);
+  if (m === null) return null;
+  const micros = timestampMicros(`${text}T00:00:00`);
+  return micros === null ? null : Number(micros / 1000n) / DAY_MS;
+}
+
+const SCHEMA_TYPE: Record<ParquetType, object> = {
+  int64: { type: 'INT64' },
+  double: { type: 'DOUBLE' },
+  timestamp: { type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' } },
+  date: { type: 'INT32', converted_type: 'DATE' },
+  string: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+};
+
+export interface ParquetColumn {
+  name: string;
+  type: ParquetType;
+}
+
+/** A writable stream of NDJSON rows that writes them to `out` as Parquet. */
+export class ParquetRows extends Writable {
+  rows = 0;
+  /** A timestamp column that met a value that is not one (then the write failed). */
+  demoted: string | null = null;
+  private readonly bytes = new ByteWriter(1 << 20);
+  private readonly writer: ParquetWriter;
+  private readonly values: unknown[][];
+  private rest = '';
+
+  constructor(
+    private readonly columns: readonly ParquetColumn[],
+    private readonly out: NodeJS.WritableStream,
+    private readonly rowGroupRows = ROW_GROUP_ROWS,
+  ) {
+    super({ highWaterMark: 4 << 20 });
+    this.values = columns.map(() => []);
+    const schema = [
+      { name: 'root', num_children: columns.length },
+      ...columns.map((c) => ({ name: c.name, repetition_type: 'OPTIONAL', ...SCHEMA_TYPE[c.type] })),
+    ];
+    // hyparquet-writer calls flush() after each row group (its Writer interface; ByteWriter has none).
+    (this.bytes as { flush?: () => void }).flush = () => this.flushBytes();
+    this.writer = new ParquetWriter({ writer: this.bytes, schema: schema as never, createdBy: 'chunkmill' });
+  }
+
+  override _write(chunk: Buffer, _encoding: string, done: (e?: Error | null) => void): void {
+    try {
+      const text = this.rest + chunk.toString('utf8');
+      const lines = text.split('\n');
+      this.rest = lines.pop()!;
+      for (const line of lines) if (line !== '') this.add(JSON.parse(line) as Record<string, string>);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    this.drained(done);
+  }
+
+  override _final(done: (e?: Error | null) => void): void {
+    try {
+      if (this.rest !== '') this.add(JSON.parse(this.rest) as Record<string, string>);
+      if (this.values[0]!.length > 0 || this.rows === 0) this.writeGroup();
+      this.writer.finish();
+      this.flushBytes();
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    this.drained(done);
+  }
+
+  private add(row: Record<string, string>): void {
+    const { columns, values } = this;
+    for (let i = 0; i < columns.length; i++) {
+      const { name, type } = columns[i]!;
+      values[i]!.push(this.value(row[name] ?? '', type, name));
+    }
+    this.rows++;
+    if (values[0]!.length >= this.rowGroupRows) this.writeGroup();
+  }
+
+  private value(text: string, type: ParquetType, name: string): unknown {
+    if (text === '') return null;
+    if (type === 'string') return text;
+    if (type === 'double') return Number(text);
+    if (type === 'int64') return BigInt(text);
+    const value = type === 'date' ? dateDays(text) : timestampMicros(text);
+    if (value !== null) return value;
+    this.demoted = name;
+    throw new ChunkmillError({
+      code: 'ERR_OUTPUT',
+      message: `Column ${JSON.stringify(name)} was taken for ${type}s, but holds ${JSON.stringify(text)}`,
+    });
+  }
+
+  /** One row group of the values held; they are let go once it is encoded. */
+  private writeGroup(): void {
+    const columnData = this.columns.map((c, i) => ({ name: c.name, data: this.values[i]! }));
+    void this.writer.write({ columnData, rowGroupSize: Math.max(this.values[0]!.length, 1) });
+    for (const v of this.values) v.length = 0;
+  }
+
+  /** The encoded bytes so far to `out`; the buffer is then reused from its start. */
+  private flushBytes(): void {
+    const { bytes } = this;
+    if (bytes.index === 0) return;
+    this.out.write(Buffer.from(bytes.buffer.slice(0, bytes.index)));
+    bytes.index = 0;
+  }
+
+  /** `done` once `out` has room again: the job's output waits (and its workers with it) meanwhile. */
+  private drained(done: () => void): void {
+    const out = this.out as Writable;
+    if (out.writableNeedDrain) out.once('drain', () => done());
+    else done();
+  }
+}
