@@ -2,6 +2,7 @@
  * Issue 24's messy files, through the real binary, each compared with DuckDB reading the same
  * file: empty and repeated header names.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { useDuckDb } from '../helpers/duckdb.ts';
@@ -136,4 +137,39 @@ test('convert --to parquet writes a row group per 122,880 rows, in input order',
   ]);
   const check = await duck.run(`SELECT count(*) AS c, sum(n) AS s FROM '${out}'`);
   expect([Number(check[0]!.c), BigInt(check[0]!.s as bigint)]).toEqual([n, BigInt((n * (n - 1)) / 2)]);
+});
+
+test('skip counts inside the JSON of aggregate and stats when a skip policy is given; the plain array otherwise', async () => {
+  const file = tmp.file('bad.csv', 'name,amount\nAnna,10\nBob,x\nCid\nDan,7\nEve,1,2\n');
+  const skip = ['--on-bad-row', 'skip', '--on-bad-number', 'skip'];
+  const agg = await runCli(['aggregate', file, '-g', 'name', '--sum', 'amount', ...skip, '-f', 'json', '-q']);
+  expect(JSON.parse(agg.stdout)).toEqual({
+    rows: [
+      { name: 'Anna', sum_amount: 10 },
+      { name: 'Bob', sum_amount: null },
+      { name: 'Dan', sum_amount: 7 },
+    ],
+    rows_skipped: 2,
+    values_skipped: 1,
+  });
+  // -o x.json too, and the group-measures task path (--median), zeros included when none were dropped.
+  const out = `${tmp.dir}/median.json`;
+  await runCli(['aggregate', file, '--median', 'amount', '--on-bad-number', 'skip', '--on-bad-row', 'skip', '-o', out]);
+  expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ rows_skipped: 2, values_skipped: 1 });
+  const none = await runCli([
+    'aggregate',
+    tmp.file('good.csv', 'a\n1\n'),
+    '--count',
+    '--on-bad-row',
+    'skip',
+    '-f',
+    'json',
+  ]);
+  expect(JSON.parse(none.stdout)).toEqual({ rows: [{ count: 1 }], rows_skipped: 0, values_skipped: 0 });
+  const stats = await runCli(['stats', file, '--on-bad-row', 'skip', '-f', 'json', '-q']);
+  const parsed = JSON.parse(stats.stdout) as { rows: { column: string }[]; rows_skipped: number };
+  expect([parsed.rows.map((r) => r.column), parsed.rows_skipped]).toEqual([['name', 'amount'], 2]);
+  // Without a skip policy the JSON stays the array it was.
+  const plain = await runCli(['aggregate', tmp.file('good2.csv', 'a\n1\n'), '--count', '-f', 'json']);
+  expect(plain.stdout).toBe('[\n{"count":1}\n]\n');
 });
