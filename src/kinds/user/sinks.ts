@@ -148,7 +148,13 @@ export class TaskSink extends UserSink {
         hint: 'accumulators may hold numbers, strings, arrays, plain objects, Map, Set and typed arrays, not functions or class instances',
       });
     }
-    return { acc: this.acc, rowsOut: 0, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: this.row.valuesSkipped };
+    return {
+      acc: this.acc,
+      rowsOut: 0,
+      rowsUsed: this.rowsUsed,
+      rowsRejected: this.rowsRejected,
+      valuesSkipped: this.row.valuesSkipped,
+    };
   }
 }
 
