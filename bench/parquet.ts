@@ -1,0 +1,74 @@
+/**
+ * `npx tsx bench/parquet.ts [--size 50MB] [--runs 5] [--workers N]`: Parquet write speed,
+ * `chunkmill convert FILE -o x.parquet` (the whole CLI process: its stats pass for the types,
+ * then the rows, a row group per 122,880 rows with hyparquet-writer on the main thread) against
+ * DuckDB's `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet' (FORMAT parquet)` in one warm
+ * in-process instance with as many threads as chunkmill has workers, on the same seeded sales file,
+ * alternating, in one run. Prints the median MB/s (input bytes per second) of each and the CPU.
+ * Build first (npm run build): the CLI is dist/cli/main.js.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance, version } from '@duckdb/node-api';
+import { generate } from '../support/generate.ts';
+import { parseSize } from './util.ts';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '50MB' },
+    runs: { type: 'string', default: '5' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+  },
+});
+const runs = Number(values.runs);
+const workers = Number(values.workers);
+const dir = mkdtempSync(join(tmpdir(), 'chunkmill-parquet-bench-'));
+const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+
+try {
+  const csv = join(dir, 'sales.csv');
+  const { bytes, rows } = await generate(csv, 'sales', { bytes: parseSize(values.size, 'size'), seed: 42 });
+  const duck = await DuckDBInstance.create(':memory:', { threads: String(workers) });
+  const connection = await duck.connect();
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const a = join(dir, `chunkmill-${i}.parquet`);
+    let t = performance.now();
+    execFileSync(process.execPath, [cli, 'convert', csv, '-o', a, '-q', '-w', String(workers)], { stdio: 'inherit' });
+    ours.push(performance.now() - t);
+    const b = join(dir, `duckdb-${i}.parquet`);
+    t = performance.now();
+    await connection.run(`COPY (SELECT * FROM read_csv('${csv}')) TO '${b}' (FORMAT parquet)`);
+    theirs.push(performance.now() - t);
+    if (i === 0) {
+      // The same rows either way: a check that the bench compares like with like.
+      const check = await connection.runAndReadAll(
+        `SELECT (SELECT count(*) FROM '${a}') AS a, (SELECT count(*) FROM '${b}') AS b, (SELECT count(*) FROM (SELECT * FROM '${a}' EXCEPT SELECT * FROM '${b}')) AS differ`,
+      );
+      console.log('rows (chunkmill, duckdb, differing):', check.getRows()[0]!.map(String).join(', '));
+      console.log(`sizes: chunkmill ${statSync(a).size} bytes, duckdb ${statSync(b).size} bytes`);
+    }
+    rmSync(a);
+    rmSync(b);
+  }
+  connection.closeSync();
+  duck.closeSync();
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const mbps = (ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(1);
+  console.log(
+    `input: ${(bytes / 1e6).toFixed(1)} MB, ${rows.toLocaleString('en-US')} rows; ${runs} runs each, ${workers} workers/threads`,
+  );
+  console.log(`CPU: ${cpus()[0]?.model} x ${cpus().length}; Node ${process.version}; DuckDB ${version()}`);
+  console.log(
+    `chunkmill convert -o x.parquet: median ${median(ours).toFixed(0)} ms = ${mbps(median(ours))} MB/s (runs: ${ours.map((x) => x.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `duckdb COPY ... (FORMAT parquet): median ${median(theirs).toFixed(0)} ms = ${mbps(median(theirs))} MB/s (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
