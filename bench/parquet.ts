@@ -5,7 +5,7 @@
  * DuckDB's `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet' (FORMAT parquet)` in one warm
  * in-process instance with as many threads as chunkmill has workers, on the same seeded sales file,
  * alternating, in one run. Prints the median MB/s (input bytes per second) of each and the CPU.
- * Build first (npm run build): the CLI is dist/cli/main.js.
+ * Build first (npm run build): the CLI is dist/cli/main.js unless --cli names another.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -21,12 +21,14 @@ const { values } = parseArgs({
     size: { type: 'string', default: '50MB' },
     runs: { type: 'string', default: '5' },
     workers: { type: 'string', default: String(availableParallelism()) },
+    /** Another build's CLI (a copy of dist/, so that a rebuild during the bench changes nothing). */
+    cli: { type: 'string', default: new URL('../dist/cli/main.js', import.meta.url).pathname },
   },
 });
 const runs = Number(values.runs);
 const workers = Number(values.workers);
 const dir = mkdtempSync(join(tmpdir(), 'chunkmill-parquet-bench-'));
-const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const cli = values.cli;
 
 try {
   const csv = join(dir, 'sales.csv');

@@ -258,6 +258,7 @@ export type JobOptions = Pick<
   | 'csv'
   | 'cluster'
   | 'headerNames'
+  | 'decimal'
 >;
 
 export function jobOptions(o: CommonFlags): JobOptions {

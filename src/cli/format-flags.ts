@@ -1,24 +1,36 @@
 /**
  * The flags for messy files beside the dialect: how empty or repeated header names are taken
- * (--header-names). Kept apart from flags.ts, which holds the flags every command has had.
+ * (--header-names), and the decimal separator of numbers (--decimal). Kept apart from flags.ts,
+ * which holds the flags every command has had.
  */
 import { type Command, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
 
 export interface FormatFlags {
   headerNames?: 'rename' | 'error';
+  decimal?: '.' | ',';
 }
 
 export function addFormatInputOptions(cmd: Command): Command {
-  return cmd.addOption(
-    new Option(
-      '--header-names <policy>',
-      'an empty or repeated header name: rename it as DuckDB does (column0, val_1) with a warning, or fail (default: rename)',
-    ).choices(['rename', 'error']),
-  );
+  return cmd
+    .addOption(
+      new Option(
+        '--header-names <policy>',
+        'an empty or repeated header name: rename it as DuckDB does (column0, val_1) with a warning, or fail (default: rename)',
+      ).choices(['rename', 'error']),
+    )
+    .addOption(
+      new Option(
+        '--decimal <sep>',
+        "the decimal separator of numbers: , reads 1,5 as 1.5 (and 1.5 as text); sniffing then never takes ',' for the delimiter (default: .)",
+      ).choices(['.', ',']),
+    );
 }
 
 /** The engine options of these flags, only those given. */
-export function formatJobOptions(o: FormatFlags): Pick<CommonOptions, 'headerNames'> {
-  return o.headerNames !== undefined ? { headerNames: o.headerNames } : {};
+export function formatJobOptions(o: FormatFlags): Pick<CommonOptions, 'headerNames' | 'decimal'> {
+  return {
+    ...(o.headerNames !== undefined ? { headerNames: o.headerNames } : {}),
+    ...(o.decimal !== undefined ? { decimal: o.decimal } : {}),
+  };
 }

@@ -95,6 +95,8 @@ export class ParquetRows extends Writable {
   constructor(
     private readonly columns: readonly ParquetColumn[],
     private readonly out: NodeJS.WritableStream,
+    /** The decimal option: with ',' a DOUBLE's text is `1,5` (stats took it for a number). */
+    private readonly decimal: '.' | ',' = '.',
     private readonly rowGroupRows = ROW_GROUP_ROWS,
   ) {
     super({ highWaterMark: 4 << 20 });
@@ -148,7 +150,7 @@ export class ParquetRows extends Writable {
   private value(text: string, type: ParquetType, name: string, column: number): unknown {
     if (text === '') return null;
     if (type === 'string') return text;
-    if (type === 'double') return Number(text);
+    if (type === 'double') return Number(this.decimal === ',' ? text.replace(',', '.') : text);
     if (type === 'int64') return BigInt(text);
     const cache = this.caches[column]!;
     let value = cache.get(text);

@@ -62,6 +62,7 @@ async function sniff(cmd: Command): Promise<void> {
     delimiter: o.delimiter,
     quote: o.quote,
     header: cmd.getOptionValueSource('header') === 'cli' ? o.header : undefined,
+    decimal: cmd.opts<{ decimal?: string }>().decimal,
   };
   if (given.delimiter !== undefined && given.quote !== undefined && given.header !== undefined) return;
   const file = cmd.args[0] as string | undefined;

@@ -2,6 +2,7 @@
  * The sink for one chunk of any computation, in a worker or in processSerial: the same code on
  * the same bytes either way, which is what makes the serial run an oracle for the parallel one.
  */
+import { setDecimalSeparator } from '../csv/fields.js';
 import { AggregateSink } from './aggregate/sink.js';
 import type { AggregatePartial } from './aggregate/partial.js';
 import type { ComputationSpec } from './computation-spec.js';
@@ -23,6 +24,8 @@ export async function openChunkSink(
   chunkIndex: number,
   setupOnce: boolean,
 ): Promise<PartialSink> {
+  // Synchronously before the chunk's records are read (the caller reads them right after).
+  setDecimalSeparator(spec.decimal ?? '.');
   const sink: PartialSink =
     spec.kind === 'aggregate'
       ? new AggregateSink(spec.plan, chunkIndex)

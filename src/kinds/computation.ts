@@ -55,6 +55,8 @@ export interface ComputationOptions {
   memoryBudget: number | undefined;
   /** Empty or repeated header names: renamed with a warning, or an error (csv/header-names.ts). */
   headerNames: HeaderNamePolicy;
+  /** The decimal separator of numbers (csv/fields.ts). */
+  decimal: '.' | ',';
 }
 
 /** Takes chunk results, in chunk order. */
@@ -98,7 +100,8 @@ export async function openComputation(
   // here, where every job passes with its reporter, before any worker starts.
   const renamed = checkHeaderNames(columns, opts.headerNames);
   if (renamed !== null) reporter?.emit('warning', renamed);
-  const main = await openMain(opts, columns, reporter, keyedRecords);
+  const opened = await openMain(opts, columns, reporter, keyedRecords);
+  const main = opts.decimal === ',' ? { ...opened, spec: { ...opened.spec, decimal: ',' as const } } : opened;
   // What is opened is let go if what follows fails: an output file is never left half made.
   const computation = await orAbandon(main, async () => withFilter(opts, main));
   if (opts.rejects === undefined) return computation;

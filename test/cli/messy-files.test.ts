@@ -173,3 +173,62 @@ test('skip counts inside the JSON of aggregate and stats when a skip policy is g
   const plain = await runCli(['aggregate', tmp.file('good2.csv', 'a\n1\n'), '--count', '-f', 'json']);
   expect(plain.stdout).toBe('[\n{"count":1}\n]\n');
 });
+
+test('--decimal , : sums, --where, stats, --types and Parquet read 1,5 as DuckDB does (decimal_separator); sniffing keeps ;', async () => {
+  const rows = ['name;amount;city'];
+  for (let i = 0; i < 400; i++)
+    rows.push(`n${i % 7};${i % 5 === 0 ? '' : `${i},${i % 100}`};${i % 3 ? 'Köln' : 'Bonn'}`);
+  const file = tmp.file('decimal.csv', rows.join('\n') + '\n');
+  const duckSql = `FROM read_csv('${file}', delim=';', decimal_separator=',')`;
+  // DECIMAL: DuckDB's exact sum, as chunkmill's (a DOUBLE sum differs in the last bits).
+  const want = await duck.run(
+    `SELECT name, CAST(sum(amount) AS DOUBLE) AS s FROM read_csv('${file}', delim=';', decimal_separator=',', types={'amount': 'DECIMAL(18,2)'}) GROUP BY name ORDER BY name`,
+  );
+  const r = await runCli([
+    'aggregate',
+    file,
+    '--decimal',
+    ',',
+    '-g',
+    'name',
+    '--sum',
+    'amount',
+    '--count',
+    '--sort',
+    'name',
+    '-f',
+    'json',
+    '--chunk-size',
+    '1KiB',
+  ]);
+  expect(r.code).toBe(0);
+  const got = JSON.parse(r.stdout) as { name: string; sum_amount: number }[];
+  expect(got.map((g) => [g.name, g.sum_amount])).toEqual(want.map((w) => [w.name, w.s]));
+  const over = await runCli([
+    'aggregate',
+    file,
+    '--decimal',
+    ',',
+    '--count',
+    '--where',
+    'amount > 200,5'.replace(',', '.'),
+  ]);
+  const duckOver = await duck.run(`SELECT count(*) AS c ${duckSql} WHERE amount > 200.5`);
+  expect(over.stdout).toBe(`count\n${duckOver[0]!.c}\n`);
+  const stats = await runCli(['stats', file, '--decimal', ',', '-f', 'json']);
+  const amount = (JSON.parse(stats.stdout) as { column: string; type: string; max: number }[])[1]!;
+  expect([amount.type, amount.max]).toEqual(['number', 399.99]);
+  const typed = await runCli(['convert', file, '--decimal', ',', '--types', '--select', 'amount']);
+  expect(typed.stdout.split('\n').slice(1, 3)).toEqual(['{"amount":1.1}', '{"amount":2.2}']);
+  const out = `${tmp.dir}/decimal.parquet`;
+  expect((await runCli(['convert', file, '--decimal', ',', '-o', out])).code).toBe(0);
+  expect(await duck.run(`SELECT * FROM '${out}'`)).toEqual(await duck.run(`SELECT * ${duckSql}`));
+  // Without --decimal, 1,5 is text (and the sniffer may even take ',' for the delimiter): an error, not a sum.
+  const plain = await runCli(['aggregate', file, '-d', ';', '--sum', 'amount']);
+  expect(plain.code).toBe(1);
+  expect(plain.stderr).toMatch(/"1,1" is not a number/);
+  // A '.' under --decimal , is not a decimal point: text, never 1.5.
+  const dotted = tmp.file('dotted.csv', 'a;b\n1.5;x\n');
+  const dot = await runCli(['aggregate', dotted, '--decimal', ',', '--sum', 'a']);
+  expect([dot.code, dot.stderr]).toEqual([1, expect.stringMatching(/"1\.5" is not a number/)]);
+});

@@ -191,6 +191,16 @@ export const JOB_FIELDS = {
     doc: 'An empty or repeated header name: rename it as DuckDB does (with a warning), or fail.',
     default: 'rename',
   }),
+  /**
+   * The decimal separator of numbers: '.' or ',' (`1,5` is 1.5; then `1.5` is not a number, and
+   * the delimiter is usually ';'). For every value read as a number: measures, --where
+   * comparisons, stats, typed values. @default '.'
+   */
+  decimal: field(oneOf('.', ','), {
+    on: EVERYWHERE,
+    doc: "The decimal separator of numbers: '.' or ',' (then `1,5` is 1.5 and `1.5` is not a number).",
+    default: '.',
+  }),
   /** Longest record accepted, in bytes; guards memory against an unclosed quote. @default 64 MiB */
   maxRecordSize: field(Type.Integer({ minimum: 1, maximum: MAX_RECORD_SIZE }), {
     on: EVERYWHERE,

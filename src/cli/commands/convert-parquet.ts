@@ -53,7 +53,7 @@ export async function convertToParquet(o: ParquetFlags, base: JobBase, ui: UiOpt
     let rows: ParquetRows | undefined;
     try {
       await withOutput(o.output, async (stream) => {
-        rows = new ParquetRows(columns, stream);
+        rows = new ParquetRows(columns, stream, o.decimal);
         const params = { to: 'ndjson' as const, ...(o.select !== undefined ? { select: o.select } : {}) };
         const job: Job<TransformResult> = transformJob(base, selectTransform, params, rows, 'ndjson');
         await execute(job, ui);

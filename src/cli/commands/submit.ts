@@ -34,6 +34,7 @@ const SHARED = [
   'checkpoint',
   'where',
   'headerNames',
+  'decimal',
   'debug',
   // The dialect is sniffed here, from the file as it is at submit, and queued as if given.
   'sniff',
