@@ -259,6 +259,7 @@ export type JobOptions = Pick<
   | 'cluster'
   | 'headerNames'
   | 'decimal'
+  | 'encoding'
 >;
 
 export function jobOptions(o: CommonFlags): JobOptions {

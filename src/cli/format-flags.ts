@@ -1,6 +1,7 @@
 /**
  * The flags for messy files beside the dialect: how empty or repeated header names are taken
- * (--header-names), and the decimal separator of numbers (--decimal). Kept apart from flags.ts,
+ * (--header-names), the decimal separator of numbers (--decimal) and the text encoding
+ * (--encoding). Kept apart from flags.ts,
  * which holds the flags every command has had.
  */
 import { type Command, Option } from 'commander';
@@ -9,6 +10,7 @@ import type { CommonOptions } from '../index.js';
 export interface FormatFlags {
   headerNames?: 'rename' | 'error';
   decimal?: '.' | ',';
+  encoding?: 'utf8' | 'latin1' | 'windows-1252';
 }
 
 export function addFormatInputOptions(cmd: Command): Command {
@@ -24,12 +26,19 @@ export function addFormatInputOptions(cmd: Command): Command {
         '--decimal <sep>',
         "the decimal separator of numbers: , reads 1,5 as 1.5 (and 1.5 as text); sniffing then never takes ',' for the delimiter (default: .)",
       ).choices(['.', ',']),
+    )
+    .addOption(
+      new Option(
+        '--encoding <name>',
+        "the file's text encoding: utf8, or the single-byte latin1 or windows-1252 (UTF-16 is not read yet) (default: utf8)",
+      ).choices(['utf8', 'latin1', 'windows-1252']),
     );
 }
 
 /** The engine options of these flags, only those given. */
-export function formatJobOptions(o: FormatFlags): Pick<CommonOptions, 'headerNames' | 'decimal'> {
+export function formatJobOptions(o: FormatFlags): Pick<CommonOptions, 'headerNames' | 'decimal' | 'encoding'> {
   return {
+    ...(o.encoding !== undefined ? { encoding: o.encoding } : {}),
     ...(o.headerNames !== undefined ? { headerNames: o.headerNames } : {}),
     ...(o.decimal !== undefined ? { decimal: o.decimal } : {}),
   };

@@ -287,7 +287,7 @@ export function describeBadBytes(buf: Uint8Array, at: number, end: number): stri
 
 /** What to do about bytes that are not UTF-8, shown under the error. */
 export const INVALID_UTF8_HINT =
-  'the file is not UTF-8 (Latin-1 or Windows-1252?): convert it, e.g. iconv -f windows-1252 -t utf-8';
+  'the file is not UTF-8 (Latin-1 or Windows-1252?): read it with encoding: "latin1" (or "windows-1252")';
 
 /**
  * Thrown by decodeField. `at` is the index of the bad byte in the buffer that was decoded; the

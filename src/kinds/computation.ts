@@ -57,6 +57,8 @@ export interface ComputationOptions {
   headerNames: HeaderNamePolicy;
   /** The decimal separator of numbers (csv/fields.ts). */
   decimal: '.' | ',';
+  /** The input's text encoding (csv/encoding.ts). */
+  encoding: 'utf8' | 'latin1' | 'windows-1252';
 }
 
 /** Takes chunk results, in chunk order. */
@@ -101,7 +103,14 @@ export async function openComputation(
   const renamed = checkHeaderNames(columns, opts.headerNames);
   if (renamed !== null) reporter?.emit('warning', renamed);
   const opened = await openMain(opts, columns, reporter, keyedRecords);
-  const main = opts.decimal === ',' ? { ...opened, spec: { ...opened.spec, decimal: ',' as const } } : opened;
+  const main = {
+    ...opened,
+    spec: {
+      ...opened.spec,
+      ...(opts.decimal === ',' ? { decimal: ',' as const } : {}),
+      ...(opts.encoding !== 'utf8' ? { encoding: opts.encoding } : {}),
+    },
+  };
   // What is opened is let go if what follows fails: an output file is never left half made.
   const computation = await orAbandon(main, async () => withFilter(opts, main));
   if (opts.rejects === undefined) return computation;

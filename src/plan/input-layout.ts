@@ -10,7 +10,8 @@
  *   as without a header ("a,,c" has columns a, 2, c), unless that name is taken (ERR_CSV_HEADER).
  */
 import type { Confinement } from '../api/confinement.js';
-import { decodeField, describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
+import { decodeFieldAs, type TextEncoding } from '../csv/encoding.js';
+import { describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
 import {
   classTable,
@@ -128,6 +129,7 @@ class FirstRecordSink implements RecordSink {
   constructor(
     private readonly quote: string,
     private readonly decode: boolean,
+    private readonly encoding: TextEncoding = 'utf8',
   ) {}
   record(buf: Buffer, slots: FieldSlots, fieldCount: number): boolean {
     if (this.count >= 0) return false;
@@ -138,7 +140,8 @@ class FirstRecordSink implements RecordSink {
     if (!this.decode) return true;
     for (let i = 0; i < n; i++) {
       try {
-        this.fields.push(decodeField(buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, this.quote));
+        const [s, e, q] = [slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!];
+        this.fields.push(decodeFieldAs(this.encoding, buf, s, e, q, this.quote));
       } catch (e) {
         if (!(e instanceof InvalidUtf8Error)) throw e;
         this.badUtf8 = { index: i, at: e.at };
@@ -173,7 +176,7 @@ function readFirstRecord(
   file: string,
   header: boolean,
 ): FirstRecord | 'need-more' | null {
-  const sink = new FirstRecordSink(String.fromCharCode(dialect.quote), header);
+  const sink = new FirstRecordSink(String.fromCharCode(dialect.quote), header, dialect.encoding);
   const result = scanRecords(
     buf,
     from,

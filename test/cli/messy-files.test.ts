@@ -232,3 +232,69 @@ test('--decimal , : sums, --where, stats, --types and Parquet read 1,5 as DuckDB
   const dot = await runCli(['aggregate', dotted, '--decimal', ',', '--sum', 'a']);
   expect([dot.code, dot.stderr]).toEqual([1, expect.stringMatching(/"1\.5" is not a number/)]);
 });
+
+test('--encoding latin1 / windows-1252: group keys, --where, convert and stats as DuckDB reads the file; errors name the file byte', async () => {
+  const latin = (text: string) => Buffer.from(text, 'latin1');
+  const rows = ['name,amount,city'];
+  for (let i = 0; i < 300; i++)
+    rows.push(`${i % 2 ? 'Cléo' : 'Anna'},${i},${['Köln', 'Zürich', 'Málaga', 'Berlin'][i % 4]}`);
+  const file = tmp.file('latin1.csv', latin(rows.join('\n') + '\n'));
+  const sql = (q: string) => duck.run(q.replace('FILE', `read_csv('${file}', encoding='latin-1')`));
+  const want = await sql('SELECT city, sum(amount) AS s FROM FILE GROUP BY city ORDER BY city');
+  for (const chunk of ['64', '8MiB']) {
+    const r = await runCli([
+      'aggregate',
+      file,
+      '--encoding',
+      'latin1',
+      '-g',
+      'city',
+      '--sum',
+      'amount',
+      '--sort',
+      'city',
+      '-f',
+      'json',
+      '--chunk-size',
+      chunk,
+    ]);
+    expect(JSON.parse(r.stdout), chunk).toEqual(want.map((w) => ({ city: w.city, sum_amount: Number(w.s) })));
+  }
+  const where = await runCli([
+    'aggregate',
+    file,
+    '--encoding',
+    'latin1',
+    '--count',
+    '--where',
+    'city = "Köln" and name = "Cléo"',
+  ]);
+  const duckWhere = await sql(`SELECT count(*) AS c FROM FILE WHERE city = 'Köln' AND name = 'Cléo'`);
+  expect(where.stdout).toBe(`count\n${duckWhere[0]!.c}\n`);
+  const converted = await runCli(['convert', file, '--encoding', 'latin1', '--to', 'csv']);
+  expect(converted.stdout).toBe(rows.join('\n') + '\n'); // UTF-8 out
+  // stdin too, and a header name that is not ASCII.
+  const piped = await runCli(['convert', '-', '--encoding', 'latin1'], { input: latin('näme,v\nJürgen,1\n') });
+  expect(piped.stdout).toBe('{"näme":"Jürgen","v":"1"}\n');
+  // Windows-1252: 0x80-0x9F are €, curly quotes, Š... (the WHATWG table).
+  const cp = Buffer.concat([Buffer.from('a,b\n'), Buffer.from([0x80, 0x93, 0x71, 0x94, 0x2c, 0x8a, 0x0a])]);
+  const cpFile = tmp.file('cp1252.csv', cp);
+  const cpOut = await runCli(['convert', cpFile, '--encoding', 'windows-1252', '--to', 'csv']);
+  expect(cpOut.stdout).toBe('a,b\n\u20ac\u201cq\u201d,\u0160\n'); // € “q” Š (Node's TextDecoder reads this label as Latin-1)
+  // A located error names the byte in the file, not in the UTF-8 the workers read.
+  const bad = await runCli([
+    'aggregate',
+    tmp.file('bad-latin1.csv', latin('a,b\nKöln,x\n')),
+    '--sum',
+    'b',
+    '--encoding',
+    'latin1',
+  ]);
+  expect(bad.stderr).toMatch(/"x" is not a number \(.*:2, column "b", byte 9\) \[ERR_CSV_BAD_NUMBER\]/);
+  // Without --encoding: the coded error, naming file, line and byte, with the flag as the hint.
+  const plain = await runCli(['aggregate', file, '-g', 'city', '--count']);
+  expect(plain.code).toBe(1);
+  expect(plain.stderr).toMatch(
+    /^chunkmill: Invalid UTF-8 \(0xf6 .*\(.*latin1\.csv:2, column "city", byte \d+\) \[ERR_CSV_INVALID_UTF8\]\nhint: .*--encoding latin1/,
+  );
+});

@@ -201,6 +201,17 @@ export const JOB_FIELDS = {
     doc: "The decimal separator of numbers: '.' or ',' (then `1,5` is 1.5 and `1.5` is not a number).",
     default: '.',
   }),
+  /**
+   * The input's text encoding: 'utf8', or the single-byte 'latin1' (ISO 8859-1) or
+   * 'windows-1252'; every value is read as its characters (group keys, --where, output). Without
+   * it, a byte that is not UTF-8 in a value that is read is ERR_CSV_INVALID_UTF8. UTF-16 is not
+   * read yet. @default 'utf8' (a UTF-8 BOM is skipped)
+   */
+  encoding: field(oneOf('utf8', 'latin1', 'windows-1252'), {
+    on: EVERYWHERE,
+    doc: "The input's text encoding: 'utf8', 'latin1' or 'windows-1252'.",
+    default: 'utf8',
+  }),
   /** Longest record accepted, in bytes; guards memory against an unclosed quote. @default 64 MiB */
   maxRecordSize: field(Type.Integer({ minimum: 1, maximum: MAX_RECORD_SIZE }), {
     on: EVERYWHERE,

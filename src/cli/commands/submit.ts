@@ -35,6 +35,7 @@ const SHARED = [
   'where',
   'headerNames',
   'decimal',
+  'encoding',
   'debug',
   // The dialect is sniffed here, from the file as it is at submit, and queued as if given.
   'sniff',
