@@ -8,10 +8,12 @@
  */
 import { transcodeSpan, type TextEncoding } from '../csv/encoding.js';
 import { FieldSlots } from '../csv/field-slots.js';
-import type { PartialSink } from './chunk-sink.js';
-import type { SinkError } from './sink.js';
+import type { ChunkSink, SinkError } from './sink.js';
 
-export class TranscodingSink {
+/** A chunk sink with its partial result (chunk-sink.ts's PartialSink, by shape: no import cycle). */
+type PartialSink = ChunkSink & { partial(): unknown };
+
+export class TranscodingSink<S extends PartialSink> {
   private out = Buffer.allocUnsafe(64 << 10);
   private origin = new Int32Array(64 << 10);
   private position = new Int32Array(16 << 10);
@@ -19,7 +21,7 @@ export class TranscodingSink {
   private slots: FieldSlots | null = null;
 
   constructor(
-    private readonly inner: PartialSink,
+    private readonly inner: S,
     private readonly encoding: Exclude<TextEncoding, 'utf8'>,
   ) {}
 
@@ -27,7 +29,7 @@ export class TranscodingSink {
     return this.inner.width;
   }
 
-  get badRows(): PartialSink['badRows'] {
+  get badRows(): S['badRows'] {
     return this.inner.badRows;
   }
 
@@ -42,8 +44,8 @@ export class TranscodingSink {
     this.inner.error = e;
   }
 
-  partial(): ReturnType<PartialSink['partial']> {
-    return this.inner.partial();
+  partial(): ReturnType<S['partial']> {
+    return this.inner.partial() as ReturnType<S['partial']>;
   }
 
   record(buf: Uint8Array, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
