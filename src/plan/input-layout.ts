@@ -5,9 +5,9 @@
  *
  * Bad input found here, before any work starts (docs/failure-behaviour.md):
  * - binary data (a NUL byte in the first 64 KiB, or a gzip/zip signature): ERR_NOT_CSV;
- * - a header that is not UTF-8: ERR_CSV_INVALID_UTF8;
- * - a column name used twice: ERR_CSV_HEADER. An empty name is named by its 1-based position,
- *   as without a header ("a,,c" has columns a, 2, c), unless that name is taken (ERR_CSV_HEADER).
+ * - a header that is not UTF-8 (without the encoding option): ERR_CSV_INVALID_UTF8;
+ * - empty or repeated column names are renamed as DuckDB renames them (csv/header-names.ts),
+ *   or refused with ERR_CSV_HEADER under headerNames: 'error' (checked in openComputation).
  */
 import type { Confinement } from '../api/confinement.js';
 import { decodeFieldAs, type TextEncoding } from '../csv/encoding.js';
