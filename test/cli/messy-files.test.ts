@@ -81,7 +81,7 @@ test('convert --to parquet: types from the data, row groups in order, the values
     const at = `2024-0${1 + (i % 9)}-1${i % 10} 0${i % 10}:3${i % 6}:0${i % 10}${i % 3 === 0 ? '.125' : ''}`;
     const amount = i % 7 === 0 ? '' : `${(i * 1.25).toFixed(2)}`;
     lines.push(
-      `${i},${amount},${i % 2 ? 'Köln' : '"a, b"'},${at},2023-12-${10 + (i % 20)},0${i % 9}12,${9007199254740993n + BigInt(i)},`,
+      `${i},${amount},${i % 2 ? 'Köln' : i % 3 ? '"a, b"' : '"q ""x""\tt\nn"'},${at},2023-12-${10 + (i % 20)},0${i % 9}12,${9007199254740993n + BigInt(i)},`,
     );
   }
   const file = tmp.file('typed.csv', lines.join('\n') + '\n');

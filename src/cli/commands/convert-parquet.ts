@@ -1,7 +1,7 @@
 /**
  * `convert --to parquet` (or `-o x.parquet`): two passes over the file. The first is `stats`
  * (every core), whose per-column type, least and greatest value decide each Parquet column's
- * type before a byte is written; the second is the select transform's NDJSON, written a row
+ * type before a byte is written; the second is the select transform's TSV, written a row
  * group at a time by parquet-rows.ts. Types:
  *
  *   integer (stats) -> INT64, when its least and greatest values fit in 64 bits; else VARCHAR
@@ -54,8 +54,8 @@ export async function convertToParquet(o: ParquetFlags, base: JobBase, ui: UiOpt
     try {
       await withOutput(o.output, async (stream) => {
         rows = new ParquetRows(columns, stream, o.decimal);
-        const params = { to: 'ndjson' as const, ...(o.select !== undefined ? { select: o.select } : {}) };
-        const job: Job<TransformResult> = transformJob(base, selectTransform, params, rows, 'ndjson');
+        const params = { to: 'tsv' as const, ...(o.select !== undefined ? { select: o.select } : {}) };
+        const job: Job<TransformResult> = transformJob(base, selectTransform, params, rows, 'tsv');
         await execute(job, ui);
         rows.end();
         await finished(rows);
