@@ -9,7 +9,7 @@ import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
 import { checkHeaderNames, type HeaderNamePolicy } from '../csv/header-names.js';
-import { ChunkmillError } from '../errors.js';
+import { ChunkmillError, invalidOption } from '../errors.js';
 import { resolveBudget } from './aggregate/memory-budget.js';
 import { AggregateMerger } from './aggregate/merge.js';
 import type { AggregatePartial } from './aggregate/partial.js';
@@ -100,6 +100,12 @@ export async function openComputation(
 ): Promise<Computation> {
   // Both input kinds (files, streams) name their columns by headerNames(); the policy is applied
   // here, where every job passes with its reporter, before any worker starts.
+  // NDJSON and arrays come as JSON text, always UTF-8, with JSON numbers (1.5): a CSV file's
+  // encoding and decimal comma are not theirs.
+  if (keyedRecords && opts.encoding !== 'utf8')
+    throw invalidOption('encoding', 'applies to CSV input; NDJSON and in-memory records are UTF-8 text');
+  if (keyedRecords && opts.decimal !== '.')
+    throw invalidOption('decimal', 'applies to CSV input; NDJSON and in-memory records have JSON numbers');
   const renamed = checkHeaderNames(columns, opts.headerNames);
   if (renamed !== null) reporter?.emit('warning', renamed);
   const opened = await openMain(opts, columns, reporter, keyedRecords);

@@ -65,3 +65,19 @@ test('encoding latin1: quoted fields, doubled quotes, reported bad rows, at ever
   const { readFileSync } = await import('node:fs');
   expect(readFileSync(rejects, 'utf8')).toBe('line,fields,record\n5,3,"Köln,3,extra"\n');
 });
+
+test('encoding and decimal apply to CSV: an NDJSON input or records in memory with them are refused', async () => {
+  const input = tmp.file('rows.ndjson', '{"a":"x"}\n');
+  const measures = { n: count() };
+  await expect(processDataset({ input, encoding: 'latin1', aggregate: { measures } }).result).rejects.toMatchObject({
+    code: 'ERR_INVALID_OPTION',
+    option: 'encoding',
+  });
+  await expect(
+    processDataset({ input: [{ a: 'x' }], encoding: 'windows-1252', aggregate: { measures } }).result,
+  ).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'encoding' });
+  await expect(processDataset({ input, decimal: ',', aggregate: { measures } }).result).rejects.toMatchObject({
+    code: 'ERR_INVALID_OPTION',
+    option: 'decimal',
+  });
+});
