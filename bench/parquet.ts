@@ -7,7 +7,7 @@
  * alternating, in one run. Prints the median MB/s (input bytes per second) of each and the CPU.
  * Build first (npm run build): the CLI is dist/cli/main.js unless --cli names another.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,15 +37,28 @@ try {
   const connection = await duck.connect();
   const ours: number[] = [];
   const theirs: number[] = [];
+  // CPU seconds too: on a shared machine the wall time of either varies with the others' load.
+  const oursCpu: number[] = [];
+  const theirsCpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     const a = join(dir, `chunkmill-${i}.parquet`);
     let t = performance.now();
-    execFileSync(process.execPath, [cli, 'convert', csv, '-o', a, '-q', '-w', String(workers)], { stdio: 'inherit' });
+    const timed = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%U %S', process.execPath, cli, 'convert', csv, '-o', a, '-q', '-w', String(workers)],
+      { stdio: ['ignore', 'inherit', 'pipe'] },
+    );
+    if (timed.status !== 0) throw new Error(`convert failed: ${timed.stderr}`);
     ours.push(performance.now() - t);
+    const [user, sys] = timed.stderr.toString().trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
+    oursCpu.push((user + sys) * 1000);
+    const cpu = process.cpuUsage();
     const b = join(dir, `duckdb-${i}.parquet`);
     t = performance.now();
     await connection.run(`COPY (SELECT * FROM read_csv('${csv}')) TO '${b}' (FORMAT parquet)`);
     theirs.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    theirsCpu.push((used.user + used.system) / 1000);
     if (i === 0) {
       // The same rows either way: a check that the bench compares like with like.
       const check = await connection.runAndReadAll(
@@ -70,6 +83,9 @@ try {
   );
   console.log(
     `duckdb COPY ... (FORMAT parquet): median ${median(theirs).toFixed(0)} ms = ${mbps(median(theirs))} MB/s (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `CPU time, medians: chunkmill ${median(oursCpu).toFixed(0)} ms (${mbps(median(oursCpu))} MB per CPU-second), duckdb ${median(theirsCpu).toFixed(0)} ms (${mbps(median(theirsCpu))} MB per CPU-second)`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
