@@ -54,8 +54,10 @@ export interface ChunkEvent {
 export interface JobWarning {
   /**
    * WARN_CHUNK_RETRY (a chunk is run again after a fault), WARN_QUOTE_MISMATCH (sequential
-   * fallback), WARN_NO_RANGES (an HTTP object read as one stream), WARN_CLUSTER_VERSION (workers of another chunkmill version take no part), or
-   * WARN_CLUSTER_QUARANTINE (a cluster worker is taken out of rotation).
+   * fallback), WARN_NO_RANGES (an HTTP object read as one stream), WARN_CLUSTER_VERSION (workers
+   * of another chunkmill version take no part), or WARN_CLUSTER_QUARANTINE (a cluster worker is
+   * taken out of rotation), or WARN_HEADER_RENAMED (empty or repeated header names renamed as
+   * DuckDB renames them, headerNames: 'rename').
    */
   code: string;
   message: string;

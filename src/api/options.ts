@@ -64,7 +64,7 @@ export interface OutputOptions {
   /** Or a writable stream; it is left open at the end (like pipe(..., { end: false })). */
   stream?: NodeJS.WritableStream;
   /** @default from the path's extension (.ndjson/.jsonl, .json), else 'csv' */
-  format?: 'csv' | 'ndjson' | 'json';
+  format?: 'csv' | 'tsv' | 'ndjson' | 'json';
   /** CSV output: the header line (overrides the transform's `columns`). */
   columns?: readonly string[];
 }

@@ -3,20 +3,20 @@
  * throw commander's InvalidArgumentError, so a bad value is a usage error (exit 2) that names the
  * option, before any thread starts.
  */
-import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
 import { UsageError } from './errors.js';
 import { formatByExtension } from './output-format.js';
 import { parseRedisUrl, redisUrlHelp } from './redis-url.js';
-import { addSniffOptions, sniffedStdin } from './sniff-flags.js';
+import { addFormatInputOptions, formatJobOptions, type FormatFlags } from './format-flags.js';
+import { addSniffOptions } from './sniff-flags.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What commander hands every action after parsing the common options. */
-export interface CommonFlags {
+export interface CommonFlags extends FormatFlags {
   workers?: number;
   chunkSize?: number;
   delimiter?: string;
@@ -172,7 +172,7 @@ export function addInputOptions(cmd: Command, applies: InputOptionsOf): Command 
     `run the chunks on 'chunkmill worker' processes through this Redis, e.g. redis://10.0.0.5:6379 ${redisUrlHelp(false)} (the file must be at the same path on every worker)`,
     parseRedisUrl,
   );
-  return addSniffOptions(cmd);
+  return addSniffOptions(addFormatInputOptions(cmd));
 }
 
 /** --cluster on the commands that run an engine (engine, serve): every job's chunks on the cluster. */
@@ -221,28 +221,6 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--debug', 'print stack traces with errors');
 }
 
-/** `-` or no file: standard input. */
-export function resolveInput(files: string | readonly string[] | undefined): string | string[] | Readable {
-  // Several arguments are one dataset (files, globs, s3:// or https:// URLs), read in the order given.
-  const list = typeof files === 'string' ? [files] : (files ?? []);
-  if (list.length > 1) {
-    if (list.includes('-')) throw new UsageError("'-' (stdin) cannot be one of several inputs", 'name files only');
-    return [...list];
-  }
-  const file = list[0];
-  if (file === undefined || file === '-') {
-    if (file === undefined && process.stdin.isTTY) {
-      // Waiting for typed CSV is almost never what someone who forgot the file name wants.
-      throw new UsageError(
-        'no input file given, and stdin is a terminal',
-        "name a file, or pipe data in and use '-' to read stdin",
-      );
-    }
-    return sniffedStdin() ?? process.stdin;
-  }
-  return file;
-}
-
 /**
  * The engine options shared by every command; only those the user gave, so defaults stay the
  * engine's. Their types are the library's (the job model's): a flag sets an option, it does not
@@ -263,6 +241,9 @@ export type JobOptions = Pick<
   | 'checkpoint'
   | 'csv'
   | 'cluster'
+  | 'headerNames'
+  | 'decimal'
+  | 'encoding'
 >;
 
 export function jobOptions(o: CommonFlags): JobOptions {
@@ -278,7 +259,7 @@ export function jobOptions(o: CommonFlags): JobOptions {
   if (csv.delimiter === undefined && csv.quote === ',') {
     throw new UsageError('the quote character "," is also the default delimiter', 'choose a different --delimiter');
   }
-  const out: JobOptions = { csv };
+  const out: JobOptions = { csv, ...formatJobOptions(o) };
   if (o.workers !== undefined) out.workers = o.workers;
   if (o.chunkSize !== undefined) out.chunkSize = o.chunkSize;
   if (o.onBadRow !== undefined) out.onBadRow = o.onBadRow;

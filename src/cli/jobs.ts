@@ -21,7 +21,7 @@ export type AggregateOut = AggregateResult;
 export type TaskOut<R> = TaskResult<R>;
 export type TransformOut = TransformResult;
 
-export type OutputFormat = 'csv' | 'ndjson' | 'json';
+export type OutputFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
 
 export function aggregateJob(
   base: JobBase,

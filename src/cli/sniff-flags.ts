@@ -64,6 +64,7 @@ async function sniff(cmd: Command): Promise<void> {
     delimiter: o.delimiter,
     quote: o.quote,
     header: cmd.getOptionValueSource('header') === 'cli' ? o.header : undefined,
+    decimal: cmd.opts<{ decimal?: string }>().decimal,
   };
   if (given.delimiter !== undefined && given.quote !== undefined && given.header !== undefined) return;
   // Several files or a glob: the first file of the dataset speaks for all (they share a header).

@@ -20,6 +20,8 @@ export interface Given {
   delimiter?: string | undefined;
   quote?: string | undefined;
   header?: boolean | undefined;
+  /** The decimal separator (--decimal): never a delimiter candidate, as `1,5` must stay one value. */
+  decimal?: string | undefined;
 }
 
 /** given: from a flag; detected: from the sample; default/assumed: nothing in the sample decided it. */
@@ -155,7 +157,7 @@ function candidateFor(text: string, delimiter: string, given: Given, complete: b
 
 export function sniffDialect(sample: string, complete: boolean, given: Given = {}): SniffResult {
   const text = sample.charCodeAt(0) === 0xfeff ? sample.slice(1) : sample;
-  const delimiters = given.delimiter !== undefined ? [given.delimiter] : DELIMITERS;
+  const delimiters = given.delimiter !== undefined ? [given.delimiter] : DELIMITERS.filter((d) => d !== given.decimal);
   const candidates: Candidate[] = [];
   for (const d of delimiters) candidates.push(candidateFor(text, d, given, complete));
   let chosen: Candidate | undefined;

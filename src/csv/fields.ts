@@ -11,7 +11,35 @@ const TAB = 9;
 const MINUS = 45;
 const PLUS = 43;
 const DOT = 46;
+const COMMA = 44;
 const ZERO = 48;
+
+/**
+ * The decimal separator numbers are read with in this thread: `.` or, under the decimal option
+ * `,`, a comma (then `1.5` is not a number: a `.` there is a thousands separator or a mistake, and
+ * reading it as a decimal point would be a silent wrong answer). Set by openChunkSink before each
+ * chunk (kinds/chunk-sink.ts): a worker thread parses one chunk at a time, and processSerial,
+ * which runs in the caller's thread, takes only the default (plan/validate.ts).
+ */
+let decimalPoint = DOT;
+
+export function setDecimalSeparator(separator: '.' | ','): void {
+  decimalPoint = separator === ',' ? COMMA : DOT;
+}
+
+/** The decimal separator byte parseNumberInto reads now. */
+export function decimalByte(): number {
+  return decimalPoint;
+}
+
+/**
+ * `text` as the `.` number grammar reads it: unchanged, or under a decimal comma with its comma
+ * as a point (`1,5` -> `1.5`), and a text with a `.` made one that no number grammar accepts.
+ */
+export function numberText(text: string): string {
+  if (decimalPoint === DOT) return text;
+  return text.includes('.') ? '.' : text.replace(',', '.');
+}
 
 /**
  * Parse buf[start, end) as a finite decimal number (`-12`, `3.5`, `.5`, `1e-3`, surrounding
@@ -51,7 +79,7 @@ export function parseNumberInto(
     digits++;
     i++;
   }
-  if (i < end && buf[i] === DOT) {
+  if (i < end && buf[i] === decimalPoint) {
     i++;
     while (i < end) {
       const d = buf[i]! - ZERO;
@@ -78,7 +106,8 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Exponents and long mantissas: validate the grammar, then let V8 round. */
 function parseNumberSlow(buf: Uint8Array, start: number, end: number): number {
-  const text = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'); // a view, no copy
+  const raw = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'); // a view, no copy
+  const text = numberText(raw);
   if (!DECIMAL.test(text)) return NaN;
   const v = Number(text);
   return Number.isFinite(v) ? v : NaN;
@@ -258,7 +287,7 @@ export function describeBadBytes(buf: Uint8Array, at: number, end: number): stri
 
 /** What to do about bytes that are not UTF-8, shown under the error. */
 export const INVALID_UTF8_HINT =
-  'the file is not UTF-8 (Latin-1 or Windows-1252?): convert it, e.g. iconv -f windows-1252 -t utf-8';
+  'the file is not UTF-8 (Latin-1 or Windows-1252?): read it with encoding: "latin1" (or "windows-1252")';
 
 /**
  * Thrown by decodeField. `at` is the index of the bad byte in the buffer that was decoded; the

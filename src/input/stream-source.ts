@@ -2,7 +2,8 @@
  * A byte stream (stdin, a .gz file through gunzip, NDJSON) as a chunk source: cut into chunks at
  * record boundaries as it is read (record-cutter.ts), after its header.
  */
-import { decodeField, InvalidUtf8Error } from '../csv/fields.js';
+import { decodeFieldAs, type TextEncoding } from '../csv/encoding.js';
+import { InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
 import {
   classTable,
@@ -31,6 +32,8 @@ export interface StreamSourceOptions {
   delimiter: string;
   quote: string;
   header: boolean;
+  /** The input's text encoding (csv/encoding.ts); absent: UTF-8. */
+  encoding?: TextEncoding;
   chunkSize: number;
   maxRecordSize: number;
 }
@@ -216,7 +219,9 @@ function firstRecordFields(
     record(b: Buffer, slots: FieldSlots, fieldCount: number) {
       const n = Math.min(fieldCount, slots.capacity);
       // Without a header the first record is data: only its width matters here.
-      fields = Array.from({ length: n }, (_, i) => (decode ? decodeHeaderField(b, slots, i, quote, file) : ''));
+      fields = Array.from({ length: n }, (_, i) =>
+        decode ? decodeHeaderField(b, slots, i, quote, file, dialect.encoding) : '',
+      );
       return false;
     },
   };
@@ -251,9 +256,16 @@ function firstRecordFields(
   return fields;
 }
 
-function decodeHeaderField(buf: Buffer, slots: FieldSlots, i: number, quote: string, file: string): string {
+function decodeHeaderField(
+  buf: Buffer,
+  slots: FieldSlots,
+  i: number,
+  quote: string,
+  file: string,
+  encoding: TextEncoding = 'utf8',
+): string {
   try {
-    return decodeField(buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, quote);
+    return decodeFieldAs(encoding, buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, quote);
   } catch (e) {
     if (!(e instanceof InvalidUtf8Error)) throw e;
     const at = { file, line: 1 + countLines(buf, 0, e.at), byteOffset: e.at, columnIndex: i + 1 };

@@ -8,7 +8,7 @@ import type { AggregateRow, MeasureSpec } from '../api/measures.js';
 import type { AnyProcessOptions, ProcessOptions, TaskOptions, TransformOptions } from '../api/options.js';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
 import { dialectOf } from '../csv/scanner.js';
-import { signalAborted } from '../errors.js';
+import { invalidOption, signalAborted } from '../errors.js';
 import { parseRecords } from '../input/parse-records.js';
 import type { InputIdentity } from '../exec/protocol.js';
 import { FileReader, type BlockReader } from '../input/byte-source.js';
@@ -36,6 +36,10 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
   const opts = validate(options);
   // The parse below blocks this thread, so a signal is honoured before it starts, not during.
   if (opts.signal?.aborted) throw signalAborted(opts.signal);
+  // The separator is a per-thread setting (csv/fields.ts); jobs in the caller's thread could
+  // interleave between setting it and reading, so a comma is read on worker threads only.
+  if (opts.decimal !== '.')
+    throw invalidOption('decimal', "',' is read by processDataset's worker threads; processSerial takes '.' only");
   const { input } = opts;
   let byRange: DatasetSource[] | null =
     input.kind === 'file' && !input.gzip && input.format === 'csv' ? [{ name: input.path }] : null;

@@ -2,7 +2,9 @@
  * The sink for one chunk of any computation, in a worker or in processSerial: the same code on
  * the same bytes either way, which is what makes the serial run an oracle for the parallel one.
  */
+import { setDecimalSeparator } from '../csv/fields.js';
 import { AggregateSink } from './aggregate/sink.js';
+import { TranscodingSink } from './transcoding-sink.js';
 import type { AggregatePartial } from './aggregate/partial.js';
 import type { ComputationSpec } from './computation-spec.js';
 import { FilterSink, type FilterCounts } from './filter/sink.js';
@@ -23,11 +25,17 @@ export async function openChunkSink(
   chunkIndex: number,
   setupOnce: boolean,
 ): Promise<PartialSink> {
+  // Synchronously before the chunk's records are read (the caller reads them right after).
+  setDecimalSeparator(spec.decimal ?? '.');
   const sink: PartialSink =
     spec.kind === 'aggregate'
       ? new AggregateSink(spec.plan, chunkIndex)
       : await userSink(spec, new Context(spec.params, spec.columns, threadId, channel), chunkIndex, setupOnce);
-  if (spec.filter === undefined) return sink;
   const policies = spec.kind === 'aggregate' ? spec.plan : spec;
-  return new FilterSink(sink, spec.filter, { onBadNumber: policies.onBadNumber, quote: policies.quote });
+  const filtered =
+    spec.filter === undefined
+      ? sink
+      : new FilterSink(sink, spec.filter, { onBadNumber: policies.onBadNumber, quote: policies.quote });
+  // Outermost: every sink behind it, the filter included, reads the record as UTF-8.
+  return spec.encoding === undefined ? filtered : new TranscodingSink(filtered, spec.encoding);
 }

@@ -8,7 +8,8 @@ import type { JobReporter, JobStats } from '../api/events.js';
 import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
 import type { BadNumberPolicy, BadRowPolicy } from '../api/options.js';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
-import { ChunkmillError } from '../errors.js';
+import { checkHeaderNames, type HeaderNamePolicy } from '../csv/header-names.js';
+import { ChunkmillError, invalidOption } from '../errors.js';
 import { resolveBudget } from './aggregate/memory-budget.js';
 import { AggregateMerger } from './aggregate/merge.js';
 import type { AggregatePartial } from './aggregate/partial.js';
@@ -57,6 +58,12 @@ export interface ComputationOptions {
    * budget, and the most one of them gets.
    */
   memoryLimit?: number | undefined;
+  /** Empty or repeated header names: renamed with a warning, or an error (csv/header-names.ts). */
+  headerNames: HeaderNamePolicy;
+  /** The decimal separator of numbers (csv/fields.ts). */
+  decimal: '.' | ',';
+  /** The input's text encoding (csv/encoding.ts). */
+  encoding: 'utf8' | 'latin1' | 'windows-1252';
 }
 
 /** Takes chunk results, in chunk order. */
@@ -96,7 +103,25 @@ export async function openComputation(
   reporter: JobReporter | null,
   keyedRecords = false,
 ): Promise<Computation> {
-  const main = await openMain(opts, columns, reporter, keyedRecords);
+  // Both input kinds (files, streams) name their columns by headerNames(); the policy is applied
+  // here, where every job passes with its reporter, before any worker starts.
+  // NDJSON and arrays come as JSON text, always UTF-8, with JSON numbers (1.5): a CSV file's
+  // encoding and decimal comma are not theirs.
+  if (keyedRecords && opts.encoding !== 'utf8')
+    throw invalidOption('encoding', 'applies to CSV input; NDJSON and in-memory records are UTF-8 text');
+  if (keyedRecords && opts.decimal !== '.')
+    throw invalidOption('decimal', 'applies to CSV input; NDJSON and in-memory records have JSON numbers');
+  const renamed = checkHeaderNames(columns, opts.headerNames);
+  if (renamed !== null) reporter?.emit('warning', renamed);
+  const opened = await openMain(opts, columns, reporter, keyedRecords);
+  const main = {
+    ...opened,
+    spec: {
+      ...opened.spec,
+      ...(opts.decimal === ',' ? { decimal: ',' as const } : {}),
+      ...(opts.encoding !== 'utf8' ? { encoding: opts.encoding } : {}),
+    },
+  };
   // What is opened is let go if what follows fails: an output file is never left half made.
   const computation = await orAbandon(main, async () => withFilter(opts, main));
   if (opts.rejects === undefined) return computation;

@@ -5,12 +5,13 @@
  *
  * Bad input found here, before any work starts (docs/failure-behaviour.md):
  * - binary data (a NUL byte in the first 64 KiB, or a gzip/zip signature): ERR_NOT_CSV;
- * - a header that is not UTF-8: ERR_CSV_INVALID_UTF8;
- * - a column name used twice: ERR_CSV_HEADER. An empty name is named by its 1-based position,
- *   as without a header ("a,,c" has columns a, 2, c), unless that name is taken (ERR_CSV_HEADER).
+ * - a header that is not UTF-8 (without the encoding option): ERR_CSV_INVALID_UTF8;
+ * - empty or repeated column names are renamed as DuckDB renames them (csv/header-names.ts),
+ *   or refused with ERR_CSV_HEADER under headerNames: 'error' (checked in openComputation).
  */
 import type { Confinement } from '../api/confinement.js';
-import { decodeField, describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
+import { decodeFieldAs, type TextEncoding } from '../csv/encoding.js';
+import { describeBadBytes, INVALID_UTF8_HINT, InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
 import {
   classTable,
@@ -131,6 +132,7 @@ class FirstRecordSink implements RecordSink {
   constructor(
     private readonly quote: string,
     private readonly decode: boolean,
+    private readonly encoding: TextEncoding = 'utf8',
   ) {}
   record(buf: Buffer, slots: FieldSlots, fieldCount: number): boolean {
     if (this.count >= 0) return false;
@@ -141,7 +143,8 @@ class FirstRecordSink implements RecordSink {
     if (!this.decode) return true;
     for (let i = 0; i < n; i++) {
       try {
-        this.fields.push(decodeField(buf, slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!, this.quote));
+        const [s, e, q] = [slots.starts[i]!, slots.ends[i]!, slots.quoted[i]!];
+        this.fields.push(decodeFieldAs(this.encoding, buf, s, e, q, this.quote));
       } catch (e) {
         if (!(e instanceof InvalidUtf8Error)) throw e;
         this.badUtf8 = { index: i, at: e.at };
@@ -176,7 +179,7 @@ function readFirstRecord(
   file: string,
   header: boolean,
 ): FirstRecord | 'need-more' | null {
-  const sink = new FirstRecordSink(String.fromCharCode(dialect.quote), header);
+  const sink = new FirstRecordSink(String.fromCharCode(dialect.quote), header, dialect.encoding);
   const result = scanRecords(
     buf,
     from,

@@ -149,7 +149,15 @@ function resolveOutput(output: unknown): ResolvedOutput {
   if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')))
     throw invalidOption('output.columns', `expected an array of names, got ${describe(columns)}`);
   const guessed =
-    path === undefined ? 'csv' : /\.(ndjson|jsonl)$/i.test(path) ? 'ndjson' : /\.json$/i.test(path) ? 'json' : 'csv';
+    path === undefined
+      ? 'csv'
+      : /\.(ndjson|jsonl)$/i.test(path)
+        ? 'ndjson'
+        : /\.json$/i.test(path)
+          ? 'json'
+          : /\.tsv$/i.test(path)
+            ? 'tsv'
+            : 'csv';
   const checked = checkField('output.format', OUTPUT_SCHEMA.properties.format, format) as ResolvedOutput['format'];
   return { path, stream, format: checked ?? guessed, columns };
 }

@@ -25,7 +25,7 @@ type Stored<T> = Omit<T, 'input' | RefusedField> & {
 /** Where a queued transform writes: a file (a stream cannot wait in a store). */
 export interface StoredOutput {
   path: string;
-  format?: 'csv' | 'ndjson' | 'json';
+  format?: 'csv' | 'tsv' | 'ndjson' | 'json';
   columns?: readonly string[];
 }
 

@@ -98,10 +98,12 @@ test('aggregate and stats -o res.json write JSON (and .ndjson NDJSON); --format 
   expect(readFileSync(txt, 'utf8')).toBe('count\n3\n'); // no format named: CSV, as before
 });
 
-test('hints in CLI terms: --no-header for a duplicate name, gunzip for a gzip stream, -d for a ; field count', async () => {
-  const dup = await runCli(['aggregate', '-', '--count'], { input: 'a,a\n1,2\n' });
-  expect(dup.stderr).toMatch(/\nhint: rename one of them, or read the file with --no-header and name/);
-  expect(dup.stderr).not.toMatch(/csv: \{/);
+test('hints in CLI terms: --header-names for a refused duplicate name, gunzip for a gzip stream, -d for a ; field count', async () => {
+  const dup = await runCli(['aggregate', '-', '--count', '--header-names', 'error'], { input: 'a,a\n1,2\n' });
+  expect(dup.stderr).toMatch(
+    /\nhint: rename the column in the file, or let chunkmill rename it as DuckDB does \(--header-names rename/,
+  );
+  expect(dup.stderr).not.toMatch(/headerNames/);
 
   const gz = await runCli(['aggregate', '-', '--count'], { input: gzipSync(SEMI) });
   expect(gz.code).toBe(1);

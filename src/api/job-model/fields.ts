@@ -22,6 +22,7 @@
 import { type OptionalKind, Type, type Static } from '@sinclair/typebox';
 import { DEFAULTS, MAX_RECORD_SIZE } from '../defaults.js';
 import { EVERYWHERE, type Field, field, live, NOT_OVER_HTTP, OPTIONS_ONLY, oneOf, shaped } from './field.js';
+import { TEXT_FIELDS } from './text-fields.js';
 
 /** A table of fields: each one optional (TypeBox's mark, which its Static type reads). */
 type FieldTable = Record<string, Field & { [OptionalKind]: 'Optional' }>;
@@ -64,7 +65,7 @@ const AGGREGATE = Type.Object(
 export const OUTPUT_SCHEMA = Type.Object(
   {
     path: Type.String({ minLength: 1, 'x-http': { minLength: 1, maxLength: NAME_MAX } }),
-    format: Type.Optional(oneOf('csv', 'ndjson', 'json')),
+    format: Type.Optional(oneOf('csv', 'tsv', 'ndjson', 'json')),
     columns: Type.Optional(COLUMNS),
   },
   { additionalProperties: false },
@@ -181,6 +182,8 @@ export const JOB_FIELDS = {
     doc: 'A bare quote that breaks the parallel quote parity: re-parse sequentially, or fail.',
     default: DEFAULTS.onQuoteMismatch,
   }),
+  // headerNames, decimal, encoding: how the text of a messy file is read (text-fields.ts).
+  ...TEXT_FIELDS,
   /** Longest record accepted, in bytes; guards memory against an unclosed quote. @default 64 MiB */
   maxRecordSize: field(Type.Integer({ minimum: 1, maximum: MAX_RECORD_SIZE }), {
     on: EVERYWHERE,

@@ -32,15 +32,15 @@ import {
   parseList,
   parseSize,
   resolveFormat,
-  resolveInput,
   tableWidth,
   WHERE_HELP,
   type CommonFlags,
 } from '../flags.js';
+import { resolveInput } from '../input-args.js';
 import { aggregateJob, taskJob, type JobBase } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
-import { withOutput, writeRows, type Cell } from '../ui/output.js';
+import { skippedCounts, withOutput, writeRows, type Cell } from '../ui/output.js';
 import { shapeRows } from '../ui/results.js';
 
 export const KINDS = ['count', 'sum', 'mean', 'min', 'max', 'distinct', 'median', 'p90'] as const;
@@ -135,11 +135,13 @@ export function aggregateCommand(): Command {
     };
     const ui = { ...o, input: base.input, flags, checkHeader: true };
     await withOutput(o.output, async (stream) => {
-      const rows = builtIn
-        ? (await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui).catch(withBudgetFlag)).rows
-        : (await execute(taskJob<GroupRow[]>(base, groupMeasuresTask.url, groupParams(groupBy, measures)), ui)).value;
+      const result = builtIn
+        ? await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui).catch(withBudgetFlag)
+        : await execute(taskJob<GroupRow[]>(base, groupMeasuresTask.url, groupParams(groupBy, measures)), ui);
+      const rows: GroupRow[] = 'rows' in result ? result.rows : result.value;
       const cells: Cell[][] = rows.map((r) => columns.map((c) => r[c] ?? null));
-      await writeRows(stream, format, columns, shapeRows(columns, cells, o), { width: tableWidth(o) });
+      const skipped = skippedCounts(o, result.stats);
+      await writeRows(stream, format, columns, shapeRows(columns, cells, o), { width: tableWidth(o), skipped });
     });
   });
   return cmd;

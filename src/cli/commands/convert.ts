@@ -6,22 +6,23 @@ import {
   jobOptions,
   examples,
   parseList,
-  resolveInput,
   WHERE_HELP,
   type CommonFlags,
 } from '../flags.js';
-import { transformJob, type OutputFormat } from '../jobs.js';
+import { resolveInput } from '../input-args.js';
+import { transformJob } from '../jobs.js';
 import { UsageError } from '../errors.js';
-import { formatByExtension } from '../output-format.js';
+import { type ConvertFormat, convertFormatByExtension } from '../output-format.js';
+import { convertToParquet } from './convert-parquet.js';
 import { execute } from '../execute.js';
 import { withOutput } from '../ui/output.js';
 import { count, processDataset, selectTransform, type SelectParams } from '../../index.js';
 import { suggestColumn } from '../../internal.js';
 
-const TARGETS = ['csv', 'json', 'ndjson'] as const;
+const TARGETS = ['csv', 'tsv', 'json', 'ndjson', 'parquet'] as const;
 
 interface ConvertOptions extends CommonFlags {
-  to?: OutputFormat;
+  to?: ConvertFormat;
   select?: string[];
   types?: boolean;
 }
@@ -31,21 +32,23 @@ interface ConvertOptions extends CommonFlags {
  * one record per line like the input (and readable on a terminal). An --output extension that
  * names no format is a usage error: guessing would write, say, NDJSON into `out.txt` meant as CSV.
  */
-export function targetFormat(o: { to?: OutputFormat; output?: string }): OutputFormat {
+export function targetFormat(o: { to?: ConvertFormat; output?: string }): ConvertFormat {
   if (o.to !== undefined) return o.to;
   if (o.output === undefined) return 'ndjson';
-  const byExtension = formatByExtension(o.output);
+  const byExtension = convertFormatByExtension(o.output);
   if (byExtension === undefined)
     throw new UsageError(
       `no output format: --output ${o.output} has no extension that names one`,
-      'give --to ndjson, json or csv, or an --output path ending in .csv, .json, .ndjson or .jsonl',
+      'give --to ndjson, json, csv, tsv or parquet, or an --output path ending in .csv, .tsv, .json, .ndjson, .jsonl or .parquet',
     );
   return byExtension;
 }
 
 export function convertCommand(): Command {
   const cmd = new Command('convert')
-    .description('re-encode rows as NDJSON, JSON or CSV, in input order, optionally only some columns or rows')
+    .description(
+      're-encode rows as NDJSON, JSON, CSV, TSV or Parquet, in input order, optionally only some columns or rows',
+    )
     .argument('[files...]', "CSV files, globs or s3:// and https:// URLs, as one dataset; '-' or nothing reads stdin")
     .addOption(
       new Option('-t, --to <format>', 'output format (default: from the --output extension, else ndjson)').choices(
@@ -83,12 +86,6 @@ export function convertCommand(): Command {
     // A bad --select column is found (and reported) by the job before it writes anything; the
     // format is decided after that, so an unknown column is never hidden behind a format error.
     const to = await formatAfterColumns(o, base);
-    if (o.types && to === 'csv') throw new UsageError('--types applies to json and ndjson output (CSV is text)');
-    const params: SelectParams = {
-      to,
-      ...(o.select !== undefined ? { select: o.select } : {}),
-      ...(o.types ? { types: true } : {}),
-    };
     const ui = {
       ...o,
       input: base.input,
@@ -96,6 +93,14 @@ export function convertCommand(): Command {
       streaming: true,
       checkHeader: true,
       flags: { select: '--select' },
+    };
+    if (to === 'parquet') return convertToParquet(o, base, ui);
+    if (o.types && (to === 'csv' || to === 'tsv'))
+      throw new UsageError(`--types applies to json and ndjson output (${to.toUpperCase()} is text)`);
+    const params: SelectParams = {
+      to,
+      ...(o.select !== undefined ? { select: o.select } : {}),
+      ...(o.types ? { types: true } : {}),
     };
     await withOutput(o.output, async (stream) => {
       await execute(transformJob(base, selectTransform, params, stream, to), ui);
@@ -109,7 +114,7 @@ export function convertCommand(): Command {
  * user's first mistake first): the input's header is read for it, from a file (stdin cannot be
  * read twice).
  */
-async function formatAfterColumns(o: ConvertOptions, base: { input: unknown }): Promise<OutputFormat> {
+async function formatAfterColumns(o: ConvertOptions, base: { input: unknown }): Promise<ConvertFormat> {
   try {
     return targetFormat(o);
   } catch (e) {

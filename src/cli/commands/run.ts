@@ -2,15 +2,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import {
-  addInputOptions,
-  addOutputOptions,
-  jobOptions,
-  examples,
-  resolveInput,
-  WHERE_HELP,
-  type CommonFlags,
-} from '../flags.js';
+import { addInputOptions, addOutputOptions, jobOptions, examples, WHERE_HELP, type CommonFlags } from '../flags.js';
+import { resolveInput } from '../input-args.js';
 import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
 import { withOutput, write } from '../ui/output.js';

@@ -8,14 +8,14 @@ import {
   jobOptions,
   examples,
   resolveFormat,
-  resolveInput,
   tableWidth,
   WHERE_HELP,
   type CommonFlags,
 } from '../flags.js';
+import { resolveInput } from '../input-args.js';
 import { taskJob } from '../jobs.js';
 import { execute } from '../execute.js';
-import { withOutput, writeRows, type Cell } from '../ui/output.js';
+import { skippedCounts, withOutput, writeRows, type Cell } from '../ui/output.js';
 import { shapeRows } from '../ui/results.js';
 import { statsTask, type StatsParams, type StatsResult } from '../../index.js';
 import { DEFAULT_DISTINCT_LIMIT } from '../../internal.js';
@@ -79,7 +79,7 @@ export function statsCommand(): Command {
     const base = { input: resolveInput(file), ...jobOptions(o) };
     const params: StatsParams = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
     await withOutput(o.output, async (stream) => {
-      const { value } = await execute(taskJob<StatsResult>(base, statsTask.url, params), {
+      const { value, stats } = await execute(taskJob<StatsResult>(base, statsTask.url, params), {
         ...o,
         input: base.input,
         taskLogs: false,
@@ -99,6 +99,7 @@ export function statsCommand(): Command {
       await writeRows(stream, format, STATS_COLUMNS, shapeRows(STATS_COLUMNS, rows, o), {
         width: tableWidth(o),
         blockTitle: 0,
+        skipped: skippedCounts(o, stats),
       });
     });
   });

@@ -34,6 +34,9 @@ const SHARED = [
   'timeout',
   'checkpoint',
   'where',
+  'headerNames',
+  'decimal',
+  'encoding',
   'debug',
   // The dialect is sniffed here, from the file as it is at submit, and queued as if given.
   'sniff',
@@ -101,13 +104,17 @@ export function submitCommand(): Command {
   const convert = convertCommand().action(
     (
       file: string | undefined,
-      o: CommonFlags & { to?: 'csv' | 'ndjson' | 'json'; select?: string[]; types?: boolean },
+      o: CommonFlags & { to?: 'csv' | 'tsv' | 'ndjson' | 'json'; select?: string[]; types?: boolean },
       cmd: Command,
     ) => {
       only(o, ['to', 'select', 'output', 'types']);
       if (o.output === undefined) throw new UsageError('a queued convert writes to a file: give --output <path>');
       const to = targetFormat(o);
-      if (o.types && to === 'csv') throw new UsageError('--types applies to json and ndjson output (CSV is text)');
+      // Parquet is written by the CLI in two passes (convert-parquet.ts), not by a queued job.
+      if (to === 'parquet')
+        throw new UsageError('a queued convert cannot write Parquet: run chunkmill convert --to parquet');
+      if (o.types && (to === 'csv' || to === 'tsv'))
+        throw new UsageError(`--types applies to json and ndjson output (${to.toUpperCase()} is text)`);
       const params = { to, ...(o.select ? { select: o.select } : {}), ...(o.types ? { types: true } : {}) };
       const output = { path: resolve(o.output), format: to };
       return queue(cmd, { ...base(file, o), transform: selectTransform, params, output });

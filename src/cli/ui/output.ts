@@ -76,18 +76,22 @@ async function openSink(path: string | undefined): Promise<Sink> {
   };
 }
 
-/** Writes one complete result in `format`; returns when it is all in the stream. */
+/**
+ * Writes one complete result in `format`; returns when it is all in the stream. `skipped`: the
+ * counts of a job run with a skip policy (skippedCounts), which JSON then carries beside the rows.
+ */
 export async function writeRows(
   out: Writable,
   format: Format,
   columns: readonly string[],
   rows: readonly Cell[][],
-  layout: TableLayout = {},
+  layout: TableLayout & { skipped?: SkippedCounts | undefined } = {},
 ): Promise<void> {
   switch (format) {
     case 'table':
       return write(out, renderTable(columns, rows, layout));
     case 'json':
+      if (layout.skipped !== undefined) return write(out, jsonWithSkipped(columns, rows, layout.skipped));
       // One object per line inside the array: valid JSON that is still readable and diffable.
       return write(
         out,
@@ -98,6 +102,31 @@ export async function writeRows(
     case 'csv':
       return writeCsv(out, columns, rows);
   }
+}
+
+/** What a job run with --on-bad-row skip|report or --on-bad-number skip left out (WARN_ROWS_SKIPPED, WARN_VALUES_SKIPPED). */
+export interface SkippedCounts {
+  rows_skipped: number;
+  values_skipped: number;
+}
+
+/**
+ * The counts to carry in the JSON result, or undefined: only when a skip policy was asked for,
+ * so the shape of the JSON depends on the flags given, never on the data (a run without them
+ * keeps the plain array it always had; one with them always gets the object, zeros included).
+ */
+export function skippedCounts(
+  o: { onBadRow?: string | undefined; onBadNumber?: string | undefined },
+  stats: { rowsRejected: number; valuesSkipped: number },
+): SkippedCounts | undefined {
+  if (o.onBadRow !== 'skip' && o.onBadRow !== 'report' && o.onBadNumber !== 'skip') return undefined;
+  return { rows_skipped: stats.rowsRejected, values_skipped: stats.valuesSkipped };
+}
+
+/** `{"rows": [...], "rows_skipped": n, "values_skipped": m}`, one row per line as in the plain array. */
+function jsonWithSkipped(columns: readonly string[], rows: readonly Cell[][], skipped: SkippedCounts): string {
+  const list = rows.length === 0 ? '[]' : '[\n' + rows.map((r) => jsonRow(toObject(columns, r))).join(',\n') + '\n]';
+  return `{"rows": ${list},\n"rows_skipped": ${skipped.rows_skipped}, "values_skipped": ${skipped.values_skipped}}\n`;
 }
 
 function toObject(columns: readonly string[], row: readonly Cell[]): Record<string, Cell> {

@@ -18,12 +18,13 @@ export function selectPlan(
   quote: string,
 ): RecordPlan | null {
   // `types` writes values that read as numbers as JSON numbers: the transform decides per value.
-  if (params.types === true || (params.to === 'csv') !== (format === 'csv')) return null;
+  const rows = (to: string) => to === 'csv' || to === 'tsv'; // arrays, not objects
+  if (params.types === true || rows(params.to) !== rows(format)) return null;
   // The fields the transform reads, in its order: toArray/toObject read all, get(c) the first c.
   const read = params.select === undefined ? columns.map((_, i) => i) : params.select.map((c) => columns.indexOf(c));
   if (read.some((i) => i < 0)) return null;
   const q = quote.charCodeAt(0);
-  if (format === 'csv') return { format, fields: Int32Array.from(read), keys: [], quote: q };
+  if (format === 'csv' || format === 'tsv') return { format, fields: Int32Array.from(read), keys: [], quote: q };
   // The object as the transform builds it: assignments in read order (a later duplicate
   // overwrites, "__proto__" is no own key), keys in JavaScript's property order.
   const template: Record<string, number> = {};

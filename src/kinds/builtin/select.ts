@@ -15,8 +15,8 @@ import { typedValue } from './typed-value.js';
 export interface SelectParams {
   /** Column names to keep, in this order; absent: every column. */
   select?: string[];
-  /** 'csv': rows as arrays; 'json' / 'ndjson': rows as objects. */
-  to: 'csv' | 'json' | 'ndjson';
+  /** 'csv' and 'tsv': rows as arrays; 'json' / 'ndjson': rows as objects. */
+  to: 'csv' | 'tsv' | 'json' | 'ndjson';
   /** JSON and NDJSON: numbers as JSON numbers, empty fields as null (typed-value.ts). @default false: every value text */
   types?: boolean;
 }
@@ -32,7 +32,7 @@ export default defineTransform<SelectParams>({
   },
   transform(row: Row, ctx) {
     const { select, to, types } = ctx.params;
-    if (to === 'csv') return select === undefined ? row.toArray() : select.map((c) => row.get(c));
+    if (to === 'csv' || to === 'tsv') return select === undefined ? row.toArray() : select.map((c) => row.get(c));
     const o: Record<string, string | number | null> = {};
     if (select !== undefined) for (const c of select) o[c] = types ? typedValue(row.get(c)) : row.get(c);
     else if (!types) return row.toObject();

@@ -14,7 +14,7 @@
  * space and tab, and gives Number(text); a field it refuses (other whitespace, an infinite
  * value, text) is classified by addValue's own expressions, so every type and value matches.
  */
-import { decodeField, parseNumberInto } from '../../csv/fields.js';
+import { decimalByte, decodeField, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import type { Row } from '../../api/tasks.js';
 import { addBigInt, addExact } from '../aggregate/exact-sum.js';
@@ -35,7 +35,6 @@ import { hasLeadingZero } from './typed-value.js';
 /** Distinct values per column and chunk kept in the table (each: its bytes, its string, 9 bytes). */
 const CACHE_LIMIT = 1 << 16;
 const STRING = 3;
-const DOT = 46;
 const LOWER_E = 101;
 const UPPER_E = 69;
 
@@ -139,9 +138,10 @@ export class StatsBytes {
     if (flag !== 2 && parseNumberInto(buf, s, e, this.number, 0)) {
       value = this.number[0]!;
       kind = 1;
+      const point = decimalByte(); // '.', or ',' under the decimal option
       for (let j = s; j < e; j++) {
         const b = buf[j]!;
-        if (b === DOT || b === LOWER_E || b === UPPER_E) kind = 2;
+        if (b === point || b === LOWER_E || b === UPPER_E) kind = 2;
       }
       if (hasLeadingZero(text)) kind = STRING; // as classify(): `00501` is a code
     } else {

@@ -20,6 +20,7 @@
  */
 import { defineTask } from '../../api/tasks.js';
 import { bigIntegerOf, isBeyondSafe } from '../../csv/big-integer.js';
+import { numberText } from '../../csv/fields.js';
 import { replacesExtreme } from '../aggregate/exact-extreme.js';
 import { addBigInt, addExact, exactSumValue, mergeExact, newExactSum, type ExactSum } from '../aggregate/exact-sum.js';
 import { addToSketch, estimate, mergeSketches, newSketch } from './hll.js';
@@ -104,10 +105,11 @@ function toSketch(values: Iterable<string>): Uint8Array {
 /** A value's type rank by the rules above, and its number (0 for text). */
 export function classify(text: string): { kind: number; value: number } {
   const kind = kindOf(text);
-  return { kind, value: kind === STRING ? 0 : Number(text) };
+  return { kind, value: kind === STRING ? 0 : Number(numberText(text)) };
 }
 
-function kindOf(text: string): number {
+function kindOf(raw: string): number {
+  const text = numberText(raw); // a decimal comma read as the grammar's point
   const kind = INTEGER_RE.test(text) ? INTEGER : NUMBER_RE.test(text) ? NUMBER : STRING;
   return kind !== STRING && hasLeadingZero(text) ? STRING : kind;
 }
@@ -155,7 +157,7 @@ export function addValue(c: ColumnAcc, text: string, limit: number): void {
     const kind = kindOf(text);
     if (kind > c.type) c.type = kind;
     if (kind !== STRING) {
-      const n = Number(text);
+      const n = Number(numberText(text));
       const big = bigValueOf(kind, n, text);
       addToRange(c, n, big);
       if (big === null) addExact(c.sum, n);

@@ -25,18 +25,21 @@ export function hasLeadingZero(text: string): boolean {
   // Most numbers start with 1-9: no expression to run (stats asks for every value of a column).
   return !(first >= 49 && first <= 57) && LEADING_ZERO.test(text);
 }
+import { numberText } from '../../csv/fields.js';
+
 /** 15 significant digits always survive a round trip through a double. */
 const EXACT_DIGITS = 15;
 
-export function typedValue(text: string): string | number | null {
-  if (text === '') return null;
-  if (text.length > 40 || !JSON_NUMBER.test(text) || hasLeadingZero(text)) return text;
+export function typedValue(raw: string): string | number | null {
+  if (raw === '') return null;
+  const text = numberText(raw); // under a decimal comma `1,5` is the number 1.5
+  if (text.length > 40 || !JSON_NUMBER.test(text) || hasLeadingZero(text)) return raw;
   const mantissa = text
     .replace(/[eE].*$/, '')
     .replace(/[-.]/g, '')
     .replace(/^0+/, '');
   const significant = mantissa.replace(/0+$/, '').length;
-  if (significant > EXACT_DIGITS) return text;
+  if (significant > EXACT_DIGITS) return raw;
   const n = Number(text);
-  return Number.isFinite(n) ? n : text;
+  return Number.isFinite(n) ? n : raw;
 }

@@ -140,3 +140,20 @@ function writeUnit(out: Uint8Array, at: number, unit: number): number {
   out[n++] = 0x80 | (c & 0x3f);
   return n;
 }
+
+/**
+ * One TSV line (with its "\n"): the values tab-separated, a value quoted (its quotes doubled)
+ * where it holds a tab, a quote, LF or CR, as DuckDB's CSV writer does with DELIMITER '\t', so
+ * DuckDB, csvkit and chunkmill itself (-d tab) read every value back as it was. null and
+ * undefined are empty; other values as `${value}`.
+ */
+export function tsvLine(values: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) line += '\t';
+    const v = values[i];
+    const text = v === null || v === undefined ? '' : String(v);
+    line += /[\t"\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  }
+  return line + '\n';
+}

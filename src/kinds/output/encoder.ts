@@ -15,11 +15,12 @@ import { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
-import { csvLineBound, writeCsvLine } from './csv-line.js';
+import { csvLineBound, tsvLine, writeCsvLine } from './csv-line.js';
 import { JsonRowWriter } from './json-row.js';
 import { recordBound, writeCsvRecord, writeJsonRecord, type RecordPlan } from './record-bytes.js';
+import { writeTsvRecord } from './tsv-record.js';
 
-export type OutputFormat = 'csv' | 'ndjson' | 'json';
+export type OutputFormat = 'csv' | 'tsv' | 'ndjson' | 'json';
 
 interface FieldFormatter {
   format(field: unknown, fieldIndex: number, isHeader: boolean): string;
@@ -82,6 +83,10 @@ export class OutputEncoder {
         `transform() returned ${row === null ? 'null' : typeof row} inside an array; expected objects or arrays`,
       );
     this.rows++;
+    if (this.format === 'tsv') {
+      this.append(tsvLine(Array.isArray(row) ? Array.from(row) : this.valuesOf(row as Record<string, unknown>)));
+      return;
+    }
     if (this.format === 'csv') {
       // An array row's values are copied first, so that each is read once on either path.
       const values = Array.isArray(row) ? Array.from(row) : this.valuesOf(row as Record<string, unknown>);
@@ -130,7 +135,9 @@ export class OutputEncoder {
     const end =
       plan.format === 'csv'
         ? writeCsvRecord(scratch, this.length, buf, slots, plan)
-        : writeJsonRecord(scratch, this.length, buf, slots, plan);
+        : plan.format === 'tsv'
+          ? writeTsvRecord(scratch, this.length, buf, slots, plan)
+          : writeJsonRecord(scratch, this.length, buf, slots, plan);
     if (end < 0) return plan.fields[-1 - end]!;
     this.length = end;
     this.rows++;

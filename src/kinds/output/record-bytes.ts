@@ -17,7 +17,7 @@ import type { FieldSlots } from '../../csv/scanner.js';
 
 /** What to write per record, compiled once per chunk (see kinds/builtin/select-plan.ts). */
 export interface RecordPlan {
-  format: 'csv' | 'ndjson' | 'json';
+  format: 'csv' | 'tsv' | 'ndjson' | 'json';
   /** Input field index of each output value, in output order. */
   fields: Int32Array;
   /** JSON: `"key":` in UTF-8, per output value (prefixed by `,` from the second on). */

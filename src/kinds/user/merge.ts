@@ -4,6 +4,7 @@
  */
 import { ChunkmillError } from '../../errors.js';
 import { csvLine, type OutputFormat } from '../output/encoder.js';
+import { tsvLine } from '../output/csv-line.js';
 import type { OutputWriter } from '../output/writer.js';
 import { callUser, type Context } from './context.js';
 import type { AnyTask } from './load.js';
@@ -68,7 +69,7 @@ export class OutputMerger extends Counted {
     declared: readonly string[] | undefined,
   ) {
     super();
-    if (format === 'csv' && declared !== undefined) this.writeHeader([...declared]);
+    if ((format === 'csv' || format === 'tsv') && declared !== undefined) this.writeHeader([...declared]);
   }
 
   /** Must be called in chunk order. */
@@ -76,7 +77,7 @@ export class OutputMerger extends Counted {
     this.count(p);
     if (p.rowsOut === 0) return;
     const bytes = p.output!;
-    if (this.format === 'csv' && p.keys) {
+    if ((this.format === 'csv' || this.format === 'tsv') && p.keys) {
       if (this.header === null) this.writeHeader(p.keys);
       else if (p.keys.join('\0') !== this.header.join('\0')) {
         throw new ChunkmillError({
@@ -104,6 +105,6 @@ export class OutputMerger extends Counted {
 
   private writeHeader(columns: string[]): void {
     this.header = columns;
-    this.writer.write(csvLine(columns, true));
+    this.writer.write(this.format === 'tsv' ? tsvLine(columns) : csvLine(columns, true));
   }
 }

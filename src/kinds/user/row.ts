@@ -28,6 +28,8 @@ export class CsvRow implements Row {
   private slots!: FieldSlots;
   private readonly byName = new Map<string, number>();
   private readonly number1 = new Float64Array(1);
+  /** Values number() read as null under onBadNumber: 'skip' (a chunk's stats.valuesSkipped, once per read). */
+  valuesSkipped = 0;
   /** get() / number() calls since at(): the position of the next call in this record. */
   private calls = 0;
   /** The column name the call at each position asked for last, and its index. */
@@ -79,7 +81,10 @@ export class CsvRow implements Row {
     const e = this.slots.ends[i]!;
     if (s === e) return null;
     if (parseNumberInto(this.buf, s, e, this.number1, 0)) return this.number1[0]!;
-    if (this.onBadNumber === 'skip') return null;
+    if (this.onBadNumber === 'skip') {
+      this.valuesSkipped++;
+      return null;
+    }
     const text = this.buf.toString('utf8', s, Math.min(e, s + 40)) + (e - s > 40 ? '...' : '');
     throw new RowError(
       {

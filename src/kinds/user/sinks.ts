@@ -148,7 +148,13 @@ export class TaskSink extends UserSink {
         hint: 'accumulators may hold numbers, strings, arrays, plain objects, Map, Set and typed arrays, not functions or class instances',
       });
     }
-    return { acc: this.acc, rowsOut: 0, rowsUsed: this.rowsUsed, rowsRejected: this.rowsRejected, valuesSkipped: 0 };
+    return {
+      acc: this.acc,
+      rowsOut: 0,
+      rowsUsed: this.rowsUsed,
+      rowsRejected: this.rowsRejected,
+      valuesSkipped: this.row.valuesSkipped,
+    };
   }
 }
 
@@ -199,7 +205,7 @@ export class TransformSink extends UserSink {
       rowsOut: encoder.rows,
       rowsUsed: this.rowsUsed,
       rowsRejected: this.rowsRejected,
-      valuesSkipped: 0,
+      valuesSkipped: this.row.valuesSkipped,
     };
   }
 }

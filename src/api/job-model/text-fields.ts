@@ -1,0 +1,40 @@
+/**
+ * The job model's fields for how a file's text is read beyond its dialect (issue 24's messy
+ * files): its encoding, the decimal separator of its numbers, and what becomes of empty or
+ * repeated header names. Spread into JOB_FIELDS (fields.ts), in this order.
+ */
+import { EVERYWHERE, field, oneOf } from './field.js';
+
+export const TEXT_FIELDS = {
+  /**
+   * An empty or repeated header name: rename it as DuckDB does (an empty one `column0`-style by
+   * its 0-based position, a repeated one `val_1`, `val_2`) and give WARN_HEADER_RENAMED, or fail
+   * with ERR_CSV_HEADER naming the column ('error'). @default 'rename'
+   */
+  headerNames: field(oneOf('rename', 'error'), {
+    on: EVERYWHERE,
+    doc: 'An empty or repeated header name: rename it as DuckDB does (with a warning), or fail.',
+    default: 'rename',
+  }),
+  /**
+   * The decimal separator of numbers: '.' or ',' (`1,5` is 1.5; then `1.5` is not a number, and
+   * the delimiter is usually ';'). For every value read as a number: measures, --where
+   * comparisons, stats, typed values. @default '.'
+   */
+  decimal: field(oneOf('.', ','), {
+    on: EVERYWHERE,
+    doc: "The decimal separator of numbers: '.' or ',' (then `1,5` is 1.5 and `1.5` is not a number).",
+    default: '.',
+  }),
+  /**
+   * The input's text encoding: 'utf8', or the single-byte 'latin1' (ISO 8859-1) or
+   * 'windows-1252'; every value is read as its characters (group keys, --where, output). Without
+   * it, a byte that is not UTF-8 in a value that is read is ERR_CSV_INVALID_UTF8. UTF-16 is not
+   * read yet. @default 'utf8' (a UTF-8 BOM is skipped)
+   */
+  encoding: field(oneOf('utf8', 'latin1', 'windows-1252'), {
+    on: EVERYWHERE,
+    doc: "The input's text encoding: 'utf8', 'latin1' or 'windows-1252'.",
+    default: 'utf8',
+  }),
+};

@@ -1,0 +1,45 @@
+/**
+ * The flags for messy files beside the dialect: how empty or repeated header names are taken
+ * (--header-names), the decimal separator of numbers (--decimal) and the text encoding
+ * (--encoding). Kept apart from flags.ts,
+ * which holds the flags every command has had.
+ */
+import { type Command, Option } from 'commander';
+import type { CommonOptions } from '../index.js';
+
+export interface FormatFlags {
+  headerNames?: 'rename' | 'error';
+  decimal?: '.' | ',';
+  encoding?: 'utf8' | 'latin1' | 'windows-1252';
+}
+
+export function addFormatInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--header-names <policy>',
+        'an empty or repeated header name: rename it as DuckDB does (column0, val_1) with a warning, or fail (default: rename)',
+      ).choices(['rename', 'error']),
+    )
+    .addOption(
+      new Option(
+        '--decimal <sep>',
+        "the decimal separator of numbers: , reads 1,5 as 1.5 (and 1.5 as text); sniffing then never takes ',' for the delimiter (default: .)",
+      ).choices(['.', ',']),
+    )
+    .addOption(
+      new Option(
+        '--encoding <name>',
+        "the file's text encoding: utf8, or the single-byte latin1 or windows-1252 (UTF-16 is not read yet) (default: utf8)",
+      ).choices(['utf8', 'latin1', 'windows-1252']),
+    );
+}
+
+/** The engine options of these flags, only those given. */
+export function formatJobOptions(o: FormatFlags): Pick<CommonOptions, 'headerNames' | 'decimal' | 'encoding'> {
+  return {
+    ...(o.encoding !== undefined ? { encoding: o.encoding } : {}),
+    ...(o.headerNames !== undefined ? { headerNames: o.headerNames } : {}),
+    ...(o.decimal !== undefined ? { decimal: o.decimal } : {}),
+  };
+}
