@@ -11,6 +11,7 @@ export { bigIntegerOf } from './csv/big-integer.js';
 export { fileColumns } from './input/file-columns.js';
 export { DEFAULT_DISTINCT_LIMIT, typedValue } from './kinds/builtin/index.js';
 export { suggestColumn, unknownColumn } from './kinds/unknown-column.js';
+export { parseGroupItem, splitGroupList } from './kinds/expr/parse.js';
 export { ROWS_PER_PAGE } from './queue/queue.js';
 export { specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';

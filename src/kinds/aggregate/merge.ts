@@ -111,7 +111,7 @@ export class AggregateMerger {
     if (groups.size === 0 && plan.groupBy.length === 0) groups.add([], 0);
     const width = plan.groupBy.length;
     const m = plan.measures.length;
-    const names = [...plan.groupBy.map((col) => plan.columnNames[col]!), ...plan.measures.map((x) => x.name)];
+    const names = [...plan.groupNames, ...plan.measures.map((x) => x.name)];
     // A column or measure named "__proto__" is a field too: only defineProperty makes it one.
     // Plain assignment otherwise, which is several times faster per row.
     const set = names.includes('__proto__')
