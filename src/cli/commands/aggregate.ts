@@ -41,7 +41,7 @@ import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
 import { withOutput, writeRows, type Cell } from '../ui/output.js';
 import { shapeRows } from '../ui/results.js';
-import { parseGroupItem, splitGroupList } from '../../internal.js';
+import { groupOutputName, splitGroupList } from '../../internal.js';
 
 export const KINDS = [
   'count',
@@ -245,15 +245,6 @@ function quantileArg(text: string): [string, number] {
       'e.g. --quantile amount:0.95 for the 95th percentile (p95_amount)',
     );
   return [text.slice(0, at), q];
-}
-
-/** A -g item's output column: its `as` name, else the text as written. */
-function groupOutputName(text: string): string {
-  try {
-    return parseGroupItem(text).name;
-  } catch {
-    return text;
-  }
 }
 
 function builtInSpecs(measures: readonly Measure[]): Record<string, MeasureSpec> {

@@ -38,6 +38,15 @@ export function groupItem(
   return { name, column: '', expr: compileExpr(text, expr, columnNames, option, file), option };
 }
 
+/** A group-by item's output column as written: its `as` name, else its text (without the input's columns at hand). */
+export function groupOutputName(text: string): string {
+  try {
+    return parseGroupItem(text).name;
+  } catch {
+    return text;
+  }
+}
+
 /** The columns a group-by item reads (its own text when it does not parse). */
 export function groupItemColumns(text: string): string[] {
   try {
