@@ -230,7 +230,7 @@ export class AggregateSink implements ChunkSink {
     }
     const g = this.table.findOrAdd(keys.scratch, 0, n);
     if (g === this.groups.size) {
-      const key = keys.texts.slice();
+      const key = keys.keyTexts();
       this.budgetLeft -= this.cost.of(key, 0);
       if (this.budgetLeft < 0) {
         const error = overBudget(this.plan.budget!, this.groups.size + 1, this.chunkIndex, true);
