@@ -28,6 +28,7 @@ import {
 } from '../aggregate/exact-sum.js';
 import { unknownColumn } from '../unknown-column.js';
 import { groupKeys } from './group-keys.js';
+import { minOf, selectKth } from './select-kth.js';
 
 export type GroupMeasureKind =
   | 'count'
@@ -204,14 +205,19 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
   into.n += from.n;
 }
 
-/** The q-quantile of values[0, n), interpolated (type 7); sorts `values` in place. */
+/**
+ * The q-quantile of values[0, n), interpolated (type 7); reorders `values` in place. The two
+ * order statistics are found by selection (select-kth.ts), not a sort: exact, and linear.
+ */
 export function quantile(values: Float64Array, n: number, q: number): number | null {
   if (n === 0) return null;
-  const sorted = values.subarray(0, n).sort();
   const h = (n - 1) * q;
   const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  selectKth(values, 0, n, lo);
+  const low = values[lo]!;
+  if (h === lo || lo + 1 >= n) return low;
+  // The next order statistic is the smallest of what selection left after lo.
+  return low + (h - lo) * (minOf(values, lo + 1, n) - low);
 }
 
 function value(acc: MeasureAcc, m: GroupMeasure, rows: number): string | number | bigint | null {
