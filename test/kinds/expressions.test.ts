@@ -5,7 +5,7 @@
  * var, any quantile and mode merged exactly across chunks (Welford per chunk, Chan's merge).
  */
 import { expect, test } from 'vitest';
-import { count, groupMeasuresTask, processDataset, processSerial, sum } from 'chunkmill';
+import { count, groupMeasuresTask, processDataset, processSerial, stddev, sum, variance } from 'chunkmill';
 import { substr } from '../../src/kinds/expr/eval.ts';
 import { likeMatcher, regexRefusal } from '../../src/kinds/expr/regex.ts';
 import { compareDecimal } from '../../src/kinds/filter/value-test.ts';
@@ -61,7 +61,7 @@ test('the group-measures task: expression keys, stddev/var by a stable merge, an
     groupBy: ["date_trunc('year', ts) as y", 'upper(city)'],
     measures: [
       { name: 'sd', kind: 'stddev' as const, column: 'v' },
-      { name: 'var', kind: 'var' as const, column: 'v' },
+      { name: 'var', kind: 'variance' as const, column: 'v' },
       { name: 'q', kind: 'quantile' as const, column: 'v', q: 0.37 },
       { name: 'mode', kind: 'mode' as const, column: 'city' },
     ],
@@ -85,11 +85,53 @@ test('the group-measures task: expression keys, stddev/var by a stable merge, an
   const { value } = await processDataset({
     input: shifted,
     task: groupMeasuresTask,
-    params: { groupBy: [], measures: [{ name: 'var', kind: 'var', column: 'v' }] },
+    params: { groupBy: [], measures: [{ name: 'var', kind: 'variance', column: 'v' }] },
     chunkSize: 12,
     workers: 2,
   }).result;
   expect(value[0]!.var).toBe(30);
+});
+
+test('stddev() and variance() in the byte-level aggregate: the task figures, at every chunking, stable on shifted data', {
+  timeout: 120_000,
+}, async () => {
+  const params = {
+    groupBy: ['upper(city)'],
+    measures: [
+      { name: 'sd', kind: 'stddev' as const, column: 'v' },
+      { name: 'var', kind: 'variance' as const, column: 'v' },
+    ],
+  };
+  const task = (await processSerial({ input, task: groupMeasuresTask, params })).value;
+  for (const [chunkSize, workers] of [
+    [1, 3],
+    [7, 2],
+    [64, 3],
+    [1 << 20, 1],
+  ] as const) {
+    const { rows } = await processDataset({
+      input,
+      aggregate: { groupBy: ['upper(city)'], measures: { sd: stddev('v'), var: variance('v'), n: count() } },
+      chunkSize,
+      workers,
+    }).result;
+    expect(rows.map((r) => r['upper(city)'])).toEqual(task.map((r) => r['upper(city)']));
+    rows.forEach((r, i) => {
+      for (const k of ['sd', 'var'] as const)
+        expect(Math.abs((r[k] as number) - (task[i]![k] as number))).toBeLessThan(1e-12 * (task[i]![k] as number));
+    });
+  }
+  const shifted = tmp.file('shifted-agg.csv', `g,v\n${[4, 7, 13, 16].map((x) => `a,${1e9 + x}`).join('\n')}\nb,5\n`);
+  const { rows } = await processDataset({
+    input: shifted,
+    aggregate: { groupBy: ['g'], measures: { var: variance('v'), sd: stddev('v') } },
+    chunkSize: 13,
+    workers: 2,
+  }).result;
+  expect(rows).toEqual([
+    { g: 'a', var: 30, sd: Math.sqrt(30) },
+    { g: 'b', var: null, sd: null },
+  ]);
 });
 
 test('coded errors from the library: the option path, the character, a did-you-mean', async () => {

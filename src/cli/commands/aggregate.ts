@@ -15,7 +15,9 @@ import {
   max,
   mean,
   min,
+  stddev,
   sum,
+  variance,
   type CommonOptions,
   type GroupMeasure,
   type GroupMeasuresParams,
@@ -60,8 +62,8 @@ export const KINDS = [
 export type MeasureKind = (typeof KINDS)[number];
 type Kind = MeasureKind;
 /** Measures the byte-level aggregate computes; the others need the group-measures task. */
-const BUILT_IN = new Set<Kind>(['count', 'sum', 'mean', 'min', 'max']);
-const MAKERS = { sum, mean, min, max } as const;
+const BUILT_IN = new Set<Kind>(['count', 'sum', 'mean', 'min', 'max', 'stddev', 'var']);
+const MAKERS = { sum, mean, min, max, stddev, var: variance } as const;
 const QUANTILES: Partial<Record<Kind, number>> = { median: 0.5, p90: 0.9 };
 
 interface AggregateOptions extends CommonFlags {
@@ -201,7 +203,7 @@ export function budgetOption(memoryBudget: number | undefined, builtIn: boolean)
   if (memoryBudget === undefined) return {};
   if (!builtIn)
     throw new UsageError(
-      '--memory-budget applies to --count, --sum, --mean, --min and --max: --distinct, --median, --p90, --quantile, --stddev, --var and --mode run without a budget',
+      '--memory-budget applies to --count, --sum, --mean, --min and --max (and --stddev, --var): --distinct, --median, --p90, --quantile and --mode run without a budget',
     );
   return { memoryBudget };
 }
@@ -271,7 +273,7 @@ function groupParams(
       if (q !== undefined) return { name: m.name, kind: 'quantile', column: m.column!, q };
       return m.kind === 'count'
         ? { name: m.name, kind: 'count' }
-        : { name: m.name, kind: m.kind as GroupMeasure['kind'], column: m.column! };
+        : { name: m.name, kind: m.kind === 'var' ? 'variance' : (m.kind as GroupMeasure['kind']), column: m.column! };
     }),
   };
 }

@@ -29,12 +29,15 @@ const KIND_SUM = 1;
 const KIND_MIN = 2;
 const KIND_MAX = 3;
 const KIND_MEAN = 4;
+const KIND_DEVIATION = 5;
 const KIND_CODES: Record<MeasureKind, number> = {
   count: KIND_COUNT,
   sum: KIND_SUM,
   min: KIND_MIN,
   max: KIND_MAX,
   mean: KIND_MEAN,
+  stddev: KIND_DEVIATION,
+  variance: KIND_DEVIATION,
 };
 
 export class AggregateSink implements ChunkSink {
@@ -143,6 +146,10 @@ export class AggregateSink implements ChunkSink {
             noteDouble(sum, v);
           } else addBigInt(sum, big);
         }
+        continue;
+      }
+      if (kind === KIND_DEVIATION) {
+        groups.addDeviation(i, v);
         continue;
       }
       if (exact) {

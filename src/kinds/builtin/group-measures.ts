@@ -39,7 +39,7 @@ export type GroupMeasureKind =
   | 'distinct'
   | 'quantile'
   | 'stddev'
-  | 'var'
+  | 'variance'
   | 'mode';
 
 export interface GroupMeasure {
@@ -106,7 +106,7 @@ function newMeasure(m: GroupMeasure): MeasureAcc {
     case 'quantile':
       return { n: 0, values: new Float64Array(16) };
     case 'stddev':
-    case 'var':
+    case 'variance':
       return { n: 0, mean: 0, m2: 0 };
     case 'mode':
       return { n: 0, tally: new Map() };
@@ -141,7 +141,7 @@ function add(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
   }
   const v = row.number(m.column!);
   if (v === null) return;
-  if (m.kind === 'stddev' || m.kind === 'var') {
+  if (m.kind === 'stddev' || m.kind === 'variance') {
     // Welford: stable where the naive sum of squares cancels (large values, small spread).
     acc.n++;
     const delta = v - acc.mean!;
@@ -185,7 +185,7 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
       for (const [text, k] of from.tally!) into.tally!.set(text, (into.tally!.get(text) ?? 0) + k);
       break;
     case 'stddev':
-    case 'var': {
+    case 'variance': {
       // Chan et al.'s pairwise merge of two (n, mean, M2) partials.
       const n = into.n + from.n;
       if (from.n === 0) return;
@@ -232,7 +232,7 @@ function value(acc: MeasureAcc, m: GroupMeasure, rows: number): string | number 
       return acc.n === 0 ? null : exactSumValue(acc.sum!) / acc.n;
     case 'quantile':
       return quantile(acc.values!, acc.n, m.q!);
-    case 'var':
+    case 'variance':
       return acc.n < 2 ? null : acc.m2! / (acc.n - 1);
     case 'stddev':
       return acc.n < 2 ? null : Math.sqrt(acc.m2! / (acc.n - 1));
