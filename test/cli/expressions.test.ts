@@ -220,11 +220,41 @@ test('--stddev, --var, --quantile and --mode match DuckDB (stddev_samp, var_samp
       expect(r[5]).toBe(String(e.m));
     });
   }
+  // Alone, --stddev and --var run on the byte-level aggregate: the same figures.
+  for (const run of RUNS) {
+    const [, ...rows] = await cli([
+      'aggregate',
+      SALES,
+      '-g',
+      'region',
+      '--var',
+      'amount',
+      '--stddev',
+      'amount',
+      '--sort',
+      'region',
+      ...run,
+    ]);
+    expect(rows.map((r) => r[0])).toEqual(expected.map((r) => r.region));
+    rows.forEach((r, i) => {
+      for (const [got, want] of [
+        [r[1]!, expected[i]!.v],
+        [r[2]!, expected[i]!.sd],
+      ] as const)
+        expect(Math.abs(Number(got) - Number(want)) / Math.abs(Number(want)), `${r[0]} ${got} ${want}`).toBeLessThan(
+          1e-9,
+        );
+    });
+  }
   // One value: no sample deviation (NULL, an empty cell), as DuckDB.
   const one = tmp.file('one.csv', 'v\n5\n');
   expect(await cli(['aggregate', one, '--stddev', 'v', '--var', 'v', '--quantile', 'v:1'])).toEqual([
     ['stddev_v', 'var_v', 'p100_v'],
     ['', '', '5'],
+  ]);
+  expect(await cli(['aggregate', one, '--stddev', 'v', '--var', 'v'])).toEqual([
+    ['stddev_v', 'var_v'],
+    ['', ''],
   ]);
 });
 

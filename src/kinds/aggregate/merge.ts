@@ -74,7 +74,7 @@ export class AggregateMerger {
         const kind = measures[k]!.kind;
         const deviation = kind === 'stddev' || kind === 'variance';
         // Chan's merge reads the count before this partial's is added.
-        if (deviation) groups.mergeDeviation(j, partial.counts[i]!, partial.means[i]!, partial.m2s[i]!);
+        if (deviation) groups.mergeDeviation(j, partial.counts[i]!, partial.means![i]!, partial.m2s![i]!);
         groups.counts[j]! += partial.counts[i]!;
         const small = partial.sumSizes[2 * i]!;
         const big = partial.sumSizes[2 * i + 1]!;
