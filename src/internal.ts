@@ -11,6 +11,8 @@ export { bigIntegerOf } from './csv/big-integer.js';
 export { fileColumns } from './input/file-columns.js';
 export { DEFAULT_DISTINCT_LIMIT, typedValue } from './kinds/builtin/index.js';
 export { suggestColumn, unknownColumn } from './kinds/unknown-column.js';
+export { splitGroupList } from './kinds/expr/parse.js';
+export { groupItemColumns, groupOutputName } from './kinds/expr/group-item.js';
 export { ROWS_PER_PAGE } from './queue/queue.js';
 export { META_KEY, QUEUEING_SCHEMAS, specSchemaOn } from './api/job-model/index.js';
 export type { HttpSpec, StoredSpec } from './api/job-model/index.js';

@@ -8,7 +8,15 @@
 export interface CountSpec {
   readonly kind: 'count';
 }
-export interface ColumnMeasureSpec<K extends 'sum' | 'min' | 'max' | 'mean' = 'sum' | 'min' | 'max' | 'mean'> {
+export interface ColumnMeasureSpec<
+  K extends 'sum' | 'min' | 'max' | 'mean' | 'stddev' | 'variance' =
+    | 'sum'
+    | 'min'
+    | 'max'
+    | 'mean'
+    | 'stddev'
+    | 'variance',
+> {
   readonly kind: K;
   readonly column: string;
 }
@@ -25,7 +33,16 @@ export const max = (column: string): ColumnMeasureSpec<'max'> => ({ kind: 'max',
 /** Arithmetic mean, computed as exact sum / count (never a mean of means); `null` when none. */
 export const mean = (column: string): ColumnMeasureSpec<'mean'> => ({ kind: 'mean', column });
 
-export const MEASURE_KINDS = ['count', 'sum', 'min', 'max', 'mean'] as const;
+/**
+ * The sample standard deviation (DuckDB's stddev_samp); `null` with fewer than two values. A
+ * double, not exact: Welford's running mean and squared deviations per chunk, merged by Chan's
+ * formula, so it can differ between chunkings in the last bits (~1e-15 relative).
+ */
+export const stddev = (column: string): ColumnMeasureSpec<'stddev'> => ({ kind: 'stddev', column });
+/** The sample variance (DuckDB's var_samp); `null` with fewer than two values; computed as stddev. */
+export const variance = (column: string): ColumnMeasureSpec<'variance'> => ({ kind: 'variance', column });
+
+export const MEASURE_KINDS = ['count', 'sum', 'min', 'max', 'mean', 'stddev', 'variance'] as const;
 
 export interface AggregateSpec<
   G extends string = string,
@@ -44,7 +61,7 @@ export interface AggregateSpec<
 export type AggregateRow<G extends string, M extends Record<string, MeasureSpec>> = { [K in G]: string } & {
   [K in keyof M]: M[K] extends CountSpec
     ? number
-    : M[K] extends ColumnMeasureSpec<'mean'>
+    : M[K] extends ColumnMeasureSpec<'mean' | 'stddev' | 'variance'>
       ? number | null
       : number | bigint | null;
 };

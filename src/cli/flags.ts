@@ -200,6 +200,8 @@ export const WHERE_HELP = [
   '--where: comparisons of a column with a number or a "quoted text": = != < <= > >=; col is empty,',
   'col is not empty; and, or, not, ( ). An empty field is NULL: comparisons with it drop the row.',
   'Text compares by bytes; a `quoted name` is a column with spaces or symbols in it.',
+  'Also: col in (1, 2), col like "a%_", col between 1 and 9, col ~ "regex" (a full match), and',
+  'expressions on the left: year(date) = 2024, lower(city) = "köln", price * qty > 100 (docs/cli.md).',
 ];
 
 /** --format, for commands whose result is a table of rows. */

@@ -14,6 +14,7 @@ import { resolveBudget } from './aggregate/memory-budget.js';
 import { AggregateMerger } from './aggregate/merge.js';
 import type { AggregatePartial } from './aggregate/partial.js';
 import { compileAggregate } from './aggregate/plan.js';
+import { groupItemColumns } from './expr/group-item.js';
 import { compileFilter } from './filter/compile.js';
 import { whereColumns, type WhereExpr } from './filter/parse.js';
 import type { FilterCounts } from './filter/sink.js';
@@ -250,7 +251,7 @@ function referencedColumns(
   groupBy: readonly string[],
   where: WhereExpr | undefined,
 ): string[] {
-  const names = new Set(groupBy);
+  const names = new Set(groupBy.flatMap(groupItemColumns));
   for (const m of Object.values(measures)) if (m.kind !== 'count') names.add(m.column);
   if (where !== undefined) for (const c of whereColumns(where)) names.add(c);
   return [...names];

@@ -11,7 +11,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { fileColumns, formatOfName, type HttpSpec, unknownColumn } from '../internal.js';
+import { fileColumns, formatOfName, groupItemColumns, type HttpSpec, unknownColumn } from '../internal.js';
 import { HttpError } from './http-error.js';
 
 /** Throws a 400 ERR_UNKNOWN_COLUMN naming the first field whose column `real` (the input's real path) lacks. */
@@ -20,8 +20,13 @@ export async function checkColumns(spec: HttpSpec, real: string): Promise<void> 
   if (wanted.length === 0) return;
   const columns = await headerOf(spec, real);
   if (columns === null) return;
-  for (const [field, column] of wanted) {
-    if (columns.includes(column)) continue;
+  for (const [field, given] of wanted) {
+    if (columns.includes(given)) continue;
+    // A group-by expression (`month(date) as m`): the columns it reads.
+    const column = field.startsWith('aggregate.groupBy[')
+      ? groupItemColumns(given).find((c) => !columns.includes(c))
+      : given;
+    if (column === undefined) continue;
     const option = field.replace(/\.column$/, '');
     const e = unknownColumn(column, option, columns, spec.input);
     throw new HttpError(400, e.code, `spec.${field}: ${e.message}`, { ...e.toData(), field: `spec.${field}` });

@@ -6,7 +6,18 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { count, max, mean, min, sum, type CsvOptions, type MeasureSpec, type ProcessOptions } from 'chunkmill';
+import {
+  count,
+  max,
+  mean,
+  min,
+  stddev,
+  sum,
+  variance,
+  type CsvOptions,
+  type MeasureSpec,
+  type ProcessOptions,
+} from 'chunkmill';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
@@ -82,7 +93,7 @@ export function measuresOf(list: MeasureJson[]): Record<string, MeasureSpec> {
       continue;
     }
     if (m.column === undefined) throw new Error(`measure ${m.name}: ${m.kind} needs a column`);
-    out[m.name] = { sum, min, max, mean }[m.kind](m.column);
+    out[m.name] = { sum, min, max, mean, stddev, variance }[m.kind](m.column);
   }
   return out;
 }

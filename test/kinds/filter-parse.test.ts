@@ -8,30 +8,30 @@ import { parseWhere, whereColumns } from '../../src/kinds/filter/parse.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 
 test('and binds tighter than or, not tighter than both; keywords in any case', () => {
-  expect(parseWhere('a = 1 OR b = 2 and not c > 3')).toEqual({
+  expect(parseWhere('a = 1 OR b = 2 and not c > 3')).toMatchObject({
     kind: 'or',
     args: [
-      { kind: 'compare', column: 'a', at: 0, op: '=', value: 1 },
+      { kind: 'compare', expr: { kind: 'column', name: 'a' }, at: 0, op: '=', value: 1 },
       {
         kind: 'and',
         args: [
-          { kind: 'compare', column: 'b', at: 9, op: '=', value: 2 },
-          { kind: 'not', arg: { kind: 'compare', column: 'c', at: 23, op: '>', value: 3 } },
+          { kind: 'compare', expr: { kind: 'column', name: 'b' }, at: 9, op: '=', value: 2 },
+          { kind: 'not', arg: { kind: 'compare', expr: { kind: 'column', name: 'c' }, at: 23, op: '>', value: 3 } },
         ],
       },
     ],
   });
-  expect(parseWhere('(a = 1 or b = 2) and c is not empty')).toEqual({
+  expect(parseWhere('(a = 1 or b = 2) and c is not empty')).toMatchObject({
     kind: 'and',
     args: [
       {
         kind: 'or',
         args: [
-          { kind: 'compare', column: 'a', at: 1, op: '=', value: 1 },
-          { kind: 'compare', column: 'b', at: 10, op: '=', value: 2 },
+          { kind: 'compare', expr: { kind: 'column', name: 'a' }, at: 1, op: '=', value: 1 },
+          { kind: 'compare', expr: { kind: 'column', name: 'b' }, at: 10, op: '=', value: 2 },
         ],
       },
-      { kind: 'not', arg: { kind: 'empty', column: 'c', at: 21 } },
+      { kind: 'not', arg: { kind: 'empty', expr: { kind: 'column', name: 'c' }, at: 21 } },
     ],
   });
 });
@@ -49,8 +49,8 @@ test('operators, numbers, both quotes, escapes, and `quoted names`', () => {
     ['>=', -150],
   ]);
   expect(parseWhere(`note = 'it\\'s "ok"'`)).toMatchObject({ value: `it's "ok"` });
-  expect(parseWhere('`unit price` >= 10')).toMatchObject({ column: 'unit price', value: 10 });
-  expect(parseWhere('1 = "x"')).toMatchObject({ column: '1', value: 'x' }); // headerless columns are named 1, 2, ...
+  expect(parseWhere('`unit price` >= 10')).toMatchObject({ expr: { kind: 'column', name: 'unit price' }, value: 10 });
+  expect(parseWhere('1 = "x"')).toMatchObject({ expr: { kind: 'column', name: '1' }, value: 'x' }); // headerless columns are named 1, 2, ...
   expect(whereColumns(parseWhere('a > 1 and (b = "x" or a < 5) and c is empty'))).toEqual(['a', 'b', 'c']);
 });
 

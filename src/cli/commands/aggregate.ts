@@ -7,7 +7,7 @@
  * command with one runs the group-measures task instead: the same figures for the same
  * measures, more memory and time for the exact extras.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   ChunkmillError,
   count,
@@ -15,7 +15,9 @@ import {
   max,
   mean,
   min,
+  stddev,
   sum,
+  variance,
   type CommonOptions,
   type GroupMeasure,
   type GroupMeasuresParams,
@@ -29,7 +31,6 @@ import {
   addResultOptions,
   jobOptions,
   examples,
-  parseList,
   parseSize,
   resolveFormat,
   tableWidth,
@@ -42,18 +43,33 @@ import { UsageError } from '../errors.js';
 import { execute } from '../execute.js';
 import { skippedCounts, withOutput, writeRows, type Cell } from '../ui/output.js';
 import { shapeRows } from '../ui/results.js';
+import { groupOutputName, splitGroupList } from '../../internal.js';
 
-export const KINDS = ['count', 'sum', 'mean', 'min', 'max', 'distinct', 'median', 'p90'] as const;
+export const KINDS = [
+  'count',
+  'sum',
+  'mean',
+  'min',
+  'max',
+  'distinct',
+  'median',
+  'p90',
+  'quantile',
+  'stddev',
+  'var',
+  'mode',
+] as const;
 export type MeasureKind = (typeof KINDS)[number];
 type Kind = MeasureKind;
 /** Measures the byte-level aggregate computes; the others need the group-measures task. */
-const BUILT_IN = new Set<Kind>(['count', 'sum', 'mean', 'min', 'max']);
-const MAKERS = { sum, mean, min, max } as const;
+const BUILT_IN = new Set<Kind>(['count', 'sum', 'mean', 'min', 'max', 'stddev', 'var']);
+const MAKERS = { sum, mean, min, max, stddev, var: variance } as const;
 const QUANTILES: Partial<Record<Kind, number>> = { median: 0.5, p90: 0.9 };
 
 interface AggregateOptions extends CommonFlags {
   groupBy?: string[];
   types?: boolean;
+  onBadNumber?: 'error' | 'skip';
   memoryBudget?: number;
 }
 
@@ -61,6 +77,8 @@ interface Measure {
   name: string;
   kind: Kind;
   column: string | undefined;
+  /** --quantile's fraction. */
+  q?: number;
 }
 
 export function aggregateCommand(): Command {
@@ -68,12 +86,14 @@ export function aggregateCommand(): Command {
   // commander's per-option values lose; its option events arrive in command-line order.
   const order: [Kind, string | undefined][] = [];
   const cmd = new Command('aggregate')
-    .description('group rows and compute count, sum, mean, min, max, distinct, median and p90 columns')
+    .description(
+      'group rows (by columns or expressions) and compute count, sum, mean, min, max, distinct, median, p90, quantile, stddev, var and mode columns',
+    )
     .argument('[files...]', "CSV files, globs or s3:// and https:// URLs, as one dataset; '-' or nothing reads stdin")
     .option(
       '-g, --group-by <cols>',
-      'comma-separated group-by columns (default: one row for the whole file)',
-      parseList,
+      "comma-separated group-by columns or expressions, e.g. region,'month(date) as m' (default: one row for the whole file)",
+      parseGroupList,
     )
     .option('-c, --count', 'a "count" column: rows per group')
     .addOption(new Option('--sum <col>', 'a "sum_<col>" column (repeatable)'))
@@ -82,7 +102,18 @@ export function aggregateCommand(): Command {
     .addOption(new Option('--max <col>', 'a "max_<col>" column (repeatable)'))
     .addOption(new Option('--distinct <col>', 'a "distinct_<col>" column: distinct non-empty values, exact'))
     .addOption(new Option('--median <col>', 'a "median_<col>" column, exact (keeps every value: more memory)'))
-    .addOption(new Option('--p90 <col>', 'a "p90_<col>" column: the 90th percentile, exact, interpolated'));
+    .addOption(new Option('--p90 <col>', 'a "p90_<col>" column: the 90th percentile, exact, interpolated'))
+    .addOption(
+      new Option(
+        '--quantile <col:q>',
+        'a "p<100q>_<col>" column: any quantile, exact, interpolated (amount:0.95 -> p95_amount)',
+      ),
+    )
+    .addOption(new Option('--stddev <col>', 'a "stddev_<col>" column: the sample standard deviation (stddev_samp)'))
+    .addOption(new Option('--var <col>', 'a "var_<col>" column: the sample variance (var_samp)'))
+    .addOption(
+      new Option('--mode <col>', 'a "mode_<col>" column: the most frequent non-empty text (ties: the first seen)'),
+    );
   for (const kind of KINDS) cmd.on(`option:${kind}`, (col?: string) => order.push([kind, col]));
   addResultOptions(cmd);
   cmd.option('--types', 'json/ndjson: group values that are numbers as JSON numbers, empty ones as null');
@@ -105,21 +136,27 @@ export function aggregateCommand(): Command {
       'chunkmill aggregate flights.csv -g origin --count --sort -count --limit 10',
       'chunkmill aggregate flights.csv -g origin --median delay --where \'delay > 60 and dest = "LAS"\'',
       'chunkmill aggregate sales.csv -g region,product --max amount --format json --types',
+      "chunkmill aggregate sales.csv -g 'month(date) as m' --count --stddev amount --quantile amount:0.99",
+      "chunkmill aggregate sales.csv -g \"date_trunc('month', date)\",'lower(region)' --mode product",
       'curl -s https://example.com/data.csv | chunkmill aggregate - --count',
       'chunkmill aggregate data.tsv -d tab --no-header -g 1 --sum 3 -o totals.csv',
       '',
       'Output columns: the group-by columns, then one per flag in the order given, named count,',
-      'sum_<col>, mean_<col>, min_<col>, max_<col>, distinct_<col>, median_<col>, p90_<col>.',
+      'sum_<col>, mean_<col>, min_<col>, max_<col>, distinct_<col>, median_<col>, p90_<col>,',
+      'p<100q>_<col> (--quantile), stddev_<col>, var_<col>, mode_<col>. A group-by expression',
+      "is named as written, or by its 'as' name; functions: year month day hour date_trunc lower",
+      'upper substr, and + - * / on numbers (docs/cli.md).',
       'Without a measure flag: --count. Groups come in order of first appearance unless --sort.',
       'Empty fields are NULL: they count as rows but not as values; a group with no values gets an',
-      'empty cell (null in JSON). distinct, median and p90 are exact: they keep the values in memory.',
+      'empty cell (null in JSON). distinct, median, p90 and --quantile are exact: they keep the',
+      'values in memory; --mode keeps each distinct text and its count.',
       ...WHERE_HELP,
     ]),
   );
   cmd.action(async (file: string[], o: AggregateOptions) => {
     const groupBy = o.groupBy ?? [];
     const measures = buildMeasures(order.length > 0 ? order : [['count', undefined]]);
-    const columns = [...groupBy, ...measures.map((m) => m.name)];
+    const columns = [...groupBy.map(groupOutputName), ...measures.map((m) => m.name)];
     const format = resolveFormat(o);
     if (o.types && format !== 'json' && format !== 'ndjson')
       throw new UsageError('--types applies to --format json and ndjson', 'add --format json or --format ndjson');
@@ -137,7 +174,10 @@ export function aggregateCommand(): Command {
     await withOutput(o.output, async (stream) => {
       const result = builtIn
         ? await execute(aggregateJob(base, groupBy, builtInSpecs(measures)), ui).catch(withBudgetFlag)
-        : await execute(taskJob<GroupRow[]>(base, groupMeasuresTask.url, groupParams(groupBy, measures)), ui);
+        : await execute(
+            taskJob<GroupRow[]>(base, groupMeasuresTask.url, groupParams(groupBy, measures, o.onBadNumber)),
+            ui,
+          );
       const rows: GroupRow[] = 'rows' in result ? result.rows : result.value;
       const cells: Cell[][] = rows.map((r) => columns.map((c) => r[c] ?? null));
       const skipped = skippedCounts(o, result.stats);
@@ -147,12 +187,23 @@ export function aggregateCommand(): Command {
   return cmd;
 }
 
+/**
+ * A -g list: comma-separated columns or expressions; a comma inside parentheses or quotes
+ * (`date_trunc('month', date)`) does not split.
+ */
+export function parseGroupList(text: string): string[] {
+  const list = splitGroupList(text);
+  if (list.some((c) => c === ''))
+    throw new InvalidArgumentError("expected comma-separated columns or expressions, e.g. region,'month(date)'");
+  return list;
+}
+
 /** --memory-budget as the job option (also for `chunkmill submit aggregate`): only the byte-level aggregate has a budget. */
 export function budgetOption(memoryBudget: number | undefined, builtIn: boolean): Pick<CommonOptions, 'memoryBudget'> {
   if (memoryBudget === undefined) return {};
   if (!builtIn)
     throw new UsageError(
-      '--memory-budget applies to --count, --sum, --mean, --min and --max: --distinct, --median and --p90 keep every value, without a budget',
+      '--memory-budget applies to --count, --sum, --mean, --min and --max (and --stddev, --var): --distinct, --median, --p90, --quantile and --mode run without a budget',
     );
   return { memoryBudget };
 }
@@ -170,12 +221,32 @@ function withBudgetFlag(error: unknown): never {
 
 function buildMeasures(order: readonly [Kind, string | undefined][]): Measure[] {
   const names = new Set<string>();
-  return order.map(([kind, column]) => {
-    const name = kind === 'count' ? 'count' : `${kind}_${column}`;
-    if (names.has(name)) throw new UsageError(`--${kind}${column === undefined ? '' : ' ' + column} is given twice`);
+  return order.map(([kind, given]) => {
+    let column = given;
+    let q: number | undefined;
+    if (kind === 'quantile') [column, q] = quantileArg(given!);
+    const name =
+      kind === 'count'
+        ? 'count'
+        : kind === 'quantile'
+          ? `p${Number((q! * 100).toFixed(6))}_${column}`
+          : `${kind}_${column}`;
+    if (names.has(name)) throw new UsageError(`--${kind}${given === undefined ? '' : ' ' + given} is given twice`);
     names.add(name);
-    return { name, kind, column };
+    return { name, kind, column, ...(q !== undefined && { q }) };
   });
+}
+
+/** --quantile's `col:q`: split at the last colon (a column name may hold one); q in [0, 1]. */
+function quantileArg(text: string): [string, number] {
+  const at = text.lastIndexOf(':');
+  const q = at < 0 ? Number.NaN : Number(text.slice(at + 1));
+  if (at <= 0 || text.slice(at + 1).trim() === '' || !(q >= 0 && q <= 1))
+    throw new UsageError(
+      `--quantile ${text}: expected <column>:<q> with q from 0 to 1`,
+      'e.g. --quantile amount:0.95 for the 95th percentile (p95_amount)',
+    );
+  return [text.slice(0, at), q];
 }
 
 function builtInSpecs(measures: readonly Measure[]): Record<string, MeasureSpec> {
@@ -185,19 +256,24 @@ function builtInSpecs(measures: readonly Measure[]): Record<string, MeasureSpec>
   return specs;
 }
 
-function groupParams(groupBy: string[], measures: readonly Measure[]): GroupMeasuresParams {
+function groupParams(
+  groupBy: string[],
+  measures: readonly Measure[],
+  onBadNumber: 'error' | 'skip' | undefined,
+): GroupMeasuresParams {
   for (const m of measures) {
-    if (groupBy.includes(m.name))
+    if (groupBy.map(groupOutputName).includes(m.name))
       throw new UsageError(`"${m.name}" is also a group-by column; result rows would have two fields of that name`);
   }
   return {
     groupBy,
+    ...(onBadNumber !== undefined && { onBadNumber }),
     measures: measures.map((m): GroupMeasure => {
-      const q = QUANTILES[m.kind];
+      const q = m.q ?? QUANTILES[m.kind];
       if (q !== undefined) return { name: m.name, kind: 'quantile', column: m.column!, q };
       return m.kind === 'count'
         ? { name: m.name, kind: 'count' }
-        : { name: m.name, kind: m.kind as GroupMeasure['kind'], column: m.column! };
+        : { name: m.name, kind: m.kind === 'var' ? 'variance' : (m.kind as GroupMeasure['kind']), column: m.column! };
     }),
   };
 }
@@ -209,11 +285,12 @@ function groupParams(groupBy: string[], measures: readonly Measure[]): GroupMeas
 export function aggregateWork(
   groupBy: string[],
   order: readonly [Kind, string | undefined][],
+  onBadNumber?: 'error' | 'skip',
 ):
   | { aggregate: { groupBy: string[]; measures: Record<string, MeasureSpec> } }
   | { task: string; params: GroupMeasuresParams } {
   const measures = buildMeasures(order.length > 0 ? order : [['count', undefined]]);
   return measures.every((m) => BUILT_IN.has(m.kind))
     ? { aggregate: { groupBy, measures: builtInSpecs(measures) } }
-    : { task: groupMeasuresTask.url, params: groupParams(groupBy, measures) };
+    : { task: groupMeasuresTask.url, params: groupParams(groupBy, measures, onBadNumber) };
 }

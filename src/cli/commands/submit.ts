@@ -97,7 +97,7 @@ export function submitCommand(): Command {
   aggregate.action(
     (file: string | undefined, o: CommonFlags & { groupBy?: string[]; memoryBudget?: number }, cmd: Command) => {
       only(o, ['groupBy', 'memoryBudget', ...KINDS]);
-      const work = aggregateWork(o.groupBy ?? [], order);
+      const work = aggregateWork(o.groupBy ?? [], order, o.onBadNumber);
       return queue(cmd, { ...base(file, o), ...work, ...budgetOption(o.memoryBudget, 'aggregate' in work) });
     },
   );

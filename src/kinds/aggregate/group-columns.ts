@@ -21,11 +21,15 @@ export class GroupColumns {
   counts: Float64Array;
   /** Per (group, measure): the min or max so far (+-Infinity until a value comes). */
   extremes: Float64Array;
+  /** Per (group, measure) of a stddev or variance: Welford's running mean and sum of squared deviations. */
+  means: Float64Array;
+  m2s: Float64Array;
   /** Per (group, measure): an extreme's exact value where it is an integer beyond the safe range (exact-extreme.ts); null while none is. */
   exact: Map<number, bigint> | null = null;
   /** Per (group, measure): the exact sum of a sum or mean measure, else undefined. */
   readonly sums: (ExactSum | undefined)[] = [];
   private readonly start: Float64Array;
+  private readonly deviations: boolean;
   private readonly summed: boolean[];
 
   constructor(
@@ -36,6 +40,27 @@ export class GroupColumns {
     this.summed = kinds.map((k) => k === 'sum' || k === 'mean');
     this.counts = new Float64Array(16 * kinds.length);
     this.extremes = new Float64Array(16 * kinds.length);
+    // Only a stddev or variance measure needs these: without one they stay empty, costing nothing.
+    this.deviations = kinds.some((k) => k === 'stddev' || k === 'variance');
+    this.means = new Float64Array(this.deviations ? 16 * kinds.length : 0);
+    this.m2s = new Float64Array(this.deviations ? 16 * kinds.length : 0);
+  }
+
+  /** Welford's step for value v at index i, whose count already includes it. */
+  addDeviation(i: number, v: number): void {
+    const delta = v - this.means[i]!;
+    this.means[i]! += delta / this.counts[i]!;
+    this.m2s[i]! += delta * (v - this.means[i]!);
+  }
+
+  /** Chan et al.'s merge of (n, mean, M2) from another set of columns into index j, before j's count is added to. */
+  mergeDeviation(j: number, n: number, mean: number, m2: number): void {
+    if (n === 0) return;
+    const before = this.counts[j]!;
+    const total = before + n;
+    const delta = mean - this.means[j]!;
+    this.m2s[j]! += m2 + (delta * delta * before * n) / total;
+    this.means[j]! += (delta * n) / total;
   }
 
   /** A new group whose key is keys[from, from + width): its number. */
@@ -86,6 +111,7 @@ export class GroupColumns {
       rows: this.rows.slice(0, this.size),
       counts: this.counts.slice(0, n),
       extremes: this.extremes.slice(0, n),
+      ...(this.deviations && { means: this.means.slice(0, n), m2s: this.m2s.slice(0, n) }),
       sumSizes,
       sumValues,
       ...(this.exact !== null && { exactExtremes: new Map(this.exact) }),
@@ -100,6 +126,9 @@ export class GroupColumns {
     this.rows = enlarged(this.rows, room);
     this.counts = enlarged(this.counts, room * m);
     this.extremes = enlarged(this.extremes, room * m);
+    if (!this.deviations) return;
+    this.means = enlarged(this.means, room * m);
+    this.m2s = enlarged(this.m2s, room * m);
   }
 }
 

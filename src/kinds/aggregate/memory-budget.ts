@@ -112,7 +112,9 @@ export class GroupCost {
     const fields = width + kinds.length;
     // The table: 12 bytes per key and measure slot (8, and the room an array grows by), the
     // columns' typed arrays twice over (their room doubles), an index entry (~40), an exact sum.
-    const table = 12 * width + 40 + 12 * kinds.length + 2 * (8 + 16 * kinds.length) + 272 * summed;
+    // A stddev or variance adds two more typed arrays per measure (Welford's mean and M2).
+    const deviations = kinds.some((k) => k === 'stddev' || k === 'variance') ? 2 * 16 * kinds.length : 0;
+    const table = 12 * width + 40 + 12 * kinds.length + 2 * (8 + 16 * kinds.length) + 272 * summed + deviations;
     // The row: the object and its slot (80 up to 4 fields; 3 more per property array), and a
     // number object per value a measure can give (a count is a small integer: none).
     const row = 80 + (fields > 4 ? 16 + 24 * Math.ceil((fields - 4) / 3) : 0) + 16 * valued;

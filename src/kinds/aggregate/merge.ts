@@ -71,13 +71,18 @@ export class AggregateMerger {
       for (let k = 0; k < m; k++) {
         const i = g * m + k;
         const j = at * m + k;
+        const kind = measures[k]!.kind;
+        const deviation = kind === 'stddev' || kind === 'variance';
+        // Chan's merge reads the count before this partial's is added.
+        if (deviation) groups.mergeDeviation(j, partial.counts[i]!, partial.means![i]!, partial.m2s![i]!);
         groups.counts[j]! += partial.counts[i]!;
         const small = partial.sumSizes[2 * i]!;
         const big = partial.sumSizes[2 * i + 1]!;
-        const kind = measures[k]!.kind;
         if (kind === 'sum' || kind === 'mean') {
           mergePacked(groups.sums[j]!, partial.sumValues, v, small, big);
           if (doubles?.has(i)) groups.sums[j]!.double = true;
+        } else if (deviation) {
+          // merged above
         } else if ((exact !== undefined || groups.exact !== null) && kind !== 'count')
           this.mergeExtreme(kind, i, j, partial);
         // Strict compares, as in the sink: of tied values (0 and -0) the earlier one stays, so
@@ -111,7 +116,7 @@ export class AggregateMerger {
     if (groups.size === 0 && plan.groupBy.length === 0) groups.add([], 0);
     const width = plan.groupBy.length;
     const m = plan.measures.length;
-    const names = [...plan.groupBy.map((col) => plan.columnNames[col]!), ...plan.measures.map((x) => x.name)];
+    const names = [...plan.groupNames, ...plan.measures.map((x) => x.name)];
     // A column or measure named "__proto__" is a field too: only defineProperty makes it one.
     // Plain assignment otherwise, which is several times faster per row.
     const set = names.includes('__proto__')
@@ -133,6 +138,8 @@ export class AggregateMerger {
         else if (n === 0) value = null;
         else if (measure.kind === 'sum') value = exactSumResult(groups.sums[j]!);
         else if (measure.kind === 'mean') value = exactSumValue(groups.sums[j]!) / n;
+        else if (measure.kind === 'variance') value = n < 2 ? null : groups.m2s[j]! / (n - 1);
+        else if (measure.kind === 'stddev') value = n < 2 ? null : Math.sqrt(groups.m2s[j]! / (n - 1));
         else value = groups.exact?.get(j) ?? groups.extremes[j]!;
         set(row, measure.name, value);
       }

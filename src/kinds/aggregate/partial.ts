@@ -12,6 +12,9 @@ export interface AggregatePartial {
   rows: Float64Array;
   counts: Float64Array;
   extremes: Float64Array;
+  /** Per (group, measure) of a stddev or variance: the running mean and sum of squared deviations (Welford); else 0. Absent without such a measure. */
+  means?: Float64Array;
+  m2s?: Float64Array;
   /** Per (group, measure): how many small partials, then how many big, of its exact sum. */
   sumSizes: Int32Array;
   /** Those partials, in the same order. */

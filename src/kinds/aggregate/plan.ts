@@ -6,6 +6,8 @@
 import type { BadNumberPolicy, BadRowPolicy } from '../../api/options.js';
 import type { AggregateSpec, MeasureSpec } from '../../api/measures.js';
 import { ChunkmillError } from '../../errors.js';
+import type { ExprSpec } from '../expr/compile.js';
+import { groupItem } from '../expr/group-item.js';
 import type { MemoryBudget } from './memory-budget.js';
 
 export type MeasureKind = MeasureSpec['kind'];
@@ -14,7 +16,12 @@ export interface AggregatePlan {
   /** Fields every record must have (the header's). */
   width: number;
   columnNames: string[];
+  /** Per group-by item: its field, or -1 for an expression (groupExprs). */
   groupBy: number[];
+  /** The group-by items' output columns: a column's name, an expression as written or its `as` name. */
+  groupNames: string[];
+  /** Per group-by item: the compiled expression, null for a plain column; absent when every item is a column. */
+  groupExprs?: (ExprSpec | null)[];
   measures: { name: string; kind: MeasureKind; column: number }[];
   /** Distinct columns parsed as numbers, in the order their values are stored per record. */
   numericColumns: number[];
@@ -48,7 +55,10 @@ export function compileAggregate(
     }
     return i;
   };
-  const groupBy = (spec.groupBy ?? []).map((c, k) => indexOf(c, `aggregate.groupBy[${k}]`));
+  const items = (spec.groupBy ?? []).map((c, k) => groupItem(c, columnNames, `aggregate.groupBy[${k}]`, file));
+  const groupBy = items.map((g) => (g.expr === null ? indexOf(g.column, g.option) : -1));
+  const groupNames = items.map((g) => g.name);
+  const exprs = items.map((g) => g.expr);
   const numericColumns: number[] = [];
   const measures = Object.entries(spec.measures).map(([name, m]) => {
     if (m.kind === 'count') return { name, kind: m.kind, column: -1 };
@@ -56,5 +66,14 @@ export function compileAggregate(
     if (!numericColumns.includes(column)) numericColumns.push(column);
     return { name, kind: m.kind, column };
   });
-  return { width: columnNames.length, columnNames, groupBy, measures, numericColumns, ...policies };
+  return {
+    width: columnNames.length,
+    columnNames,
+    groupBy,
+    groupNames,
+    ...(exprs.some((e) => e !== null) && { groupExprs: exprs }),
+    measures,
+    numericColumns,
+    ...policies,
+  };
 }

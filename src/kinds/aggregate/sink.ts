@@ -16,6 +16,7 @@ import { BadRows } from '../bad-rows.js';
 import type { ChunkSink, SinkError } from '../sink.js';
 import { replacesExtreme } from './exact-extreme.js';
 import { addBigInt, addExactAt, noteDouble } from './exact-sum.js';
+import { ExprKeys } from './expr-keys.js';
 import { FixedSums } from './fixed-sum.js';
 import { GroupColumns } from './group-columns.js';
 import { GroupTable } from './group-table.js';
@@ -28,12 +29,15 @@ const KIND_SUM = 1;
 const KIND_MIN = 2;
 const KIND_MAX = 3;
 const KIND_MEAN = 4;
+const KIND_DEVIATION = 5;
 const KIND_CODES: Record<MeasureKind, number> = {
   count: KIND_COUNT,
   sum: KIND_SUM,
   min: KIND_MIN,
   max: KIND_MAX,
   mean: KIND_MEAN,
+  stddev: KIND_DEVIATION,
+  variance: KIND_DEVIATION,
 };
 
 export class AggregateSink implements ChunkSink {
@@ -61,6 +65,8 @@ export class AggregateSink implements ChunkSink {
   /** Bytes of the memory budget the chunk's groups have left (their estimate, as the merger's). */
   private budgetLeft: number;
   private readonly cost: GroupCost;
+  /** Group keys with an expression in them; null for plain columns (the byte path). */
+  private readonly exprKeys: ExprKeys | null;
 
   constructor(
     private readonly plan: AggregatePlan,
@@ -77,6 +83,7 @@ export class AggregateSink implements ChunkSink {
     this.groups = new GroupColumns(kinds, plan.groupBy.length);
     this.cost = new GroupCost(kinds, plan.groupBy.length);
     this.budgetLeft = plan.budget?.bytes ?? Infinity;
+    this.exprKeys = plan.groupExprs === undefined ? null : new ExprKeys(plan, () => this.valuesSkipped++);
   }
 
   record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
@@ -141,6 +148,10 @@ export class AggregateSink implements ChunkSink {
         }
         continue;
       }
+      if (kind === KIND_DEVIATION) {
+        groups.addDeviation(i, v);
+        continue;
+      }
       if (exact) {
         this.exactExtreme(kind === KIND_MIN, i, v, slot);
         continue;
@@ -193,6 +204,7 @@ export class AggregateSink implements ChunkSink {
       if (this.groups.size === 0) this.addGroup([]);
       return 0;
     }
+    if (this.exprKeys !== null) return this.exprGroupFor(buf, slots);
     let g: number;
     const c = groupBy[0]!;
     if (this.singleKey && slots.quoted[c] !== 2) {
@@ -208,6 +220,28 @@ export class AggregateSink implements ChunkSink {
         // The same estimate as the merger's, of fewer groups: the job would fail at this chunk anyway.
         const error = overBudget(this.plan.budget!, this.groups.size + 1, this.chunkIndex, true);
         this.error = { offset: slots.starts[c]!, data: error.toData() };
+        return -1;
+      }
+      this.addGroup(key);
+    }
+    return g;
+  }
+
+  /** groupFor where a group-by item is an expression (expr-keys.ts). */
+  private exprGroupFor(buf: Buffer, slots: FieldSlots): number {
+    const keys = this.exprKeys!;
+    const n = keys.compose(buf, slots);
+    if (n < 0) {
+      this.error = keys.error;
+      return -1;
+    }
+    const g = this.table.findOrAdd(keys.scratch, 0, n);
+    if (g === this.groups.size) {
+      const key = keys.keyTexts();
+      this.budgetLeft -= this.cost.of(key, 0);
+      if (this.budgetLeft < 0) {
+        const error = overBudget(this.plan.budget!, this.groups.size + 1, this.chunkIndex, true);
+        this.error = { offset: slots.starts[0]!, data: error.toData() };
         return -1;
       }
       this.addGroup(key);

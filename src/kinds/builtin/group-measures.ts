@@ -12,6 +12,7 @@
  *
  * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
  */
+import type { BadNumberPolicy } from '../../api/options.js';
 import { defineTask, type Row } from '../../api/tasks.js';
 import { bigIntegerOf, isBeyondSafe } from '../../csv/big-integer.js';
 import { replacesExtreme } from '../aggregate/exact-extreme.js';
@@ -26,8 +27,20 @@ import {
   type ExactSum,
 } from '../aggregate/exact-sum.js';
 import { unknownColumn } from '../unknown-column.js';
+import { groupKeys } from './group-keys.js';
+import { minOf, selectKth } from './select-kth.js';
 
-export type GroupMeasureKind = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'distinct' | 'quantile';
+export type GroupMeasureKind =
+  | 'count'
+  | 'sum'
+  | 'mean'
+  | 'min'
+  | 'max'
+  | 'distinct'
+  | 'quantile'
+  | 'stddev'
+  | 'variance'
+  | 'mode';
 
 export interface GroupMeasure {
   /** The result column. */
@@ -40,8 +53,11 @@ export interface GroupMeasure {
 }
 
 export interface GroupMeasuresParams {
+  /** Columns or expressions (`month(date)`, `lower(city) as town`), as aggregate's groupBy. */
   groupBy: string[];
   measures: GroupMeasure[];
+  /** For expressions in groupBy: a value that is not a date or number fails the job, or (skip) reads as NULL. */
+  onBadNumber?: BadNumberPolicy;
 }
 
 /** One measure's state in one group; plain data (accumulators cross threads by structured clone). */
@@ -55,6 +71,11 @@ interface MeasureAcc {
   distinct?: Set<string>;
   /** quantile: the values, in values[0, n). */
   values?: Float64Array;
+  /** stddev, var: the running mean and sum of squared deviations (Welford; merged by Chan's formula). */
+  mean?: number;
+  m2?: number;
+  /** mode: each text's count, in order of first appearance. */
+  tally?: Map<string, number>;
 }
 
 interface GroupAcc {
@@ -84,6 +105,11 @@ function newMeasure(m: GroupMeasure): MeasureAcc {
       return { n: 0, distinct: new Set() };
     case 'quantile':
       return { n: 0, values: new Float64Array(16) };
+    case 'stddev':
+    case 'variance':
+      return { n: 0, mean: 0, m2: 0 };
+    case 'mode':
+      return { n: 0, tally: new Map() };
     default:
       return { n: 0 };
   }
@@ -105,15 +131,24 @@ function pushValue(acc: MeasureAcc, v: number): void {
 
 function add(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
   if (m.kind === 'count') return;
-  if (m.kind === 'distinct') {
+  if (m.kind === 'distinct' || m.kind === 'mode') {
     const text = row.get(m.column!);
     if (text === '') return; // NULL
-    acc.distinct!.add(text);
+    if (m.kind === 'distinct') acc.distinct!.add(text);
+    else acc.tally!.set(text, (acc.tally!.get(text) ?? 0) + 1);
     acc.n++;
     return;
   }
   const v = row.number(m.column!);
   if (v === null) return;
+  if (m.kind === 'stddev' || m.kind === 'variance') {
+    // Welford: stable where the naive sum of squares cancels (large values, small spread).
+    acc.n++;
+    const delta = v - acc.mean!;
+    acc.mean! += delta / acc.n;
+    acc.m2! += delta * (v - acc.mean!);
+    return;
+  }
   const big = isBeyondSafe(v) ? bigIntegerOf(row.get(m.column!)) : null;
   if (m.kind === 'sum' || m.kind === 'mean') {
     if (big !== null) addBigInt(acc.sum!, big);
@@ -146,6 +181,20 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
     case 'distinct':
       for (const v of from.distinct!) into.distinct!.add(v);
       break;
+    case 'mode':
+      for (const [text, k] of from.tally!) into.tally!.set(text, (into.tally!.get(text) ?? 0) + k);
+      break;
+    case 'stddev':
+    case 'variance': {
+      // Chan et al.'s pairwise merge of two (n, mean, M2) partials.
+      const n = into.n + from.n;
+      if (from.n === 0) return;
+      const delta = from.mean! - into.mean!;
+      into.m2! += from.m2! + (delta * delta * into.n * from.n) / n;
+      into.mean! += (delta * from.n) / n;
+      into.n = n;
+      return;
+    }
     case 'quantile':
       for (let i = 0; i < from.n; i++) {
         pushValue(into, from.values![i]!);
@@ -156,17 +205,22 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
   into.n += from.n;
 }
 
-/** The q-quantile of values[0, n), interpolated (type 7); sorts `values` in place. */
+/**
+ * The q-quantile of values[0, n), interpolated (type 7); reorders `values` in place. The two
+ * order statistics are found by selection (select-kth.ts), not a sort: exact, and linear.
+ */
 export function quantile(values: Float64Array, n: number, q: number): number | null {
   if (n === 0) return null;
-  const sorted = values.subarray(0, n).sort();
   const h = (n - 1) * q;
   const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  selectKth(values, 0, n, lo);
+  const low = values[lo]!;
+  if (h === lo || lo + 1 >= n) return low;
+  // The next order statistic is the smallest of what selection left after lo.
+  return low + (h - lo) * (minOf(values, lo + 1, n) - low);
 }
 
-function value(acc: MeasureAcc, m: GroupMeasure, rows: number): number | bigint | null {
+function value(acc: MeasureAcc, m: GroupMeasure, rows: number): string | number | bigint | null {
   switch (m.kind) {
     case 'count':
       return rows;
@@ -178,26 +232,43 @@ function value(acc: MeasureAcc, m: GroupMeasure, rows: number): number | bigint 
       return acc.n === 0 ? null : exactSumValue(acc.sum!) / acc.n;
     case 'quantile':
       return quantile(acc.values!, acc.n, m.q!);
+    case 'variance':
+      return acc.n < 2 ? null : acc.m2! / (acc.n - 1);
+    case 'stddev':
+      return acc.n < 2 ? null : Math.sqrt(acc.m2! / (acc.n - 1));
+    case 'mode':
+      return modeOf(acc.tally!);
     default:
       return acc.n === 0 ? null : (acc.exact ?? acc.extreme!);
   }
 }
 
+/** The most frequent text; of tied ones the first to appear (the tally keeps that order); null for none. */
+function modeOf(tally: Map<string, number>): string | null {
+  let best: string | null = null;
+  let most = 0;
+  for (const [text, k] of tally) {
+    if (k > most) {
+      best = text;
+      most = k;
+    }
+  }
+  return best;
+}
+
 export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
   init(ctx) {
     // Checked where the columns are known, so a typo fails before the first row, with a suggestion.
-    const { groupBy, measures } = ctx.params;
-    groupBy.forEach((c, k) => {
-      if (!ctx.columns.includes(c)) throw unknownColumn(c, `aggregate.groupBy[${k}]`, ctx.columns, undefined);
-    });
+    const { measures } = ctx.params;
+    groupKeys(ctx.params, ctx.columns);
     for (const m of measures)
       if (m.column !== undefined && !ctx.columns.includes(m.column))
         throw unknownColumn(m.column, `aggregate.measures.${m.name}`, ctx.columns, undefined);
     return { measures, groups: new Map() };
   },
   reduce(acc, row, ctx) {
-    const { groupBy, measures } = ctx.params;
-    const key = groupBy.map((c) => row.get(c));
+    const { measures } = ctx.params;
+    const key = groupKeys(ctx.params, ctx.columns).read(row);
     // One column: its text is the key; several: their JSON, so field boundaries are unambiguous.
     const id = key.length === 1 ? key[0]! : JSON.stringify(key);
     let group = acc.groups.get(id);
@@ -223,7 +294,8 @@ export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
     }
     return a;
   },
-  finalize(acc, { params }) {
+  finalize(acc, { params, columns }) {
+    const { names } = groupKeys(params, columns);
     const groups = [...acc.groups.values()];
     // A global aggregate has one row even for no input rows, as the built-in one.
     if (groups.length === 0 && params.groupBy.length === 0) groups.push(newGroup([], params));
@@ -232,7 +304,7 @@ export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
       const set = (name: string, v: string | number | bigint | null): void => {
         Object.defineProperty(row, name, { value: v, enumerable: true, writable: true, configurable: true });
       };
-      params.groupBy.forEach((c, k) => {
+      names.forEach((c, k) => {
         set(c, g.key[k]!);
       });
       params.measures.forEach((m, k) => {

@@ -5,142 +5,53 @@
  *   or         := and ('or' and)*
  *   and        := unary ('and' unary)*
  *   unary      := 'not' unary | '(' or ')' | test
- *   test       := column compare value | column 'is' ['not'] 'empty'
+ *   test       := expr compare value | expr 'is' ['not'] 'empty'
+ *               | expr ['not'] 'in' '(' value (',' value)* ')' | expr ['not'] 'like' "pattern"
+ *               | expr ['not'] 'between' value 'and' value | expr '~' "regex"
  *   compare    := '=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>='
- *   column     := word | `any text`          (a word: letters, digits and _ . - $ ... up to a space, operator, quote or paren)
+ *   expr       := a column, or a function of columns, or arithmetic (expr/parse.ts)
+ *   column     := word | `any text`          (a word: letters, digits and _ . - $ ... up to a space, operator, quote, comma or paren)
  *   value      := number | "text" | 'text'   (a backslash escapes the next character inside quotes)
  *
  * Keywords are case-insensitive; `and` binds tighter than `or`, `not` tighter than both. A bare
  * word on the right of a comparison must be a number: `origin = LAS` is refused with a hint to
- * quote it, so a typo never turns into a silent column-vs-text comparison.
+ * quote it, so a typo never turns into a silent column-vs-text comparison. A `(` opens a group of
+ * tests, or else an expression (`(a + b) * 2 > 10`).
  *
  * Errors are WhereSyntaxError with the 0-based character `at` fault; `describe()` draws the
  * expression with a caret under it.
  */
+import { type Cursor, cursorOf, type Expr, exprColumns, parseExpr } from '../expr/parse.js';
+import { regexRefusal } from '../expr/regex.js';
+import { type CompareOp, ExpressionSyntaxError, NUMBER } from '../expr/tokens.js';
 
-export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type { CompareOp } from '../expr/tokens.js';
 
-/** The parsed expression. `at` is the character where the column name starts (for messages). */
+export type Literal = number | string;
+
+/** The parsed expression. `at` is the character where the tested expression starts (for messages). */
 export type WhereExpr =
   | { kind: 'and' | 'or'; args: WhereExpr[] }
   | { kind: 'not'; arg: WhereExpr }
-  | { kind: 'compare'; column: string; at: number; op: CompareOp; value: number | string }
-  | { kind: 'empty'; column: string; at: number };
+  | { kind: 'compare'; expr: Expr; at: number; op: CompareOp; value: Literal; text: string }
+  | { kind: 'empty'; expr: Expr; at: number }
+  | { kind: 'in'; expr: Expr; at: number; values: Literal[]; texts: string[] }
+  | { kind: 'like'; expr: Expr; at: number; pattern: string }
+  | { kind: 'between'; expr: Expr; at: number; low: Literal; high: Literal; texts: [string, string] }
+  | { kind: 'regex'; expr: Expr; at: number; pattern: string };
 
-export class WhereSyntaxError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly text: string,
-    readonly at: number,
-  ) {
-    super(`${reason} (character ${at + 1})`);
-    this.name = 'WhereSyntaxError';
-  }
-
-  /** The message, then the expression and a caret under the character at fault. */
-  describe(): string {
-    const shown = this.text.replace(/[\r\n\t]/g, ' ');
-    return `${this.message}:\n  ${shown}\n  ${' '.repeat(Math.min(this.at, shown.length))}^`;
-  }
-}
-
-type Token =
-  | { type: 'word' | 'string' | 'quoted-name'; text: string; at: number }
-  | { type: 'op'; text: CompareOp; at: number }
-  | { type: '(' | ')' | 'end'; text: string; at: number };
-
-const OPS: Record<string, CompareOp> = {
-  '=': '=',
-  '==': '=',
-  '!=': '!=',
-  '<>': '!=',
-  '<': '<',
-  '<=': '<=',
-  '>': '>',
-  '>=': '>=',
-};
-/** Characters that end a word. */
-const BREAK = /[\s()=!<>"'`]/;
-const KEYWORDS = new Set(['and', 'or', 'not', 'is', 'empty']);
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    const at = i;
-    if (c === '(' || c === ')') {
-      tokens.push({ type: c, text: c, at });
-      i++;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (OPS[two] !== undefined) {
-      tokens.push({ type: 'op', text: OPS[two], at });
-      i += 2;
-      continue;
-    }
-    if (OPS[c] !== undefined) {
-      tokens.push({ type: 'op', text: OPS[c], at });
-      i++;
-      continue;
-    }
-    if (c === '!') throw new WhereSyntaxError("'!' is not an operator here: write != or not", text, at);
-    if (c === '"' || c === "'" || c === '`') {
-      let value = '';
-      i++;
-      while (i < text.length && text[i] !== c) {
-        if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i];
-        i++;
-      }
-      if (i >= text.length)
-        throw new WhereSyntaxError(
-          c === '`' ? 'this column name has no closing `' : `this text has no closing ${c}`,
-          text,
-          at,
-        );
-      i++;
-      tokens.push({ type: c === '`' ? 'quoted-name' : 'string', text: value, at });
-      continue;
-    }
-    while (i < text.length && !BREAK.test(text[i]!)) i++;
-    tokens.push({ type: 'word', text: text.slice(at, i), at });
-  }
-  tokens.push({ type: 'end', text: '', at: text.length });
-  return tokens;
-}
+/** The where expression's syntax error (one class with the group-by expressions'). */
+export const WhereSyntaxError = ExpressionSyntaxError;
+export type WhereSyntaxError = ExpressionSyntaxError;
 
 /** Parses a where expression; throws WhereSyntaxError pointing at the character at fault. */
 export function parseWhere(text: string): WhereExpr {
-  const tokens = tokenize(text);
-  let k = 0;
-  const peek = () => tokens[k]!;
-  const fail = (reason: string, at = peek().at): never => {
-    throw new WhereSyntaxError(reason, text, at);
-  };
-  const keyword = (t: Token, word: string) => t.type === 'word' && t.text.toLowerCase() === word;
-  const isKeyword = (t: Token) => t.type === 'word' && KEYWORDS.has(t.text.toLowerCase());
-  const describe = (t: Token) =>
-    t.type === 'end'
-      ? 'the end'
-      : t.type === 'string'
-        ? `"${t.text}"`
-        : t.type === 'quoted-name'
-          ? `\`${t.text}\``
-          : isKeyword(t)
-            ? `the keyword ${t.text}`
-            : t.text;
+  const c = cursorOf(text);
 
   function or(): WhereExpr {
     const args = [and()];
-    while (keyword(peek(), 'or')) {
-      k++;
+    while (c.keyword('or')) {
+      c.next();
       args.push(and());
     }
     return args.length === 1 ? args[0]! : { kind: 'or', args };
@@ -148,84 +59,161 @@ export function parseWhere(text: string): WhereExpr {
 
   function and(): WhereExpr {
     const args = [unary()];
-    while (keyword(peek(), 'and')) {
-      k++;
+    while (c.keyword('and')) {
+      c.next();
       args.push(unary());
     }
     return args.length === 1 ? args[0]! : { kind: 'and', args };
   }
 
   function unary(): WhereExpr {
-    const t = peek();
-    if (keyword(t, 'not')) {
-      k++;
+    const t = c.peek();
+    if (c.keyword('not')) {
+      c.next();
       return { kind: 'not', arg: unary() };
     }
     if (t.type === '(') {
-      k++;
-      const inner = or();
-      if (peek().type !== ')') fail(`expected ) to close the ( at character ${t.at + 1}, found ${describe(peek())}`);
-      k++;
-      return inner;
+      const from = c.k;
+      try {
+        c.next();
+        const inner = or();
+        if (c.peek().type !== ')')
+          c.fail(`expected ) to close the ( at character ${t.at + 1}, found ${c.describe(c.peek())}`);
+        c.next();
+        return inner;
+      } catch (groupError) {
+        // Not a group of tests: perhaps an expression in parentheses, `(a + b) > 3`.
+        c.k = from;
+        try {
+          return test(c);
+        } catch {
+          throw groupError;
+        }
+      }
     }
-    return test();
-  }
-
-  function test(): WhereExpr {
-    const name = peek();
-    if (name.type === 'end') fail(k === 0 ? 'the expression is empty' : 'expected a column name, found the end');
-    if (name.type !== 'word' && name.type !== 'quoted-name')
-      fail(
-        `expected a column name, found ${describe(name)}${name.type === 'string' ? ' (write column = "text")' : ''}`,
-      );
-    if (isKeyword(name))
-      fail(
-        `expected a column name, found the keyword ${name.text} (a column of that name is written \`${name.text}\`)`,
-      );
-    k++;
-    const column = name.text;
-    const t = peek();
-    if (keyword(t, 'is')) {
-      k++;
-      const negated = keyword(peek(), 'not');
-      if (negated) k++;
-      if (!keyword(peek(), 'empty'))
-        fail(`expected 'empty' after '${negated ? 'is not' : 'is'}', found ${describe(peek())}`);
-      k++;
-      const test: WhereExpr = { kind: 'empty', column, at: name.at };
-      return negated ? { kind: 'not', arg: test } : test;
-    }
-    if (t.type !== 'op')
-      fail(
-        `expected a comparison (=, !=, <, <=, >, >=) or 'is empty' after the column ${column}, found ${describe(t)}`,
-      );
-    k++;
-    const v = peek();
-    let value: number | string;
-    if (v.type === 'string') {
-      if (v.text === '')
-        fail(`an empty field is NULL and equals nothing: write '${column} is empty' (or 'is not empty')`, v.at);
-      value = v.text;
-    } else if (v.type === 'word' && NUMBER.test(v.text)) {
-      value = Number(v.text);
-      if (!Number.isFinite(value)) fail(`${v.text} is too large a number`, v.at);
-    } else if (v.type === 'word' && !isKeyword(v)) {
-      return fail(
-        `expected a number or a quoted text after ${t.text}, found ${v.text} (text goes in quotes: "${v.text}")`,
-        v.at,
-      );
-    } else {
-      return fail(`expected a number or a quoted text after ${t.text}, found ${describe(v)}`, v.at);
-    }
-    k++;
-    return { kind: 'compare', column, at: name.at, op: t.text as CompareOp, value };
+    return test(c);
   }
 
   const expr = or();
-  const rest = peek();
+  const rest = c.peek();
   if (rest.type !== 'end')
-    fail(rest.type === ')' ? 'this ) closes no (' : `expected 'and', 'or' or the end, found ${describe(rest)}`);
+    c.fail(rest.type === ')' ? 'this ) closes no (' : `expected 'and', 'or' or the end, found ${c.describe(rest)}`);
   return expr;
+}
+
+function test(c: Cursor): WhereExpr {
+  const name = c.peek();
+  if (name.type === 'end') c.fail(c.k === 0 ? 'the expression is empty' : 'expected a column name, found the end');
+  if (name.type === 'string') c.fail(`expected a column name, found "${name.text}" (write column = "text")`);
+  let expr = parseExpr(c);
+  // A bare number on the left is a column name: headerless columns are named 1, 2, ...
+  if (expr.kind === 'number') expr = { kind: 'column', name: expr.text, at: expr.at };
+  const at = name.at;
+  const shown = exprText(c, name.at);
+  if (c.keyword('is')) {
+    c.next();
+    const negated = c.keyword('not');
+    if (negated) c.next();
+    if (!c.keyword('empty'))
+      c.fail(`expected 'empty' after '${negated ? 'is not' : 'is'}', found ${c.describe(c.peek())}`);
+    c.next();
+    const test: WhereExpr = { kind: 'empty', expr, at };
+    return negated ? { kind: 'not', arg: test } : test;
+  }
+  const negated = c.keyword('not') && ['in', 'like', 'between'].some((w) => c.keyword(w, c.peek(1)));
+  if (negated) c.next();
+  const t = c.peek();
+  let result: WhereExpr;
+  if (c.keyword('in')) {
+    c.next();
+    if (c.peek().type !== '(') c.fail(`expected ( after in, found ${c.describe(c.peek())}`);
+    c.next();
+    const values: Literal[] = [];
+    const texts: string[] = [];
+    for (;;) {
+      const [v, text] = value(c, 'in (');
+      values.push(v);
+      texts.push(text);
+      if (c.peek().type === ',') c.next();
+      else break;
+    }
+    if (c.peek().type !== ')') c.fail(`expected , or ) in the in list, found ${c.describe(c.peek())}`);
+    c.next();
+    if (
+      typeof values[0] === 'number'
+        ? values.some((v) => typeof v !== 'number')
+        : values.some((v) => typeof v === 'number')
+    )
+      c.fail('an in list is all numbers or all quoted texts', t.at);
+    result = { kind: 'in', expr, at, values, texts };
+  } else if (c.keyword('like')) {
+    c.next();
+    const p = c.next();
+    if (p.type !== 'string') c.fail(`expected a quoted pattern after like, found ${c.describe(p)}`, p.at);
+    result = { kind: 'like', expr, at, pattern: p.text };
+  } else if (c.keyword('between')) {
+    c.next();
+    const [low, lowText] = value(c, 'between');
+    if (!c.keyword('and')) c.fail(`expected 'and' after between ${lowText}, found ${c.describe(c.peek())}`);
+    c.next();
+    const [high, highText] = value(c, 'and');
+    if (typeof low !== typeof high) c.fail('between takes two numbers or two quoted texts', t.at);
+    result = { kind: 'between', expr, at, low, high, texts: [lowText, highText] };
+  } else if (t.type === '~') {
+    c.next();
+    const p = c.next();
+    if (p.type !== 'string') c.fail(`expected a quoted regular expression after ~, found ${c.describe(p)}`, p.at);
+    // The pattern as written: its backslashes are the regex's own (\d, \.), not escapes.
+    const pattern = p.type === 'string' ? p.raw : '';
+    const refused = regexRefusal(pattern);
+    if (refused !== null) c.fail(refused.reason, p.at + 1 + refused.at);
+    result = { kind: 'regex', expr, at, pattern };
+  } else if (t.type === 'op') {
+    c.next();
+    const [v, text] = value(c, t.text, shown);
+    result = { kind: 'compare', expr, at, op: t.text, value: v, text };
+  } else {
+    return c.fail(
+      `expected a comparison (=, !=, <, <=, >, >=) or 'is empty' after ${expr.kind === 'column' ? `the column ${expr.name}` : shown}, found ${c.describe(t)}`,
+    );
+  }
+  return negated ? { kind: 'not', arg: result } : result;
+}
+
+/** The text of the expression from `from` up to the cursor, for messages. */
+function exprText(c: Cursor, from: number): string {
+  return c.text.slice(from, c.peek().at).trim();
+}
+
+/** A literal: a number or a non-empty quoted text; with the number's text as written. */
+function value(c: Cursor, after: string, column?: string): [Literal, string] {
+  let v = c.peek();
+  let sign = '';
+  if (v.type === 'arith' && v.text === '+' && c.peek(1).type === 'word') {
+    c.next();
+    sign = '+';
+    v = c.peek();
+  }
+  if (v.type === 'string') {
+    if (sign !== '') c.fail(`expected a number after +, found ${c.describe(v)}`, v.at);
+    if (v.text === '' && column !== undefined)
+      c.fail(`an empty field is NULL and equals nothing: write '${column} is empty' (or 'is not empty')`, v.at);
+    if (v.text === '') c.fail('an empty field is NULL and equals nothing: use is empty', v.at);
+    c.next();
+    return [v.text, v.text];
+  }
+  if (v.type === 'word' && NUMBER.test(v.text)) {
+    const n = Number(v.text);
+    if (!Number.isFinite(n)) c.fail(`${v.text} is too large a number`, v.at);
+    c.next();
+    return [n, v.text];
+  }
+  if (v.type === 'word' && !c.isKeyword(v))
+    return c.fail(
+      `expected a number or a quoted text after ${after}, found ${v.text} (text goes in quotes: "${v.text}")`,
+      v.at,
+    );
+  return c.fail(`expected a number or a quoted text after ${after}, found ${c.describe(v)}`, v.at);
 }
 
 /** The column names an expression reads, in order of first mention. */
@@ -241,7 +229,7 @@ export function whereColumns(expr: WhereExpr): string[] {
         walk(e.arg);
         break;
       default:
-        names.add(e.column);
+        exprColumns(e.expr, names);
     }
   };
   walk(expr);

@@ -16,20 +16,15 @@
  */
 import type { BadNumberPolicy } from '../../api/options.js';
 import { describeBadBytes, INVALID_UTF8_HINT, invalidUtf8At, parseNumberInto } from '../../csv/fields.js';
-import type { FieldSlots } from '../../csv/scanner.js';
 import type { SinkError } from '../sink.js';
 import type { FilterNode, FilterPlan } from './compile.js';
 import type { CompareOp } from './parse.js';
+import { ByteFieldReader } from '../expr/byte-reader.js';
+import { compareDecimal, valueTest } from './value-test.js';
 
-export const FALSE = 0;
-export const TRUE = 1;
-/** NULL in a comparison. */
-export const UNKNOWN = 2;
-/** A value that is not a number under onBadNumber: 'error', or text that is not UTF-8: `fail` was called; stop the scan. */
-export const FAILED = 3;
+import { FAILED, FALSE, type RecordTest, TRUE, type Truth, UNKNOWN } from './truth.js';
 
-export type Truth = typeof FALSE | typeof TRUE | typeof UNKNOWN | typeof FAILED;
-export type RecordTest = (buf: Uint8Array, slots: FieldSlots) => Truth;
+export { FAILED, FALSE, type RecordTest, TRUE, type Truth, UNKNOWN } from './truth.js';
 
 export interface PredicateHooks {
   onBadNumber: BadNumberPolicy;
@@ -43,6 +38,7 @@ export interface PredicateHooks {
 export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): RecordTest {
   const quote = hooks.quote.charCodeAt(0);
   const number = new Float64Array(1);
+  const reader = new ByteFieldReader(plan.columnNames, hooks.quote, hooks.onBadNumber, 'where', hooks.skipped);
 
   const build = (node: FilterNode): RecordTest => {
     switch (node.kind) {
@@ -81,9 +77,12 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
         const f = node.field;
         return (_buf, slots) => (slots.starts[f] === slots.ends[f] ? TRUE : FALSE);
       }
+      case 'value':
+        return valueTest(node, reader, hooks.fail);
       case 'number': {
-        const { field: f, value } = node;
+        const { field: f, value, exact } = node;
         const holds = numberOp(node.op);
+        const sign = orderOp(node.op);
         return (buf, slots) => {
           const s = slots.starts[f]!;
           const e = slots.ends[f]!;
@@ -96,6 +95,11 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
             hooks.fail(badNumber(buf, s, e, f, plan));
             return FAILED;
           }
+          // An integer literal beyond 2^53 that ties the field's double: compared by digits.
+          if (exact !== undefined && number[0] === value)
+            return sign(compareDecimal(Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('latin1'), exact))
+              ? TRUE
+              : FALSE;
           return holds(number[0]!, value) ? TRUE : FALSE;
         };
       }

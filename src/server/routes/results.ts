@@ -26,7 +26,7 @@ import { pipeline, Readable } from 'node:stream';
 import { format as csvFormat } from '@fast-csv/format';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobRecord, ResultSummary } from '../../index.js';
-import { ROWS_PER_PAGE } from '../../internal.js';
+import { groupOutputName, ROWS_PER_PAGE } from '../../internal.js';
 import { badRequest, HttpError, jobNotFound } from '../http-error.js';
 import { idParams, RESULT_PAGE_MAX, resultQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
@@ -96,7 +96,7 @@ function notDone(job: JobRecord): HttpError {
 /** The group columns, then the measures, in the spec's order (row objects may reorder '1', '2'). */
 function columnsOf(job: JobRecord): string[] {
   const aggregate = job.spec.aggregate as { groupBy?: string[]; measures: Record<string, unknown> };
-  return [...(aggregate.groupBy ?? []), ...Object.keys(aggregate.measures)];
+  return [...(aggregate.groupBy ?? []).map(groupOutputName), ...Object.keys(aggregate.measures)];
 }
 
 /** The rows of `page`, read from the stored pages it falls in, and no further than its end. */
