@@ -1,6 +1,6 @@
 /**
- * The file scheduler, on the caller's thread: plan -> resolve boundaries -> dispatch -> merge ->
- * finalize. It never reads the data (workers do) and never blocks: everything here is a few
+ * The file scheduler, on the caller's thread (schedule-file.ts plans and finishes around it):
+ * resolve boundaries -> dispatch -> merge. It never reads the data (workers do) and never blocks: everything here is a few
  * bookkeeping steps per chunk, between awaits.
  *
  *   for each chunk, in order:  summarize (phase A, worker) ──stitch──> parse (phase B, worker)
@@ -11,110 +11,27 @@
  * before summaries so results merge early, and parsed partials wait at most for the slowest
  * chunk ahead.
  */
-import type { JobReporter } from '../api/events.js';
-import { invalidOption } from '../errors.js';
-import type { ExecutorProvider } from '../exec/executor.js';
 import type { ChunkReply, ChunkRequest, ParseOutcome, ParseRequest } from '../exec/protocol.js';
-import type { DatasetSource } from '../input/dataset-source.js';
-import { chunkRanges, planFile, type ChunkRange, type FilePlan } from '../plan/file-plan.js';
-import { finalStats } from '../plan/final-stats.js';
-import type { ResolvedOptions } from '../plan/resolved-options.js';
-import { Checkpoint, checkpointKey } from './checkpoint.js';
-import { ContentCheck } from './content-check.js';
+import type { ChunkRange, FilePlan } from '../plan/file-plan.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { ContentCheck } from './content-check.js';
 import { DatasetChunks } from './dataset-chunks.js';
 import { locatedError, quoteMismatch, quoteMismatchText } from './located-error.js';
-import { ProgressTracker } from './progress-tracker.js';
-import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
-
-/**
- * Runs a job over CSV files or objects read by range (one, or a dataset of many): plans
- * byte-range chunks, then schedules, merges and finishes.
- */
-export async function scheduleFile(
-  opts: ResolvedOptions,
-  dataset: readonly DatasetSource[],
-  reporter: JobReporter,
-  signal: AbortSignal,
-  executors: ExecutorProvider,
-): Promise<unknown> {
-  if (opts.verify === 'content' && (dataset.length !== 1 || dataset[0]!.object !== undefined))
-    throw invalidOption(
-      'verify',
-      "'content' applies to one local file (an object's reads are checked against its ETag)",
-    );
-  const plan = await planFile(opts, dataset, reporter);
-  const { computation } = plan;
-  const first = plan.sources[0]!;
-  let progress: ProgressTracker | null = null;
-  let checkpoint: Checkpoint | undefined;
-  const content = opts.verify === 'content' ? new ContentCheck(first.input) : null;
-  try {
-    signal.throwIfAborted();
-    const { chunkSize, chunks } = chunkRanges(plan, opts.chunkSize);
-    const workers = Math.max(1, Math.min(opts.workers, chunks.length));
-    reporter.emit('start', {
-      input: opts.path,
-      bytesTotal: plan.size,
-      chunksTotal: chunks.length,
-      chunkSize,
-      workers,
-      columns: plan.columns,
-    });
-    progress = new ProgressTracker(
-      (p) => reporter.emit('progress', p),
-      plan.size,
-      chunks.length,
-      opts.progressInterval,
-    );
-    for (const { layout } of plan.sources) progress.add(layout.dataStart, 0, 0); // the headers
-    let fallback = false;
-    let resumed = 0;
-    if (chunks.length === 0) {
-      signal.throwIfAborted(); // a 'start' listener may have cancelled
-    } else {
-      if (opts.checkpoint !== undefined)
-        checkpoint = await Checkpoint.open(
-          opts.checkpoint,
-          checkpointKey(opts, first.input.path, first.layout.size, first.layout.mtimeMs, chunkSize),
-        );
-      const tracker = progress;
-      await withExecutor(executors, workers, async (executor) => {
-        const run = { opts, signal, reporter, computation, executor, progress: tracker };
-        const scheduler = new FileScheduler(run, plan, chunks, checkpoint, content);
-        await scheduler.execute();
-        fallback = scheduler.fallback;
-        resumed = scheduler.resumed;
-      });
-    }
-    progress.finish();
-    const result = await computation.finish(
-      finalStats(
-        computation.merger,
-        plan.size,
-        chunks.length,
-        chunks.length === 0 ? 0 : workers,
-        progress.elapsedMs(),
-        fallback,
-        resumed,
-      ),
-    );
-    await checkpoint?.close(true);
-    return result;
-  } catch (e) {
-    progress?.stop();
-    await Promise.all([computation.abandon(), checkpoint?.close(false)]);
-    throw endedAt(e, progress);
-  } finally {
-    await content?.close();
-  }
-}
+import { Scheduler, type SchedulerRun } from './scheduler.js';
 
 /**
  * One job's scheduling state. A parsed chunk is its outcome, or null for a chunk that owns no
  * record (a longer record covers it).
  */
-class FileScheduler extends Scheduler<ParseOutcome | null> {
+export class FileScheduler extends Scheduler<ParseOutcome | null> {
+  /** A quote mismatch switched the job to sequential parsing (reported in its stats). */
   fallback = false;
+  /**
+   * Boundaries come from parsing in order (each chunk from where the previous one ended), not
+   * from quote parity: after a fallback, and from the start with one worker, where phase A would
+   * only read every byte once more (one worker parses in order anyway).
+   */
+  private sequential: boolean;
   /** Chunks whose outcome came from the checkpoint journal. */
   resumed = 0;
   private readonly chunks: DatasetChunks;
@@ -131,13 +48,16 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
     ranges: ChunkRange[],
     private readonly checkpoint: Checkpoint | undefined,
     private readonly content: ContentCheck | null,
+    oneWorker: boolean,
   ) {
     super(run, plan.sources[0]!.layout.headerLines);
+    this.sequential = oneWorker;
     this.chunks = new DatasetChunks(plan, ranges);
     this.expected = plan.sources[0]!.layout.dataStart;
   }
 
   execute(): Promise<void> {
+    if (this.sequential) this.parseNextSequentially();
     return this.loop(
       () => this.nextMerge >= this.chunks.length,
       () => {
@@ -152,7 +72,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
     const window = this.mergeWindow;
     while (this.inFlight < limit && this.failed === null) {
       const head = this.parseQueue[0];
-      // In fallback mode a stale reply may already have answered a queued chunk: drop it.
+      // Parsing in order, a stale reply may already have answered a queued chunk: drop it.
       if (head !== undefined && (head < this.nextMerge || this.parsed.has(head))) {
         this.parseQueue.shift();
         continue;
@@ -165,7 +85,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
           () => ({ ...request }),
           (reply) => this.receive(head, request, reply),
         );
-      } else if (!this.fallback && this.nextSummary < this.chunks.length) {
+      } else if (!this.sequential && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
         const { start, end } = this.chunks.range(k);
         const summary: ChunkRequest = {
@@ -213,7 +133,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
 
   private receive(k: number, request: ChunkRequest, reply: ChunkReply): void {
     if ('summary' in reply) {
-      if (this.fallback) return; // boundaries no longer come from parity
+      if (this.sequential) return; // boundaries no longer come from parity
       for (const { index, start } of this.chunks.stitch(k, reply.summary)) {
         this.starts[index] = start;
         const journaled = this.checkpoint?.done.get(index);
@@ -238,9 +158,9 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
     this.mergeReady();
   }
 
-  /** In fallback mode, only the answer to the request asked for last (chunk k from `start`) counts. */
+  /** Parsing in order, only the answer to the request asked for last (chunk k from `start`) counts. */
   private stale(k: number, start: number): boolean {
-    return this.fallback && (k !== this.nextMerge || start !== this.expected);
+    return this.sequential && (k !== this.nextMerge || start !== this.expected);
   }
 
   /** verify: 'content': the chunk waits (counted in flight) until its bytes agree with the coordinator's copy. */
@@ -284,7 +204,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
       this.expected = out.next;
     }
     this.merge(k, out, chunk.start, chunk.end);
-    if (this.fallback) this.parseNextSequentially();
+    if (this.sequential) this.parseNextSequentially();
   }
 
   /**
@@ -308,6 +228,7 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
       line: at.line,
     });
     this.fallback = true;
+    this.sequential = true;
     this.parsed.clear();
     this.parseQueue.length = 0;
     this.parseNextSequentially();
@@ -317,8 +238,15 @@ class FileScheduler extends Scheduler<ParseOutcome | null> {
   private parseNextSequentially(): void {
     const k = this.nextMerge;
     if (k >= this.chunks.length) return;
-    const from = this.chunks.startsSource(k) ? this.chunks.sourceOf(k).layout.dataStart : this.expected;
-    if (from < this.chunks.range(k).end) {
+    // A source's first chunk starts at its first data byte (mergeNext will expect it there too).
+    if (this.chunks.startsSource(k)) this.expected = this.chunks.sourceOf(k).layout.dataStart;
+    const from = this.expected;
+    const journaled = this.checkpoint?.done.get(k);
+    if (journaled !== undefined && journaled.start === from) {
+      this.starts[k] = from;
+      this.parsed.set(k, journaled.outcome); // done before a crash: not parsed again
+      this.resumed++;
+    } else if (from < this.chunks.range(k).end) {
       this.starts[k] = from;
       this.parseQueue.push(k);
     } else {

@@ -17,7 +17,7 @@ import { expandDataset } from '../plan/dataset.js';
 import type { ResolvedInput, ResolvedOptions } from '../plan/resolved-options.js';
 import { formatOfName } from '../plan/resolve-input.js';
 import { invalidOption } from '../errors.js';
-import { scheduleFile } from './file-scheduler.js';
+import { scheduleFile } from './schedule-file.js';
 import { scheduleStream } from './stream-scheduler.js';
 
 /** Runs the job to its result; `executors` gives it the executor for its chunks once it has a plan. */
