@@ -14,6 +14,7 @@
  * The input is read twice, so it must be a file; the output is written to a file (-o), which a
  * failed or second write replaces whole.
  */
+import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type Job, selectTransform, statsTask, type StatsResult, type TransformResult } from '../../index.js';
 import type { CommonFlags } from '../flags.js';
@@ -33,8 +34,8 @@ interface ParquetFlags extends CommonFlags {
 
 export async function convertToParquet(o: ParquetFlags, base: JobBase, ui: UiOptions): Promise<void> {
   if (o.types) throw new UsageError('--types applies to json and ndjson output (Parquet columns are typed anyway)');
-  if (typeof base.input !== 'string')
-    throw new UsageError('--to parquet reads its input twice (types, then rows): give a file, not stdin');
+  if (base.input instanceof Readable)
+    throw new UsageError('--to parquet reads its input twice (types, then rows): give files, not stdin');
   if (o.output === undefined) throw new UsageError('--to parquet writes a file: give --output, e.g. -o data.parquet');
   const twice = o.select?.find((c, i) => o.select!.indexOf(c) !== i);
   if (twice !== undefined)
@@ -48,7 +49,7 @@ export async function convertToParquet(o: ParquetFlags, base: JobBase, ui: UiOpt
     name,
     type: types.get(name) ?? 'string',
   }));
-  if (columns.length === 0) throw new UsageError(`${base.input} has no columns to write`);
+  if (columns.length === 0) throw new UsageError(`${[base.input].flat().join(', ')} has no columns to write`);
   for (;;) {
     let rows: ParquetRows | undefined;
     try {
