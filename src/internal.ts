@@ -23,3 +23,4 @@ export { formatOfName } from './plan/resolve-input.js';
 export { isObjectUrl } from './remote/object-url.js';
 export { readObjectRange } from './remote/object-range.js';
 export { statObject } from './remote/object-stat.js';
+export { createObjectUpload } from './remote/object-upload.js';

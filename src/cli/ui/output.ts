@@ -9,6 +9,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { writeToString } from '@fast-csv/format';
 import { ChunkmillError } from '../../index.js';
+import { createObjectUpload, isObjectUrl } from '../../internal.js';
 import type { Format } from '../flags.js';
 import { renderTable, type Cell, type TableLayout } from './table.js';
 
@@ -51,6 +52,7 @@ async function openSink(path: string | undefined): Promise<Sink> {
       discard: async () => {},
     };
   }
+  if (isObjectUrl(path)) return objectSink(path);
   let stream: WriteStream;
   try {
     // The stream owns the handle (and closes it); a bare fd would be closed when the handle is collected.
@@ -73,6 +75,24 @@ async function openSink(path: string | undefined): Promise<Sink> {
       stream.destroy();
       await unlink(path).catch(() => {});
     },
+  };
+}
+
+/**
+ * `-o s3://bucket/key`: a streamed multipart upload in bounded memory (parts of 8 MiB, two in
+ * flight). The object appears only when the upload completes; a failure or Ctrl-C aborts it, so
+ * no object, not even part of one, is left (remote/object-upload.ts).
+ */
+function objectSink(url: string): Sink {
+  const stream = createObjectUpload(url);
+  stream.on('error', () => {}); // surfaced by close() through finished()
+  return {
+    stream,
+    close: async () => {
+      if (!stream.writableEnded) stream.end();
+      await finished(stream);
+    },
+    discard: () => stream.abort(),
   };
 }
 
