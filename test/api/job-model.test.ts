@@ -67,6 +67,7 @@ test('a queued job refuses exactly the fields the model keeps off its surface, s
       workerResourceLimits: { maxOldGenerationSizeMb: 64 },
       checkpoint: 'x.journal',
       cluster: { redis: 'redis://127.0.0.1:6379' },
+      s3: { region: 'eu-west-1' },
     };
     for (const name of refused) {
       expect(values[name], `a value for ${name}`).toBeDefined();

@@ -17,7 +17,7 @@ test('--version prints the package version', async () => {
 test('chunkmill --help lists every command, with examples and the exit statuses', async () => {
   const r = await runCli(['--help']);
   expect(r.code).toBe(0);
-  for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} \\[options\\] \\[file\\]`, 'm'));
+  for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} \\[options\\] \\[files\\.\\.\\.\\]`, 'm'));
   expect(r.stdout).toMatch(/^Examples:$/m);
   expect(r.stdout).toMatch(/130 interrupted/);
 });
@@ -26,7 +26,7 @@ test.each(COMMANDS)('chunkmill %s --help: usage, the common options and examples
   const r = await runCli([command, '--help']);
   expect(r.code).toBe(0);
   expect(r.stderr).toBe('');
-  expect(r.stdout).toMatch(new RegExp(`^Usage: chunkmill ${command} \\[options\\] \\[file\\]`));
+  expect(r.stdout).toMatch(new RegExp(`^Usage: chunkmill ${command} \\[options\\] \\[files\\.\\.\\.\\]`));
   for (const option of [
     '--workers',
     '--chunk-size',

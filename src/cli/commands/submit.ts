@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { selectTransform, statsTask, type Backoff, type JobSpec, type RepeatAddOptions } from '../../index.js';
+import { isObjectUrl } from '../../internal.js';
 import { UsageError } from '../errors.js';
 import { examples, jobOptions, type CommonFlags } from '../flags.js';
 import { aggregateCommand, aggregateWork, budgetOption, KINDS, type MeasureKind } from './aggregate.js';
@@ -94,16 +95,14 @@ export function submitCommand(): Command {
   const order: [MeasureKind, string | undefined][] = [];
   const aggregate = aggregateCommand();
   for (const kind of KINDS) aggregate.on(`option:${kind}`, (col?: string) => order.push([kind, col]));
-  aggregate.action(
-    (file: string | undefined, o: CommonFlags & { groupBy?: string[]; memoryBudget?: number }, cmd: Command) => {
-      only(o, ['groupBy', 'memoryBudget', ...KINDS]);
-      const work = aggregateWork(o.groupBy ?? [], order, o.onBadNumber);
-      return queue(cmd, { ...base(file, o), ...work, ...budgetOption(o.memoryBudget, 'aggregate' in work) });
-    },
-  );
+  aggregate.action((file: string[], o: CommonFlags & { groupBy?: string[]; memoryBudget?: number }, cmd: Command) => {
+    only(o, ['groupBy', 'memoryBudget', ...KINDS]);
+    const work = aggregateWork(o.groupBy ?? [], order, o.onBadNumber);
+    return queue(cmd, { ...base(file, o), ...work, ...budgetOption(o.memoryBudget, 'aggregate' in work) });
+  });
   const convert = convertCommand().action(
     (
-      file: string | undefined,
+      file: string[],
       o: CommonFlags & { to?: 'csv' | 'tsv' | 'ndjson' | 'json'; select?: string[]; types?: boolean },
       cmd: Command,
     ) => {
@@ -120,17 +119,15 @@ export function submitCommand(): Command {
       return queue(cmd, { ...base(file, o), transform: selectTransform, params, output });
     },
   );
-  const stats = statsCommand().action((file: string | undefined, o: CommonFlags & { distinctLimit?: number }, cmd) => {
+  const stats = statsCommand().action((file: string[], o: CommonFlags & { distinctLimit?: number }, cmd) => {
     only(o, ['distinctLimit']);
     const params = o.distinctLimit === undefined ? {} : { distinctLimit: o.distinctLimit };
     return queue(cmd, { ...base(file, o), task: statsTask.url, params });
   });
-  const run = runCommand().action(
-    (file: string | undefined, o: CommonFlags & { task: string; params?: unknown }, cmd) => {
-      only(o, ['task', 'params']);
-      return queue(cmd, { ...base(file, o), task: taskUrl(o.task), params: o.params });
-    },
-  );
+  const run = runCommand().action((file: string[], o: CommonFlags & { task: string; params?: unknown }, cmd) => {
+    only(o, ['task', 'params']);
+    return queue(cmd, { ...base(file, o), task: taskUrl(o.task), params: o.params });
+  });
   for (const cmd of [aggregate, convert, stats, run]) submit.addCommand(cmd);
   submit.addHelpText(
     'after',
@@ -147,9 +144,12 @@ export function submitCommand(): Command {
 }
 
 /** The input and engine options: a queued job reads a file (stdin is gone by the time it runs). */
-function base(file: string | undefined, o: CommonFlags): { input: string } & ReturnType<typeof jobOptions> {
+function base(files: string[], o: CommonFlags): { input: string } & ReturnType<typeof jobOptions> {
+  const [file] = files;
   if (file === undefined || file === '-') throw new UsageError('a queued job reads a file: name one (not stdin)');
-  return { input: resolve(file), ...jobOptions(o) };
+  if (files.length > 1)
+    throw new UsageError('a queued job reads one file, glob or URL', "quote a glob for several files: 'exports/*.csv'");
+  return { input: isObjectUrl(file) ? file : resolve(file), ...jobOptions(o) };
 }
 
 /** Refuses flags given that a queued job of this command does not take. */
