@@ -10,7 +10,7 @@ import type { CommonOptions } from '../index.js';
 export interface FormatFlags {
   headerNames?: 'rename' | 'error';
   decimal?: '.' | ',';
-  encoding?: 'utf8' | 'latin1' | 'windows-1252';
+  encoding?: 'utf8' | 'latin1' | 'windows-1252' | 'utf-16le' | 'utf-16be';
 }
 
 export function addFormatInputOptions(cmd: Command): Command {
@@ -30,8 +30,8 @@ export function addFormatInputOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--encoding <name>',
-        "the file's text encoding: utf8, or the single-byte latin1 or windows-1252 (UTF-16 is not read yet) (default: utf8)",
-      ).choices(['utf8', 'latin1', 'windows-1252']),
+        "the file's text encoding: utf8, the single-byte latin1 or windows-1252, or utf-16le / utf-16be (default: utf8; a UTF-16 byte order mark is detected)",
+      ).choices(['utf8', 'latin1', 'windows-1252', 'utf-16le', 'utf-16be']),
     );
 }
 

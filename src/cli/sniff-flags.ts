@@ -34,6 +34,7 @@ export function sniffedStdin(): Readable | undefined {
 }
 
 interface SniffFlags {
+  encoding?: string;
   sniff?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -67,6 +68,7 @@ async function sniff(cmd: Command): Promise<void> {
     decimal: cmd.opts<{ decimal?: string }>().decimal,
   };
   if (given.delimiter !== undefined && given.quote !== undefined && given.header !== undefined) return;
+  if (o.encoding === 'utf-16le' || o.encoding === 'utf-16be') return; // without a BOM: the flags, or the defaults
   // Several files or a glob: the first file of the dataset speaks for all (they share a header).
   const file = await firstSource(cmd.args[0] as string | undefined);
   const sample =
@@ -113,7 +115,10 @@ interface Sample {
 }
 
 function toSample(bytes: Buffer, complete: boolean): Sample {
-  const text = bytes.toString('utf8');
+  return textSample(bytes.toString('utf8'), complete);
+}
+
+function textSample(text: string, complete: boolean): Sample {
   const lines = text.split('\n').length - 1;
   return { text, complete, rows: complete && !text.endsWith('\n') ? lines + 1 : lines };
 }
@@ -149,7 +154,16 @@ async function fileSample(path: string): Promise<Sample | null> {
     try {
       const { buffer, bytesRead } = await file.read(Buffer.alloc(SAMPLE_BYTES + 1), 0, SAMPLE_BYTES + 1, 0);
       // One byte more than the sample tells whether the sample is the whole file.
-      return toSample(buffer.subarray(0, Math.min(bytesRead, SAMPLE_BYTES)), bytesRead <= SAMPLE_BYTES);
+      const bytes = buffer.subarray(0, Math.min(bytesRead, SAMPLE_BYTES));
+      const bom =
+        bytes[0] === 0xff && bytes[1] === 0xfe
+          ? 'utf-16le'
+          : bytes[0] === 0xfe && bytes[1] === 0xff
+            ? 'utf-16be'
+            : null;
+      // A UTF-16 file (the engine reads it by its BOM) is sniffed in its characters.
+      if (bom !== null) return textSample(new TextDecoder(bom).decode(bytes), bytesRead <= SAMPLE_BYTES);
+      return toSample(bytes, bytesRead <= SAMPLE_BYTES);
     } finally {
       await file.close();
     }

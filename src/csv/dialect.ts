@@ -2,7 +2,7 @@
  * A CSV dialect as the scanner sees it: the delimiter and quote as bytes.
  */
 
-import type { TextEncoding } from './encoding.js';
+import { byteEncoding, type InputEncoding, type TextEncoding } from './encoding.js';
 
 export interface Dialect {
   /** Delimiter byte (ASCII). */
@@ -17,8 +17,9 @@ export interface Dialect {
 }
 
 /** The dialect of one-character delimiter and quote options (checked ASCII by validate). */
-export function dialectOf(chars: { delimiter: string; quote: string; encoding?: TextEncoding | undefined }): Dialect {
+export function dialectOf(chars: { delimiter: string; quote: string; encoding?: InputEncoding | undefined }): Dialect {
   const dialect: Dialect = { delimiter: chars.delimiter.charCodeAt(0), quote: chars.quote.charCodeAt(0) };
-  if (chars.encoding !== undefined && chars.encoding !== 'utf8') dialect.encoding = chars.encoding;
+  const encoding = chars.encoding === undefined ? 'utf8' : byteEncoding(chars.encoding);
+  if (encoding !== 'utf8') dialect.encoding = encoding;
   return dialect;
 }

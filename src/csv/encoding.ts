@@ -14,6 +14,14 @@ import { decodeField } from './fields.js';
 
 export type TextEncoding = 'utf8' | 'latin1' | 'windows-1252';
 
+/** The encoding option: UTF-16 too, which is turned into UTF-8 before any scan (input/utf16.ts). */
+export type InputEncoding = TextEncoding | 'utf-16le' | 'utf-16be';
+
+/** The encoding the scanner and the sinks read the bytes in: UTF-16 arrives as UTF-8. */
+export function byteEncoding(encoding: InputEncoding): TextEncoding {
+  return encoding === 'utf-16le' || encoding === 'utf-16be' ? 'utf8' : encoding;
+}
+
 /** Code points of Windows-1252 bytes 0x80-0x9F. */
 const CP1252_HIGH = [
   0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d, 0x017d,

@@ -2,7 +2,7 @@
  * A byte stream (stdin, a .gz file through gunzip, NDJSON) as a chunk source: cut into chunks at
  * record boundaries as it is read (record-cutter.ts), after its header.
  */
-import { decodeFieldAs, type TextEncoding } from '../csv/encoding.js';
+import { decodeFieldAs, type InputEncoding, type TextEncoding } from '../csv/encoding.js';
 import { InvalidUtf8Error } from '../csv/fields.js';
 import { headerNames } from '../csv/header-names.js';
 import {
@@ -32,8 +32,8 @@ export interface StreamSourceOptions {
   delimiter: string;
   quote: string;
   header: boolean;
-  /** The input's text encoding (csv/encoding.ts); absent: UTF-8. */
-  encoding?: TextEncoding;
+  /** The input's text encoding (csv/encoding.ts); absent: UTF-8. UTF-16 arrives here as UTF-8. */
+  encoding?: InputEncoding;
   chunkSize: number;
   maxRecordSize: number;
 }

@@ -24,7 +24,7 @@ import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { locatedError } from '../schedule/located-error.js';
-import { openChunkSource, readingOf } from '../schedule/schedule-job.js';
+import { openChunkSource, readingOf, textOf } from '../schedule/schedule-job.js';
 
 export function processSerial<G extends string, M extends Record<string, MeasureSpec>>(
   options: ProcessOptions<G, M>,
@@ -33,7 +33,7 @@ export function processSerial<R>(options: TaskOptions<R>): Promise<TaskResult<R>
 export function processSerial(options: TransformOptions): Promise<TransformResult>;
 export async function processSerial(options: AnyProcessOptions): Promise<unknown> {
   const started = performance.now();
-  const opts = validate(options);
+  const { opts, utf16 } = await textOf(validate(options));
   // The parse below blocks this thread, so a signal is honoured before it starts, not during.
   if (opts.signal?.aborted) throw signalAborted(opts.signal);
   // The separator is a per-thread setting (csv/fields.ts); jobs in the caller's thread could
@@ -42,7 +42,7 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
     throw invalidOption('decimal', "',' is read by processDataset's worker threads; processSerial takes '.' only");
   const { input } = opts;
   let byRange: DatasetSource[] | null =
-    input.kind === 'file' && !input.gzip && input.format === 'csv' ? [{ name: input.path }] : null;
+    input.kind === 'file' && !input.gzip && input.format === 'csv' && utf16 === null ? [{ name: input.path }] : null;
   let stream: ChunkSource | null = null;
   if (input.kind === 'dataset') {
     const reading = await readingOf(opts, input, Infinity);
@@ -50,7 +50,7 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
     else stream = reading.stream;
   }
   if (byRange !== null) return serialByRange(opts, byRange, started);
-  return serialStream(opts, stream ?? openChunkSource(opts, Infinity, Infinity), started);
+  return serialStream(opts, stream ?? openChunkSource(opts, Infinity, Infinity, utf16), started);
 }
 
 /** Files or objects read by range: each source's data as one range, in dataset order, into one sink. */

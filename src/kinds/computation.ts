@@ -3,6 +3,7 @@
  * merger that takes chunk results in order, and the final result. One place for the three kinds
  * (built-in aggregate, user task, user transform), so the schedulers need not know which it is.
  */
+import { byteEncoding, type InputEncoding } from '../csv/encoding.js';
 import type { Confinement } from '../api/confinement.js';
 import type { JobReporter, JobStats } from '../api/events.js';
 import type { AggregateSpec, MeasureSpec } from '../api/measures.js';
@@ -64,7 +65,7 @@ export interface ComputationOptions {
   /** The decimal separator of numbers (csv/fields.ts). */
   decimal: '.' | ',';
   /** The input's text encoding (csv/encoding.ts). */
-  encoding: 'utf8' | 'latin1' | 'windows-1252';
+  encoding: InputEncoding;
 }
 
 /** Takes chunk results, in chunk order. */
@@ -115,12 +116,13 @@ export async function openComputation(
   const renamed = checkHeaderNames(columns, opts.headerNames);
   if (renamed !== null) reporter?.emit('warning', renamed);
   const opened = await openMain(opts, columns, reporter, keyedRecords);
+  const bytes = byteEncoding(opts.encoding); // UTF-16 arrives as UTF-8 (input/utf16.ts)
   const main = {
     ...opened,
     spec: {
       ...opened.spec,
       ...(opts.decimal === ',' ? { decimal: ',' as const } : {}),
-      ...(opts.encoding !== 'utf8' ? { encoding: opts.encoding } : {}),
+      ...(bytes !== 'utf8' ? { encoding: bytes } : {}),
     },
   };
   // What is opened is let go if what follows fails: an output file is never left half made.

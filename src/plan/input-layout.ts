@@ -263,12 +263,22 @@ function sniffBinary(buf: Buffer, length: number, file: string): void {
     notCsv(0, 'it starts with the zip signature', 'extract the CSV file from the archive first');
   const nul = buf.subarray(0, length).indexOf(0);
   if (nul < 0) return;
-  const utf16 = length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff));
-  if (utf16)
+  // UTF-16 with a BOM reaches here only in a dataset or from an object (one file is read by its
+  // BOM: input/utf16.ts); without one, ASCII text has a NUL in every other byte.
+  const bom = length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff));
+  const pairs = Math.min(length, 64) >> 1;
+  const nulAt = [0, 0];
+  for (let i = 0; i < pairs * 2; i++) if (buf[i] === 0) nulAt[i & 1]!++;
+  const half = nulAt[1]! >= pairs * 0.75 ? 'utf-16le' : nulAt[0]! >= pairs * 0.75 ? 'utf-16be' : null;
+  if (bom || half !== null)
     notCsv(
       nul,
-      'it is UTF-16 text (a UTF-16 byte order mark, and NUL bytes)',
-      'convert it to UTF-8 (e.g. iconv -f utf-16 -t utf-8)',
+      bom
+        ? 'it is UTF-16 text (a UTF-16 byte order mark, and NUL bytes)'
+        : `it looks like ${half!.toUpperCase()} text without a byte order mark`,
+      bom
+        ? 'one UTF-16 file is read by its byte order mark; for several, convert them to UTF-8 (iconv -f utf-16 -t utf-8)'
+        : `read it with encoding: "${half}"`,
     );
   notCsv(
     nul,

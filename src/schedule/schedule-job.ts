@@ -12,6 +12,7 @@ import type { ChunkSource } from '../input/chunk-source.js';
 import { openInputSync } from '../input/open-input.js';
 import { DatasetStreamSource } from '../input/dataset-stream.js';
 import { StreamSource } from '../input/stream-source.js';
+import { type Utf16, utf16Bom, utf16ToUtf8 } from '../input/utf16.js';
 import type { DatasetSource } from '../input/dataset-source.js';
 import { expandDataset } from '../plan/dataset.js';
 import type { ResolvedInput, ResolvedOptions } from '../plan/resolved-options.js';
@@ -21,23 +22,35 @@ import { scheduleFile } from './schedule-file.js';
 import { scheduleStream } from './stream-scheduler.js';
 
 /** Runs the job to its result; `executors` gives it the executor for its chunks once it has a plan. */
-export function scheduleJob(
-  opts: ResolvedOptions,
+export async function scheduleJob(
+  given: ResolvedOptions,
   reporter: JobReporter,
   signal: AbortSignal,
   executors: ExecutorProvider,
 ): Promise<unknown> {
+  const { opts, utf16 } = await textOf(given);
   const { input } = opts;
-  if (input.kind === 'file' && !input.gzip && input.format === 'csv')
+  if (input.kind === 'file' && !input.gzip && input.format === 'csv' && utf16 === null)
     return scheduleFile(opts, [{ name: input.path }], reporter, signal, executors);
   if (input.kind === 'dataset') return scheduleDataset(opts, input, reporter, signal, executors);
-  let source: ChunkSource;
-  try {
-    source = openChunkSource(opts, opts.chunkSize, opts.chunkRows);
-  } catch (e) {
-    return Promise.reject(e); // a confined open's refusal fails the job like any other error
-  }
+  // A confined open's refusal fails the job like any other error.
+  const source = openChunkSource(opts, opts.chunkSize, opts.chunkRows, utf16);
   return scheduleStream(opts, source, reporter, signal, executors);
+}
+
+/**
+ * A CSV file in UTF-16 (the encoding option, or its byte order mark) is read as a stream turned
+ * into UTF-8 (input/utf16.ts): the options then say UTF-8, which is what the workers see.
+ */
+export async function textOf(opts: ResolvedOptions): Promise<{ opts: ResolvedOptions; utf16: Utf16 | null }> {
+  const { input, encoding } = opts;
+  const named = encoding === 'utf-16le' || encoding === 'utf-16be' ? encoding : null;
+  if (input.kind !== 'file' || input.format !== 'csv') {
+    if (named !== null) throw invalidOption('encoding', `${encoding} applies to one CSV file or a stream of one`);
+    return { opts, utf16: null };
+  }
+  const utf16 = named ?? (encoding === 'utf8' && !input.gzip ? await utf16Bom(input.path, opts.confinement) : null);
+  return utf16 === null ? { opts, utf16 } : { opts: { ...opts, encoding: 'utf8' }, utf16 };
 }
 
 /**
@@ -125,7 +138,12 @@ async function openSourceStream(
  * without quoting every LF is a record boundary, so the coordinator can cut them as it reads
  * (indexOf only) and no boundary phase is needed.
  */
-export function openChunkSource(opts: ResolvedOptions, chunkSize: number, chunkRows: number): ChunkSource {
+export function openChunkSource(
+  opts: ResolvedOptions,
+  chunkSize: number,
+  chunkRows: number,
+  utf16: Utf16 | null = null,
+): ChunkSource {
   const { input } = opts;
   if (input.kind === 'array') return new ArraySource(input.rows, chunkRows);
   if (input.kind === 'dataset') throw new Error('A dataset is read through readingOf()');
@@ -136,5 +154,6 @@ export function openChunkSource(opts: ResolvedOptions, chunkSize: number, chunkR
     opts.confinement === undefined
       ? createReadStream(input.path)
       : createReadStream(input.path, { fd: openInputSync(input.path, opts.confinement).fd });
-  return new StreamSource(input.gzip ? file.pipe(createGunzip()) : file, sized);
+  const bytes = input.gzip ? file.pipe(createGunzip()) : file;
+  return new StreamSource(utf16 === null ? bytes : bytes.pipe(utf16ToUtf8(utf16)), sized);
 }

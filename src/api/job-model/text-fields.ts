@@ -27,14 +27,15 @@ export const TEXT_FIELDS = {
     default: '.',
   }),
   /**
-   * The input's text encoding: 'utf8', or the single-byte 'latin1' (ISO 8859-1) or
-   * 'windows-1252'; every value is read as its characters (group keys, --where, output). Without
-   * it, a byte that is not UTF-8 in a value that is read is ERR_CSV_INVALID_UTF8. UTF-16 is not
-   * read yet. @default 'utf8' (a UTF-8 BOM is skipped)
+   * The input's text encoding: 'utf8', the single-byte 'latin1' (ISO 8859-1) or 'windows-1252'
+   * (decoded in the workers), or 'utf-16le' / 'utf-16be' (one file, read as a stream turned into
+   * UTF-8: input/utf16.ts); every value is read as its characters (group keys, --where, output).
+   * Without it, a byte that is not UTF-8 in a value that is read is ERR_CSV_INVALID_UTF8.
+   * @default 'utf8' (a UTF-8 BOM is skipped; a file with a UTF-16 BOM is read as UTF-16)
    */
-  encoding: field(oneOf('utf8', 'latin1', 'windows-1252'), {
+  encoding: field(oneOf('utf8', 'latin1', 'windows-1252', 'utf-16le', 'utf-16be'), {
     on: EVERYWHERE,
-    doc: "The input's text encoding: 'utf8', 'latin1' or 'windows-1252'.",
+    doc: "The input's text encoding: 'utf8', 'latin1', 'windows-1252', 'utf-16le' or 'utf-16be'.",
     default: 'utf8',
   }),
 };

@@ -17,6 +17,7 @@ const FLAG_FOR: [RegExp, string | ((match: string, ...groups: string[]) => strin
   [/\bchunkSize\b/g, '--chunk-size'],
   [/headerNames: ?["']rename["']/g, '--header-names rename'],
   [/encoding: ?"latin1" \(or "windows-1252"\)/g, '--encoding latin1 (or windows-1252)'],
+  [/encoding: ?"(utf-16le|utf-16be)"/g, '--encoding $1'],
   // The CLI has no gzip flag: a *.gz name decompresses a file, gunzip a stream.
   [/ or pass gzip: true to read it decompressed/g, ' to read it decompressed, or pipe it through gunzip -c'],
   [
