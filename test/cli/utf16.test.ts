@@ -35,7 +35,10 @@ test('a UTF-16 file with a BOM reads as its UTF-8 twin, its delimiter sniffed', 
 });
 
 test('the library: every chunk size and worker count, and processSerial, agree', { timeout: 60_000 }, async () => {
-  const aggregate = { groupBy: ['city'], measures: { n: { kind: 'count' }, s: { kind: 'sum', column: 'amount' } } } as const;
+  const aggregate = {
+    groupBy: ['city'],
+    measures: { n: { kind: 'count' }, s: { kind: 'sum', column: 'amount' } },
+  } as const;
   const csv = { delimiter: ';' };
   const reference = await processSerial({ input: utf8, csv, aggregate });
   expect((await processSerial({ input: withBomBe, csv, aggregate })).rows).toStrictEqual(reference.rows);
