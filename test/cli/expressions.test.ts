@@ -87,9 +87,11 @@ test('expression group keys match DuckDB: date parts, date_trunc, text functions
       `SELECT qty::BIGINT * 2 + 1, (qty::BIGINT - 1) * -3, count(*), avg(amount::DOUBLE) FROM ${FROM} GROUP BY ALL`,
     ],
   ];
-  for (const [args, sql] of cases) {
+  // Each case on one configuration, in turn (every configuration is used; the library's matrix in
+  // test/kinds/expressions.test.ts sweeps chunk sizes x workers for each expression kind).
+  for (const [i, [args, sql]] of cases.entries()) {
     const expected = lines((await duck.run(sql)).map((r) => Object.values(r)));
-    for (const run of RUNS) {
+    for (const run of [RUNS[i % RUNS.length]!]) {
       const [header, ...rows] = await cli(['aggregate', SALES, ...args, ...run]);
       expect(lines(rows), `${args.join(' ')} ${run.join(' ')}`).toEqual(expected);
       if (args[1]!.startsWith('month')) expect(header!.slice(0, 2)).toEqual(['month(ts)', 'r']);
@@ -127,14 +129,14 @@ test('where: in, like, between, ~ and expressions on the left match DuckDB', { t
       `substr(region, 1, 1) IN ('n', 'N') AND amount::DOUBLE / qty::BIGINT > 50`,
     ],
   ];
-  for (const [where, sql] of cases) {
+  for (const [i, [where, sql]] of cases.entries()) {
     const expected = lines(
       (await duck.run(`SELECT region, count(*), sum(amount::DOUBLE) FROM ${FROM} WHERE ${sql} GROUP BY region`)).map(
         (r) => Object.values(r),
       ),
     );
     expect(expected.length, where).toBeGreaterThan(0);
-    for (const run of RUNS.slice(1)) {
+    for (const run of [RUNS[1 + (i % 2)]!]) {
       const [, ...rows] = await cli([
         'aggregate',
         SALES,

@@ -65,11 +65,11 @@ async function expectLikeWhole(options: Omit<ProcessOptions, 'aggregate'>, chunk
 describe('objects give the answer of the local file', () => {
   test('one object in S3', { timeout: 120_000 }, async () => {
     expect(reference.stats.rows).toBeGreaterThan(200);
-    await expectLikeWhole({ input: 's3://data/whole.csv', s3: s3.settings }, [5, 300, 1 << 20], [1, 2, 3]);
+    await expectLikeWhole({ input: 's3://data/whole.csv', s3: s3.settings }, [5, 1 << 20], [1, 3]);
   });
 
   test('a glob of objects, sorted by key', { timeout: 120_000 }, async () => {
-    await expectLikeWhole({ input: 's3://data/parts/day-*.csv', s3: s3.settings }, [7, 4096], [1, 3]);
+    await expectLikeWhole({ input: 's3://data/parts/day-*.csv', s3: s3.settings }, [7], [3]);
   });
 
   test('gzip parts in S3', { timeout: 120_000 }, async () => {
@@ -77,7 +77,7 @@ describe('objects give the answer of the local file', () => {
   });
 
   test('an object over HTTP with Range support', { timeout: 120_000 }, async () => {
-    await expectLikeWhole({ input: http.url('/whole.csv') }, [11, 1 << 20], [1, 3]);
+    await expectLikeWhole({ input: http.url('/whole.csv') }, [11], [3]);
     // Workers asked for ranges: more than one ranged GET of the object, and no plain GET of it.
     expect(http.log.some((l) => /^GET \/whole\.csv \d+-\d+$/.test(l))).toBe(true);
   });
