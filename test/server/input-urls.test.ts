@@ -29,6 +29,17 @@ beforeAll(async () => {
 });
 afterAll(() => http?.stop());
 
+/** The job succeeded with a: 2, b: 1 (both inputs hold those rows). */
+async function expectCounts(id: string): Promise<void> {
+  const job = await waitForJob(t, id, ['succeeded', 'failed']);
+  expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+  const result = await t.json<{ rows: unknown[] }>('GET', `/api/jobs/${id}/result`);
+  expect(result.body.rows).toStrictEqual([
+    { k: 'a', n: 2 },
+    { k: 'b', n: 1 },
+  ]);
+}
+
 const post = (input: string) =>
   t.json<{ id: string; error: Record<string, unknown> }>('POST', '/api/jobs', { spec: { input, aggregate } });
 
@@ -57,13 +68,7 @@ test('URLs outside the allowed prefixes are refused with 403, and never fetched'
 test('a URL under an allowed prefix runs, read by the workers', { timeout: 60_000 }, async () => {
   const { status, body } = await post(http.url('/exports/day.csv'));
   expect(status).toBe(202);
-  const job = await waitForJob(t, body.id, ['succeeded', 'failed']);
-  expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-  const result = await t.json<{ rows: unknown[] }>('GET', `/api/jobs/${body.id}/result`);
-  expect(result.body.rows).toStrictEqual([
-    { k: 'a', n: 2 },
-    { k: 'b', n: 1 },
-  ]);
+  await expectCounts(body.id);
 });
 
 test('a glob in the data dir runs over its files; one that leaves the data dir is 403', {
@@ -71,13 +76,7 @@ test('a glob in the data dir runs over its files; one that leaves the data dir i
 }, async () => {
   const { status, body } = await post('parts/p*.csv');
   expect(status).toBe(202);
-  const job = await waitForJob(t, body.id, ['succeeded', 'failed']);
-  expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-  const result = await t.json<{ rows: unknown[] }>('GET', `/api/jobs/${body.id}/result`);
-  expect(result.body.rows).toStrictEqual([
-    { k: 'a', n: 2 },
-    { k: 'b', n: 1 },
-  ]);
+  await expectCounts(body.id);
   for (const input of ['../*.csv', `${t.outside}/*.csv`, 'parts/../../*.csv']) {
     const refused = await post(input);
     expect([input, refused.status]).toStrictEqual([input, 403]);

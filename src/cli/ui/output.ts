@@ -67,15 +67,18 @@ async function openSink(path: string | undefined): Promise<Sink> {
   stream.on('error', () => {}); // surfaced by close() through finished()
   return {
     stream,
-    close: async () => {
-      if (!stream.writableEnded) stream.end();
-      await finished(stream);
-    },
+    close: () => ended(stream),
     discard: async () => {
       stream.destroy();
       await unlink(path).catch(() => {});
     },
   };
+}
+
+/** Ends an --output stream and waits until all of it is written (or its error). */
+async function ended(stream: Writable): Promise<void> {
+  if (!stream.writableEnded) stream.end();
+  await finished(stream);
 }
 
 /**
@@ -86,14 +89,7 @@ async function openSink(path: string | undefined): Promise<Sink> {
 function objectSink(url: string): Sink {
   const stream = createObjectUpload(url);
   stream.on('error', () => {}); // surfaced by close() through finished()
-  return {
-    stream,
-    close: async () => {
-      if (!stream.writableEnded) stream.end();
-      await finished(stream);
-    },
-    discard: () => stream.abort(),
-  };
+  return { stream, close: () => ended(stream), discard: () => stream.abort() };
 }
 
 /**
