@@ -14,8 +14,8 @@ import type { FileId } from './open-input.js';
 export interface BlockReader {
   /**
    * Reads up to `length` bytes of the input at `position` into `buf` from `at`, as many as there
-   * are (fewer only at the end of the input). Positions only move forward, except that a parse may
-   * start again at a position it has read before (rare: see read-range.ts).
+   * are (fewer only at the end of the input). A range parse reads forward, block after block (an
+   * object's reader fetches ahead on that assumption and serves any other position by starting over).
    */
   read(buf: Buffer, at: number, length: number, position: number): number | Promise<number>;
   /** Lets go of the descriptor or the reads in flight. */
