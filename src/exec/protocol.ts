@@ -92,15 +92,36 @@ export interface ParseRowsRequest extends ParseCommon {
   rows: readonly unknown[];
 }
 
+/**
+ * Phase A and a speculative phase B in one read of the range (an object's chunk, whose bytes cost
+ * a ranged GET each time they are read): the summary, and the parse of the records from `from`,
+ * or, without it, from the summary's first record start at even quote parity (where the chunk's
+ * records start unless a quoted field crosses into it). The scheduler keeps that parse when the
+ * stitched start agrees, and asks for a plain parse when it does not.
+ */
+export interface SummarizeParseRequest extends ParseCommon {
+  op: 'summarizeParse';
+  input: InputIdentity;
+  start: number;
+  end: number;
+  quote: number;
+  /** The chunk's known first record start (a source's first chunk: its data start). */
+  from?: number;
+}
+
 export type ParseChunkRequest = ParseRequest | ParseBytesRequest | ParseRowsRequest;
-export type ChunkRequest = SummarizeRequest | ParseChunkRequest;
+export type ChunkRequest = SummarizeRequest | SummarizeParseRequest | ParseChunkRequest;
 
 /** A parsed chunk: where it ended, its counts and rejects (RangeOutcome), and its partial result. */
 export interface ParseOutcome extends RangeOutcome {
   partial: AggregatePartial | UserPartial;
 }
 
-export type ChunkReply = { summary: ChunkSummary } | { parsed: ParseOutcome } | { error: ErrorData };
+/** A summary; with summarizeParse, also the parse from `from` (none where the chunk owns no record). */
+export type ChunkReply =
+  | { summary: ChunkSummary; speculative?: { from: number; outcome: ParseOutcome } }
+  | { parsed: ParseOutcome }
+  | { error: ErrorData };
 
 /** The coordinator's side of the control channel, as comlink exposes it. */
 export interface ControlApi {

@@ -5,7 +5,7 @@
  *
  * Memory is bounded: at most `inFlight` pieces of `pieceSize` bytes are held (the one being read
  * included). Past `to` (a parser finishing the record that crosses its chunk's end) pieces are
- * fetched on demand only, small at first (64 KiB, doubling up to pieceSize): the last record of
+ * fetched on demand only, small at first (16 KiB, doubling up to pieceSize): the last record of
  * a chunk is usually short, and a whole piece for it would read far more than the chunk needs.
  *
  * The sizes: 4 MiB pieces, 3 in flight (12 MiB per reader). bench/object-read.ts against s3rver
@@ -24,7 +24,7 @@ import type { RemoteSettings } from './request.js';
 export const DEFAULT_PIECE_SIZE = 4 << 20;
 export const DEFAULT_IN_FLIGHT = 3;
 /** The first piece read past `to`. */
-const TAIL_PIECE = 64 << 10;
+const TAIL_PIECE = 16 << 10;
 
 export interface ObjectReaderOptions {
   /** Bytes per ranged GET (default 4 MiB). */

@@ -38,6 +38,8 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
   /** Exact first record start per chunk (-1: owns nothing), once stitched. */
   private readonly starts: number[] = [];
   private readonly parseQueue: number[] = [];
+  /** Parses that came with a summary (summaryRequest), until the chunk's start is known. */
+  private readonly speculative = new Map<number, { from: number; outcome: ParseOutcome }>();
   private nextSummary = 0;
   /** Where the merged records end: the next chunk must start here. */
   private expected: number;
@@ -87,14 +89,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
         );
       } else if (!this.sequential && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
-        const { start, end } = this.chunks.range(k);
-        const summary: ChunkRequest = {
-          op: 'summarize',
-          input: this.chunks.sourceOf(k).input,
-          start,
-          end,
-          quote: this.plan.dialect.quote,
-        };
+        const summary = this.summaryRequest(k);
         this.dispatch(
           k,
           () => ({ ...summary }),
@@ -116,6 +111,28 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
     queue.splice(at, 0, k);
   }
 
+  /**
+   * Phase A for chunk k: for an object's chunk under a built-in aggregate, with the parse from its
+   * likely start in the same read (summarizeParse: protocol.ts says why). User code is not run
+   * speculatively: a parse that is thrown away would have logged, or written, for nothing.
+   */
+  private summaryRequest(k: number): ChunkRequest {
+    const { start, end } = this.chunks.range(k);
+    const { input, layout } = this.chunks.sourceOf(k);
+    const { dialect, computation } = this.plan;
+    const common = { input, start, end, quote: dialect.quote };
+    if (input.object === undefined || computation.spec.kind !== 'aggregate') return { op: 'summarize', ...common };
+    return {
+      op: 'summarizeParse',
+      ...common,
+      chunkIndex: k,
+      dialect,
+      computation: computation.spec,
+      maxRecordSize: this.opts.maxRecordSize,
+      ...(this.chunks.startsSource(k) && { from: layout.dataStart }),
+    };
+  }
+
   private parseRequest(k: number, start: number): ParseRequest {
     const { dialect, computation } = this.plan;
     return {
@@ -134,14 +151,19 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
   private receive(k: number, request: ChunkRequest, reply: ChunkReply): void {
     if ('summary' in reply) {
       if (this.sequential) return; // boundaries no longer come from parity
+      if (reply.speculative !== undefined) this.speculative.set(k, reply.speculative);
       for (const { index, start } of this.chunks.stitch(k, reply.summary)) {
         this.starts[index] = start;
         const journaled = this.checkpoint?.done.get(index);
+        const guess = this.speculative.get(index);
+        this.speculative.delete(index);
         if (start < 0) {
           this.parsed.set(index, null);
         } else if (journaled !== undefined && journaled.start === start) {
           this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
           this.resumed++;
+        } else if (guess !== undefined && guess.from === start) {
+          this.parsed.set(index, guess.outcome); // parsed with its summary, from the start it has
         } else {
           this.queueParse(index);
         }
@@ -230,6 +252,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
     this.fallback = true;
     this.sequential = true;
     this.parsed.clear();
+    this.speculative.clear();
     this.parseQueue.length = 0;
     this.parseNextSequentially();
   }

@@ -11,6 +11,7 @@ import { ChunkmillError, fileError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, InputIdentity, ParseChunkRequest } from '../exec/protocol.js';
 import { parseRecords } from '../input/parse-records.js';
 import { FileReader, type BlockReader } from '../input/byte-source.js';
+import { summarizeAndParse } from '../input/object-chunk.js';
 import { openObjectReader } from '../input/object-source.js';
 import { crcOfRange, parseRange, summarizeRange, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink } from '../kinds/chunk-sink.js';
@@ -31,6 +32,7 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
     const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true);
+    if (request.op === 'summarizeParse') return await summarizeAndParse(request, sink);
     return { parsed: { ...(await read(request, sink)), partial: sink.partial() } };
   } catch (e) {
     return errorReply(

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { processDataset, processSerial, type AggregateResult, type ProcessOptions } from 'chunkmill';
+import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { startHttpObjects, type HttpObjects } from '../helpers/http-objects.ts';
 import { distinctRuns } from '../helpers/matrix.ts';
@@ -80,6 +81,33 @@ describe('objects give the answer of the local file', () => {
     await expectLikeWhole({ input: http.url('/whole.csv') }, [11], [3]);
     // Workers asked for ranges: more than one ranged GET of the object, and no plain GET of it.
     expect(http.log.some((l) => /^GET \/whole\.csv \d+-\d+$/.test(l))).toBe(true);
+  });
+
+  test('an aggregate reads each byte of an object once: the parse comes with the parity summary', {
+    timeout: 60_000,
+  }, async () => {
+    // ~3.5 MB of the bench's sales data (quoted fields, some holding line breaks): the header's one
+    // GET (64 KiB) and the records' tails are small beside it. (On the random CSV above, where
+    // most bytes lie inside quoted fields, most guesses are wrong: each such chunk is read again.)
+    const bigPath = join(tmp.dir, 'big.csv');
+    await generate(bigPath, 'sales', { rows: 80_000, seed: 3 });
+    const big = readFileSync(bigPath);
+    const from = http.log.length;
+    const sales = {
+      groupBy: ['region'],
+      measures: { n: { kind: 'count' }, s: { kind: 'sum', column: 'amount' } },
+    } as const;
+    const options = { input: http.url('/big.csv'), aggregate: sales, workers: 2, chunkSize: 512 << 10 };
+    const { rows } = await processDataset(options).result;
+    expect(rows).toStrictEqual((await processSerial({ ...options, input: bigPath })).rows);
+    const fetched = http.log
+      .slice(from)
+      .map((l) => /^GET \/big\.csv (\d+)-(\d+)$/.exec(l))
+      .reduce((sum, m) => sum + (m === null ? 0 : Number(m[2]) - Number(m[1]) + 1), 0);
+    // Two passes would fetch the object twice; one pass fetches it once, plus the header's GET,
+    // the tails of records that cross a chunk's end, and the chunks whose parse was guessed wrong.
+    expect(fetched).toBeGreaterThan(big.length);
+    expect(fetched).toBeLessThan(big.length * 1.3);
   });
 
   test('an HTTP server that ignores Range: read as one stream, with a warning', { timeout: 60_000 }, async () => {
