@@ -7,6 +7,7 @@
  * byte offsets in messages count the UTF-8 text. (The issue asked for decoding in the workers;
  * for UTF-16 that would need boundary finding on two-byte units first: not done.)
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Confinement } from '../api/confinement.js';
@@ -18,8 +19,12 @@ export type Utf16 = 'utf-16le' | 'utf-16be';
 export async function utf16Bom(path: string, confinement: Confinement | undefined): Promise<Utf16 | null> {
   try {
     const { handle } =
-      confinement === undefined ? { handle: await open(path, 'r') } : await openInputFile(path, confinement);
+      confinement === undefined
+        ? // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer (it is no file to peek at).
+          { handle: await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)) }
+        : await openInputFile(path, confinement);
     try {
+      if (!(await handle.stat()).isFile()) return null;
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
       if (bytesRead < 2) return null;
       if (buffer[0] === 0xff && buffer[1] === 0xfe) return 'utf-16le';
