@@ -31,30 +31,34 @@ const ALONE = [
   'test/exec/faults-retries.test.ts',
 ];
 
-/** The slowest files, slowest first (a full CI run, three files at a time, 2-core machine at load 4 to 6). */
+/** The slowest files, slowest first (a full CI run, four files at a time, 2-core machine, 2026-12-06). */
 const SLOWEST = [
-  'test/schedule/fuzz-mutations.test.ts', // 103 s
-  'test/schedule/fixtures-matrix.test.ts', // 65 s
-  'test/kinds/transform-output.test.ts', // 52 s
-  'test/kinds/task-rows-in-order.test.ts', // 49 s
-  'test/input/input-kinds.test.ts', // 37 s
-  'test/cluster/engine-outages.test.ts', // 30 s
-  'test/cli/silent-wrong.test.ts', // 26 s
-  'test/csv/property-fastcsv.test.ts', // 25 s
-  'test/cli/broken-pipe.test.ts', // 24 s
-  'test/schedule/errors-line-numbers.test.ts', // 23 s
-  'test/cli/errors.test.ts', // 19 s
-  'test/csv/bad-input-unclosed-quote.test.ts', // 18 s
-  'test/store/postgres-hosts.test.ts', // 18 s
-  'test/jobs/store-journal.test.ts', // 18 s
-  'test/schedule/verify-content-matrix.test.ts', // 17 s
-  'test/cli/sniff.test.ts', // 17 s
-  'test/cli/aggregate.test.ts', // 16 s
-  'test/store/postgres-restart.test.ts', // 16 s
-  'test/cluster/worker-faults.test.ts', // 15 s
-  'test/cluster/worker-checks.test.ts', // 15 s
-  'test/cluster/redis-faults.test.ts', // 13 s
-  'test/api/commonjs.test.ts', // 13 s
+  'test/schedule/fuzz-mutations.test.ts', // 148 s
+  'test/cli/expressions.test.ts', // 113 s
+  'test/schedule/fixtures-matrix.test.ts', // 95 s
+  'test/cli/messy-files.test.ts', // 91 s
+  'test/kinds/transform-output.test.ts', // 89 s
+  'test/kinds/task-rows-in-order.test.ts', // 77 s
+  'test/datasets/object-datasets.test.ts', // 67 s
+  'test/input/input-kinds.test.ts', // 63 s
+  'test/cli/silent-wrong.test.ts', // 56 s
+  'test/cli/errors.test.ts', // 55 s
+  'test/schedule/verify-content-matrix.test.ts', // 52 s
+  'test/cli/sniff.test.ts', // 48 s
+  'test/cli/aggregate.test.ts', // 46 s
+  'test/schedule/errors-line-numbers.test.ts', // 42 s
+  'test/csv/bad-input-unclosed-quote.test.ts', // 42 s
+  'test/cli/broken-pipe.test.ts', // 41 s
+  'test/csv/property-fastcsv.test.ts', // 41 s
+  'test/cli/jobs-controls.test.ts', // 38 s
+  'test/cluster/engine-outages.test.ts', // 34 s
+  'test/cli/stdin.test.ts', // 34 s
+  'test/jobs/store-journal.test.ts', // 33 s
+  'test/store/postgres-hosts.test.ts', // 31 s
+  'test/cli/jobs.test.ts', // 29 s
+  'test/cli/convert.test.ts', // 29 s
+  'test/datasets/cli-output-s3.test.ts', // 27 s
+  'test/csv/property-fastcsv-js-scanner.test.ts', // 26 s
 ];
 
 class SlowestFirst extends BaseSequencer {
