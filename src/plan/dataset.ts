@@ -12,6 +12,7 @@ import { confinementBreach, type Confinement } from '../api/confinement.js';
 import { ChunkmillError, pathForbidden } from '../errors.js';
 import type { ObjectInfo } from '../remote/object-info.js';
 import type { DatasetSource } from '../input/dataset-source.js';
+import { compareCodePoints } from '../kinds/filter/value-test.js';
 import { isObjectGlob } from '../remote/object-list.js';
 import { displayUrl, isObjectUrl } from '../remote/object-url.js';
 import type { S3Settings } from '../api/s3-settings.js';
@@ -75,7 +76,7 @@ function objectSource(object: ObjectInfo): DatasetSource {
 }
 
 function byName(sources: DatasetSource[]): DatasetSource[] {
-  return sources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sources.sort((a, b) => compareCodePoints(a.name, b.name));
 }
 
 /**

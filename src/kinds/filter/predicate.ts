@@ -20,7 +20,7 @@ import type { SinkError } from '../sink.js';
 import type { FilterNode, FilterPlan } from './compile.js';
 import type { CompareOp } from './parse.js';
 import { ByteFieldReader } from '../expr/byte-reader.js';
-import { compareDecimal, valueTest } from './value-test.js';
+import { compareDecimal, signTest, valueTest } from './value-test.js';
 
 import { FAILED, FALSE, type RecordTest, TRUE, type Truth, UNKNOWN } from './truth.js';
 
@@ -82,7 +82,7 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
       case 'number': {
         const { field: f, value, exact } = node;
         const holds = numberOp(node.op);
-        const sign = orderOp(node.op);
+        const sign = signTest(node.op);
         return (buf, slots) => {
           const s = slots.starts[f]!;
           const e = slots.ends[f]!;
@@ -119,7 +119,7 @@ export function compilePredicate(plan: FilterPlan, hooks: PredicateHooks): Recor
             return compareField(buf, s, e, true, quote, literal) === 0 ? when : otherwise;
           };
         }
-        const holds = orderOp(node.op);
+        const holds = signTest(node.op);
         return (buf, slots) => {
           const s = slots.starts[f]!;
           const e = slots.ends[f]!;
@@ -171,24 +171,6 @@ function numberOp(op: CompareOp): (a: number, b: number) => boolean {
       return (a, b) => a > b;
     case '>=':
       return (a, b) => a >= b;
-  }
-}
-
-/** A test on the sign of a three-way comparison. */
-function orderOp(op: CompareOp): (c: number) => boolean {
-  switch (op) {
-    case '=':
-      return (c) => c === 0;
-    case '!=':
-      return (c) => c !== 0;
-    case '<':
-      return (c) => c < 0;
-    case '<=':
-      return (c) => c <= 0;
-    case '>':
-      return (c) => c > 0;
-    case '>=':
-      return (c) => c >= 0;
   }
 }
 

@@ -119,7 +119,8 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-function signTest(op: CompareOp): (c: number) => boolean {
+/** A test on the sign of a three-way comparison (`<` holds for c < 0); the predicate's too. */
+export function signTest(op: CompareOp): (c: number) => boolean {
   switch (op) {
     case '=':
       return (c) => c === 0;
