@@ -74,8 +74,9 @@ export function distinctRuns(
 /**
  * How a sweep runs each pair: on the file's warm pools (warm-pools.ts: the same job without a
  * pool's start and end per run), but for one run through processDataset itself, with its own
- * pool started and destroyed: the first run with the most workers (the smallest chunk size there:
- * the most chunks in flight when a pool is destroyed, after an error too).
+ * pool started and destroyed: the first run with the most workers (at the sweep's first chunk size,
+ * its smallest in every sweep here: the most chunks in flight when a pool is destroyed, after an
+ * error too).
  */
 function runOf(runs: readonly { chunkSize: number; workers: number }[]) {
   const most = Math.max(...runs.map((r) => r.workers));
