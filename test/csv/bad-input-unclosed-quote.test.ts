@@ -6,16 +6,21 @@
  */
 import { statSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { count, processDataset, processSerial, sum } from 'chunkmill';
+import { count, processSerial, sum } from 'chunkmill';
 import { rejectionOf, where } from '../helpers/errors.ts';
 import { expectErrorEverywhere } from '../helpers/matrix.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { processOnWarmPool } from '../helpers/warm-pools.ts';
 
 const tmp = tempDir();
 const TIMEOUT = { timeout: 120_000 };
 const aggregate = { groupBy: ['k'], measures: { n: count(), s: sum('v') } };
 
-/** The serial error, then every chunk size from 1 to the file's size with 2 workers. */
+/**
+ * The serial error, then every chunk size from 1 to the file's size with 2 workers: on the file's
+ * warm pools (test/helpers/warm-pools.ts: the same jobs, without a pool started and destroyed for
+ * each of ~40 runs), and the usual sweep (expectErrorEverywhere, one run of it on a pool of its own).
+ */
 async function expectAtEveryChunkSize(input: string, expected: { line: number; byteOffset: number }): Promise<void> {
   const want = {
     code: 'ERR_CSV_UNCLOSED_QUOTE',
@@ -28,7 +33,7 @@ async function expectAtEveryChunkSize(input: string, expected: { line: number; b
   expect(serial.message).toContain(`:${expected.line}, byte ${expected.byteOffset})`);
   const size = statSync(input).size;
   for (let chunkSize = 1; chunkSize <= size; chunkSize++) {
-    const error = await rejectionOf(processDataset({ input, aggregate, chunkSize, workers: 2 }).result);
+    const error = await rejectionOf(processOnWarmPool({ input, aggregate, chunkSize, workers: 2 }).result);
     expect(where(error), `chunkSize ${chunkSize}`).toStrictEqual(want);
   }
   await expectErrorEverywhere({ input, aggregate }, { code: 'ERR_CSV_UNCLOSED_QUOTE', ...expected });

@@ -13,6 +13,7 @@ import {
   type ProcessOptions,
 } from 'chunkmill';
 import { rejectionOf, where } from './errors.ts';
+import { processOnWarmPool } from './warm-pools.ts';
 
 /** Tiny chunks (1, 2, 3, 7 bytes) put boundaries inside every token; 64 and 4096 are ordinary. */
 export const CHUNK_SIZES = [1, 2, 3, 7, 64, 4096] as const;
@@ -71,6 +72,20 @@ export function distinctRuns(
 }
 
 /**
+ * How a sweep runs each pair: on the file's warm pools (warm-pools.ts: the same job without a
+ * pool's start and end per run), but for one run through processDataset itself, with its own
+ * pool started and destroyed: the first run with the most workers (at the sweep's first chunk size,
+ * its smallest in every sweep here: the most chunks in flight when a pool is destroyed, after an
+ * error too).
+ */
+function runOf(runs: readonly { chunkSize: number; workers: number }[]) {
+  const most = Math.max(...runs.map((r) => r.workers));
+  const own = runs.find((r) => r.workers === most);
+  return (run: { chunkSize: number; workers: number }, options: ProcessOptions) =>
+    run === own ? processDataset(options) : processOnWarmPool(options);
+}
+
+/**
  * Runs the serial path once, then processDataset for every chunk size x worker count, and asserts
  * each parallel run has the serial rows (deep, strict: group order, null vs 0, key text) and the
  * serial row accounting. Returns the serial result for further checks.
@@ -79,9 +94,12 @@ export async function runMatrix(options: ProcessOptions, matrix: MatrixOptions =
   const serial = await processSerial(options);
   const path = inputPath(options);
   const chunkSizes = matrix.chunkSizes ?? chunkSizesFor(path);
-  for (const { chunkSize, workers } of distinctRuns(dataBound(options), chunkSizes, matrix.workers ?? WORKER_COUNTS)) {
+  const runs = distinctRuns(dataBound(options), chunkSizes, matrix.workers ?? WORKER_COUNTS);
+  const start = runOf(runs);
+  for (const run of runs) {
+    const { chunkSize, workers } = run;
     const label = `chunkSize ${chunkSize}, workers ${workers}`;
-    const parallel = await processDataset({ ...options, chunkSize, workers }).result;
+    const parallel = await start(run, { ...options, chunkSize, workers }).result;
     expect(parallel.rows, label).toStrictEqual(serial.rows);
     expect(parallel.stats.rows, label).toBe(serial.stats.rows);
     expect(parallel.stats.rowsUsed, label).toBe(serial.stats.rowsUsed);
@@ -120,12 +138,11 @@ export async function expectErrorEverywhere(
   expect(serial.file, 'serial: file').toBe(inputPath(options));
   const whole = Math.max(1, statSync(inputPath(options)).size);
   const chunkSizes = matrix.chunkSizes ?? [...new Set([...ERROR_CHUNK_SIZES, whole])];
-  for (const { chunkSize, workers } of distinctRuns(
-    dataBound(options),
-    chunkSizes,
-    matrix.workers ?? ERROR_WORKER_COUNTS,
-  )) {
-    const error = await rejectionOf(processDataset({ ...options, chunkSize, workers }).result);
+  const runs = distinctRuns(dataBound(options), chunkSizes, matrix.workers ?? ERROR_WORKER_COUNTS);
+  const start = runOf(runs);
+  for (const run of runs) {
+    const { chunkSize, workers } = run;
+    const error = await rejectionOf(start(run, { ...options, chunkSize, workers }).result);
     expect(where(error), `chunkSize ${chunkSize}, workers ${workers}`).toStrictEqual(want);
     expect(error.file, `chunkSize ${chunkSize}, workers ${workers}: file`).toBe(inputPath(options));
   }

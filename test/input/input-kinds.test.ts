@@ -3,6 +3,9 @@
  * NDJSON (file, .gz, stream) and in-memory arrays. Each gives the result of the same data as a
  * CSV file, for every chunk size and worker count; a stream's chunks are cut where quote parity
  * says a record ends, and a cut that the parser disputes is an error, never a wrong answer.
+ *
+ * The MATRIX sweeps run on the file's warm pools (test/helpers/warm-pools.ts: the same jobs without
+ * a pool started and destroyed per run, ~190 of them); the single runs use processDataset itself.
  */
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -12,6 +15,7 @@ import { count, max, min, processDataset, processSerial, sum, type Progress } fr
 import { rejectionOf } from '../helpers/errors.ts';
 import { FIXTURE_CASES, fixtureOptions, loadFixture } from '../helpers/fixtures.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { processOnWarmPool } from '../helpers/warm-pools.ts';
 
 const tmp = tempDir();
 const MATRIX = [
@@ -46,14 +50,14 @@ test.each(FIXTURE_CASES.filter((n) => n !== 'bare-quote'))(
     expect((await processSerial({ ...options, input: gz })).rows).toStrictEqual(expected);
     for (const [chunkSize, workers] of MATRIX) {
       const label = `chunkSize ${chunkSize}, workers ${workers}`;
-      const stream = await processDataset({
+      const stream = await processOnWarmPool({
         ...options,
         input: Readable.from(pieces(bytes, chunkSize)),
         chunkSize,
         workers,
       }).result;
       expect(stream.rows, label).toStrictEqual(expected);
-      const gzipped = await processDataset({ ...options, input: gz, chunkSize, workers }).result;
+      const gzipped = await processOnWarmPool({ ...options, input: gz, chunkSize, workers }).result;
       expect(gzipped.rows, label).toStrictEqual(expected);
     }
   },
@@ -138,7 +142,7 @@ test('NDJSON (file, .gz, stream) and arrays of objects: the CSV result', { timeo
       expected,
     );
     for (const [chunkSize, workers] of MATRIX) {
-      const r = await processDataset({
+      const r = await processOnWarmPool({
         input: input(),
         ...format,
         aggregate: AGGREGATE,
@@ -173,7 +177,7 @@ test('an invalid NDJSON line: ERR_NDJSON_INVALID with its line, serial and paral
   const serial = await rejectionOf(processSerial({ input, aggregate: AGGREGATE }));
   expect(serial).toMatchObject({ code: 'ERR_NDJSON_INVALID', line: 37, file: input });
   for (const [chunkSize, workers] of MATRIX) {
-    const e = await rejectionOf(processDataset({ input, aggregate: AGGREGATE, chunkSize, workers }).result);
+    const e = await rejectionOf(processOnWarmPool({ input, aggregate: AGGREGATE, chunkSize, workers }).result);
     expect(e, `chunkSize ${chunkSize}`).toMatchObject({
       code: 'ERR_NDJSON_INVALID',
       line: 37,
@@ -213,7 +217,7 @@ test('NDJSON that starts with blank lines: every record counted, and lines still
   const expected = (await processSerial({ input, aggregate: AGGREGATE })).rows;
   expect(expected).toStrictEqual((await processSerial({ input: RECORDS.slice(0, 300), aggregate: AGGREGATE })).rows);
   for (const [chunkSize, workers] of MATRIX) {
-    const r = await processDataset({ input, aggregate: AGGREGATE, chunkSize, workers }).result;
+    const r = await processOnWarmPool({ input, aggregate: AGGREGATE, chunkSize, workers }).result;
     expect(r.rows, `chunkSize ${chunkSize}`).toStrictEqual(expected);
     expect(r.stats.rows).toBe(300);
   }

@@ -10,6 +10,7 @@ import { expect, test } from 'vitest';
 import { processDataset, processSerial, type TransformOptions } from 'chunkmill';
 import { loadFixture } from '../helpers/fixtures.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { processOnWarmPool } from '../helpers/warm-pools.ts';
 
 const tmp = tempDir();
 const select = new URL('../../fixtures/tasks/select.mjs', import.meta.url);
@@ -32,7 +33,9 @@ async function expectSameBytes(
   expect(serial.bytesWritten).toBe(Buffer.byteLength(expected));
   for (const [chunkSize, workers] of MATRIX) {
     const path = `${tmp.dir}/${label}.${chunkSize}.${workers}.${format}`;
-    const result = await processDataset({ ...options, chunkSize, workers, output: { path, format } }).result;
+    // A warm pool per thread count (test/helpers/warm-pools.ts): the same job without a pool's start
+    // and end per run; the caller's-stream test below runs processDataset with a pool of its own.
+    const result = await processOnWarmPool({ ...options, chunkSize, workers, output: { path, format } }).result;
     expect(readFileSync(path, 'utf8'), `chunkSize ${chunkSize}, workers ${workers}`).toBe(expected);
     expect(result.rowsOut).toBe(serial.rowsOut);
     expect(result.rowsIn).toBe(serial.rowsIn);

@@ -4,6 +4,9 @@
  * 'sequential' (the default) it warns and re-parses sequentially, giving the serial result; with
  * 'error' it fails with ERR_CSV_QUOTE_MISMATCH wherever a chunk boundary follows an odd number of
  * bare quotes (and succeeds where none does).
+ *
+ * The chunk size x worker count loops run on the file's warm pools (test/helpers/warm-pools.ts: the
+ * same jobs without a pool's start and end per run); the other runs use processDataset itself.
  */
 import { expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum, type JobWarning } from 'chunkmill';
@@ -13,6 +16,7 @@ import { fixtureOptions, loadFixture } from '../helpers/fixtures.ts';
 import { runMatrix } from '../helpers/matrix.ts';
 import { rng } from '../helpers/random-csv.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { processOnWarmPool } from '../helpers/warm-pools.ts';
 
 const tmp = tempDir();
 const fixture = loadFixture('bare-quote');
@@ -25,7 +29,7 @@ test('sequential fallback: a warning, then the serial (golden) rows', { timeout:
   for (const chunkSize of [1, 2, 3, 7]) {
     for (const workers of [1, 3]) {
       const label = `chunkSize ${chunkSize}, workers ${workers}`;
-      const job = processDataset(fixtureOptions(fixture, { chunkSize, workers }));
+      const job = processOnWarmPool(fixtureOptions(fixture, { chunkSize, workers }));
       const events = record(job);
       const { rows, stats } = await job.result;
       expect(rows, label).toStrictEqual(fixture.rows);
@@ -59,7 +63,7 @@ test('no chunk boundary after an odd count: no fallback, no warning', { timeout:
 test("onQuoteMismatch 'error': ERR_CSV_QUOTE_MISMATCH at the first disputed record", { timeout: 60_000 }, async () => {
   for (const chunkSize of [1, 2, 3, 7]) {
     for (const workers of [1, 2, 3]) {
-      const job = processDataset(fixtureOptions(fixture, { chunkSize, workers, onQuoteMismatch: 'error' }));
+      const job = processOnWarmPool(fixtureOptions(fixture, { chunkSize, workers, onQuoteMismatch: 'error' }));
       const events = record(job);
       const error = await rejectionOf(job.result);
       const label = `chunkSize ${chunkSize}, workers ${workers}`;
