@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { startUploadRetention } from 'chunkmill/server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
-import { startTestServer, type TestServer, waitForJob } from '../helpers/server.ts';
+import { runCli } from '../helpers/cli.ts';
+import { startServeChild, startTestServer, TOKEN, type TestServer, waitForJob } from '../helpers/server.ts';
 
 const PREFIX = 's3://shared/team/data';
 const LIMIT = 12 << 20;
@@ -276,4 +277,32 @@ test('retention deletes the objects directly under uploads/ that are older, and 
   expect(await s3.getObject('shared', 'kept/uploads/old.csv')).toBeNull();
   expect(await s3.getObject('shared', 'kept/uploads/deeper/x.csv')).not.toBeNull();
   expect(await s3.getObject('shared', 'kept/other.csv')).not.toBeNull();
+});
+
+test('`chunkmill serve --data-dir s3://...` serves the bucket; a bucket it cannot list stops the start, naming no secret', {
+  timeout: 60_000,
+}, async () => {
+  const tmp = a.outside; // a folder for the children's stores
+  const secret = 'a-secret-that-must-never-be-printed-0123';
+  const child = await startServeChild(['--data-dir', `${PREFIX}`, '--store', join(tmp, 'child.db')], {
+    AWS_SECRET_ACCESS_KEY: secret,
+  });
+  try {
+    const r = await fetch(`${child.url}/api/files`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const names = ((await r.json()) as { files: { name: string }[] }).files.map((f) => f.name);
+    expect(names).toContain('uploads/sales.csv');
+  } finally {
+    child.child.kill('SIGTERM');
+    await child.exited;
+  }
+  const failed = await runCli(
+    ['serve', '--port', '0', '--data-dir', 's3://no-such-bucket/x', '--store', join(tmp, 'x.db')],
+    {
+      env: { CHUNKMILL_TOKEN: TOKEN, AWS_SECRET_ACCESS_KEY: secret },
+    },
+  );
+  expect(failed.code).not.toBe(0);
+  expect(failed.stderr).toContain('no-such-bucket');
+  expect(failed.stderr).not.toContain(secret);
+  expect(failed.stderr).not.toMatch(/\n\s+at /); // no stack trace
 });
