@@ -73,6 +73,8 @@ export function bucketDataDir(value: string): string {
   const prefix = target.key.replace(/\/+$/, '');
   if (prefix !== '' && !prefix.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !/[%\\\0]/.test(s)))
     throw invalidOption('dataDir', `the prefix ${prefix} has an empty, '.', '..' or percent-encoded segment`);
+  // Every job input under it would be taken for a pattern of keys.
+  if (WILDCARD.test(prefix)) throw invalidOption('dataDir', `the prefix ${prefix} has a wildcard (${WILDCARD.source})`);
   return prefix === '' ? `s3://${target.bucket}` : `s3://${target.bucket}/${prefix}`;
 }
 
@@ -113,8 +115,13 @@ export class ObjectDataDir implements DataDirAccess {
     const key = this.key(path, field);
     // A pattern is expanded by the engine with one listing of the part before its first
     // wildcard: that part starts with the prefix, so every match lies under it.
-    if (WILDCARD.test(key)) return this.url(key);
+    if (this.isPattern(path as string)) return this.url(key);
     return this.existing(path, field);
+  }
+
+  /** Whether a name is a pattern of keys (as the engine's object globs take them), not one key. */
+  isPattern(name: string): boolean {
+    return WILDCARD.test(name);
   }
 
   async existing(path: unknown, field: string): Promise<string> {

@@ -10,7 +10,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startUploadRetention } from 'chunkmill/server';
+import { startServer, startUploadRetention } from 'chunkmill/server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -103,9 +103,20 @@ async function rowsOf(t: TestServer, input: string): Promise<unknown[]> {
   return (await t.json<{ rows: unknown[] }>('GET', `/api/jobs/${posted.body.id}/result`)).body.rows;
 }
 
-test('the data dir option is the normalised URL', () => {
+test('the data dir option is the normalised URL; one a key could not be confined to is refused', async () => {
   expect(a.server.options.dataDir).toBe(PREFIX);
   expect(b.server.options.dataDir).toBe(PREFIX);
+  for (const dataDir of [
+    's3://shared/team/../x',
+    's3://shared/a//b',
+    's3://shared/a%2Fb',
+    's3://shared/*',
+    'https://example.com/data/',
+  ])
+    await expect(startServer({ dataDir, port: 0 }), dataDir).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      option: 'dataDir',
+    });
 });
 
 test('an upload through A is an object under the prefix; B lists it and a job on B reads it as a local server would', {
@@ -202,6 +213,15 @@ test('keys outside the prefix, other buckets and URLs are 403, and the object se
 });
 
 test("a job's output or rejects in the bucket is a coded 400, after the confinement", async () => {
+  // An aggregate's columns are checked against the object's header at submit, as a file's are.
+  const typo = await b.json<{ error: { code: string; field: string } }>('POST', '/api/jobs', {
+    spec: { input: 'uploads/sales.csv', aggregate: { groupBy: ['kk'], measures: { n: { kind: 'count' } } } },
+  });
+  expect([typo.status, typo.body.error.code, typo.body.error.field]).toStrictEqual([
+    400,
+    'ERR_UNKNOWN_COLUMN',
+    'spec.aggregate.groupBy[0]',
+  ]);
   const out = await b.json<{ error: { code: string; field: string } }>('POST', '/api/jobs', {
     spec: { input: 'uploads/sales.csv', transform: 'upper', output: { path: 'out.csv' } },
   });
