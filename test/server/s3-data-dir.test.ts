@@ -86,7 +86,7 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  await new Promise((resolve) => proxy?.close(resolve));
+  if (proxy?.listening) await new Promise((resolve) => proxy.close(resolve));
   await s3?.stop();
 });
 
@@ -325,4 +325,26 @@ test('`chunkmill serve --data-dir s3://...` serves the bucket; a bucket it canno
   expect(failed.stderr).toContain('no-such-bucket');
   expect(failed.stderr).not.toContain(secret);
   expect(failed.stderr).not.toMatch(/\n\s+at /); // no stack trace
+});
+
+test('a bucket that cannot be reached is a 503 naming its code, never a credential (run last: it stops the proxy)', async () => {
+  await new Promise((resolve) => {
+    proxy.close(resolve);
+    proxy.closeAllConnections();
+  });
+  const answers = [
+    await a.call('/api/files'),
+    await upload(a, 'later.csv', 'k\n1\n'),
+    await a.call('/api/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ spec: spec('uploads/sales.csv') }),
+      headers: { 'content-type': 'application/json' },
+    }),
+  ];
+  for (const r of answers) {
+    const text = await r.text();
+    expect([r.status, JSON.parse(text).error.code]).toStrictEqual([503, 'ERR_UNAVAILABLE']);
+    expect(text).toContain('ERR_OBJECT_UNREACHABLE');
+    expect(text).not.toContain(S3_SECRET);
+  }
 });
