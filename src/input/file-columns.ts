@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DEFAULTS } from '../api/options.js';
 import { StreamSource } from './stream-source.js';
@@ -24,12 +24,16 @@ export interface ColumnsOptions {
   maxRecordSize?: number;
   /** Read this open file instead of opening `path` (which then only names it); the caller closes it. */
   handle?: FileHandle;
+  /** Read these bytes (an object's, say) instead of opening `path`; destroyed once the header is read. */
+  stream?: Readable;
 }
 
 /** Reads the columns of `path`; throws the coded error a job on the file would (ERR_FILE_*, ERR_CSV_*, ERR_NDJSON_INVALID). */
 export async function fileColumns(path: string, options: ColumnsOptions): Promise<string[]> {
   const { handle } = options;
-  const file = createReadStream(path, { highWaterMark: 64 << 10, ...(handle ? { fd: handle, autoClose: false } : {}) });
+  const file =
+    options.stream ??
+    createReadStream(path, { highWaterMark: 64 << 10, ...(handle ? { fd: handle, autoClose: false } : {}) });
   const bytes = options.gzip ? pipeline(file, createGunzip(), () => {}) : file;
   const source = new StreamSource(bytes, {
     format: options.format,

@@ -73,18 +73,37 @@ export async function listPrefix(
   return (await listKeys(target.bucket, target.key, settings, options)).map((o) => o.info);
 }
 
-interface Listed {
+/** One object of a listing: its key, its identity, and when it was last written (ms since the epoch; NaN if unsaid). */
+export interface ListedObject {
   key: string;
   info: ObjectInfo;
+  modifiedAt: number;
+}
+
+/**
+ * The objects whose key starts with the URL's key, as listed (key, identity, Last-Modified from
+ * the listing's ISO date), sorted by key; at most `limit` of those `keep` accepts, so that a
+ * server's listing of a large prefix stops early (a server's data dir: GET /api/files).
+ */
+export async function listPrefixEntries(
+  url: string,
+  settings?: RemoteSettings,
+  options: ListOptions & { limit?: number; keep?: (key: string) => boolean } = {},
+): Promise<ListedObject[]> {
+  const target = parseObjectUrl(url, { allowEmptyKey: true });
+  if (target.kind !== 's3')
+    throw new ChunkmillError({ code: 'ERR_OBJECT_URL', message: `Cannot list ${displayUrl(url)}` });
+  return listKeys(target.bucket, target.key, settings, options);
 }
 
 async function listKeys(
   bucket: string,
   prefix: string,
   settings: RemoteSettings | undefined,
-  options: ListOptions,
-): Promise<Listed[]> {
-  const out: Listed[] = [];
+  options: ListOptions & { limit?: number; keep?: (key: string) => boolean },
+): Promise<ListedObject[]> {
+  const out: ListedObject[] = [];
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const bucketUrl = `s3://${bucket}/`;
   let token: string | undefined;
   do {
@@ -106,8 +125,10 @@ async function listKeys(
     };
     for (const c of result.Contents ?? []) {
       if (typeof c.Key !== 'string' || c.Key.endsWith('/')) continue; // a "folder" marker holds no data
+      if (options.keep !== undefined && !options.keep(c.Key)) continue;
       out.push({
         key: c.Key,
+        modifiedAt: Date.parse(c.LastModified ?? ''),
         info: {
           url: `s3://${bucket}/${c.Key}`,
           size: Number(c.Size ?? 0),
@@ -120,7 +141,7 @@ async function listKeys(
       });
     }
     token = result.IsTruncated === 'true' ? result.NextContinuationToken : undefined;
-  } while (token !== undefined);
+  } while (token !== undefined && out.length < limit);
   // Byte order of the keys (S3 lists in UTF-8 byte order already; a compatible server might not).
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))).slice(0, limit);
 }

@@ -26,6 +26,12 @@ export interface UploadOptions {
   concurrency?: number;
   /** The object's Content-Type. */
   contentType?: string;
+  /**
+   * Make the object only if its key is free (`If-None-Match: *` on the PutObject or the
+   * CompleteMultipartUpload, S3's conditional write): a taken key fails with S3's 412, which is
+   * ERR_FILE_CHANGED here, and is left as it was. A server that ignores the header (s3rver 3.7) writes regardless.
+   */
+  ifNoneMatch?: boolean;
 }
 
 /** Streams bytes into the object at `url` (s3:// only); see ObjectUploadStream. */
@@ -47,6 +53,7 @@ export class ObjectUploadStream extends Writable {
   private readonly partSize: number;
   private readonly concurrency: number;
   private readonly contentType: string | undefined;
+  private readonly ifNoneMatch: boolean;
   private part: Buffer;
   private filled = 0;
   private uploadId: string | null = null;
@@ -69,7 +76,13 @@ export class ObjectUploadStream extends Writable {
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.contentType = options.contentType;
+    this.ifNoneMatch = options.ifNoneMatch === true;
     this.part = Buffer.allocUnsafe(this.partSize);
+  }
+
+  /** True once the object exists (the stream finished). */
+  get done(): boolean {
+    return this.completed;
   }
 
   /** Parts sent so far (0: the object went, or will go, as one PutObject). */
@@ -140,6 +153,7 @@ export class ObjectUploadStream extends Writable {
     if (this.uploadId === null) {
       // Smaller than one part: one PutObject.
       const headers: Record<string, string> = this.contentType ? { 'content-type': this.contentType } : {};
+      if (this.ifNoneMatch) headers['if-none-match'] = '*';
       await send(
         { url: this.url, method: 'PUT', headers, body: this.part.subarray(0, this.filled) },
         this.settings,
@@ -156,7 +170,8 @@ export class ObjectUploadStream extends Writable {
     );
     const body = Buffer.from(`<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`);
     const query = `uploadId=${encodeURIComponent(this.uploadId)}`;
-    await send({ url: this.url, method: 'POST', query, body }, this.settings, async (r) => {
+    const headers: Record<string, string> = this.ifNoneMatch ? { 'if-none-match': '*' } : {};
+    await send({ url: this.url, method: 'POST', query, headers, body }, this.settings, async (r) => {
       // S3 may answer 200 and still fail: the error is then in the body.
       const text = await r.text();
       const error = errorOf(text);

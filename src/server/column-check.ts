@@ -11,10 +11,21 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { fileColumns, formatOfName, groupItemColumns, type HttpSpec, unknownColumn } from '../internal.js';
+import {
+  fileColumns,
+  formatOfName,
+  groupItemColumns,
+  type HttpSpec,
+  isObjectUrl,
+  openObjectStream,
+  unknownColumn,
+} from '../internal.js';
 import { HttpError } from './http-error.js';
 
-/** Throws a 400 ERR_UNKNOWN_COLUMN naming the first field whose column `real` (the input's real path) lacks. */
+/**
+ * Throws a 400 ERR_UNKNOWN_COLUMN naming the first field whose column `real` (the input's real
+ * path, or the URL of an object in a bucket data dir) lacks.
+ */
 export async function checkColumns(spec: HttpSpec, real: string): Promise<void> {
   const wanted = columnFields(spec);
   if (wanted.length === 0) return;
@@ -45,27 +56,40 @@ function columnFields(spec: HttpSpec): [string, string][] {
 
 /** The input's columns, or null when they cannot be read now (the run will say why). */
 async function headerOf(spec: HttpSpec, real: string): Promise<string[] | null> {
+  // An object: one GET of its start, stopped once the first record is in.
+  if (isObjectUrl(real)) {
+    const stream = await openObjectStream(real).catch(() => null);
+    return stream === null ? null : columnsOf(spec, real, { stream }).catch(() => null);
+  }
   // O_NONBLOCK: a file swapped for a FIFO since it was resolved must not hang the open (files.ts).
   const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch(() => null);
   if (handle === null) return null;
   try {
     if (!(await handle.stat()).isFile()) return null;
-    // The engine's rule: the format and gzip from the name unless given.
-    const named = formatOfName(real);
-    const gzip = spec.gzip ?? named.gzip;
-    const format = spec.format ?? named.format;
-    const { delimiter, quote, header } = spec.csv ?? {};
-    return await fileColumns(real, {
-      format,
-      gzip,
-      handle,
-      ...(delimiter !== undefined ? { delimiter } : {}),
-      ...(quote !== undefined ? { quote } : {}),
-      ...(header !== undefined ? { header } : {}),
-    });
+    return await columnsOf(spec, real, { handle });
   } catch {
     return null;
   } finally {
     await handle.close().catch(() => {});
   }
+}
+
+/** The header as the job will read it: the format and gzip from the name unless given (the engine's rule), the spec's dialect. */
+function columnsOf(
+  spec: HttpSpec,
+  real: string,
+  from: Pick<Parameters<typeof fileColumns>[1], 'handle' | 'stream'>,
+): Promise<string[]> {
+  const named = formatOfName(real);
+  const gzip = spec.gzip ?? named.gzip;
+  const format = spec.format ?? named.format;
+  const { delimiter, quote, header } = spec.csv ?? {};
+  return fileColumns(real, {
+    format,
+    gzip,
+    ...from,
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    ...(quote !== undefined ? { quote } : {}),
+    ...(header !== undefined ? { header } : {}),
+  });
 }

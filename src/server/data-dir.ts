@@ -30,7 +30,42 @@ const STORE_SIDE_FILES = ['', '-wal', '-shm', '-journal'];
 /** Most file systems (ext4, xfs, tmpfs, btrfs) refuse a path component longer than this many bytes. */
 const NAME_MAX = 255;
 
-export class DataDir {
+/**
+ * What the routes ask of a data dir, whichever it is: a local folder (DataDir, here) or a bucket
+ * prefix (ObjectDataDir, object-data-dir.ts: `--data-dir s3://bucket/prefix`). Chosen once, from
+ * the `dataDir` option; `kind` tells the routes which, where uploads and listings differ.
+ */
+export interface DataDirAccess {
+  readonly kind: 'folder' | 'bucket';
+  /** The folder's real path, or the bucket prefix's URL (`s3://bucket/prefix`, no trailing '/'). */
+  readonly root: string;
+  /** A job's input: a resolved path or URL inside the data dir, or an allowed object URL (403 else). */
+  input(path: unknown, field: string, allowed: InputAllowList): Promise<string>;
+  /** An existing file or object named by a client (400 ERR_FILE_NOT_FOUND when there is none). */
+  existing(path: unknown, field: string): Promise<string>;
+  /** Where a job's output or rejects will be written. */
+  writable(path: unknown, field: string): Promise<string>;
+  /** A resolved path or URL as a client names it: relative to the data dir, with '/'. */
+  relative(path: string): string;
+}
+
+/**
+ * A URL a request names as an input: as it is when the operator's allow-list has it, else 403
+ * (the server never fetches an address a request chose).
+ */
+export function allowedUrl(url: string, field: string, allowed: InputAllowList): string {
+  if (!allowed.allows(url))
+    throw forbiddenPath(
+      field,
+      allowed.empty
+        ? 'a URL is refused: this server reads only files in its data dir'
+        : 'this URL is outside the prefixes the server allows (--allow-input)',
+    );
+  return url;
+}
+
+export class DataDir implements DataDirAccess {
+  readonly kind = 'folder';
   /** The data dir's real path (symlinks resolved). */
   readonly root: string;
   /** The store's files, by real path and as given (the -wal/-shm/-journal beside it): a job may neither read nor write them. */
@@ -64,16 +99,7 @@ export class DataDir {
    * checks every match again when it opens it), or an object URL the operator allows (403 else).
    */
   async input(path: unknown, field: string, allowed: InputAllowList): Promise<string> {
-    if (typeof path === 'string' && isObjectUrl(path)) {
-      if (!allowed.allows(path))
-        throw forbiddenPath(
-          field,
-          allowed.empty
-            ? 'a URL is refused: this server reads only files in its data dir'
-            : 'this URL is outside the prefixes the server allows (--allow-input)',
-        );
-      return path;
-    }
+    if (typeof path === 'string' && isObjectUrl(path)) return allowedUrl(path, field, allowed);
     if (typeof path !== 'string' || !isDynamicPattern(path)) return this.existing(path, field);
     const joined = this.join(path, field);
     const fixed = joined.split(/[*?[\]{}()!+@]/, 1)[0]!;

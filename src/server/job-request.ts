@@ -32,7 +32,13 @@ export async function queueSpec(
     if (path === out.input) throw badRequest(field, "is the job's input: a job must not write over what it reads");
   if (spec.task !== undefined) out.task = await modules.resolve(spec.task, 'spec.task');
   if (spec.transform !== undefined) out.transform = await modules.resolve(spec.transform, 'spec.transform');
-  // A file's header is read here; a glob's or an object's when the job is planned.
-  if (!isObjectUrl(out.input) && !isDynamicPattern(spec.input)) await checkColumns(spec, out.input);
+  // A file's header is read here, and an object's in a bucket data dir; a glob's or an allowed
+  // URL's when the job is planned.
+  const dir = ctx.dataDir;
+  const single =
+    dir.kind === 'bucket'
+      ? !isObjectUrl(spec.input) && !dir.isPattern(spec.input)
+      : !isObjectUrl(out.input) && !isDynamicPattern(spec.input);
+  if (single) await checkColumns(spec, out.input);
   return out;
 }

@@ -6,11 +6,16 @@
  * someone else's app under a prefix. Everything installed here is encapsulated in that scope:
  * hooks, the token check, the error handler and the reply serializer reach no route of the app.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createEngine, type Engine, openQueue, type Queue } from '../index.js';
 import { installAccess } from './access.js';
 import { installCors } from './cors.js';
 import { DataDir } from './data-dir.js';
+import { isObjectUrl, listPrefixEntries } from '../internal.js';
+import { ObjectDataDir } from './object-data-dir.js';
 import { installErrorHandler } from './error-handler.js';
 import { InputAllowList } from './input-allow.js';
 import { LinkSigner } from './links.js';
@@ -36,7 +41,9 @@ const STREAM_FLUSH_MS = 200;
 
 export interface ServerParts {
   queue: Queue;
-  dataDir: DataDir;
+  dataDir: DataDir | ObjectDataDir;
+  /** With a data dir in a bucket: the empty folder the engine is confined to (removed at stop). */
+  noFiles: string | null;
   /** Null on an API-only replica (`engine: false`). */
   engine: Engine | null;
   /** Null without `retention`. */
@@ -47,8 +54,13 @@ export interface ServerParts {
 /** Opens the store and starts the engine; on a failure closes what was opened and throws. */
 export async function openParts(opts: ResolvedServerOptions, log: (error: unknown) => void): Promise<ServerParts> {
   const queue = openQueue(opts.store);
-  const dataDir = new DataDir(opts.dataDir, opts.store);
+  const dataDir = isObjectUrl(opts.dataDir) ? new ObjectDataDir(opts.dataDir) : new DataDir(opts.dataDir, opts.store);
+  // A bucket's jobs read objects only: their engine is confined to a folder of its own that
+  // stays empty, so no job (one queued on the store by other means, too) opens a local file.
+  const noFiles = dataDir.kind === 'bucket' ? mkdtempSync(join(tmpdir(), 'chunkmill-no-files-')) : null;
   try {
+    // A bucket that cannot be listed (no such bucket, bad credentials) fails the start, not the first request.
+    if (dataDir.kind === 'bucket') await listPrefixEntries(dataDir.under(), undefined, { limit: 1 });
     const engine = opts.engine
       ? await createEngine({
           store: opts.store,
@@ -60,14 +72,15 @@ export async function openParts(opts: ResolvedServerOptions, log: (error: unknow
           memoryBudget: opts.memoryBudget,
           ...(opts.retention === undefined ? {} : { retention: opts.retention }),
           // The paths a request names are checked at submit; each job checks them again at open.
-          confine: { root: dataDir.root, protect: dataDir.storeFiles },
+          confine: dataDir.kind === 'folder' ? { root: dataDir.root, protect: dataDir.storeFiles } : { root: noFiles! },
         })
       : null;
     engine?.on('error', log);
     const uploads = opts.retention === undefined ? null : startUploadRetention(dataDir.root, opts.retention, log);
-    return { queue, dataDir, engine, uploads, streams: new Set() };
+    return { queue, dataDir, noFiles, engine, uploads, streams: new Set() };
   } catch (e) {
     await queue.close();
+    if (noFiles !== null) rmSync(noFiles, { recursive: true, force: true });
     throw e;
   }
 }
@@ -81,6 +94,7 @@ export async function openParts(opts: ResolvedServerOptions, log: (error: unknow
 export async function stopParts(parts: ServerParts): Promise<void> {
   parts.uploads?.stop();
   await parts.engine?.close();
+  if (parts.noFiles !== null) rmSync(parts.noFiles, { recursive: true, force: true });
   await new Promise((r) => setTimeout(r, STREAM_FLUSH_MS));
   for (const stream of parts.streams)
     stream.end('shutdown', 'The server is stopping; reconnect with Last-Event-ID to go on');
@@ -131,7 +145,8 @@ export function mountChunkmill(
   resultRoutes(app, ctx);
   uploadRoutes(app, ctx);
   fileRoutes(app, ctx);
-  const readiness = new ReadinessCheck(queue, engine, opts.dataDir, closing, app.log);
+  // The probe of libuv's file-I/O pool stats a local folder: a bucket's data dir is none.
+  const readiness = new ReadinessCheck(queue, engine, parts.noFiles ?? opts.dataDir, closing, app.log);
   statusRoutes(app, ctx, engine, metrics, readiness);
   dashboardRoutes(app);
 }

@@ -17,10 +17,11 @@ export class Presenter {
   /** A module's whole URL, as a queued spec holds it: shown as the name a request gave. */
   private readonly moduleUrl: RegExp | null;
 
-  /** `dataDir`, `tasksDir`: real paths (tasksDir may be null). */
+  /** `dataDir`, `tasksDir`: real paths (tasksDir may be null); a data dir in a bucket: its `s3://bucket/prefix`. */
   constructor(dataDir: string, tasksDir: string | null) {
-    const prefixes = [`${pathToFileURL(dataDir).href}/`];
-    if (dataDir !== sep) prefixes.push(dataDir + sep);
+    const bucket = /^s3:\/\//.test(dataDir);
+    const prefixes = bucket ? [`${dataDir}/`] : [`${pathToFileURL(dataDir).href}/`];
+    if (!bucket && dataDir !== sep) prefixes.push(dataDir + sep);
     if (tasksDir !== null) prefixes.push(`${pathToFileURL(tasksDir).href}/`, tasksDir + sep);
     // Longest first: a tasks dir inside the data dir is taken out whole.
     this.prefixes = prefixes.sort((a, b) => b.length - a.length);

@@ -1,6 +1,7 @@
 /** What the routes share: the queue, the confinement of paths and modules, and the open streams. */
 import type { Queue } from '../index.js';
 import type { DataDir } from './data-dir.js';
+import type { ObjectDataDir } from './object-data-dir.js';
 import type { InputAllowList } from './input-allow.js';
 import type { LinkSigner } from './links.js';
 import type { Presenter } from './presenter.js';
@@ -9,7 +10,8 @@ import type { TaskModules } from './task-modules.js';
 
 export interface ServerContext {
   queue: Queue;
-  dataDir: DataDir;
+  /** A local folder, or a bucket prefix (`--data-dir s3://bucket/prefix`). */
+  dataDir: DataDir | ObjectDataDir;
   modules: TaskModules;
   /** The object URL prefixes a request may name as an input (none: files in the data dir only). */
   allowInput: InputAllowList;

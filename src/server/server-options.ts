@@ -10,13 +10,18 @@ import { ChunkmillError, type ClusterOptions, type WebhookTarget } from '../inde
 import { invalidOption } from '../internal.js';
 import { isLoopback } from './access.js';
 import { resolveAccessOptions, type AccessServerOptions } from './access-options.js';
-import { isPostgresUrl } from '../internal.js';
+import { isObjectUrl, isPostgresUrl } from '../internal.js';
+import { bucketDataDir } from './object-data-dir.js';
 
 /** With `corsOrigins`, `linkTtlMs` and `engine` from access-options.ts. */
 export interface ServerOptions extends AccessServerOptions {
   /** The job store: a file (the embedded SQLite store, created if new) or a postgres:// URL. @default 'chunkmill.db' */
   store?: string;
-  /** The only folder whose files requests may read and write; uploads go to its `uploads/`. @default the working directory */
+  /**
+   * The only folder whose files requests may read and write; uploads go to its `uploads/`. Or an
+   * `s3://bucket/prefix` URL: the objects under the prefix are the data dir, for several servers
+   * on several hosts (docs/server.md#a-data-dir-in-a-bucket). @default the working directory
+   */
   dataDir?: string;
   /** The folder task and transform modules are loaded from, by name. @default none: no job runs a module */
   tasksDir?: string;
@@ -129,7 +134,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     throw invalidOption('headersTimeout', `expected at most requestTimeout (${requestTimeout}), got ${headersTimeout}`);
   return {
     store: storeName(nonEmpty('store', options.store ?? 'chunkmill.db')),
-    dataDir: folder('dataDir', options.dataDir ?? process.cwd()),
+    dataDir: dataDirOption(options.dataDir ?? process.cwd()),
     tasksDir: options.tasksDir === undefined ? null : folder('tasksDir', options.tasksDir),
     port: integer('port', options.port, 8080, 0, 65_535),
     host,
@@ -175,6 +180,11 @@ function storeName(store: string): string {
 function nonEmpty(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw invalidOption(name, 'expected a path');
   return value;
+}
+
+/** A folder's real path, or a bucket prefix's URL (`s3://bucket/prefix`, normalised). */
+function dataDirOption(value: unknown): string {
+  return typeof value === 'string' && isObjectUrl(value) ? bucketDataDir(value) : folder('dataDir', value);
 }
 
 /** An existing folder's real path: the prefix that confined paths are checked against. */

@@ -47,7 +47,10 @@ export function serveCommand(): Command {
     .option('-p, --port <n>', 'TCP port; 0 picks a free one', parsePort, 8080)
     .option('--host <address>', 'address to listen on; without a token only a loopback one', '127.0.0.1')
     .option('--store <file|url>', 'the job store: a SQLite file (created if new) or a postgres:// URL', 'chunkmill.db')
-    .option('--data-dir <dir>', 'the only folder requests may read and write (default: the working directory)')
+    .option(
+      '--data-dir <dir|url>',
+      'the only folder requests may read and write, or an s3://bucket/prefix several servers share (default: the working directory)',
+    )
     .option('--tasks-dir <dir>', 'run task and transform modules from here, by name (default: none)')
     .option('-w, --workers <n>', 'worker threads of the pool (default: the number of cores)', parseWorkers)
     .option('--concurrency <n>', 'jobs run at once (default: 2)', parseWorkers)
@@ -101,6 +104,7 @@ export function serveCommand(): Command {
       'chunkmill serve --data-dir ./data',
       'CHUNKMILL_TOKEN=$(openssl rand -hex 24) chunkmill serve --host 0.0.0.0 --data-dir ./data --tasks-dir ./tasks',
       'chunkmill serve --data-dir /mnt/shared --cluster redis://10.0.0.5:6379',
+      'chunkmill serve --data-dir s3://uploads-bucket/chunkmill --store postgres://db/app   # on each host',
       '',
       'The dashboard is at http://127.0.0.1:8080/; the API under /api (docs/server.md).',
       'Without a token it listens on loopback only. SIGTERM or Ctrl-C: running jobs keep their',

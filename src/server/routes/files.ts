@@ -13,6 +13,9 @@
  * an open() of a FIFO would wait for a writer in libuv's thread pool, and four of those (the
  * pool's size) would hang every file operation of the server.
  *
+ * A data dir in a bucket is listed by object-files.ts, the same fields in the same order of
+ * levels, and DELETE deletes the object (object-data-dir.ts confines its key).
+ *
  * DELETE /api/files/<name>: removes one data file of the listing (an upload, most often), 204.
  * The name is checked as a job's input is (data-dir.ts: confined, never the store), must be one
  * the listing could show (a data extension, no dot file or folder), and a name that is not there
@@ -27,6 +30,7 @@ import { ChunkmillError } from '../../index.js';
 import { badRequest, HttpError } from '../http-error.js';
 import { DATA_EXTENSIONS } from '../schemas.js';
 import type { DataFile } from '../../internal.js';
+import { ObjectFiles } from '../object-files.js';
 import type { ServerContext } from '../server-context.js';
 
 const DEPTH = 4;
@@ -34,11 +38,14 @@ const MAX_FILES = 1000;
 
 export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const cache = new Map<string, { version: string; file: DataFile }>();
+  const objects = ctx.dataDir.kind === 'bucket' ? new ObjectFiles(ctx.dataDir) : null;
   app.get('/api/files', async () => {
+    const dir = ctx.dataDir;
+    if (dir.kind === 'bucket') return { files: await objects!.list(), tasks: await ctx.modules.names() };
     const files: DataFile[] = [];
-    for (const { path, real } of await walk(ctx.dataDir.root)) {
+    for (const { path, real } of await walk(dir.root)) {
       const info = await stat(real).catch(() => null);
-      if (info === null || !info.isFile() || (await ctx.dataDir.isStore(real, info))) continue;
+      if (info === null || !info.isFile() || (await dir.isStore(real, info))) continue;
       const version = `${info.size}:${info.mtimeMs}`;
       const known = cache.get(path);
       if (known?.version === version) {
@@ -56,18 +63,31 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const name = (request.params as { '*': string })['*'];
     const gone = () =>
       new HttpError(404, 'ERR_FILE_NOT_FOUND', `name: no file ${name} in the data dir`, { field: 'name' });
+    const dir = ctx.dataDir;
+    if (dir.kind === 'bucket') {
+      dir.key(name, 'name'); // confinement first: 403 whatever the name
+      checkListed(name);
+      await dir.remove(name);
+      objects?.forget(name);
+      return reply.code(204).send();
+    }
     // Confinement first: a path out of the data dir is a 403 whatever its name.
     const real = await ctx.dataDir.existing(name, 'name').catch((e: unknown) => {
       throw e instanceof HttpError && e.code === 'ERR_FILE_NOT_FOUND' ? gone() : e;
     });
-    if (!DATA_EXTENSIONS.test(name) || name.split('/').some((s) => s.startsWith('.')))
-      throw badRequest('name', `${name} is not a data file of the listing (GET /api/files)`);
+    checkListed(name);
     await unlink(real).catch((e: NodeJS.ErrnoException) => {
       throw e.code === 'ENOENT' ? gone() : e;
     });
     cache.delete(ctx.dataDir.root + sep + name.split('/').join(sep));
     return reply.code(204).send();
   });
+}
+
+/** A name the listing could show: a data extension, no dot file or folder (400 else). */
+function checkListed(name: string): void {
+  if (!DATA_EXTENSIONS.test(name) || name.split('/').some((s) => s.startsWith('.')))
+    throw badRequest('name', `${name} is not a data file of the listing (GET /api/files)`);
 }
 
 /** The listing of a data file (`path` as listed, `real` its real path); null when it is no longer a regular file. */

@@ -210,6 +210,10 @@ async function sendTransform(
     (job.spec.output as { format?: string }).format ??
     (/\.(ndjson|jsonl)$/i.test(output) ? 'ndjson' : /\.json$/i.test(output) ? 'json' : 'csv');
   if (written !== format) throw badRequest('format', `the output was written as ${written}`);
+  // A server whose data dir is a bucket runs no job that writes a file (object-data-dir.ts); a
+  // transform's file written through another server on the same store is not in reach here.
+  if (ctx.dataDir.kind !== 'folder')
+    throw badRequest('format', "the output is not in this server's data dir; ask for format=json");
   // Confined again: the file is read now, and the data dir may have changed since the job ran.
   const path = await ctx.dataDir.existing(ctx.dataDir.relative(output), 'output');
   return reply.send(createReadStream(path));

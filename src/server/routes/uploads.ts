@@ -20,14 +20,21 @@
  * - A `.gz` name whose bytes are not gzip is a 400 before anything is kept.
  * - A disk that fills up (ENOSPC, or a quota: EDQUOT) is a 507 `ERR_NO_SPACE` naming the
  *   upload, and the partial file is removed (which gives its space back).
+ * - With a data dir in a bucket (`--data-dir s3://bucket/prefix`) the same rules hold for the
+ *   object `prefix/uploads/<name>`: streamed as a multipart upload in bounded memory (parts of
+ *   8 MiB, two in flight), made only when the body is complete; any failure aborts it (or deletes
+ *   the object, when the form turns out bad after its file part), so no object is left. A bucket
+ *   that fails is a 503 ERR_UNAVAILABLE.
  */
 import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ChunkmillError } from '../../index.js';
 import { safeUploadName } from '../../internal.js';
+import { bucketFailure } from '../object-data-dir.js';
 import { UPLOADS } from '../retention.js';
 import { badRequest, HttpError } from '../http-error.js';
 import { DATA_EXTENSIONS, UPLOAD_NAME, uploadQuery } from '../schemas.js';
@@ -65,39 +72,38 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (name !== undefined) checkExtension(name, 'name');
       const declared = Number(request.headers['content-length'] ?? Number.NaN);
       if (declared > ctx.uploadLimit + (type === FORM ? FORM_OVERHEAD : 0)) throw tooLarge(ctx.uploadLimit);
-      await mkdir(join(ctx.dataDir.root, UPLOADS), { recursive: true }).catch(noSpace(name ?? 'upload'));
       const saved =
         type === FORM
           ? await saveFormFile(
               request,
               ctx.uploadLimit,
               (part) => write(ctx, reply, name ?? fromFilename(part.filename), part.file),
-              (file) => unlink(file.path).catch(() => {}),
+              (file) => file.discard().catch(() => {}),
             ).catch((e: unknown) => {
               // A refusal before the body's end: close rather than read the rest to throw it away.
               if (!request.raw.readableEnded) void reply.header('connection', 'close');
               throw e;
             })
           : await write(ctx, reply, name!, (request.body as Readable | undefined) ?? request.raw);
-      return reply.code(201).send({ name: ctx.dataDir.relative(saved.path), bytes: saved.bytes });
+      return reply.code(201).send({ name: saved.name, bytes: saved.bytes });
     });
   });
 }
 
 /** Streams `source` into a new `uploads/<name>` (or a numbered variant); removes it on any failure. */
-async function write(ctx: ServerContext, reply: FastifyReply, name: string, source: Readable) {
-  const { path, handle } = await create(ctx, name).catch(noSpace(name));
+async function write(ctx: ServerContext, reply: FastifyReply, name: string, source: Readable): Promise<Saved> {
+  const target = await create(ctx, name).catch(noSpace(name));
   try {
     const counter = limit(ctx.uploadLimit, name.toLowerCase().endsWith('.gz'));
-    // The write stream owns the handle from here and closes it when done.
-    await pipeline(source, counter, handle.createWriteStream());
-    return { path, bytes: counter.bytes };
+    // The target's stream owns its file (or upload) from here and closes it when done.
+    await pipeline(source, counter, target.stream);
+    return { name: target.name, bytes: counter.bytes, discard: target.discard };
   } catch (e) {
-    await unlink(path).catch(() => {});
+    await target.discard().catch(() => {});
     if (e instanceof HttpError && e.status === 413) void reply.header('connection', 'close');
-    return noSpace(ctx.dataDir.relative(path))(e);
+    return noSpace(target.name)(e);
   } finally {
-    await handle.close().catch(() => {}); // already closed unless the pipeline never started
+    await target.close();
   }
 }
 
@@ -129,15 +135,46 @@ function fromFilename(filename: string): string {
   return name;
 }
 
-/** Creates `uploads/<name>`, or `uploads/<stem>-2<ext>`, ... when taken; never replaces a file. */
-async function create(ctx: ServerContext, name: string) {
+interface Target {
+  /** As the client names it: `uploads/<name>`. */
+  name: string;
+  stream: Writable;
+  /** Removes what was written (the file; the upload or the object). */
+  discard(): Promise<void>;
+  /** Releases what the stream did not (a file handle whose stream never started). */
+  close(): Promise<void>;
+}
+
+interface Saved {
+  name: string;
+  bytes: number;
+  discard(): Promise<void>;
+}
+
+/**
+ * Creates `uploads/<name>`, or `uploads/<stem>-2<ext>`, ... when taken; never replaces a file. In
+ * a bucket: an upload of the first free key (object-data-dir.ts).
+ */
+async function create(ctx: ServerContext, name: string): Promise<Target> {
+  const dir = ctx.dataDir;
+  if (dir.kind === 'bucket') {
+    const upload = await dir.createUpload(name);
+    return { ...upload, close: async () => {} };
+  }
+  await mkdir(join(dir.root, UPLOADS), { recursive: true });
   const ext = DATA_EXTENSIONS.exec(name)![0];
   const stem = name.slice(0, -ext.length);
   for (let n = 1; n <= 1000; n++) {
     const candidate = `${UPLOADS}/${n === 1 ? stem : `${stem}-${n}`}${ext}`;
-    const path = await ctx.dataDir.writable(candidate, 'name');
+    const path = await dir.writable(candidate, 'name');
     try {
-      return { path, handle: await open(path, 'wx') };
+      const handle = await open(path, 'wx');
+      return {
+        name: dir.relative(path),
+        stream: handle.createWriteStream(),
+        discard: () => unlink(path),
+        close: () => handle.close().catch(() => {}), // already closed unless the pipeline never started
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
@@ -161,10 +198,19 @@ function limit(max: number, gzip: boolean): Transform & { bytes: number } {
   return counter;
 }
 
-/** A full disk as the client's 507, naming the upload; any other failure as it was. */
+/**
+ * A full disk as the client's 507, naming the upload; a key taken in a bucket meanwhile (S3's 412
+ * to a conditional write) as the 409 a taken name gets; a bucket that failed as a 503; any other
+ * failure as it was.
+ */
 function noSpace(name: string): (e: unknown) => never {
   return (e) => {
     const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (e instanceof ChunkmillError && code === 'ERR_FILE_CHANGED')
+      throw new HttpError(409, 'ERR_UPLOAD_EXISTS', `name: ${name} was taken while it was uploaded`, {
+        field: 'name',
+      });
+    if (e instanceof ChunkmillError) throw bucketFailure(e);
     if (code === 'ENOSPC' || code === 'EDQUOT')
       throw new HttpError(507, 'ERR_NO_SPACE', `name: no space left in the data dir for the upload ${name}`, {
         field: 'name',
