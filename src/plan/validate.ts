@@ -72,6 +72,11 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
     confinement: undefined, // an engine's own (engine/job-run.ts), never an option
   };
   resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
+  if (resolved.unionColumns && (input.kind === 'stream' || input.kind === 'array'))
+    throw invalidOption(
+      'unionColumns',
+      `applies to files and objects, whose headers it unites; the input is ${input.name}`,
+    );
   for (const [name, value] of [
     ['csv.delimiter', resolved.delimiter],
     ['csv.quote', resolved.quote],

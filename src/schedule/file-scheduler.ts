@@ -130,6 +130,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
       computation: computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
       ...(this.chunks.startsSource(k) && { from: layout.dataStart }),
+      ...this.chunks.remapOf(k),
     };
   }
 
@@ -145,6 +146,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
       computation: computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
       ...(this.content !== null && { crcFrom: this.chunks.range(k).start }),
+      ...this.chunks.remapOf(k),
     };
   }
 
