@@ -9,12 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { processDataset, processSerial, type AggregateResult, type TaskResult } from 'chunkmill';
 import { runCli } from '../helpers/cli.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { distinctRuns } from '../helpers/matrix.ts';
 import { rng } from '../helpers/random-csv.ts';
+import { startS3, type TestS3 } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -146,6 +147,29 @@ describe('unionColumns reads the files as one CSV with the united header would r
 const sums = {
   measures: { n: { kind: 'count' }, v: { kind: 'sum', column: 'v' }, x: { kind: 'sum', column: 'x' } },
 } as const;
+
+let s3: TestS3 | undefined;
+afterAll(() => s3?.stop());
+
+describe('objects', () => {
+  test('a glob of objects in S3 (whose chunks parse with their parity summary)', { timeout: 120_000 }, async () => {
+    s3 = await startS3();
+    await s3.createBucket('union');
+    for (const path of names) await s3.putObject('union', `parts/${path.split('/').pop()}`, readFileSync(path));
+    const expected = (await processSerial({ input: reference, aggregate })) as AggregateResult;
+    const input = 's3://union/parts/p-*.csv';
+    const serial = await processSerial({ input, aggregate, unionColumns: true, s3: s3.settings });
+    expect(serial.rows).toStrictEqual(expected.rows);
+    for (const { chunkSize, workers } of [
+      { chunkSize: 9, workers: 3 },
+      { chunkSize: 1 << 20, workers: 2 },
+    ]) {
+      const options = { input, aggregate, unionColumns: true, s3: s3.settings, chunkSize, workers };
+      const parallel = await processDataset(options).result;
+      expect(parallel.rows, `chunkSize ${chunkSize}, workers ${workers}`).toStrictEqual(expected.rows);
+    }
+  });
+});
 
 describe('without unionColumns, and where it cannot apply', () => {
   test('a header that differs is the error it was, its hint naming the option', async () => {
