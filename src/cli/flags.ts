@@ -246,6 +246,7 @@ export type JobOptions = Pick<
   | 'headerNames'
   | 'decimal'
   | 'encoding'
+  | 'unionColumns'
 >;
 
 export function jobOptions(o: CommonFlags): JobOptions {

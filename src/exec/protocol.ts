@@ -14,6 +14,7 @@ import type { FileId } from '../input/open-input.js';
 import type { RangeOutcome } from '../input/read-range.js';
 import type { AggregatePartial } from '../kinds/aggregate/partial.js';
 import type { ComputationSpec } from '../kinds/computation-spec.js';
+import type { ColumnRemap } from '../kinds/remap-sink.js';
 import type { ObjectInfo } from '../remote/object-info.js';
 import type { S3Settings } from '../api/s3-settings.js';
 import type { UserPartial } from '../kinds/user/sinks.js';
@@ -77,6 +78,8 @@ export interface ParseRequest extends ParseCommon {
   end: number;
   /** verify: 'content': the chunk's first byte; the reply's `crc` covers [crcFrom, next). */
   crcFrom?: number;
+  /** unionColumns: the source's columns onto the dataset's (absent where they are the same). */
+  remap?: ColumnRemap;
 }
 
 /** Phase B on bytes cut from a stream at a record boundary (the whole buffer is owned). */
@@ -107,6 +110,8 @@ export interface SummarizeParseRequest extends ParseCommon {
   quote: number;
   /** The chunk's known first record start (a source's first chunk: its data start). */
   from?: number;
+  /** As a ParseRequest's. */
+  remap?: ColumnRemap;
 }
 
 export type ParseChunkRequest = ParseRequest | ParseBytesRequest | ParseRowsRequest;

@@ -16,6 +16,7 @@ import type { ChunkSource } from '../input/chunk-source.js';
 import { openObjectReader } from '../input/object-source.js';
 import { parseRange, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink, type PartialSink } from '../kinds/chunk-sink.js';
+import type { RemapSwitch } from '../kinds/remap-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import { openComputation, type Computation } from '../kinds/computation.js';
 import type { DatasetSource } from '../input/dataset-source.js';
@@ -57,14 +58,17 @@ export async function processSerial(options: AnyProcessOptions): Promise<unknown
 async function serialByRange(opts: ResolvedOptions, sources: DatasetSource[], started: number): Promise<unknown> {
   const plan = await planFile(opts, sources, null);
   const { computation } = plan;
+  // unionColumns: one sink for every source, its remap switched to each source's as it is read.
+  const remaps: RemapSwitch | undefined = plan.sources.some((s) => s.remap) ? { remap: null } : undefined;
   return finish(
     computation,
     started,
     () => plan.size,
     async (sink) => {
       let last: Parsed | null = null;
-      for (const { layout, input } of plan.sources) {
+      for (const { layout, input, remap } of plan.sources) {
         if (layout.dataStart >= layout.size) continue;
+        if (remaps !== undefined) remaps.remap = remap ?? null;
         const reader = await openReader(input);
         try {
           const outcome = await parseRange(
@@ -85,6 +89,7 @@ async function serialByRange(opts: ResolvedOptions, sources: DatasetSource[], st
       }
       return last;
     },
+    remaps,
   );
 }
 
@@ -148,9 +153,10 @@ async function finish(
   started: number,
   bytes: () => number,
   parse: (sink: PartialSink) => Promise<Parsed | null>,
+  remaps?: RemapSwitch,
 ): Promise<unknown> {
   try {
-    const sink = await openChunkSink(computation.spec, null, 0, 0, false);
+    const sink = await openChunkSink(computation.spec, null, 0, 0, false, remaps);
     const parsed = await parse(sink);
     if (parsed?.outcome.error !== undefined) throw locatedError(parsed.outcome.error, parsed.linesBefore, parsed.file);
     if (parsed !== null) computation.merger.add(sink.partial(), 0);

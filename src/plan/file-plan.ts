@@ -9,12 +9,15 @@ import type { JobReporter } from '../api/events.js';
 import { dialectOf, type Dialect } from '../csv/scanner.js';
 import type { InputIdentity } from '../exec/protocol.js';
 import { openComputation, type Computation } from '../kinds/computation.js';
-import { checkSameColumns, type DatasetSource } from '../input/dataset-source.js';
+import { checkSameColumns, unionOfColumns, type DatasetSource } from '../input/dataset-source.js';
+import type { ColumnRemap } from '../kinds/remap-sink.js';
 import { inspectInput, withDelimiterHint, type InputLayout } from './input-layout.js';
 import type { ResolvedOptions } from './resolved-options.js';
 
 /** 64 Ki chunks: ~16 KiB chunks for 1 GB, still far more chunks than workers. */
 const MAX_CHUNKS = 1 << 16;
+/** A header mismatch's way out, where the sources are read by range. */
+const UNION_HINT = ', or unionColumns: true takes the union of their columns by name';
 /** Sources whose headers are read at once: 100 objects cost 13 round trips, not 100 in a row. */
 const INSPECT_AT_ONCE = 8;
 
@@ -22,12 +25,14 @@ const INSPECT_AT_ONCE = 8;
 export interface SourcePlan {
   layout: InputLayout;
   input: InputIdentity;
+  /** unionColumns: how this source's fields map onto the plan's columns; absent where they are its own. */
+  remap?: ColumnRemap;
 }
 
 export interface FilePlan {
-  /** In dataset order; every one with the first's columns. */
+  /** In dataset order; every one with the first's columns, or under unionColumns its remap. */
   sources: SourcePlan[];
-  /** The columns (the first source's header). */
+  /** The columns (the first source's header; under unionColumns, the union of every source's). */
   columns: string[];
   dialect: Dialect;
   computation: Computation;
@@ -54,15 +59,27 @@ export async function planFile(
     sources.push(...(await Promise.all(batch.map((s) => planSource(opts, s, dialect)))));
   }
   const first = sources.find((s) => s.layout.columns.length > 0) ?? sources[0]!;
-  for (const s of sources)
-    if (s !== first) checkSameColumns(first.input.path, first.layout.columns, s.input.path, s.layout.columns);
+  const columns = opts.unionColumns ? unionColumns(sources) : first.layout.columns;
+  if (!opts.unionColumns)
+    for (const s of sources)
+      if (s !== first)
+        checkSameColumns(first.input.path, first.layout.columns, s.input.path, s.layout.columns, UNION_HINT);
   const { layout } = first;
   // "a;b;c" read with ',' is one column: an unknown column then gets the likely delimiter as a hint.
-  const computation = await openComputation(opts, layout.columns, reporter).catch((e: unknown) => {
+  const computation = await openComputation(opts, columns, reporter).catch((e: unknown) => {
     throw withDelimiterHint(e, layout);
   });
   const size = sources.reduce((sum, s) => sum + s.layout.size, 0);
-  return { sources, columns: layout.columns, dialect, computation, size };
+  return { sources, columns, dialect, computation, size };
+}
+
+/** The union of the sources' columns; each source whose own differ gets its remap. */
+function unionColumns(sources: SourcePlan[]): string[] {
+  const { columns, remaps } = unionOfColumns(sources.map((s) => s.layout.columns));
+  remaps.forEach((remap, i) => {
+    if (remap !== undefined) sources[i]!.remap = remap;
+  });
+  return columns;
 }
 
 async function planSource(opts: ResolvedOptions, source: DatasetSource, dialect: Dialect): Promise<SourcePlan> {

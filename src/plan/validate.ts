@@ -72,6 +72,11 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
     confinement: undefined, // an engine's own (engine/job-run.ts), never an option
   };
   resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
+  if (resolved.unionColumns && (input.kind === 'stream' || input.kind === 'array'))
+    throw invalidOption(
+      'unionColumns',
+      `applies to files and objects, whose headers it unites; the input is ${input.name}`,
+    );
   for (const [name, value] of [
     ['csv.delimiter', resolved.delimiter],
     ['csv.quote', resolved.quote],
@@ -218,12 +223,12 @@ function checkpointPath(path: unknown, resolved: ResolvedOptions): string | unde
   if (path === undefined) return undefined;
   const checked = checkField('checkpoint', JOB_FIELDS.checkpoint, path) as string;
   const { input, work } = resolved;
-  if (input.kind !== 'file' || input.gzip || input.format !== 'csv')
+  // A dataset's sources are known once it is expanded: one read as a stream is refused then (schedule-job.ts).
+  const plain = input.kind === 'file' || input.kind === 'dataset';
+  if (!plain || input.gzip === true || input.format === 'ndjson')
     throw invalidOption(
       'checkpoint',
-      input.kind === 'dataset'
-        ? 'applies to one plain CSV file, not yet to several files or objects'
-        : 'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk',
+      'applies to plain CSV files: a stream or a compressed file cannot be re-read from a chunk',
     );
   if (work.kind === 'transform')
     throw invalidOption(

@@ -8,11 +8,13 @@
  * bytes are the same either way.
  *
  * The journal's first line is a key over everything the outcomes depend on: the input's
- * identity (absolute path, size, mtime), the chunk plan, the dialect and the work (aggregate
- * spec, or task module and params), and the policies. A journal with another key is refused
- * (ERR_CHECKPOINT_MISMATCH), never mixed in. Each later line is one chunk, v8-serialized (typed
- * arrays and task accumulators survive as structured clone would carry them) and base64-encoded;
- * a last line cut short by a crash is ignored and that chunk is redone.
+ * identity (absolute path, size, mtime; for a dataset, every source's, in order), the chunk
+ * plan, the dialect and the work (aggregate spec, or task module and params), and the policies.
+ * Chunk indexes run over the whole dataset, so a journal line names one chunk of one file. A
+ * journal with another key is refused (ERR_CHECKPOINT_MISMATCH), never mixed in. Each later line
+ * is one chunk, v8-serialized (typed arrays and task accumulators survive as structured clone
+ * would carry them) and base64-encoded; a last line cut short by a crash is ignored and that
+ * chunk is redone.
  *
  * On resume the boundary phase still runs (it is cheap); a chunk whose journaled start equals
  * its stitched start takes its outcome from the journal instead of a worker.
@@ -23,7 +25,7 @@ import { resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Journal } from '../api/journal.js';
 import { ChunkmillError } from '../errors.js';
-import type { ParseOutcome } from '../exec/protocol.js';
+import type { InputIdentity, ParseOutcome } from '../exec/protocol.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { FileJournal } from './file-journal.js';
 
@@ -149,7 +151,7 @@ function moduleHash(url: string): string {
   }
 }
 
-/** The journal key: everything a chunk's outcome depends on. */
+/** The journal key of a job over one local file: everything a chunk's outcome depends on. */
 export function checkpointKey(
   opts: ResolvedOptions,
   path: string,
@@ -157,13 +159,34 @@ export function checkpointKey(
   mtimeMs: number,
   chunkSize: number,
 ): string {
+  return keyOf(opts, { input: { path: resolve(path), size, mtimeMs } }, chunkSize);
+}
+
+/**
+ * The journal key of a job over a dataset: every source's identity, in dataset order (a local
+ * file's absolute path, size and mtime; an object's URL, size, ETag and Last-Modified), so a file
+ * changed, added, removed or reordered since the journal was written is a mismatch. A dataset of
+ * one local file has the key that file alone has.
+ */
+export function datasetCheckpointKey(opts: ResolvedOptions, sources: readonly InputIdentity[], chunkSize: number) {
+  const only = sources.length === 1 && sources[0]!.object === undefined ? sources[0]! : null;
+  if (only !== null) return checkpointKey(opts, only.path, only.size, only.mtimeMs, chunkSize);
+  const inputs = sources.map(({ path, size, mtimeMs, object }) =>
+    object === undefined
+      ? { path: resolve(path), size, mtimeMs }
+      : { url: object.url, size, etag: object.etag, lastModified: object.lastModified },
+  );
+  return keyOf(opts, { inputs }, chunkSize);
+}
+
+function keyOf(opts: ResolvedOptions, input: object, chunkSize: number): string {
   const { work } = opts;
   const what =
     work.kind === 'aggregate'
       ? { aggregate: work.spec }
       : { task: work.url, source: moduleHash(work.url), params: serialize(work.params).toString('base64') };
   const identity = {
-    input: { path: resolve(path), size, mtimeMs },
+    ...input,
     chunkSize,
     csv: { delimiter: opts.delimiter, quote: opts.quote, header: opts.header },
     policies: {
@@ -175,6 +198,8 @@ export function checkpointKey(
     what,
     // Absent without a filter, so journals written before the option existed keep their key.
     where: opts.where?.text,
+    // Absent when off, for the same reason: a remapped source's outcomes differ from its own.
+    ...(opts.unionColumns && { unionColumns: true }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

@@ -5,6 +5,7 @@
  * runs from its own first data byte: csv/boundary.ts).
  */
 import { BoundaryStitcher, type ChunkSummary } from '../csv/boundary.js';
+import type { ColumnRemap } from '../kinds/remap-sink.js';
 import type { ChunkRange, FilePlan, SourcePlan } from '../plan/file-plan.js';
 
 export class DatasetChunks {
@@ -37,6 +38,12 @@ export class DatasetChunks {
   /** The source chunk k reads. */
   sourceOf(k: number): SourcePlan {
     return this.plan.sources[this.ranges[k]!.source]!;
+  }
+
+  /** What chunk k's parse requests add under unionColumns: its source's remap, if it has one. */
+  remapOf(k: number): { remap?: ColumnRemap } {
+    const { remap } = this.sourceOf(k);
+    return remap === undefined ? {} : { remap };
   }
 
   /** Chunk k is its source's first: its records start at the source's first data byte. */

@@ -130,6 +130,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
       computation: computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
       ...(this.chunks.startsSource(k) && { from: layout.dataStart }),
+      ...this.chunks.remapOf(k),
     };
   }
 
@@ -145,6 +146,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
       computation: computation.spec,
       maxRecordSize: this.opts.maxRecordSize,
       ...(this.content !== null && { crcFrom: this.chunks.range(k).start }),
+      ...this.chunks.remapOf(k),
     };
   }
 
@@ -188,7 +190,8 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
   /** verify: 'content': the chunk waits (counted in flight) until its bytes agree with the coordinator's copy. */
   private checkContent(k: number, start: number, parsed: ParseOutcome): void {
     this.inFlight++;
-    this.content!.check(k, this.chunks.range(k).start, parsed.next, parsed.crc).then(
+    const { source, start: from } = this.chunks.range(k);
+    this.content!.check(k, source, from, parsed.next, parsed.crc).then(
       () => {
         this.inFlight--;
         if (this.failed !== null || this.stale(k, start)) return;

@@ -10,7 +10,7 @@ import type { DatasetSource } from '../input/dataset-source.js';
 import { chunkRanges, planFile } from '../plan/file-plan.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
-import { Checkpoint, checkpointKey } from './checkpoint.js';
+import { Checkpoint, datasetCheckpointKey } from './checkpoint.js';
 import { ContentCheck } from './content-check.js';
 import { FileScheduler } from './file-scheduler.js';
 import { ProgressTracker } from './progress-tracker.js';
@@ -27,17 +27,13 @@ export async function scheduleFile(
   signal: AbortSignal,
   executors: ExecutorProvider,
 ): Promise<unknown> {
-  if (opts.verify === 'content' && (dataset.length !== 1 || dataset[0]!.object !== undefined))
-    throw invalidOption(
-      'verify',
-      "'content' applies to one local file (an object's reads are checked against its ETag)",
-    );
+  if (opts.verify === 'content' && dataset.some((s) => s.object !== undefined))
+    throw invalidOption('verify', "'content' applies to local files (an object's reads are checked against its ETag)");
   const plan = await planFile(opts, dataset, reporter);
   const { computation } = plan;
-  const first = plan.sources[0]!;
   let progress: ProgressTracker | null = null;
   let checkpoint: Checkpoint | undefined;
-  const content = opts.verify === 'content' ? new ContentCheck(first.input) : null;
+  const content = opts.verify === 'content' ? new ContentCheck(plan.sources.map((s) => s.input)) : null;
   try {
     signal.throwIfAborted();
     const { chunkSize, chunks } = chunkRanges(plan, opts.chunkSize);
@@ -65,7 +61,11 @@ export async function scheduleFile(
       if (opts.checkpoint !== undefined)
         checkpoint = await Checkpoint.open(
           opts.checkpoint,
-          checkpointKey(opts, first.input.path, first.layout.size, first.layout.mtimeMs, chunkSize),
+          datasetCheckpointKey(
+            opts,
+            plan.sources.map((s) => s.input),
+            chunkSize,
+          ),
         );
       const tracker = progress;
       await withExecutor(executors, workers, async (executor) => {

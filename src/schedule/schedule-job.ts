@@ -79,6 +79,17 @@ export async function readingOf(
   const sources = await expandDataset(input.patterns, opts.s3, opts.confinement);
   const kinds = sources.map((s) => sourceKind(s, input));
   if (kinds.every((k) => k.format === 'csv' && !k.gzip && k.ranges)) return { byRange: sources };
+  if (opts.checkpoint !== undefined)
+    throw invalidOption(
+      'checkpoint',
+      'applies to plain CSV files and objects read by range; this dataset is read as streams (gzip, NDJSON or a server without Range), which cannot be re-read from a chunk',
+    );
+  // Remapping is a chunk request's (remap-sink.ts); chunks cut from streams carry none.
+  if (opts.unionColumns)
+    throw invalidOption(
+      'unionColumns',
+      'applies to plain CSV files and objects read by range; this dataset is read as streams (gzip, NDJSON or a server without Range), whose files must have one header',
+    );
   const format = kinds[0]!.format;
   if (kinds.some((k) => k.format !== format))
     throw invalidOption('input', 'mixes CSV and NDJSON files; the files of a dataset have one format');

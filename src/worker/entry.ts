@@ -31,7 +31,9 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
-    const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true);
+    // A dataset's source under unionColumns whose columns are not the dataset's (remap-sink.ts).
+    const remap = 'remap' in request && request.remap !== undefined ? { remap: request.remap } : undefined;
+    const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true, remap);
     if (request.op === 'summarizeParse') return await summarizeAndParse(request, sink);
     return { parsed: { ...(await read(request, sink)), partial: sink.partial() } };
   } catch (e) {

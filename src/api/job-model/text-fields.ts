@@ -1,8 +1,10 @@
 /**
  * The job model's fields for how a file's text is read beyond its dialect (issue 24's messy
- * files): its encoding, the decimal separator of its numbers, and what becomes of empty or
- * repeated header names. Spread into JOB_FIELDS (fields.ts), in this order.
+ * files): its encoding, the decimal separator of its numbers, what becomes of empty or repeated
+ * header names, and of a dataset whose files' headers differ. Spread into JOB_FIELDS (fields.ts),
+ * in this order.
  */
+import { Type } from '@sinclair/typebox';
 import { EVERYWHERE, field, oneOf } from './field.js';
 
 export const TEXT_FIELDS = {
@@ -15,6 +17,18 @@ export const TEXT_FIELDS = {
     on: EVERYWHERE,
     doc: 'An empty or repeated header name: rename it as DuckDB does (with a warning), or fail.',
     default: 'rename',
+  }),
+  /**
+   * A dataset whose files' headers differ: take the union of their columns by name, as DuckDB's
+   * `union_by_name` does (the first file's columns, then each new one in the order it first
+   * appears), a file without a column reading it as an empty field. Off, every file must have the
+   * first file's columns in its order (ERR_CSV_HEADER). Plain CSV files and objects read by range
+   * only: a dataset read as streams (gzip, NDJSON, a server without Range) refuses it. @default false
+   */
+  unionColumns: field(Type.Boolean(), {
+    on: EVERYWHERE,
+    doc: "A dataset's files with different headers: take the union of their columns by name, a missing one empty.",
+    default: false,
   }),
   /**
    * The decimal separator of numbers: '.' or ',' (`1,5` is 1.5; then `1.5` is not a number, and

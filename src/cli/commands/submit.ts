@@ -38,6 +38,7 @@ const SHARED = [
   'headerNames',
   'decimal',
   'encoding',
+  'unionColumns',
   'debug',
   // The dialect is sniffed here, from the file as it is at submit, and queued as if given.
   'sniff',

@@ -16,6 +16,7 @@ const FLAG_FOR: [RegExp, string | ((match: string, ...groups: string[]) => strin
   [/\bcsv\.header\b/g, '--no-header'],
   [/\bchunkSize\b/g, '--chunk-size'],
   [/headerNames: ?["']rename["']/g, '--header-names rename'],
+  [/\bunionColumns: true\b/g, '--union-columns'],
   [/encoding: ?"latin1" \(or "windows-1252"\)/g, '--encoding latin1 (or windows-1252)'],
   [/encoding: ?"(utf-16le|utf-16be)"/g, '--encoding $1'],
   // The CLI has no gzip flag: a *.gz name decompresses a file, gunzip a stream.
