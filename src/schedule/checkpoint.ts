@@ -200,6 +200,10 @@ function keyOf(opts: ResolvedOptions, input: object, chunkSize: number): string 
     where: opts.where?.text,
     // Absent when off, for the same reason: a remapped source's outcomes differ from its own.
     ...(opts.unionColumns && { unionColumns: true }),
+    // A chunk's values read in another encoding or with another decimal separator are other
+    // values; absent at their defaults, so older journals keep their key.
+    ...(opts.encoding !== 'utf8' && { encoding: opts.encoding }),
+    ...(opts.decimal !== '.' && { decimal: opts.decimal }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
