@@ -10,6 +10,9 @@
  * position (n - 1) * q of the sorted values; the median of an even count is the mean of the two
  * middle values.
  *
+ * The engine recognises this module and, where every key is a plain column, runs its reduce from
+ * the record bytes instead (group-measures-bytes.ts): the same accumulator, built without strings.
+ *
  * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
  */
 import type { BadNumberPolicy } from '../../api/options.js';
