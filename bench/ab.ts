@@ -24,8 +24,29 @@ import { SALES_QUERY } from './queries.ts';
 import { median, parseSize } from './util.ts';
 
 /** transform(-csv): a user transform returning an object per row (fixtures/tasks/select.mjs) to NDJSON (CSV). */
-type Job = 'groupBy' | 'convert' | 'convert-csv' | 'stats' | 'wide' | 'transform' | 'transform-csv';
-const JOBS: Job[] = ['groupBy', 'convert', 'convert-csv', 'stats', 'wide', 'transform', 'transform-csv'];
+/** median, distinct: the exact measures by carrier on flights (the group-measures task). */
+type Job =
+  | 'groupBy'
+  | 'convert'
+  | 'convert-csv'
+  | 'stats'
+  | 'wide'
+  | 'transform'
+  | 'transform-csv'
+  | 'median'
+  | 'distinct';
+const JOBS: Job[] = [
+  'groupBy',
+  'convert',
+  'convert-csv',
+  'stats',
+  'wide',
+  'transform',
+  'transform-csv',
+  'median',
+  'distinct',
+];
+const EXACT = { median: ['--median', 'dep_delay'], distinct: ['--distinct', 'tailnum'] } as const;
 const USER_TRANSFORM = new URL('../fixtures/tasks/select.mjs', import.meta.url).href;
 
 const { values } = parseArgs({
@@ -50,7 +71,8 @@ const job = values.job as Job;
 if (job.startsWith('transform') && values.process)
   throw new Error(`--job ${job} runs in-process only (no CLI command)`);
 const workers = Number(values.workers);
-const kind: Kind = job === 'stats' ? 'flights' : job === 'wide' ? 'wide' : 'sales';
+const kind: Kind =
+  job === 'stats' || job === 'median' || job === 'distinct' ? 'flights' : job === 'wide' ? 'wide' : 'sales';
 const input =
   values.file ?? (await ensureDataset(defaultDataDir(), kind, parseSize(values.size), 42, console.log)).path;
 
@@ -90,6 +112,8 @@ function cli(dir: string, name: string): string {
       'json',
     ],
     stats: ['stats', input, ...w, '--format', 'json'],
+    median: ['aggregate', input, '-g', 'carrier', ...EXACT.median, ...w, '--format', 'json'],
+    distinct: ['aggregate', input, '-g', 'carrier', ...EXACT.distinct, ...w, '--format', 'json'],
     convert: ['convert', input, '--to', 'ndjson', ...w, '-o', out],
     transform: [], // no CLI command runs a user transform: in-process only
     'transform-csv': [],
@@ -123,6 +147,12 @@ async function once(engine: Engine, name: string): Promise<string> {
     return JSON.stringify((await run({ input, aggregate: { groupBy: ['c0'], measures: wideMeasures } })).rows);
   }
   if (job === 'stats') return JSON.stringify((await run({ input, task: engine.statsTask, params: {} })).value);
+  if (job === 'median' || job === 'distinct') {
+    const [flag, column] = EXACT[job];
+    const measure = { name: 'm', kind: flag === '--median' ? 'quantile' : 'distinct', column, q: 0.5 };
+    const params = { groupBy: ['carrier'], measures: [measure] };
+    return JSON.stringify((await run({ input, task: engine.groupMeasuresTask, params })).value);
+  }
   const to = job.endsWith('-csv') ? 'csv' : 'ndjson';
   const path = `${input}.ab-${name}.${to}`;
   const transform = job.startsWith('transform') ? USER_TRANSFORM : engine.selectTransform;

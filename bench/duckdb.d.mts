@@ -28,3 +28,11 @@ export interface SummaryRow {
   nullPercentage: number;
 }
 export function duckdbSummarize(path: string, threads: number): Promise<SummaryRow[]>;
+/** Per group value (NULL as ""), quantile_cont(column, 0.5) or count(DISTINCT column). */
+export function duckdbGroupMeasure(
+  path: string,
+  group: string,
+  measure: 'median' | 'distinct',
+  column: string,
+  threads: number,
+): Promise<Record<string, number | null>>;

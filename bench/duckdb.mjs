@@ -1,12 +1,14 @@
 // DuckDB, through `@duckdb/node-api` (a devDependency whose native library ships inside the npm
-// package), asked the bench's three questions on the same files as chunkmill:
+// package), asked the bench's questions on the same files as chunkmill:
 //
 //   groupBy    per region, count(*) and sum(amount), the amount read as DECIMAL(18,2) so the sums
 //              are exact and compare to the cent;
 //   convert    every row to NDJSON (and to CSV) with COPY ... TO ... (FORMAT json), each value as its field text
 //              (all_varchar; an empty field as "", where DuckDB reads NULL): the very bytes
 //              `chunkmill convert --to ndjson` writes, and the bench compares the two files;
-//   summarize  SUMMARIZE over the whole file, against `chunkmill stats`.
+//   summarize  SUMMARIZE over the whole file, against `chunkmill stats`;
+//   median     per group, quantile_cont(column, 0.5), against `chunkmill aggregate --median`;
+//   distinct   per group, count(DISTINCT column), against `chunkmill aggregate --distinct`.
 //
 // DuckDB is a multi-threaded C++ engine: the bar, run with as many threads as chunkmill has
 // workers. Plain JavaScript so that a whole-process run (`node bench/duckdb.mjs JOB ...`, what
@@ -110,7 +112,25 @@ export function duckdbSummarize(path, threads) {
   });
 }
 
+/**
+ * Per value of `group`, an exact measure of `column`: quantile_cont(column, 0.5) (measure
+ * 'median') or count(DISTINCT column) (measure 'distinct'), as { group: value } (a NULL group as
+ * ""), against `chunkmill aggregate -g GROUP --median COLUMN` / `--distinct COLUMN`.
+ */
+export function duckdbGroupMeasure(path, group, measure, column, threads) {
+  const expr = measure === 'median' ? `quantile_cont(${ident(column)}, 0.5)` : `count(DISTINCT ${ident(column)})`;
+  return withDuckdb(threads, async (run) => {
+    const rows = await run(
+      `SELECT ${ident(group)} AS g, ${expr} AS v FROM read_csv(${sqlString(path)}, header = true) GROUP BY ${ident(group)}`,
+    );
+    const out = {};
+    for (const r of rows) out[r.g === null ? '' : String(r.g)] = r.v === null ? null : Number(r.v);
+    return out;
+  });
+}
+
 // As a process: node bench/duckdb.mjs groupBy|convert|convertCsv|summarize THREADS PATH [OUT COLUMNS_JSON]
+//   or          node bench/duckdb.mjs median|distinct THREADS PATH GROUP COLUMN
 // prints {"answer": ..., "cpuMs": ..., "peakRssMiB": ...} on stdout.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [job, threadsText, path, out, columnsJson] = process.argv.slice(2);
@@ -120,7 +140,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   else if (job === 'convert') await duckdbConvert(path, JSON.parse(columnsJson), out, threads);
   else if (job === 'convertCsv') await duckdbConvertCsv(path, out, threads);
   else if (job === 'summarize') answer = await duckdbSummarize(path, threads);
-  else throw new Error(`unknown job ${JSON.stringify(job)}: groupBy, convert, convertCsv or summarize`);
+  else if (job === 'median' || job === 'distinct')
+    answer = await duckdbGroupMeasure(path, out, job, columnsJson, threads);
+  else
+    throw new Error(`unknown job ${JSON.stringify(job)}: groupBy, convert, convertCsv, summarize, median or distinct`);
   const usage = resourceUsage();
   const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
   process.stdout.write(`${JSON.stringify({ answer, cpuMs, peakRssMiB: usage.maxRSS / 1024 })}\n`);

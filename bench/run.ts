@@ -115,6 +115,8 @@ async function main(): Promise<number> {
       ['convert', sales, salesData],
       ['convert-csv', sales, salesData],
       ['stats', flights, `flights ${formatBytes(flights.bytes)}`],
+      ['median', flights, `flights ${formatBytes(flights.bytes)}`],
+      ['distinct', flights, `flights ${formatBytes(flights.bytes)}`],
     ];
     for (const [job, data, label] of jobs) {
       const row = await versus(job, data, label, o.maxWorkers, o.versusRuns, log);

@@ -11,7 +11,10 @@
  *   convert        the two NDJSON files byte-identical (sha256);
  *   convert-csv    the two CSV files byte-identical (sha256);
  *   stats          per column: rows, empty (NULL) fields, and for columns both call numeric, min,
- *                  max and mean (relative 1e-12); for text columns min and max.
+ *                  max and mean (relative 1e-12); for text columns min and max;
+ *   median         per carrier, the median of dep_delay (quantile_cont): the same groups, values
+ *                  equal (relative 1e-12: only the printing of a double may differ);
+ *   distinct       per carrier, the count of distinct tailnum: the same groups, equal counts.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,7 +25,11 @@ import type { SummaryRow } from './duckdb.d.mts';
 import { compareAnswers, type Answer } from './queries.ts';
 import { median } from './util.ts';
 
-export type VersusJob = 'groupBy' | 'convert' | 'convert-csv' | 'stats';
+export type VersusJob = 'groupBy' | 'convert' | 'convert-csv' | 'stats' | 'median' | 'distinct';
+
+/** The flights columns of the exact-measure jobs: a carrier code (16 groups), a signed integer delay, a tail number. */
+const GROUP = 'carrier';
+const MEASURED: Record<'median' | 'distinct', string> = { median: 'dep_delay', distinct: 'tailnum' };
 
 export interface Side {
   samplesMs: number[];
@@ -111,6 +118,26 @@ function sha256(path: string): Promise<string> {
   });
 }
 
+/** Null when chunkmill's per-group values (its JSON rows) equal DuckDB's; else what differs. */
+export function compareGroupValues(
+  mine: Record<string, string | number | null>[],
+  name: string,
+  theirs: Record<string, number | null>,
+): string | null {
+  const problems: string[] = [];
+  if (mine.length !== Object.keys(theirs).length)
+    problems.push(`${mine.length} groups, DuckDB ${Object.keys(theirs).length}`);
+  for (const r of mine) {
+    const g = String(r[GROUP]);
+    const v = r[name] as number | null;
+    const d = theirs[g];
+    if (d === undefined) problems.push(`no group ${g} in DuckDB's answer`);
+    else if (v === null || d === null ? v !== d : Math.abs(v - d) > 1e-12 * Math.max(1, Math.abs(d)))
+      problems.push(`${g}: ${v}, DuckDB ${d}`);
+  }
+  return problems.length === 0 ? null : problems.slice(0, 3).join('; ');
+}
+
 /** The CLI's JSON aggregate rows as the bench's Answer. */
 function groupAnswer(stdout: string): Answer {
   const rows = JSON.parse(stdout) as { region: string; count: number; sum_amount: number }[];
@@ -185,6 +212,8 @@ export async function versus(
     convert: ['convert', data.path, '--to', 'ndjson', '-w', w, '-o', outA],
     'convert-csv': ['convert', data.path, '--to', 'csv', '-w', w, '-o', outA],
     stats: ['stats', data.path, '-w', w, '--format', 'json'],
+    median: ['aggregate', data.path, '-g', GROUP, '--median', MEASURED.median, '-w', w, '--format', 'json'],
+    distinct: ['aggregate', data.path, '-g', GROUP, '--distinct', MEASURED.distinct, '-w', w, '--format', 'json'],
   };
   const columns = JSON.stringify(header(data.path));
   const dd: Record<VersusJob, string[]> = {
@@ -192,16 +221,23 @@ export async function versus(
     convert: ['convert', w, data.path, outB, columns],
     'convert-csv': ['convertCsv', w, data.path, outB, columns],
     stats: ['summarize', w, data.path],
+    median: ['median', w, data.path, GROUP, MEASURED.median],
+    distinct: ['distinct', w, data.path, GROUP, MEASURED.distinct],
   };
   const a: Run[] = [];
   const b: Run[] = [];
   let detail: string | null = null;
+  type GroupValues = Record<string, string | number | null>[];
   const check = async (ra: Run, rb: Run) => {
     if (job === 'groupBy') {
       detail = compareAnswers(
         groupAnswer(ra.stdout),
         (JSON.parse(rb.stdout.trim().split('\n').pop()!) as { answer: Answer }).answer,
       );
+    } else if (job === 'median' || job === 'distinct') {
+      const theirs = (JSON.parse(rb.stdout.trim().split('\n').pop()!) as { answer: Record<string, number | null> })
+        .answer;
+      detail = compareGroupValues(JSON.parse(ra.stdout) as GroupValues, `${job}_${MEASURED[job]}`, theirs);
     } else if (job === 'stats') {
       const theirs = (JSON.parse(rb.stdout.trim().split('\n').pop()!) as { answer: SummaryRow[] }).answer;
       detail = compareStats(JSON.parse(ra.stdout) as ColumnStats[], theirs);

@@ -10,6 +10,9 @@
  * position (n - 1) * q of the sorted values; the median of an even count is the mean of the two
  * middle values.
  *
+ * The engine recognises this module and, where every key is a plain column, runs its reduce from
+ * the record bytes instead (group-measures-bytes.ts): the same accumulator, built without strings.
+ *
  * Imported by each worker thread: it loads only the task API and two small helpers, not the engine.
  */
 import type { BadNumberPolicy } from '../../api/options.js';
@@ -28,7 +31,9 @@ import {
 } from '../aggregate/exact-sum.js';
 import { unknownColumn } from '../unknown-column.js';
 import { groupKeys } from './group-keys.js';
-import { minOf, selectKth } from './select-kth.js';
+import { appendValues, pushValue, quantile } from './quantile-values.js';
+
+export { quantile };
 
 export type GroupMeasureKind =
   | 'count'
@@ -78,7 +83,7 @@ interface MeasureAcc {
   tally?: Map<string, number>;
 }
 
-interface GroupAcc {
+export interface GroupAcc {
   key: string[];
   rows: number;
   measures: MeasureAcc[];
@@ -119,17 +124,8 @@ function newGroup(key: string[], params: GroupMeasuresParams): GroupAcc {
   return { key, rows: 0, measures: params.measures.map(newMeasure) };
 }
 
-function pushValue(acc: MeasureAcc, v: number): void {
-  let values = acc.values!;
-  if (acc.n === values.length) {
-    const bigger = new Float64Array(values.length * 2);
-    bigger.set(values);
-    values = acc.values = bigger;
-  }
-  values[acc.n] = v;
-}
-
-function add(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
+/** One row's value of measure m into its state in the row's group. */
+export function addMeasure(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
   if (m.kind === 'count') return;
   if (m.kind === 'distinct' || m.kind === 'mode') {
     const text = row.get(m.column!);
@@ -157,7 +153,10 @@ function add(acc: MeasureAcc, m: GroupMeasure, row: Row): void {
       noteDouble(acc.sum!, v);
     }
   } else if (m.kind === 'min' || m.kind === 'max') extreme(acc, m.kind === 'min', v, big ?? undefined);
-  else pushValue(acc, v);
+  else {
+    pushValue(acc, v);
+    return;
+  }
   acc.n++;
 }
 
@@ -196,28 +195,10 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
       return;
     }
     case 'quantile':
-      for (let i = 0; i < from.n; i++) {
-        pushValue(into, from.values![i]!);
-        into.n++;
-      }
+      appendValues(into, from);
       return;
   }
   into.n += from.n;
-}
-
-/**
- * The q-quantile of values[0, n), interpolated (type 7); reorders `values` in place. The two
- * order statistics are found by selection (select-kth.ts), not a sort: exact, and linear.
- */
-export function quantile(values: Float64Array, n: number, q: number): number | null {
-  if (n === 0) return null;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  selectKth(values, 0, n, lo);
-  const low = values[lo]!;
-  if (h === lo || lo + 1 >= n) return low;
-  // The next order statistic is the smallest of what selection left after lo.
-  return low + (h - lo) * (minOf(values, lo + 1, n) - low);
 }
 
 function value(acc: MeasureAcc, m: GroupMeasure, rows: number): string | number | bigint | null {
@@ -256,6 +237,24 @@ function modeOf(tally: Map<string, number>): string | null {
   return best;
 }
 
+/** The row's group in acc, added (empty) where it is new. */
+export function groupOf(
+  acc: GroupMeasuresAcc,
+  row: Row,
+  params: GroupMeasuresParams,
+  columns: readonly string[],
+): GroupAcc {
+  const key = groupKeys(params, columns).read(row);
+  // One column: its text is the key; several: their JSON, so field boundaries are unambiguous.
+  const id = key.length === 1 ? key[0]! : JSON.stringify(key);
+  let group = acc.groups.get(id);
+  if (group === undefined) {
+    group = newGroup(key, params);
+    acc.groups.set(id, group);
+  }
+  return group;
+}
+
 export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
   init(ctx) {
     // Checked where the columns are known, so a typo fails before the first row, with a suggestion.
@@ -268,16 +267,9 @@ export default defineTask<GroupMeasuresAcc, GroupRow[], GroupMeasuresParams>({
   },
   reduce(acc, row, ctx) {
     const { measures } = ctx.params;
-    const key = groupKeys(ctx.params, ctx.columns).read(row);
-    // One column: its text is the key; several: their JSON, so field boundaries are unambiguous.
-    const id = key.length === 1 ? key[0]! : JSON.stringify(key);
-    let group = acc.groups.get(id);
-    if (group === undefined) {
-      group = newGroup(key, ctx.params);
-      acc.groups.set(id, group);
-    }
+    const group = groupOf(acc, row, ctx.params, ctx.columns);
     group.rows++;
-    for (let m = 0; m < measures.length; m++) add(group.measures[m]!, measures[m]!, row);
+    for (let m = 0; m < measures.length; m++) addMeasure(group.measures[m]!, measures[m]!, row);
   },
   // Chunks combine in order: a's groups first, then b's new ones, so first appearance holds.
   combine(a, b) {

@@ -14,6 +14,8 @@ import { ChunkmillError, messageOf, type ErrorData } from '../../errors.js';
 import { BadRows } from '../bad-rows.js';
 import type { SelectParams } from '../builtin/select.js';
 import { selectPlan } from '../builtin/select-plan.js';
+import type { GroupMeasuresAcc, GroupMeasuresParams } from '../builtin/group-measures.js';
+import { GroupMeasuresBytes } from '../builtin/group-measures-bytes.js';
 import { limitOf } from '../builtin/stats.js';
 import { StatsBytes } from '../builtin/stats-bytes.js';
 import type { StatsParams } from '../builtin/stats-params.js';
@@ -98,6 +100,8 @@ export class TaskSink extends UserSink {
   private acc: unknown;
   /** The built-in stats task's reduce from the record bytes, or null: reduce() runs per row. */
   private readonly bytes: StatsBytes | null;
+  /** The built-in group-measures task's reduce from the record bytes, or null. */
+  private readonly groupBytes: GroupMeasuresBytes | null;
 
   constructor(
     private readonly def: AnyTask,
@@ -106,18 +110,23 @@ export class TaskSink extends UserSink {
     ctx: Context,
     quote: string,
     onBadNumber: BadNumberPolicy,
-    /** The built-in module (stats / select): its rows take the byte path. */
-    builtin = false,
+    /** The built-in module whose rows take a byte path, if it is one. */
+    builtin: 'stats' | 'group-measures' | null = null,
   ) {
     super(width, onBadRow, ctx, quote, onBadNumber);
     this.acc = callUser('init()', () => def.init(ctx));
-    this.bytes = builtin ? new StatsBytes(width, limitOf(ctx.params as StatsParams), quote) : null;
+    this.bytes = builtin === 'stats' ? new StatsBytes(width, limitOf(ctx.params as StatsParams), quote) : null;
+    this.groupBytes =
+      builtin === 'group-measures' ? GroupMeasuresBytes.for(ctx.params as GroupMeasuresParams, ctx.columns) : null;
   }
 
   override record(buf: Buffer, slots: FieldSlots, fieldCount: number, recordStart: number): boolean {
-    if (this.bytes === null || fieldCount !== this.width) return super.record(buf, slots, fieldCount, recordStart);
+    if ((this.bytes === null && this.groupBytes === null) || fieldCount !== this.width)
+      return super.record(buf, slots, fieldCount, recordStart);
     try {
-      this.bytes.record(buf, slots, this.row.at(buf, slots, fieldCount));
+      const row = this.row.at(buf, slots, fieldCount);
+      if (this.bytes !== null) this.bytes.record(buf, slots, row);
+      else this.groupBytes!.record(this.acc as GroupMeasuresAcc, buf, slots, row);
     } catch (e) {
       this.error = rowFailure(e, this.what(), recordStart);
       return false;
@@ -216,6 +225,7 @@ export class TransformSink extends UserSink {
  */
 const STATS_URL = new URL('../builtin/stats.js', import.meta.url).href;
 const SELECT_URL = new URL('../builtin/select.js', import.meta.url).href;
+const GROUP_MEASURES_URL = new URL('../builtin/group-measures.js', import.meta.url).href;
 
 /**
  * Setup runs once per module instance per worker thread: an instance is keyed by the module's
@@ -249,7 +259,15 @@ export async function userSink(
   ctx.chunkIndex = chunkIndex;
   const width = work.columns.length;
   return work.kind === 'task'
-    ? new TaskSink(def as AnyTask, width, work.onBadRow, ctx, work.quote, work.onBadNumber, work.url === STATS_URL)
+    ? new TaskSink(
+        def as AnyTask,
+        width,
+        work.onBadRow,
+        ctx,
+        work.quote,
+        work.onBadNumber,
+        work.url === STATS_URL ? 'stats' : work.url === GROUP_MEASURES_URL ? 'group-measures' : null,
+      )
     : new TransformSink(
         def as AnyTransform,
         work.format ?? 'csv',
