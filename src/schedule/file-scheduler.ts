@@ -112,8 +112,9 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
   }
 
   /**
-   * Phase A for chunk k: for an object's chunk under a built-in aggregate, with the parse from its
-   * likely start in the same read (summarizeParse: protocol.ts says why). User code is not run
+   * Phase A for chunk k: under a built-in aggregate, with the parse from its likely start in the
+   * same read (summarizeParse: protocol.ts says why; a local file's chunk too, input/file-chunk.ts,
+   * except under verify: 'content', whose parse also computes a CRC). User code is not run
    * speculatively: a parse that is thrown away would have logged, or written, for nothing.
    */
   private summaryRequest(k: number): ChunkRequest {
@@ -121,7 +122,8 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
     const { input, layout } = this.chunks.sourceOf(k);
     const { dialect, computation } = this.plan;
     const common = { input, start, end, quote: dialect.quote };
-    if (input.object === undefined || computation.spec.kind !== 'aggregate') return { op: 'summarize', ...common };
+    if (computation.spec.kind !== 'aggregate' || (input.object === undefined && this.content !== null))
+      return { op: 'summarize', ...common };
     return {
       op: 'summarizeParse',
       ...common,

@@ -11,6 +11,7 @@ import { ChunkmillError, fileError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, InputIdentity, ParseChunkRequest } from '../exec/protocol.js';
 import { parseRecords } from '../input/parse-records.js';
 import { FileReader, type BlockReader } from '../input/byte-source.js';
+import { summarizeAndParseFile } from '../input/file-chunk.js';
 import { summarizeAndParse } from '../input/object-chunk.js';
 import { openObjectReader } from '../input/object-source.js';
 import { crcOfRange, parseRange, summarizeRange, type RangeOutcome } from '../input/read-range.js';
@@ -30,11 +31,17 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
       }));
     }
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
-    if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
+    if ((request.op === 'parse' || request.op === 'summarizeParse') && request.end - request.start >= WARM_UP_MIN_BYTES)
+      warmUp();
     // A dataset's source under unionColumns whose columns are not the dataset's (remap-sink.ts).
     const remap = 'remap' in request && request.remap !== undefined ? { remap: request.remap } : undefined;
     const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true, remap);
-    if (request.op === 'summarizeParse') return await summarizeAndParse(request, sink);
+    if (request.op === 'summarizeParse')
+      return request.input.object !== undefined
+        ? await summarizeAndParse(request, sink)
+        : await withInput(request.input, request.start - 1, request.end, (reader) =>
+            summarizeAndParseFile(reader, request, sink),
+          );
     return { parsed: { ...(await read(request, sink)), partial: sink.partial() } };
   } catch (e) {
     return errorReply(

@@ -11,7 +11,7 @@
  * fast-csv's own writeToBuffer so a change there cannot go unnoticed.
  */
 import { createRequire } from 'node:module';
-import { FormatterOptions } from '@fast-csv/format';
+import type { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
@@ -26,19 +26,32 @@ interface FieldFormatter {
   format(field: unknown, fieldIndex: number, isHeader: boolean): string;
 }
 const require = createRequire(import.meta.url);
-const { FieldFormatter } = require('@fast-csv/format/build/src/formatter/FieldFormatter.js') as {
-  FieldFormatter: new (options: FormatterOptions<never, never>) => FieldFormatter;
-};
-
-/** One formatter for every chunk: it holds only the options. */
-const csvFields = new FieldFormatter(new FormatterOptions<never, never>({}));
+/**
+ * One formatter for every chunk (it holds only the options), loaded on first use: most lines are
+ * written by csv-line.ts, and loading @fast-csv/format cost every worker thread's start ~8-15 ms
+ * though only a CSV output with values of other types calls it. The package is CommonJS, so a
+ * require() loads it synchronously in any thread.
+ */
+let fieldFormatter: FieldFormatter | null = null;
+function csvFields(): FieldFormatter {
+  if (fieldFormatter !== null) return fieldFormatter;
+  const { FieldFormatter } = require('@fast-csv/format/build/src/formatter/FieldFormatter.js') as {
+    FieldFormatter: new (options: FormatterOptions<never, never>) => FieldFormatter;
+  };
+  const { FormatterOptions } = require('@fast-csv/format') as {
+    FormatterOptions: new (options: object) => FormatterOptions<never, never>;
+  };
+  fieldFormatter = new FieldFormatter(new FormatterOptions({}));
+  return fieldFormatter;
+}
 
 /** One CSV line (with its "\n") from values, quoted where fast-csv quotes them. */
 export function csvLine(values: readonly unknown[], isHeader = false): string {
+  const formatter = csvFields();
   let line = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) line += ',';
-    line += csvFields.format(values[i], i, isHeader);
+    line += formatter.format(values[i], i, isHeader);
   }
   return line + '\n';
 }
