@@ -18,6 +18,7 @@ import { openChunkSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
 import { RemoteChannel } from './control-channel.js';
+import { parseFile } from './parse-file.js';
 import { WARM_UP_MIN_BYTES, warmUp } from './warm-up.js';
 
 export default async function runChunk(request: ChunkRequest): Promise<ChunkReply> {
@@ -33,6 +34,7 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
     if (request.op === 'parse' && request.end - request.start >= WARM_UP_MIN_BYTES) warmUp();
     const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true);
     if (request.op === 'summarizeParse') return await summarizeAndParse(request, sink);
+    if (request.op === 'parseFile') return await parseFile(request, sink, checkIdentity);
     return { parsed: { ...(await read(request, sink)), partial: sink.partial() } };
   } catch (e) {
     return errorReply(
