@@ -20,7 +20,7 @@ import { formatOfName } from '../plan/resolve-input.js';
 import { invalidOption } from '../errors.js';
 import { scheduleFile } from './schedule-file.js';
 import { scheduleStream } from './stream-scheduler.js';
-import { scheduleWholeFiles, wholeFilesApply } from './whole-file-scheduler.js';
+import { type GzipParts, scheduleWholeFiles, wholeFilesApply } from './whole-file-scheduler.js';
 
 /** Runs the job to its result; `executors` gives it the executor for its chunks once it has a plan. */
 export async function scheduleJob(
@@ -75,15 +75,15 @@ async function scheduleDataset(
   return scheduleStream(opts, reading.stream, reporter, signal, executors, reading.warnings);
 }
 
-/** How a dataset is read: its sources by range, or one chunk source over all of them as streams. */
+/**
+ * How a dataset is read: its sources by range, or one chunk source over all of them as streams;
+ * when every source is gzip, also those sources, for one whole file per worker.
+ */
 export async function readingOf(
   opts: ResolvedOptions,
   input: Extract<ResolvedInput, { kind: 'dataset' }>,
   chunkSize: number,
-): Promise<
-  | { byRange: DatasetSource[] }
-  | { stream: ChunkSource; warnings: JobWarning[]; gzipParts?: { sources: DatasetSource[]; format: 'csv' | 'ndjson' } }
-> {
+): Promise<{ byRange: DatasetSource[] } | { stream: ChunkSource; warnings: JobWarning[]; gzipParts?: GzipParts }> {
   const sources = await expandDataset(input.patterns, opts.s3, opts.confinement);
   const kinds = sources.map((s) => sourceKind(s, input));
   if (kinds.every((k) => k.format === 'csv' && !k.gzip && k.ranges)) return { byRange: sources };

@@ -55,7 +55,9 @@ export async function scheduleWholeFiles(
   let computation: Computation | null = null;
   let progress: ProgressTracker | null = null;
   try {
-    const inputs = await Promise.all(parts.sources.map((s) => identityOf(s, opts)));
+    // One at a time: a glob of thousands of parts must not open thousands of descriptors at once.
+    const inputs: InputIdentity[] = [];
+    for (const source of parts.sources) inputs.push(await identityOf(source, opts));
     // The columns, from the first file's header (the workers check every file's against them).
     const columns = await firstColumns(opts, parts);
     computation = await openComputation(opts, columns, reporter, parts.format !== 'csv');

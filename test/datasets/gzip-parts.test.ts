@@ -7,11 +7,13 @@
  * corrupt file name the file (and the line within it); a worker that dies mid-file runs the file
  * again from its start. Real threads, real files, a real S3 server.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  createEngine,
+  openQueue,
   processDataset,
   processSerial,
   type AggregateResult,
@@ -20,6 +22,7 @@ import {
   type TaskResult,
 } from 'chunkmill';
 import { rejectionOf } from '../helpers/errors.ts';
+import { waitForState } from '../helpers/jobs.ts';
 import { HEADER, randomCsv, rng } from '../helpers/random-csv.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -97,6 +100,26 @@ describe('gzip parts, one file per worker, give the serial answer of the files c
       expect(result.value).toStrictEqual(serial.value);
     }
   });
+});
+
+test('a transform keeps the coordinator-inflate path (its output comes back chunk by chunk)', {
+  timeout: 60_000,
+}, async () => {
+  const outputs: string[] = [];
+  for (const workers of [1, 3]) {
+    const path = join(tmp.dir, `out-${workers}.csv`);
+    const result = await processDataset({
+      input: gzNames,
+      transform: task('select'),
+      output: { path },
+      workers,
+      chunkSize: 7,
+    }).result;
+    expect(result.stats.chunks).toBeGreaterThan(parts.length * 10);
+    outputs.push(readFileSync(path, 'utf8'));
+  }
+  expect(outputs[1]).toBe(outputs[0]);
+  expect(outputs[0]!.length).toBeGreaterThan(Buffer.byteLength(wholeText) / 2);
 });
 
 describe('what names the file', () => {
@@ -182,4 +205,25 @@ test('a worker that dies mid-file: the file runs again from its start, each row 
   expect(result.stats.chunks).toBe(4);
   expect(seen.map((w) => w.code)).toStrictEqual(['WARN_CHUNK_RETRY']);
   expect(seen[0]!.message).toMatch(/^Chunk 2 failed \(A worker thread exited/);
+});
+
+test("a confined engine's job: each worker opens its file through the confined open, with the planned identity", {
+  timeout: 60_000,
+}, async () => {
+  const root = join(tmp.dir, 'confined');
+  mkdirSync(root);
+  for (const [i, p] of parts.entries()) writeFileSync(join(root, `p-${i}.csv.gz`), gzipSync(p));
+  const store = join(tmp.dir, 'confined.db');
+  const queue = openQueue(store);
+  const engine = await createEngine({ store, workers: 2, confine: { root } });
+  try {
+    const serial = (await processSerial({ input: whole, task: task('rows-in-order') })) as TaskResult;
+    const ok = await queue.add({ input: join(root, 'p-*.csv.gz'), task: task('rows-in-order').href });
+    const done = await waitForState(queue, ok.id, ['succeeded', 'failed']);
+    expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.result).toMatchObject({ kind: 'task', value: serial.value, stats: { chunks: parts.length } });
+  } finally {
+    await engine.close();
+    await queue.close();
+  }
 });
