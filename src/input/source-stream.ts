@@ -5,8 +5,8 @@
  * parses a whole gzip part itself (worker/parse-file.ts).
  */
 import { createReadStream } from 'node:fs';
-import { pipeline, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { type DuplexOptions, pipeline, type Readable } from 'node:stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { Confinement } from '../api/confinement.js';
 import type { S3Settings } from '../api/s3-settings.js';
 import type { DatasetSource } from './dataset-source.js';
@@ -18,6 +18,7 @@ export async function openSourceStream(
   gzip: boolean,
   s3: S3Settings | undefined,
   confinement: Confinement | undefined,
+  readAhead?: number,
 ): Promise<AsyncIterable<Uint8Array>> {
   let bytes: Readable;
   if (source.object !== undefined) {
@@ -31,12 +32,19 @@ export async function openSourceStream(
         ? createReadStream(source.name)
         : createReadStream(source.name, { fd: openInputSync(source.name, confinement).fd });
   }
-  return gzip ? gunzipped(bytes) : bytes;
+  return gzip ? gunzipped(bytes, readAhead) : bytes;
 }
 
-/** `bytes` inflated as they stream (zlib on libuv's thread pool, a window's memory). */
-export function gunzipped(bytes: Readable): Readable {
-  const gunzip = createGunzip();
+/**
+ * `bytes` inflated as they stream (zlib on libuv's thread pool, a window's memory). `readAhead`:
+ * inflated bytes zlib may hold before the reader takes them (default: the stream's 16 KiB). A
+ * reader that parses on its own thread between reads (a worker's whole file) gives it a chunk's
+ * worth, so that the next chunk inflates while this one is parsed instead of after it.
+ */
+export function gunzipped(bytes: Readable, readAhead?: number): Readable {
+  // zlib's streams take the stream options too (Node passes them to Transform); its types omit them.
+  const options: ZlibOptions & DuplexOptions = readAhead === undefined ? {} : { readableHighWaterMark: readAhead };
+  const gunzip = createGunzip(options);
   // A failure of either end destroys the other, so the reader sees it (pipe() would not).
   pipeline(bytes, gunzip, () => {});
   return gunzip;

@@ -35,7 +35,7 @@ export async function parseFile(
   const file = { bytes: 0, located: false, cutInQuote: false };
   let stream: StreamSource | null = null;
   try {
-    stream = new StreamSource(await open(input, request.gzip, checkFile), {
+    stream = new StreamSource(await open(input, request.gzip, request.cut.chunkSize, checkFile), {
       ...request.cut,
       format: request.format,
       path: input.path,
@@ -74,10 +74,17 @@ export async function parseFile(
 async function open(
   input: InputIdentity,
   gzip: boolean,
+  chunkSize: number,
   checkFile: (input: InputIdentity, now: Stats) => void,
 ): Promise<AsyncIterable<Uint8Array>> {
   if (input.object !== undefined)
-    return openSourceStream({ name: input.path, object: input.object }, gzip, input.s3, undefined);
+    return openSourceStream(
+      { name: input.path, object: input.object },
+      gzip,
+      input.s3,
+      undefined,
+      readAheadOf(chunkSize),
+    );
   const { fd, stats } = openInputSync(input.path, input.confinement, input.fileId);
   const bytes = createReadStream(input.path, { fd });
   try {
@@ -86,7 +93,16 @@ async function open(
     bytes.destroy();
     throw e;
   }
-  return gzip ? gunzipped(bytes) : bytes;
+  return gzip ? gunzipped(bytes, readAheadOf(chunkSize)) : bytes;
+}
+
+/**
+ * Inflated bytes zlib may hold ahead of the parse: a chunk's worth, at most 4 MiB (a micro
+ * benchmark of one 25 MB part with a parse-like loop per 4 MiB: 4 MiB ahead took 0.67-0.90x the
+ * time of the default 16 KiB, on the loaded 2-core machine).
+ */
+function readAheadOf(chunkSize: number): number {
+  return Math.min(Math.max(chunkSize, 64 << 10), 4 << 20);
 }
 
 /** A chunk's error, counted from the file's start: `lines` before the chunk, which starts at byte `offset`. */
