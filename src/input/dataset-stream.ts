@@ -8,7 +8,7 @@
  * The next source is opened while the current one is read (its first bytes, and for gzip its
  * inflate on libuv's thread pool, are under way when they are needed).
  *
- * Gzip parts with two workers or more run one whole file per worker instead
+ * Two gzip parts or more run one whole file per worker instead
  * (schedule/whole-file-scheduler.ts, worker/parse-file.ts), for aggregates and tasks; this source
  * remains the path of transforms, whose output must come back chunk by chunk.
  */

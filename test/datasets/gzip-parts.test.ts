@@ -2,8 +2,8 @@
  * Gzip parts run one whole file per worker (schedule/whole-file-scheduler.ts): each worker opens,
  * inflates and parses a file of its own, and the partials are merged in file order. The answer
  * is the serial parse of the uncompressed files concatenated (headers not repeated), locally and
- * from a real s3rver, at every worker count (1: the coordinator-inflate path; 2 and 3: one file
- * per worker, which `stats.chunks` equal to the file count shows). A bad header, a bad row, a
+ * from a real s3rver, at every worker count (one file per worker: `stats.chunks` is the file
+ * count; a transform keeps the coordinator-inflate path, many chunks). A bad header, a bad row, a
  * corrupt file name the file (and the line within it); a worker that dies mid-file runs the file
  * again from its start. Real threads, real files, a real S3 server.
  */
@@ -77,9 +77,8 @@ async function expectLikeWhole(options: Omit<ProcessOptions, 'aggregate'>) {
       expect(result.stats.rows, at).toBe(reference.stats.rows);
       // Bytes after inflate, on either path: the stream path's count.
       expect(result.stats.bytes, at).toBe(Buffer.byteLength(wholeText) + header.length * (parts.length - 1));
-      // One file per worker from 2 workers on (a chunk is a file); 1 worker: the coordinator's chunks.
-      if (workers >= 2) expect(result.stats.chunks, at).toBe(parts.length);
-      else if (chunkSize === 7) expect(result.stats.chunks, at).toBeGreaterThan(parts.length * 10);
+      // One file per worker, at every worker count: a chunk is a file.
+      expect(result.stats.chunks, at).toBe(parts.length);
     }
 }
 
