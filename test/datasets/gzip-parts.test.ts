@@ -91,6 +91,22 @@ describe('gzip parts, one file per worker, give the serial answer of the files c
     await expectLikeWhole({ input: 's3://data/zipped/*.csv.gz', s3: s3.settings });
   });
 
+  test('NDJSON parts', { timeout: 60_000 }, async () => {
+    const lines = (f: number) =>
+      Array.from({ length: 40 + f * 7 }, (_, i) => `${JSON.stringify({ k: `g${(i * f) % 5}`, v: i - f, t: 'x' })}\n`);
+    const texts = [0, 1, 2, 3].map((f) => (f === 2 ? '\n' : '') + lines(f).join(''));
+    const input = texts.map((t, f) => gz(`n-${f}.ndjson`, t));
+    const serial = (await processSerial({
+      input: tmp.file('n-all.ndjson', texts.join('')),
+      aggregate,
+    })) as AggregateResult;
+    for (const workers of [1, 3]) {
+      const result = (await processDataset({ input, aggregate, workers, chunkSize: 64 }).result) as AggregateResult;
+      expect(result.rows, `workers ${workers}`).toStrictEqual(serial.rows);
+      expect(result.stats.chunks).toBe(texts.length);
+    }
+  });
+
   test('a user task gets every row once, in file order', { timeout: 60_000 }, async () => {
     const serial = (await processSerial({ input: whole, task: task('rows-in-order') })) as TaskResult;
     for (const workers of [1, 3]) {
