@@ -18,9 +18,10 @@ export const PREFIX = 'chunkmill';
 /**
  * The work item / reply format. A worker refuses items of another protocol; workers of another
  * chunkmill version take items from another queue altogether (queueName). 2: WorkItem's `job` and
- * `task` became `runId` and `request`. 3: WorkItem's `avoid`, and the worker's id on replies.
+ * `task` became `runId` and `request`. 3: WorkItem's `avoid`, and the worker's id on replies. 4: the parseFile request (a whole
+ * gzip file of a dataset) and a parse request's `remap` (unionColumns).
  */
-export const PROTOCOL = 3;
+export const PROTOCOL = 4;
 
 /** This chunkmill's version, from its package.json (dist/cluster/ -> the package root). */
 export const VERSION: string = (

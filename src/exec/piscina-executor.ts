@@ -122,7 +122,10 @@ export class PiscinaExecutor extends RetryingExecutor {
       transferList.push(sent.buffer as ArrayBuffer);
     }
     const transfer = transferList.length > 0 ? { transferList } : {};
-    if (policy.timeout === undefined && !this.stopOnAbort) {
+    // A whole gzip file (parseFile) may run for minutes: on a pool that outlives the job (an
+    // engine's), a cancelled job's file would hold its thread till its end. Stopped instead.
+    const stopOnAbort = this.stopOnAbort || request.op === 'parseFile';
+    if (policy.timeout === undefined && !stopOnAbort) {
       // No per-request signal for cancelling: aborting a running request makes Piscina replace the
       // worker behind the pool's back. A cancel fails the job, whose owner then destroys the pool.
       return this.pool.run(request, transfer).catch((e: unknown) => {
@@ -131,10 +134,10 @@ export class PiscinaExecutor extends RetryingExecutor {
     }
     // A signal that fired already never calls a listener added now: such a chunk is not started
     // at all (a cluster item cancelled between its checks and the pool ran to its end before).
-    if (this.stopOnAbort && policy.signal.aborted) throw new AbortError();
+    if (stopOnAbort && policy.signal.aborted) throw new AbortError();
     const controller = new AbortController();
     const stop = () => controller.abort();
-    if (this.stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
+    if (stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
     if (policy.timeout === undefined) {
       try {
         return await this.pool.run(request, { signal: controller.signal, ...transfer });
@@ -161,7 +164,7 @@ export class PiscinaExecutor extends RetryingExecutor {
         { signal: running.controller.signal, ...transfer },
       );
     } catch (e) {
-      if (this.stopOnAbort && policy.signal.aborted) throw new AbortError();
+      if (stopOnAbort && policy.signal.aborted) throw new AbortError();
       if (!running.timedOut) throw workerFailure(e, chunkIndex);
       throw new ChunkmillError({
         code: 'ERR_CHUNK_TIMEOUT',

@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Confinement } from '../api/confinement.js';
 import type { ChunkSummary } from '../csv/boundary.js';
 import type { Dialect } from '../csv/scanner.js';
+import type { InputEncoding } from '../csv/encoding.js';
 import type { ErrorData } from '../errors.js';
 import type { FileId } from '../input/open-input.js';
 import type { RangeOutcome } from '../input/read-range.js';
@@ -114,12 +115,39 @@ export interface SummarizeParseRequest extends ParseCommon {
   remap?: ColumnRemap;
 }
 
+/**
+ * A whole source that cannot be split (a dataset's gzip part), in one worker: opened (a local
+ * file, or the object by one GET), inflated, cut into chunks of `chunkSize` and parsed one after
+ * another into one sink, its header checked against the first file's. The reply's lines, errors
+ * and rejects count from the file's first byte (schedule/whole-file-scheduler.ts).
+ */
+export interface ParseFileRequest extends ParseCommon {
+  op: 'parseFile';
+  /** The file (its planned size and modified time) or the object (one GET of its planned version). */
+  input: InputIdentity;
+  gzip: boolean;
+  format: 'csv' | 'ndjson';
+  /** How its header is read and its records are cut (input/stream-source.ts). */
+  cut: { delimiter: string; quote: string; header: boolean; encoding?: InputEncoding; chunkSize: number };
+  /** The first file's name and columns, which this file's header must repeat. */
+  first: { name: string; columns: string[] };
+}
+
 export type ParseChunkRequest = ParseRequest | ParseBytesRequest | ParseRowsRequest;
-export type ChunkRequest = SummarizeRequest | SummarizeParseRequest | ParseChunkRequest;
+export type ChunkRequest = SummarizeRequest | SummarizeParseRequest | ParseChunkRequest | ParseFileRequest;
 
 /** A parsed chunk: where it ended, its counts and rejects (RangeOutcome), and its partial result. */
 export interface ParseOutcome extends RangeOutcome {
   partial: AggregatePartial | UserPartial;
+  /** parseFile's: what the scheduler needs to place the file's outcome. */
+  file?: {
+    /** The file's bytes as parsed (after inflate), as a stream's progress counts them. */
+    bytes: number;
+    /** `error` is complete as thrown (by reading the file: its header, bad gzip), not a chunk's to place. */
+    located: boolean;
+    /** `error` is an unclosed quote in a chunk that was not the file's last: a cut inside a record. */
+    cutInQuote: boolean;
+  };
 }
 
 /** A summary; with summarizeParse, also the parse from `from` (none where the chunk owns no record). */

@@ -7,6 +7,10 @@
  *
  * The next source is opened while the current one is read (its first bytes, and for gzip its
  * inflate on libuv's thread pool, are under way when they are needed).
+ *
+ * Two gzip parts or more run one whole file per worker instead
+ * (schedule/whole-file-scheduler.ts, worker/parse-file.ts), for aggregates and tasks; this source
+ * remains the path of transforms, whose output must come back chunk by chunk.
  */
 import { checkSameColumns, type DatasetSource } from './dataset-source.js';
 import type { ChunkSource, SourceChunk, SourceHead } from './chunk-source.js';

@@ -3,7 +3,6 @@
  * the input is read for everything else (streams, .gz files, NDJSON, arrays).
  */
 import { createReadStream } from 'node:fs';
-import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { JobReporter, JobWarning } from '../api/events.js';
 import type { ExecutorProvider } from '../exec/executor.js';
@@ -11,6 +10,7 @@ import { ArraySource } from '../input/array-source.js';
 import type { ChunkSource } from '../input/chunk-source.js';
 import { openInputSync } from '../input/open-input.js';
 import { DatasetStreamSource } from '../input/dataset-stream.js';
+import { openSourceStream } from '../input/source-stream.js';
 import { StreamSource } from '../input/stream-source.js';
 import { type Utf16, utf16Bom, utf16ToUtf8 } from '../input/utf16.js';
 import type { DatasetSource } from '../input/dataset-source.js';
@@ -20,6 +20,7 @@ import { formatOfName } from '../plan/resolve-input.js';
 import { invalidOption } from '../errors.js';
 import { scheduleFile } from './schedule-file.js';
 import { scheduleStream } from './stream-scheduler.js';
+import { type GzipParts, scheduleWholeFiles, wholeFilesApply } from './whole-file-scheduler.js';
 
 /** Runs the job to its result; `executors` gives it the executor for its chunks once it has a plan. */
 export async function scheduleJob(
@@ -65,17 +66,24 @@ async function scheduleDataset(
   executors: ExecutorProvider,
 ): Promise<unknown> {
   const reading = await readingOf(opts, input, opts.chunkSize);
-  return 'byRange' in reading
-    ? scheduleFile(opts, reading.byRange, reporter, signal, executors)
-    : scheduleStream(opts, reading.stream, reporter, signal, executors, reading.warnings);
+  if ('byRange' in reading) return scheduleFile(opts, reading.byRange, reporter, signal, executors);
+  // Gzip parts: one whole file per worker, inflated there (whole-file-scheduler.ts says when).
+  if (reading.gzipParts !== undefined && wholeFilesApply(opts, reading.gzipParts.sources.length)) {
+    reading.stream.close();
+    return scheduleWholeFiles(opts, reading.gzipParts, reporter, signal, executors);
+  }
+  return scheduleStream(opts, reading.stream, reporter, signal, executors, reading.warnings);
 }
 
-/** How a dataset is read: its sources by range, or one chunk source over all of them as streams. */
+/**
+ * How a dataset is read: its sources by range, or one chunk source over all of them as streams;
+ * when every source is gzip, also those sources, for one whole file per worker.
+ */
 export async function readingOf(
   opts: ResolvedOptions,
   input: Extract<ResolvedInput, { kind: 'dataset' }>,
   chunkSize: number,
-): Promise<{ byRange: DatasetSource[] } | { stream: ChunkSource; warnings: JobWarning[] }> {
+): Promise<{ byRange: DatasetSource[] } | { stream: ChunkSource; warnings: JobWarning[]; gzipParts?: GzipParts }> {
   const sources = await expandDataset(input.patterns, opts.s3, opts.confinement);
   const kinds = sources.map((s) => sourceKind(s, input));
   if (kinds.every((k) => k.format === 'csv' && !k.gzip && k.ranges)) return { byRange: sources };
@@ -103,8 +111,12 @@ export async function readingOf(
       message: `${s.name} is read as one stream: its server does not answer Range requests, so its chunks cannot be read by the workers themselves`,
     }));
   return {
-    stream: new DatasetStreamSource(sources, sized, (s) => openSourceStream(s, sourceKind(s, input).gzip, opts)),
+    stream: new DatasetStreamSource(sources, sized, (s) =>
+      openSourceStream(s, sourceKind(s, input).gzip, opts.s3, opts.confinement),
+    ),
     warnings,
+    // Every source compressed: each can also be read whole by a worker of its own.
+    ...(kinds.every((k) => k.gzip) && { gzipParts: { sources, format } }),
   };
 }
 
@@ -119,29 +131,6 @@ function sourceKind(
     gzip: input.gzip ?? named.gzip,
     ranges: source.object === undefined || source.object.ranges,
   };
-}
-
-/** A dataset source's bytes as a stream, gunzipped when it is compressed. */
-async function openSourceStream(
-  source: DatasetSource,
-  gzip: boolean,
-  opts: ResolvedOptions,
-): Promise<AsyncIterable<Uint8Array>> {
-  let bytes: Readable;
-  if (source.object !== undefined) {
-    const { openObjectStream } = await import('../remote/object-stream.js');
-    bytes = await openObjectStream(source.object, opts.s3);
-  } else {
-    bytes =
-      opts.confinement === undefined
-        ? createReadStream(source.name)
-        : createReadStream(source.name, { fd: openInputSync(source.name, opts.confinement).fd });
-  }
-  if (!gzip) return bytes;
-  const gunzip = createGunzip();
-  // A failure of either end destroys the other, so the reader sees it (pipe() would not).
-  pipeline(bytes, gunzip, () => {});
-  return gunzip;
 }
 
 /**

@@ -19,6 +19,7 @@ import { openChunkSink } from '../kinds/chunk-sink.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
 import { RemoteChannel } from './control-channel.js';
+import { parseFile } from './parse-file.js';
 import { WARM_UP_MIN_BYTES, warmUp } from './warm-up.js';
 
 export default async function runChunk(request: ChunkRequest): Promise<ChunkReply> {
@@ -42,6 +43,7 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
         : await withInput(request.input, request.start - 1, request.end, (reader) =>
             summarizeAndParseFile(reader, request, sink),
           );
+    if (request.op === 'parseFile') return await parseFile(request, sink, checkIdentity);
     return { parsed: { ...(await read(request, sink)), partial: sink.partial() } };
   } catch (e) {
     return errorReply(
