@@ -43,7 +43,7 @@ interface Piece {
 
 /**
  * The bytes [from, to) of the object, written into `target` (at least `to - from` long) by ranged
- * GETs of `pieceSize`, `inFlight` at a time: for a reader that needs the whole range before it
+ * GETs of about `pieceSize`, `inFlight` at a time: for a reader that needs the whole range before it
  * starts (a chunk read once for both phases), with no piece buffers and no copy between them.
  * Resolves with the bytes read: fewer than asked only where the object ends before `to`.
  */
@@ -56,7 +56,10 @@ export async function readObjectInto(
 ): Promise<number> {
   if (!info.ranges) throw rangeUnsupported(info.url, 'its server answered a Range request with the whole object');
   const stop = info.size >= 0 ? Math.min(to, info.size) : to;
-  const pieceSize = Math.max(1, options.pieceSize ?? DEFAULT_PIECE_SIZE);
+  // Pieces of equal size, as near pieceSize as a whole number of them comes: a chunk with its
+  // byte before (8 MiB + 1) is two GETs, not two of 4 MiB and a third of one byte.
+  const pieces = Math.max(1, Math.round((stop - from) / Math.max(1, options.pieceSize ?? DEFAULT_PIECE_SIZE)));
+  const pieceSize = Math.max(1, Math.ceil((stop - from) / pieces));
   const abort = new AbortController();
   let next = from;
   let got = 0;

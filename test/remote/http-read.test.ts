@@ -85,6 +85,10 @@ describe('a range read into a given buffer (readObjectInto)', () => {
     expect(target.subarray(0, 249_000).equals(data.subarray(1000, 250_000))).toBe(true);
     expect(target.subarray(249_000).every((b) => b === 0xee)).toBe(true); // nothing past the range
     expect(ranged.log.length - before).toBe(Math.ceil(249_000 / (32 << 10)));
+    // A range a byte over n pieces is n pieces of about equal size, not n and a byte.
+    const last = ranged.log.length;
+    await readObjectInto(info, 0, 2 * 50_000 + 1, target, { pieceSize: 50_000 });
+    expect(ranged.log.slice(last)).toEqual(['GET /data.bin 0-50000', 'GET /data.bin 50001-100000']);
   });
 
   test('past the end of the object it reads what there is and says how much', async () => {
