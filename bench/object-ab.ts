@@ -10,7 +10,9 @@
  *
  * --server range: bench/range-server.mjs (cheap: the client's cost shows); s3rver: the test S3
  * server. --as s3 reads s3://bench/KEY (SigV4 signed; the range server is then a path-style S3
- * endpoint), --as http the http:// URL (range server only). Both builds must give the same rows.
+ * endpoint), --as http the http:// URL (range server only). --local PATH reads a local file or
+ * glob instead (no server: the 100-file dataset of datasets.ts, say). Both builds must give the
+ * same rows.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '200MB' },
     workers: { type: 'string', default: '2' },
     runs: { type: 'string', default: '8' },
+    local: { type: 'string' },
   },
 });
 if (values.a === undefined || !['range', 's3rver'].includes(values.server) || !['http', 's3'].includes(values.as)) {
@@ -54,7 +57,10 @@ const builds: [string, Engine][] = [
 const s3 = await startS3();
 let server: { pid: number; stop(): Promise<void> | void };
 let options: Record<string, unknown>;
-if (values.server === 's3rver') {
+if (values.local !== undefined) {
+  server = { pid: process.pid, stop: () => {} }; // no server: its CPU column is 0
+  options = { input: values.local };
+} else if (values.server === 's3rver') {
   if (values.as !== 's3') throw new Error('--server s3rver takes --as s3');
   await s3.createBucket('bench');
   await s3.putObject('bench', key, readFileSync(data.path));
@@ -77,14 +83,14 @@ const answers = new Set<string>();
 try {
   for (let round = 0; round < runs; round++) {
     for (const [name, engine] of round % 2 === 0 ? builds : [...builds].reverse()) {
-      const serverBefore = processCpu(server.pid);
+      const serverBefore = values.local !== undefined ? 0 : processCpu(server.pid);
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const { rows } = await engine.processDataset({ ...options, aggregate: SALES_QUERY, workers }).result;
       samples[name]!.ms.push(performance.now() - started);
       const { user, system } = process.cpuUsage(cpuBefore);
       samples[name]!.cpu.push((user + system) / 1e6);
-      samples[name]!.server.push(processCpu(server.pid) - serverBefore);
+      samples[name]!.server.push(values.local !== undefined ? 0 : processCpu(server.pid) - serverBefore);
       answers.add(JSON.stringify(rows));
     }
   }
@@ -94,7 +100,7 @@ try {
 }
 if (answers.size !== 1) throw new Error('the builds gave different rows');
 console.log(
-  `${describeMachine(machine())}; ${options.input} on ${values.server}, ${data.bytes.toLocaleString('en-US')} bytes, ${workers} workers, ${runs} runs each, interleaved; same rows`,
+  `${describeMachine(machine())}; ${options.input}${values.local !== undefined ? '' : ` on ${values.server}`}, ${data.bytes.toLocaleString('en-US')} bytes, ${workers} workers, ${runs} runs each, interleaved; same rows`,
 );
 for (const name of ['A', 'B']) {
   const s = samples[name]!;
