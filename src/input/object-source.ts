@@ -16,3 +16,9 @@ export async function openObjectReader(input: InputIdentity, from: number, to: n
     close: () => reader.close(),
   };
 }
+
+/** [from, to) of `input`'s object written into `target`; resolves with the bytes read (fewer only past its end). */
+export async function readObjectBytes(input: InputIdentity, from: number, to: number, target: Buffer): Promise<number> {
+  const { readObjectInto } = await import('../remote/object-reader.js');
+  return readObjectInto(input.object!, from, to, target, input.s3 !== undefined ? { settings: input.s3 } : {});
+}

@@ -76,6 +76,30 @@ export class Answer {
     });
   }
 
+  /**
+   * The body written into `target` (no buffer of its own: a chunk's bytes land where they are
+   * parsed, and a worker reuses that memory from chunk to chunk); resolves with the body's length.
+   * Bytes past `target`'s end are counted, not kept: the caller compares the count with what it
+   * asked for. A body that ends early is an ECONNRESET, as in buffer().
+   */
+  bufferInto(target: Buffer): Promise<number> {
+    const message = this.stream;
+    const announced = Number(message.headers['content-length'] ?? Number.NaN);
+    return new Promise((resolve, reject) => {
+      let got = 0;
+      message.on('data', (chunk: Buffer) => {
+        if (got < target.length) chunk.copy(target, got, 0, Math.min(chunk.length, target.length - got));
+        got += chunk.length;
+      });
+      message.on('error', reject);
+      message.once('end', () => {
+        if (!message.complete || (Number.isSafeInteger(announced) && got < announced))
+          return reject(Object.assign(new Error(`the body ended after ${got} bytes`), { code: 'ECONNRESET' }));
+        resolve(got);
+      });
+    });
+  }
+
   async text(): Promise<string> {
     return (await this.buffer()).toString('utf8');
   }

@@ -13,7 +13,8 @@ import { send, type RemoteSettings } from './request.js';
 
 /**
  * The bytes [start, end) of the object `info` describes; `end` past the object's size reads up to
- * its end. ERR_FILE_CHANGED when the object is no longer the planned one.
+ * its end. ERR_FILE_CHANGED when the object is no longer the planned one. With `into` (at least
+ * the range's length), the bytes are written there and a view of it is returned: no new buffer.
  */
 export async function readObjectRange(
   info: ObjectInfo,
@@ -21,6 +22,7 @@ export async function readObjectRange(
   end: number,
   settings?: RemoteSettings,
   signal?: AbortSignal,
+  into?: Buffer,
 ): Promise<Buffer> {
   const stop = info.size >= 0 ? Math.min(end, info.size) : end;
   if (!(Number.isSafeInteger(start) && Number.isSafeInteger(stop) && start >= 0))
@@ -53,9 +55,17 @@ export async function readObjectRange(
         `asked for bytes ${start}-${last}, it sent ${response.headers.get('content-range') ?? 'no Content-Range'}`,
       );
     }
+    const length = span[1] - span[0] + 1;
+    if (into !== undefined) {
+      if (into.length < stop - start)
+        throw new RangeError(`readObjectRange: ${into.length} bytes cannot hold ${stop - start}`);
+      const got = await response.bufferInto(into.length === stop - start ? into : into.subarray(0, stop - start));
+      if (got !== length) throw shortBody(got, length);
+      return into.subarray(0, stop - start);
+    }
     const body = await response.buffer();
     // A body cut short is a dropped connection (retried), never a short chunk.
-    if (body.length !== span[1] - span[0] + 1) throw shortBody(body.length, span[1] - span[0] + 1);
+    if (body.length !== length) throw shortBody(body.length, length);
     return body.length === stop - start ? body : body.subarray(0, stop - start);
   });
 }

@@ -41,6 +41,55 @@ interface Piece {
   abort: AbortController;
 }
 
+/**
+ * The bytes [from, to) of the object, written into `target` (at least `to - from` long) by ranged
+ * GETs of about `pieceSize`, `inFlight` at a time: for a reader that needs the whole range before it
+ * starts (a chunk read once for both phases), with no piece buffers and no copy between them.
+ * Resolves with the bytes read: fewer than asked only where the object ends before `to`.
+ */
+export async function readObjectInto(
+  info: ObjectInfo,
+  from: number,
+  to: number,
+  target: Buffer,
+  options: ObjectReaderOptions = {},
+): Promise<number> {
+  if (!info.ranges) throw rangeUnsupported(info.url, 'its server answered a Range request with the whole object');
+  const stop = info.size >= 0 ? Math.min(to, info.size) : to;
+  // Pieces of equal size, as near pieceSize as a whole number of them comes: a chunk with its
+  // byte before (8 MiB + 1) is two GETs, not two of 4 MiB and a third of one byte.
+  const pieces = Math.max(1, Math.round((stop - from) / Math.max(1, options.pieceSize ?? DEFAULT_PIECE_SIZE)));
+  const pieceSize = Math.max(1, Math.ceil((stop - from) / pieces));
+  const abort = new AbortController();
+  let next = from;
+  let got = 0;
+  // Each lane takes the next piece when its last one is in; a piece's bytes go to their place.
+  const lane = async (): Promise<void> => {
+    while (next < stop && !abort.signal.aborted) {
+      const start = next;
+      const end = Math.min(stop, start + pieceSize);
+      next = end;
+      const bytes = await readObjectRange(
+        info,
+        start,
+        end,
+        options.settings,
+        abort.signal,
+        target.subarray(start - from),
+      );
+      got += bytes.length;
+    }
+  };
+  const lanes = Math.max(1, options.inFlight ?? DEFAULT_IN_FLIGHT);
+  try {
+    await Promise.all(Array.from({ length: lanes }, lane));
+  } catch (e) {
+    abort.abort(); // the other lanes' requests: no use for their bytes now
+    throw e;
+  }
+  return got;
+}
+
 export class ObjectReader {
   readonly info: ObjectInfo;
   readonly from: number;

@@ -51,6 +51,11 @@ export class DatasetChunks {
     return this.firstChunk[this.ranges[k]!.source] === k;
   }
 
+  /** Chunk k is its source's only chunk: its start is known and no other chunk's depends on it. */
+  alone(k: number): boolean {
+    return this.startsSource(k) && this.ranges[k + 1]?.source !== this.ranges[k]!.source;
+  }
+
   /** Records chunk k's parity summary; returns the chunks whose first record start became known, in order. */
   stitch(k: number, summary: ChunkSummary): { index: number; start: number }[] {
     const s = this.ranges[k]!.source;

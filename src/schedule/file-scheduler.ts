@@ -90,6 +90,13 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
       } else if (!this.sequential && this.nextSummary < this.chunks.length) {
         const k = this.nextSummary++;
         const summary = this.summaryRequest(k);
+        if (summary.op === 'summarize' && this.chunks.alone(k)) {
+          // Its records start at its source's first data byte, and no later chunk of its source
+          // needs its parity: no phase A (a dataset of small files is read once, not twice).
+          this.located(k, this.chunks.sourceOf(k).layout.dataStart);
+          this.mergeReady();
+          continue;
+        }
         this.dispatch(
           k,
           () => ({ ...summary }),
@@ -156,22 +163,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
     if ('summary' in reply) {
       if (this.sequential) return; // boundaries no longer come from parity
       if (reply.speculative !== undefined) this.speculative.set(k, reply.speculative);
-      for (const { index, start } of this.chunks.stitch(k, reply.summary)) {
-        this.starts[index] = start;
-        const journaled = this.checkpoint?.done.get(index);
-        const guess = this.speculative.get(index);
-        this.speculative.delete(index);
-        if (start < 0) {
-          this.parsed.set(index, null);
-        } else if (journaled !== undefined && journaled.start === start) {
-          this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
-          this.resumed++;
-        } else if (guess !== undefined && guess.from === start) {
-          this.parsed.set(index, guess.outcome); // parsed with its summary, from the start it has
-        } else {
-          this.queueParse(index);
-        }
-      }
+      for (const { index, start } of this.chunks.stitch(k, reply.summary)) this.located(index, start);
     } else if ('parsed' in reply) {
       const { start } = request as ParseRequest;
       if (this.stale(k, start)) return;
@@ -182,6 +174,24 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
       this.parsed.set(k, reply.parsed);
     }
     this.mergeReady();
+  }
+
+  /** Chunk `index`'s first record start is known: take its outcome from where there is one, or queue its parse. */
+  private located(index: number, start: number): void {
+    this.starts[index] = start;
+    const journaled = this.checkpoint?.done.get(index);
+    const guess = this.speculative.get(index);
+    this.speculative.delete(index);
+    if (start < 0) {
+      this.parsed.set(index, null);
+    } else if (journaled !== undefined && journaled.start === start) {
+      this.parsed.set(index, journaled.outcome); // done before a crash: not parsed again
+      this.resumed++;
+    } else if (guess !== undefined && guess.from === start) {
+      this.parsed.set(index, guess.outcome); // parsed with its summary, from the start it has
+    } else {
+      this.queueParse(index);
+    }
   }
 
   /** Parsing in order, only the answer to the request asked for last (chunk k from `start`) counts. */

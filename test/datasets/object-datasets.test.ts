@@ -8,7 +8,7 @@ import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { processDataset, processSerial, type AggregateResult, type ProcessOptions } from 'chunkmill';
+import { processDataset, processSerial, statsTask, type AggregateResult, type ProcessOptions } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { startHttpObjects, type HttpObjects } from '../helpers/http-objects.ts';
@@ -108,6 +108,29 @@ describe('objects give the answer of the local file', () => {
     // the tails of records that cross a chunk's end, and the chunks whose parse was guessed wrong.
     expect(fetched).toBeGreaterThan(big.length);
     expect(fetched).toBeLessThan(big.length * 1.3);
+  });
+
+  test('a dataset of files of one chunk each reads each file once: no parity pass, its start is known', {
+    timeout: 60_000,
+  }, async () => {
+    // Not an aggregate (which fetches a chunk once for both phases anyway): the statistics task.
+    const names = parts.map((p, i) => {
+      tmp.file(`once-${i}.csv`, p);
+      return http.url(`/once-${i}.csv`);
+    });
+    const size = parts.reduce((sum, p) => sum + Buffer.byteLength(p), 0);
+    const from = http.log.length;
+    const options = { input: names, task: statsTask, params: {}, workers: 2, chunkSize: 1 << 20 };
+    const { value } = await processDataset(options).result;
+    expect(value).toStrictEqual((await processSerial({ ...options, input: whole })).value);
+    const fetched = http.log
+      .slice(from)
+      .map((l) => /^GET \/once-\d\.csv (\d+)-(\d+)$/.exec(l))
+      .reduce((sum, m) => sum + (m === null ? 0 : Number(m[2]) - Number(m[1]) + 1), 0);
+    // Each small file whole for its header (one 64 KiB GET covers it), then once for its parse;
+    // with a parity pass before the parse, three times.
+    expect(fetched).toBeGreaterThan(1.8 * size);
+    expect(fetched).toBeLessThan(2.5 * size);
   });
 
   test('an HTTP server that ignores Range: read as one stream, with a warning', { timeout: 60_000 }, async () => {

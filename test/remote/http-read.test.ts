@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readObjectRange } from '../../src/remote/object-range.ts';
-import { ObjectReader } from '../../src/remote/object-reader.ts';
+import { ObjectReader, readObjectInto } from '../../src/remote/object-reader.ts';
 import { statObject } from '../../src/remote/object-stat.ts';
 import { openObjectStream } from '../../src/remote/object-stream.ts';
 import { startHttpObjects, type HttpObjects } from '../helpers/http-objects.ts';
@@ -73,6 +73,37 @@ describe('a server with Range support', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(ranged.log.length - before).toBe(3);
     reader.close();
+  });
+});
+
+describe('a range read into a given buffer (readObjectInto)', () => {
+  test('writes each piece at its place, in pieces of pieceSize, at most inFlight at once', async () => {
+    const info = await statObject(ranged.url('data.bin'));
+    const target = Buffer.alloc(250_000 - 1000 + 7, 0xee);
+    const before = ranged.log.length;
+    expect(await readObjectInto(info, 1000, 250_000, target, { pieceSize: 32 << 10, inFlight: 3 })).toBe(249_000);
+    expect(target.subarray(0, 249_000).equals(data.subarray(1000, 250_000))).toBe(true);
+    expect(target.subarray(249_000).every((b) => b === 0xee)).toBe(true); // nothing past the range
+    expect(ranged.log.length - before).toBe(Math.ceil(249_000 / (32 << 10)));
+    // A range a byte over n pieces is n pieces of about equal size, not n and a byte.
+    const last = ranged.log.length;
+    await readObjectInto(info, 0, 2 * 50_000 + 1, target, { pieceSize: 50_000 });
+    expect(ranged.log.slice(last)).toEqual(['GET /data.bin 0-50000', 'GET /data.bin 50001-100000']);
+  });
+
+  test('past the end of the object it reads what there is and says how much', async () => {
+    const info = await statObject(ranged.url('data.bin'));
+    const target = Buffer.alloc(5000);
+    expect(await readObjectInto(info, data.length - 100, data.length + 4900, target)).toBe(100);
+    expect(target.subarray(0, 100).equals(data.subarray(data.length - 100))).toBe(true);
+  });
+
+  test('a body cut off midway is read again into the same place', async () => {
+    const info = await statObject(ranged.url('data.bin'));
+    const target = Buffer.alloc(data.length);
+    ranged.cutBody(2);
+    expect(await readObjectInto(info, 0, data.length, target, { pieceSize: 100_000, inFlight: 2 })).toBe(data.length);
+    expect(target.equals(data)).toBe(true);
   });
 });
 
