@@ -2,7 +2,7 @@
  * A job's outputs as objects (a real s3rver on loopback, behind a logging proxy): a transform's
  * `output.path` and its `rejects` file given as s3:// URLs hold exactly the bytes the same job
  * writes to local files, through a multipart upload; a transform that throws midway, after a
- * part was sent, leaves no object; a queued job keeps its s3:// output as given and the engine
+ * part was sent, or a job cancelled then, aborts its upload and leaves no object; a queued job keeps its s3:// output as given and the engine
  * writes it with the credentials of its own environment; an http:// output is a coded error.
  */
 import { createServer, request, type Server } from 'node:http';
@@ -25,6 +25,8 @@ let s3: TestS3;
 let proxy: Server;
 /** Every request the object server was sent through the proxy, as `METHOD /path?query`. */
 const log: string[] = [];
+/** Called with each request line as the proxy takes it. */
+let onRequest: (line: string) => void = () => {};
 /** The `s3` option that reaches s3rver through the proxy. */
 let settings: TestS3['settings'];
 const saved: Record<string, string | undefined> = {};
@@ -37,6 +39,7 @@ beforeAll(async () => {
   const target = new URL(s3.endpoint);
   proxy = createServer((req, res) => {
     log.push(`${req.method} ${req.url}`);
+    onRequest(`${req.method} ${req.url}`);
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -136,8 +139,32 @@ test('a transform that throws after a part was sent leaves no object, and no rej
   expect(log.slice(before)).toContainEqual(expect.stringMatching(/^PUT \/out\/failed\.ndjson\?partNumber=1&/));
   expect(await s3.getObject('out', 'failed.ndjson')).toBeNull();
   expect(await s3.getObject('out', 'failed-rejects.csv')).toBeNull();
-  // Nor does a completion of the upload ever go out.
+  // Nor does a completion of the upload ever go out: it is aborted instead.
   expect(log.slice(before)).not.toContainEqual(expect.stringMatching(/^POST \/out\/failed\.ndjson\?uploadId=/));
+  expect(log.slice(before)).toContainEqual(expect.stringMatching(/^DELETE \/out\/failed\.ndjson\?uploadId=/));
+});
+
+test('a job cancelled after a part was sent aborts the upload and leaves no object', { timeout: 120_000 }, async () => {
+  const before = log.length;
+  const job = processDataset({
+    ...transform,
+    onBadRow: 'skip',
+    input,
+    output: { path: 's3://out/cancelled.ndjson' },
+    s3: settings,
+  });
+  onRequest = (line) => {
+    if (line.startsWith('PUT /out/cancelled.ndjson?partNumber=1&')) job.cancel();
+  };
+  try {
+    expect((await rejectionOf(job.result)).code).toBe('ABORT_ERR');
+  } finally {
+    onRequest = () => {};
+  }
+  const sent = log.slice(before);
+  expect(sent).toContainEqual(expect.stringMatching(/^DELETE \/out\/cancelled\.ndjson\?uploadId=/));
+  expect(sent).not.toContainEqual(expect.stringMatching(/^POST \/out\/cancelled\.ndjson\?uploadId=/));
+  expect(await s3.getObject('out', 'cancelled.ndjson')).toBeNull();
 });
 
 test('a queued job keeps its s3:// output as given; the engine writes it with its own credentials', {
