@@ -1,7 +1,7 @@
 /**
  * A job's outputs as objects (a real s3rver on loopback, behind a logging proxy): a transform's
  * `output.path` and its `rejects` file given as s3:// URLs hold exactly the bytes the same job
- * writes to local files, through a multipart upload; a transform that throws midway, after a
+ * writes to local files (processDataset and processSerial), through a multipart upload; a transform that throws midway, after a
  * part was sent, or a job cancelled then, aborts its upload and leaves no object; a queued job keeps its s3:// output as given and the engine
  * writes it with the credentials of its own environment; an http:// output is a coded error.
  */
@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createEngine, openQueue, processDataset, type TransformResult } from 'chunkmill';
+import { createEngine, openQueue, processDataset, processSerial, type TransformResult } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { waitForState } from '../helpers/jobs.ts';
@@ -195,6 +195,16 @@ test('a queued job keeps its s3:// output as given; the engine writes it with it
     await engine.close();
     await queue.close();
   }
+});
+
+test('processSerial writes an s3:// output and rejects file as it writes local ones', { timeout: 60_000 }, async () => {
+  const small = tmp.file('small.csv', 'k,v\na,1\nshort\nb,2\n');
+  const options = { transform: SELECT, input: small, onBadRow: 'report' as const };
+  await processSerial({ ...options, output: { path: join(tmp.dir, 's.csv') }, rejects: join(tmp.dir, 's-rej.csv') });
+  await processSerial({ ...options, output: { path: 's3://out/s.csv' }, rejects: 's3://out/s-rej.csv', s3: settings });
+  expect((await s3.getObject('out', 's.csv'))?.toString()).toBe(readFileSync(join(tmp.dir, 's.csv'), 'utf8'));
+  expect((await s3.getObject('out', 's-rej.csv'))?.toString()).toBe(readFileSync(join(tmp.dir, 's-rej.csv'), 'utf8'));
+  expect(readFileSync(join(tmp.dir, 's-rej.csv'), 'utf8')).toBe('line,fields,record\n3,1,short\n');
 });
 
 test('an http:// output is a coded error naming the URL, and nothing is written', async () => {

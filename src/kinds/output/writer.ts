@@ -45,7 +45,7 @@ export interface OutputPlace {
   openTarget: OpenOutputTarget | undefined;
 }
 
-/** A path that names a URL (`s3://`, `https://`): never a local file's name, written only through a target. */
+/** A path that names a URL (`s3://`, `https://`), refused where no opener could take it. */
 const URL_PATH = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export class OutputWriter {
@@ -95,7 +95,8 @@ export class OutputWriter {
     const cannot = (e: unknown) => (e instanceof ChunkmillError ? e : cannotCreate(path, option, e));
     const target = await place.openTarget?.(path);
     if (target != null) return new OutputWriter(target.stream, path, true, null, target);
-    if (URL_PATH.test(path))
+    // Without the job layer's opener a URL would become a local file's name (`s3:/bucket/key`).
+    if (place.openTarget === undefined && URL_PATH.test(path))
       throw new ChunkmillError({
         code: 'ERR_OUTPUT',
         file: path.split('?')[0]!,
