@@ -1,9 +1,10 @@
 /**
  * A job's outputs as objects (a real s3rver on loopback, behind a logging proxy): a transform's
  * `output.path` and its `rejects` file given as s3:// URLs hold exactly the bytes the same job
- * writes to local files (processDataset and processSerial), through a multipart upload; a transform that throws midway, after a
- * part was sent, or a job cancelled then, aborts its upload and leaves no object; a queued job keeps its s3:// output as given and the engine
- * writes it with the credentials of its own environment; an http:// output is a coded error.
+ * writes to local files (processDataset and processSerial), through a multipart upload; a
+ * transform that throws midway after a part was sent, or a job cancelled then, aborts its upload
+ * and leaves no object; a queued job keeps its s3:// output as given and the engine writes it
+ * with the credentials of its own environment; an http:// output is a coded error.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
