@@ -23,7 +23,13 @@ export { formatOfName } from './plan/resolve-input.js';
 export { isObjectUrl } from './remote/object-url.js';
 export { readObjectRange } from './remote/object-range.js';
 export { statObject } from './remote/object-stat.js';
-export { createObjectUpload, deleteObject, type ObjectUploadStream } from './remote/object-upload.js';
+export {
+  createObjectUpload,
+  deleteObject,
+  type ObjectSink,
+  type ObjectUploadStream,
+  openObjectSink,
+} from './remote/object-upload.js';
 export { listPrefixEntries, type ListedObject } from './remote/object-list.js';
 export { openObjectStream } from './remote/object-stream.js';
 export { displayUrl, parseObjectUrl } from './remote/object-url.js';

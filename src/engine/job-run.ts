@@ -26,6 +26,7 @@ import type { ExecutorProvider } from '../exec/executor.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { scheduleJob } from '../schedule/schedule-job.js';
+import { withOutputTargets } from '../job/output-target.js';
 import type { JobStore, JobWrite } from '../store/job-store.js';
 import { isStoreFailure } from '../store/store-errors.js';
 import type { Claim, JobEventData, Outcome } from '../store/records.js';
@@ -240,7 +241,9 @@ export class JobRun implements JobReporter {
    */
   private resolve(): ResolvedOptions {
     const spec = this.claim.job.spec;
-    const opts = validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) });
+    const opts = withOutputTargets(
+      validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) }),
+    );
     opts.confinement = this.ctx.confinement;
     opts.memoryLimit = this.ctx.memoryLimit;
     const { input, work } = opts;

@@ -13,6 +13,7 @@ import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { scheduleJob } from '../schedule/schedule-job.js';
 import { Job } from './job.js';
+import { withOutputTargets } from './output-target.js';
 
 /**
  * Starts a job in the background and returns at once. The work runs on a pool of worker
@@ -27,7 +28,7 @@ export function processDataset(options: TransformOptions): Job<TransformResult>;
 export function processDataset(options: AnyProcessOptions): Job<unknown> {
   let validated: ResolvedOptions | ChunkmillError;
   try {
-    validated = validate(options);
+    validated = withOutputTargets(validate(options));
   } catch (e) {
     validated = e as ChunkmillError;
   }

@@ -26,6 +26,7 @@ import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { locatedError } from '../schedule/located-error.js';
 import { openChunkSource, readingOf, textOf } from '../schedule/schedule-job.js';
+import { withOutputTargets } from './output-target.js';
 
 export function processSerial<G extends string, M extends Record<string, MeasureSpec>>(
   options: ProcessOptions<G, M>,
@@ -34,7 +35,7 @@ export function processSerial<R>(options: TaskOptions<R>): Promise<TaskResult<R>
 export function processSerial(options: TransformOptions): Promise<TransformResult>;
 export async function processSerial(options: AnyProcessOptions): Promise<unknown> {
   const started = performance.now();
-  const { opts, utf16 } = await textOf(validate(options));
+  const { opts, utf16 } = await textOf(withOutputTargets(validate(options)));
   // The parse below blocks this thread, so a signal is honoured before it starts, not during.
   if (opts.signal?.aborted) throw signalAborted(opts.signal);
   // The separator is a per-thread setting (csv/fields.ts); jobs in the caller's thread could

@@ -23,7 +23,7 @@ import { withSuggestion } from './unknown-column.js';
 import type { Reject } from './bad-rows.js';
 import { columnsOf, type ComputationSpec } from './computation-spec.js';
 import { csvLine } from './output/encoder.js';
-import { OutputWriter, type ResolvedOutput } from './output/writer.js';
+import { type OpenOutputTarget, OutputWriter, type ResolvedOutput } from './output/writer.js';
 import { Context, type ControlChannel } from './user/context.js';
 import { instanceUrl } from './user/instance.js';
 import { loadDefinition } from './user/load.js';
@@ -53,6 +53,11 @@ export interface ComputationOptions {
    * to write, is checked against it at open time.
    */
   confinement: Confinement | undefined;
+  /**
+   * Set by the job layer (never by a job spec): opens an output or rejects path that is an object
+   * (s3://) as a multipart upload (job/output-target.ts); undefined: local files only.
+   */
+  openTarget: OpenOutputTarget | undefined;
   /** The memoryBudget option: bytes an aggregate's groups may take; undefined: the default (memory-budget.ts). */
   memoryBudget: number | undefined;
   /**
@@ -130,11 +135,7 @@ export async function openComputation(
   if (opts.rejects === undefined) return computation;
   // onBadRow: 'report': a CSV of line, fields found, and the record (its fields as one CSV line).
   const rejects = await orAbandon(computation, () =>
-    OutputWriter.open(
-      { path: opts.rejects!, stream: undefined, format: 'csv', columns: undefined },
-      opts.confinement,
-      'rejects',
-    ),
+    OutputWriter.open({ path: opts.rejects!, stream: undefined, format: 'csv', columns: undefined }, opts, 'rejects'),
   );
   rejects.write(csvLine(['line', 'fields', 'record'], true));
   return {
@@ -204,7 +205,7 @@ async function openMain(
   }
   const def = await loadDefinition(instance, 'transform', work.url);
   const outputColumns = declaredColumns(def, ctx, work.output.columns);
-  const writer = await OutputWriter.open(work.output, opts.confinement);
+  const writer = await OutputWriter.open(work.output, opts);
   const merger = new OutputMerger(writer, work.output.format, outputColumns);
   return {
     spec: { ...spec, format: work.output.format, outputColumns },

@@ -70,6 +70,7 @@ export function validate(options: AnyProcessOptions | StoredSpec): ResolvedOptio
     cluster,
     s3: s3Settings(o.s3),
     confinement: undefined, // an engine's own (engine/job-run.ts), never an option
+    openTarget: undefined, // the job layer's (job/output-target.ts), never an option
   };
   resolved.checkpoint = checkpointPath(o.checkpoint, resolved);
   if (resolved.unionColumns && (input.kind === 'stream' || input.kind === 'array'))

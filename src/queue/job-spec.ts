@@ -5,7 +5,8 @@
  * it holds something that cannot be stored: a stream, an array input, a signal, a function.
  *
  * Paths (input, task, transform, output.path, rejects) are made absolute against the producer's
- * working directory when the job is added: the engine that runs it may have another one.
+ * working directory when the job is added: the engine that runs it may have another one. An
+ * object URL (s3://) stays as it is: the engine's host writes (or reads) it.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -54,14 +55,19 @@ export function normalizeSpec(spec: unknown, cwd = process.cwd()): StoredSpec {
         'output',
         'a queued transform writes to a file: give output.path (a stream cannot be stored)',
       );
-    out.output = { ...output, path: resolve(cwd, output.path) };
+    out.output = { ...output, path: outputPath(output.path, cwd) };
   }
-  if (typeof out.rejects === 'string') out.rejects = resolve(cwd, out.rejects);
+  if (typeof out.rejects === 'string') out.rejects = outputPath(out.rejects, cwd);
   checkJson(out, '');
   // checkJson made it JSON: what validate() passes is a stored spec.
   const stored = out as StoredSpec;
   validate(stored);
   return JSON.parse(JSON.stringify(stored)) as StoredSpec;
+}
+
+/** A file's path made absolute; an object URL as it is (an http(s):// one is refused when the job opens it). */
+function outputPath(path: string, cwd: string): string {
+  return isObjectUrl(path) ? path : resolve(cwd, path);
 }
 
 /** A file's path (or a glob) made absolute; an object URL (s3://, https://) as it is: the engine's host reads it. */

@@ -10,6 +10,7 @@
  * AbortMultipartUpload instead and leaves no object, not even a partial one.
  */
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ChunkmillError } from '../errors.js';
 import { parseObjectUrl, displayUrl } from './object-url.js';
 import { answerError } from './remote-errors.js';
@@ -41,6 +42,32 @@ export function createObjectUpload(
   options: UploadOptions = {},
 ): ObjectUploadStream {
   return new ObjectUploadStream(url, settings, options);
+}
+
+/**
+ * An upload as a destination that ends one of two ways: `close()` makes the object (and rejects
+ * with the upload's error, coded and naming the URL), `discard()` aborts it and leaves none. The
+ * CLI's `-o s3://` and a job's object output (job/output-target.ts) both write through this.
+ */
+export interface ObjectSink {
+  readonly stream: ObjectUploadStream;
+  close(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/** Opens an upload to `url` as an ObjectSink (parts of 8 MiB, two in flight, unless `options` say otherwise). */
+export function openObjectSink(url: string, settings?: RemoteSettings, options: UploadOptions = {}): ObjectSink {
+  const stream = createObjectUpload(url, settings, options);
+  // Surfaced by close() through finished(), or by whoever listens to the stream.
+  stream.on('error', () => {});
+  return {
+    stream,
+    async close() {
+      if (!stream.writableEnded) stream.end();
+      await finished(stream);
+    },
+    discard: () => stream.abort(),
+  };
 }
 
 /**
@@ -93,9 +120,10 @@ export class ObjectUploadStream extends Writable {
   /** Stops the upload and removes what was sent; resolves once the server was told. */
   abort(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.destroyed) return resolve();
+      if (this.closed) return resolve();
+      // Destroyed by an error already: its abort is on the way; 'close' comes once it was sent.
       this.once('close', () => resolve());
-      this.destroy();
+      if (!this.destroyed) this.destroy();
     });
   }
 

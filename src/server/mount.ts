@@ -55,7 +55,7 @@ export interface ServerParts {
 export async function openParts(opts: ResolvedServerOptions, log: (error: unknown) => void): Promise<ServerParts> {
   const queue = openQueue(opts.store);
   const dataDir = isObjectUrl(opts.dataDir) ? new ObjectDataDir(opts.dataDir) : new DataDir(opts.dataDir, opts.store);
-  // A bucket's jobs read objects only: their engine is confined to a folder of its own that
+  // A bucket's jobs read and write objects only: their engine is confined to a folder of its own that
   // stays empty, so no job (one queued on the store by other means, too) opens a local file.
   const noFiles = dataDir.kind === 'bucket' ? mkdtempSync(join(tmpdir(), 'chunkmill-no-files-')) : null;
   try {

@@ -18,9 +18,13 @@
  * does too: nothing outside the prefix is read, listed, written or deleted. Another bucket or any
  * other URL in a request stays 403 unless the operator's --allow-input has it.
  *
- * What differs from a folder: a job's `output.path` and `rejects` are refused with 400
- * ERR_OUTPUT_UNSUPPORTED (the engine writes those as local files only), and an upload's "never
- * replace" rests on a look before the upload plus S3's conditional write (If-None-Match: *),
+ * A job's `output.path` and `rejects` are keys under the prefix, confined by the same rules; the
+ * engine writes each through a multipart upload (job/output-target.ts) that makes the object
+ * only when the job succeeds, and a URL there (another bucket, any s3:// or https:// one) is 403
+ * whatever --allow-input says: that list is of inputs. What differs from a folder: an output
+ * replaces an object of its name when the job succeeds (S3 has no rename to do it the way a
+ * folder's new file does, but a reader still sees the old object or the new one whole), and an
+ * upload's "never replace" rests on a look before the upload plus S3's conditional write (If-None-Match: *),
  * which AWS S3, MinIO and R2 honour; a store that ignores it (s3rver) can lose a race between
  * two uploads of the same name in the same instant.
  */
@@ -134,18 +138,14 @@ export class ObjectDataDir implements DataDirAccess {
     return url;
   }
 
-  /** The engine writes outputs and rejects as local files only: refused here, after the confinement. */
+  /**
+   * The URL of an output or rejects key under the prefix. A URL given there is 403: a job writes
+   * only inside the data dir, never where a request points (--allow-input lists inputs alone).
+   */
   async writable(path: unknown, field: string): Promise<string> {
-    this.key(path, field);
-    throw new HttpError(
-      400,
-      'ERR_OUTPUT_UNSUPPORTED',
-      `${field}: this server keeps its data in a bucket (${this.root}), and a job writes ${field === 'spec.rejects' ? 'a rejects file' : 'its output'} only to a local data dir`,
-      {
-        field,
-        hint: 'ask for the result with GET /api/jobs/<id>/result, or run the job on a server with a local --data-dir',
-      },
-    );
+    if (typeof path === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(path))
+      throw forbiddenPath(field, 'a URL is refused: a job writes only inside the data dir; give a path relative to it');
+    return this.url(this.key(path, field));
   }
 
   relative(url: string): string {

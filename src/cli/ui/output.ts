@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { writeToString } from '@fast-csv/format';
 import { ChunkmillError } from '../../index.js';
-import { createObjectUpload, isObjectUrl } from '../../internal.js';
+import { isObjectUrl, openObjectSink } from '../../internal.js';
 import type { Format } from '../flags.js';
 import { renderTable, type Cell, type TableLayout } from './table.js';
 
@@ -87,9 +87,7 @@ async function ended(stream: Writable): Promise<void> {
  * no object, not even part of one, is left (remote/object-upload.ts).
  */
 function objectSink(url: string): Sink {
-  const stream = createObjectUpload(url);
-  stream.on('error', () => {}); // surfaced by close() through finished()
-  return { stream, close: () => ended(stream), discard: () => stream.abort() };
+  return openObjectSink(url);
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
- * A job's destination, on the coordinator (a transform's output, a rejects file): a file, or a
- * caller's writable stream. A file is written under a new name and takes its own name only when
+ * A job's destination, on the coordinator (a transform's output, a rejects file): a file, a
+ * target the job layer opened (an object's multipart upload, job/output-target.ts), or a
+ * caller's writable stream. A target is made only when the job succeeds (close) and leaves
+ * nothing when it fails or is cancelled (discard), as a file does. A file is written under a new name and takes its own name only when
  * the job succeeds (output-file.ts): a failed or cancelled job leaves no output, and an existing
  * file as it was. A caller's stream gets whole chunks only, so a failed job leaves complete
  * lines in it. Backpressure is reported, so the scheduler stops dispatching while it is full.
@@ -20,6 +22,32 @@ export interface ResolvedOutput {
   columns: readonly string[] | undefined;
 }
 
+/**
+ * A destination this layer cannot open itself (kinds imports no remote code): the job layer opens
+ * it and hands it here. `close()` ends the stream and resolves once the destination holds all of
+ * it (the object exists); `discard()`, after a failure, leaves nothing (the upload is aborted).
+ */
+export interface OutputTarget {
+  readonly stream: Writable;
+  close(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * The job layer's opener: a target for `path` (an s3:// URL), or null for a local file, which
+ * OutputWriter opens itself. Throws a coded error for a path it cannot write (an http:// URL).
+ */
+export type OpenOutputTarget = (path: string) => Promise<OutputTarget | null>;
+
+/** Where a job's destinations may be opened: an engine's confinement, the job layer's opener. */
+export interface OutputPlace {
+  confinement: Confinement | undefined;
+  openTarget: OpenOutputTarget | undefined;
+}
+
+/** A path that names a URL (`s3://`, `https://`), refused where no opener could take it. */
+const URL_PATH = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 export class OutputWriter {
   bytesWritten = 0;
   /** Set by a stream error or an early close; the next write or the final close throws it. */
@@ -31,6 +59,7 @@ export class OutputWriter {
     private readonly name: string,
     private readonly owned: boolean,
     private readonly file: OutputFile | null = null,
+    private readonly target: OutputTarget | null = null,
   ) {
     stream.on('error', (e) => this.fail(`Cannot write ${name}: ${e.message}`, e));
     stream.on('close', () => {
@@ -41,15 +70,16 @@ export class OutputWriter {
   private closing = false;
 
   /**
-   * Opens output.path (created, or replaced when the job succeeds) or takes output.stream; fails
-   * on a closed stream. `confinement`: an engine's (checked at open, output-file.ts); `option`:
-   * the option that named the path, for errors.
+   * Opens output.path (created, or replaced when the job succeeds; an object through the job
+   * layer's target) or takes output.stream; fails on a closed stream. `place.confinement`: an
+   * engine's (checked at open, output-file.ts); `option`: the option that named the path, for errors.
    */
   static async open(
     output: ResolvedOutput,
-    confinement?: Confinement,
+    place: OutputPlace = { confinement: undefined, openTarget: undefined },
     option: 'output.path' | 'rejects' = 'output.path',
   ): Promise<OutputWriter> {
+    const { confinement } = place;
     if (output.stream !== undefined) {
       const stream = output.stream as Writable;
       if (stream.destroyed || stream.writableEnded) {
@@ -63,6 +93,16 @@ export class OutputWriter {
     }
     const path = output.path!;
     const cannot = (e: unknown) => (e instanceof ChunkmillError ? e : cannotCreate(path, option, e));
+    const target = await place.openTarget?.(path);
+    if (target != null) return new OutputWriter(target.stream, path, true, null, target);
+    // Without the job layer's opener a URL would become a local file's name (`s3:/bucket/key`).
+    if (place.openTarget === undefined && URL_PATH.test(path))
+      throw new ChunkmillError({
+        code: 'ERR_OUTPUT',
+        file: path.split('?')[0]!,
+        option,
+        message: `Cannot write ${path.split('?')[0]}: this job opens local files only (objects are written by processDataset, processSerial and an engine)`,
+      });
     const file = await OutputFile.create(path, confinement).catch((e: unknown) => {
       throw cannot(e);
     });
@@ -110,11 +150,14 @@ export class OutputWriter {
 
   /**
    * Flushes. A file we created is ended and closed, then takes its name (`ok`) or is removed
-   * (after a failure: `ok` false); a caller's stream stays open for the caller.
+   * (after a failure: `ok` false); a target is closed (the object made) or discarded; a caller's
+   * stream stays open for the caller.
    */
   async close(ok: boolean): Promise<void> {
     this.closing = true;
-    if (this.owned) {
+    if (this.target !== null) {
+      await this.settleTarget(ok && this.failure === null);
+    } else if (this.owned) {
       await new Promise<void>((resolve) => {
         if (this.stream.closed) resolve();
         else this.stream.end(() => resolve());
@@ -129,6 +172,18 @@ export class OutputWriter {
       });
     }
     if (ok && this.failure !== null) throw this.failure;
+  }
+
+  /** The target is made, or leaves nothing; its failure to be made is the job's. */
+  private async settleTarget(keep: boolean): Promise<void> {
+    const target = this.target!;
+    if (!keep) return target.discard();
+    try {
+      await target.close();
+    } catch (e) {
+      await target.discard();
+      throw e instanceof ChunkmillError ? e : cannotCreate(this.name, undefined, e);
+    }
   }
 
   /** The new file takes its name, or goes. */

@@ -5,7 +5,8 @@
  *   never held whole; csv and ndjson are the rows alone, json is `{ rows, stats }`.
  * - task: `{ value, stats }`; csv and ndjson only when the value is a list of rows.
  * - transform: `{ rowsIn, rowsOut, bytesWritten, output, stats }`; csv or ndjson sends the output
- *   file itself when it was written in that format.
+ *   file itself when it was written in that format (an object, in a data dir in a bucket: streamed
+ *   from the bucket with one GET).
  * A job that has not succeeded is a 409 that says what it is doing (its error is in its record).
  *
  * `&limit=&offset=` (aggregate and task rows, every format) sends one page: at most `limit` rows
@@ -26,8 +27,9 @@ import { pipeline, Readable } from 'node:stream';
 import { format as csvFormat } from '@fast-csv/format';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JobRecord, ResultSummary } from '../../index.js';
-import { groupOutputName, ROWS_PER_PAGE } from '../../internal.js';
+import { groupOutputName, openObjectStream, ROWS_PER_PAGE } from '../../internal.js';
 import { badRequest, HttpError, jobNotFound } from '../http-error.js';
+import { bucketFailure } from '../object-data-dir.js';
 import { idParams, RESULT_PAGE_MAX, resultQuery } from '../schemas.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -210,11 +212,12 @@ async function sendTransform(
     (job.spec.output as { format?: string }).format ??
     (/\.(ndjson|jsonl)$/i.test(output) ? 'ndjson' : /\.json$/i.test(output) ? 'json' : 'csv');
   if (written !== format) throw badRequest('format', `the output was written as ${written}`);
-  // A server whose data dir is a bucket runs no job that writes a file (object-data-dir.ts); a
-  // transform's file written through another server on the same store is not in reach here.
-  if (ctx.dataDir.kind !== 'folder')
-    throw badRequest('format', "the output is not in this server's data dir; ask for format=json");
   // Confined again: the file is read now, and the data dir may have changed since the job ran.
+  // An object's key is checked the same way (object-data-dir.ts), then streamed from the bucket.
   const path = await ctx.dataDir.existing(ctx.dataDir.relative(output), 'output');
-  return reply.send(createReadStream(path));
+  if (ctx.dataDir.kind === 'folder') return reply.send(createReadStream(path));
+  const body = await openObjectStream(path).catch((e: unknown) => {
+    throw bucketFailure(e);
+  });
+  return reply.send(body);
 }

@@ -1,0 +1,28 @@
+/**
+ * A job's object outputs: a transform's `output.path` or a `rejects` path that is an `s3://` URL
+ * is written through a streamed multipart upload (remote/object-upload.ts: parts of 8 MiB, two in
+ * flight, so memory stays bounded whatever the output's size). The kinds layer, which imports no
+ * remote code, gets it as an OutputTarget (kinds/output/writer.ts): the object is made only when
+ * the job succeeds; a failed or cancelled job aborts the upload and leaves no object, not even
+ * part of one, as the CLI's `-o s3://` does. Credentials, region and endpoint come from the job's
+ * `s3` option or the environment's AWS configuration, and no message shows a secret.
+ */
+import type { S3Settings } from '../api/s3-settings.js';
+import type { OpenOutputTarget } from '../kinds/output/writer.js';
+import type { ResolvedOptions } from '../plan/resolved-options.js';
+import { openObjectSink } from '../remote/object-upload.js';
+import { isObjectUrl } from '../remote/object-url.js';
+
+/**
+ * The opener of a job's object outputs: an upload for an object URL (an http(s):// one is refused
+ * with ERR_OBJECT_URL: an HTTP server takes no uploads), null for a local path.
+ */
+export function objectTargets(s3: S3Settings | undefined): OpenOutputTarget {
+  return async (path) => (isObjectUrl(path) ? openObjectSink(path, s3) : null);
+}
+
+/** `opts` with the job layer's opener of object outputs, for a job about to run. */
+export function withOutputTargets(opts: ResolvedOptions): ResolvedOptions {
+  opts.openTarget = objectTargets(opts.s3);
+  return opts;
+}
