@@ -121,6 +121,7 @@ export function cancelledLine(error: unknown, bytesTotal: number | null, ui: UiO
     );
   else kept.push(ui.output !== undefined ? `nothing written (${ui.output} removed)` : 'nothing written');
   if (ui.checkpoint !== undefined) kept.push(`checkpoint ${ui.checkpoint} kept: run the same command again to resume`);
-  if (ui.rejects !== undefined) kept.push(`the rows rejected so far are in ${ui.rejects}`);
+  // Like an output, a rejects file is made only when the job succeeds (kinds/output/writer.ts).
+  if (ui.rejects !== undefined) kept.push(`no rejects file (${ui.rejects} not made)`);
   return `chunkmill: ${done}; ${kept.join('; ')}`;
 }

@@ -62,21 +62,41 @@ test('aggregate: exit 130, no result on stdout; stderr says how far it got and t
   expect(r.afterSigintMs).toBeLessThan(PROMPT_MS);
 });
 
-test('the line names what was kept (the checkpoint) and removed (--output)', async () => {
+test('the line names what was kept (the checkpoint) and removed (--output, --rejects)', async () => {
   const out = tmp.dir + '/totals.csv';
   const journal = tmp.dir + '/totals.journal';
+  const rejects = tmp.dir + '/rejects.csv';
   const r = await interrupt(
-    ['aggregate', input, '-g', 'region', '--chunk-size', '128', '-w', '1', '-o', out, '--checkpoint', journal],
+    [
+      'aggregate',
+      input,
+      '-g',
+      'region',
+      '--chunk-size',
+      '128',
+      '-w',
+      '1',
+      '-o',
+      out,
+      '--checkpoint',
+      journal,
+      '--on-bad-row',
+      'report',
+      '--rejects',
+      rejects,
+    ],
     (_o, e) => /\d+% \|/.test(e),
   );
   expect(r.code).toBe(130);
   expect(r.stderr).toMatch(
     new RegExp(
-      `^chunkmill: ${HOW_FAR}; nothing written \\(${out} removed\\); checkpoint ${journal} kept: run the same command again to resume$`,
+      `^chunkmill: ${HOW_FAR}; nothing written \\(${out} removed\\); checkpoint ${journal} kept: run the same command again to resume; no rejects file \\(${rejects} not made\\)$`,
       'm',
     ),
   );
   expect(existsSync(out)).toBe(false);
+  // A rejects file is made only when the job succeeds; the line must not point at one.
+  expect(existsSync(rejects)).toBe(false);
   expect(existsSync(journal)).toBe(true);
 });
 
