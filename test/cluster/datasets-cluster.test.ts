@@ -4,7 +4,8 @@
  * served by two real `chunkmill worker` processes through a real redis-server. Each worker runs
  * in its own mount namespace with an empty tmpfs over the data folder (no copy of the data), and
  * reads the objects from a real s3rver with credentials from its own environment. Each result is
- * byte-identical to the local run over the same files, and no credential ever enters Redis.
+ * byte-identical to the local run over the same files, a part with another header fails with the
+ * local run's error, naming the object, and no credential ever enters Redis.
  */
 import { readFileSync } from 'node:fs';
 import { deserialize } from 'node:v8';
@@ -63,6 +64,10 @@ beforeAll(async () => {
     tmp.file(`part-${i}.csv.gz`, bytes);
     await s3.putObject('bucket', `parts/part-${i}.csv.gz`, bytes);
   }
+  // A glob whose second part repeats no header of the first's, and whose third has a bad gzip stream.
+  await s3.putObject('bucket', 'bad/part-0.csv.gz', gzipSync(gzParts[0]!));
+  await s3.putObject('bucket', 'bad/part-1.csv.gz', gzipSync('k,w,t\na,1,x\n'));
+  await s3.putObject('bucket', 'bad/part-2.csv.gz', gzipSync(gzParts[2]!).subarray(0, 100));
   for (const [name, text] of unionFiles) {
     tmp.file(name, text);
     await s3.putObject('bucket', `union/${name}`, readFileSync(`${tmp.dir}/${name}`));
@@ -154,6 +159,17 @@ test('gzip parts from a glob of objects: one parseFile item per file, byte-ident
   expect(new Set(sent.map((r) => r.op))).toStrictEqual(new Set(['parseFile']));
   const urls = gzParts.map((_, i) => `s3://bucket/parts/part-${i}.csv.gz`);
   expect([...new Set(sent.map((r) => r.input?.path))].sort()).toStrictEqual(urls);
+});
+
+test('a part whose header differs fails as the local run does, naming the object', { timeout: 60_000 }, async () => {
+  const input = 's3://bucket/bad/*.csv.gz';
+  const local = await processDataset({ input, aggregate: gzAggregate, s3: s3.settings, workers: 2 }).result.catch(
+    (e) => e,
+  );
+  expect(local.code).toBe('ERR_CSV_HEADER');
+  const remote = await onCluster({ input, aggregate: gzAggregate }).catch((e) => e);
+  expect([remote.code, remote.message]).toStrictEqual([local.code, local.message]);
+  expect(remote.message).toContain('s3://bucket/bad/part-1.csv.gz');
 });
 
 test('a glob of CSV objects with differing headers under unionColumns: byte-identical to a local run', {
