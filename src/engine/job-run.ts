@@ -237,7 +237,8 @@ export class JobRun implements JobReporter {
 
   /**
    * The stored spec as options for the shared executor: a job may ask for fewer threads than it
-   * has, never more; a file job that can resume, and is worth it, gets a journal in the store.
+   * has, never more; a file job that can resume, and is worth it, or a dataset job that may,
+   * gets a journal in the store.
    */
   private resolve(): ResolvedOptions {
     const spec = this.claim.job.spec;
@@ -247,14 +248,21 @@ export class JobRun implements JobReporter {
     opts.confinement = this.ctx.confinement;
     opts.memoryLimit = this.ctx.memoryLimit;
     const { input, work } = opts;
+    if (work.kind === 'transform') return opts;
     if (
       input.kind === 'file' &&
       !input.gzip &&
       input.format === 'csv' &&
-      work.kind !== 'transform' &&
       sizeOf(input.path) > JOURNAL_FROM_CHUNKS * opts.chunkSize
     )
       opts.checkpoint = this.ctx.store.journal(this.ctx.owner, this.id);
+    // A dataset's files, and so whether it is read by range (plain CSV) or as streams (gzip or
+    // NDJSON by their names, a server without Range), are known only once the scheduler expands
+    // it: a journal is given wherever it may apply, and the scheduler drops it where it cannot.
+    else if (input.kind === 'dataset' && input.gzip !== true && input.format !== 'ndjson') {
+      opts.checkpoint = this.ctx.store.journal(this.ctx.owner, this.id);
+      opts.checkpointByEngine = true;
+    }
     return opts;
   }
 

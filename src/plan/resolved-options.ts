@@ -30,6 +30,11 @@ export interface ResolvedOptions extends Omit<ComputationOptions, keyof Resolved
   signal: AbortSignal | undefined;
   /** A file path (the `checkpoint` option), or a journal kept elsewhere (an engine's job: its store). */
   checkpoint: string | Journal | undefined;
+  /**
+   * `checkpoint` is an engine's journal for its job, not the user's option: a dataset found to be
+   * read as streams (gzip, NDJSON) runs without it rather than being refused (schedule-job.ts).
+   */
+  checkpointByEngine?: boolean;
   /** The `s3` option, checked (undefined: the environment's AWS configuration). */
   s3: S3Settings | undefined;
   /** undefined: a local pool. */

@@ -67,6 +67,8 @@ async function scheduleDataset(
 ): Promise<unknown> {
   const reading = await readingOf(opts, input, opts.chunkSize);
   if ('byRange' in reading) return scheduleFile(opts, reading.byRange, reporter, signal, executors);
+  // An engine's journal where none can apply (readingOf refuses a user's): the job runs without.
+  if (opts.checkpointByEngine) opts = { ...opts, checkpoint: undefined };
   // Gzip parts: one whole file per worker, inflated there (whole-file-scheduler.ts says when).
   if (reading.gzipParts !== undefined && wholeFilesApply(opts, reading.gzipParts.sources.length)) {
     reading.stream.close();
@@ -87,7 +89,7 @@ export async function readingOf(
   const sources = await expandDataset(input.patterns, opts.s3, opts.confinement);
   const kinds = sources.map((s) => sourceKind(s, input));
   if (kinds.every((k) => k.format === 'csv' && !k.gzip && k.ranges)) return { byRange: sources };
-  if (opts.checkpoint !== undefined)
+  if (opts.checkpoint !== undefined && !opts.checkpointByEngine)
     throw invalidOption(
       'checkpoint',
       'applies to plain CSV files and objects read by range; this dataset is read as streams (gzip, NDJSON or a server without Range), which cannot be re-read from a chunk',
