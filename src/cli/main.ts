@@ -33,15 +33,18 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /**
  * The commands that parsing `args` (argv after the script) can reach. Commander dispatches on the
  * first operand (the program's own options, -V and -h, take no value), and `help <command>` on the
- * second; a known command there is the only one needed. Without one, help or an unknown-command
- * error lists or suggests every command, so all are loaded, except for a bare `--version`.
+ * second; a known command there is the only one needed. -V before it prints the version alone:
+ * none. Otherwise (-h before it, no command, an unknown one) help or the error lists or suggests
+ * every command, so all are loaded.
  */
 export function commandsFor(args: readonly string[]): string[] {
+  const all = Object.keys(COMMANDS);
+  const at = args.findIndex((a) => !a.startsWith('-'));
+  const options = at < 0 ? args : args.slice(0, at);
+  if (options.length > 0) return options.every((a) => a === '-V' || a === '--version') ? [] : all;
   const operands = args.filter((a) => !a.startsWith('-'));
   const name = operands[0] === 'help' ? operands[1] : operands[0];
-  if (name !== undefined && Object.hasOwn(COMMANDS, name)) return [name];
-  if (args.length === 1 && (args[0] === '-V' || args[0] === '--version')) return [];
-  return Object.keys(COMMANDS);
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : all;
 }
 
 function version(): string {

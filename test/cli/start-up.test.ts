@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
-import { CLI, cliEnv } from '../helpers/cli.ts';
+import { CLI, cliEnv, runCli } from '../helpers/cli.ts';
 
 const HOOK = fileURLToPath(new URL('../helpers/module-log.mjs', import.meta.url));
 const INDEX = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -76,4 +76,14 @@ test("import('chunkmill') loads no store driver, cron parser or object-store cli
   expect(pkgs.has('@sinclair/typebox')).toBe(true); // the job model validates every job
   for (const heavy of ['better-sqlite3', 'cron-parser', 'fast-xml-parser', 'aws4fetch', 'ini', 'fastify', 'pg'])
     expect(pkgs.has(heavy), heavy).toBe(false);
+});
+
+test('a help or an error that names every command still has them all: -h before a command, an unknown command', async () => {
+  const program = await runCli(['--help']);
+  expect(program.stdout).toMatch(/^ {2}worker \[options\]/m);
+  expect((await runCli(['-h', 'aggregate'])).stdout).toBe(program.stdout);
+  expect((await runCli(['help', 'aggregate'])).stdout).toBe((await runCli(['aggregate', '--help'])).stdout);
+  const unknown = await runCli(['statz', 'x.csv']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/^chunkmill: unknown command 'statz' \(Did you mean stats\?\) \[ERR_USAGE\]$/m);
 });
