@@ -9,6 +9,7 @@
  * middle of a body is retried like one before the headers.
  */
 import { createRequire } from 'node:module';
+import { AwsV4Signer } from 'aws4fetch';
 import type { X2jOptions, XMLParser } from 'fast-xml-parser';
 import { ChunkmillError } from '../errors.js';
 import { type Answer, transmit } from './http-transport.js';
@@ -61,9 +62,9 @@ export type Accept<T> = (response: Answer, disarm: () => void) => Promise<T>;
 export type { Answer } from './http-transport.js';
 
 /**
- * fast-xml-parser and aws4fetch are loaded when an object store first answers or is signed for:
- * every job (and the CLI) imports this module, few read objects, and the XML parser costs about
- * 60 ms of start-up. require() keeps parseXml and errorOf synchronous (import() could not).
+ * fast-xml-parser is loaded by the first XML answer of an object store: every job (and the CLI)
+ * imports this module, few read objects, and the parser costs about 60 ms of start-up. require()
+ * keeps parseXml and errorOf synchronous (import() could not).
  */
 const requireLazily = createRequire(import.meta.url);
 let xml: XMLParser | undefined;
@@ -199,7 +200,6 @@ async function exchange(
     const config = s3ConfigFor(settings);
     const credentials = requireCredentials(config, req.url);
     const url = s3HttpUrl(config, target.bucket, req.key ?? target.key, req.query ?? '');
-    const { AwsV4Signer } = await import('aws4fetch');
     const signer = new AwsV4Signer({
       method: req.method,
       url,

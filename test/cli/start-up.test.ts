@@ -51,7 +51,6 @@ test('aggregate on a local file loads its own command alone, and none of the pac
   for (const heavy of [
     'hyparquet-writer',
     'fast-xml-parser',
-    'aws4fetch',
     'ini',
     'cli-progress',
     'string-width',
@@ -74,7 +73,7 @@ test("import('chunkmill') loads no store driver, cron parser or object-store cli
   expect(stdout).toBe('function\n');
   const pkgs = packages(modules);
   expect(pkgs.has('@sinclair/typebox')).toBe(true); // the job model validates every job
-  for (const heavy of ['better-sqlite3', 'cron-parser', 'fast-xml-parser', 'aws4fetch', 'ini', 'fastify', 'pg'])
+  for (const heavy of ['better-sqlite3', 'cron-parser', 'fast-xml-parser', 'ini', 'fastify', 'pg'])
     expect(pkgs.has(heavy), heavy).toBe(false);
 });
 
