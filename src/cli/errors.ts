@@ -4,10 +4,10 @@
  */
 import { CommanderError } from 'commander';
 import { ChunkmillError } from '../index.js';
+import { EXIT } from './exit.js';
 import { cliHint } from './ui/hints.js';
 
-/** Exit statuses (documented in docs/cli.md). 130 = 128 + SIGINT, the shell convention. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+export { EXIT } from './exit.js';
 
 /** A mistake on the command line itself, whatever the input: exit 2. */
 export class UsageError extends Error {

@@ -12,6 +12,9 @@ import { addFormatInputOptions, formatJobOptions, type FormatFlags } from './for
 import { addSniffOptions } from './sniff-flags.js';
 import { parseSort, type SortKey } from './ui/results.js';
 
+/** Examples for `--help`, as commander's addHelpText('after') wants them. */
+export { examples } from './ui/examples.js';
+
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
 
@@ -305,9 +308,4 @@ export function tableWidth(o: { output?: string | undefined }, env = process.env
   // A pseudo-terminal may report 0 columns; 80 is what terminals start with.
   if (process.stdout.isTTY) return process.stdout.columns || fromEnv || 80;
   return fromEnv;
-}
-
-/** Examples for `--help`, as commander's addHelpText('after') wants them. */
-export function examples(lines: string[]): string {
-  return '\nExamples:\n' + lines.map((l) => (l === '' ? '' : '  ' + l)).join('\n') + '\n';
 }

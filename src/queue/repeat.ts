@@ -2,7 +2,7 @@
  * Repeat rules: when a rule's cron expression comes due next (cron-parser reads the expression;
  * five fields, or six with seconds first, and @daily-style names).
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { invalidOption, messageOf } from '../errors.js';
 
 /** A repeat rule's slots: each time one comes, the rule fires and queues a job. */
@@ -15,6 +15,8 @@ export interface RepeatOptions {
 
 /** The first slot strictly after `after`, or null when the expression has none (an end date passed). */
 export function nextSlot(cron: string, tz: string | null, after: number): number | null {
+  // Loaded by the first repeat rule, not by every `import 'chunkmill'` (the queue is in its graph).
+  const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as typeof import('cron-parser');
   const expression = CronExpressionParser.parse(cron, { currentDate: new Date(after), ...(tz ? { tz } : {}) });
   if (!expression.hasNext()) return null;
   return expression.next().getTime();

@@ -7,7 +7,6 @@
  * The listing gives size, ETag and Last-Modified: the objects' identities come with it, and no
  * HEAD per object is needed.
  */
-import picomatch from 'picomatch';
 import { ChunkmillError } from '../errors.js';
 import type { ObjectInfo } from './object-info.js';
 import { displayUrl, parseObjectUrl } from './object-url.js';
@@ -45,6 +44,8 @@ export async function listObjects(
     });
   const wild = target.key.search(WILDCARD);
   const prefix = wild < 0 ? target.key : target.key.slice(0, wild);
+  // Loaded by a listing alone: plan/dataset.ts imports isObjectGlob from here for every job.
+  const { default: picomatch } = await import('picomatch');
   const isMatch = picomatch(target.key, { dot: true });
   const found = await listKeys(target.bucket, prefix, settings, options);
   const matching = found.filter((o) => isMatch(o.key));

@@ -8,8 +8,9 @@
  * The caller's `accept` runs inside the retry loop and reads the body: a connection reset in the
  * middle of a body is retried like one before the headers.
  */
+import { createRequire } from 'node:module';
 import { AwsV4Signer } from 'aws4fetch';
-import { XMLParser } from 'fast-xml-parser';
+import type { X2jOptions, XMLParser } from 'fast-xml-parser';
 import { ChunkmillError } from '../errors.js';
 import { type Answer, transmit } from './http-transport.js';
 import { displayUrl, parseObjectUrl } from './object-url.js';
@@ -60,7 +61,21 @@ export type Accept<T> = (response: Answer, disarm: () => void) => Promise<T>;
 
 export type { Answer } from './http-transport.js';
 
-const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false });
+/**
+ * fast-xml-parser is loaded by the first XML answer of an object store: every job (and the CLI)
+ * imports this module, few read objects, and the parser costs about 60 ms of start-up. require()
+ * keeps parseXml and errorOf synchronous (import() could not).
+ */
+const requireLazily = createRequire(import.meta.url);
+let xml: XMLParser | undefined;
+
+function xmlParser(isArray?: (name: string) => boolean): XMLParser {
+  const { XMLParser: Parser } = requireLazily('fast-xml-parser') as typeof import('fast-xml-parser');
+  const options: X2jOptions = { ignoreAttributes: true, parseTagValue: false };
+  if (isArray !== undefined) return new Parser({ ...options, isArray });
+  xml ??= new Parser(options);
+  return xml;
+}
 
 /**
  * Resolved S3 configurations by what they were resolved from: resolving reads the ~/.aws files,
@@ -153,7 +168,7 @@ export async function readAnswer(response: Answer): Promise<ServerAnswer> {
 export function errorOf(text: string): { code?: string; message?: string } {
   if (!text.includes('<Error')) return {};
   try {
-    const err = (xml.parse(text) as { Error?: { Code?: unknown; Message?: unknown } }).Error;
+    const err = (xmlParser().parse(text) as { Error?: { Code?: unknown; Message?: unknown } }).Error;
     return {
       ...(typeof err?.Code === 'string' ? { code: err.Code } : {}),
       ...(typeof err?.Message === 'string' ? { message: err.Message } : {}),
@@ -165,8 +180,7 @@ export function errorOf(text: string): { code?: string; message?: string } {
 
 /** Parses an S3 XML answer body. */
 export function parseXml(text: string, isArray?: (name: string) => boolean): Record<string, unknown> {
-  const parser = isArray === undefined ? xml : new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray });
-  return parser.parse(text) as Record<string, unknown>;
+  return xmlParser(isArray).parse(text) as Record<string, unknown>;
 }
 
 function isTransientStatus(status: number): boolean {

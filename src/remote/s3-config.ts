@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseIni } from 'ini';
+import { createRequire } from 'node:module';
 import type { S3Credentials, S3Settings } from '../api/s3-settings.js';
 import { ChunkmillError } from '../errors.js';
 
@@ -135,7 +135,9 @@ function readIni(path: string): Record<string, unknown> {
   } catch {
     return {};
   }
-  return parseIni(text);
+  // ini is loaded by the first read of an AWS file (s3:// only): every job imports this module.
+  const { parse } = createRequire(import.meta.url)('ini') as typeof import('ini');
+  return parse(text);
 }
 
 function parseEndpoint(text: string): URL {

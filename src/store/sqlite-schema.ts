@@ -8,7 +8,8 @@
  * higher version than MIGRATIONS.length is refused (ERR_STORE_VERSION), never written.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { newerStore, notAStore, storeError } from './store-errors.js';
 
 /** "CHML" as a 32-bit integer: the application_id of every chunkmill store. */
@@ -118,7 +119,9 @@ export function openDatabase(path: string): Database.Database {
   try {
     // timeout: how long a write waits for another connection's write lock (busy_timeout). Writes
     // are short (a claim, a batch of events), so waiting beats failing.
-    db = new Database(path, { timeout: 5_000 });
+    // better-sqlite3 (a native addon) is loaded by the first store opened, not by `import 'chunkmill'`.
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+    db = new Sqlite(path, { timeout: 5_000 });
     const appId = db.pragma('application_id', { simple: true }) as number;
     const version = db.pragma('user_version', { simple: true }) as number;
     const objects = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;

@@ -13,7 +13,6 @@ import { resolveInput } from '../input-args.js';
 import { transformJob } from '../jobs.js';
 import { UsageError } from '../errors.js';
 import { type ConvertFormat, convertFormatByExtension } from '../output-format.js';
-import { convertToParquet } from './convert-parquet.js';
 import { execute } from '../execute.js';
 import { withOutput } from '../ui/output.js';
 import { count, processDataset, selectTransform, type SelectParams } from '../../index.js';
@@ -94,7 +93,8 @@ export function convertCommand(): Command {
       checkHeader: true,
       flags: { select: '--select' },
     };
-    if (to === 'parquet') return convertToParquet(o, base, ui);
+    // Parquet's writer (hyparquet-writer) is loaded only by the conversion that needs it.
+    if (to === 'parquet') return (await import('./convert-parquet.js')).convertToParquet(o, base, ui);
     if (o.types && (to === 'csv' || to === 'tsv'))
       throw new UsageError(`--types applies to json and ndjson output (${to.toUpperCase()} is text)`);
     const params: SelectParams = {

@@ -7,11 +7,10 @@ import type { WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { writeToString } from '@fast-csv/format';
 import { ChunkmillError } from '../../index.js';
 import { isObjectUrl, openObjectSink } from '../../internal.js';
 import type { Format } from '../flags.js';
-import { renderTable, type Cell, type TableLayout } from './table.js';
+import type { Cell, TableLayout } from './table.js';
 
 export type { Cell } from './table.js';
 
@@ -103,7 +102,8 @@ export async function writeRows(
 ): Promise<void> {
   switch (format) {
     case 'table':
-      return write(out, renderTable(columns, rows, layout));
+      // The table (and string-width, ~40 ms to load) only for a terminal or --format table.
+      return write(out, (await import('./table.js')).renderTable(columns, rows, layout));
     case 'json':
       if (layout.skipped !== undefined) return write(out, jsonWithSkipped(columns, rows, layout.skipped));
       // One object per line inside the array: valid JSON that is still readable and diffable.
@@ -172,6 +172,7 @@ const CSV_BATCH = 10_000;
  * into a stream that fails (a reader that left) would wait for a drain that never comes.
  */
 async function writeCsv(out: Writable, columns: readonly string[], rows: readonly Cell[][]): Promise<void> {
+  const { writeToString } = await import('@fast-csv/format'); // loaded by CSV output alone
   await write(out, await writeToString([[...columns]], { includeEndRowDelimiter: true }));
   for (let i = 0; i < rows.length; i += CSV_BATCH) {
     const batch = rows.slice(i, i + CSV_BATCH).map((r) => r.map(csvText));

@@ -2,7 +2,8 @@
  * The progress bar on stderr (cli-progress): bytes, percentage, rows, MB/s and ETA for files;
  * bytes, rows and MB/s for stdin, whose size is unknown. stdout never sees any of it.
  */
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 
 /** The engine's progress event; bytesTotal is null for stream inputs. */
 export interface ProgressLike {
@@ -94,7 +95,9 @@ export class ProgressDisplay {
   private active = false;
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
-    this.bar = new SingleBar({
+    // cli-progress is loaded by a bar that is shown (a terminal's stderr), not by every command.
+    const { SingleBar: Bar } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+    this.bar = new Bar({
       stream,
       // A pseudo-terminal may report 0 columns; 80 is what terminals start with.
       format: () => progressLine(this.last, stream.isTTY ? stream.columns || 80 : undefined),
