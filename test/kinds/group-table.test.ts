@@ -39,6 +39,29 @@ describe('GroupTable', () => {
     expect(table.findOrAdd(buf, 10, 15)).toBe(0);
     expect(table.findOrAdd(buf, 16, 20)).toBe(1); // a prefix is another key
   });
+  test('short keys (as words) and long keys (as bytes) are told apart at every length', () => {
+    const table = new GroupTable();
+    // Every key from 0 to 12 bytes over a small alphabet with NUL, so words and lengths collide
+    // in every way they could: "a" and "a\0", "abcd" and "abcdabcd", same ends with another middle.
+    const keys: Buffer[] = [];
+    const alphabet = ['a', 'b', '\0'];
+    for (let length = 0; length <= 12; length++)
+      for (let v = 0; v < 40; v++) {
+        let s = '';
+        for (let i = 0, x = v * 7919 + length; i < length; i++, x = Math.floor(x / 3) + i * 5) s += alphabet[x % 3];
+        keys.push(bytes(s));
+      }
+    keys.push(bytes('abcdXXXXefgh'), bytes('abcdYYYYefgh'), bytes('2024-06-17'), bytes('2024-07-17'));
+    const expected = new Map<string, number>();
+    for (const k of keys) {
+      const id = k.toString('latin1');
+      if (!expected.has(id)) expected.set(id, expected.size);
+      const at = Buffer.concat([bytes('zz'), k, bytes('zz')]); // the key inside a larger buffer
+      expect(table.findOrAdd(at, 2, 2 + k.length)).toBe(expected.get(id));
+    }
+    for (const k of keys) expect(table.findOrAdd(k, 0, k.length)).toBe(expected.get(k.toString('latin1')));
+    expect(table.size).toBe(expected.size);
+  });
 });
 
 describe('AggregateSink', () => {
