@@ -13,6 +13,7 @@ import { Queue } from 'bullmq';
 import { deserialize, serialize } from 'node:v8';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum } from 'chunkmill';
+import { PROTOCOL } from '../../dist/cluster/names.js';
 import { generate } from '../../support/generate.ts';
 import { killAll, startWorker, type WorkerProcess } from '../helpers/cluster.ts';
 import { rejectionOf } from '../helpers/errors.ts';
@@ -110,6 +111,8 @@ test('an item of another protocol that reaches a worker is refused, not run', { 
   const message = deserialize(bytes) as { t: string; error: { code: string; message: string } };
   expect(message.t).toBe('failure');
   expect(message.error.code).toBe('ERR_CLUSTER_VERSION');
-  expect(message.error.message).toMatch(/runs chunkmill .* \(protocol 3\); the chunk came from .* \(protocol 999\)/);
+  expect(message.error.message).toMatch(
+    new RegExp(`runs chunkmill .* \\(protocol ${PROTOCOL}\\); the chunk came from .* \\(protocol 999\\)`),
+  );
   await queue.close();
 });

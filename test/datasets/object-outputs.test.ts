@@ -146,11 +146,17 @@ test('a transform that throws after a part was sent leaves no object, and no rej
 });
 
 test('a job cancelled after a part was sent aborts the upload and leaves no object', { timeout: 120_000 }, async () => {
+  // Output far beyond what the upload holds (a part being filled and two in flight, 24 MiB): when
+  // part 1 reaches the server the job cannot have merged its last chunk, and the cancel, made
+  // before part 1 is forwarded, lands while chunks still run. (With `input`'s 24 MiB of output a
+  // loaded machine let every chunk merge first, and the job ended as it was cancelled.)
+  const big = join(tmp.dir, 'big.csv');
+  await generate(big, 'sales', { rows: 700_000, seed: 8 });
   const before = log.length;
   const job = processDataset({
     ...transform,
     onBadRow: 'skip',
-    input,
+    input: big,
     output: { path: 's3://out/cancelled.ndjson' },
     s3: settings,
   });
