@@ -90,11 +90,16 @@ test('a read-only store: ERR_STORE_READ_ONLY naming the file', async () => {
       return;
     }
     // Root writes any file whatever its mode: then the check runs in a child that becomes nobody,
-    // once it has loaded chunkmill and better-sqlite3's native addon (loaded at the first open).
+    // once it has loaded chunkmill and better-sqlite3's native addon. chunkmill loads the addon at
+    // a store's first open (store/sqlite-schema.ts), and resolving it then reads the checkout,
+    // which nobody may not enter (a clone in a 0700 folder): so root opens a scratch store first.
     const child = runAsNobody({
       asRoot: `import { openQueue } from 'chunkmill';
-        import Database from 'better-sqlite3';
-        new Database(':memory:').close();`,
+        import { mkdtempSync, rmSync } from 'node:fs';
+        import { tmpdir } from 'node:os';
+        const scratch = mkdtempSync(tmpdir() + '/chunkmill-scratch-');
+        await openQueue(scratch + '/jobs.db').close();
+        rmSync(scratch, { recursive: true });`,
       asNobody: `try { openQueue(${JSON.stringify(path)}); console.log('opened'); }
         catch (e) { console.log(JSON.stringify({ code: e.code, file: e.file })); }`,
     });
