@@ -6,8 +6,6 @@
  * and leaves no object; a queued job keeps its s3:// output as given and the engine writes it
  * with the credentials of its own environment; an http:// output is a coded error.
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -15,6 +13,7 @@ import { createEngine, openQueue, processDataset, processSerial, type TransformR
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { waitForState } from '../helpers/jobs.ts';
+import { startLoggingProxy, type LoggingProxy } from '../helpers/logging-proxy.ts';
 import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
 import { TASKS_DIR } from '../helpers/server.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -23,11 +22,9 @@ const tmp = tempDir();
 const SELECT = join(TASKS_DIR, 'select.mjs');
 const FAIL_AT = join(TASKS_DIR, 'fail-at.mjs');
 let s3: TestS3;
-let proxy: Server;
-/** Every request the object server was sent through the proxy, as `METHOD /path?query`. */
-const log: string[] = [];
-/** Called with each request line as the proxy takes it. */
-let onRequest: (line: string) => void = () => {};
+/** In front of s3rver: every request the object server was sent through it, as `METHOD /path?query`. */
+let proxy: LoggingProxy;
+let log: string[] = [];
 /** The `s3` option that reaches s3rver through the proxy. */
 let settings: TestS3['settings'];
 const saved: Record<string, string | undefined> = {};
@@ -37,22 +34,9 @@ let input: string;
 beforeAll(async () => {
   s3 = await startS3();
   await s3.createBucket('out');
-  const target = new URL(s3.endpoint);
-  proxy = createServer((req, res) => {
-    log.push(`${req.method} ${req.url}`);
-    onRequest(`${req.method} ${req.url}`);
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  settings = { ...s3.settings, endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+  proxy = await startLoggingProxy(s3.endpoint);
+  log = proxy.log;
+  settings = { ...s3.settings, endpoint: proxy.url };
   const sales = join(tmp.dir, 'sales.csv');
   await generate(sales, 'sales', { rows: 200_000, seed: 7 });
   const lines = readFileSync(sales, 'utf8').split('\n');
@@ -79,7 +63,7 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  if (proxy?.listening) await new Promise((resolve) => proxy.close(resolve));
+  await proxy?.close();
   await s3?.stop();
 });
 
@@ -160,13 +144,13 @@ test('a job cancelled after a part was sent aborts the upload and leaves no obje
     output: { path: 's3://out/cancelled.ndjson' },
     s3: settings,
   });
-  onRequest = (line) => {
+  proxy.onRequest = (line) => {
     if (line.startsWith('PUT /out/cancelled.ndjson?partNumber=1&')) job.cancel();
   };
   try {
     expect((await rejectionOf(job.result)).code).toBe('ABORT_ERR');
   } finally {
-    onRequest = () => {};
+    proxy.onRequest = () => {};
   }
   const sent = log.slice(before);
   expect(sent).toContainEqual(expect.stringMatching(/^DELETE \/out\/cancelled\.ndjson\?uploadId=/));

@@ -6,12 +6,12 @@
  * 403 before the object server hears of them (a logging proxy in front of it proves it). An
  * upload that fails midway leaves no object. A real s3rver on loopback, real servers.
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { startServer, startUploadRetention } from 'chunkmill/server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startLoggingProxy, type LoggingProxy } from '../helpers/logging-proxy.ts';
 import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServeChild, startTestServer, TOKEN, type TestServer, waitForJob } from '../helpers/server.ts';
@@ -19,9 +19,9 @@ import { startServeChild, startTestServer, TOKEN, type TestServer, waitForJob } 
 const PREFIX = 's3://shared/team/data';
 const LIMIT = 12 << 20;
 let s3: TestS3;
-let proxy: Server;
-/** Every request the object server was sent, as `METHOD /path?query`. */
-const log: string[] = [];
+/** In front of s3rver: every request the object server was sent, as `METHOD /path?query`. */
+let proxy: LoggingProxy;
+let log: string[] = [];
 let a: TestServer;
 let b: TestServer;
 let local: TestServer;
@@ -47,25 +47,13 @@ beforeAll(async () => {
   await s3.putObject('shared', 'team/secret.csv', 'k,v\nsecret,1\n');
   await s3.putObject('shared', 'team/data-other/x.csv', 'k,v\nbeside,1\n');
   await s3.putObject('other', 'x.csv', 'k,v\nother,1\n');
-  const target = new URL(s3.endpoint);
-  proxy = createServer((req, res) => {
-    log.push(`${req.method} ${req.url}`);
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxy = await startLoggingProxy(s3.endpoint);
+  log = proxy.log;
   const env = {
     AWS_ACCESS_KEY_ID: S3_KEY,
     AWS_SECRET_ACCESS_KEY: S3_SECRET,
     AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    AWS_ENDPOINT_URL_S3: proxy.url,
     AWS_PROFILE: undefined,
   };
   for (const [k, v] of Object.entries(env)) {
@@ -86,7 +74,7 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  if (proxy?.listening) await new Promise((resolve) => proxy.close(resolve));
+  await proxy?.close();
   await s3?.stop();
 });
 
@@ -321,10 +309,7 @@ test('`chunkmill serve --data-dir s3://...` serves the bucket; a bucket it canno
 });
 
 test('a bucket that cannot be reached is a 503 naming its code, never a credential (run last: it stops the proxy)', async () => {
-  await new Promise((resolve) => {
-    proxy.close(resolve);
-    proxy.closeAllConnections();
-  });
+  await proxy.close();
   const answers = [
     await a.call('/api/files'),
     await upload(a, 'later.csv', 'k\n1\n'),
