@@ -244,6 +244,7 @@ export class JobRun implements JobReporter {
     const spec = this.claim.job.spec;
     const opts = withOutputTargets(
       validate({ ...spec, workers: Math.min(spec.workers ?? this.ctx.threads, this.ctx.threads) }),
+      this.controller.signal,
     );
     opts.confinement = this.ctx.confinement;
     opts.memoryLimit = this.ctx.memoryLimit;

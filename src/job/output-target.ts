@@ -17,12 +17,18 @@ import { isObjectUrl } from '../remote/object-url.js';
  * The opener of a job's object outputs: an upload for an object URL (an http(s):// one is refused
  * with ERR_OBJECT_URL: an HTTP server takes no uploads), null for a local path.
  */
-export function objectTargets(s3: S3Settings | undefined): OpenOutputTarget {
-  return async (path) => (isObjectUrl(path) ? openObjectSink(path, s3) : null);
+export function objectTargets(s3: S3Settings | undefined, signal?: AbortSignal): OpenOutputTarget {
+  return async (path) => {
+    if (!isObjectUrl(path)) return null;
+    const sink = openObjectSink(path, s3);
+    // The job's last chunks are merged before its output's last parts are sent: a cancel that
+    // comes meanwhile must still leave no object (close(signal) stops the upload).
+    return { stream: sink.stream, close: () => sink.close(signal), discard: () => sink.discard() };
+  };
 }
 
-/** `opts` with the job layer's opener of object outputs, for a job about to run. */
-export function withOutputTargets(opts: ResolvedOptions): ResolvedOptions {
-  opts.openTarget = objectTargets(opts.s3);
+/** `opts` with the job layer's opener of object outputs, for a job about to run (`signal`: the job's). */
+export function withOutputTargets(opts: ResolvedOptions, signal?: AbortSignal): ResolvedOptions {
+  opts.openTarget = objectTargets(opts.s3, signal);
   return opts;
 }

@@ -28,7 +28,7 @@ export function processDataset(options: TransformOptions): Job<TransformResult>;
 export function processDataset(options: AnyProcessOptions): Job<unknown> {
   let validated: ResolvedOptions | ChunkmillError;
   try {
-    validated = withOutputTargets(validate(options));
+    validated = validate(options);
   } catch (e) {
     validated = e as ChunkmillError;
   }
@@ -36,6 +36,7 @@ export function processDataset(options: AnyProcessOptions): Job<unknown> {
   return new Job<unknown>(
     async (job, signal) => {
       if (opts instanceof ChunkmillError) throw opts;
+      withOutputTargets(opts, signal);
       if (opts.cluster !== undefined) return onCluster(opts, opts.cluster, job, signal);
       return scheduleJob(opts, job, signal, PiscinaExecutor.perJob(opts.workerResourceLimits));
     },

@@ -35,7 +35,8 @@ export function processSerial<R>(options: TaskOptions<R>): Promise<TaskResult<R>
 export function processSerial(options: TransformOptions): Promise<TransformResult>;
 export async function processSerial(options: AnyProcessOptions): Promise<unknown> {
   const started = performance.now();
-  const { opts, utf16 } = await textOf(withOutputTargets(validate(options)));
+  const validated = validate(options);
+  const { opts, utf16 } = await textOf(withOutputTargets(validated, validated.signal));
   // The parse below blocks this thread, so a signal is honoured before it starts, not during.
   if (opts.signal?.aborted) throw signalAborted(opts.signal);
   // The separator is a per-thread setting (csv/fields.ts); jobs in the caller's thread could

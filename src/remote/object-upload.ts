@@ -11,7 +11,7 @@
  */
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { ChunkmillError } from '../errors.js';
+import { AbortError, ChunkmillError } from '../errors.js';
 import { parseObjectUrl, displayUrl } from './object-url.js';
 import { answerError } from './remote-errors.js';
 import { type Answer, errorOf, parseXml, send, type RemoteSettings } from './request.js';
@@ -51,7 +51,12 @@ export function createObjectUpload(
  */
 export interface ObjectSink {
   readonly stream: ObjectUploadStream;
-  close(): Promise<void>;
+  /**
+   * Sends what is left and makes the object. `signal`: a cancel that comes while the last parts
+   * are still going out stops the upload instead (AbortError, no object); only one that comes
+   * after the completion was sent is too late.
+   */
+  close(signal?: AbortSignal): Promise<void>;
   discard(): Promise<void>;
 }
 
@@ -62,9 +67,16 @@ export function openObjectSink(url: string, settings?: RemoteSettings, options: 
   stream.on('error', () => {});
   return {
     stream,
-    async close() {
-      if (!stream.writableEnded) stream.end();
-      await finished(stream);
+    async close(signal) {
+      const stop = () => stream.destroy(new AbortError());
+      if (signal?.aborted) stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      try {
+        if (!stream.writableEnded && !stream.destroyed) stream.end();
+        await finished(stream);
+      } finally {
+        signal?.removeEventListener('abort', stop);
+      }
     },
     discard: () => stream.abort(),
   };
@@ -178,6 +190,7 @@ export class ObjectUploadStream extends Writable {
   }
 
   private async finish(): Promise<void> {
+    if (this.destroyed) throw this.failure ?? new AbortError();
     if (this.uploadId === null) {
       // Smaller than one part: one PutObject.
       const headers: Record<string, string> = this.contentType ? { 'content-type': this.contentType } : {};
@@ -193,6 +206,9 @@ export class ObjectUploadStream extends Writable {
     if (this.filled > 0) await this.sendPart();
     await Promise.all(this.sending);
     if (this.failure !== null) throw this.failure;
+    // Destroyed (aborted, cancelled) while its last parts went out: _destroy aborts the upload,
+    // and no completion may race it into making the object.
+    if (this.destroyed) throw new AbortError();
     const parts = this.etags.map(
       (etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlText(etag)}</ETag></Part>`,
     );

@@ -158,6 +158,51 @@ test('a job cancelled after a part was sent aborts the upload and leaves no obje
   expect(await s3.getObject('out', 'cancelled.ndjson')).toBeNull();
 });
 
+test('a job cancelled while its last part is on its way (every chunk merged) aborts the upload: no object', {
+  timeout: 120_000,
+}, async () => {
+  // The output's last part, short of 8 MiB, is sent only once the transform's output ends, that
+  // is once every chunk was merged and the job is making its object. The cancel comes as that
+  // part reaches the server, before its answer, so before the upload could be completed.
+  const { bytesWritten: size } = await processDataset({
+    ...transform,
+    onBadRow: 'skip',
+    input,
+    output: { path: join(tmp.dir, 'late.ndjson') },
+  }).result;
+  expect(size % (8 << 20)).not.toBe(0);
+  const last = Math.ceil(size / (8 << 20));
+  const before = log.length;
+  const job = processDataset({
+    ...transform,
+    onBadRow: 'skip',
+    input,
+    output: { path: 's3://out/late.ndjson' },
+    s3: settings,
+  });
+  let merged = 0;
+  job.on('chunk', () => merged++);
+  let mergedAtCancel = -1;
+  proxy.onRequest = (line) => {
+    if (line.startsWith(`PUT /out/late.ndjson?partNumber=${last}&`)) {
+      mergedAtCancel = merged;
+      job.cancel();
+    }
+  };
+  try {
+    expect((await rejectionOf(job.result)).code).toBe('ABORT_ERR');
+  } finally {
+    proxy.onRequest = () => {};
+  }
+  // Every chunk was merged before the cancel: none came after it.
+  expect(mergedAtCancel).toBeGreaterThan(0);
+  expect(merged).toBe(mergedAtCancel);
+  const sent = log.slice(before);
+  expect(sent).not.toContainEqual(expect.stringMatching(/^POST \/out\/late\.ndjson\?uploadId=/));
+  expect(sent).toContainEqual(expect.stringMatching(/^DELETE \/out\/late\.ndjson\?uploadId=/));
+  expect(await s3.getObject('out', 'late.ndjson')).toBeNull();
+});
+
 test('a queued job keeps its s3:// output as given; the engine writes it with its own credentials', {
   timeout: 120_000,
 }, async () => {
