@@ -41,6 +41,8 @@ const SLOWEST = [
   'test/cli/expressions.test.ts', // 97 s
   'test/cli/messy-files.test.ts', // 82 s
   'test/datasets/object-datasets.test.ts', // 62 s
+  'test/datasets/union-columns.test.ts', // 32 s (CI run 19)
+  'test/datasets/gzip-parts.test.ts', // 30 s (CI run 19)
   'test/cli/silent-wrong.test.ts', // 57 s
   'test/cli/errors.test.ts', // 50 s
   'test/cli/aggregate.test.ts', // 45 s
@@ -60,6 +62,9 @@ const SLOWEST = [
   'test/cli/exact-answers.test.ts', // 21 s
   'test/kinds/task-errors.test.ts', // 21 s
   'test/kinds/memory-budget.test.ts', // 21 s
+  'test/datasets/dataset-checkpoint.test.ts', // 19 s (CI run 19)
+  'test/kinds/group-measures-bytes.test.ts', // 18 s (CI run 19)
+  'test/datasets/object-outputs.test.ts', // 18 s (CI run 19)
   'test/schedule/errors-line-numbers.test.ts', // ~20 s (34 s; one 15 s test of thousands of chunks)
   'test/cluster/identical-results.test.ts', // 20 s
   'test/cluster/redis-faults.test.ts', // 19 s
