@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
-import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
+import { awsEnv, startS3, type TestS3 } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -35,13 +35,7 @@ describe('chunkmill aggregate over a dataset', () => {
     expect([several.code, several.stdout]).toStrictEqual([0, expected.stdout]);
     const globbed = await runCli(['aggregate', `${tmp.dir}/2026-*.csv`, ...args, '-w', '2']);
     expect([globbed.code, globbed.stdout]).toStrictEqual([0, expected.stdout]);
-    const env = {
-      AWS_ACCESS_KEY_ID: S3_KEY,
-      AWS_SECRET_ACCESS_KEY: S3_SECRET,
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_PROFILE: undefined,
-    };
+    const env = awsEnv(s3.endpoint);
     const bucket = await runCli(['aggregate', 's3://exports/daily/2026-*.csv', ...args, '--chunk-size', '16'], { env });
     expect([bucket.code, bucket.stdout], bucket.stderr).toStrictEqual([0, expected.stdout]);
   });

@@ -14,7 +14,7 @@ import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { waitForState } from '../helpers/jobs.ts';
 import { startLoggingProxy, type LoggingProxy } from '../helpers/logging-proxy.ts';
-import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
+import { awsEnv, setEnv, startS3, type TestS3 } from '../helpers/s3.ts';
 import { TASKS_DIR } from '../helpers/server.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -27,7 +27,7 @@ let proxy: LoggingProxy;
 let log: string[] = [];
 /** The `s3` option that reaches s3rver through the proxy. */
 let settings: TestS3['settings'];
-const saved: Record<string, string | undefined> = {};
+let restoreEnv = () => {};
 /** ~9 MB of sales and two records with a wrong field count: its NDJSON takes two 8 MiB parts. */
 let input: string;
 
@@ -44,25 +44,11 @@ beforeAll(async () => {
   lines.splice(150_000, 0, 'one,two,three');
   input = tmp.file('with-bad.csv', lines.join('\n'));
   // The engine's host: its own environment reaches s3rver directly (not through the proxy).
-  const env = {
-    AWS_ACCESS_KEY_ID: S3_KEY,
-    AWS_SECRET_ACCESS_KEY: S3_SECRET,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_PROFILE: undefined,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv = setEnv(awsEnv(s3.endpoint));
 }, 60_000);
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await proxy?.close();
   await s3?.stop();
 });

@@ -101,3 +101,30 @@ export async function startS3(): Promise<TestS3> {
     },
   };
 }
+
+/** The AWS_* environment of a process that reaches `endpoint` with s3rver's account (no profile read). */
+export function awsEnv(endpoint: string): Record<string, string | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: S3_KEY,
+    AWS_SECRET_ACCESS_KEY: S3_SECRET,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_PROFILE: undefined,
+  };
+}
+
+/**
+ * Sets `env` in this process's environment (undefined: removed), for code under test that reads
+ * its credentials from there as a deployed engine or server does; returns what puts it back.
+ */
+export function setEnv(env: Record<string, string | undefined>): () => void {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(env);
+  return () => apply(saved);
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startServer, startUploadRetention } from 'chunkmill/server';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startLoggingProxy, type LoggingProxy } from '../helpers/logging-proxy.ts';
-import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
+import { awsEnv, S3_SECRET, setEnv, startS3, type TestS3 } from '../helpers/s3.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startServeChild, startTestServer, TOKEN, type TestServer, waitForJob } from '../helpers/server.ts';
 
@@ -25,7 +25,7 @@ let log: string[] = [];
 let a: TestServer;
 let b: TestServer;
 let local: TestServer;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv = () => {};
 
 /** A CSV of `rows` rows over 7 keys, the same bytes for the same arguments. */
 function csv(rows: number, seed: number): string {
@@ -49,18 +49,7 @@ beforeAll(async () => {
   await s3.putObject('other', 'x.csv', 'k,v\nother,1\n');
   proxy = await startLoggingProxy(s3.endpoint);
   log = proxy.log;
-  const env = {
-    AWS_ACCESS_KEY_ID: S3_KEY,
-    AWS_SECRET_ACCESS_KEY: S3_SECRET,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: proxy.url,
-    AWS_PROFILE: undefined,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv = setEnv(awsEnv(proxy.url));
   a = await startTestServer({ dataDir: `${PREFIX}/`, uploadLimit: LIMIT });
   b = await startTestServer({ dataDir: PREFIX });
   local = await startTestServer();
@@ -70,10 +59,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await proxy?.close();
   await s3?.stop();
 });

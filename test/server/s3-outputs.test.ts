@@ -5,13 +5,13 @@
  * any URL is 403 before the job is queued. A real server, a real engine.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
+import { awsEnv, setEnv, startS3, type TestS3 } from '../helpers/s3.ts';
 import { startTestServer, TASKS_DIR, type TestServer, waitForJob } from '../helpers/server.ts';
 
 const PREFIX = 's3://shared/team/data';
 let s3: TestS3;
 let t: TestServer;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv = () => {};
 
 /** 3000 rows over 7 keys, and two records with a wrong field count. */
 const lines = ['k,v'];
@@ -25,26 +25,12 @@ beforeAll(async () => {
   await s3.createBucket('shared');
   await s3.createBucket('other');
   await s3.putObject('shared', 'team/data/sales.csv', SALES);
-  const env = {
-    AWS_ACCESS_KEY_ID: S3_KEY,
-    AWS_SECRET_ACCESS_KEY: S3_SECRET,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_PROFILE: undefined,
-  };
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv = setEnv(awsEnv(s3.endpoint));
   t = await startTestServer({ dataDir: PREFIX, tasksDir: TASKS_DIR });
 }, 60_000);
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await s3?.stop();
 });
 
