@@ -50,8 +50,19 @@ const ended = async (id: string) => (await waitForJob(t, id, ['succeeded', 'fail
 
 /** `name` in the data dir becomes a symlink to `target` (the file that was there moves aside). */
 function swapForLink(name: string, target: string): void {
-  renameSync(join(t.data, name), join(t.data, `${name}.moved`));
-  symlinkSync(target, join(t.data, name));
+  const path = join(t.data, name);
+  if (statSync(path).isDirectory()) {
+    // A folder cannot be replaced in one step: for a moment nothing is there (a worker opening
+    // then reads ERR_FILE_NOT_FOUND; the chunks are 150 ms apart, so that moment is seldom hit).
+    renameSync(path, `${path}.moved`);
+    symlinkSync(target, path);
+    return;
+  }
+  // A file is replaced in one step, the link made beside it and renamed over it: a worker opens
+  // either the file or the link, never nothing (CI run 23 opened in between: ERR_FILE_NOT_FOUND).
+  linkSync(path, `${path}.moved`);
+  symlinkSync(target, `${path}.link`);
+  renameSync(`${path}.link`, path);
 }
 
 /** What a refused job must show: the code, the path as the client gave it, nothing of outside. */
