@@ -53,6 +53,13 @@ test('meta and backoff are posted, returned everywhere and filtered on; bad labe
 });
 
 test('pause stops the engine claiming; resume starts the job queued meanwhile', { timeout: 60_000 }, async () => {
+  // The jobs of the tests before may still run on a loaded machine (CI run 24 saw one): the
+  // pause is checked on an engine with nothing running yet.
+  for (let until = Date.now() + 30_000; Date.now() < until; ) {
+    const { counts } = (await t.json<{ counts: { running: number } }>('GET', '/api/queue')).body;
+    if (counts.running === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const paused = await t.call('/api/queue/pause', { method: 'POST', headers: { 'content-type': 'application/json' } });
   expect([paused.status, await paused.json()]).toEqual([200, { paused: true }]);
   expect((await t.json('GET', '/api/queue')).body).toMatchObject({ paused: true, counts: { running: 0 } });
