@@ -4,7 +4,8 @@
  * allowed on, its default, its bounds over HTTP, why a queued job refuses it. The `x-` keys are
  * read by validate() and by jsonSchemaOn(); no validator ever sees them.
  */
-import { type OptionalKind, Type, type TSchema } from '@sinclair/typebox';
+import type { OptionalKind, TSchema } from '@sinclair/typebox';
+import { Type } from './typebox.js';
 
 // Declarations of the model's tables name it (every field is optional).
 export type { OptionalKind };

@@ -19,7 +19,8 @@
  * input have a different shape on each surface (a module is a URL in a store, a name over HTTP);
  * they are described here too, per surface, and checked by validate()'s own rules.
  */
-import { type OptionalKind, Type, type Static } from '@sinclair/typebox';
+import type { OptionalKind, Static } from '@sinclair/typebox';
+import { Type } from './typebox.js';
 import { DEFAULTS, MAX_RECORD_SIZE } from '../defaults.js';
 import { EVERYWHERE, type Field, field, live, NOT_OVER_HTTP, OPTIONS_ONLY, oneOf, shaped } from './field.js';
 import { TEXT_FIELDS } from './text-fields.js';

@@ -4,7 +4,7 @@
  * header names, and of a dataset whose files' headers differ. Spread into JOB_FIELDS (fields.ts),
  * in this order.
  */
-import { Type } from '@sinclair/typebox';
+import { Type } from './typebox.js';
 import { EVERYWHERE, field, oneOf } from './field.js';
 
 export const TEXT_FIELDS = {
