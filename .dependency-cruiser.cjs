@@ -80,12 +80,18 @@ module.exports = {
     {
       name: 'cli-uses-the-public-api',
       comment:
-        "the CLI imports the public index (and the server's), like any user of the library, and the internal entry",
+        "the CLI imports the public index (and the server's), like any user of the library, the internal entry, and the start-up entry (main's early pool)",
       severity: 'error',
       from: { path: '^src/cli/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/cli/', '^src/index\\.ts$', '^src/server/index\\.ts$', '^src/internal\\.ts$'],
+        pathNot: [
+          '^src/cli/',
+          '^src/index\\.ts$',
+          '^src/server/index\\.ts$',
+          '^src/internal\\.ts$',
+          '^src/start-up\\.ts$',
+        ],
       },
     },
     {

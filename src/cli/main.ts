@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { earlyPoolThreads } from './early-pool.js';
 import { EXIT } from './exit.js';
 import { examples } from './ui/examples.js';
 import { stdoutClosed, watchStdout } from './ui/broken-pipe.js';
@@ -88,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
   const command = argv.slice(2).find((a) => Object.hasOwn(COMMANDS, a));
   const debug = argv.includes('--debug');
   try {
+    const threads = earlyPoolThreads(argv.slice(2));
+    if (threads !== null) (await import('../start-up.js')).startPoolEarly(threads);
     const program = await buildProgram(commandsFor(argv.slice(2)));
     await program.parseAsync(argv);
     return EXIT.ok;

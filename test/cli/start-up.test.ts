@@ -19,14 +19,23 @@ const dir = mkdtempSync(join(tmpdir(), 'chunkmill-start-up-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let runs = 0;
-/** The URLs of the modules `node --import module-log.mjs ...args` loaded, and its stdout. */
-async function loaded(args: string[]): Promise<{ modules: string[]; stdout: string }> {
+/**
+ * The URLs of the modules `node --import module-log.mjs ...args` loaded (and `thread:worker` where
+ * it made a thread), and its stdout; `fails`: the process must exit with an error.
+ */
+async function loaded(args: string[], fails = false): Promise<{ modules: string[]; stdout: string }> {
   const log = join(dir, `modules-${++runs}.txt`);
   writeFileSync(log, '');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', HOOK, ...args], {
+  const run = promisify(execFile)(process.execPath, ['--import', HOOK, ...args], {
     env: cliEnv({ CHUNKMILL_MODULE_LOG: log }),
     cwd: dir,
   });
+  const { stdout } = fails
+    ? await run.then(
+        () => expect.fail(`${args.join(' ')} succeeded`),
+        (e: { stdout: string }) => e,
+      )
+    : await run;
   return { modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout };
 }
 
@@ -64,6 +73,33 @@ test('aggregate on a local file loads its own command alone, and none of the pac
     expect(pkgs.has(heavy), heavy).toBe(false);
 });
 
+test("a command's worker threads start before the engine loads, and its job runs on them", async () => {
+  // 5 chunks for 2 workers, then a file of one chunk (the job wants 1 thread and takes the 2), then -w 1.
+  writeFileSync(join(dir, 'five.csv'), `k,v\n${'a,1\nb,2\n'.repeat(400)}`);
+  const cases: [string[], number][] = [
+    [['-w', '2', '--chunk-size', '1KiB'], 2],
+    [['--workers=2'], 2],
+    [['-w1', '--chunk-size', '1KiB'], 1],
+  ];
+  for (const [flags, threads] of cases) {
+    const { modules, stdout } = await loaded([CLI, 'aggregate', 'five.csv', '-g', 'k', '--sum', 'v', ...flags]);
+    expect(stdout, flags.join(' ')).toBe('k,sum_v\na,400\nb,800\n');
+    // Node announces a new thread on the next tick: the command's module may be asked for first.
+    const engine = modules.findIndex((url) => url.endsWith('/dist/job/process-dataset.js'));
+    // From main.js on: register() in the log's own hook starts a thread of its own before it.
+    const main = modules.findIndex((url) => url.endsWith('/dist/cli/main.js'));
+    const started = modules.flatMap((line, i) => (line === 'thread:worker' && i > main ? [i] : []));
+    // No second pool: every thread the process made was made before the engine was loaded.
+    expect(started, flags.join(' ')).toHaveLength(threads);
+    expect(Math.max(...started), flags.join(' ')).toBeLessThan(engine);
+  }
+  // On a cluster the threads are elsewhere: none start here (the job fails: no Redis there).
+  const cluster = await loaded([CLI, 'aggregate', 'five.csv', '-g', 'k', '--cluster', 'redis://127.0.0.1:1'], true);
+  const main = cluster.modules.findIndex((url) => url.endsWith('/dist/cli/main.js'));
+  expect(main).toBeGreaterThanOrEqual(0);
+  expect(cluster.modules.slice(main).filter((line) => line === 'thread:worker')).toEqual([]);
+});
+
 test("import('chunkmill') loads no store driver, cron parser or object-store client", async () => {
   const { modules, stdout } = await loaded([
     '--input-type=module',
@@ -72,7 +108,11 @@ test("import('chunkmill') loads no store driver, cron parser or object-store cli
   ]);
   expect(stdout).toBe('function\n');
   const pkgs = packages(modules);
-  expect(pkgs.has('@sinclair/typebox')).toBe(true); // the job model validates every job
+  expect(pkgs.has('piscina')).toBe(true); // the log holds packages: the checks below can fail
+  // The job model validates every job with TypeBox, built into one file (support/bundle-typebox.mjs)
+  // instead of the package's ~200 modules.
+  expect(pkgs.has('@sinclair/typebox')).toBe(false);
+  expect(modules.filter((url) => url.endsWith('/dist/api/job-model/typebox.js'))).toHaveLength(1);
   for (const heavy of ['better-sqlite3', 'cron-parser', 'fast-xml-parser', 'ini', 'fastify', 'pg'])
     expect(pkgs.has(heavy), heavy).toBe(false);
 });
