@@ -35,6 +35,8 @@ let converted = 0;
 for (const file of files(dist)) {
   const target = join(out, relative(dist, file));
   mkdirSync(dirname(target), { recursive: true });
+  // The worker's bundle (bundle-worker.mjs) is started as an ES module from either build.
+  if (file.endsWith('.bundle.js')) continue;
   if (file.endsWith('.d.ts')) {
     copyFileSync(file, target);
     continue;

@@ -13,6 +13,7 @@
  */
 // Node's own type, not Piscina's: this file's declarations are public (chunkmill/experimental), and
 // piscina's .d.ts fails a user's exactOptionalPropertyTypes without skipLibCheck.
+import { existsSync } from 'node:fs';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import { Piscina } from 'piscina';
@@ -23,8 +24,14 @@ import type { ChunkPolicy, ExecutorProvider } from './executor.js';
 import type { ChunkReply, ChunkRequest } from './protocol.js';
 import { RetryingExecutor } from './retries.js';
 
-/** The worker entry, compiled next to this file's folder (Node 20 cannot load .ts workers). */
-export const WORKER_FILE = new URL('../worker/entry.js', import.meta.url).href;
+/**
+ * The worker entry, compiled next to this file's folder (Node 20 cannot load .ts workers): the one
+ * file that `npm run build` bundles it into (support/bundle-worker.mjs: a fresh thread loads it in
+ * about half the time of its ~80 modules), or the entry itself where there is no bundle (tsc alone).
+ */
+export const WORKER_FILE = existsSync(new URL('../worker/entry.bundle.js', import.meta.url))
+  ? new URL('../worker/entry.bundle.js', import.meta.url).href
+  : new URL('../worker/entry.js', import.meta.url).href;
 
 /** Node 20.17+ knows the flag (older versions have no require(esm) and would refuse it). */
 const NO_REQUIRE_ESM = process.allowedNodeEnvironmentFlags.has('--experimental-require-module')
