@@ -1,13 +1,13 @@
 /**
  * The group-measures task's reduce over a chunk's records, from their bytes: the accumulator it
- * builds is the one group-measures.ts's reduce() builds from row.get() strings (the same groups in
- * the same order, the same Sets and values), so combine, finalize and the results are unchanged.
+ * builds holds what group-measures.ts's reduce() builds from row.get() strings (the same groups in
+ * the same order, the same values; a distinct count's partly as bytes), so the results are the same.
  *
  * - A record's group is found by its key fields' bytes in a GroupTable: no key strings and no Map
  *   lookup per row, only per new group (then its texts are read as reduce() reads them, so a key
  *   that is not UTF-8 fails at the same record).
- * - A quantile reads its number from the field bytes (the Row's number(): the same parser,
- *   errors and onBadNumber) into the group's Float64Array.
+ * - A quantile reads a plain integer field itself (plainInteger), any other number with the Row's
+ *   number() (the same parser, errors and onBadNumber), into the group's Float64Array.
  * - A distinct count adds the value's bytes to its group's ByteSet (byte-set.ts), which is the
  *   accumulator's state: no string per value, and the partial crosses threads as typed arrays.
  *   Only a field whose bytes are not its text (a doubled quote) goes into the Set of texts; the
@@ -37,6 +37,27 @@ const FIELD_END = 0xff;
 const OTHER = 0;
 const QUANTILE = 1;
 const DISTINCT = 2;
+
+/**
+ * An unquoted field of an optional '-' and 1 to 15 digits, as a number, else NaN. Such a field is
+ * the common quantile value (a delay, a count), and the number is exact, so it is the one the
+ * Row's parser (csv/fields.ts parseNumberInto) gives, -0 included; read here without the call,
+ * the column lookup and the result's round trip through a Float64Array. Anything else (spaces, a
+ * '+', decimals, more digits, an empty field) is left to that parser, with its errors.
+ */
+export function plainInteger(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  if (i === end || end - i > 15) return NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return negative ? -v : v;
+}
 
 export class GroupMeasuresBytes {
   private readonly keyFields: number[];
@@ -86,8 +107,14 @@ export class GroupMeasuresBytes {
       const kind = this.kinds[m]!;
       const into = group.measures[m]!;
       if (kind === QUANTILE) {
-        const v = row.number(this.fields[m]!);
-        if (v !== null) pushValue(into, v);
+        const f = this.fields[m]!;
+        const v = quoted[f] === 0 ? plainInteger(buf, starts[f]!, ends[f]!) : NaN;
+        // biome-ignore lint/suspicious/noSelfCompare: NaN (not a plain integer): the Row's parser decides
+        if (v === v) pushValue(into, v);
+        else {
+          const w = row.number(f);
+          if (w !== null) pushValue(into, w);
+        }
       } else if (kind === DISTINCT) {
         const f = this.fields[m]!;
         const s = starts[f]!;
