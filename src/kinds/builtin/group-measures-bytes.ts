@@ -1,17 +1,18 @@
 /**
  * The group-measures task's reduce over a chunk's records, from their bytes: the accumulator it
- * builds is the one group-measures.ts's reduce() builds from row.get() strings (the same groups in
- * the same order, the same Sets and values), so combine, finalize and the results are unchanged.
+ * builds holds what group-measures.ts's reduce() builds from row.get() strings (the same groups in
+ * the same order, the same values; a distinct count's partly as bytes), so the results are the same.
  *
  * - A record's group is found by its key fields' bytes in a GroupTable: no key strings and no Map
  *   lookup per row, only per new group (then its texts are read as reduce() reads them, so a key
  *   that is not UTF-8 fails at the same record).
- * - A quantile reads its number from the field bytes (the Row's number(): the same parser,
- *   errors and onBadNumber) into the group's Float64Array.
- * - A distinct count looks the (group, value bytes) pair up in a GroupTable per measure and makes
- *   the value's string only the first time in the chunk. Past DISTINCT_LIMIT pairs in a chunk
- *   that measure goes back to a string per field for the rest of the chunk, which bounds the
- *   table's memory.
+ * - A quantile reads a plain integer field itself (plainInteger), any other number with the Row's
+ *   number() (the same parser, errors and onBadNumber), into the group's Float64Array.
+ * - A distinct count adds the value's bytes to its group's ByteSet (byte-set.ts), which is the
+ *   accumulator's state: no string per value, and the partial crosses threads as typed arrays.
+ *   Only a field whose bytes are not its text (a doubled quote) goes into the Set of texts; the
+ *   count is of the union (distinctCount). A value new to its group that is not ASCII is read as
+ *   text once, so one that is not UTF-8 fails at the same record as reduce() would fail.
  * - The other measures run reduce()'s own per-row code on the Row.
  *
  * Only for keys that are plain columns; a key expression (`month(date)`) runs reduce() per row.
@@ -19,7 +20,7 @@
 import type { FieldSlots } from '../../csv/scanner.js';
 import type { Row } from '../../api/tasks.js';
 import { GroupTable } from '../aggregate/group-table.js';
-import { PairTable } from './pair-table.js';
+import { addBytes, hashBytes, isAscii, newByteSet } from './byte-set.js';
 import { groupItem } from '../expr/group-item.js';
 import {
   addMeasure,
@@ -30,8 +31,6 @@ import {
 } from './group-measures.js';
 import { pushValue } from './quantile-values.js';
 
-/** (group, value) pairs per distinct measure and chunk kept in its table (each: its bytes and 4 more). */
-export const DISTINCT_LIMIT = 1 << 16;
 /** Ends each key field in the table's key: never a byte of UTF-8, so field boundaries are unambiguous. */
 const FIELD_END = 0xff;
 
@@ -39,12 +38,31 @@ const OTHER = 0;
 const QUANTILE = 1;
 const DISTINCT = 2;
 
+/**
+ * An unquoted field of an optional '-' and 1 to 15 digits, as a number, else NaN. Such a field is
+ * the common quantile value (a delay, a count), and the number is exact, so it is the one the
+ * Row's parser (csv/fields.ts parseNumberInto) gives, -0 included; read here without the call,
+ * the column lookup and the result's round trip through a Float64Array. Anything else (spaces, a
+ * '+', decimals, more digits, an empty field) is left to that parser, with its errors.
+ */
+export function plainInteger(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  if (i === end || end - i > 15) return NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return negative ? -v : v;
+}
+
 export class GroupMeasuresBytes {
   private readonly keyFields: number[];
   private readonly kinds: Uint8Array;
   private readonly fields: Int32Array;
-  /** Per measure: its (group, value) table while a distinct count uses one, else null. */
-  private readonly pairs: (PairTable | null)[];
   private readonly table = new GroupTable();
   /** Per group index of the table: the accumulator's group. */
   private readonly groups: GroupAcc[] = [];
@@ -72,7 +90,6 @@ export class GroupMeasuresBytes {
       m.kind === 'quantile' ? QUANTILE : m.kind === 'distinct' ? DISTINCT : OTHER,
     );
     this.fields = Int32Array.from(measures, (m) => (m.column === undefined ? -1 : columns.indexOf(m.column)));
-    this.pairs = measures.map((m) => (m.kind === 'distinct' ? new PairTable() : null));
   }
 
   /** One record of the header's width into `acc`; `row` is the same record as a Row. */
@@ -90,24 +107,27 @@ export class GroupMeasuresBytes {
       const kind = this.kinds[m]!;
       const into = group.measures[m]!;
       if (kind === QUANTILE) {
-        const v = row.number(this.fields[m]!);
-        if (v !== null) pushValue(into, v);
+        const f = this.fields[m]!;
+        const v = quoted[f] === 0 ? plainInteger(buf, starts[f]!, ends[f]!) : NaN;
+        // biome-ignore lint/suspicious/noSelfCompare: NaN (not a plain integer): the Row's parser decides
+        if (v === v) pushValue(into, v);
+        else {
+          const w = row.number(f);
+          if (w !== null) pushValue(into, w);
+        }
       } else if (kind === DISTINCT) {
         const f = this.fields[m]!;
         const s = starts[f]!;
         const e = ends[f]!;
         if (s === e) continue; // NULL
         into.n++;
-        const pairs = this.pairs[m]!;
         // A doubled quote inside a quoted field: its bytes are another text's (a bare x""y), so by text.
-        if (pairs === null || quoted[f] === 2) {
+        if (quoted[f] === 2) {
           into.distinct!.add(row.get(f));
           continue;
         }
-        if (pairs.add(g, buf, s, e)) {
-          into.distinct!.add(row.get(f));
-          if (pairs.size > DISTINCT_LIMIT) this.pairs[m] = null;
-        }
+        if (into.bytes === undefined) into.bytes = newByteSet();
+        if (addBytes(into.bytes, buf, s, e, hashBytes(buf, s, e)) && !isAscii(buf, s, e)) row.get(f);
       } else addMeasure(into, measures[m]!, row);
     }
   }

@@ -30,6 +30,7 @@ import {
   type ExactSum,
 } from '../aggregate/exact-sum.js';
 import { unknownColumn } from '../unknown-column.js';
+import { type ByteSet, distinctCount, mergeByteSets } from './byte-set.js';
 import { groupKeys } from './group-keys.js';
 import { appendValues, pushValue, quantile } from './quantile-values.js';
 
@@ -73,7 +74,10 @@ interface MeasureAcc {
   extreme?: number;
   /** min/max: the extreme's BigInt where it is an integer beyond the safe range. */
   exact?: bigint;
+  /** distinct: values that came as text (reduce(), or a field with a doubled quote)... */
   distinct?: Set<string>;
+  /** ...and those that came as bytes (group-measures-bytes.ts); the count is of the union. */
+  bytes?: ByteSet | undefined;
   /** quantile: the values, in values[0, n). */
   values?: Float64Array;
   /** stddev, var: the running mean and sum of squared deviations (Welford; merged by Chan's formula). */
@@ -107,7 +111,7 @@ function newMeasure(m: GroupMeasure): MeasureAcc {
     case 'max':
       return { n: 0, extreme: -Infinity };
     case 'distinct':
-      return { n: 0, distinct: new Set() };
+      return { n: 0, distinct: new Set(), bytes: undefined };
     case 'quantile':
       return { n: 0, values: new Float64Array(16) };
     case 'stddev':
@@ -179,6 +183,10 @@ function merge(into: MeasureAcc, from: MeasureAcc, m: GroupMeasure): void {
       break;
     case 'distinct':
       for (const v of from.distinct!) into.distinct!.add(v);
+      if (from.bytes !== undefined) {
+        if (into.bytes === undefined) into.bytes = from.bytes;
+        else mergeByteSets(into.bytes, from.bytes);
+      }
       break;
     case 'mode':
       for (const [text, k] of from.tally!) into.tally!.set(text, (into.tally!.get(text) ?? 0) + k);
@@ -206,7 +214,7 @@ function value(acc: MeasureAcc, m: GroupMeasure, rows: number): string | number 
     case 'count':
       return rows;
     case 'distinct':
-      return acc.distinct!.size;
+      return distinctCount(acc.bytes, acc.distinct!);
     case 'sum':
       return acc.n === 0 ? null : exactSumResult(acc.sum!);
     case 'mean':

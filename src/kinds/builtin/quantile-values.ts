@@ -2,7 +2,10 @@
  * A quantile's state: every value of its group in a Float64Array that grows by doubling, values
  * [0, n); partials concatenate (one typed-array copy each), and the quantile is found by selection.
  */
-import { minOf, selectKth } from './select-kth.js';
+import { countKth, minOf, selectKth } from './select-kth.js';
+
+/** countKth's two order statistics. */
+const pair = new Float64Array(2);
 
 /** The part of a measure's state a quantile uses. */
 export interface Values {
@@ -36,13 +39,18 @@ export function appendValues(into: Values, from: Values): void {
 }
 
 /**
- * The q-quantile of values[0, n), interpolated (type 7); reorders `values` in place. The two
- * order statistics are found by selection (select-kth.ts), not a sort: exact, and linear.
+ * The q-quantile of values[0, n), interpolated (type 7); may reorder `values` in place. The two
+ * order statistics are found by counting where the values allow it, else by selection
+ * (select-kth.ts), not a sort: exact, and linear.
  */
 export function quantile(values: Float64Array, n: number, q: number): number | null {
   if (n === 0) return null;
   const h = (n - 1) * q;
   const lo = Math.floor(h);
+  if (countKth(values, n, lo, pair)) {
+    const low = pair[0]!;
+    return h === lo || lo + 1 >= n ? low : low + (h - lo) * (pair[1]! - low);
+  }
   selectKth(values, 0, n, lo);
   const low = values[lo]!;
   if (h === lo || lo + 1 >= n) return low;
