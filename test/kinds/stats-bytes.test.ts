@@ -120,3 +120,27 @@ test('a field that is not UTF-8: the same error at the same place', async () => 
   expect(fast.code).toBe('ERR_CSV_INVALID_UTF8');
   expect(fast.toData()).toEqual(slow.toData());
 });
+
+test('repeated values: the exact mean, as adding each field would give it', async () => {
+  // The byte path adds each distinct value times its count: 3 × (1 + 2^-52) rounds (by 2^-53), so
+  // the product alone would give another mean; -0s only keep their sign; values too large or
+  // too small for an exact product, and an integer beyond 2^53, repeated.
+  const path = `${tmp.dir}/repeated.csv`;
+  const rows = [
+    ['1.0000000000000002', '-0', '1e300', '1e-300', '12345678901234567', '0.1'],
+    ['1.0000000000000002', '-0', '1e300', '1e-300', '12345678901234567', '0.1'],
+    ['1.0000000000000002', '-0', '1e300', '1e-300', '12345678901234567', '0.1'],
+    ['-3', '-0', '-1e300', '-1e-300', '-1', '-0.3'],
+  ];
+  writeFileSync(path, ['near,zero,huge,tiny,big,tenth', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  const { value } = await stats(path, statsTask.url);
+  expect(value).toEqual((await stats(path, generic)).value);
+  expect(value.columns.map((c) => c.mean)).toEqual([
+    (3 * 2 ** -52) / 4,
+    -0,
+    2e300 / 4,
+    2e-300 / 4,
+    Number(3n * 12345678901234567n - 1n) / 4,
+    2 ** -55 / 4, // 3 × 0.1 - 0.3 in doubles, exactly (the rounded product 0.30000000000000004 gives 2^-54)
+  ]);
+});

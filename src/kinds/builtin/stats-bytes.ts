@@ -6,7 +6,8 @@
  * Per column, a table from value bytes to a value id (GroupTable) stands for the exact distinct
  * set, and everything addValue() derives from a value's text is derived once per distinct
  * value: its text, its type, its number; string and numeric min/max only move on a new value.
- * A known value costs a hash lookup, a count and (numeric columns) an exact add. A column with
+ * A known value costs a hash lookup and a count per value id; the exact sum is settled once per
+ * value id at the chunk's end (count times number, exactly: addTimes). A column with
  * more than CACHE_LIMIT distinct values in a chunk goes back to addValue() per field for the rest
  * of the chunk, which bounds the tables' memory (sketch-sized columns are the rare case).
  *
@@ -17,8 +18,7 @@
 import { decimalByte, decodeField, parseNumberInto } from '../../csv/fields.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import type { Row } from '../../api/tasks.js';
-import { addBigInt, addExact } from '../aggregate/exact-sum.js';
-import { FixedSums } from '../aggregate/fixed-sum.js';
+import { addBigInt, addExact, type ExactSum } from '../aggregate/exact-sum.js';
 import { GroupTable } from '../aggregate/group-table.js';
 import {
   addToRange,
@@ -45,6 +45,8 @@ class ColumnCache {
   kinds: Uint8Array = new Uint8Array(64);
   /** Per value id: its number (numeric values). */
   numbers: Float64Array = new Float64Array(64);
+  /** Per value id: how many fields held it, since the last settleSum. */
+  counts: Float64Array = new Float64Array(64);
   /** Per value id: its BigInt where it is an integer beyond the safe range (numbers[id] is its nearest double). */
   readonly bigs = new Map<number, bigint>();
   /** Past CACHE_LIMIT: addValue() per field for the rest of the chunk. */
@@ -54,7 +56,6 @@ class ColumnCache {
 export class StatsBytes {
   private readonly columns: ColumnAcc[];
   private readonly caches: ColumnCache[];
-  private readonly fixed = new FixedSums();
   private readonly number = new Float64Array(1);
   private scratch = Buffer.allocUnsafe(256);
   private rows = 0;
@@ -66,7 +67,6 @@ export class StatsBytes {
   ) {
     this.columns = Array.from({ length: width }, newColumn);
     this.caches = Array.from({ length: width }, () => new ColumnCache());
-    this.fixed.ensure(width);
   }
 
   /** One record of exactly `width` fields; `row` is the same record as a Row (for fallbacks and errors). */
@@ -94,13 +94,8 @@ export class StatsBytes {
         addValue(c, row.get(i), this.limit);
         continue;
       }
-      c.count++;
-      if (c.type !== STRING && cache.kinds[id]! !== STRING && !this.fixed.add(i, cache.numbers, id, c.sum)) {
-        // Off the fixed path already (|v| >= 2^32 or a long fraction): the lookup costs little.
-        const big = cache.bigs.size > 0 ? cache.bigs.get(id) : undefined;
-        if (big === undefined) addExact(c.sum, cache.numbers[id]!);
-        else addBigInt(c.sum, big);
-      }
+      // count and sum follow from these counts (settleSum): one increment per field.
+      cache.counts[id]!++;
     }
   }
 
@@ -121,6 +116,7 @@ export class StatsBytes {
   ): boolean {
     const id = cache.texts.length;
     if (id === CACHE_LIMIT) {
+      settleSum(c, cache);
       cache.off = true;
       c.distinct = new Set(cache.texts);
       settleDistinct(c, this.limit);
@@ -152,6 +148,7 @@ export class StatsBytes {
     if (id === cache.kinds.length) {
       cache.kinds = grow(cache.kinds, new Uint8Array(id * 2));
       cache.numbers = grow(cache.numbers, new Float64Array(id * 2));
+      cache.counts = grow(cache.counts, new Float64Array(id * 2));
     }
     cache.texts.push(text);
     cache.kinds[id] = kind;
@@ -183,15 +180,65 @@ export class StatsBytes {
   /** The chunk's accumulator, as stats.ts's reduce() would have left it. */
   finish(): StatsAcc {
     this.columns.forEach((c, i) => {
-      this.fixed.flush(i, c.sum);
       const cache = this.caches[i]!;
       if (!cache.off) {
+        settleSum(c, cache);
         c.distinct = new Set(cache.texts);
         settleDistinct(c, this.limit);
       }
     });
     return { rows: this.rows, limit: this.limit, columns: this.columns };
   }
+}
+
+/**
+ * Adds the counted fields into the column: `count`, and (numeric columns) each value id's number
+ * times its count to the exact sum, then clears the counts. The exact sum holds the same total as
+ * per-field adds, so the mean is the same; a column that holds text reports no mean, so its sum
+ * is left alone.
+ */
+function settleSum(c: ColumnAcc, cache: ColumnCache): void {
+  const { counts, kinds, numbers } = cache;
+  const numeric = c.type !== STRING;
+  for (let id = 0; id < cache.texts.length; id++) {
+    const n = counts[id]!;
+    if (n === 0) continue;
+    c.count += n;
+    counts[id] = 0;
+    if (!numeric || kinds[id] === STRING) continue;
+    const big = cache.bigs.size > 0 ? cache.bigs.get(id) : undefined;
+    if (big === undefined) addTimes(c.sum, numbers[id]!, n);
+    else addBigInt(c.sum, big * BigInt(n));
+  }
+}
+
+/** Veltkamp's splitter for doubles (2^27 + 1). */
+const SPLIT = 134217729;
+/** Within these magnitudes a product of a value and a count (< 2^53) neither overflows nor underflows. */
+const PRODUCT_MAX = 2 ** 900;
+const PRODUCT_MIN = 2 ** -900;
+
+/**
+ * Adds `v` times `n` (a count) to the exact sum, exactly: the rounded product and its rounding
+ * error (Dekker's two-product, exact away from overflow and underflow). A zero is added once,
+ * which keeps the sign a sum of only -0s has; a value outside the product's range is added n times.
+ */
+export function addTimes(sum: ExactSum, v: number, n: number): void {
+  const a = Math.abs(v);
+  if (v === 0 || n === 1 || !(a < PRODUCT_MAX && a > PRODUCT_MIN)) {
+    for (let k = v === 0 ? n - 1 : 0; k < n; k++) addExact(sum, v);
+    return;
+  }
+  const p = v * n;
+  let t = SPLIT * v;
+  const vh = t - (t - v);
+  const vl = v - vh;
+  t = SPLIT * n;
+  const nh = t - (t - n);
+  const nl = n - nh;
+  const err = vh * nh - p + vh * nl + vl * nh + vl * nl;
+  addExact(sum, p);
+  if (err !== 0) addExact(sum, err);
 }
 
 function grow<T extends Uint8Array | Float64Array>(from: T, to: T): T {
