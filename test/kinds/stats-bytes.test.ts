@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { processDataset, processSerial, statsTask, type StatsResult } from 'chunkmill';
 import { rejectionOf } from '../helpers/errors.ts';
+import { processOnWarmPool } from '../helpers/warm-pools.ts';
 import { rng } from '../helpers/random-csv.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -143,4 +144,21 @@ test('repeated values: the exact mean, as adding each field would give it', asyn
     Number(3n * 12345678901234567n - 1n) / 4,
     2 ** -55 / 4, // 3 × 0.1 - 0.3 in doubles, exactly (the rounded product 0.30000000000000004 gives 2^-54)
   ]);
+});
+
+test("a thread's next chunks and jobs reuse its tables only under the same dialect", async () => {
+  // One warm thread runs every chunk of three jobs: a value's type and number read under one
+  // decimal option must not be reused under the other (`1,5` is text with '.', 1.5 with ',').
+  const path = `${tmp.dir}/decimals.csv`;
+  const lines = ['a;b'];
+  for (let i = 0; i < 400; i++) lines.push(`${['1,5', '2.5', '7', '-3,25'][i % 4]};${i % 7},${i % 3}`);
+  writeFileSync(path, lines.join('\n') + '\n');
+  for (const decimal of ['.', ','] as const) {
+    const options = { input: path, csv: { delimiter: ';' }, decimal, params: {}, chunkSize: 300 };
+    const want = (await processDataset({ ...options, task: generic, workers: 1 }).result).value;
+    for (let run = 0; run < 2; run++) {
+      const { value } = await processOnWarmPool({ ...options, task: statsTask.url, workers: 1 }).result;
+      expect(value).toEqual(want);
+    }
+  }
 });
