@@ -34,10 +34,10 @@ import {
   bigValueOf,
   classify,
   newColumn,
-  settleDistinct,
   type ColumnAcc,
   type StatsAcc,
 } from './stats.js';
+import { addEntry, newSketch, sketchEntry } from './hll.js';
 import { hasLeadingZero } from './typed-value.js';
 
 /** Distinct values per column and chunk kept in the table (each: its bytes, its string, 9 bytes). */
@@ -59,6 +59,8 @@ class ColumnCache {
   numbers: Float64Array = new Float64Array(64);
   /** Per value id: how many fields held it in this chunk, since the last settleSum. */
   counts: Float64Array = new Float64Array(64);
+  /** Per value id: its sketchEntry, once a chunk has needed it (0: not yet). */
+  entries: Int32Array = new Int32Array(64);
   /** The value ids seen in this chunk (their counts are > 0), in order of first sight. */
   seen: Int32Array = new Int32Array(64);
   seenCount = 0;
@@ -170,6 +172,7 @@ export class StatsBytes {
       cache.kinds = grow(cache.kinds, new Uint8Array(id * 2));
       cache.numbers = grow(cache.numbers, new Float64Array(id * 2));
       cache.counts = grow(cache.counts, new Float64Array(id * 2));
+      cache.entries = grow(cache.entries, new Int32Array(id * 2));
     }
     cache.texts.push(text);
     cache.kinds[id] = kind;
@@ -221,12 +224,27 @@ function firstSight(c: ColumnAcc, cache: ColumnCache, id: number): void {
   }
 }
 
-/** The chunk's values into the column: its distinct set (or sketch), count and sum; counts cleared. */
+/**
+ * The chunk's values into the column: its distinct set, count and sum; counts cleared. Past the
+ * limit, the sketch straight from the value ids (each id is one distinct text: UTF-8 decodes one
+ * way), each value's hashes kept for the thread's next chunks: no set, no hashing again.
+ */
 function settleChunk(c: ColumnAcc, cache: ColumnCache, limit: number): void {
-  const texts: string[] = [];
-  for (let k = 0; k < cache.seenCount; k++) texts.push(cache.texts[cache.seen[k]!]!);
-  c.distinct = new Set(texts);
-  settleDistinct(c, limit);
+  const { seen, seenCount, texts, entries } = cache;
+  if (seenCount > limit) {
+    const sketch = newSketch();
+    for (let k = 0; k < seenCount; k++) {
+      const id = seen[k]!;
+      if (entries[id] === 0) entries[id] = sketchEntry(texts[id]!);
+      addEntry(sketch, entries[id]!);
+    }
+    c.distinct = null;
+    c.sketch = sketch;
+  } else {
+    const values: string[] = [];
+    for (let k = 0; k < seenCount; k++) values.push(texts[seen[k]!]!);
+    c.distinct = new Set(values);
+  }
   settleSum(c, cache);
 }
 
