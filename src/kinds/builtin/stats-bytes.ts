@@ -28,15 +28,7 @@ import type { FieldSlots } from '../../csv/scanner.js';
 import type { Row } from '../../api/tasks.js';
 import { addBigInt, addExact, type ExactSum } from '../aggregate/exact-sum.js';
 import { GroupTable } from '../aggregate/group-table.js';
-import {
-  addToRange,
-  addValue,
-  bigValueOf,
-  classify,
-  newColumn,
-  type ColumnAcc,
-  type StatsAcc,
-} from './stats.js';
+import { addToRange, addValue, bigValueOf, classify, newColumn, type ColumnAcc, type StatsAcc } from './stats.js';
 import { addEntry, newSketch, sketchEntry } from './hll.js';
 import { hasLeadingZero } from './typed-value.js';
 
