@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { processDataset, processSerial, statsTask, type StatsResult } from 'chunkmill';
 import { rejectionOf } from '../helpers/errors.ts';
+import { processOnWarmPool } from '../helpers/warm-pools.ts';
 import { rng } from '../helpers/random-csv.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -119,4 +120,45 @@ test('a field that is not UTF-8: the same error at the same place', async () => 
   const [fast, slow] = [await rejectionOf(stats(input, statsTask.url)), await rejectionOf(stats(input, generic))];
   expect(fast.code).toBe('ERR_CSV_INVALID_UTF8');
   expect(fast.toData()).toEqual(slow.toData());
+});
+
+test('repeated values: the exact mean, as adding each field would give it', async () => {
+  // The byte path adds each distinct value times its count: 3 × (1 + 2^-52) rounds (by 2^-53), so
+  // the product alone would give another mean; -0s only keep their sign; values too large or
+  // too small for an exact product, and an integer beyond 2^53, repeated.
+  const path = `${tmp.dir}/repeated.csv`;
+  const rows = [
+    ['1.0000000000000002', '-0', '1e300', '1e-300', '12345678901234567', '0.1'],
+    ['1.0000000000000002', '-0', '1e300', '1e-300', '12345678901234567', '0.1'],
+    ['1.0000000000000002', '-0', '1e300', '1e-300', '12345678901234567', '0.1'],
+    ['-3', '-0', '-1e300', '-1e-300', '-1', '-0.3'],
+  ];
+  writeFileSync(path, ['near,zero,huge,tiny,big,tenth', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  const { value } = await stats(path, statsTask.url);
+  expect(value).toEqual((await stats(path, generic)).value);
+  expect(value.columns.map((c) => c.mean)).toEqual([
+    (3 * 2 ** -52) / 4,
+    -0,
+    2e300 / 4,
+    2e-300 / 4,
+    Number(3n * 12345678901234567n - 1n) / 4,
+    2 ** -55 / 4, // 3 × 0.1 - 0.3 in doubles, exactly (the rounded product 0.30000000000000004 gives 2^-54)
+  ]);
+});
+
+test("a thread's next chunks and jobs reuse its tables only under the same dialect", async () => {
+  // One warm thread runs every chunk of three jobs: a value's type and number read under one
+  // decimal option must not be reused under the other (`1,5` is text with '.', 1.5 with ',').
+  const path = `${tmp.dir}/decimals.csv`;
+  const lines = ['a;b'];
+  for (let i = 0; i < 400; i++) lines.push(`${['1,5', '2.5', '7', '-3,25'][i % 4]};${i % 7},${i % 3}`);
+  writeFileSync(path, lines.join('\n') + '\n');
+  for (const decimal of ['.', ','] as const) {
+    const options = { input: path, csv: { delimiter: ';' }, decimal, params: {}, chunkSize: 300 };
+    const want = (await processDataset({ ...options, task: generic, workers: 1 }).result).value;
+    for (let run = 0; run < 2; run++) {
+      const { value } = await processOnWarmPool({ ...options, task: statsTask.url, workers: 1 }).result;
+      expect(value).toEqual(want);
+    }
+  }
 });

@@ -28,8 +28,22 @@ function hash(text: string, seed: number): number {
 }
 
 export function addToSketch(sketch: Uint8Array, text: string): void {
+  addEntry(sketch, sketchEntry(text));
+}
+
+/**
+ * What a value does to a sketch, as one positive int: its register (low HLL_P bits) and its rank
+ * above them. The byte path keeps it per distinct value, so a value hashes once per thread.
+ */
+export function sketchEntry(text: string): number {
   const index = hash(text, 0x811c9dc5) >>> (32 - HLL_P);
   const rank = Math.clz32(hash(text, 0x9747b28c)) + 1; // 1..33
+  return (rank << HLL_P) | index;
+}
+
+export function addEntry(sketch: Uint8Array, entry: number): void {
+  const index = entry & (M - 1);
+  const rank = entry >>> HLL_P;
   if (rank > sketch[index]!) sketch[index] = rank;
 }
 
