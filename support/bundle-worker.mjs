@@ -7,6 +7,11 @@
  * beside the thread's start and warm-up.
  *
  * What stays as it was:
+ * - A module must exist once per thread where its state matters: the decimal separator a job sets
+ *   (csv/fields.js) must be the one the built-in stats module reads. So every module that a
+ *   built-in task module imports (SHARED: the stats, select and group-measures modules, which a
+ *   thread loads by URL like any task module) stays an import of its dist/ file, as do the modules
+ *   that hold a thread's budget or tables (STATEFUL); only the rest is bundled.
  * - Each module's `import.meta.url` becomes its own file's URL (rewritten relative to the bundle),
  *   so what it finds next to itself (the scanner's .wasm, the built-in task modules it recognises
  *   by URL) is what the unbundled file finds.
@@ -29,13 +34,37 @@ const fromBundle = (path) => {
   return rel.startsWith('.') ? rel : `./${rel}`;
 };
 
-/** Each dist module's import.meta.url as its own file's; dynamic imports of dist modules left as imports. */
+/** The built-in task modules (kinds/builtin/index.ts names them by URL) and every module they import. */
+const TASK_MODULES = ['kinds/builtin/stats.js', 'kinds/builtin/select.js', 'kinds/builtin/group-measures.js'];
+const { metafile } = await build({
+  entryPoints: TASK_MODULES.map((m) => resolve(dist, m)),
+  bundle: true,
+  write: false,
+  outdir: resolve(dist, 'unused'),
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+  metafile: true,
+  logLevel: 'warning',
+});
+/** Module-level state a thread keeps between chunks, whoever imports it. */
+const STATEFUL = ['csv/fields.js', 'kinds/aggregate/memory-budget.js', 'kinds/builtin/stats-bytes.js'];
+const SHARED = new Set([
+  ...Object.keys(metafile.inputs).map((p) => resolve(p)),
+  ...STATEFUL.map((m) => resolve(dist, m)),
+]);
+
+/**
+ * Each dist module's import.meta.url as its own file's; dynamic imports of dist modules, and the
+ * SHARED ones, left as imports of their files.
+ */
 const asUnbundled = {
   name: 'as-unbundled',
   setup(b) {
     b.onResolve({ filter: /^\./ }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined;
-      return { path: fromBundle(resolve(args.resolveDir, args.path)), external: true };
+      const path = resolve(args.resolveDir, args.path);
+      if (args.kind !== 'dynamic-import' && !SHARED.has(path)) return undefined;
+      return { path: fromBundle(path), external: true };
     });
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(dist)) return undefined;

@@ -2,7 +2,9 @@
  * The worker threads start the one-file bundle of the worker's entry that `npm run build` makes
  * (support/bundle-worker.mjs), and what its modules find next to themselves is what they find
  * unbundled: every module URL in it names a file of dist/, and the scanner's .wasm is beside the
- * module that loads it. (A wrong URL would not fail a job: the scanner falls back to JavaScript.)
+ * module that loads it (a wrong URL would not fail a job: the scanner falls back to JavaScript);
+ * a module with per-thread state stays one module (test/kinds/stats-bytes.test.ts and the CLI's
+ * --decimal tests fail when the bundle holds a copy of csv/fields.js).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,11 @@ test('Piscina starts the bundle, whose module URLs all name files of dist/', () 
   expect(urls.map((u) => u.pathname)).toContain(new URL('../../dist/csv/wasm-scan.js', import.meta.url).pathname);
   for (const url of urls) expect(existsSync(fileURLToPath(url)), url.href).toBe(true);
   expect(existsSync(new URL('../../dist/csv/scan.wasm', import.meta.url))).toBe(true);
+  // A module whose state a job sets (the decimal separator) is one per thread: the bundle imports
+  // it, as the built-in stats module does, instead of holding a second copy of it.
+  expect(code).toContain('from "../csv/fields.js"');
+  expect(code).not.toMatch(/^\/\/ dist\/csv\/fields\.js$/m);
+  expect(code).toMatch(/^\/\/ dist\/csv\/scanner\.js$/m); // the rest is inlined, each after its path
   // The modules loaded on first use stay imports of dist/ files.
   for (const [, path] of code.matchAll(/await import\("(\.[^"]+)"\)/g))
     expect(existsSync(new URL(path!, BUNDLE)), path).toBe(true);
