@@ -13,7 +13,7 @@ import type { ChunkReply, ChunkRequest, ParseOutcome } from '../exec/protocol.js
 import type { Computation } from '../kinds/computation.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { locatedError } from './located-error.js';
-import type { ProgressTracker } from './progress-tracker.js';
+import { ProgressTracker } from './progress-tracker.js';
 
 /**
  * Reorder window: no chunk is parsed more than this many chunks (per thread) ahead of the merge
@@ -213,6 +213,30 @@ export async function withExecutor<T>(
   } finally {
     await executors.release(executor);
   }
+}
+
+/**
+ * The start of a job whose size is not known until it has been read (a stream, whole gzip files):
+ * its `start` event, without totals, and its progress, counted without them.
+ */
+export function startUnsized(
+  opts: ResolvedOptions,
+  reporter: JobReporter,
+  columns: string[],
+): { workers: number; progress: ProgressTracker } {
+  const workers = Math.max(1, opts.workers);
+  reporter.emit('start', {
+    input: opts.path,
+    bytesTotal: null,
+    chunksTotal: null,
+    chunkSize: opts.chunkSize,
+    workers,
+    columns,
+  });
+  return {
+    workers,
+    progress: new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval),
+  };
 }
 
 /** A failed run's error; a cancel says how far the job got. */

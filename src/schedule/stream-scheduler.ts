@@ -18,8 +18,8 @@ import { openComputation, type Computation } from '../kinds/computation.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { locatedError, quoteMismatch } from './located-error.js';
-import { ProgressTracker } from './progress-tracker.js';
-import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
+import type { ProgressTracker } from './progress-tracker.js';
+import { endedAt, Scheduler, type SchedulerRun, startUnsized, withExecutor } from './scheduler.js';
 
 export async function scheduleStream(
   opts: ResolvedOptions,
@@ -36,17 +36,10 @@ export async function scheduleStream(
     const head = await source.head();
     computation = await openComputation(opts, head.columns, reporter, source.format !== 'csv');
     signal.throwIfAborted();
-    const workers = Math.max(1, opts.workers);
-    reporter.emit('start', {
-      input: opts.path,
-      bytesTotal: null,
-      chunksTotal: null,
-      chunkSize: opts.chunkSize,
-      workers,
-      columns: head.columns,
-    });
+    const started = startUnsized(opts, reporter, head.columns);
+    const workers = started.workers;
+    progress = started.progress;
     for (const w of warnings) reporter.emit('warning', w);
-    progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
     progress.add(head.bytes, 0, 0);
     const run = { opts, signal, reporter, computation, progress };
     const chunks = await withExecutor(executors, workers, async (executor) => {

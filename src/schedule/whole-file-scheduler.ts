@@ -34,8 +34,8 @@ import { openComputation, type Computation } from '../kinds/computation.js';
 import { finalStats } from '../plan/final-stats.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { locatedError, quoteMismatch } from './located-error.js';
-import { ProgressTracker } from './progress-tracker.js';
-import { endedAt, Scheduler, type SchedulerRun, withExecutor } from './scheduler.js';
+import type { ProgressTracker } from './progress-tracker.js';
+import { endedAt, Scheduler, type SchedulerRun, startUnsized, withExecutor } from './scheduler.js';
 
 /** A dataset's gzip parts, in dataset order. */
 export interface GzipParts {
@@ -65,16 +65,9 @@ export async function scheduleWholeFiles(
     const columns = await firstColumns(opts, parts);
     computation = await openComputation(opts, columns, reporter, parts.format !== 'csv');
     signal.throwIfAborted();
-    const workers = Math.max(1, opts.workers);
-    reporter.emit('start', {
-      input: opts.path,
-      bytesTotal: null,
-      chunksTotal: null,
-      chunkSize: opts.chunkSize,
-      workers,
-      columns,
-    });
-    progress = new ProgressTracker((p) => reporter.emit('progress', p), null, null, opts.progressInterval);
+    const started = startUnsized(opts, reporter, columns);
+    const workers = started.workers;
+    progress = started.progress;
     const run = { opts, signal, reporter, computation, progress };
     const request = (k: number): ParseFileRequest => ({
       op: 'parseFile',
