@@ -16,7 +16,7 @@ import { processDataset, type ProcessOptions } from 'chunkmill';
 import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { killAll, startWorker, type WorkerProcess } from '../helpers/cluster.ts';
 import { HEADER, randomCsv, rng } from '../helpers/random-csv.ts';
-import { S3_KEY, S3_SECRET, startS3, type TestS3 } from '../helpers/s3.ts';
+import { awsEnv, S3_KEY, setEnv, startS3, type TestS3 } from '../helpers/s3.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -74,13 +74,7 @@ beforeAll(async () => {
   }
   // Each worker sees an empty folder where the data is, and only the AWS variables of its own.
   const launcher = ['unshare', '--mount', 'sh', '-c', 'mount -t tmpfs tmpfs "$1" && shift && exec "$@"', 'sh', tmp.dir];
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: S3_KEY,
-    AWS_SECRET_ACCESS_KEY: S3_SECRET,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-  });
+  const restoreEnv = setEnv(awsEnv(s3.endpoint));
   try {
     workers.push(
       ...(await Promise.all([
@@ -89,9 +83,7 @@ beforeAll(async () => {
       ])),
     );
   } finally {
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_ENDPOINT_URL_S3'])
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
+    restoreEnv();
   }
 }, 60_000);
 

@@ -5,11 +5,9 @@
  * or removed since is ERR_CHECKPOINT_MISMATCH, as a changed single file is. verify: 'content'
  * checks each chunk against its own file.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum } from 'chunkmill';
 import type { InputIdentity } from '../../src/exec/protocol.ts';
@@ -18,7 +16,7 @@ import { ContentCheck } from '../../src/schedule/content-check.ts';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { settle } from '../helpers/events.ts';
-import { gate } from '../helpers/gate.ts';
+import { killPartWay } from '../helpers/checkpoint-kill.ts';
 import { journalEntries as entries } from '../helpers/jobs.ts';
 import { distinctRuns } from '../helpers/matrix.ts';
 import { startS3 } from '../helpers/s3.ts';
@@ -26,7 +24,6 @@ import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
 const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url);
-const CHILD = fileURLToPath(new URL('../helpers/checkpoint-child.mjs', import.meta.url));
 const parts = join(tmp.dir, 'parts');
 const glob = join(parts, 'day-*.csv');
 const aggregate = { groupBy: ['region'], measures: { n: count(), amount: sum('amount') } };
@@ -41,21 +38,7 @@ test('kill -9 part-way through a dataset, then resume: done chunks are skipped, 
   timeout: 120_000,
 }, async () => {
   const journal = join(tmp.dir, 'dataset.journal');
-  // Held after 10 of its ~42 chunks until the kill (test/helpers/gate.ts).
-  const held = gate(join(tmp.dir, 'dataset.gate'), 10);
-  const child = spawn(process.execPath, [CHILD, glob, journal, '20', held.path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  while (entries(journal) < 8 && child.exitCode === null) await settle(20);
-  child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
-  expect(output).toBe(''); // it did not finish
-  const before = entries(journal);
-  expect(before).toBeGreaterThanOrEqual(8);
-  expect(before).toBeLessThanOrEqual(10);
+  const { held, before } = await killPartWay(glob, journal, join(tmp.dir, 'dataset.gate'));
 
   held.open();
   const params = { column: 'amount', msPerChunk: 20, gate: held.path }; // the journal's options

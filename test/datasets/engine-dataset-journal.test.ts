@@ -12,9 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, expect, test } from 'vitest';
 import { count, createEngine, openQueue, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
-import { settle } from '../helpers/events.ts';
 import { gate } from '../helpers/gate.ts';
-import { hasStoredJournal, startEngineChild, storedJournalEntries, waitForState } from '../helpers/jobs.ts';
+import { hasStoredJournal, killWhenJournaled, startEngineChild, waitForState } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
@@ -39,12 +38,7 @@ test('kill -9 of the engine mid-way through a dataset job: the next engine resum
   const params = { column: 'amount', msPerChunk: 20, gate: held.path };
   const job = await queue.add({ input: join(parts, 'day-*.csv'), task, params, chunkSize: 64 << 10 });
   const engine = await startEngineChild(store, { workers: 2, concurrency: 1, leaseMs: 1_000 });
-  while ((await storedJournalEntries(queue.store, job.id)) < 8) {
-    expect(engine.child.exitCode).toBe(null);
-    await settle(10);
-  }
-  engine.child.kill('SIGKILL');
-  expect(await engine.exited).toBe('SIGKILL');
+  await killWhenJournaled(engine, queue.store, job.id);
   held.open();
   expect((await queue.get(job.id))!.state).toBe('running'); // as the dead engine left it
 

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { JobRecord, JobStore, Queue } from 'chunkmill';
+import { expect } from 'vitest';
 import { settle } from './events.ts';
 
 const ENGINE_CHILD = fileURLToPath(new URL('./engine-child.mjs', import.meta.url));
@@ -38,6 +39,19 @@ export async function startEngineChild(
     await settle(10);
   }
   return { child, lines, exited };
+}
+
+/**
+ * Kills an engine child with SIGKILL once the store holds `entries` journal entries of job `id`
+ * (the engine must live till then), and checks it died by the signal.
+ */
+export async function killWhenJournaled(engine: EngineChild, store: JobStore, id: string, entries = 8): Promise<void> {
+  while ((await storedJournalEntries(store, id)) < entries) {
+    expect(engine.child.exitCode).toBe(null);
+    await settle(10);
+  }
+  engine.child.kill('SIGKILL');
+  expect(await engine.exited).toBe('SIGKILL');
 }
 
 /** Polls the store until the job is in one of `states`. */

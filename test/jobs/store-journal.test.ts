@@ -12,7 +12,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { count, createEngine, openQueue, processDataset, processSerial, type JobEventRecord } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { settle } from '../helpers/events.ts';
-import { hasStoredJournal, startEngineChild, storedJournalEntries, waitForState } from '../helpers/jobs.ts';
+import {
+  hasStoredJournal,
+  killWhenJournaled,
+  startEngineChild,
+  storedJournalEntries,
+  waitForState,
+} from '../helpers/jobs.ts';
 import { storeKinds } from '../helpers/stores.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
@@ -39,12 +45,7 @@ describe.each(kinds)('$name store', (kind) => {
     const params = { column: 'amount', msPerChunk: 100 };
     const job = await queue.add({ input, task, params, chunkSize: 64 << 10 });
     const engine = await startEngineChild(store, { workers: 2, concurrency: 1, leaseMs: 1_000 });
-    while ((await storedJournalEntries(queue.store, job.id)) < 8) {
-      expect(engine.child.exitCode).toBe(null);
-      await settle(10);
-    }
-    engine.child.kill('SIGKILL');
-    expect(await engine.exited).toBe('SIGKILL');
+    await killWhenJournaled(engine, queue.store, job.id);
 
     // What the dead process committed is in the store, and nothing was written beside it.
     const entries = await storedJournalEntries(queue.store, job.id);

@@ -3,22 +3,19 @@
  * its journal, skips the chunks done before the kill, and returns exactly the result of an
  * uninterrupted run. A journal that does not match the input or the options is refused.
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, utimesSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, test } from 'vitest';
 import { count, processDataset, processSerial, sum } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { rejectionOf } from '../helpers/errors.ts';
 import { settle } from '../helpers/events.ts';
-import { gate } from '../helpers/gate.ts';
+import { killPartWay } from '../helpers/checkpoint-kill.ts';
 import { journalEntries as entries } from '../helpers/jobs.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const tmp = tempDir();
 let input = '';
 const task = new URL('../../fixtures/tasks/slow-sum.mjs', import.meta.url);
-const CHILD = fileURLToPath(new URL('../helpers/checkpoint-child.mjs', import.meta.url));
 
 beforeAll(async () => {
   input = `${tmp.dir}/sales.csv`;
@@ -29,22 +26,7 @@ test('kill -9 part-way, then resume: done chunks are skipped and the result is e
   timeout: 120_000,
 }, async () => {
   const journal = `${tmp.dir}/sales.journal`;
-  // Held after 10 of its ~40 chunks until the kill: unfinished then, however late this process
-  // sees the journal's eighth entry.
-  const held = gate(`${tmp.dir}/sales.gate`, 10);
-  const child = spawn(process.execPath, [CHILD, input, journal, '20', held.path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  while (entries(journal) < 8 && child.exitCode === null) await settle(20);
-  child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
-  expect(output).toBe(''); // it did not finish
-  const before = entries(journal);
-  expect(before).toBeGreaterThanOrEqual(8);
-  expect(before).toBeLessThanOrEqual(10);
+  const { held, before } = await killPartWay(input, journal, `${tmp.dir}/sales.gate`);
 
   held.open();
   const params = { column: 'amount', msPerChunk: 20, gate: held.path }; // the journal's options
