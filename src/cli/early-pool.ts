@@ -8,6 +8,7 @@
  * wants at most its threads, else starts its own. So anything unusual answers null (no early pool).
  */
 import { availableParallelism } from 'node:os';
+import { parseWorkers } from './workers-flag.js';
 
 /** The commands whose job runs on a pool of this process's threads. */
 const LOCAL_JOBS = new Set(['aggregate', 'convert', 'stats', 'run']);
@@ -15,6 +16,7 @@ const LOCAL_JOBS = new Set(['aggregate', 'convert', 'stats', 'run']);
 /** The worker threads `args` (argv after the script) will ask for, or null: start none early. */
 export function earlyPoolThreads(args: readonly string[]): number | null {
   if (args.length === 0 || !LOCAL_JOBS.has(args[0] ?? '')) return null;
+  // null: not given (the default); undefined: the flag came last, with no value.
   let workers: string | undefined | null = null;
   for (let i = 1; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -26,8 +28,11 @@ export function earlyPoolThreads(args: readonly string[]): number | null {
     else if (arg.startsWith('-w')) workers = arg.slice(2);
   }
   if (workers === null) return availableParallelism();
-  // What parseWorkers takes, or nothing: a usage error is coming (a missing value included).
+  // A value parseWorkers refuses (or none): a usage error is coming.
   if (workers === undefined) return null;
-  const n = /^\d+$/.test(workers) ? Number(workers) : NaN;
-  return Number.isSafeInteger(n) && n >= 1 && n <= 1024 ? n : null;
+  try {
+    return parseWorkers(workers);
+  } catch {
+    return null;
+  }
 }

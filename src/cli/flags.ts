@@ -11,6 +11,7 @@ import { parseRedisUrl, redisUrlHelp } from './redis-url.js';
 import { addFormatInputOptions, formatJobOptions, type FormatFlags } from './format-flags.js';
 import { addSniffOptions } from './sniff-flags.js';
 import { parseSort, type SortKey } from './ui/results.js';
+import { parseWorkers } from './workers-flag.js';
 
 /** Examples for `--help`, as commander's addHelpText('after') wants them. */
 export { examples } from './ui/examples.js';
@@ -75,15 +76,7 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-/** 1024 workers is far above any machine's cores; a larger number is a typo. */
-const MAX_WORKERS = 1024;
-
-export function parseWorkers(text: string): number {
-  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WORKERS)
-    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_WORKERS}`);
-  return n;
-}
+export { parseWorkers } from './workers-flag.js';
 
 export function parseCount(text: string): number {
   const n = Number(text);
