@@ -156,14 +156,25 @@ export class OutputWriter {
   async close(ok: boolean): Promise<void> {
     this.closing = true;
     if (this.target !== null) {
-      await this.settleTarget(ok && this.failure === null);
+      const target = this.target;
+      await this.settle(
+        ok && this.failure === null,
+        () => target.close(),
+        () => target.discard(),
+      );
     } else if (this.owned) {
       await new Promise<void>((resolve) => {
         if (this.stream.closed) resolve();
         else this.stream.end(() => resolve());
         this.stream.once('error', () => resolve());
       });
-      if (this.file !== null) await this.settle(ok && this.failure === null);
+      const file = this.file;
+      if (file !== null)
+        await this.settle(
+          ok && this.failure === null,
+          () => file.commit(),
+          () => file.discard(),
+        );
     } else if (ok && this.stream.writableNeedDrain && this.failure === null) {
       await new Promise<void>((resolve) => {
         this.stream.once('drain', resolve);
@@ -174,26 +185,16 @@ export class OutputWriter {
     if (ok && this.failure !== null) throw this.failure;
   }
 
-  /** The target is made, or leaves nothing; its failure to be made is the job's. */
-  private async settleTarget(keep: boolean): Promise<void> {
-    const target = this.target!;
-    if (!keep) return target.discard();
+  /**
+   * The output is made (a new file takes its name, a target completes its object), or leaves
+   * nothing; its failure to be made is the job's.
+   */
+  private async settle(keep: boolean, make: () => Promise<void>, discard: () => Promise<void>): Promise<void> {
+    if (!keep) return discard();
     try {
-      await target.close();
+      await make();
     } catch (e) {
-      await target.discard();
-      throw e instanceof ChunkmillError ? e : cannotCreate(this.name, undefined, e);
-    }
-  }
-
-  /** The new file takes its name, or goes. */
-  private async settle(keep: boolean): Promise<void> {
-    const file = this.file!;
-    if (!keep) return file.discard();
-    try {
-      await file.commit();
-    } catch (e) {
-      await file.discard();
+      await discard();
       throw e instanceof ChunkmillError ? e : cannotCreate(this.name, undefined, e);
     }
   }
