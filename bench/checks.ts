@@ -22,10 +22,12 @@ export interface Measured {
 
 /** Checks and turns measurements into table rows; appends to `problems`. */
 export function checkAndRow(all: Measured[], problems: string[]): Row[] {
+  // "vs 1 worker" compares rows of the same pool state: cold-pool rows with the cold 1-worker row.
+  const scaling = (r: ConfigResult) => `${r.dataset.kind}${r.id.endsWith('-cold') ? ' cold' : ''}`;
   const oneWorker = new Map<string, number>();
   for (const { result: r, data } of all) {
     if (r.type === 'engine' && r.workers === 1 && !data.includes('prefix'))
-      oneWorker.set(r.dataset.kind, r.dataset.bytes / 1e3 / r.medianMs);
+      oneWorker.set(scaling(r), r.dataset.bytes / 1e3 / r.medianMs);
   }
   return all.map(({ result: r, data }) => {
     const serial = all.find(
@@ -57,6 +59,6 @@ export function checkAndRow(all: Measured[], problems: string[]): Row[] {
     const duckdb = all.find(
       (m) => m.result.id === `peer-duckdb@${threads}` && m.result.dataset.path === r.dataset.path,
     )?.result;
-    return toRow(r, data, oneWorker.get(r.dataset.kind) ?? null, check, detail, duckdb?.medianMs ?? null);
+    return toRow(r, data, oneWorker.get(scaling(r)) ?? null, check, detail, duckdb?.medianMs ?? null);
   });
 }

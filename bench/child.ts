@@ -30,7 +30,7 @@ export type ConfigSpec = {
   iterations: number;
   warmup: number;
 } & (
-  | { type: 'engine'; workers: number; chunkSize?: number; mode?: EngineMode }
+  | { type: 'engine'; workers: number; chunkSize?: number; mode?: EngineMode; coldPool?: boolean }
   | { type: 'peer'; peer: PeerName; threads?: number }
 );
 export type EngineSpec = Extract<ConfigSpec, { type: 'engine' }>;
@@ -80,6 +80,7 @@ async function measure(spec: ConfigSpec): Promise<ConfigResult> {
             workers: spec.workers,
             ...(spec.chunkSize !== undefined ? { chunkSize: spec.chunkSize } : {}),
             ...(spec.mode !== undefined ? { mode: spec.mode } : {}),
+            ...(spec.coldPool === true ? { coldPool: true } : {}),
           })
         : await peerByName(spec.peer)
             .run(spec.dataset.path, spec.threads ?? 1)

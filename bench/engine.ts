@@ -11,7 +11,7 @@
 import { createReadStream, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processDataset, processSerial, type AggregateResult, type TransformResult } from 'chunkmill';
+import { closeIdlePools, processDataset, processSerial, type AggregateResult, type TransformResult } from 'chunkmill';
 import type { Dataset } from './data.ts';
 import { engineAnswer, queryFor, type Answer } from './queries.ts';
 
@@ -36,6 +36,12 @@ export interface EngineSettings {
   chunkSize?: number;
   /** Default 'file'. */
   mode?: EngineMode;
+  /**
+   * End the idle pool the previous run left before each run (closeIdlePools, timed with the run),
+   * so every run starts fresh threads: a process's first job. Default false: a run takes the pool
+   * the run before it left idle, as a process running jobs one after another does.
+   */
+  coldPool?: boolean;
 }
 
 export async function runEngine(data: Dataset, settings: EngineSettings): Promise<EngineOutcome> {
@@ -50,6 +56,7 @@ export async function runEngine(data: Dataset, settings: EngineSettings): Promis
   if (settings.workers === 0) {
     result = await processSerial(options);
   } else {
+    if (settings.coldPool === true) await closeIdlePools();
     const job = processDataset({ ...options, workers: settings.workers });
     job.on('progress', () => progressEvents++);
     result = await job.result;
@@ -86,6 +93,7 @@ async function runTransform(data: Dataset, settings: EngineSettings): Promise<En
   try {
     if (settings.workers === 0) result = await processSerial(options);
     else {
+      if (settings.coldPool === true) await closeIdlePools();
       const job = processDataset({ ...options, workers: settings.workers });
       job.on('progress', () => progressEvents++);
       result = await job.result;
@@ -129,8 +137,10 @@ export function buildProblem(): string | null {
   return null;
 }
 
-export function engineLabel(workers: number, mode: EngineMode = 'file'): string {
+export function engineLabel(workers: number, mode: EngineMode = 'file', coldPool = false): string {
   const base =
-    workers === 0 ? 'chunkmill serial (in-process)' : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}`;
+    workers === 0
+      ? 'chunkmill serial (in-process)'
+      : `chunkmill ${workers} worker${workers === 1 ? '' : 's'}${coldPool ? ', cold pool' : ''}`;
   return mode === 'stream' ? `${base}, stream input` : mode === 'transform' ? `${base}, transform to NDJSON` : base;
 }

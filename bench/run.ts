@@ -36,25 +36,35 @@ async function measure(spec: ConfigSpec, data: string): Promise<Measured> {
   return { result, data };
 }
 
-function engineSpec(o: BenchOptions, dataset: Dataset, workers: number, iterations = o.iterations): EngineSpec {
-  const id = `engine-${dataset.kind}-${dataset.bytes}-${workers === 0 ? 'serial' : `w${workers}`}`;
+/** coldPool: every run on fresh threads (ids end in -cold); else each run takes the pool the one before left idle. */
+function engineSpec(
+  o: BenchOptions,
+  dataset: Dataset,
+  workers: number,
+  iterations = o.iterations,
+  coldPool = false,
+): EngineSpec {
+  const id = `engine-${dataset.kind}-${dataset.bytes}-${workers === 0 ? 'serial' : `w${workers}`}${coldPool ? '-cold' : ''}`;
   return {
     id,
-    label: engineLabel(workers),
+    label: engineLabel(workers, 'file', coldPool),
     type: 'engine',
     dataset,
     workers,
     iterations,
     warmup: o.warmup,
     ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
+    ...(coldPool ? { coldPool } : {}),
   };
 }
 
-/** The engine on one file: every worker count, then serial. */
+/** The engine on one file: every worker count, serial, then every worker count on cold pools. */
 async function engineMatrix(o: BenchOptions, dataset: Dataset, data: string): Promise<Measured[]> {
   const out: Measured[] = [];
   for (const w of workerCounts(o.maxWorkers)) out.push(await measure(engineSpec(o, dataset, w), data));
   out.push(await measure(engineSpec(o, dataset, 0), data));
+  for (const w of workerCounts(o.maxWorkers))
+    out.push(await measure(engineSpec(o, dataset, w, o.iterations, true), data));
   return out;
 }
 
@@ -181,7 +191,8 @@ async function main(): Promise<number> {
     log('\nfixed cost per job (N workers, N one-record chunks):');
     for (const w of workerCounts(o.maxWorkers)) {
       const tiny = ensureTinyDataset(o.dataDir, w);
-      const r = await runConfig({ ...engineSpec(o, tiny, w, 10), id: `overhead-w${w}`, chunkSize: tiny.recordBytes });
+      const spec = engineSpec(o, tiny, w, 10, true);
+      const r = await runConfig({ ...spec, id: `overhead-w${w}`, chunkSize: tiny.recordBytes });
       if (r.rows !== tiny.rows || r.workersUsed !== w)
         problems.push(`${r.label} on ${w} one-record chunks: ${r.rows} rows, ${r.workersUsed} workers`);
       log(
@@ -202,7 +213,7 @@ async function main(): Promise<number> {
   notes.push(
     `Peak RSS: resourceUsage().maxRSS of a fresh process per configuration, worker threads included; a bare process with the bench loaded is ~${Math.round(minStart)} MiB.`,
     'Main-thread delay p99: perf_hooks.monitorEventLoopDelay over the timed runs, beyond its 10 ms sampling interval. With workers the main thread only coordinates; the serial path and the peers parse on it, so a request to a server doing the same would wait that long.',
-    `Each engine run starts and stops its own worker pool (the engine creates a Piscina pool per job), so every timed run includes thread start-up and a JIT warm-up in fresh threads${jobOverhead.length > 0 ? ' (fixed cost per job below)' : ''}. The untimed warm-up run warms the page cache and the main thread.`,
+    `Worker rows: processDataset keeps a job's pool idle for its process's next job (5 s), so each timed run takes the threads the run before it (or the untimed warm-up run) left, as a process running jobs one after another does; the serial row runs on a main thread warmed the same way. "cold pool" rows end that pool before each run (closeIdlePools, timed): every run starts fresh threads and warms their JIT, as a process's first job does${jobOverhead.length > 0 ? ' (fixed cost per job below)' : ''}. The untimed warm-up run also warms the page cache.`,
   );
   const report: Report = {
     machine: m,

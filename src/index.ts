@@ -9,6 +9,7 @@
  */
 export { processDataset } from './job/process-dataset.js';
 export { processSerial } from './job/process-serial.js';
+export { closeIdlePools } from './exec/job-pools.js';
 export { Job } from './job/job.js';
 export { count, sum, min, max, mean, stddev, variance } from './api/measures.js';
 export type { AggregateSpec, AggregateRow, MeasureSpec, CountSpec, ColumnMeasureSpec } from './api/measures.js';

@@ -3,4 +3,4 @@
  * is loaded. Kept apart from the internal entry, which loads most of the engine. Not in
  * package.json's exports. Re-exports only.
  */
-export { startPoolEarly } from './exec/piscina-executor.js';
+export { startPoolEarly } from './exec/job-pools.js';

@@ -61,5 +61,6 @@ export interface Executor {
  */
 export interface ExecutorProvider {
   acquire(threads: number): Executor;
-  release(executor: Executor): Promise<void>;
+  /** `succeeded`: the job ended with its result (not failed or cancelled), nothing of it left running. */
+  release(executor: Executor, succeeded: boolean): Promise<void>;
 }

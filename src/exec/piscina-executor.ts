@@ -20,7 +20,7 @@ import { Piscina } from 'piscina';
 import { AbortError, ChunkmillError } from '../errors.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { controlPort } from './control-port.js';
-import type { ChunkPolicy, ExecutorProvider } from './executor.js';
+import type { ChunkPolicy } from './executor.js';
 import type { ChunkReply, ChunkRequest } from './protocol.js';
 import { RetryingExecutor } from './retries.js';
 
@@ -71,6 +71,7 @@ export class PiscinaExecutor extends RetryingExecutor {
   private readonly running = new Set<Running>();
   private watchdog: NodeJS.Timeout | null = null;
   private watchEvery = Infinity;
+  private sent = 0;
 
   constructor(options: PiscinaExecutorOptions) {
     super();
@@ -97,14 +98,6 @@ export class PiscinaExecutor extends RetryingExecutor {
     this.pool.on('error', () => {});
   }
 
-  /** An executor per job: a pool of the threads the job can use (or startPoolEarly's), destroyed when it ends. */
-  static perJob(resourceLimits: ResourceLimits | undefined): ExecutorProvider {
-    return {
-      acquire: (threads) => takeEarly(threads, resourceLimits) ?? new PiscinaExecutor({ threads, resourceLimits }),
-      release: (executor) => (executor as PiscinaExecutor).destroy(),
-    };
-  }
-
   /** Stops every thread; requests still running are abandoned. */
   async destroy(): Promise<void> {
     if (this.watchdog !== null) clearInterval(this.watchdog);
@@ -113,6 +106,25 @@ export class PiscinaExecutor extends RetryingExecutor {
   }
 
   protected async attempt(
+    chunkIndex: number,
+    request: ChunkRequest,
+    policy: ChunkPolicy,
+    control: ControlChannel | undefined,
+  ): Promise<ChunkReply> {
+    this.sent++;
+    try {
+      return await this.send(chunkIndex, request, policy, control);
+    } finally {
+      this.sent--;
+    }
+  }
+
+  /** Requests sent and not settled yet: a job that failed or was cancelled may leave some running. */
+  get pending(): number {
+    return this.sent;
+  }
+
+  private async send(
     chunkIndex: number,
     request: ChunkRequest,
     policy: ChunkPolicy,
@@ -223,32 +235,6 @@ export class PiscinaExecutor extends RetryingExecutor {
     }, every);
     this.watchdog.unref();
   }
-}
-
-let early: PiscinaExecutor | null = null;
-
-/**
- * Starts `threads` worker threads for the process's first job, before it is known: the CLI knows
- * from its arguments how many workers a command's job will run, so each thread's start, module
- * load and warm-up overlap what the main thread does before it needs them (load the engine's
- * modules, sniff, plan) instead of following it. The first job that perJob serves takes the pool
- * if it has no resource limits and wants at most its threads (a file of fewer chunks than workers
- * gets it as it is: the scheduler never has more of them in flight, and a one-worker job parses
- * its chunks one after another); any other job destroys it and starts its own.
- */
-export function startPoolEarly(threads: number): void {
-  void early?.destroy();
-  early = new PiscinaExecutor({ threads });
-}
-
-/** The pool that startPoolEarly started, if it suits a job of `threads` (see there); once only. */
-function takeEarly(threads: number, resourceLimits: ResourceLimits | undefined): PiscinaExecutor | null {
-  const pool = early;
-  early = null;
-  if (pool === null) return null;
-  if (resourceLimits === undefined && threads <= pool.threads) return pool;
-  void pool.destroy();
-  return null;
 }
 
 /** A rejected pool.run: the worker died (or something in Piscina failed). */

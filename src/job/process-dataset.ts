@@ -1,6 +1,7 @@
 /**
- * processDataset: a one-off job. It validates the options, creates an executor (a Piscina pool
- * sized to the job's plan, or a cluster's through Redis) for the job alone, and ends it with the job.
+ * processDataset: a one-off job. It validates the options and gets an executor: a Piscina pool
+ * sized to the job's plan (exec/job-pools.ts: a new one, or the one the process's previous job of
+ * that size left idle) or a cluster's through Redis (connected for the job alone).
  */
 import type { ResolvedClusterOptions } from '../api/cluster-options.js';
 import type { JobReporter } from '../api/events.js';
@@ -8,7 +9,7 @@ import type { AggregateRow, MeasureSpec } from '../api/measures.js';
 import type { AnyProcessOptions, ProcessOptions, TaskOptions, TransformOptions } from '../api/options.js';
 import type { AggregateResult, TaskResult, TransformResult } from '../api/results.js';
 import { ChunkmillError } from '../errors.js';
-import { PiscinaExecutor } from '../exec/piscina-executor.js';
+import { jobPools } from '../exec/job-pools.js';
 import type { ResolvedOptions } from '../plan/resolved-options.js';
 import { validate } from '../plan/validate.js';
 import { scheduleJob } from '../schedule/schedule-job.js';
@@ -38,7 +39,7 @@ export function processDataset(options: AnyProcessOptions): Job<unknown> {
       if (opts instanceof ChunkmillError) throw opts;
       withOutputTargets(opts, signal);
       if (opts.cluster !== undefined) return onCluster(opts, opts.cluster, job, signal);
-      return scheduleJob(opts, job, signal, PiscinaExecutor.perJob(opts.workerResourceLimits));
+      return scheduleJob(opts, job, signal, jobPools(opts.workerResourceLimits));
     },
     (options as AnyProcessOptions | undefined)?.signal instanceof AbortSignal ? options.signal : undefined,
   );

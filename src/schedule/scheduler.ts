@@ -208,10 +208,13 @@ export async function withExecutor<T>(
   use: (executor: Executor) => Promise<T>,
 ): Promise<T> {
   const executor = executors.acquire(threads);
+  let succeeded = false;
   try {
-    return await use(executor);
+    const result = await use(executor);
+    succeeded = true;
+    return result;
   } finally {
-    await executors.release(executor);
+    await executors.release(executor, succeeded);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Checking that a job leaves no worker threads (or their ports) behind. */
 import { existsSync, readdirSync } from 'node:fs';
 import { expect } from 'vitest';
+import { closeIdlePools } from 'chunkmill';
 import { settle } from './events.ts';
 
 /** OS threads of this process (Linux), or null where /proc is not there. */
@@ -28,7 +29,9 @@ export function baseline(): { threads: number | null; ports: number } {
 }
 
 /**
- * The pool is destroyed before `result` settles; the OS gets a generous moment to reap threads.
+ * The pool is destroyed before `result` settles, or left idle for the next job (a job whose
+ * chunks all succeeded: src/exec/job-pools.ts); idle pools are ended first, so what is counted
+ * is threads no one can reach any more. The OS gets a generous moment to reap threads.
  * A thread stopped in the middle of a busy loop (a timed-out chunk) was seen to take over 5 s to
  * go on a loaded machine (CI, 13 threads against 11); a leaked one never goes, so the wait is a
  * bound on a hang, not on speed, and a passing check returns as soon as the threads are gone.
@@ -37,6 +40,7 @@ export async function expectNoWorkersLeft(
   before: { threads: number | null; ports: number },
   ms = 30_000,
 ): Promise<void> {
+  await closeIdlePools();
   expect(
     await waitFor(() => messagePorts() <= before.ports, ms),
     `ports: ${messagePorts()} now, ${before.ports} before`,
