@@ -1,6 +1,6 @@
 /**
  * How many worker threads a command's job will run, read from its arguments before the command is
- * even loaded, so that main() can start them first thing (PiscinaExecutor.startEarly): their
+ * even loaded, so that main() can start them first thing (startPoolEarly, exec/job-pools.ts): their
  * start, module load and warm-up then overlap the main thread's own (the engine's modules, the
  * sniff, the plan) instead of following them.
  *

@@ -39,6 +39,14 @@ async function loaded(args: string[], fails = false): Promise<{ modules: string[
   return { modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout };
 }
 
+const COMMANDS = ['aggregate', 'convert', 'stats', 'run', 'submit', 'jobs', 'engine', 'serve', 'worker'];
+/** The commands whose chunk of the CLI's bundle was loaded (dist/cli/bundle/<command>-<hash>.js). */
+const commandChunks = (modules: string[]) =>
+  modules.flatMap((url) => {
+    const name = /\/dist\/cli\/bundle\/([a-z-]+)-[A-Z0-9]+\.js$/.exec(url)?.[1];
+    return name !== undefined && COMMANDS.includes(name) ? [name] : [];
+  });
+
 const packages = (modules: string[]) =>
   new Set(modules.flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
 
@@ -47,14 +55,17 @@ test('--version loads no command, no engine and no package beyond commander', as
   expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
   expect([...packages(modules)]).toEqual(['commander']);
   expect(modules.some((url) => url.endsWith('/dist/index.js'))).toBe(false);
+  expect(commandChunks(modules)).toEqual([]);
 });
 
 test('aggregate on a local file loads its own command alone, and none of the packages it does not use', async () => {
   writeFileSync(join(dir, 'small.csv'), 'region,amount\nnorth,1\nsouth,2\nnorth,3\n');
   const { modules, stdout } = await loaded([CLI, 'aggregate', 'small.csv', '-g', 'region', '--sum', 'amount']);
   expect(stdout).toBe('region,sum_amount\nnorth,4\nsouth,2\n');
-  const commands = modules.filter((url) => url.includes('/dist/cli/commands/')).map((url) => url.split('/').pop());
-  expect(commands).toEqual(['aggregate.js']);
+  // The program runs from its bundle (support/bundle-cli.mjs), each command a chunk of its own.
+  expect(modules.some((url) => url.endsWith('/dist/cli/bundle/program.js'))).toBe(true);
+  expect(modules.some((url) => url.endsWith('/dist/cli/program.js'))).toBe(false);
+  expect(commandChunks(modules)).toEqual(['aggregate']);
   const pkgs = packages(modules);
   expect(pkgs.has('commander')).toBe(true); // the log holds packages: the check below can fail
   for (const heavy of [
@@ -85,7 +96,9 @@ test("a command's worker threads start before the engine loads, and its job runs
     const { modules, stdout } = await loaded([CLI, 'aggregate', 'five.csv', '-g', 'k', '--sum', 'v', ...flags]);
     expect(stdout, flags.join(' ')).toBe('k,sum_v\na,400\nb,800\n');
     // Node announces a new thread on the next tick: the command's module may be asked for first.
-    const engine = modules.findIndex((url) => url.endsWith('/dist/job/process-dataset.js'));
+    // The engine is in the command's chunk and the chunks it imports, all loaded after it.
+    const engine = modules.findIndex((url) => commandChunks([url]).length > 0);
+    expect(engine, flags.join(' ')).toBeGreaterThan(0);
     // From main.js on: register() in the log's own hook starts a thread of its own before it.
     const main = modules.findIndex((url) => url.endsWith('/dist/cli/main.js'));
     const started = modules.flatMap((line, i) => (line === 'thread:worker' && i > main ? [i] : []));
