@@ -7,7 +7,8 @@
  *   npx tsx bench/ab.ts --a /tmp/dist-before --b dist --job groupBy --workers 2 --runs 10
  *
  * Each build runs its own worker code (a pool per job, started from that build's dist/), so a
- * run includes the pool start and cold JIT a user's job pays. --workers 0 runs processSerial
+ * run includes the pool start and cold JIT a process's first job pays; --warm lets a build that
+ * keeps a job's pool idle (closeIdlePools) run each job on the pool the one before left. --workers 0 runs processSerial
  * (the whole file on this thread: the hot loop alone, least noise). --process runs each build's
  * CLI as a fresh process instead (`node DIST/cli/main.js ...`: process start, pool start and cold
  * JIT included, as a user runs it). Prints per-build medians, B's time over A's, and checks that
@@ -58,12 +59,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '10' },
     size: { type: 'string', default: '100MB' },
     file: { type: 'string' },
+    warm: { type: 'boolean', default: false },
     process: { type: 'boolean', default: false },
   },
 });
 if (values.a === undefined || !JOBS.includes(values.job as Job)) {
   console.error(
-    `usage: npx tsx bench/ab.ts --a DIST_A [--b dist] [--job ${JOBS.join('|')}] [--workers N|0] [--runs N] [--size 100MB | --file PATH]`,
+    `usage: npx tsx bench/ab.ts --a DIST_A [--b dist] [--job ${JOBS.join('|')}] [--workers N|0] [--runs N] [--size 100MB | --file PATH] [--warm] [--process]`,
   );
   process.exit(2);
 }
@@ -136,8 +138,13 @@ function cli(dir: string, name: string): string {
 const wideMeasures: Record<string, unknown> = {};
 async function once(engine: Engine, name: string): Promise<string> {
   if (values.process) return cli(engine, name);
-  const run = (options: Record<string, unknown>) =>
-    workers === 0 ? engine.processSerial(options) : engine.processDataset({ ...options, workers }).result;
+  // A build that keeps a job's pool idle for the next job (exec/job-pools.ts) ends it first: every
+  // run starts its own threads, as in a build that destroys its pool with its job.
+  const run = async (options: Record<string, unknown>) => {
+    if (workers === 0) return engine.processSerial(options);
+    if (!values.warm) await engine.closeIdlePools?.();
+    return engine.processDataset({ ...options, workers }).result;
+  };
   if (job === 'groupBy') return JSON.stringify((await run({ input, aggregate: SALES_QUERY })).rows);
   if (job === 'wide') {
     if (Object.keys(wideMeasures).length === 0) {
