@@ -30,7 +30,7 @@ const { outputFiles } = await build({
   // Two modules' classes or functions of one name would be renamed apart; their .name stays.
   keepNames: true,
   packages: 'external',
-  plugins: [asUnbundled({ outDir, shared: await sharedModules(), dynamicExternal: false })],
+  plugins: [asUnbundled({ outDir, shared: await sharedModules({ hot: false }), dynamicExternal: false })],
   logLevel: 'warning',
 });
 if (!outputFiles?.some((f) => f.path === resolve(outDir, 'program.js')))

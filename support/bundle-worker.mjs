@@ -31,7 +31,7 @@ const { outputFiles } = await build({
   target: 'node20',
   packages: 'external',
   // Modules imported on first use (the object store client) load from dist/ when a job needs them.
-  plugins: [asUnbundled({ outDir: dirname(out), shared: await sharedModules(), dynamicExternal: true })],
+  plugins: [asUnbundled({ outDir: dirname(out), shared: await sharedModules({ hot: true }), dynamicExternal: true })],
   logLevel: 'warning',
 });
 const code = outputFiles?.[0]?.text;
