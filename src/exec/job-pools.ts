@@ -15,8 +15,9 @@
  *
  * What is never kept: the pool of a job whose chunks failed or that was cancelled while they ran
  * (it may leave chunks running and threads in a state no job should inherit: destroying the pool
- * stops them, as before), and a pool with resource limits (they are per job). An idle pool's threads are unref'd by Piscina, so it
- * never keeps a process alive; closeIdlePools() ends them at once.
+ * stops them, as before), one with requests still running, and one with resource limits (they
+ * are per job). An idle pool's threads are unref'd by Piscina, so it never keeps a process
+ * alive; closeIdlePools() ends them at once.
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Executor, ExecutorProvider } from './executor.js';
