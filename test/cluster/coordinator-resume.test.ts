@@ -4,14 +4,13 @@
  * exact. What the dead coordinator left in Redis goes by itself: its items are run and removed,
  * its replies list expires.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { processDataset, processSerial } from 'chunkmill';
 import { generate } from '../../support/generate.ts';
 import { killAll, settledLeftovers, startWorker, TASKS_DIR, type WorkerProcess } from '../helpers/cluster.ts';
-import { settle } from '../helpers/events.ts';
+import { killJournaledChild } from '../helpers/checkpoint-kill.ts';
 import { gate } from '../helpers/gate.ts';
 import { startRedis, type RedisServer } from '../../support/redis-server.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -34,14 +33,6 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function entries(journal: string): number {
-  return existsSync(journal)
-    ? readFileSync(journal, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '').length - 1
-    : 0;
-}
-
 test('kill -9 of the coordinator part-way, then resume: journaled chunks are skipped, the result is exact', {
   timeout: 60_000,
 }, async () => {
@@ -49,17 +40,7 @@ test('kill -9 of the coordinator part-way, then resume: journaled chunks are ski
   // Held after 8 of its ~28 chunks until the kill: unfinished then, however late this process
   // sees the journal's sixth entry.
   const held = gate(`${tmp.dir}/sales.gate`, 8);
-  const child = spawn(process.execPath, [CHILD, input, journal, redis.url, held.path], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-  while (entries(journal) < 6 && child.exitCode === null) await settle(20);
-  child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
-  expect(output).toBe('');
-  const before = entries(journal);
+  const before = await killJournaledChild(CHILD, [input, journal, redis.url], journal, held, 6);
   held.open(); // the dead coordinator's held items end on the worker
 
   const task = new URL('slow-sum.mjs', `file://${TASKS_DIR}`);
