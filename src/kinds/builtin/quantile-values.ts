@@ -47,13 +47,17 @@ export function quantile(values: Float64Array, n: number, q: number): number | n
   if (n === 0) return null;
   const h = (n - 1) * q;
   const lo = Math.floor(h);
+  const exact = h === lo || lo + 1 >= n; // no next order statistic to interpolate toward
+  let low: number;
+  let next: number;
   if (countKth(values, n, lo, pair)) {
-    const low = pair[0]!;
-    return h === lo || lo + 1 >= n ? low : low + (h - lo) * (pair[1]! - low);
+    low = pair[0]!;
+    next = pair[1]!;
+  } else {
+    selectKth(values, 0, n, lo);
+    low = values[lo]!;
+    // The next order statistic is the smallest of what selection left after lo.
+    next = exact ? low : minOf(values, lo + 1, n);
   }
-  selectKth(values, 0, n, lo);
-  const low = values[lo]!;
-  if (h === lo || lo + 1 >= n) return low;
-  // The next order statistic is the smallest of what selection left after lo.
-  return low + (h - lo) * (minOf(values, lo + 1, n) - low);
+  return exact ? low : low + (h - lo) * (next - low);
 }
