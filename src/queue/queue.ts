@@ -121,12 +121,11 @@ export class Queue {
     if (name !== null && typeof name !== 'string') throw invalidOption('name', 'expected a string');
     const priority = integer('priority', options.priority ?? 0, -(2 ** 31), 2 ** 31 - 1);
     const maxAttempts = integer('attempts', options.attempts ?? DEFAULT_ATTEMPTS, 1, 1000);
-    const now = Date.now();
     if ('repeat' in options && options.repeat !== undefined) {
       for (const key of ['delay', 'meta', 'backoff'] as const)
         if ((options as AddOptions)[key] !== undefined) throw invalidOption(key, 'does not apply with repeat');
       const { cron, tz } = checkRepeat(options.repeat);
-      const nextRunAt = nextSlot(cron, tz ?? null, now)!;
+      const nextRunAt = nextSlot(cron, tz ?? null, Date.now())!;
       return this.store.addRepeatRule({ name, spec: stored, cron, tz: tz ?? null, priority, maxAttempts, nextRunAt });
     }
     const { delay = 0, meta, backoff } = options as AddOptions;
@@ -134,7 +133,7 @@ export class Queue {
       spec: stored,
       name,
       priority,
-      runAt: now + integer('delay', delay, 0, Number.MAX_SAFE_INTEGER),
+      delay: integer('delay', delay, 0, Number.MAX_SAFE_INTEGER),
       maxAttempts,
       scheduleId: null,
       meta: checkMeta(meta),
@@ -252,7 +251,7 @@ export class Queue {
       spec,
       name,
       priority,
-      runAt: Date.now(),
+      delay: 0,
       maxAttempts,
       scheduleId: null,
       retryOf: job.id,

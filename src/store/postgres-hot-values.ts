@@ -11,13 +11,12 @@ import { eventJson, extrasOf, pack, rowId } from './rows.js';
 
 /** hot.add's: the job, its key (run again, it gives back the same job), its first event, labels and backoff. */
 export function addValues(job: NewJob, log: EventChannel): unknown[] {
-  const delay = Math.max(0, Math.round(job.runAt - Date.now())); // counted on the database's clock
   const extras = extrasOf(job);
   return [
     job.name,
     JSON.stringify(job.spec),
     job.priority,
-    delay,
+    job.delay, // counted on the database's clock
     job.maxAttempts,
     job.scheduleId === null ? null : rowId(job.scheduleId),
     randomUUID(),

@@ -69,14 +69,14 @@ export class PgSteps {
     return rows[0] === undefined ? null : jobFromRow(rows[0]);
   }
 
-  /** Queues a job `delayMs` from now on the database's clock; its log starts with `state: queued`. */
-  async insertJob(job: NewJob, delayMs: number): Promise<JobRecord> {
+  /** Queues a job `job.delay` from now on the database's clock; its log starts with `state: queued`. */
+  async insertJob(job: NewJob): Promise<JobRecord> {
     const extras = extrasOf(job);
     const { rows } = await this.query<JobRow & QueryResultRow>(this.sql.insertJob, [
       job.name,
       JSON.stringify(job.spec),
       job.priority,
-      Math.max(0, Math.round(delayMs)),
+      job.delay,
       job.maxAttempts,
       job.scheduleId === null ? null : rowId(job.scheduleId),
       extras.meta,

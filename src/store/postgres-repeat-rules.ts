@@ -60,17 +60,14 @@ export class PostgresRepeatRules {
       if (row === undefined || row.next_run_at !== expected || (nextRunAt !== null && nextRunAt <= expected))
         return null;
       const rule = repeatRuleFromRow(row);
-      const job = await s.insertJob(
-        {
-          spec: rule.spec,
-          name: rule.name,
-          priority: rule.priority,
-          runAt: 0,
-          maxAttempts: rule.maxAttempts,
-          scheduleId: rule.id,
-        },
-        0,
-      );
+      const job = await s.insertJob({
+        spec: rule.spec,
+        name: rule.name,
+        priority: rule.priority,
+        delay: 0,
+        maxAttempts: rule.maxAttempts,
+        scheduleId: rule.id,
+      });
       if (nextRunAt === null) await s.query(this.sql.deleteRepeatRule, [row.id]);
       else await s.query(this.sql.advanceRepeatRule, [row.id, nextRunAt, rowId(job.id)]);
       return job;

@@ -29,7 +29,12 @@ export interface NewJob {
   spec: StoredSpec;
   name: string | null;
   priority: number;
-  runAt: number;
+  /**
+   * Milliseconds after the store queues it that the job may start (0: now), counted on the
+   * store's own clock from the instant it records `createdAt`: so `runAt - createdAt` is the
+   * delay exactly, wherever the caller's clock or the wait for the store puts its call.
+   */
+  delay: number;
   maxAttempts: number;
   /** The repeat rule queuing it, if any (JobRecord.scheduleId). */
   scheduleId: string | null;

@@ -22,7 +22,7 @@ export function insertJob(sql: Statements, job: NewJob, now: number): JobRecord 
     JSON.stringify(job.spec),
     job.priority,
     now,
-    job.runAt,
+    now + job.delay,
     job.maxAttempts,
     job.scheduleId === null ? null : rowId(job.scheduleId),
     extras.meta,

@@ -53,7 +53,7 @@ export class SqliteRepeatRules {
           spec: rule.spec,
           name: rule.name,
           priority: rule.priority,
-          runAt: now,
+          delay: 0,
           maxAttempts: rule.maxAttempts,
           scheduleId: rule.id,
         },
