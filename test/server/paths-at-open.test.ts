@@ -53,7 +53,8 @@ function swapForLink(name: string, target: string): void {
   const path = join(t.data, name);
   if (statSync(path).isDirectory()) {
     // A folder cannot be replaced in one step: for a moment nothing is there (a worker opening
-    // then reads ERR_FILE_NOT_FOUND; the chunks are 150 ms apart, so that moment is seldom hit).
+    // then reads ERR_FILE_NOT_FOUND; the chunks are 150 ms apart, so that moment is seldom hit,
+    // but CI hit it once).
     renameSync(path, `${path}.moved`);
     symlinkSync(target, path);
     return;
@@ -117,28 +118,36 @@ test('the input (or its folder) swapped for a symlink while the workers read it:
     ['live1', /is a symlink/],
     ['live2', /leads outside the data dir/],
   ];
-  for (const [folder, why] of swaps) {
-    mkdirSync(join(t.data, folder));
-    mkdirSync(join(t.outside, folder));
-    const [inside, outside] = [join(t.data, folder, 'big.csv'), join(t.outside, folder, 'big.csv')];
-    writeFileSync(inside, mine);
-    writeFileSync(outside, theirs);
-    // The same size and mtime: the planned identity (ERR_FILE_CHANGED) cannot tell them apart.
-    const when = new Date(2024, 0, 1);
-    for (const file of [inside, outside]) utimesSync(file, when, when);
-    const params = { column: 'amount', msPerChunk: 150, idle: true };
-    const input = `${folder}/big.csv`;
-    const id = await submit({ input, task: 'slow-sum', params, chunkSize: 65_536, workers: 2 }, 0);
-    for (;;) {
-      const job = await waitForJob(t, id, ['running', 'succeeded', 'failed']);
-      const done = (job.progress as { chunksDone: number } | null)?.chunksDone ?? 0;
-      if (job.state !== 'running' || done >= 1) break;
-      await new Promise((r) => setTimeout(r, 10));
+  for (const [name, why] of swaps) {
+    // A folder is swapped in two steps (swapForLink): a worker that opens between them reads
+    // ERR_FILE_NOT_FOUND, which says nothing of the check, so that (rare) run is made again.
+    let job: Job | undefined;
+    for (let attempt = 0; attempt < 3 && (job === undefined || job.error?.code === 'ERR_FILE_NOT_FOUND'); attempt++) {
+      const folder = `${name}-${attempt}`;
+      mkdirSync(join(t.data, folder));
+      mkdirSync(join(t.outside, folder));
+      const [inside, outside] = [join(t.data, folder, 'big.csv'), join(t.outside, folder, 'big.csv')];
+      writeFileSync(inside, mine);
+      writeFileSync(outside, theirs);
+      // The same size and mtime: the planned identity (ERR_FILE_CHANGED) cannot tell them apart.
+      const when = new Date(2024, 0, 1);
+      for (const file of [inside, outside]) utimesSync(file, when, when);
+      const params = { column: 'amount', msPerChunk: 150, idle: true };
+      const input = `${folder}/big.csv`;
+      const id = await submit({ input, task: 'slow-sum', params, chunkSize: 65_536, workers: 2 }, 0);
+      for (;;) {
+        const running = await waitForJob(t, id, ['running', 'succeeded', 'failed']);
+        const done = (running.progress as { chunksDone: number } | null)?.chunksDone ?? 0;
+        if (running.state !== 'running' || done >= 1) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (why.source.includes('symlink')) swapForLink(input, outside);
+      else swapForLink(folder, join(t.outside, folder));
+      job = await ended(id);
+      // Unconfined, the job would go on with the outside file's rows and succeed.
+      if (job.error?.code !== 'ERR_FILE_NOT_FOUND') expectRefused(job, input, why);
     }
-    if (why.source.includes('symlink')) swapForLink(input, outside);
-    else swapForLink(folder, join(t.outside, folder));
-    // Unconfined, the job would go on with the outside file's rows and succeed.
-    expectRefused(await ended(id), input, why);
+    expect(job!.error?.code).toBe('ERR_PATH_FORBIDDEN');
   }
 });
 
