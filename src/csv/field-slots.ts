@@ -17,10 +17,14 @@ export class FieldSlots {
    * instead of writing a 0 per field: one store less per field.
    */
   dirty = false;
-  constructor(readonly capacity: number) {
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-    this.quoted = new Uint8Array(capacity);
+  /** `arrays`: the arrays to use (the WebAssembly record loop's, wasm-scan.ts), each `capacity` long. */
+  constructor(
+    readonly capacity: number,
+    arrays?: { starts: Int32Array; ends: Int32Array; quoted: Uint8Array },
+  ) {
+    this.starts = arrays?.starts ?? new Int32Array(capacity);
+    this.ends = arrays?.ends ?? new Int32Array(capacity);
+    this.quoted = arrays?.quoted ?? new Uint8Array(capacity);
   }
 }
 

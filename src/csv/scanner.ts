@@ -71,8 +71,8 @@ export function scanRecords(
   let nextQuote = -1; // the next quote byte at or after `pos`, or `limit` if none
   // The thread's block in WebAssembly memory is read through the SIMD index (wasm-scan.ts); other
   // buffers word by word where they are 4-byte aligned words, else byte by byte.
-  const ix = indexFor(buf);
-  if (ix !== null) ix.reset(pos);
+  const ix = indexFor(buf, capacity);
+  if (ix !== null) ix.stale = true; // the block may hold other bytes since the last call
   const words = ix === null ? wordsOf(buf) : null;
   let lines = 0;
   let rows = 0;

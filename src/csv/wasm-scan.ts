@@ -1,29 +1,38 @@
 /**
- * The WebAssembly SIMD structural index (wasm/scan.ts, built to dist/csv/scan.wasm) and the one
- * read buffer per thread that lives in its memory.
+ * The WebAssembly SIMD record loop (wasm/scan.ts, built to dist/csv/scan.wasm) and the one read
+ * buffer per thread that lives in its memory.
  *
  * The engine's block buffer (input/read-range.ts) is a view of the module's memory, so a file is
- * read straight into it (readSync into the view: no copy), and the index is computed where the
- * bytes already are. scanRecords (scanner.ts) sees that a buffer is this view and reads its
- * records through the index (plain-run-indexed.ts); any other buffer takes the JavaScript path,
- * which stays the reference.
+ * read straight into it (readSync into the view: no copy), and the structural index is computed
+ * where the bytes already are. scanRecords (scanner.ts) sees that a buffer is this view and takes
+ * its records from the module, one call per record (plain-run-indexed.ts); any other buffer takes
+ * the JavaScript path, which stays the reference.
  *
- * Memory layout: [0, INDEX_BYTES) the index of one segment, [DATA, DATA + capacity) the block,
- * then 64 bytes of slack (the SIMD loop reads up to 63 bytes past the end it is given).
+ * Memory layout: [0, INDEX_BYTES) the index of one segment; the slots of one record (starts,
+ * ends, quoted flags: FieldSlots' arrays are views of them) and next()'s state; from DATA (a page
+ * of its own) the block, then 64 bytes of slack (the SIMD loop reads up to 63 bytes past the end
+ * it is given).
  *
- * One module per thread, compiled from the file's bytes on first use (the module is 400 bytes:
- * compiling it costs well under a millisecond). CHUNKMILL_SCANNER=js turns it off (the
- * JavaScript scanner alone, as before); without WebAssembly SIMD the engine falls back to it.
+ * One module per thread, compiled from the file's bytes on first use (it is ~1 KB: compiling it
+ * costs well under a millisecond). CHUNKMILL_SCANNER=js turns it off (the JavaScript scanner
+ * alone, as before); without WebAssembly SIMD the engine falls back to it.
  */
 import { readFileSync } from 'node:fs';
+import { FieldSlots } from './field-slots.js';
 
-/** Bytes indexed per call into the module: at most one entry per byte, 4 bytes each. */
+/** Bytes indexed per segment: at most one entry per byte, 4 bytes each. */
 export const SEGMENT = 1 << 16;
+/** The most fields a record's slots hold here; a sink that wants more slots reads its records in JavaScript. */
+export const MAX_SLOTS = 1 << 14;
 const INDEX_BYTES = SEGMENT * 4;
-const DATA = INDEX_BYTES;
-const SLACK = 64;
+const STARTS = INDEX_BYTES;
+const ENDS = STARTS + MAX_SLOTS * 4;
+const QUOTED = ENDS + MAX_SLOTS * 4;
+const STATE = QUOTED + MAX_SLOTS;
 const PAGE = 1 << 16;
-const FIRST_SPAN = 1 << 12;
+/** The block starts on a page of its own (so it is word aligned, for the JavaScript scanner too). */
+const DATA = Math.ceil((STATE + 16) / PAGE) * PAGE;
+const SLACK = 64;
 /** Entry positions have 30 bits: a larger block (a record over 512 MiB) is scanned in JavaScript. */
 const MAX_INDEXED = 1 << 30;
 
@@ -38,45 +47,53 @@ interface Wasm {
 }
 const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
+/** wasm/scan.ts's exports (see there). */
 interface Exports {
   memory: Memory;
-  index(
-    from: number,
-    to: number,
-    origin: number,
-    out: number,
+  layout(
+    entries: number,
+    segment: number,
+    starts: number,
+    ends: number,
+    quoted: number,
+    state: number,
+    block: number,
+  ): void;
+  begin(
+    pos: number,
+    limit: number,
+    ownedEnd: number,
+    maxRecordSize: number,
+    capacity: number,
     delimiter: number,
     quote: number,
-    inside: number,
-  ): number;
+    restart: number,
+  ): void;
+  next(): number;
 }
 
-/** The module's instance on this thread, its block view and the index of one segment of the block. */
+/** next()'s answers below 0 (wasm/scan.ts; -2, the state machine's record, is the rest); 1 and more: a record of that many fields. */
+export const NEXT_DONE = -1;
+export const NEXT_TOO_LARGE = -3;
+
+/** The module's instance on this thread: its record loop, its slots, and the block view. */
 export class WasmScan {
+  /** The module's record loop (wasm/scan.ts next()). */
+  readonly next: () => number;
+  /** [0] the start of the record next() answered, [1] the LFs from the run's start to it. */
+  state: Int32Array;
   /**
-   * The index of the last segment: positions relative to the block's byte 0 in bits 0-29, the kind
-   * in bits 30-31 (KIND_* in plain-run-indexed.ts, as wasm/scan.ts writes them).
+   * The index past the last run cannot be trusted: the state machine took a record the index
+   * could not (a bare quote breaks the quote parity the index assumes), or the block changed.
    */
-  entries: Int32Array;
-  /** Entries of the last segment. */
-  count = 0;
-  /** The next entry to read. */
-  next = 0;
-  /** The block bytes indexed so far (the end of the last segment). */
-  covered = 0;
-  /**
-   * The index past `covered` cannot be trusted: the state machine took a record the index could not
-   * (a bare quote breaks the quote parity the index assumes), so indexing starts again after it.
-   */
-  stale = false;
-  /** 1 while `covered` is inside quotes. */
-  private inside = 0;
-  /** Bytes the next segment covers: small after a restart (bare quotes may come often), doubling up to SEGMENT. */
-  private span = FIRST_SPAN;
+  stale = true;
+  private slots: FieldSlots | null = null;
   private block: Buffer;
 
   constructor(private readonly exports: Exports) {
-    this.entries = new Int32Array(exports.memory.buffer, 0, SEGMENT);
+    exports.layout(0, SEGMENT, STARTS, ENDS, QUOTED, STATE, DATA);
+    this.next = exports.next;
+    this.state = new Int32Array(exports.memory.buffer, STATE, 2);
     this.block = this.view(exports.memory.buffer.byteLength - DATA - SLACK);
   }
 
@@ -86,37 +103,61 @@ export class WasmScan {
     if (DATA + capacity + SLACK > memory.buffer.byteLength) {
       memory.grow(Math.ceil((DATA + capacity + SLACK - memory.buffer.byteLength) / PAGE));
       // Growing detaches the old ArrayBuffer: every view is made again.
-      this.entries = new Int32Array(memory.buffer, 0, SEGMENT);
+      this.state = new Int32Array(memory.buffer, STATE, 2);
+      this.slots = null;
       this.block = this.view(memory.buffer.byteLength - DATA - SLACK);
     }
     return this.block.length === capacity ? this.block : this.view(capacity);
   }
 
-  /** True if `buf` is this thread's block view (so its bytes can be indexed: positions fit in 30 bits). */
-  owns(buf: Uint8Array): boolean {
-    return buf.buffer === this.exports.memory.buffer && buf.byteOffset === DATA && buf.length <= MAX_INDEXED;
+  /**
+   * True if `buf` is this thread's block view (so its bytes can be indexed: positions fit in 30
+   * bits) and records of `capacity` slots fit in the module's.
+   */
+  owns(buf: Uint8Array, capacity: number): boolean {
+    return (
+      buf.buffer === this.exports.memory.buffer &&
+      buf.byteOffset === DATA &&
+      buf.length <= MAX_INDEXED &&
+      capacity <= MAX_SLOTS
+    );
   }
 
-  /** Starts indexing the block at `pos`, a record start (so outside quotes): no segment indexed yet. */
-  reset(pos: number): void {
-    this.count = 0;
-    this.next = 0;
-    this.covered = pos;
-    this.inside = 0;
+  /** Slots of `capacity` fields whose arrays are the module's: next() writes a record's fields there. */
+  slotsOf(capacity: number): FieldSlots {
+    if (this.slots === null || this.slots.capacity !== capacity) {
+      const buffer = this.exports.memory.buffer;
+      this.slots = new FieldSlots(capacity, {
+        starts: new Int32Array(buffer, STARTS, capacity),
+        ends: new Int32Array(buffer, ENDS, capacity),
+        quoted: new Uint8Array(buffer, QUOTED, capacity),
+      });
+    }
+    return this.slots;
+  }
+
+  /** Starts a run of records at `pos`, a record start (see wasm/scan.ts begin()). */
+  begin(
+    pos: number,
+    limit: number,
+    ownedEnd: number,
+    maxRecordSize: number,
+    capacity: number,
+    delimiter: number,
+    quote: number,
+  ): void {
+    // ownedEnd may be Infinity and maxRecordSize too: i32s here (the block is under 2^30 bytes).
+    this.exports.begin(
+      pos,
+      limit,
+      Math.min(ownedEnd, MAX_INDEXED),
+      Math.min(maxRecordSize, 0x7fffffff),
+      capacity,
+      delimiter,
+      quote,
+      this.stale ? 1 : 0,
+    );
     this.stale = false;
-    this.span = FIRST_SPAN;
-  }
-
-  /** Indexes the next segment of the block, from `covered` up to at most `limit`, as the current one. */
-  fill(limit: number, delimiter: number, quote: number): void {
-    const from = this.covered;
-    const to = Math.min(from + this.span, limit);
-    const r = this.exports.index(DATA + from, DATA + to, DATA, 0, delimiter, quote, this.inside);
-    this.count = r >>> 1;
-    this.inside = r & 1;
-    this.next = 0;
-    this.covered = to;
-    if (this.span < SEGMENT) this.span *= 2;
   }
 
   private view(length: number): Buffer {
@@ -132,9 +173,12 @@ export function wasmScan(): WasmScan | null {
   return state;
 }
 
-/** The current WasmScan if `buf` is its block view, else null: what scanRecords asks per call. */
-export function indexFor(buf: Uint8Array): WasmScan | null {
-  return state?.owns(buf) ? state : null;
+/**
+ * The current WasmScan if `buf` is its block view and its slots hold `capacity` fields, else
+ * null: what scanRecords asks per call.
+ */
+export function indexFor(buf: Uint8Array, capacity: number): WasmScan | null {
+  return state?.owns(buf, capacity) ? state : null;
 }
 
 /**
@@ -150,7 +194,7 @@ export function blockBuffer(size: number): Buffer {
  * block. The module's view grows in place (its bytes stay where they are); a plain Buffer is copied.
  */
 export function growBlock(buf: Buffer, from: number, to: number): Buffer {
-  const scan = indexFor(buf);
+  const scan = indexFor(buf, 0);
   if (scan !== null) {
     let bigger: Buffer | null = null;
     try {

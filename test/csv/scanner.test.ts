@@ -16,7 +16,7 @@ import {
   type RecordSink,
 } from '../../src/csv/scanner.ts';
 import { decodeField } from '../../src/csv/fields.ts';
-import { blockBuffer, wasmScan } from '../../src/csv/wasm-scan.ts';
+import { blockBuffer, MAX_SLOTS, wasmScan } from '../../src/csv/wasm-scan.ts';
 import { fastCsvRecords } from '../helpers/fastcsv.ts';
 import { randomCsv, rng } from '../helpers/random-csv.ts';
 
@@ -82,7 +82,7 @@ function place(text: Buffer, layout: Layout): Buffer {
   for (let i = text.length; i < buf.length; i++) buf[i] = STALE[(i - text.length) % STALE.length]!;
   text.copy(buf, 0);
   // The index runs only on the thread's block: a missing or unloadable scan.wasm fails here.
-  if (layout === 'wasm') expect(wasmScan()?.owns(buf)).toBe(true);
+  if (layout === 'wasm') expect(wasmScan()?.owns(buf, 1)).toBe(true);
   else if (layout === 'aligned') expect((buf.byteOffset | buf.length) & 3).toBe(0);
   else expect(buf.byteOffset & 3).not.toBe(0);
   return buf;
@@ -231,6 +231,17 @@ describe('fields and records', () => {
     const { seen } = scan('1,2,3,4,5\n', { capacity: 3 });
     expect(seen[0]!.fieldCount).toBe(5);
     expect(seen[0]!.fields).toEqual(['1', '2', '3']);
+  });
+
+  test("records as wide as the module's slots, and wider (the JavaScript path then, on the block too)", () => {
+    for (const capacity of [MAX_SLOTS, MAX_SLOTS + 1]) {
+      const fields = Array.from({ length: capacity }, (_, i) => (i % 7 === 0 ? `"q,${i}"` : String(i)));
+      const { seen } = scan(`${fields.join(',')}\n${fields.slice(0, 3).join(',')}\n`, { capacity });
+      expect(seen.map((s) => s.fieldCount)).toEqual([capacity, 3]);
+      expect(seen[0]!.fields[capacity - 1]).toBe(fields[capacity - 1]!.replaceAll('"', ''));
+      expect(seen[0]!.fields[7]).toBe('q,7');
+      expect(wasmScan()!.owns(blockBuffer(16), capacity)).toBe(capacity <= MAX_SLOTS);
+    }
   });
 });
 
