@@ -18,6 +18,7 @@ import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { inspect } from 'node:util';
 import { Piscina } from 'piscina';
 import { AbortError, ChunkmillError } from '../errors.js';
+import { take } from '../kinds/output/output-buffers.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { controlPort } from './control-port.js';
 import type { ChunkPolicy } from './executor.js';
@@ -139,6 +140,13 @@ export class PiscinaExecutor extends RetryingExecutor {
       const sent = policy.retries > 0 ? request.bytes.slice() : request.bytes;
       request = { ...request, bytes: sent };
       transferList.push(sent.buffer as ArrayBuffer);
+    }
+    if (request.op !== 'summarize' && request.computation.kind === 'transform') {
+      const outputBuffer = take(); // a written chunk output's buffer, for this chunk's (output-buffers.ts)
+      if (outputBuffer !== undefined) {
+        request = { ...request, outputBuffer };
+        transferList.push(outputBuffer);
+      }
     }
     const transfer = transferList.length > 0 ? { transferList } : {};
     // A whole gzip file (parseFile) may run for minutes: on a pool that outlives the job (an

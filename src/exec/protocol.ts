@@ -68,6 +68,8 @@ interface ParseCommon extends Delivery {
   dialect: Dialect;
   computation: ComputationSpec;
   maxRecordSize: number;
+  /** A written output buffer for a transform's output, transferred (kinds/output/output-buffers.ts). */
+  outputBuffer?: ArrayBuffer;
 }
 
 /** Phase B on a file range. */

@@ -16,13 +16,19 @@ import { summarizeAndParse } from '../input/object-chunk.js';
 import { openObjectReader } from '../input/object-source.js';
 import { crcOfRange, parseRange, summarizeRange, type RangeOutcome } from '../input/read-range.js';
 import { openChunkSink } from '../kinds/chunk-sink.js';
+import { offer } from '../kinds/output/output-buffers.js';
 import { columnsOf } from '../kinds/computation-spec.js';
 import type { ChunkSink } from '../kinds/sink.js';
 import { RemoteChannel } from './control-channel.js';
+import { withOutputMoved } from './move-output.js';
 import { parseFile } from './parse-file.js';
 import { WARM_UP_MIN_BYTES, warmUp } from './warm-up.js';
 
 export default async function runChunk(request: ChunkRequest): Promise<ChunkReply> {
+  return withOutputMoved(await run(request));
+}
+
+async function run(request: ChunkRequest): Promise<ChunkReply> {
   if (request.started !== undefined) Atomics.store(request.started.flags, request.started.slot, 1);
   const channel = request.op !== 'summarize' && request.port !== undefined ? new RemoteChannel(request.port) : null;
   try {
@@ -34,6 +40,7 @@ export default async function runChunk(request: ChunkRequest): Promise<ChunkRepl
     // Before the thread's first large chunk only: a small job would pay for it and gain nothing.
     if ((request.op === 'parse' || request.op === 'summarizeParse') && request.end - request.start >= WARM_UP_MIN_BYTES)
       warmUp();
+    offer(request.outputBuffer);
     // A dataset's source under unionColumns whose columns are not the dataset's (remap-sink.ts).
     const remap = 'remap' in request && request.remap !== undefined ? { remap: request.remap } : undefined;
     const sink = await openChunkSink(request.computation, channel, threadId, request.chunkIndex, true, remap);

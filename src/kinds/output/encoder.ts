@@ -17,6 +17,7 @@ import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
 import { csvLineBound, tsvLine, writeCsvLine } from './csv-line.js';
 import { JsonRowWriter } from './json-row.js';
+import { claim } from './output-buffers.js';
 import { recordBound, writeCsvRecord, writeJsonRecord, type RecordPlan } from './record-bytes.js';
 import { writeTsvRecord } from './tsv-record.js';
 
@@ -201,9 +202,12 @@ export class OutputEncoder {
   }
 
   /** The chunk's output, in a buffer of its own size (a view would clone the whole buffer). */
+  /** The chunk's output, in a buffer of its own (output-buffers.ts): the reply moves it whole. */
   finish(): Uint8Array {
     if (this.pending.length > 0) this.flush();
-    return Uint8Array.prototype.slice.call(scratch, 0, this.length);
+    const output = claim(this.length);
+    scratch.copy(output, 0, 0, this.length);
+    return output;
   }
 }
 

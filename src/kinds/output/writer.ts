@@ -7,12 +7,13 @@
  * file as it was. A caller's stream gets whole chunks only, so a failed job leaves complete
  * lines in it. Backpressure is reported, so the scheduler stops dispatching while it is full.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Confinement } from '../../api/confinement.js';
 import { ChunkmillError } from '../../errors.js';
 import type { OutputFormat } from './encoder.js';
 import { OutputFile } from './output-file.js';
+import { giveBack } from './output-buffers.js';
 
 /** Where a transform's rows go, checked (plan/validate.ts): exactly one of path and stream. */
 export interface ResolvedOutput {
@@ -50,6 +51,8 @@ const URL_PATH = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export class OutputWriter {
   bytesWritten = 0;
+  /** The stream writes to a file descriptor: a file stream, or this process's stdout. */
+  private readonly toDescriptor: boolean;
   /** Set by a stream error or an early close; the next write or the final close throws it. */
   private failure: ChunkmillError | null = null;
   private onFailure: ((e: ChunkmillError) => void) | null = null;
@@ -61,6 +64,7 @@ export class OutputWriter {
     private readonly file: OutputFile | null = null,
     private readonly target: OutputTarget | null = null,
   ) {
+    this.toDescriptor = stream instanceof WriteStream || stream === process.stdout;
     stream.on('error', (e) => this.fail(`Cannot write ${name}: ${e.message}`, e));
     stream.on('close', () => {
       if (!this.closing) this.fail(`${name} was closed before the job finished`);
@@ -123,12 +127,20 @@ export class OutputWriter {
     if (this.failure !== null) handler(this.failure);
   }
 
-  write(bytes: Uint8Array | string): void {
+  /**
+   * `recycle`: `bytes` is a chunk's output in a buffer of its own, which may carry a later chunk's
+   * once written (output-buffers.ts). Only where the stream writes to a file descriptor (a file
+   * stream, stdout): once its write is done nothing holds the bytes, where another stream (a
+   * PassThrough, an upload's) may keep the chunk itself for later.
+   */
+  write(bytes: Uint8Array | string, recycle = false): void {
     if (this.failure !== null) throw this.failure;
     if (this.stream.destroyed || this.stream.writableEnded)
       this.fail(`${this.name} was closed before the job finished`);
     if (this.failure !== null) throw this.failure;
-    this.stream.write(bytes);
+    if (recycle && this.toDescriptor && typeof bytes !== 'string')
+      this.stream.write(bytes, (e) => e == null && giveBack(bytes.buffer as ArrayBuffer));
+    else this.stream.write(bytes);
     this.bytesWritten += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
   }
 

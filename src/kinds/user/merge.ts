@@ -92,7 +92,7 @@ export class OutputMerger extends Counted {
       this.writer.write('[');
       this.writer.write(bytes.subarray(1)); // the first item's separator is ",\n": keep the "\n"
     } else {
-      this.writer.write(bytes);
+      this.writer.write(bytes, true);
     }
     this.wroteRows = true;
     this.rowsOut += p.rowsOut;
