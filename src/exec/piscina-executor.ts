@@ -9,18 +9,9 @@
  *
  * Transfers: a request's control port always, and a stream chunk's bytes (its own ArrayBuffer). With
  * retries on, a copy of the bytes goes and the original stays here, since a worker that dies takes
- * what it was given with it.
+ * what it was given with it. A transform's request also takes a written output buffer, if one came
+ * back (kinds/output/output-buffers.ts).
  */
-/**
- * How long a thread that is still running a request of a failed or cancelled job gets to end by
- * itself before it is terminated. Node 20 aborts the whole process ("close before init", a CHECK in
- * node_zlib.cc) when a thread is terminated between the construction of a zlib stream and its
- * init: gzip parts start a gunzip per file, so a job failing on one file while another worker
- * opened the next hit it (test/datasets/gzip-parts.test.ts, a few runs in twenty). A file that
- * starts ends or is well past its start by then; a long one is still stopped.
- */
-export const TERMINATE_GRACE_MS = 100;
-
 // Node's own type, not Piscina's: this file's declarations are public (chunkmill/experimental), and
 // piscina's .d.ts fails a user's exactOptionalPropertyTypes without skipLibCheck.
 import { existsSync } from 'node:fs';
@@ -34,6 +25,16 @@ import { controlPort } from './control-port.js';
 import type { ChunkPolicy } from './executor.js';
 import type { ChunkReply, ChunkRequest } from './protocol.js';
 import { RetryingExecutor } from './retries.js';
+
+/**
+ * How long a thread that is still running a request of a failed or cancelled job gets to end by
+ * itself before it is terminated. Node 20 aborts the whole process ("close before init", a CHECK in
+ * node_zlib.cc) when a thread is terminated between the construction of a zlib stream and its
+ * init: gzip parts start a gunzip per file, so a job failing on one file while another worker
+ * opened the next hit it (test/datasets/gzip-parts.test.ts, a few runs in twenty). A file that
+ * starts ends or is well past its start by then; a long one is still stopped.
+ */
+export const TERMINATE_GRACE_MS = 100;
 
 /**
  * The worker entry, compiled next to this file's folder (Node 20 cannot load .ts workers): the one

@@ -201,7 +201,6 @@ export class OutputEncoder {
     this.length += scratch.write(text, this.length);
   }
 
-  /** The chunk's output, in a buffer of its own size (a view would clone the whole buffer). */
   /** The chunk's output, in a buffer of its own (output-buffers.ts): the reply moves it whole. */
   finish(): Uint8Array {
     if (this.pending.length > 0) this.flush();
