@@ -21,7 +21,7 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Executor, ExecutorProvider } from './executor.js';
-import { PiscinaExecutor, TERMINATE_GRACE_MS } from './piscina-executor.js';
+import { PiscinaExecutor } from './piscina-executor.js';
 
 /** How long a pool waits idle for the next job before its threads end. */
 export const IDLE_POOL_MS = 5_000;
@@ -46,7 +46,7 @@ export function jobPools(resourceLimits: ResourceLimits | undefined): ExecutorPr
       new PiscinaExecutor({ threads, resourceLimits }),
     release: (executor, succeeded) => {
       const pool = executor as PiscinaExecutor;
-      return succeeded && resourceLimits === undefined ? keep(pool) : pool.destroy(TERMINATE_GRACE_MS);
+      return succeeded && resourceLimits === undefined ? keep(pool) : pool.destroy();
     },
   };
 }

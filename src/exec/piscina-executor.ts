@@ -27,12 +27,13 @@ import type { ChunkReply, ChunkRequest } from './protocol.js';
 import { RetryingExecutor } from './retries.js';
 
 /**
- * How long a thread that is still running a request of a failed or cancelled job gets to end by
- * itself before it is terminated. Node 20 aborts the whole process ("close before init", a CHECK in
- * node_zlib.cc) when a thread is terminated between the construction of a zlib stream and its
- * init: gzip parts start a gunzip per file, so a job failing on one file while another worker
- * opened the next hit it (test/datasets/gzip-parts.test.ts, a few runs in twenty). A file that
- * starts ends or is well past its start by then; a long one is still stopped.
+ * How long a thread that is still running a request gets to end by itself before it is
+ * terminated: when a pool is destroyed (a failed or cancelled job's, an engine's at close) and
+ * when a request is stopped on abort. Node 20 aborts the whole process ("close before init", a
+ * CHECK in node_zlib.cc) when a thread is terminated between the construction of a zlib stream
+ * and its init: gzip parts start a gunzip per file, so a job failing on one file while another
+ * worker opened the next hit it (test/datasets/gzip-parts.test.ts, 4 runs in 20). A file that
+ * starts ends, or is well past its start, by then; a long one is still stopped.
  */
 export const TERMINATE_GRACE_MS = 100;
 
@@ -111,11 +112,11 @@ export class PiscinaExecutor extends RetryingExecutor {
   }
 
   /**
-   * Stops every thread; requests still running are abandoned. `graceMs`: first wait up to that
-   * long for the running ones to end by themselves (see TERMINATE_GRACE_MS).
+   * Stops every thread; requests still running are abandoned, after TERMINATE_GRACE_MS to end by
+   * themselves (a pool with none running stops at once).
    */
-  async destroy(graceMs = 0): Promise<void> {
-    for (const until = Date.now() + graceMs; this.sent > 0 && Date.now() < until; )
+  async destroy(): Promise<void> {
+    for (const until = Date.now() + TERMINATE_GRACE_MS; this.sent > 0 && Date.now() < until; )
       await new Promise((resolve) => setTimeout(resolve, 5));
     if (this.watchdog !== null) clearInterval(this.watchdog);
     this.watchdog = null;
