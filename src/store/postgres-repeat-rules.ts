@@ -4,7 +4,7 @@
  * many engines on however many hosts see the rule due, one fires each slot, and the others find
  * it moved on.
  */
-import type { JobRecord, NewRepeatRule, RepeatRuleRecord } from './records.js';
+import { firedJob, type JobRecord, type NewRepeatRule, type RepeatRuleRecord } from './records.js';
 import { rowId, repeatRuleFromRow, type RepeatRuleRow } from './rows.js';
 import type { PostgresConnection } from './postgres-connection.js';
 import type { PgSteps } from './postgres-job-steps.js';
@@ -60,14 +60,7 @@ export class PostgresRepeatRules {
       if (row === undefined || row.next_run_at !== expected || (nextRunAt !== null && nextRunAt <= expected))
         return null;
       const rule = repeatRuleFromRow(row);
-      const job = await s.insertJob({
-        spec: rule.spec,
-        name: rule.name,
-        priority: rule.priority,
-        delay: 0,
-        maxAttempts: rule.maxAttempts,
-        scheduleId: rule.id,
-      });
+      const job = await s.insertJob(firedJob(rule));
       if (nextRunAt === null) await s.query(this.sql.deleteRepeatRule, [row.id]);
       else await s.query(this.sql.advanceRepeatRule, [row.id, nextRunAt, rowId(job.id)]);
       return job;

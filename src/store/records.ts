@@ -77,6 +77,12 @@ export interface RepeatRuleRecord {
 
 export type NewRepeatRule = Omit<RepeatRuleRecord, 'id' | 'createdAt' | 'lastJobId'>;
 
+/** The job a repeat rule queues each time it fires: its spec, name, priority and attempts, to run now. */
+export function firedJob(rule: RepeatRuleRecord): NewJob {
+  const { spec, name, priority, maxAttempts } = rule;
+  return { spec, name, priority, delay: 0, maxAttempts, scheduleId: rule.id };
+}
+
 /** @deprecated use RepeatRuleRecord (repeat rules were first called schedules). */
 export type ScheduleRecord = RepeatRuleRecord;
 /** @deprecated use NewRepeatRule. */

@@ -3,7 +3,7 @@
  * it queues each time it fires. Firing is a compare-and-set on the rule's next slot, in the same
  * transaction as the job it queues, so two engines never both queue one slot.
  */
-import type { JobRecord, NewRepeatRule, RepeatRuleRecord } from './records.js';
+import { firedJob, type JobRecord, type NewRepeatRule, type RepeatRuleRecord } from './records.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { insertJob } from './sqlite-job-steps.js';
 import { repeatRuleFromRow, rowId, type RepeatRuleRow } from './rows.js';
@@ -47,18 +47,7 @@ export class SqliteRepeatRules {
       const row = sql.repeatRule.get(rowId(id)) as RepeatRuleRow | undefined;
       if (row === undefined || row.next_run_at !== expected) return null;
       const rule = repeatRuleFromRow(row);
-      const job = insertJob(
-        sql,
-        {
-          spec: rule.spec,
-          name: rule.name,
-          priority: rule.priority,
-          delay: 0,
-          maxAttempts: rule.maxAttempts,
-          scheduleId: rule.id,
-        },
-        now,
-      );
+      const job = insertJob(sql, firedJob(rule), now);
       if (nextRunAt === null) sql.deleteRepeatRule.run(row.id);
       else sql.advanceRepeatRule.run(nextRunAt, rowId(job.id), row.id);
       return job;
