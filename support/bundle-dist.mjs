@@ -37,7 +37,7 @@ const HANDED_BACK = ['errors.js', 'api/tasks.js'];
  */
 const HOT = [
   'csv/scanner.js',
-  'csv/plain-run-indexed.js',
+  'csv/plain-run-wasm.js',
   'csv/plain-run.js',
   'csv/wasm-scan.js',
   'kinds/aggregate/sink.js',

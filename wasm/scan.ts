@@ -1,29 +1,27 @@
 /**
- * The CSV record loop over a structural index, sixteen bytes per SIMD compare (AssemblyScript,
- * built to dist/csv/scan.wasm by `npm run build`; src/csv/wasm-scan.ts loads it and
- * src/csv/plain-run-indexed.ts drives it, a call per record).
+ * The CSV record loop over the structural bytes of the block, sixteen bytes per SIMD compare
+ * (AssemblyScript, built to dist/csv/scan.wasm by `npm run build`; src/csv/wasm-scan.ts loads it
+ * and src/csv/plain-run-wasm.ts drives it, a call per record).
  *
- * The index, per 64 bytes: four 16-byte loads, each compared with the delimiter, LF and the quote
- * byte, each compare turned into 16 bits by i8x16.bitmask; four of them make one 64-bit mask per
- * byte kind. Which bytes are inside quotes comes from the quote mask by a prefix XOR (x ^= x << 1,
- * << 2, ... << 32: WebAssembly has no carry-less multiply), carried from one 64 bytes to the next.
- * The set bits are written out as positions (indexSegment), a segment of the block at a time.
+ * The masks, per 64 bytes (a word): four 16-byte loads, each compared with the delimiter, LF and
+ * the quote byte, each compare turned into 16 bits by i8x16.bitmask; four of them make one 64-bit
+ * mask per byte kind. Which bytes are inside quotes comes from the quote mask by a prefix XOR
+ * (x ^= x << 1, << 2, ... << 32: WebAssembly has no carry-less multiply), carried from one word
+ * to the next.
  *
- * The records: next() walks those positions as plain-run-indexed.ts did in JavaScript before
- * (measured: the walk was ~70% of a scan there), and writes each record's field offsets into the
+ * The records: next() takes the structural bytes of the word (delimiters and LFs outside quotes,
+ * quotes, LFs inside quotes) lowest first, by ctz, and writes each record's field offsets into the
  * slots (FieldSlots' arrays are views of this memory), so the JavaScript side only hands the
- * record to its sink. A record it cannot take exactly (a bare quote, data after a closing quote,
- * one that runs past the indexed bytes) it leaves to the scanner's state machine (scanner.ts),
- * which stays the reference for every rule and error.
+ * record to its sink; the next word's masks are made when the word's bits run out. Before, a
+ * pass wrote the positions of 64 KiB at a time out as an index that next() then read back:
+ * reading the masks directly took `npx tsx bench/micro.ts --only scan-sales-count` from 1,112 /
+ * 1,113 to 1,441 / 1,428 MB/s (interleaved pairs, 2-core AMD EPYC). A record it cannot take exactly (a bare quote, data after a closing quote, one that runs past the
+ * block's valid bytes) it leaves to the scanner's state machine (scanner.ts), which stays the
+ * reference for every rule and error.
  *
  * Positions are relative to the block's byte 0 (`origin`), as the JavaScript side counts them.
  */
 
-// Entry kinds (entry >>> 30), bits 30-31 of an index entry; the position in bits 0-29.
-const KIND_DELIMITER = 0;
-const KIND_QUOTE = 1;
-const KIND_LF_OUTSIDE = 2;
-const POSITION = 0x3fffffff;
 const CR = 13;
 
 // next()'s answers below 0; 1 and more: a record of that many fields is in the slots.
@@ -33,12 +31,8 @@ const DONE = -1;
 const REACHED_STOP = -2;
 /** The record at STATE[0] is longer than maxRecordSize. */
 const TOO_LARGE = -3;
-/** The first segment's length after a reset: small, as bare quotes that force a restart may come often. */
-const FIRST_SPAN = 1 << 12;
 
-// The layout, set once by layout(): where the index, the slots and the state live.
-let entries: usize = 0;
-let segment: i32 = 0;
+// The layout, set once by layout(): where the slots, the state and the block live.
 let starts: usize = 0;
 let ends: usize = 0;
 let quoted: usize = 0;
@@ -50,46 +44,36 @@ let limit: i32 = 0;
 let ownedEnd: i32 = 0;
 let maxRecordSize: i32 = 0;
 let capacity: i32 = 0;
-let delimiter: i32 = 0;
-let quote: i32 = 0;
+let delimiter: v128 = i8x16.splat(0);
+let quote: v128 = i8x16.splat(0);
 
-// Where the index stands: entries [cursor, count) are still to read; the block is indexed up to covered.
-let cursor: usize = 0;
-let count: usize = 0;
+// The word: bytes [at, covered) of the block; its masks have bit t for byte at + t.
+let at: i32 = 0;
 let covered: i32 = 0;
-let inside: i32 = 0;
-let span: i32 = FIRST_SPAN;
+/** The structural bytes of the word not taken yet. */
+let pending: u64 = 0;
+let quotes: u64 = 0;
+/** Quotes and LFs: a structural byte that is neither is a delimiter outside quotes. */
+let special: u64 = 0;
+/** Bytes inside quotes (an opening quote counts as inside, its closing one not). */
+let within: u64 = 0;
+/** All ones if the byte after the word is inside quotes. */
+let carry: u64 = 0;
 
 // Where the records stand: the next one starts at nextStart; lines is the LFs from the run's start to it.
 let nextStart: i32 = 0;
 let lines: i32 = 0;
 
-/** Where the index of one segment (`segmentBytes` bytes, an entry each at most), the slots and the state are. */
-export function layout(
-  entriesAt: usize,
-  segmentBytes: i32,
-  startsAt: usize,
-  endsAt: usize,
-  quotedAt: usize,
-  stateAt: usize,
-  blockAt: usize,
-): void {
-  entries = entriesAt;
-  segment = segmentBytes;
+/** Where the slots, the state and the block are. */
+export function layout(startsAt: usize, endsAt: usize, quotedAt: usize, stateAt: usize, blockAt: usize): void {
   starts = startsAt;
   ends = endsAt;
   quoted = quotedAt;
   state = stateAt;
   origin = blockAt;
-  cursor = entries;
-  count = entries;
 }
 
-/**
- * Starts a run of records at `pos` (a record start, so outside quotes). The index already made
- * past `pos` is kept unless `restart` (the state machine took a record since: a bare quote breaks
- * the quote parity the index assumes) or it does not reach `pos`.
- */
+/** Starts a run of records at `pos`, a record start (so outside quotes), in the block's valid bytes [0, limitAt). */
 export function begin(
   pos: i32,
   limitAt: i32,
@@ -98,23 +82,16 @@ export function begin(
   slotCount: i32,
   delimiterByte: i32,
   quoteByte: i32,
-  restart: i32,
 ): void {
   limit = limitAt;
   ownedEnd = ownedEndAt;
   maxRecordSize = maxRecord;
   capacity = slotCount;
-  delimiter = delimiterByte;
-  quote = quoteByte;
-  if (restart !== 0 || covered < pos) {
-    cursor = entries;
-    count = entries;
-    covered = pos;
-    inside = 0;
-    span = FIRST_SPAN;
-  }
-  // Entries before pos belong to records already taken.
-  while (cursor < count && (load<i32>(cursor) & POSITION) < pos) cursor += 4;
+  delimiter = i8x16.splat(delimiterByte as i8);
+  quote = i8x16.splat(quoteByte as i8);
+  covered = pos;
+  pending = 0;
+  carry = 0;
   nextStart = pos;
   lines = 0;
 }
@@ -134,16 +111,17 @@ export function next(): i32 {
   let inner = 0; // LFs inside quotes in the current record
   if (recordStart >= ownedEnd) return answer(DONE, recordStart);
   while (true) {
-    if (cursor === count) {
-      if (covered >= limit) return answer(REACHED_STOP, recordStart); // the record runs past the indexed bytes
-      indexSegment();
+    if (pending === 0) {
+      if (covered >= limit) return answer(REACHED_STOP, recordStart); // the record runs past the valid bytes
+      nextWord();
       continue;
     }
-    const e = load<i32>(cursor);
-    cursor += 4;
-    const j = e & POSITION;
-    const kind = e >>> 30;
-    if (kind === KIND_DELIMITER) {
+    const t = ctz(pending);
+    const bit = (1 as u64) << t;
+    pending ^= bit;
+    const j = at + (t as i32);
+    if ((special & bit) === 0) {
+      // A delimiter outside quotes.
       if (open < 0) {
         if (field < capacity) {
           store<i32>(starts + ((field as usize) << 2), fieldStart);
@@ -165,7 +143,7 @@ export function next(): i32 {
       fieldStart = j + 1;
       continue;
     }
-    if (kind === KIND_QUOTE) {
+    if ((quotes & bit) !== 0) {
       if (open < 0) {
         if (j !== fieldStart) return answer(REACHED_STOP, recordStart); // a bare quote: the parity no longer holds
         open = j;
@@ -176,7 +154,7 @@ export function next(): i32 {
       } else return answer(REACHED_STOP, recordStart); // data after the closing quote
       continue;
     }
-    if (kind !== KIND_LF_OUTSIDE) {
+    if ((within & bit) !== 0) {
       inner++; // an LF inside quotes
       continue;
     }
@@ -224,67 +202,41 @@ function answer(code: i32, at: i32): i32 {
   return code;
 }
 
-/** Indexes the next segment of the block, from `covered` up to at most `limit` (its first segment small, then doubling). */
-function indexSegment(): void {
-  const from = covered;
-  const to = min(from + span, limit);
-  const r = index(origin + (from as usize), origin + (to as usize), entries);
-  count = entries + ((r >>> 1) << 2);
-  inside = r & 1;
-  cursor = entries;
-  covered = to;
-  if (span < segment) span <<= 1;
-}
-
 /**
- * Writes an i32 at `out` (in order) for each byte of memory [from, to) that is a delimiter
- * outside quotes (its position relative to `origin`, in bits 0-29; kind 0 in bits 30-31), a quote
- * byte (kind 1), an LF outside quotes (kind 2) or an LF inside quotes (kind 3), starting in the
- * quote state `inside`. Returns count << 1 | the quote state at `to`. Reads up to 63 bytes past
- * `to` (their bits are masked off): the caller leaves that slack.
+ * The masks of the next word, the 64 bytes from `covered` (fewer at `limit`: the bits past it are
+ * cleared), in the quote state `carry`. Reads up to 63 bytes past `limit`: the caller leaves that slack.
  */
-function index(from: usize, to: usize, out: usize): i32 {
-  const d = i8x16.splat(delimiter as i8);
+function nextWord(): void {
+  const base = origin + (covered as usize);
+  const a = v128.load(base);
+  const b = v128.load(base, 16);
+  const c = v128.load(base, 32);
+  const e = v128.load(base, 48);
+  let dm = mask(i8x16.eq(a, delimiter), i8x16.eq(b, delimiter), i8x16.eq(c, delimiter), i8x16.eq(e, delimiter));
   const lf = i8x16.splat(10);
-  const q = i8x16.splat(quote as i8);
-  let carry: u64 = inside !== 0 ? ~(0 as u64) : 0;
-  let n = out;
-  for (let base = from; base < to; base += 64) {
-    const a = v128.load(base);
-    const b = v128.load(base, 16);
-    const c = v128.load(base, 32);
-    const e = v128.load(base, 48);
-    let dm = mask(i8x16.eq(a, d), i8x16.eq(b, d), i8x16.eq(c, d), i8x16.eq(e, d));
-    let lm = mask(i8x16.eq(a, lf), i8x16.eq(b, lf), i8x16.eq(c, lf), i8x16.eq(e, lf));
-    let qm = mask(i8x16.eq(a, q), i8x16.eq(b, q), i8x16.eq(c, q), i8x16.eq(e, q));
-    if (to - base < 64) {
-      const valid = ((1 as u64) << ((to - base) as u64)) - 1;
-      dm &= valid;
-      lm &= valid;
-      qm &= valid;
-    }
-    // Inside quotes: an odd number of quote bytes up to here (the opening quote counts as inside).
-    let x = qm;
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    const within = x ^ carry;
-    carry = ((within as i64) >> 63) as u64; // all ones if the last byte is inside
-    let m = (dm & ~within) | lm | qm;
-    const high = lm; // bit 31: an LF
-    const low = qm | (lm & within); // bit 30: a quote, or (with bit 31) an LF inside quotes
-    const rel = (base - origin) as i32;
-    while (m !== 0) {
-      const t = ctz(m);
-      store<i32>(n, (rel + (t as i32)) | ((((high >> t) & 1) as i32) << 31) | ((((low >> t) & 1) as i32) << 30));
-      n += 4;
-      m &= m - 1;
-    }
-  }
-  return ((((n - out) >> 2) as i32) << 1) | ((carry & 1) as i32);
+  let lm = mask(i8x16.eq(a, lf), i8x16.eq(b, lf), i8x16.eq(c, lf), i8x16.eq(e, lf));
+  let qm = mask(i8x16.eq(a, quote), i8x16.eq(b, quote), i8x16.eq(c, quote), i8x16.eq(e, quote));
+  at = covered;
+  if (limit - covered < 64) {
+    const valid = ((1 as u64) << ((limit - covered) as u64)) - 1;
+    dm &= valid;
+    lm &= valid;
+    qm &= valid;
+    covered = limit;
+  } else covered += 64;
+  // Inside quotes: an odd number of quote bytes up to here (the opening quote counts as inside).
+  let x = qm;
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  within = x ^ carry;
+  carry = ((within as i64) >> 63) as u64; // all ones if the last byte is inside
+  quotes = qm;
+  special = qm | lm;
+  pending = (dm & ~within) | lm | qm;
 }
 
 function mask(a: v128, b: v128, c: v128, e: v128): u64 {

@@ -5,8 +5,8 @@
  * writes each record's field offsets into preallocated typed arrays (no object or string per
  * field), hands the record to a sink, and returns a status that tells the driver what to do next
  * (read more bytes, stop, report an error). On the thread's read block, which lives in
- * WebAssembly memory, most records are taken from the SIMD structural index instead
- * (plain-run-indexed.ts); this file's state machine stays the reference for every rule below.
+ * WebAssembly memory, most records are taken by the module's SIMD record loop instead
+ * (plain-run-wasm.ts); this file's state machine stays the reference for every rule below.
  *
  * Grammar (RFC 4180, lenient where common files are): records end at LF or CRLF; a field that
  * starts with the quote byte is quoted and may hold delimiters, CR, LF and doubled quotes; a quote
@@ -17,9 +17,9 @@
 import type { Dialect } from './dialect.js';
 import type { FieldSlots, RecordSink } from './field-slots.js';
 import { plainRun, plainRunWords, RUN_DONE, RUN_STOPPED, RUN_TOO_LARGE, wordsOf } from './plain-run.js';
-import { plainRunIndexed } from './plain-run-indexed.js';
+import { plainRunWasm } from './plain-run-wasm.js';
 import { type ScanResult, ScanStatus } from './scan-result.js';
-import { indexFor } from './wasm-scan.js';
+import { moduleFor } from './wasm-scan.js';
 
 // The scanner's vocabulary, one file each, re-exported: its users import it from here.
 export { dialectOf, type Dialect } from './dialect.js';
@@ -69,10 +69,9 @@ export function scanRecords(
   // Native search (memchr speed) bounded to the valid bytes: the buffer may hold stale bytes past `limit`.
   const valid = buf.subarray(0, limit) as Buffer;
   let nextQuote = -1; // the next quote byte at or after `pos`, or `limit` if none
-  // The thread's block in WebAssembly memory is read through the SIMD index (wasm-scan.ts); other
+  // The thread's block in WebAssembly memory is read by the module's SIMD record loop (wasm-scan.ts); other
   // buffers word by word where they are 4-byte aligned words, else byte by byte.
-  const ix = indexFor(buf, capacity);
-  if (ix !== null) ix.stale = true; // the block may hold other bytes since the last call
+  const ix = moduleFor(buf, capacity);
   const words = ix === null ? wordsOf(buf) : null;
   let lines = 0;
   let rows = 0;
@@ -82,7 +81,7 @@ export function scanRecords(
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
     // ---- Fast path: the records before the next quote byte (found natively, memchr speed), or
-    // through the SIMD index every record it can take (plain-run-indexed.ts) ----
+    // through the module's record loop every record it can take (plain-run-wasm.ts) ----
     if (ix === null && nextQuote < pos) {
       nextQuote = valid.indexOf(quote, pos);
       if (nextQuote < 0) nextQuote = limit;
@@ -91,7 +90,7 @@ export function scanRecords(
     out.rows = rows;
     const run =
       ix !== null
-        ? plainRunIndexed(buf, ix, pos, limit, ownedEnd, delimiter, quote, maxRecordSize, slots, sink, out)
+        ? plainRunWasm(buf, ix, pos, limit, ownedEnd, delimiter, quote, maxRecordSize, slots, sink, out)
         : words !== null
           ? plainRunWords(buf, words, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out)
           : plainRun(buf, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out);
@@ -105,7 +104,7 @@ export function scanRecords(
     const linesAtRecordStart = lines;
     if (pos >= limit) return finish(out, eof ? ScanStatus.Eof : ScanStatus.NeedMore, pos, lines, rows);
 
-    // ---- General path: one record that holds a quote byte (that the index could not take) or
+    // ---- General path: one record that holds a quote byte (that the module could not take) or
     // runs to the end of the buffer ----
     let i = pos;
     let field = 0;

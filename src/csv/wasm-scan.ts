@@ -3,15 +3,14 @@
  * buffer per thread that lives in its memory.
  *
  * The engine's block buffer (input/read-range.ts) is a view of the module's memory, so a file is
- * read straight into it (readSync into the view: no copy), and the structural index is computed
- * where the bytes already are. scanRecords (scanner.ts) sees that a buffer is this view and takes
- * its records from the module, one call per record (plain-run-indexed.ts); any other buffer takes
+ * read straight into it (readSync into the view: no copy), and the SIMD compares run where the
+ * bytes already are. scanRecords (scanner.ts) sees that a buffer is this view and takes
+ * its records from the module, one call per record (plain-run-wasm.ts); any other buffer takes
  * the JavaScript path, which stays the reference.
  *
- * Memory layout: [0, INDEX_BYTES) the index of one segment; the slots of one record (starts,
- * ends, quoted flags: FieldSlots' arrays are views of them) and next()'s state; from DATA (a page
- * of its own) the block, then 64 bytes of slack (the SIMD loop reads up to 63 bytes past the end
- * it is given).
+ * Memory layout: the slots of one record (starts, ends, quoted flags: FieldSlots' arrays are
+ * views of them) and next()'s state; from DATA (a page of its own) the block, then 64 bytes of
+ * slack (the SIMD compares read up to 63 bytes past the valid bytes).
  *
  * One module per thread, compiled from the file's bytes on first use (it is ~1 KB: compiling it
  * costs well under a millisecond). CHUNKMILL_SCANNER=js turns it off (the JavaScript scanner
@@ -20,12 +19,9 @@
 import { readFileSync } from 'node:fs';
 import { FieldSlots } from './field-slots.js';
 
-/** Bytes indexed per segment: at most one entry per byte, 4 bytes each. */
-export const SEGMENT = 1 << 16;
 /** The most fields a record's slots hold here; a sink that wants more slots reads its records in JavaScript. */
 export const MAX_SLOTS = 1 << 14;
-const INDEX_BYTES = SEGMENT * 4;
-const STARTS = INDEX_BYTES;
+const STARTS = 0;
 const ENDS = STARTS + MAX_SLOTS * 4;
 const QUOTED = ENDS + MAX_SLOTS * 4;
 const STATE = QUOTED + MAX_SLOTS;
@@ -33,7 +29,7 @@ const PAGE = 1 << 16;
 /** The block starts on a page of its own (so it is word aligned, for the JavaScript scanner too). */
 const DATA = Math.ceil((STATE + 16) / PAGE) * PAGE;
 const SLACK = 64;
-/** Entry positions have 30 bits: a larger block (a record over 512 MiB) is scanned in JavaScript. */
+/** Positions are i32s in the module: a larger block (a record over 512 MiB) is scanned in JavaScript. */
 const MAX_INDEXED = 1 << 30;
 
 /** The few WebAssembly types used here (the build's lib has no WebAssembly namespace). */
@@ -50,15 +46,7 @@ const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 /** wasm/scan.ts's exports (see there). */
 interface Exports {
   memory: Memory;
-  layout(
-    entries: number,
-    segment: number,
-    starts: number,
-    ends: number,
-    quoted: number,
-    state: number,
-    block: number,
-  ): void;
+  layout(starts: number, ends: number, quoted: number, state: number, block: number): void;
   begin(
     pos: number,
     limit: number,
@@ -67,7 +55,6 @@ interface Exports {
     capacity: number,
     delimiter: number,
     quote: number,
-    restart: number,
   ): void;
   next(): number;
 }
@@ -82,16 +69,11 @@ export class WasmScan {
   readonly next: () => number;
   /** [0] the start of the record next() answered, [1] the LFs from the run's start to it. */
   state: Int32Array;
-  /**
-   * The index past the last run cannot be trusted: the state machine took a record the index
-   * could not (a bare quote breaks the quote parity the index assumes), or the block changed.
-   */
-  stale = true;
   private slots: FieldSlots | null = null;
   private block: Buffer;
 
   constructor(private readonly exports: Exports) {
-    exports.layout(0, SEGMENT, STARTS, ENDS, QUOTED, STATE, DATA);
+    exports.layout(STARTS, ENDS, QUOTED, STATE, DATA);
     this.next = exports.next;
     this.state = new Int32Array(exports.memory.buffer, STATE, 2);
     this.block = this.view(exports.memory.buffer.byteLength - DATA - SLACK);
@@ -111,8 +93,8 @@ export class WasmScan {
   }
 
   /**
-   * True if `buf` is this thread's block view (so its bytes can be indexed: positions fit in 30
-   * bits) and records of `capacity` slots fit in the module's.
+   * True if `buf` is this thread's block view (so the module can read its records: positions fit
+   * in 30 bits) and records of `capacity` slots fit in the module's.
    */
   owns(buf: Uint8Array, capacity: number): boolean {
     return (
@@ -155,9 +137,7 @@ export class WasmScan {
       capacity,
       delimiter,
       quote,
-      this.stale ? 1 : 0,
     );
-    this.stale = false;
   }
 
   private view(length: number): Buffer {
@@ -177,7 +157,7 @@ export function wasmScan(): WasmScan | null {
  * The current WasmScan if `buf` is its block view and its slots hold `capacity` fields, else
  * null: what scanRecords asks per call.
  */
-export function indexFor(buf: Uint8Array, capacity: number): WasmScan | null {
+export function moduleFor(buf: Uint8Array, capacity: number): WasmScan | null {
   return state?.owns(buf, capacity) ? state : null;
 }
 
@@ -194,7 +174,7 @@ export function blockBuffer(size: number): Buffer {
  * block. The module's view grows in place (its bytes stay where they are); a plain Buffer is copied.
  */
 export function growBlock(buf: Buffer, from: number, to: number): Buffer {
-  const scan = indexFor(buf, 0);
+  const scan = moduleFor(buf, 0);
   if (scan !== null) {
     let bigger: Buffer | null = null;
     try {

@@ -384,8 +384,8 @@ describe('against @fast-csv/parse on random text', () => {
   );
 });
 
-describe('the WebAssembly index at its edges (64-byte windows, segments, blocks)', () => {
-  // Quoted fields holding each thing the index masks or counts, and the records the index leaves to the state machine.
+describe('the WebAssembly record loop at its edges (64-byte words, restarts, blocks)', () => {
+  // Quoted fields holding each thing the module masks or counts, and the records it leaves to the state machine.
   const RECORDS = [
     '"a,b",c',
     '"x\ny",z',
@@ -399,25 +399,28 @@ describe('the WebAssembly index at its edges (64-byte windows, segments, blocks)
     '"e"f,g',
   ];
 
-  test('a record of each kind straddles every offset around a 64-byte window and a segment edge', () => {
-    // The first segment after a reset is 4 KiB (wasm-scan.ts): offsets around 64, 128 and 4096.
-    for (const edge of [64, 128, 4096]) {
-      for (const record of RECORDS) {
-        for (let shift = -12; shift <= 4; shift++) {
-          // Plain records of 9 bytes, then one of `pad` bytes, so `record` starts at edge + shift.
-          const at = edge + shift;
-          const filler = 'k,vvvvvv\n'.repeat(Math.floor(at / 9) - 1);
-          const pad = at - filler.length - 1;
-          const text = `${filler}${'m'.repeat(pad)}\n${record}\nlast,1\n`;
-          const label = `${JSON.stringify(record)} at ${at}`;
-          const { result, records } = scan(text); // every layout agrees
-          if (record.startsWith('"e"f')) {
-            expect(result.status, label).toBe(ScanStatus.InvalidClosingQuote);
-            continue;
+  test('a record of each kind straddles every offset around the edges of 64-byte words', () => {
+    // A run's words start at its first record (wasm/scan.ts): offsets around 64, 128 and 4096 from
+    // the buffer's start, and from a restart after a record the state machine took (a bare quote).
+    for (const lead of ['', `5'11",0\n`]) {
+      for (const edge of [64, 128, 4096]) {
+        for (const record of RECORDS) {
+          for (let shift = -12; shift <= 4; shift++) {
+            // Plain records of 9 bytes, then one of `pad` bytes, so `record` starts at edge + shift after `lead`.
+            const at = edge + shift;
+            const filler = 'k,vvvvvv\n'.repeat(Math.floor(at / 9) - 1);
+            const pad = at - filler.length - 1;
+            const text = `${lead}${filler}${'m'.repeat(pad)}\n${record}\nlast,1\n`;
+            const label = `${JSON.stringify(record)} at ${at} after ${JSON.stringify(lead)}`;
+            const { result, records } = scan(text); // every layout agrees
+            if (record.startsWith('"e"f')) {
+              expect(result.status, label).toBe(ScanStatus.InvalidClosingQuote);
+              continue;
+            }
+            expect(result.status, label).toBe(ScanStatus.Eof);
+            expect(records.at(-1), label).toEqual(['last', '1']);
+            expect(records.length, label).toBe(Math.floor(at / 9) + 2 + (lead === '' ? 0 : 1));
           }
-          expect(result.status, label).toBe(ScanStatus.Eof);
-          expect(records.at(-1), label).toEqual(['last', '1']);
-          expect(records.length, label).toBe(Math.floor(at / 9) + 2);
         }
       }
     }
@@ -435,7 +438,7 @@ describe('the WebAssembly index at its edges (64-byte windows, segments, blocks)
     }
   });
 
-  test('bare quotes in many records: each is taken by the state machine, the rest still by the index', () => {
+  test('bare quotes in many records: each is taken by the state machine, the rest still by the module', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `5'11",${i}` : `"n,${i}",${i}`));
     const { result, records } = scan(`${rows.join('\n')}\n`);
     expect(result.status).toBe(ScanStatus.Eof);

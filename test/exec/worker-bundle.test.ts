@@ -32,7 +32,7 @@ test('Piscina starts the bundle, whose module URLs all name files of dist/', () 
   expect(code).toContain('from "../csv/fields.js"');
   expect(code).not.toMatch(/^\/\/ dist\/csv\/fields\.js$/m);
   // So are the hot loops (support/bundle-dist.mjs, HOT: bundled, they ran slower on warm threads).
-  for (const hot of ['csv/scanner.js', 'csv/plain-run-indexed.js', 'kinds/aggregate/sink.js', 'input/read-range.js'])
+  for (const hot of ['csv/scanner.js', 'csv/plain-run-wasm.js', 'kinds/aggregate/sink.js', 'input/read-range.js'])
     expect(code).not.toMatch(new RegExp(`^// dist/${hot.replaceAll('.', '\\.')}$`, 'm'));
   expect(code).toContain('from "../csv/scanner.js"');
   expect(code).toMatch(/^\/\/ dist\/input\/parse-records\.js$/m); // the rest is inlined, each after its path

@@ -1,11 +1,11 @@
 /**
  * The scanner's fast path on the thread's block: the WebAssembly record loop (wasm/scan.ts,
- * wasm-scan.ts) finds each record from the SIMD structural index and writes its fields into its
- * own slots; this loop hands the records to the sink. Unlike plainRun (plain-run.ts) it also takes
- * records with quoted fields, where the quotes are well formed; a record it cannot take exactly (a
- * bare quote, a closing quote followed by other data, a record that runs to the end of the
- * indexed bytes) it leaves to scanRecords' state machine, which stays the reference for every rule
- * and error.
+ * wasm-scan.ts) finds each record from the SIMD masks of the delimiters, LFs and quotes and
+ * writes its fields into its own slots; this loop hands the records to the sink. Unlike plainRun
+ * (plain-run.ts) it also takes records with quoted fields, where the quotes are well formed; a
+ * record it cannot take exactly (a bare quote, a closing quote followed by other data, a record
+ * that runs to the end of the valid bytes) it leaves to scanRecords' state machine, which stays
+ * the reference for every rule and error.
  *
  * One call into WebAssembly per record instead of a JavaScript step per field: `npx tsx
  * bench/micro.ts --only scan-sales-count` 829/796 -> 1,114/1,084 MB/s (two interleaved pairs,
@@ -18,11 +18,11 @@ import { NEXT_DONE, NEXT_TOO_LARGE, type WasmScan } from './wasm-scan.js';
 
 /**
  * Records from `pos` (a record start) up to the first at or after `ownedEnd`, through `ix`, which
- * indexes the block up to `limit` as it goes. Same returns as plainRun; RUN_REACHED_STOP means
+ * reads the block's valid bytes up to `limit`. Same returns as plainRun; RUN_REACHED_STOP means
  * out.pos is a record the state machine must take. Updates out.lines/out.rows and out.pos.
  * The sink sees `ix`'s slots of `slots.capacity` fields, not `slots`.
  */
-export function plainRunIndexed(
+export function plainRunWasm(
   buf: Uint8Array,
   ix: WasmScan,
   pos: number,
@@ -44,7 +44,6 @@ export function plainRunIndexed(
   let fields = next();
   while (fields > 0) {
     if (!sink.record(buf, own, fields, state[0]!)) {
-      ix.stale = true;
       out.errorLines = out.lines = lines + state[1]!;
       out.rows = rows;
       out.pos = state[0]!;
@@ -57,7 +56,5 @@ export function plainRunIndexed(
   out.rows = rows;
   out.pos = state[0]!;
   if (fields === NEXT_DONE) return RUN_DONE;
-  // The index past the record at out.pos is not trusted: the state machine takes it.
-  ix.stale = true;
   return fields === NEXT_TOO_LARGE ? RUN_TOO_LARGE : RUN_REACHED_STOP;
 }
