@@ -22,6 +22,12 @@
  * Positions are relative to the block's byte 0 (`origin`), as the JavaScript side counts them.
  */
 
+/**
+ * The exports' shape: src/csv/wasm-scan.ts refuses a module of another (one left from another
+ * build beside newer JavaScript would read its memory wrongly, or never end a run).
+ */
+export const VERSION: i32 = 2;
+
 const CR = 13;
 
 // next()'s answers below 0; 1 and more: a record of that many fields is in the slots.

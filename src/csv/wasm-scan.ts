@@ -43,8 +43,12 @@ interface Wasm {
 }
 const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
+/** wasm/scan.ts's VERSION: the exports and layout this file expects. */
+const VERSION = 2;
+
 /** wasm/scan.ts's exports (see there). */
 interface Exports {
+  VERSION: { value: number };
   memory: Memory;
   layout(starts: number, ends: number, quoted: number, state: number, block: number): void;
   begin(
@@ -204,12 +208,15 @@ function load(): WasmScan | null {
     } catch {
       continue;
     }
+    let exports: Exports;
     try {
-      const instance = new wasm.Instance(new wasm.Module(bytes));
-      return new WasmScan(instance.exports as unknown as Exports);
+      exports = new wasm.Instance(new wasm.Module(bytes)).exports as Exports;
     } catch {
       return null; // no WebAssembly SIMD here: the JavaScript scanner does the work
     }
+    // A module from another build (a dist/ rebuilt under a running process, a partial copy): the
+    // JavaScript scanner, rather than a record loop that reads the wrong memory.
+    return exports.VERSION?.value === VERSION ? new WasmScan(exports) : null;
   }
   return null;
 }
