@@ -9,8 +9,6 @@
  *   having the machine to itself: a job that must still be running when the test acts is held by
  *   a gate (test/helpers/gate.ts), waits are for conditions, and bounds on time leave seconds.
  * - alone: files that must not share the machine, run one at a time after the rest:
- *   - install.test.ts runs `npm install -g .`, whose `prepare` rebuilds dist/ in place, under the
- *     feet of every other file that loads it;
  *   - dashboard.test.ts drives a real Chromium, heavy enough to slow every file beside it;
  *   - faults-retries.test.ts gives healthy chunks a 1 s timeout (a cold thread's first chunk, on
  *     a machine that is busy with other files, was seen to need most of it).
@@ -25,7 +23,6 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const ALONE = [
-  'test/cli/install.test.ts',
   'test/server/dashboard.test.ts',
   // A real Chromium too, on 300 jobs: beside three other files it would wait on the CPU, not on the page.
   'test/server/dashboard-queue.test.ts',

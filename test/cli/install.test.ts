@@ -3,6 +3,8 @@
  * PATH that works from any directory. Into a temporary prefix (npm_config_prefix), so the
  * machine's global packages are not touched; the package is linked, not copied, so this checks
  * the bin entry, its shebang and mode, and that it finds its own files through the link.
+ * `--ignore-scripts`: its `prepare` would rebuild dist/ in place, under the feet of every other
+ * test file that loads it, and the build is not what this checks (npm test has just run it).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +19,7 @@ const tmp = tempDir('chunkmill-install-');
 
 test('npm install -g . from the clone gives a working chunkmill command', { timeout: 120_000 }, async () => {
   const env = cliEnv({ npm_config_prefix: tmp.dir });
-  await run('npm', ['install', '-g', '.', '--no-audit', '--no-fund'], { cwd: ROOT, env });
+  await run('npm', ['install', '-g', '.', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: ROOT, env });
   const bin = `${tmp.dir}/bin/chunkmill`;
   const version = await run(bin, ['--version'], { cwd: tmp.dir, env });
   const { version: expected } = (await import('../../package.json', { with: { type: 'json' } })).default;
