@@ -26,7 +26,7 @@
  * The exports' shape: src/csv/wasm-scan.ts refuses a module of another (one left from another
  * build beside newer JavaScript would read its memory wrongly, or never end a run).
  */
-export const VERSION: i32 = 2;
+export const VERSION: i32 = 3;
 
 const CR = 13;
 
@@ -243,6 +243,32 @@ function nextWord(): void {
   quotes = qm;
   special = qm | lm;
   pending = (dm & ~within) | lm | qm;
+}
+
+/**
+ * The parity (0 or 1) of the quote bytes in memory [at, at + length), for the summary of a chunk
+ * (src/csv/boundary.ts): each byte lane of `flips` flips at a quote in that lane, so the number
+ * of lanes flipped an odd number of times has the parity of the count. Reads nothing past the end.
+ */
+export function quoteParity(at: usize, length: i32, quoteByte: i32): i32 {
+  const q = i8x16.splat(quoteByte as i8);
+  let flips = i8x16.splat(0);
+  let p = at;
+  const end = at + (length as usize);
+  while (p + 64 <= end) {
+    flips = v128.xor(flips, i8x16.eq(v128.load(p), q));
+    flips = v128.xor(flips, i8x16.eq(v128.load(p, 16), q));
+    flips = v128.xor(flips, i8x16.eq(v128.load(p, 32), q));
+    flips = v128.xor(flips, i8x16.eq(v128.load(p, 48), q));
+    p += 64;
+  }
+  while (p + 16 <= end) {
+    flips = v128.xor(flips, i8x16.eq(v128.load(p), q));
+    p += 16;
+  }
+  let parity = popcnt(i8x16.bitmask(flips)) & 1;
+  for (; p < end; p++) if ((load<u8>(p) as i32) === quoteByte) parity ^= 1;
+  return parity;
 }
 
 function mask(a: v128, b: v128, c: v128, e: v128): u64 {

@@ -31,6 +31,8 @@
  * record was said to start (see schedule/file-scheduler.ts).
  */
 
+import { moduleQuoteParity } from './wasm-scan.js';
+
 /** Phase A's answer for one chunk. Offsets are absolute file offsets; -1 means none. */
 export interface ChunkSummary {
   parity: 0 | 1;
@@ -99,7 +101,9 @@ export class SummaryBuilder {
         return;
       }
     }
-    this.parity = countQuoteParity(view, i, length, quote, parity);
+    // The rest only counts quotes: sixteen bytes at a time in the thread's block (wasm-scan.ts).
+    const counted = moduleQuoteParity(buf, i, length, quote);
+    this.parity = counted < 0 ? countQuoteParity(view, i, length, quote, parity) : parity ^ counted;
   }
 
   /** The same summary work one byte at a time, from buf[i] with the given parity; returns the parity. */

@@ -1,11 +1,13 @@
 /**
  * The boundary stitch (src/csv/boundary.ts): per-chunk quote-parity summaries, computed without
- * knowing the state a chunk starts in and fed in arbitrary blocks, stitched in chunk order as they
+ * knowing the state a chunk starts in and fed in arbitrary blocks (plain buffers and the thread's
+ * WebAssembly block, where the module counts the quotes), stitched in chunk order as they
  * arrive in any order, give every chunk's exact first record start (or -1: it owns none), as a
  * straightforward sequential walk over the bytes finds them.
  */
 import { describe, expect, test } from 'vitest';
 import { BoundaryStitcher, SummaryBuilder, type ChunkSummary } from '../../src/csv/boundary.ts';
+import { blockBuffer, wasmScan } from '../../src/csv/wasm-scan.ts';
 import { randomCsv, rng } from '../helpers/random-csv.ts';
 
 const QUOTE = 34;
@@ -34,17 +36,27 @@ function chunksOf(size: number, dataStart: number, chunkSize: number): { start: 
   return chunks;
 }
 
-/** Phase A for one chunk as read-range.ts feeds it: bytes [start - 1, end) in blocks of `block`. */
+/**
+ * Phase A for one chunk as read-range.ts feeds it: bytes [start - 1, end) in blocks of `block`,
+ * each in a plain buffer and in the thread's WebAssembly block (at an odd offset in it, as
+ * file-chunk.ts feeds a part of it), where the module counts the quotes: both must agree.
+ */
 function summarize(bytes: Uint8Array, start: number, end: number, block: number): ChunkSummary {
-  const builder = new SummaryBuilder(start, end, QUOTE);
-  for (let at = Math.max(0, start - 1); at < end; at += block) {
-    const piece = bytes.subarray(at, Math.min(at + block, end));
-    // A scratch buffer with stale bytes after the valid length, as the reused read buffer has.
-    const scratch = new Uint8Array(piece.length + 8).fill(QUOTE);
-    scratch.set(piece);
-    builder.feed(scratch, piece.length, at);
-  }
-  return builder.summary();
+  const [plain, wasm] = [false, true].map((inModule) => {
+    const builder = new SummaryBuilder(start, end, QUOTE);
+    for (let at = Math.max(0, start - 1); at < end; at += block) {
+      const piece = bytes.subarray(at, Math.min(at + block, end));
+      // A scratch buffer with stale bytes after the valid length, as the reused read buffer has.
+      const scratch = inModule ? blockBuffer(piece.length + 8 + 37).subarray(37) : new Uint8Array(piece.length + 8);
+      if (inModule) expect(wasmScan()?.holds(scratch)).toBe(true);
+      scratch.fill(QUOTE);
+      scratch.set(piece);
+      builder.feed(scratch, piece.length, at);
+    }
+    return builder.summary();
+  });
+  expect(wasm, 'the summary from the WebAssembly block').toEqual(plain);
+  return plain!;
 }
 
 /** Summaries delivered in `order`; returns the starts in the order the stitcher resolved them. */
