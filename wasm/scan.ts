@@ -1,7 +1,8 @@
 /**
- * The CSV record loop over the structural bytes of the block, sixteen bytes per SIMD compare
- * (AssemblyScript, built to dist/csv/scan.wasm by `npm run build`; src/csv/wasm-scan.ts loads it
- * and src/csv/plain-run-wasm.ts drives it, a call per record).
+ * The CSV record loop over the structural bytes of the block, and the quote parity of a chunk's
+ * summary, sixteen bytes per SIMD compare (AssemblyScript, built to dist/csv/scan.wasm by `npm
+ * run build`; src/csv/wasm-scan.ts loads it, src/csv/plain-run-wasm.ts drives the record loop, a
+ * call per record, and src/csv/boundary.ts asks for the parity).
  *
  * The masks, per 64 bytes (a word): four 16-byte loads, each compared with the delimiter, LF and
  * the quote byte, each compare turned into 16 bits by i8x16.bitmask; four of them make one 64-bit
@@ -15,9 +16,10 @@
  * record to its sink; the next word's masks are made when the word's bits run out. Before, a
  * pass wrote the positions of 64 KiB at a time out as an index that next() then read back:
  * reading the masks directly took `npx tsx bench/micro.ts --only scan-sales-count` from 1,112 /
- * 1,113 to 1,441 / 1,428 MB/s (interleaved pairs, 2-core AMD EPYC). A record it cannot take exactly (a bare quote, data after a closing quote, one that runs past the
- * block's valid bytes) it leaves to the scanner's state machine (scanner.ts), which stays the
- * reference for every rule and error.
+ * 1,113 to 1,441 / 1,428 MB/s (interleaved pairs, 2-core AMD EPYC). A record it cannot take
+ * exactly (a bare quote, data after a closing quote, one that runs past the block's valid bytes)
+ * it leaves to the scanner's state machine (scanner.ts), which stays the reference for every rule
+ * and error.
  *
  * Positions are relative to the block's byte 0 (`origin`), as the JavaScript side counts them.
  */
@@ -202,8 +204,8 @@ export function next(): i32 {
 }
 
 /** An end of the run: where it stopped and the LFs before that. */
-function answer(code: i32, at: i32): i32 {
-  store<i32>(state, at);
+function answer(code: i32, pos: i32): i32 {
+  store<i32>(state, pos);
   store<i32>(state, lines, 4);
   return code;
 }
@@ -246,15 +248,16 @@ function nextWord(): void {
 }
 
 /**
- * The parity (0 or 1) of the quote bytes in memory [at, at + length), for the summary of a chunk
- * (src/csv/boundary.ts): each byte lane of `flips` flips at a quote in that lane, so the number
- * of lanes flipped an odd number of times has the parity of the count. Reads nothing past the end.
+ * The parity (0 or 1) of the quote bytes in memory [from, from + length), for the summary of a
+ * chunk (src/csv/boundary.ts): each byte lane of `flips` flips at a quote in that lane, so the
+ * number of lanes flipped an odd number of times has the parity of the count. Reads nothing past
+ * the end.
  */
-export function quoteParity(at: usize, length: i32, quoteByte: i32): i32 {
+export function quoteParity(from: usize, length: i32, quoteByte: i32): i32 {
   const q = i8x16.splat(quoteByte as i8);
   let flips = i8x16.splat(0);
-  let p = at;
-  const end = at + (length as usize);
+  let p = from;
+  const end = from + (length as usize);
   while (p + 64 <= end) {
     flips = v128.xor(flips, i8x16.eq(v128.load(p), q));
     flips = v128.xor(flips, i8x16.eq(v128.load(p, 16), q));

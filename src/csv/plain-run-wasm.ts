@@ -17,14 +17,14 @@ import type { ScanResult } from './scan-result.js';
 import { NEXT_DONE, NEXT_TOO_LARGE, type WasmScan } from './wasm-scan.js';
 
 /**
- * Records from `pos` (a record start) up to the first at or after `ownedEnd`, through `ix`, which
+ * Records from `pos` (a record start) up to the first at or after `ownedEnd`, through `wasm`, which
  * reads the block's valid bytes up to `limit`. Same returns as plainRun; RUN_REACHED_STOP means
  * out.pos is a record the state machine must take. Updates out.lines/out.rows and out.pos.
- * The sink sees `ix`'s slots of `slots.capacity` fields, not `slots`.
+ * The sink sees `wasm`'s slots of `slots.capacity` fields, not `slots`.
  */
 export function plainRunWasm(
   buf: Uint8Array,
-  ix: WasmScan,
+  wasm: WasmScan,
   pos: number,
   limit: number,
   ownedEnd: number,
@@ -35,10 +35,10 @@ export function plainRunWasm(
   sink: RecordSink,
   out: ScanResult,
 ): number {
-  const own = ix.slotsOf(slots.capacity);
-  ix.begin(pos, limit, ownedEnd, maxRecordSize, slots.capacity, delimiter, quote);
-  const next = ix.next;
-  const state = ix.state;
+  const own = wasm.slotsOf(slots.capacity);
+  wasm.begin(pos, limit, ownedEnd, maxRecordSize, slots.capacity, delimiter, quote);
+  const next = wasm.next;
+  const state = wasm.state;
   const lines = out.lines;
   let rows = out.rows;
   let fields = next();

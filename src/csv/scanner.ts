@@ -71,8 +71,8 @@ export function scanRecords(
   let nextQuote = -1; // the next quote byte at or after `pos`, or `limit` if none
   // The thread's block in WebAssembly memory is read by the module's SIMD record loop (wasm-scan.ts); other
   // buffers word by word where they are 4-byte aligned words, else byte by byte.
-  const ix = moduleFor(buf, capacity);
-  const words = ix === null ? wordsOf(buf) : null;
+  const wasm = moduleFor(buf, capacity);
+  const words = wasm === null ? wordsOf(buf) : null;
   let lines = 0;
   let rows = 0;
 
@@ -82,15 +82,15 @@ export function scanRecords(
 
     // ---- Fast path: the records before the next quote byte (found natively, memchr speed), or
     // through the module's record loop every record it can take (plain-run-wasm.ts) ----
-    if (ix === null && nextQuote < pos) {
+    if (wasm === null && nextQuote < pos) {
       nextQuote = valid.indexOf(quote, pos);
       if (nextQuote < 0) nextQuote = limit;
     }
     out.lines = lines;
     out.rows = rows;
     const run =
-      ix !== null
-        ? plainRunWasm(buf, ix, pos, limit, ownedEnd, delimiter, quote, maxRecordSize, slots, sink, out)
+      wasm !== null
+        ? plainRunWasm(buf, wasm, pos, limit, ownedEnd, delimiter, quote, maxRecordSize, slots, sink, out)
         : words !== null
           ? plainRunWords(buf, words, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out)
           : plainRun(buf, pos, nextQuote, ownedEnd, delimiter, maxRecordSize, slots, sink, out);

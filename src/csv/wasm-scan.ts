@@ -30,7 +30,7 @@ const PAGE = 1 << 16;
 const DATA = Math.ceil((STATE + 16) / PAGE) * PAGE;
 const SLACK = 64;
 /** Positions are i32s in the module: a larger block (a record over 512 MiB) is scanned in JavaScript. */
-const MAX_INDEXED = 1 << 30;
+const MAX_BLOCK = 1 << 30;
 
 /** The few WebAssembly types used here (the build's lib has no WebAssembly namespace). */
 interface Memory {
@@ -105,7 +105,7 @@ export class WasmScan {
     return (
       buf.buffer === this.exports.memory.buffer &&
       buf.byteOffset === DATA &&
-      buf.length <= MAX_INDEXED &&
+      buf.length <= MAX_BLOCK &&
       capacity <= MAX_SLOTS
     );
   }
@@ -147,7 +147,7 @@ export class WasmScan {
     this.exports.begin(
       pos,
       limit,
-      Math.min(ownedEnd, MAX_INDEXED),
+      Math.min(ownedEnd, MAX_BLOCK),
       Math.min(maxRecordSize, 0x7fffffff),
       capacity,
       delimiter,
