@@ -28,7 +28,7 @@
  * The exports' shape: src/csv/wasm-scan.ts refuses a module of another (one left from another
  * build beside newer JavaScript would read its memory wrongly, or never end a run).
  */
-export const VERSION: i32 = 3;
+export const VERSION: i32 = 4;
 
 const CR = 13;
 
@@ -41,11 +41,11 @@ const REACHED_STOP = -2;
 const TOO_LARGE = -3;
 
 // The layout, set once by layout(): where the slots, the state and the block live.
-let starts: usize = 0;
-let ends: usize = 0;
-let quoted: usize = 0;
+export let starts: usize = 0;
+export let ends: usize = 0;
+export let quoted: usize = 0;
 let state: usize = 0;
-let origin: usize = 0;
+export let origin: usize = 0;
 
 // One run's settings (begin()).
 let limit: i32 = 0;

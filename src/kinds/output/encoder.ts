@@ -15,6 +15,7 @@ import type { FormatterOptions } from '@fast-csv/format';
 import type { OutputRow } from '../../api/tasks.js';
 import { ChunkmillError } from '../../errors.js';
 import type { FieldSlots } from '../../csv/scanner.js';
+import { moduleFor, wasmScan } from '../../csv/wasm-scan.js';
 import { csvLineBound, tsvLine, writeCsvLine } from './csv-line.js';
 import { JsonRowWriter } from './json-row.js';
 import { claim } from './output-buffers.js';
@@ -73,6 +74,8 @@ export class OutputEncoder {
   /** Undeclared CSV columns: the keys of the first object row (then every object must match). */
   keys: string[] | null = null;
   private length = 0;
+  /** Bytes of records in the module's JSON writer's area, not yet copied after `length` (flushModule). */
+  private moduleBytes = 0;
   private readonly json = new JsonRowWriter();
 
   constructor(
@@ -92,6 +95,7 @@ export class OutputEncoder {
   }
 
   private add(row: OutputRow): void {
+    if (this.moduleBytes > 0) this.flushModule();
     if (!isRow(row))
       throw outputError(
         `transform() returned ${row === null ? 'null' : typeof row} inside an array; expected objects or arrays`,
@@ -144,6 +148,25 @@ export class OutputEncoder {
    */
   addRecord(buf: Uint8Array, slots: FieldSlots, plan: RecordPlan): number {
     if (this.pending.length > 0) this.flush();
+    if (plan.format === 'ndjson' || plan.format === 'json') {
+      // A record of the thread's block that the module's record loop read: its JSON writer writes
+      // it where it is (wasm/json.ts), into its own area, which is copied out in one piece.
+      const wasm = moduleFor(buf, slots.capacity);
+      if (wasm?.holdsSlots(slots) && wasm.useJsonPlan(plan)) {
+        let end = wasm.writeJson(this.moduleBytes);
+        if (end === -2 && this.moduleBytes > 0) {
+          this.flushModule();
+          end = wasm.writeJson(0);
+        }
+        if (end >= 0) {
+          this.moduleBytes = end;
+          this.rows++;
+          return -1;
+        }
+        // Not UTF-8 (the path below names the field), or larger than the module's area.
+      }
+    }
+    if (this.moduleBytes > 0) this.flushModule();
     const need = this.length + recordBound(slots, plan);
     if (need > scratch.length) this.grow(need);
     const end =
@@ -201,8 +224,18 @@ export class OutputEncoder {
     this.length += scratch.write(text, this.length);
   }
 
+  /** The records the module's JSON writer holds, after the rest (one of the two is empty). */
+  private flushModule(): void {
+    const n = this.moduleBytes;
+    if (this.length + n > scratch.length) this.grow(this.length + n);
+    scratch.set(wasmScan()!.jsonOutput(n), this.length);
+    this.length += n;
+    this.moduleBytes = 0;
+  }
+
   /** The chunk's output, in a buffer of its own (output-buffers.ts): the reply moves it whole. */
   finish(): Uint8Array {
+    if (this.moduleBytes > 0) this.flushModule();
     if (this.pending.length > 0) this.flush();
     const output = claim(this.length);
     scratch.copy(output, 0, 0, this.length);
