@@ -9,7 +9,7 @@
  * the JavaScript path, which stays the reference.
  *
  * Memory layout: the slots of one record (starts, ends, quoted flags: FieldSlots' arrays are
- * views of them) and next()'s state; the JSON writer's tables, plan and output area (wasm/json.ts,
+ * views of them) and next()'s state; the record writer's tables, plan and output area (wasm/write-record.ts,
  * for the built-in select: kinds/output/encoder.ts); from DATA (a page of its own) the block, then
  * 64 bytes of slack (the SIMD compares read up to 63 bytes past the valid bytes).
  *
@@ -26,19 +26,19 @@ const STARTS = 0;
 const ENDS = STARTS + MAX_SLOTS * 4;
 const QUOTED = ENDS + MAX_SLOTS * 4;
 const STATE = QUOTED + MAX_SLOTS;
-// The JSON writer (wasm/json.ts): its two byte tables, a plan of up to MAX_SLOTS values with
-// JSON_KEYS bytes of keys, and the area it writes records into.
-const JSON_TABLES = STATE + 16;
-const JSON_FIELDS = JSON_TABLES + 512;
-const JSON_KEY_AT = JSON_FIELDS + MAX_SLOTS * 4;
-const JSON_KEY_BYTES = JSON_KEY_AT + (MAX_SLOTS + 1) * 4;
-const JSON_KEYS = 1 << 16;
-const JSON_OUT = JSON_KEY_BYTES + JSON_KEYS;
-/** The JSON writer's area: the records it writes are copied out when it is full (or before anything else is written). */
-export const JSON_OUT_BYTES = 1 << 18;
+// The record writer (wasm/write-record.ts): its two byte tables, a plan of up to MAX_SLOTS values with
+// WRITER_KEYS bytes of keys, and the area it writes records into.
+const WRITER_TABLES = STATE + 16;
+const WRITER_FIELDS = WRITER_TABLES + 512;
+const WRITER_KEY_AT = WRITER_FIELDS + MAX_SLOTS * 4;
+const WRITER_KEY_BYTES = WRITER_KEY_AT + (MAX_SLOTS + 1) * 4;
+const WRITER_KEYS = 1 << 16;
+const WRITER_OUT = WRITER_KEY_BYTES + WRITER_KEYS;
+/** The record writer's area: the records it writes are copied out when it is full (or before anything else is written). */
+export const WRITER_OUT_BYTES = 1 << 18;
 const PAGE = 1 << 16;
 /** The block starts on a page of its own (so it is word aligned, for the JavaScript scanner too). */
-const DATA = Math.ceil((JSON_OUT + JSON_OUT_BYTES) / PAGE) * PAGE;
+const DATA = Math.ceil((WRITER_OUT + WRITER_OUT_BYTES) / PAGE) * PAGE;
 const SLACK = 64;
 /** Positions are i32s in the module: a larger block (a record over 512 MiB) is scanned in JavaScript. */
 const MAX_BLOCK = 1 << 30;
@@ -55,7 +55,7 @@ interface Wasm {
 const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
 /** wasm/scan.ts's VERSION: the exports and layout this file expects. */
-const VERSION = 4;
+const VERSION = 5;
 
 /** wasm/scan.ts's exports (see there). */
 interface Exports {
@@ -73,17 +73,18 @@ interface Exports {
   ): void;
   next(): number;
   quoteParity(at: number, length: number, quote: number): number;
-  jsonLayout(fields: number, keyAt: number, keyBytes: number, out: number, size: number, tables: number): void;
-  jsonPlan(count: number, quote: number, arrayItem: number): void;
+  writerLayout(fields: number, keyAt: number, keyBytes: number, out: number, size: number, tables: number): void;
+  writerPlan(count: number, quote: number, arrayItem: number): void;
   writeJson(at: number): number;
+  writeCsvWhole(at: number): number;
 }
 
-/** What the JSON writer writes per record (kinds/output/record-bytes.ts RecordPlan). */
-export interface JsonPlan {
+/** What the record writer writes per record (kinds/output/record-bytes.ts RecordPlan). */
+export interface WriterPlan {
   format: string;
   /** The input field of each output value. */
   fields: Int32Array;
-  /** Per value: `,"key":` (no `,` for the first) in UTF-8. */
+  /** JSON: per value, `,"key":` (no `,` for the first) in UTF-8; CSV: none. */
   keys: Uint8Array[];
   quote: number;
 }
@@ -100,12 +101,12 @@ export class WasmScan {
   state: Int32Array;
   private slots: FieldSlots | null = null;
   private block: Buffer;
-  /** The plan the JSON writer holds, or null. */
-  private jsonPlan: JsonPlan | null = null;
+  /** The plan the record writer holds, or null. */
+  private writerPlan: WriterPlan | null = null;
 
   constructor(private readonly exports: Exports) {
     exports.layout(STARTS, ENDS, QUOTED, STATE, DATA);
-    exports.jsonLayout(JSON_FIELDS, JSON_KEY_AT, JSON_KEY_BYTES, JSON_OUT, JSON_OUT_BYTES, JSON_TABLES);
+    exports.writerLayout(WRITER_FIELDS, WRITER_KEY_AT, WRITER_KEY_BYTES, WRITER_OUT, WRITER_OUT_BYTES, WRITER_TABLES);
     this.next = exports.next;
     this.state = new Int32Array(exports.memory.buffer, STATE, 2);
     this.block = this.view(exports.memory.buffer.byteLength - DATA - SLACK);
@@ -153,43 +154,55 @@ export class WasmScan {
   }
 
   /**
-   * Gives the JSON writer `plan` (once per plan object; a thread's chunks take turns); false if it
+   * Gives the record writer `plan` (once per plan object; a thread's chunks take turns); false if it
    * does not fit the module's arrays (then the JavaScript writer takes its records).
    */
-  useJsonPlan(plan: JsonPlan): boolean {
-    if (plan === this.jsonPlan) return true;
+  useWriterPlan(plan: WriterPlan): boolean {
+    if (plan === this.writerPlan) return true;
     const count = plan.fields.length;
     let bytes = 0;
     for (const key of plan.keys) bytes += key.length + 1;
-    if (count > MAX_SLOTS || bytes > JSON_KEYS) return false;
+    if (count > MAX_SLOTS || bytes > WRITER_KEYS) return false;
     const buffer = this.exports.memory.buffer;
-    new Int32Array(buffer, JSON_FIELDS, count).set(plan.fields);
-    const keyAt = new Int32Array(buffer, JSON_KEY_AT, count + 1);
-    const keyBytes = new Uint8Array(buffer, JSON_KEY_BYTES, JSON_KEYS);
+    new Int32Array(buffer, WRITER_FIELDS, count).set(plan.fields);
+    const keyAt = new Int32Array(buffer, WRITER_KEY_AT, count + 1);
+    const keyBytes = new Uint8Array(buffer, WRITER_KEY_BYTES, WRITER_KEYS);
     let at = 0;
     for (let k = 0; k < count; k++) {
       keyAt[k] = at;
-      keyBytes.set(plan.keys[k]!, at);
-      at += plan.keys[k]!.length;
+      const key = plan.keys[k]; // none for CSV
+      if (key === undefined) continue;
+      keyBytes.set(key, at);
+      at += key.length;
       keyBytes[at++] = 0x22; // the value's opening quote
     }
     keyAt[count] = at;
-    this.exports.jsonPlan(count, plan.quote, plan.format === 'json' ? 1 : 0);
-    this.jsonPlan = plan;
+    this.exports.writerPlan(count, plan.quote, plan.format === 'json' ? 1 : 0);
+    this.writerPlan = plan;
     return true;
   }
 
   /**
-   * The record in the module's slots, written by the JSON writer at byte `at` of its area: the
-   * new end; -2 if the area has no room for it; -1 - k if value k is not UTF-8 (wasm/json.ts).
+   * The record in the module's slots as JSON (NDJSON or an array item, as the plan says), written
+   * at byte `at` of the writer's area: the new end; -2 if the area has no room for it; -1 - k if
+   * value k is not UTF-8 (wasm/write-record.ts).
    */
   writeJson(at: number): number {
     return this.exports.writeJson(at);
   }
 
-  /** The first `length` bytes of the JSON writer's area. */
-  jsonOutput(length: number): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer, JSON_OUT, length);
+  /**
+   * The record in the module's slots as its own CSV line at byte `at` of the writer's area, where
+   * it is one (record-bytes.ts copyWholeRecord's rules): the new end; -2 if the area has no room
+   * for it; -1 if it is not (the per-field path takes it).
+   */
+  writeCsvWhole(at: number): number {
+    return this.exports.writeCsvWhole(at);
+  }
+
+  /** The first `length` bytes of the record writer's area. */
+  writerOutput(length: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, WRITER_OUT, length);
   }
 
   /** Slots of `capacity` fields whose arrays are the module's: next() writes a record's fields there. */

@@ -74,7 +74,7 @@ export class OutputEncoder {
   /** Undeclared CSV columns: the keys of the first object row (then every object must match). */
   keys: string[] | null = null;
   private length = 0;
-  /** Bytes of records in the module's JSON writer's area, not yet copied after `length` (flushModule). */
+  /** Bytes of records in the module's record writer's area, not yet copied after `length` (flushModule). */
   private moduleBytes = 0;
   private readonly json = new JsonRowWriter();
 
@@ -148,22 +148,24 @@ export class OutputEncoder {
    */
   addRecord(buf: Uint8Array, slots: FieldSlots, plan: RecordPlan): number {
     if (this.pending.length > 0) this.flush();
-    if (plan.format === 'ndjson' || plan.format === 'json') {
-      // A record of the thread's block that the module's record loop read: its JSON writer writes
-      // it where it is (wasm/json.ts), into its own area, which is copied out in one piece.
+    if (plan.format !== 'tsv') {
+      // A record of the thread's block that the module's record loop read: the module's record
+      // writer writes it where it is (wasm/write-record.ts), into its own area, which is copied
+      // out in one piece: as JSON, or as CSV where the record is its own CSV line.
       const wasm = moduleFor(buf, slots.capacity);
-      if (wasm?.holdsSlots(slots) && wasm.useJsonPlan(plan)) {
-        let end = wasm.writeJson(this.moduleBytes);
+      if (wasm?.holdsSlots(slots) && wasm.useWriterPlan(plan)) {
+        const csv = plan.format === 'csv';
+        let end = csv ? wasm.writeCsvWhole(this.moduleBytes) : wasm.writeJson(this.moduleBytes);
         if (end === -2 && this.moduleBytes > 0) {
           this.flushModule();
-          end = wasm.writeJson(0);
+          end = csv ? wasm.writeCsvWhole(0) : wasm.writeJson(0);
         }
         if (end >= 0) {
           this.moduleBytes = end;
           this.rows++;
           return -1;
         }
-        // Not UTF-8 (the path below names the field), or larger than the module's area.
+        // Not UTF-8 (the path below names the field), not its own CSV line, or larger than the area.
       }
     }
     if (this.moduleBytes > 0) this.flushModule();
@@ -224,11 +226,11 @@ export class OutputEncoder {
     this.length += scratch.write(text, this.length);
   }
 
-  /** The records the module's JSON writer holds, after the rest (one of the two is empty). */
+  /** The records the module's record writer holds, after the rest (one of the two is empty). */
   private flushModule(): void {
     const n = this.moduleBytes;
     if (this.length + n > scratch.length) this.grow(this.length + n);
-    scratch.set(wasmScan()!.jsonOutput(n), this.length);
+    scratch.set(wasmScan()!.writerOutput(n), this.length);
     this.length += n;
     this.moduleBytes = 0;
   }

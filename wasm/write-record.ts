@@ -1,7 +1,8 @@
 /**
- * A record of the block as an NDJSON line or a JSON array item, from its slots (the record loop's,
- * scan.ts): the built-in select transform's fast path (src/kinds/output/record-bytes.ts
- * writeJsonRecord is the reference, and writes the same bytes). Each value is `"..."` with `"`
+ * A record of the block as an NDJSON line or a JSON array item, or as its own CSV line, from its
+ * slots (the record loop's, scan.ts): the built-in select transform's fast path
+ * (src/kinds/output/record-bytes.ts writeJsonRecord and copyWholeRecord are the reference, and
+ * write the same bytes). Each value is `"..."` with `"`
  * and `\` escaped, control bytes as \b \t \n \f \r or \u00xx (lowercase), UTF-8 copied as it is
  * once checked to be UTF-8; a doubled quote of a quoted input field counts as one quote. Sixteen
  * bytes at a time where none of them needs escaping, checking or unquoting.
@@ -18,12 +19,14 @@ let classes: usize = 0;
 /** Per byte with class 1: its letter. */
 let letters: usize = 0;
 
-// The plan (jsonPlan()): per output value its input field (i32) and its key's bytes.
+// The plan (writerPlan()): per output value its input field (i32) and its key's bytes.
 let fields: usize = 0;
 /** count + 1 offsets (i32) into keyBytes: value k's key is [keyAt[k], keyAt[k + 1]). */
 let keyAt: usize = 0;
 let keyBytes: usize = 0;
 let count: i32 = 0;
+/** 1 if value k is field k for every k (a CSV record may then be copied whole). */
+let inOrder: i32 = 0;
 let quote: i32 = 0;
 /** 1: a JSON array item (",\n" first, no line end); 0: an NDJSON line. */
 let arrayItem: i32 = 0;
@@ -33,7 +36,7 @@ let out: usize = 0;
 let outSize: i32 = 0;
 
 /** Where the plan's arrays, the output area and the two 256-byte tables are. */
-export function jsonLayout(
+export function writerLayout(
   fieldsAt: usize,
   keyAtAt: usize,
   keyBytesAt: usize,
@@ -65,10 +68,64 @@ export function jsonLayout(
 }
 
 /** The plan of the next records: `n` values (their fields and keys already in place), the input's quote byte. */
-export function jsonPlan(n: i32, quoteByte: i32, item: i32): void {
+export function writerPlan(n: i32, quoteByte: i32, item: i32): void {
   count = n;
   quote = quoteByte;
   arrayItem = item;
+  inOrder = 1;
+  for (let k = 0; k < n; k++) if (load<i32>(fields + ((k as usize) << 2)) !== k) inOrder = 0;
+}
+
+/**
+ * The record in the slots as its own CSV line at out[at], where it is one (copyWholeRecord's
+ * rules: every field in input order, none quoted, comma-separated, and no `"`, `|`, NUL, CR or LF
+ * in it, and UTF-8): the new end; -2 if the area has no room for it (nothing written); -1 if it is
+ * not (what was written is to be overwritten: the per-field path takes it).
+ */
+export function writeCsvWhole(at: i32): i32 {
+  if (inOrder === 0 || count === 0) return -1;
+  for (let k = 0; k < count; k++) if (load<u8>(quoted + (k as usize)) !== 0) return -1;
+  for (let k = 0; k + 1 < count; k++) {
+    const end = load<i32>(ends + ((k as usize) << 2));
+    if (load<i32>(starts + (((k + 1) as usize) << 2)) !== end + 1) return -1;
+    if (load<u8>(origin + (end as usize)) !== 0x2c) return -1;
+  }
+  let p = origin + (load<i32>(starts) as usize);
+  const e = origin + (load<i32>(ends + (((count - 1) as usize) << 2)) as usize);
+  if (at + ((e - p) as i32) + 1 > outSize) return -2;
+  let n = out + (at as usize);
+  const q = i8x16.splat(QUOTE as i8);
+  const bar = i8x16.splat(0x7c);
+  const lf = i8x16.splat(0x0a);
+  const cr = i8x16.splat(0x0d);
+  const zero = i8x16.splat(0);
+  let checked = false; // the rest of the record is known to be UTF-8
+  while (p < e) {
+    if (e - p >= 16) {
+      // Sixteen bytes below 0x80 (not negative) that are none of `"`, `|`, NUL, LF, CR: copied.
+      const v = v128.load(p);
+      const special = v128.or(
+        v128.or(v128.or(i8x16.lt_s(v, zero), i8x16.eq(v, zero)), v128.or(i8x16.eq(v, q), i8x16.eq(v, bar))),
+        v128.or(i8x16.eq(v, lf), i8x16.eq(v, cr)),
+      );
+      if (!v128.any_true(special)) {
+        v128.store(n, v);
+        n += 16;
+        p += 16;
+        continue;
+      }
+    }
+    const b = load<u8>(p) as i32;
+    if (b === QUOTE || b === 0x7c || b === 0 || b === 0x0a || b === 0x0d) return -1;
+    if (b >= 0x80 && !checked) {
+      if (!utf8(p, e)) return -1; // the per-field path names the field
+      checked = true;
+    }
+    store<u8>(n++, b as u8);
+    p++;
+  }
+  store<u8>(n++, 0x0a);
+  return (n - out) as i32;
 }
 
 /**
