@@ -2,10 +2,12 @@
  * A record of the block as an NDJSON line or a JSON array item, or as its own CSV line, from its
  * slots (the record loop's, scan.ts): the built-in select transform's fast path
  * (src/kinds/output/record-bytes.ts writeJsonRecord and copyWholeRecord are the reference, and
- * write the same bytes). Each value is `"..."` with `"`
- * and `\` escaped, control bytes as \b \t \n \f \r or \u00xx (lowercase), UTF-8 copied as it is
- * once checked to be UTF-8; a doubled quote of a quoted input field counts as one quote. Sixteen
- * bytes at a time where none of them needs escaping, checking or unquoting.
+ * write the same bytes).
+ *
+ * JSON: each value is `"..."` with `"` and `\` escaped, control bytes as \b \t \n \f \r or \u00xx
+ * (lowercase), UTF-8 copied as it is once checked to be UTF-8; a doubled quote of a quoted input
+ * field counts as one quote. CSV: the record's bytes as they are, where no byte needs quoting.
+ * Both sixteen bytes at a time where none of them needs escaping, checking or unquoting.
  *
  * Records are written one after another into an area of the module's memory; the JavaScript side
  * copies them out in one piece when the area fills or before it writes anything itself.
