@@ -20,20 +20,26 @@ import { peerByName } from './peers.ts';
 import { describeQuery } from './queries.ts';
 import { renderText, writeResults, type Report } from './report.ts';
 import { runRssCheck } from './rss-check.ts';
-import { runConfig, runModule } from './spawn.ts';
+import { runConfig, runGroup, runModule } from './spawn.ts';
 import { describeMachine, formatBytes, formatNumber, machine, workerCounts } from './util.ts';
 import { versus, type VersusJob, type VersusRow } from './versus.ts';
 import type { WarmRow, WarmSpec } from './warm.ts';
 
 const log = (line: string) => console.log(line);
 
-async function measure(spec: ConfigSpec, data: string): Promise<Measured> {
-  const result = await runConfig(spec);
-  const mbps = result.dataset.bytes / 1e3 / result.medianMs;
-  log(
-    `  ${spec.label.padEnd(32)} ${data.padEnd(20)} ${formatNumber(mbps).padStart(7)} MB/s  median ${formatNumber(result.medianMs)} ms of ${result.samplesMs.length}`,
-  );
-  return { result, data };
+/**
+ * Configurations on the same data, measured in interleaved rounds (spawn.ts, runGroup): a
+ * process each, one run at a time in turn, so the ratios between them come from the same minutes.
+ */
+async function measureGroup(specs: ConfigSpec[], data: string): Promise<Measured[]> {
+  const results = await runGroup(specs);
+  return results.map((result) => {
+    const mbps = result.dataset.bytes / 1e3 / result.medianMs;
+    log(
+      `  ${result.label.padEnd(32)} ${data.padEnd(20)} ${formatNumber(mbps).padStart(7)} MB/s  median ${formatNumber(result.medianMs)} ms of ${result.samplesMs.length}${result.note === undefined ? '' : `  (${result.note})`}`,
+    );
+    return { result, data };
+  });
 }
 
 /** coldPool: every run on fresh threads (ids end in -cold); else each run takes the pool the one before left idle. */
@@ -58,14 +64,16 @@ function engineSpec(
   };
 }
 
-/** The engine on one file: every worker count, serial, then every worker count on cold pools. */
-async function engineMatrix(o: BenchOptions, dataset: Dataset, data: string): Promise<Measured[]> {
-  const out: Measured[] = [];
-  for (const w of workerCounts(o.maxWorkers)) out.push(await measure(engineSpec(o, dataset, w), data));
-  out.push(await measure(engineSpec(o, dataset, 0), data));
-  for (const w of workerCounts(o.maxWorkers))
-    out.push(await measure(engineSpec(o, dataset, w, o.iterations, true), data));
-  return out;
+/**
+ * The engine on one file: every worker count, serial, then every worker count on cold pools, and
+ * `others` (DuckDB's rows on the same file), all interleaved.
+ */
+function engineMatrix(o: BenchOptions, dataset: Dataset, data: string, others: ConfigSpec[] = []): Promise<Measured[]> {
+  const specs: ConfigSpec[] = [];
+  for (const w of workerCounts(o.maxWorkers)) specs.push(engineSpec(o, dataset, w));
+  specs.push(engineSpec(o, dataset, 0));
+  for (const w of workerCounts(o.maxWorkers)) specs.push(engineSpec(o, dataset, w, o.iterations, true));
+  return measureGroup([...specs, ...others], data);
 }
 
 async function main(): Promise<number> {
@@ -92,14 +100,11 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   if (build !== null) notes.push(`Warning: ${build}.`);
 
-  log(`\nsales: ${describeQuery('sales')}`);
-  all.push(...(await engineMatrix(o, sales, salesData)));
-
-  if (!o.skip.has('duckdb')) {
-    // The same query on the same file, measured as the engine rows are (in a fresh process, after
-    // a warm-up run), with as many threads as the largest pool, and with one.
-    for (const threads of [...new Set([o.maxWorkers, 1])]) {
-      const spec: ConfigSpec = {
+  // DuckDB runs the same query on the same file, in the same rounds as the engine rows (in a fresh
+  // process, after a warm-up run), with as many threads as the largest pool, and with one.
+  const duckdb: ConfigSpec[] = o.skip.has('duckdb')
+    ? []
+    : [...new Set([o.maxWorkers, 1])].map((threads) => ({
         id: `peer-duckdb@${threads}`,
         label: `DuckDB ${duckdbVersion()}, ${threads} thread${threads === 1 ? '' : 's'}`,
         type: 'peer',
@@ -108,13 +113,13 @@ async function main(): Promise<number> {
         dataset: sales,
         iterations: o.iterations,
         warmup: o.warmup,
-      };
-      all.push(await measure(spec, salesData));
-    }
+      }));
+  log(`\nsales: ${describeQuery('sales')} (every configuration in a process of its own, runs interleaved)`);
+  all.push(...(await engineMatrix(o, sales, salesData, duckdb)));
+  if (duckdb.length > 0)
     notes.push(
       `DuckDB ${duckdbVersion()} through @duckdb/node-api, in-process like the engine rows (a fresh in-memory database per run, amount read as DECIMAL(18,2)); "vs DuckDB" is a row's median time over DuckDB's with as many threads as the row has workers (serial: 1 thread).`,
     );
-  }
 
   const versusRows: VersusRow[] = [];
   if (!o.skip.has('versus')) {
@@ -153,31 +158,25 @@ async function main(): Promise<number> {
     const prefix = o.peersSize === null ? sales : await ensureDataset(o.dataDir, 'sales', o.peersSize, o.seed, log);
     const prefixData = o.peersSize === null ? salesData : `sales ${formatBytes(prefix.bytes)} prefix`;
     log(`\npeers on ${prefixData}:`);
+    const specs: ConfigSpec[] = [];
     if (o.peersSize !== null) {
       // The peers' answers are checked against the engine on the very same file.
-      all.push(await measure(engineSpec(o, prefix, 0, o.peersIterations), prefixData));
-      all.push(await measure(engineSpec(o, prefix, o.maxWorkers, o.peersIterations), prefixData));
+      specs.push(engineSpec(o, prefix, 0, o.peersIterations), engineSpec(o, prefix, o.maxWorkers, o.peersIterations));
       notes.push(
         `Peers ran on the first ${formatBytes(prefix.bytes)} of the same data (a smaller size of the seeded generator is a prefix of a larger one); the engine rows on the prefix give a same-file comparison. Compare MB/s, not times.`,
       );
     }
-    for (const name of o.peers) {
-      const peer = peerByName(name);
-      all.push(
-        await measure(
-          {
-            id: `peer-${name}`,
-            label: peer.label,
-            type: 'peer',
-            peer: name,
-            dataset: prefix,
-            iterations: o.peersIterations,
-            warmup: o.warmup,
-          },
-          prefixData,
-        ),
-      );
-    }
+    for (const name of o.peers)
+      specs.push({
+        id: `peer-${name}`,
+        label: peerByName(name).label,
+        type: 'peer',
+        peer: name,
+        dataset: prefix,
+        iterations: o.peersIterations,
+        warmup: o.warmup,
+      });
+    all.push(...(await measureGroup(specs, prefixData)));
   }
 
   if (!o.skip.has('wide')) {
@@ -208,6 +207,8 @@ async function main(): Promise<number> {
     micro = await runMicro({ bytes: o.microSize, seed: o.seed, dataDir: o.dataDir, log });
   }
 
+  for (const { result, data } of all)
+    if (result.note !== undefined) notes.push(`${result.label} on ${data}: ${result.note}.`);
   const rows = checkAndRow(all, problems);
   const minStart = Math.min(...all.map((x) => x.result.startRssMiB ?? Infinity));
   notes.push(

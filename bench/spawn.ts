@@ -1,12 +1,14 @@
 /**
- * Runs a bench module in a fresh Node process (see boot.mjs for why not through tsx) and
- * returns the one message it sends back over IPC.
+ * Bench modules in fresh Node processes (see boot.mjs for why not through tsx): runModule for a
+ * module that sends back one message over IPC, runGroup for configurations (child.ts) timed in
+ * interleaved rounds.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ConfigResult, ConfigSpec } from './child.ts';
+import type { ConfigCommand, ConfigMessage, ConfigResult, ConfigSpec } from './child.ts';
 
 const BOOT = fileURLToPath(new URL('./boot.mjs', import.meta.url));
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 export function runModule<T>(module: string, args: string[]): Promise<T> {
   const script = fileURLToPath(new URL(module, import.meta.url));
@@ -24,6 +26,97 @@ export function runModule<T>(module: string, args: string[]): Promise<T> {
   });
 }
 
-export function runConfig(spec: ConfigSpec): Promise<ConfigResult> {
-  return runModule<ConfigResult>('./child.ts', [JSON.stringify(spec)]);
+/** One configuration alone: its runs back to back. */
+export async function runConfig(spec: ConfigSpec): Promise<ConfigResult> {
+  const [result] = await runGroup([spec]);
+  return result!;
+}
+
+/**
+ * Configurations measured together: a process each (child.ts), started and warmed up one after
+ * another, then timed one run at a time in rounds, A B C then C B A, until each has its
+ * `iterations`, so drift on a shared machine hits each alike (their ratios are the figures the
+ * bench is read for). Only one process runs at a time; the others wait idle. Results in the
+ * order of `specs`.
+ */
+export async function runGroup(specs: ConfigSpec[]): Promise<ConfigResult[]> {
+  const started: ConfigProcess[] = [];
+  try {
+    for (const spec of specs) started.push(await ConfigProcess.start(spec));
+    const rounds = Math.max(...specs.map((s) => s.iterations));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? started : [...started].reverse();
+      for (const config of order) if (config.runs < config.spec.iterations) await config.run();
+    }
+    const results: ConfigResult[] = [];
+    for (const config of started) results.push(await config.finish());
+    return results;
+  } finally {
+    for (const config of started) config.kill();
+  }
+}
+
+/** A child.ts process, driven one command at a time. */
+class ConfigProcess {
+  runs = 0;
+  private waiting: { resolve: (m: ConfigMessage) => void; reject: (e: Error) => void } | null = null;
+  private ended: Error | null = null;
+
+  private constructor(
+    readonly spec: ConfigSpec,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (m) => {
+      const waiting = this.waiting;
+      this.waiting = null;
+      if (waiting === null) return;
+      const message = m as ConfigMessage;
+      if ('error' in message) waiting.reject(new Error(message.error));
+      else waiting.resolve(message);
+    });
+    const end = (why: Error) => {
+      this.ended ??= why;
+      this.waiting?.reject(why);
+      this.waiting = null;
+    };
+    child.on('error', end);
+    child.on('exit', (code, signal) => end(new Error(`${spec.label}: exited with ${signal ?? `code ${code}`}`)));
+  }
+
+  /** Resolves once the process has done its warm-up runs. */
+  static async start(spec: ConfigSpec): Promise<ConfigProcess> {
+    const child = fork(BOOT, [CHILD, JSON.stringify(spec)], {
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const config = new ConfigProcess(spec, child);
+    await config.next();
+    return config;
+  }
+
+  async run(): Promise<number> {
+    const m = await this.next({ op: 'run' });
+    if (!('ms' in m)) throw new Error(`${this.spec.label}: expected a run's time, got ${JSON.stringify(m)}`);
+    this.runs++;
+    return m.ms;
+  }
+
+  async finish(): Promise<ConfigResult> {
+    const m = await this.next({ op: 'finish' });
+    if (!('result' in m)) throw new Error(`${this.spec.label}: expected its result, got ${JSON.stringify(m)}`);
+    return m.result;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+  }
+
+  /** Sends `command` (none: waits for `ready`) and resolves with the process's answer. */
+  private next(command?: ConfigCommand): Promise<ConfigMessage> {
+    if (this.ended !== null) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      if (command !== undefined) this.child.send(command);
+    });
+  }
 }
