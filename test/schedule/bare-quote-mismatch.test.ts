@@ -34,17 +34,30 @@ test('sequential fallback: a warning, then the serial (golden) rows', { timeout:
       const { rows, stats } = await job.result;
       expect(rows, label).toStrictEqual(fixture.rows);
       const warnings = payloads<JobWarning>(events, 'warning');
-      if (workers === 1) {
-        // One worker parses in order from the start (no boundary pass): nothing to dispute.
-        expect([stats.sequentialFallback, warnings.length], label).toStrictEqual([false, 0]);
-        continue;
-      }
+      // One worker too: under a built-in aggregate its summaries come with the parses (file-scheduler.ts).
       expect(stats.sequentialFallback, label).toBe(true);
       expect(warnings, label).toHaveLength(1);
       // The first record whose start the parity got wrong: cat's.
       expect(warnings[0], label).toMatchObject({ code: 'WARN_QUOTE_MISMATCH', ...CAT });
       expect(events.at(-1)!.name, label).toBe('done');
     }
+  }
+});
+
+test('one worker under a user task parses in order from the start: nothing to dispute', {
+  timeout: 60_000,
+}, async () => {
+  // A user task is not run speculatively, so one worker has no boundary pass to dispute.
+  const task = new URL('../../fixtures/tasks/rows-in-order.mjs', import.meta.url).href;
+  const options = { input: fixture.path, csv: fixture.spec.csv, task };
+  const serial = await processSerial(options);
+  for (const chunkSize of [1, 2, 3, 7]) {
+    const job = processOnWarmPool({ ...options, chunkSize, workers: 1 });
+    const events = record(job);
+    const { value, stats } = await job.result;
+    const label = `chunkSize ${chunkSize}`;
+    expect(value, label).toStrictEqual(serial.value);
+    expect([stats.sequentialFallback, payloads(events, 'warning').length], label).toStrictEqual([false, 0]);
   }
 });
 
