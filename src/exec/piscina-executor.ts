@@ -6,6 +6,9 @@
  * - `retries` (retries.ts): a worker that died or was stopped has been replaced by Piscina with a
  *   new thread, so such a retry starts clean; after a throw, the thread lived on and may take the
  *   retry (with its module state).
+ * - a thread holds up to IN_FLIGHT_PER_THREAD requests that Piscina may not abort, running one
+ *   and the next waiting on the thread (worker/entry.ts). When the one it runs ends the thread,
+ *   the next did not fail: it is sent again (NeverStarted), with no warning and no retry spent.
  *
  * Transfers: a request's control port always, and a stream chunk's bytes (its own ArrayBuffer). With
  * retries on, a copy of the bytes goes and the original stays here, since a worker that dies takes
@@ -22,9 +25,9 @@ import { AbortError, ChunkmillError } from '../errors.js';
 import { take } from '../kinds/output/output-buffers.js';
 import type { ControlChannel } from '../kinds/user/context.js';
 import { controlPort } from './control-port.js';
-import type { ChunkPolicy } from './executor.js';
+import { IN_FLIGHT_PER_THREAD, type ChunkPolicy } from './executor.js';
 import type { ChunkReply, ChunkRequest } from './protocol.js';
-import { RetryingExecutor } from './retries.js';
+import { RetryingExecutor, withRetries } from './retries.js';
 
 /**
  * How long a thread that is still running a request gets to end by itself before it is
@@ -96,6 +99,13 @@ export class PiscinaExecutor extends RetryingExecutor {
       maxThreads: options.threads,
       // Idle workers must not die between requests (Piscina's default would end them at once).
       idleTimeout: 60_000,
+      // IN_FLIGHT_PER_THREAD requests on a thread at once: the next waits on the thread, not in
+      // Piscina's queue here, and starts as the one before ends (worker/entry.ts runs them one at
+      // a time). With one each, a thread waited ~1 ms a request for its next to come from this
+      // thread: 2 workers were busy ~94% of a 200 MB group-by. Piscina puts no second request on
+      // a thread running one it may abort (a signal: timeout, stopOnAbort), nor an abortable one
+      // on a busy thread, so stopping a request never takes another one's thread with it.
+      concurrentTasksPerWorker: IN_FLIGHT_PER_THREAD,
       // Workers run compiled JS and need none of the host's flags. Inherited, a loader flag (tsx,
       // ts-node) cost each worker ~230 ms of start-up, and a V8 flag (--interrupt-budget=...) made
       // worker creation throw ERR_WORKER_INVALID_EXEC_ARGV. V8 flags are process-wide anyway.
@@ -137,6 +147,29 @@ export class PiscinaExecutor extends RetryingExecutor {
     }
   }
 
+  /**
+   * As RetryingExecutor's, but a request whose thread ended before starting it (NeverStarted: a
+   * thread holds IN_FLIGHT_PER_THREAD requests, and the one it ran ended it) is sent again, up to
+   * NEVER_STARTED_RESENDS times, without a warning or a retry of its own: the chunk did not fail.
+   */
+  override execute(
+    chunkIndex: number,
+    make: () => ChunkRequest,
+    policy: ChunkPolicy,
+    control?: ControlChannel,
+  ): Promise<ChunkReply> {
+    return withRetries(chunkIndex, policy, async () => {
+      for (let resent = 0; ; resent++) {
+        try {
+          return await this.attempt(chunkIndex, make(), policy, control);
+        } catch (e) {
+          if (!(e instanceof NeverStarted) || resent >= NEVER_STARTED_RESENDS) throw e;
+          if (policy.signal.aborted) throw new AbortError();
+        }
+      }
+    });
+  }
+
   /** Requests sent and not settled yet: a job that failed or was cancelled may leave some running. */
   get pending(): number {
     return this.sent;
@@ -169,53 +202,49 @@ export class PiscinaExecutor extends RetryingExecutor {
     // A whole gzip file (parseFile) may run for minutes: on a pool that outlives the job (an
     // engine's), a cancelled job's file would hold its thread till its end. Stopped instead.
     const stopOnAbort = this.stopOnAbort || request.op === 'parseFile';
-    if (policy.timeout === undefined && !stopOnAbort) {
-      // No per-request signal for cancelling: aborting a running request makes Piscina replace the
-      // worker behind the pool's back. A cancel fails the job, whose owner then destroys the pool.
-      return this.pool.run(request, transfer).catch((e: unknown) => {
-        throw workerFailure(e, chunkIndex);
-      });
-    }
     // A signal that fired already never calls a listener added now: such a chunk is not started
     // at all (a cluster item cancelled between its checks and the pool ran to its end before).
     if (stopOnAbort && policy.signal.aborted) throw new AbortError();
-    const controller = new AbortController();
-    const stop = () => setTimeout(() => controller.abort(), TERMINATE_GRACE_MS).unref();
-    if (stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
-    if (policy.timeout === undefined) {
-      try {
-        return await this.pool.run(request, { signal: controller.signal, ...transfer });
-      } catch (e) {
-        throw policy.signal.aborted ? new AbortError() : workerFailure(e, chunkIndex);
-      } finally {
-        policy.signal.removeEventListener('abort', stop);
-      }
-    }
+    // Every request says when its thread starts it: a timeout counts from then, and a thread that
+    // died before (another request it held ended it) did not fail this one (NeverStarted).
     const slot = this.takeSlot();
+    const started = { flags: this.flags, slot };
     const running: Running = {
-      flags: this.flags,
-      slot,
-      controller,
+      ...started,
+      controller: new AbortController(),
       startedAt: -1,
-      timeout: policy.timeout,
+      timeout: policy.timeout ?? Infinity,
       timedOut: false,
     };
-    this.running.add(running);
-    this.watch(policy.timeout);
+    const stop = () => setTimeout(() => running.controller.abort(), TERMINATE_GRACE_MS).unref();
+    if (stopOnAbort) policy.signal.addEventListener('abort', stop, { once: true });
+    if (policy.timeout !== undefined) {
+      this.running.add(running);
+      this.watch(policy.timeout);
+    }
+    // No per-request signal unless it may be stopped: aborting a running request makes Piscina
+    // replace the worker behind the pool's back. Without one, a cancel fails the job, whose owner
+    // then destroys the pool; and only a request without one shares a thread (Piscina's rule).
+    const abortable = policy.timeout !== undefined || stopOnAbort;
     try {
       return await this.pool.run(
-        { ...request, started: { flags: this.flags, slot } },
-        { signal: running.controller.signal, ...transfer },
+        { ...request, started },
+        abortable ? { signal: running.controller.signal, ...transfer } : transfer,
       );
     } catch (e) {
       if (stopOnAbort && policy.signal.aborted) throw new AbortError();
-      if (!running.timedOut) throw workerFailure(e, chunkIndex);
-      throw new ChunkmillError({
-        code: 'ERR_CHUNK_TIMEOUT',
-        chunkIndex,
-        message: `Chunk ${chunkIndex} ran longer than the timeout (${policy.timeout} ms); its worker was stopped`,
-        hint: 'raise timeout, or look for a row that makes the task loop',
-      });
+      if (running.timedOut) {
+        throw new ChunkmillError({
+          code: 'ERR_CHUNK_TIMEOUT',
+          chunkIndex,
+          message: `Chunk ${chunkIndex} ran longer than the timeout (${policy.timeout} ms); its worker was stopped`,
+          hint: 'raise timeout, or look for a row that makes the task loop',
+        });
+      }
+      // Sent again only if it can be: a stream chunk's bytes went with it unless retries keep a copy.
+      const again = request.op !== 'parseBytes' || policy.retries > 0;
+      if (again && Atomics.load(started.flags, slot) === 0 && isWorkerExit(e)) throw new NeverStarted(chunkIndex, e);
+      throw workerFailure(e, chunkIndex);
     } finally {
       policy.signal.removeEventListener('abort', stop);
       this.running.delete(running);
@@ -262,6 +291,36 @@ export class PiscinaExecutor extends RetryingExecutor {
   }
 }
 
+/** Times a request is sent again after its thread ended before starting it (then it counts as failed). */
+const NEVER_STARTED_RESENDS = 8;
+
+/**
+ * A request whose thread ended (another request it held ended it) before starting it: sent again,
+ * not retried (execute). Still the worker-exit error it would be, for when the resends run out.
+ */
+class NeverStarted extends ChunkmillError {
+  constructor(chunkIndex: number, cause: unknown) {
+    super(
+      {
+        code: 'ERR_WORKER_EXITED',
+        chunkIndex,
+        message: `A worker thread exited before it started chunk ${chunkIndex}, ${NEVER_STARTED_RESENDS + 1} times in a row (${cause instanceof Error ? cause.message : inspect(cause)})`,
+      },
+      { cause },
+    );
+  }
+}
+
+/** How Piscina says a thread ended under a request (process.exit, a crash, a termination). */
+const EXITED = /worker exited|Terminating worker/i;
+
+/** A rejection of pool.run because the thread ended (an exit, out of memory, a termination). */
+function isWorkerExit(e: unknown): boolean {
+  return (
+    (e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY' || (e instanceof Error && EXITED.test(e.message))
+  );
+}
+
 /** A rejected pool.run: the worker died (or something in Piscina failed). */
 export function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
   if (e instanceof ChunkmillError) return e;
@@ -277,7 +336,7 @@ export function workerFailure(e: unknown, chunkIndex: number): ChunkmillError {
       { cause: e },
     );
   }
-  if (/worker exited|Terminating worker/i.test(message)) {
+  if (EXITED.test(message)) {
     return new ChunkmillError(
       {
         code: 'ERR_WORKER_EXITED',

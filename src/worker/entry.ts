@@ -24,8 +24,18 @@ import { withOutputMoved } from './move-output.js';
 import { parseFile } from './parse-file.js';
 import { WARM_UP_MIN_BYTES, warmUp } from './warm-up.js';
 
-export default async function runChunk(request: ChunkRequest): Promise<ChunkReply> {
-  return withOutputMoved(await run(request));
+/**
+ * The requests this thread has taken, chained: Piscina hands a thread its next request while it
+ * still runs one (concurrentTasksPerWorker, piscina-executor.ts), so that the next starts the
+ * moment this one ends instead of a round trip through the coordinator later. They share the
+ * thread's buffers and its module's memory, so they run one at a time, in the order they came.
+ */
+let taken: Promise<unknown> = Promise.resolve();
+
+export default function runChunk(request: ChunkRequest): Promise<ChunkReply> {
+  const reply = taken.then(() => run(request)).then(withOutputMoved);
+  taken = reply.catch(() => {}); // its failure is its own reply's, not the next request's
+  return reply;
 }
 
 async function run(request: ChunkRequest): Promise<ChunkReply> {

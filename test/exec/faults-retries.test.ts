@@ -22,6 +22,8 @@ function warnings(job: { on(e: 'warning', f: (w: JobWarning) => void): unknown }
   return list;
 }
 
+// The thread that exits holds the next chunk too (two requests a thread): that chunk did not
+// fail, so it is sent again with no warning and names no error.
 test('a worker that exits mid-chunk: the chunk is retried and the job succeeds', { timeout: 60_000 }, async () => {
   const before = baseline();
   const job = processDataset({
@@ -54,6 +56,8 @@ test('with retries 0 the same exit fails the job with ERR_WORKER_EXITED', { time
     }).result,
   );
   expect(error.code).toBe('ERR_WORKER_EXITED');
+  // r10 is in chunk 0, whatever its thread held next.
+  expect([error.chunkIndex, error.message]).toStrictEqual([0, expect.stringMatching(/while processing chunk 0 /)]);
 });
 
 test('a chunk stuck past `timeout` is aborted, retried, and fails with ERR_CHUNK_TIMEOUT', {
