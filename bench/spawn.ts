@@ -34,10 +34,12 @@ export async function runConfig(spec: ConfigSpec): Promise<ConfigResult> {
 
 /**
  * Configurations measured together: a process each (child.ts), started and warmed up one after
- * another, then timed one run at a time in rounds, A B C then C B A, until each has its
+ * another, then timed one run at a time in rounds, A B C, B C A, C A B ..., until each has its
  * `iterations`, so drift on a shared machine hits each alike (their ratios are the figures the
- * bench is read for). Only one process runs at a time; the others wait idle. Results in the
- * order of `specs`.
+ * bench is read for). Rotated rather than reversed (A B C C B A): then every configuration waits
+ * the same between its runs, the others' runs once each, which keeps a kept pool's gap under the
+ * 5 s it is kept where a round takes less (A's gap in A B C C B A is two rounds' less its own).
+ * Only one process runs at a time; the others wait idle. Results in the order of `specs`.
  */
 export async function runGroup(specs: ConfigSpec[]): Promise<ConfigResult[]> {
   const started: ConfigProcess[] = [];
@@ -45,7 +47,8 @@ export async function runGroup(specs: ConfigSpec[]): Promise<ConfigResult[]> {
     for (const spec of specs) started.push(await ConfigProcess.start(spec));
     const rounds = Math.max(...specs.map((s) => s.iterations));
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? started : [...started].reverse();
+      const first = round % started.length;
+      const order = [...started.slice(first), ...started.slice(0, first)];
       for (const config of order) if (config.runs < config.spec.iterations) await config.run();
     }
     const results: ConfigResult[] = [];
