@@ -1,11 +1,13 @@
 /**
  * One configuration in a fresh process (started by spawn.ts through boot.mjs), timed one run at a
  * time on the parent's word, so that the parent can interleave the configurations of a group
- * (run.ts: every engine row and DuckDB's on a file, A B C C B A ...): drift on a shared machine
+ * (run.ts: every engine row and DuckDB's on a file, A B C, B C A ...): drift on a shared machine
  * then hits each alike, and their ratios mean something. Over IPC:
  *
- *   <- { ready }        after `warmup` untimed runs (JIT, page cache; for the engine also the
- *                       first start of worker threads)
+ *   <- { ready }        once loaded
+ *   -> { op: 'warm' }   <- { ms }: one untimed run (JIT, page cache; for the engine also the first
+ *                       start of worker threads), in rounds as the timed ones, so that the first
+ *                       timed run follows its warm-up as each later one follows a timed run
  *   -> { op: 'run' }    <- { ms }: one timed run
  *   -> { op: 'finish' } <- { result }: the ConfigResult, then the process exits
  *   <- { error }        a run failed (then exit code 1)
@@ -130,13 +132,17 @@ class Config {
     return this.spec.type === 'engine' && this.spec.workers > 0 && this.spec.coldPool !== true;
   }
 
-  async warmUp(): Promise<void> {
-    for (let i = 0; i < this.spec.warmup; i++) await this.once();
+  /** One untimed run, in milliseconds. */
+  async warmUp(): Promise<number> {
+    const start = performance.now();
+    await this.once();
+    this.lastEnd = performance.now();
+    return this.lastEnd - start;
   }
 
   /** One timed run, in milliseconds. */
   async timed(): Promise<number> {
-    if (this.keepsPool && this.samplesMs.length > 0 && performance.now() - this.lastEnd > KEPT_POOL_MS) {
+    if (this.keepsPool && performance.now() - this.lastEnd > KEPT_POOL_MS) {
       await this.once(); // its pool may have ended: untimed, so the timed run finds one as its row says
       this.rewarmed++;
     }
@@ -205,8 +211,8 @@ class Config {
 }
 
 /** The messages a config process takes from its parent (spawn.ts, ConfigProcess). */
-export type ConfigCommand = { op: 'run' } | { op: 'finish' };
-/** What it sends back: one per command, and `ready` once warmed up. */
+export type ConfigCommand = { op: 'warm' } | { op: 'run' } | { op: 'finish' };
+/** What it sends back: one per command, and `ready` once loaded. */
 export type ConfigMessage = { ready: true } | { ms: number } | { result: ConfigResult } | { error: string };
 
 const spec = JSON.parse(process.argv[2] ?? 'null') as ConfigSpec | null;
@@ -220,16 +226,15 @@ const fail = (e: unknown) => {
   process.exitCode = 1;
 };
 const config = new Config(spec);
-config.warmUp().then(() => {
-  process.on('message', (command: ConfigCommand) => {
-    if (command.op === 'run') config.timed().then((ms) => send({ ms }), fail);
-    else {
-      try {
-        send({ result: config.result() }, () => process.disconnect());
-      } catch (e) {
-        fail(e);
-      }
+process.on('message', (command: ConfigCommand) => {
+  if (command.op === 'warm') config.warmUp().then((ms) => send({ ms }), fail);
+  else if (command.op === 'run') config.timed().then((ms) => send({ ms }), fail);
+  else {
+    try {
+      send({ result: config.result() }, () => process.disconnect());
+    } catch (e) {
+      fail(e);
     }
-  });
-  send({ ready: true });
-}, fail);
+  }
+});
+send({ ready: true });

@@ -33,9 +33,9 @@ export async function runConfig(spec: ConfigSpec): Promise<ConfigResult> {
 }
 
 /**
- * Configurations measured together: a process each (child.ts), started and warmed up one after
- * another, then timed one run at a time in rounds, A B C, B C A, C A B ..., until each has its
- * `iterations`, so drift on a shared machine hits each alike (their ratios are the figures the
+ * Configurations measured together: a process each (child.ts), started one after another, then
+ * warmed up (`warmup` untimed runs) and timed one run at a time in rounds, A B C, B C A, C A B
+ * ..., until each has its `iterations`, so drift on a shared machine hits each alike (their ratios are the figures the
  * bench is read for). Rotated rather than reversed (A B C C B A): then every configuration waits
  * the same between its runs, the others' runs once each, which keeps a kept pool's gap under the
  * 5 s it is kept where a round takes less (A's gap in A B C C B A is two rounds' less its own).
@@ -45,11 +45,17 @@ export async function runGroup(specs: ConfigSpec[]): Promise<ConfigResult[]> {
   const started: ConfigProcess[] = [];
   try {
     for (const spec of specs) started.push(await ConfigProcess.start(spec));
-    const rounds = Math.max(...specs.map((s) => s.iterations));
+    const warmups = Math.max(...specs.map((s) => s.warmup));
+    const rounds = warmups + Math.max(...specs.map((s) => s.iterations));
     for (let round = 0; round < rounds; round++) {
       const first = round % started.length;
       const order = [...started.slice(first), ...started.slice(0, first)];
-      for (const config of order) if (config.runs < config.spec.iterations) await config.run();
+      for (const config of order) {
+        // Its warm-ups in the rounds before its timed runs (as many as it asks for), then those.
+        const { warmup, iterations } = config.spec;
+        if (round >= warmups - warmup && round < warmups) await config.warm();
+        else if (round >= warmups && config.runs < iterations) await config.run();
+      }
     }
     const results: ConfigResult[] = [];
     for (const config of started) results.push(await config.finish());
@@ -86,7 +92,7 @@ class ConfigProcess {
     child.on('exit', (code, signal) => end(new Error(`${spec.label}: exited with ${signal ?? `code ${code}`}`)));
   }
 
-  /** Resolves once the process has done its warm-up runs. */
+  /** Resolves once the process has loaded its modules. */
   static async start(spec: ConfigSpec): Promise<ConfigProcess> {
     const child = fork(BOOT, [CHILD, JSON.stringify(spec)], {
       execArgv: [],
@@ -95,6 +101,11 @@ class ConfigProcess {
     const config = new ConfigProcess(spec, child);
     await config.next();
     return config;
+  }
+
+  async warm(): Promise<void> {
+    const m = await this.next({ op: 'warm' });
+    if (!('ms' in m)) throw new Error(`${this.spec.label}: expected a warm-up's time, got ${JSON.stringify(m)}`);
   }
 
   async run(): Promise<number> {
