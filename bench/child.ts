@@ -1,7 +1,7 @@
 /**
  * One configuration in a fresh process (started by spawn.ts through boot.mjs), timed one run at a
  * time on the parent's word, so that the parent can interleave the configurations of a group
- * (run.ts: every engine row and DuckDB's on a file, A B C, B C A ...): drift on a shared machine
+ * (run.ts: every engine row and DuckDB's on a file, A B C, A B C ...): drift on a shared machine
  * then hits each alike, and their ratios mean something. Over IPC:
  *
  *   <- { ready }        once loaded

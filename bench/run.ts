@@ -214,7 +214,7 @@ async function main(): Promise<number> {
   notes.push(
     `Peak RSS: resourceUsage().maxRSS of a fresh process per configuration, worker threads included; a bare process with the bench loaded is ~${Math.round(minStart)} MiB.`,
     'Main-thread delay p99: the event loop sampled every 10 ms (an interval timer, as perf_hooks.monitorEventLoopDelay does) during the timed runs, beyond that interval. With workers the main thread only coordinates; the serial path and the peers parse on it, so a request to a server doing the same would wait that long.',
-    `Runs interleaved: the rows of a table (the engine's and DuckDB's on one file) keep a process each, warm up, then run once per round in turn (A B C, B C A, C A B ...), so drift on this shared machine hits each row alike.`,
+    `Runs interleaved: the rows of a table (the engine's and DuckDB's on one file) keep a process each, warm up, then run once per round in turn (A B C, A B C ...), so drift on this shared machine hits each row alike.`,
     `Worker rows: processDataset keeps a job's pool idle for its process's next job (5 s), so each timed run takes the threads its row's run before it (or the untimed warm-up run) left, as a process running jobs one after another does (a row whose round outlasted that gets an untimed run first, said above when it happened); the serial row runs on a main thread warmed the same way. "cold pool" rows end that pool before each run (closeIdlePools, timed): every run starts fresh threads and warms their JIT, as a process's first job does${jobOverhead.length > 0 ? ' (fixed cost per job below)' : ''}. The untimed warm-up runs (a round before the timed ones) also warm the page cache.`,
   );
   const report: Report = {

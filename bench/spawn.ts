@@ -34,12 +34,13 @@ export async function runConfig(spec: ConfigSpec): Promise<ConfigResult> {
 
 /**
  * Configurations measured together: a process each (child.ts), started one after another, then
- * warmed up (`warmup` untimed runs) and timed one run at a time in rounds, A B C, B C A, C A B
- * ..., until each has its `iterations`, so drift on a shared machine hits each alike (their ratios are the figures the
- * bench is read for). Rotated rather than reversed (A B C C B A): then every configuration waits
- * the same between its runs, the others' runs once each, which keeps a kept pool's gap under the
- * 5 s it is kept where a round takes less (A's gap in A B C C B A is two rounds' less its own).
- * Only one process runs at a time; the others wait idle. Results in the order of `specs`.
+ * warmed up (`warmup` untimed runs) and timed one run at a time in rounds, A B C, A B C ...,
+ * until each has its `iterations`, so drift on a shared machine hits each alike (their ratios
+ * are the figures the bench is read for). The same order every round: then every configuration
+ * waits the same between its runs, the others' runs once each, which keeps a kept pool's gap
+ * under the 5 s it is kept where a round takes less; reversed (A B C C B A) or rotated (A B C,
+ * B C A), some configurations wait nearly two rounds now and then. Only one process runs at a
+ * time; the others wait idle. Results in the order of `specs`.
  */
 export async function runGroup(specs: ConfigSpec[]): Promise<ConfigResult[]> {
   const started: ConfigProcess[] = [];
@@ -47,16 +48,13 @@ export async function runGroup(specs: ConfigSpec[]): Promise<ConfigResult[]> {
     for (const spec of specs) started.push(await ConfigProcess.start(spec));
     const warmups = Math.max(...specs.map((s) => s.warmup));
     const rounds = warmups + Math.max(...specs.map((s) => s.iterations));
-    for (let round = 0; round < rounds; round++) {
-      const first = round % started.length;
-      const order = [...started.slice(first), ...started.slice(0, first)];
-      for (const config of order) {
+    for (let round = 0; round < rounds; round++)
+      for (const config of started) {
         // Its warm-ups in the rounds before its timed runs (as many as it asks for), then those.
         const { warmup, iterations } = config.spec;
         if (round >= warmups - warmup && round < warmups) await config.warm();
         else if (round >= warmups && config.runs < iterations) await config.run();
       }
-    }
     const results: ConfigResult[] = [];
     for (const config of started) results.push(await config.finish());
     return results;
