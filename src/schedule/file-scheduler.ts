@@ -33,7 +33,7 @@ export class FileScheduler extends Scheduler<ParseOutcome | null> {
    * a separate phase A would only read every byte once more; but in order, its thread waits for
    * the coordinator between chunks (~0.57 ms a chunk, ~3% of an 8 MiB chunk's parse), while a
    * summary read with the parse costs a quote count at ~37 GB/s and keeps two requests in flight:
-   * 1-worker group-by on 200 MB, 0.93-0.96× the time (bench/ab.ts --workers 1 --warm).
+   * 1-worker group-by on 200 MB, 0.93-0.98× the time (bench/ab.ts --workers 1 --warm).
    */
   private sequential: boolean;
   /** Chunks whose outcome came from the checkpoint journal. */
